@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from sanluanwu.core.views import health
+from sanluanwu.registry.views import home
+
+admin.site.site_header = "武进区散乱污动态管理系统 · 基础数据管理"
+admin.site.site_title = "基础数据管理"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("healthz/", health, name="health"),
+    path("", include("sanluanwu.registry.urls")),
+    path("api/v1/", include("config.api")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,43 @@
+"""Kinds of org unit and the roles of 附件1."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class OrgUnitKind(models.TextChoices):
+    DISTRICT = "district", "区"
+    OFFICE = "office", "区散乱污整治领导小组办公室"
+    TOWN = "town", "镇（街道、开发区）"
+    DEPARTMENT = "department", "区级部门"
+    UTILITY = "utility", "供水供电单位"
+
+
+class TownType(models.TextChoices):
+    TOWN = "town", "镇"
+    STREET = "street", "街道"
+    ZONE = "zone", "开发区"
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", "系统管理员"
+    OFFICE_ADMIN = "office_admin", "办公室管理员"
+    OFFICE_STAFF = "office_staff", "办公室工作人员"
+    TOWN_MANAGER = "town_manager", "镇（街道）管理员"
+    TOWN_INSPECTOR = "town_inspector", "镇（街道）排查员"
+    DEPARTMENT_STAFF = "department_staff", "部门工作人员"
+    UTILITY_STAFF = "utility_staff", "供水供电单位工作人员"
+    LEADER = "leader", "区领导（只读）"
+
+
+# Which kind of org unit each role belongs to; a membership that breaks this is refused.
+ROLE_UNIT_KINDS: dict[str, set[str]] = {
+    Role.SYSTEM_ADMIN: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
+    Role.OFFICE_ADMIN: {OrgUnitKind.OFFICE},
+    Role.OFFICE_STAFF: {OrgUnitKind.OFFICE},
+    Role.TOWN_MANAGER: {OrgUnitKind.TOWN},
+    Role.TOWN_INSPECTOR: {OrgUnitKind.TOWN},
+    Role.DEPARTMENT_STAFF: {OrgUnitKind.DEPARTMENT},
+    Role.UTILITY_STAFF: {OrgUnitKind.UTILITY},
+    Role.LEADER: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
+}

@@ -1,0 +1,111 @@
+"""Org units (a tree, stored as data), users and their memberships (org unit + role)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from sanluanwu.accounts.choices import ROLE_UNIT_KINDS, OrgUnitKind, Role, TownType
+
+
+class OrgUnit(models.Model):
+    """A unit of 附件1: the district, its office, a town/street/zone, a department or a utility."""
+
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+                               verbose_name="上级单位")
+    kind = models.CharField("类型", max_length=20, choices=OrgUnitKind.choices)
+    town_type = models.CharField("镇街类型", max_length=10, choices=TownType.choices, blank=True)
+    name = models.CharField("名称", max_length=100, unique=True)
+    short_name = models.CharField("简称", max_length=40, blank=True)
+    code = models.SlugField("代码", max_length=40, unique=True)
+    duty = models.TextField("职责分工（附件1）", blank=True)
+    managed_by = models.CharField(
+        "托管单位", max_length=60, blank=True, help_text="如：自2020年起由常州经开区托管"
+    )
+    boundary = models.JSONField(
+        "边界", null=True, blank=True,
+        help_text='GeoJSON Polygon（WGS-84），或未知多边形时的外接矩形 {"bbox": [最小经度, 最小纬度, 最大经度, 最大纬度]}',
+    )
+    sort_order = models.PositiveIntegerField("排序", default=0)
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["kind", "sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def clean(self) -> None:
+        if self.kind == OrgUnitKind.TOWN and not self.town_type:
+            raise ValidationError({"town_type": "镇（街道、开发区）必须选择镇街类型"})
+        if self.kind != OrgUnitKind.DISTRICT and self.parent_id is None:
+            raise ValidationError({"parent": "除区以外的单位必须有上级单位"})
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": "上级单位不能是本单位或其下级，否则会形成循环"})
+            ancestor = ancestor.parent
+        if self.boundary:
+            _validate_boundary(self.boundary)
+
+
+def _validate_boundary(boundary: Any) -> None:
+    if not isinstance(boundary, dict):
+        raise ValidationError({"boundary": "边界必须是 GeoJSON Polygon 或 {\"bbox\": [...]}"})
+    if boundary.get("type") == "Polygon":
+        rings = boundary.get("coordinates")
+        if not rings or not isinstance(rings, list) or len(rings[0]) < 4:
+            raise ValidationError({"boundary": "多边形至少需要 4 个点（首尾相同）"})
+        return
+    bbox = boundary.get("bbox")
+    if isinstance(bbox, list) and len(bbox) == 4 and bbox[0] < bbox[2] and bbox[1] < bbox[3]:
+        return
+    raise ValidationError({"boundary": "外接矩形应为 [最小经度, 最小纬度, 最大经度, 最大纬度]"})
+
+
+class User(AbstractUser):
+    """A person who logs in; what they may see and do comes from their memberships."""
+
+    full_name = models.CharField("姓名", max_length=50, blank=True)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    @property
+    def display_name(self) -> str:
+        return self.full_name or self.username
+
+
+class Membership(models.Model):
+    """A user's role in one org unit; a user may hold several."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name="用户")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="memberships", verbose_name="单位")
+    role = models.CharField("角色", max_length=30, choices=Role.choices)
+
+    class Meta:
+        verbose_name = "任职"
+        verbose_name_plural = "任职"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit", "role"], name="membership_unique",
+                                    violation_error_message="该用户在该单位已有此角色"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.org_unit} · {self.get_role_display()}"
+
+    def clean(self) -> None:
+        allowed = ROLE_UNIT_KINDS.get(self.role, set())
+        if self.org_unit_id and self.org_unit.kind not in allowed:
+            raise ValidationError({"role": f"角色“{self.get_role_display()}”不能设在{self.org_unit.get_kind_display()}"})

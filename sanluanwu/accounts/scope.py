@@ -1,0 +1,83 @@
+"""What a user may see and change, derived once per request from their memberships.
+
+Every query in every domain app starts from a Scope (see registry/queries.py), so scoping is the
+default and cannot be forgotten by a view.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sanluanwu.accounts.choices import Role
+
+_DISTRICT_READERS = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADER}
+_DISTRICT_WRITERS = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}
+_TOWN_ROLES = {Role.TOWN_MANAGER, Role.TOWN_INSPECTOR}
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    roles: frozenset[str] = frozenset()
+    sees_district: bool = False
+    writes_district: bool = False
+    town_ids: frozenset[int] = frozenset()
+    department_ids: frozenset[int] = frozenset()
+    utility_ids: frozenset[int] = frozenset()
+    unit_names: tuple[str, ...] = field(default=())
+    # (town id, role) pairs: a role counts only in the town it is held in.
+    town_roles: frozenset[tuple[int, str]] = frozenset()
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def is_system_admin(self) -> bool:
+        return Role.SYSTEM_ADMIN in self.roles
+
+    @property
+    def sees_business_data(self) -> bool:
+        """System admins manage accounts and reference data only (三员分立), not the dynamic list."""
+        return self.sees_district or bool(self.town_ids or self.department_ids or self.utility_ids)
+
+    def can_see_town(self, town_id: int | None) -> bool:
+        return self.sees_district or (town_id is not None and town_id in self.town_ids)
+
+    def can_write_town(self, town_id: int | None) -> bool:
+        return self.writes_district or (town_id is not None and town_id in self.town_ids)
+
+    def roles_in_town(self, town_id: int | None) -> frozenset[str]:
+        return frozenset(role for tid, role in self.town_roles if tid == town_id)
+
+    @property
+    def can_write_cases(self) -> bool:
+        return self.writes_district or bool(self.town_ids)
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user: Any) -> Scope:
+    """The user's scope, computed from memberships once and cached on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached = getattr(user, "_slw_scope", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    memberships = list(user.memberships.select_related("org_unit").filter(org_unit__is_active=True))
+    roles = frozenset(m.role for m in memberships)
+    scope = Scope(
+        user_id=user.pk,
+        roles=roles,
+        sees_district=bool(roles & _DISTRICT_READERS),
+        writes_district=bool(roles & _DISTRICT_WRITERS),
+        town_ids=frozenset(m.org_unit_id for m in memberships if m.role in _TOWN_ROLES),
+        department_ids=frozenset(m.org_unit_id for m in memberships if m.role == Role.DEPARTMENT_STAFF),
+        utility_ids=frozenset(m.org_unit_id for m in memberships if m.role == Role.UTILITY_STAFF),
+        unit_names=tuple(sorted({m.org_unit.display_name for m in memberships})),
+        town_roles=frozenset((m.org_unit_id, m.role) for m in memberships if m.role in _TOWN_ROLES),
+    )
+    user._slw_scope = scope
+    return scope

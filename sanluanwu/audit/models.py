@@ -1,0 +1,60 @@
+"""Append-only audit events: one per create, update or delete of business data, in the same transaction."""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise RuntimeError("审计记录只能追加，不能修改")
+
+    def delete(self) -> NoReturn:  # type: ignore[override]
+        raise RuntimeError("审计记录只能追加，不能删除")
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, from which request; `changes` maps field → [old, new].
+
+    The database refuses UPDATE and DELETE on this table (triggers in migration 0002), so even a
+    raw query cannot rewrite history. The hash chain of 等保 comes with the security issue.
+    """
+
+    occurred_at = models.DateTimeField("时间", db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+", db_constraint=False, verbose_name="操作人")
+    actor_username = models.CharField("操作人账号", max_length=150, blank=True)
+    actor_name = models.CharField("操作人姓名", max_length=100, blank=True)
+    org_unit_name = models.CharField("操作人单位", max_length=200, blank=True)
+    action = models.CharField("操作", max_length=80, db_index=True)
+    object_type = models.CharField("对象类型", max_length=60)
+    object_id = models.CharField("对象编号", max_length=40)
+    object_repr = models.CharField("对象", max_length=300, blank=True)
+    changes = models.JSONField("变更", default=dict, blank=True)
+    note = models.TextField("说明", blank=True)
+    request_id = models.CharField("请求编号", max_length=64, blank=True, db_index=True)
+    ip = models.CharField("IP", max_length=64, blank=True)
+    result = models.CharField("结果", max_length=10, default="success")
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "审计记录"
+        verbose_name_plural = "审计记录"
+        ordering = ["-occurred_at", "-id"]
+        # Serves the timeline on a detail page: events of one object, newest first.
+        indexes = [models.Index(fields=["object_type", "object_id", "-id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("审计记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise RuntimeError("审计记录只能追加，不能删除")

@@ -1,0 +1,71 @@
+"""record_event(): the one way an audit event is written, always inside the caller's transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+
+from sanluanwu.audit.context import client_ip_var, current_request_id
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core import clock
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe rendering of a field value for the change log."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose value changed, as {field: [old, new]}."""
+    return {
+        name: [_plain(before.get(name)), _plain(after.get(name))]
+        for name in after
+        if _plain(before.get(name)) != _plain(after.get(name))
+    }
+
+
+def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(instance, name)) for name in fields}
+
+
+def record_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model,
+    changes: dict[str, list[Any]] | None = None,
+    note: str = "",
+    org_unit_name: str = "",
+    result: str = "success",
+) -> AuditEvent:
+    """Append one audit event. Must run inside the transaction of the change it records."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_event() must be called inside the transaction of the change")
+    from sanluanwu.accounts.scope import scope_for
+
+    scope = scope_for(actor)
+    return AuditEvent.objects.create(
+        occurred_at=clock.now(),
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=getattr(actor, "username", "") or "system",
+        actor_name=getattr(actor, "display_name", "") or "",
+        org_unit_name=org_unit_name or "、".join(scope.unit_names),
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=changes or {},
+        note=note,
+        request_id=current_request_id(),
+        ip=client_ip_var.get(),
+        result=result,
+    )

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+
+from sanluanwu.audit.display import action_label as _action_label
+
+register = template.Library()
+
+
+@register.filter
+def action_label(code: str) -> str:
+    return _action_label(code)
+
+
+@register.filter
+def field_label(field: str, object_type: str) -> str:
+    """The model field's Chinese verbose name, so the timeline reads 计划完成时间, not planned_completion."""
+    try:
+        model = apps.get_model(object_type)
+        return str(model._meta.get_field(field).verbose_name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return field

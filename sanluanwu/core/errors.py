@@ -1,0 +1,47 @@
+"""Domain errors raised by services; mapped once to form errors (HTML) and 400/404/409 (API)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule was broken. `errors` maps field names (or "__all__") to Chinese messages."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, errors: dict[str, list[str]] | str, *, warnings: list[dict[str, Any]] | None = None):
+        if isinstance(errors, str):
+            errors = {"__all__": [errors]}
+        self.errors = errors
+        self.warnings = warnings or []
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+
+
+class ValidationFailed(DomainError):
+    """Input broke a validation rule."""
+
+
+class WarningsNotAcknowledged(DomainError):
+    """Warnings (similar name, enterprise nearby, point outside the town) need the user's confirmation."""
+
+    status_code = 409
+    code = "warnings_not_acknowledged"
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "permission_denied"
+
+
+class Conflict(DomainError):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class TransitionNotAllowed(DomainError):
+    status_code = 409
+    code = "transition_not_allowed"

@@ -1,0 +1,27 @@
+"""Text normalisation shared by validation, matching and (later) import."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_SPACES = re.compile(r"\s+")
+
+
+def to_halfwidth(value: str) -> str:
+    """Full-width digits, letters and punctuation to ASCII (NFKC), keeping Chinese characters."""
+    return unicodedata.normalize("NFKC", value)
+
+
+def clean_text(value: str | None) -> str:
+    """Trim, collapse inner whitespace and line breaks to one space."""
+    if not value:
+        return ""
+    return _SPACES.sub(" ", value.replace("\u3000", " ")).strip()
+
+
+def name_key(value: str) -> str:
+    """The key two enterprise names are "the same" under: NFKC, no whitespace, brackets unified, lower case."""
+    value = to_halfwidth(value or "")
+    value = _SPACES.sub("", value)
+    return value.replace("（", "(").replace("）", ")").lower()

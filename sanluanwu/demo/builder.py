@@ -1,0 +1,268 @@
+"""A deterministic (seeded) demo of Wujin: org units, accounts, the 2020 campaign, 2018-2019 baseline and cases.
+
+Business data goes through the services, like a user's would, so it carries audit events and obeys
+every rule. The campaign keeps the 2020 plan's phases and rules but is dated so that today falls in
+its remediation phase; the 2018-2019 baseline keeps its years.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from sanluanwu.accounts.choices import OrgUnitKind, Role
+from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.campaigns.choices import PhaseKind
+from sanluanwu.campaigns.models import Campaign, Phase
+from sanluanwu.core import clock, geo
+from sanluanwu.demo import reference as ref
+from sanluanwu.registry import rules, services
+from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCategory, RemediationType
+from sanluanwu.registry.models import Case, Enterprise
+
+SIZES = {"full": (1500, 300), "small": (60, 24)}
+CAMPAIGN_NAME = "“散乱污”企业（作坊）整治“回头看”百日专项行动"
+
+
+@dataclass
+class DemoSummary:
+    org_units: int
+    users: int
+    enterprises: int
+    cases: int
+
+
+def build_org_units() -> dict[str, OrgUnit]:
+    """The 附件1 units as data (an admin edits them later); idempotent by code."""
+    units: dict[str, OrgUnit] = {}
+
+    def upsert(code: str, **fields: Any) -> OrgUnit:
+        unit, _ = OrgUnit.objects.update_or_create(code=code, defaults=fields)
+        units[code] = unit
+        return unit
+
+    district = upsert("wujin", name=ref.DISTRICT_NAME, short_name="武进", kind=OrgUnitKind.DISTRICT, parent=None,
+                      boundary=ref.DISTRICT_BOUNDARY)
+    name, short, code, duty = ref.OFFICE
+    upsert(code, name=name, short_name=short, kind=OrgUnitKind.OFFICE, parent=district, duty=duty)
+    for i, (name, short, code, town_type, lon, lat, half, managed, _w) in enumerate(ref.TOWNS):
+        upsert(code, name=name, short_name=short, kind=OrgUnitKind.TOWN, town_type=town_type, parent=district,
+               duty=ref.TOWN_DUTY, managed_by=managed, sort_order=i,
+               boundary={"bbox": [round(lon - half, 4), round(lat - half * 0.85, 4),
+                                  round(lon + half, 4), round(lat + half * 0.85, 4)]})
+    for i, (name, short, code, duty) in enumerate(ref.DEPARTMENTS):
+        upsert(code, name=name, short_name=short, kind=OrgUnitKind.DEPARTMENT, parent=district, duty=duty,
+               sort_order=i)
+    for i, (name, short, code, duty) in enumerate(ref.UTILITIES):
+        upsert(code, name=name, short_name=short, kind=OrgUnitKind.UTILITY, parent=district, duty=duty,
+               sort_order=i)
+    return units
+
+
+def build_accounts(units: dict[str, OrgUnit], password: str) -> dict[str, User]:
+    users: dict[str, User] = {}
+    hashed = make_password(password)
+    for username, full_name, role, code in ref.DEMO_ACCOUNTS:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={"full_name": full_name, "password": hashed, "is_active": True,
+                      "is_staff": role == Role.SYSTEM_ADMIN, "is_superuser": role == Role.SYSTEM_ADMIN},
+        )
+        Membership.objects.get_or_create(user=user, org_unit=units[code], role=role)
+        users[username] = user
+    return users
+
+
+def build_campaign(today: dt.date) -> Campaign:
+    """The 2020 plan's four phases, shifted so today is 20 days into the remediation phase."""
+    remediation_start = today - dt.timedelta(days=20)
+    survey_start = remediation_start - dt.timedelta(days=30)
+    mobilisation_start = survey_start - dt.timedelta(days=10)
+    review_start = remediation_start + dt.timedelta(days=40)
+    end = review_start + dt.timedelta(days=10)
+    campaign, _ = Campaign.objects.update_or_create(
+        name=CAMPAIGN_NAME,
+        defaults={"document_no": "武进区“散乱污”企业（作坊）整治“回头看”百日专项行动实施方案（2020年6月8日印发）",
+                  "issued_on": mobilisation_start - dt.timedelta(days=1), "starts_on": mobilisation_start,
+                  "ends_on": end, "is_active": True},
+    )
+    phases = [
+        (PhaseKind.MOBILISATION, mobilisation_start, survey_start - dt.timedelta(days=1),
+         "各镇、开发区动员部署，结合实际制定相应工作方案"),
+        (PhaseKind.SURVEY, survey_start, remediation_start - dt.timedelta(days=1),
+         "对2018-2019年完成整治的企业（作坊）逐企开展“回头看”，对辖区再次排查，明确整治类型，逐企制定整治方案"),
+        (PhaseKind.REMEDIATION, remediation_start, review_start - dt.timedelta(days=1),
+         "按照整治类型及整治方案分类整治，对整治结果进行现场审核，建立台账资料"),
+        (PhaseKind.REVIEW, review_start, end, "汇总分析，总结经验做法，形成长效机制"),
+    ]
+    for kind, start, stop, text in phases:
+        Phase.objects.update_or_create(campaign=campaign, kind=kind,
+                                       defaults={"starts_on": start, "ends_on": stop, "description": text})
+    return campaign
+
+
+class _Names:
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def person(self) -> str:
+        return self.rng.choice(ref.SURNAMES) + "".join(self.rng.sample(ref.GIVEN, self.rng.choice([1, 2])))
+
+    def unique(self, make: Any) -> str:
+        for _ in range(200):
+            name = make()
+            if name not in self.used:
+                self.used.add(name)
+                return name  # type: ignore[no-any-return]
+        raise RuntimeError("could not find a unique demo name")
+
+
+def _credit_code(rng: random.Random) -> str:
+    body = "91320412" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + rules.uscc_check_char(body)
+
+
+def _point_in(town: tuple[Any, ...], rng: random.Random) -> tuple[float, float]:
+    _n, _s, _c, _t, lon, lat, half, _m, _w = town
+    return lon + rng.uniform(-half, half) * 0.85, lat + rng.uniform(-half, half) * 0.7
+
+
+def _enterprise_input(rng: random.Random, names: _Names, town_row: tuple[Any, ...], town: OrgUnit,
+                      point: tuple[float, float] | None = None) -> services.EnterpriseInput:
+    industry = rng.choice(ref.INDUSTRIES)
+    licensed = rng.random() < 0.45
+    person = names.person()
+    if licensed:
+        suffix = ref.COMPANY_SUFFIX.get(industry, industry)
+        name = names.unique(lambda: f"常州市武进区{town.short_name}{rng.choice(ref.COMPANY_WORDS)}{suffix}有限公司"
+                            if rng.random() < 0.6 else f"常州{rng.choice(ref.COMPANY_WORDS)}{suffix}厂")
+        status = LicenceStatus.LICENSED
+    else:
+        while True:
+            person = names.person()
+            candidate = rules.compose_workshop_name(person, industry, rng.choice(["作坊", "作坊", "个体户"]))
+            if candidate not in names.used:
+                names.used.add(candidate)
+                name = candidate
+                break
+        status = rng.choice([LicenceStatus.UNLICENSED, LicenceStatus.UNLICENSED, LicenceStatus.IN_PROGRESS])
+    lon, lat = point or _point_in(town_row, rng)
+    village = rng.choice(ref.VILLAGES)
+    return services.EnterpriseInput(
+        name=name, industry=industry, town=town, legal_person=person, licence_status=status,
+        address=f"{town.name}{village}{rng.choice(ref.ROADS)}{rng.randint(1, 399)}号", village=village,
+        coordinates=f"{lon:.6f}, {lat:.6f}", coord_datum=geo.DATUM_WGS84,
+        phone=f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+        credit_code=_credit_code(rng) if licensed else "",
+    )
+
+
+def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
+    return start + dt.timedelta(days=rng.randint(0, max((end - start).days, 0)))
+
+
+# (status target, share) and the transitions that reach it from "listed".
+_PATHS = [
+    ([], 0.15),
+    (["stop_production"], 0.15),
+    (["stop_production", "start_remediation"], 0.30),
+    (["stop_production", "start_remediation", "submit_for_review"], 0.10),
+    (["stop_production", "start_remediation", "submit_for_review", "approve_closure"], 0.30),
+]
+
+
+def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = None) -> DemoSummary:
+    """Build the whole demo district in one transaction."""
+    n_enterprises, n_cases = SIZES[size]
+    rng = random.Random(seed)
+    today = clock.today()
+    with transaction.atomic():
+        units = build_org_units()
+        users = build_accounts(units, password or settings.DEMO_PASSWORD)
+        campaign = build_campaign(today)
+        office = users["office"]
+        names = _Names(rng)
+        weights = [row[8] for row in ref.TOWNS]
+        survey = campaign.phases.get(kind=PhaseKind.SURVEY)
+
+        baseline: list[tuple[Enterprise, str, tuple[Any, ...]]] = []
+        for _ in range(n_enterprises):
+            row = rng.choices(ref.TOWNS, weights=weights)[0]
+            town = units[row[2]]
+            enterprise = services.create_enterprise(actor=office, data=_enterprise_input(rng, names, row, town),
+                                                    acknowledge_warnings=True)
+            method = rng.choices([BaselineMethod.SHUTDOWN, BaselineMethod.RECTIFICATION, BaselineMethod.RELOCATION],
+                                 weights=[55, 35, 10])[0]
+            written = {BaselineMethod.SHUTDOWN: rng.choice(["关停取缔", "取缔", "关停"]),
+                       BaselineMethod.RECTIFICATION: rng.choice(["治理改造", "整治提升", "升级改造"]),
+                       BaselineMethod.RELOCATION: "整合搬迁"}[method]
+            services.record_baseline(actor=office, enterprise=enterprise, method=method, method_text=written,
+                                     completed_on=_date_between(rng, dt.date(2018, 4, 1), dt.date(2019, 12, 20)))
+            baseline.append((enterprise, method, row))
+
+        shut = [b for b in baseline if b[1] == BaselineMethod.SHUTDOWN]
+        rectified = [b for b in baseline if b[1] == BaselineMethod.RECTIFICATION]
+        rng.shuffle(shut)
+        rng.shuffle(rectified)
+        for i in range(n_cases):
+            category = rng.choices([1, 2, 3, 4], weights=[35, 25, 15, 25])[0]
+            existing: Enterprise | None = None
+            enterprise_data = None
+            if category == LookbackCategory.RESUMED and shut:
+                existing = shut.pop()[0]
+            elif category == LookbackCategory.RELAPSED and rectified:
+                existing = rectified.pop()[0]
+            elif category == LookbackCategory.NEW_IN_VACANT and shut:
+                old, _m, row = shut.pop()
+                near = (float(old.longitude or 0) + rng.uniform(-0.0001, 0.0001),
+                        float(old.latitude or 0) + rng.uniform(-0.0001, 0.0001))
+                enterprise_data = _enterprise_input(rng, names, row, old.town, near)
+                enterprise_data.address = old.address
+            else:
+                category = LookbackCategory.NEVER_LISTED
+                row = rng.choices(ref.TOWNS, weights=weights)[0]
+                enterprise_data = _enterprise_input(rng, names, row, units[row[2]])
+            path = rng.choices([p for p, _ in _PATHS], weights=[w for _, w in _PATHS])[0]
+            listed_on = _date_between(rng, survey.starts_on, today - dt.timedelta(days=3))
+            overdue = rng.random() < 0.2 and len(path) < 4
+            if overdue:
+                planned = _date_between(rng, listed_on, today - dt.timedelta(days=1))
+            else:
+                planned = _date_between(rng, max(listed_on, today) + dt.timedelta(days=5),
+                                        campaign.ends_on)
+            if category == LookbackCategory.RESUMED:
+                rtype = RemediationType.SHUTDOWN
+            elif category == LookbackCategory.RELAPSED:
+                rtype = rng.choice([RemediationType.RECTIFICATION] * 3 + [RemediationType.SHUTDOWN])
+            else:
+                rtype = rng.choice([RemediationType.SHUTDOWN, RemediationType.RECTIFICATION])
+            undecided = not path and rng.random() < 0.4
+            case_data = services.CaseInput(
+                lookback_category=category,
+                responsible_person=names.person(),
+                env_problems=rng.choice(ref.ENV_PROBLEMS) if rng.random() < 0.85 else "",
+                safety_problems=rng.choice(ref.SAFETY_PROBLEMS) if rng.random() < 0.5 else "",
+                other_problems=rng.choice(ref.OTHER_PROBLEMS) if rng.random() < 0.35 else "",
+                remediation_type="" if undecided else rtype,
+                planned_completion=None if undecided else planned,
+                listed_on=listed_on,
+                campaign=campaign,
+            )
+            town_code = (existing.town if existing else enterprise_data.town).code  # type: ignore[union-attr]
+            actor = users.get(town_code, office)
+            case = services.create_case(actor=actor, enterprise=existing, enterprise_data=enterprise_data,
+                                        case_data=case_data, acknowledge_warnings=True)
+            for action in path:
+                note = "已核查，达到“两断三清”要求" if action == "approve_closure" else ""
+                case = services.transition_case(actor=office, case=case, action=action, note=note)
+    return DemoSummary(
+        org_units=OrgUnit.objects.count(), users=User.objects.count(),
+        enterprises=Enterprise.objects.count(), cases=Case.objects.count(),
+    )

@@ -1,0 +1,55 @@
+"""The enumerations of 附件2 and the case lifecycle."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class LicenceStatus(models.TextChoices):
+    """营业执照办理情况."""
+
+    LICENSED = "licensed", "已办理"
+    IN_PROGRESS = "in_progress", "正在办理"
+    UNLICENSED = "unlicensed", "未办理"
+
+
+# 填写说明 1 applies to every enterprise that holds no licence yet.
+NO_LICENCE = {LicenceStatus.UNLICENSED, LicenceStatus.IN_PROGRESS}
+
+
+class LookbackCategory(models.IntegerChoices):
+    """属于"回头看"四种排查类型类别 (填写说明 3)."""
+
+    RESUMED = 1, "第一类：关停取缔后复产经营"
+    RELAPSED = 2, "第二类：治理改造后重新沦为“散乱污”"
+    NEW_IN_VACANT = 3, "第三类：空置厂房新的“散乱污”进驻"
+    NEVER_LISTED = 4, "第四类：新发现未纳入“散乱污”整治"
+
+
+class RemediationType(models.TextChoices):
+    """整治类型: shutdown (lead 工信局) or rectification (lead 武进生态环境局)."""
+
+    SHUTDOWN = "shutdown", "关停取缔"
+    RECTIFICATION = "rectification", "治理改造"
+
+
+class CaseStatus(models.TextChoices):
+    """Where a case stands: 先停后治, then remediation, on-site review and 销号."""
+
+    LISTED = "listed", "已列入名单"
+    STOPPED = "stopped", "已停产"
+    REMEDIATING = "remediating", "整治中"
+    AWAITING_REVIEW = "awaiting_review", "待现场审核"
+    CLOSED = "closed", "已销号"
+
+
+OPEN_STATUSES = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW]
+
+
+class BaselineMethod(models.TextChoices):
+    """How an enterprise was remediated in 2018-2019; the text as the town wrote it is kept beside."""
+
+    SHUTDOWN = "shutdown", "关停取缔"
+    RECTIFICATION = "rectification", "治理改造"
+    RELOCATION = "relocation", "整合搬迁"
+    OTHER = "other", "其他"

@@ -1,0 +1,157 @@
+"""Enterprise (企业（作坊）), its 2018-2019 baseline record and its cases on the dynamic list."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.geo import DATUM_CHOICES, DATUM_WGS84
+from sanluanwu.registry.choices import (
+    BaselineMethod,
+    CaseStatus,
+    LicenceStatus,
+    LookbackCategory,
+    RemediationType,
+)
+
+# Fields whose changes the audit log records (and the edit services compare).
+ENTERPRISE_AUDITED = [
+    "name", "industry", "address", "town", "village", "longitude", "latitude", "coord_datum", "coord_input",
+    "legal_person", "phone", "credit_code", "licence_status",
+]
+CASE_AUDITED = [
+    "lookback_category", "env_problems", "safety_problems", "other_problems", "remediation_type",
+    "planned_completion", "listed_on", "status", "progress_note", "responsible_person", "closed_on", "town",
+]
+
+
+class Enterprise(models.Model):
+    """A business or workshop at a place; keeps its history of baseline records and cases over the years."""
+
+    name = models.CharField("企业名称", max_length=200)
+    name_key = models.CharField("名称比对键", max_length=200, editable=False)
+    industry = models.CharField("行业类别", max_length=100)
+    address = models.CharField("详细地址", max_length=300)
+    town = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name="所属镇（街道）")
+    village = models.CharField("村（社区）", max_length=60, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    coord_datum = models.CharField("坐标系", max_length=10, choices=DATUM_CHOICES, default=DATUM_WGS84)
+    coord_input = models.CharField("经纬度（原始填写）", max_length=100, blank=True)
+    legal_person = models.CharField("企业法人或负责人", max_length=50)
+    phone = models.CharField("联系电话", max_length=30, blank=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    licence_status = models.CharField("营业执照办理情况", max_length=20, choices=LicenceStatus.choices)
+    search_text = models.TextField("检索文本", editable=False, default="")
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "企业（作坊）"
+        verbose_name_plural = "企业（作坊）"
+        constraints = [
+            models.UniqueConstraint(fields=["town", "name_key"], name="enterprise_unique_name_in_town",
+                                    violation_error_message="同一镇（街道）内已有同名企业"),
+            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
+                                    name="enterprise_unique_credit_code",
+                                    violation_error_message="该统一社会信用代码已登记在另一家企业"),
+        ]
+        indexes = [
+            # Serves the enterprise list of one town, newest first (keyset on id).
+            models.Index(fields=["town", "-id"], name="enterprise_town_id_idx"),
+            # Serves "another enterprise within 50 m": a lat/lon box pre-filter.
+            models.Index(fields=["latitude", "longitude"], name="enterprise_latlon_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BaselineRecord(models.Model):
+    """How the enterprise was remediated in the 2018-2019 集中整治: the list the look-back walks."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="baseline_records",
+                                   verbose_name="企业")
+    batch = models.CharField("整治批次", max_length=60, default="2018-2019年集中整治")
+    method = models.CharField("整治方式", max_length=20, choices=BaselineMethod.choices)
+    method_text = models.CharField("整治方式（原文）", max_length=60, blank=True)
+    completed_on = models.DateField("完成时间", null=True, blank=True)
+    created_at = models.DateTimeField("登记时间")
+
+    class Meta:
+        verbose_name = "集中整治记录"
+        verbose_name_plural = "集中整治记录"
+        ordering = ["-completed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} · {self.batch} · {self.get_method_display()}"
+
+
+class Case(models.Model):
+    """One enterprise on the dynamic list of a campaign: one row of 附件2."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="cases", verbose_name="企业")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cases", verbose_name="专项行动")
+    # A copy of enterprise.town kept by the services: the scoping key of every case query.
+    town = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="cases", verbose_name="所属镇（街道）")
+    lookback_category = models.PositiveSmallIntegerField("回头看排查类型", choices=LookbackCategory.choices)
+    env_problems = models.TextField("存在环境违法行为、环境风险问题情况", blank=True)
+    safety_problems = models.TextField("存在安全隐患情况", blank=True)
+    other_problems = models.TextField("存在其他问题情况", blank=True)
+    remediation_type = models.CharField("整治类型", max_length=20, choices=RemediationType.choices, blank=True)
+    planned_completion = models.DateField("计划完成时间", null=True, blank=True)
+    listed_on = models.DateField("列入名单日期")
+    status = models.CharField("整治状态", max_length=20, choices=CaseStatus.choices, default=CaseStatus.LISTED)
+    progress_note = models.TextField("整治进度说明", blank=True)
+    responsible_person = models.CharField("责任人", max_length=50)
+    closed_on = models.DateField("销号日期", null=True, blank=True)
+    # Lower-cased name, address and person of the enterprise: the free-text search column
+    # (a pg_trgm GIN index on PostgreSQL, migration 0002), copied here to avoid a join per page.
+    search_text = models.TextField("检索文本", editable=False, default="")
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间")
+    updated_at = models.DateTimeField("更新时间")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="登记人")
+
+    class Meta:
+        verbose_name = "整治对象"
+        verbose_name_plural = "整治对象"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_completion__isnull=True) | Q(planned_completion__gte=models.F("listed_on")),
+                name="case_planned_after_listed",
+                violation_error_message="计划完成时间不能早于列入名单日期",
+            ),
+        ]
+        indexes = [
+            # Each serves the list page filtered by one field, newest first, with keyset pagination on id.
+            models.Index(fields=["town", "-id"], name="case_town_id_idx"),
+            models.Index(fields=["status", "-id"], name="case_status_id_idx"),
+            models.Index(fields=["town", "status", "-id"], name="case_town_status_id_idx"),
+            models.Index(fields=["lookback_category", "-id"], name="case_category_id_idx"),
+            models.Index(fields=["remediation_type", "-id"], name="case_type_id_idx"),
+            models.Index(fields=["planned_completion"], name="case_planned_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise.name}（{self.campaign.name}）" if self.campaign_id else self.enterprise.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != CaseStatus.CLOSED
+
+    def is_overdue(self, today: object) -> bool:
+        return bool(self.is_open and self.planned_completion and self.planned_completion < today)  # type: ignore[operator]
+
+    @property
+    def progress_text(self) -> str:
+        """整治进度 in words, from the case record (never retyped)."""
+        text = self.get_status_display()
+        if self.status == CaseStatus.CLOSED and self.closed_on:
+            text = f"{text}（{self.closed_on:%Y-%m-%d}）"
+        return f"{text}：{self.progress_note}" if self.progress_note else text

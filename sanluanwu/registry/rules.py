@@ -1,0 +1,152 @@
+"""The rules of one enterprise or case record, each with a Chinese message naming the field.
+
+Services call these; forms and the API never re-implement them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.queries import district
+from sanluanwu.accounts.scope import Scope
+from sanluanwu.core import geo
+from sanluanwu.core.text import name_key
+from sanluanwu.registry.choices import NO_LICENCE
+
+WORKSHOP_SUFFIXES = ("作坊", "个体户")
+NEARBY_METRES = 50.0
+SIMILAR_NAME_SCORE = 85.0
+# Words that make two names differ without making them different enterprises.
+_NAME_NOISE = re.compile(
+    r"(有限责任公司|股份有限公司|有限公司|分公司|公司|加工点|加工厂|加工场|作坊|个体户|经营部|门市部|厂|店|\(.*?\))"
+)
+
+# GB 32100-2015 unified social credit code: 18 characters from this alphabet, last one a check character.
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+
+def compose_workshop_name(legal_person: str, industry: str, suffix: str = "作坊") -> str:
+    """填写说明 1: 负责人姓名 + 经营内容 + 作坊（或个体户）, e.g. 张三塑料造粒作坊."""
+    content = (industry or "").strip()
+    for tail in WORKSHOP_SUFFIXES:
+        content = content.removesuffix(tail)
+    return f"{(legal_person or '').strip()}{content}{suffix}"
+
+
+def check_workshop_name(*, name: str, licence_status: str, legal_person: str, industry: str) -> str | None:
+    """An enterprise without a licence must be named 负责人姓名+经营内容+作坊/个体户; returns the error or None."""
+    if licence_status not in NO_LICENCE:
+        return None
+    person = (legal_person or "").strip()
+    name = (name or "").strip()
+    suffix = next((s for s in WORKSHOP_SUFFIXES if name.endswith(s)), None)
+    if person and name.startswith(person) and suffix and len(name) > len(person) + len(suffix):
+        return None
+    composed = compose_workshop_name(person, industry)
+    return (
+        "无营业执照的企业名称应按“负责人姓名+经营内容+作坊（或个体户）”填写（填写说明1），"
+        f"如“{composed}”"
+    )
+
+
+def uscc_check_char(first17: str) -> str:
+    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def check_credit_code(code: str) -> str | None:
+    if not code:
+        return None
+    if len(code) != 18 or any(c not in _USCC_ALPHABET for c in code):
+        return "统一社会信用代码应为18位数字或大写字母（不含 I、O、Z、S、V）"
+    if uscc_check_char(code[:17]) != code[17]:
+        return "统一社会信用代码校验位不正确，请核对营业执照"
+    return None
+
+
+_PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+
+
+def check_phone(phone: str) -> str | None:
+    if phone and not _PHONE.match(phone):
+        return "联系电话应为11位手机号码或带区号的固定电话，如 13812345678 或 0519-86312345"
+    return None
+
+
+def check_point_in_district(point: geo.Point) -> str | None:
+    unit = district()
+    inside = geo.boundary_contains(unit.boundary if unit else None, *point.as_floats())
+    if inside is False:
+        return (
+            f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，"
+            "请检查经纬度是否填反、是否选对坐标系"
+        )
+    return None
+
+
+def check_planned_completion(planned: dt.date | None, listed_on: dt.date) -> str | None:
+    if planned and planned < listed_on:
+        return f"计划完成时间（{planned:%Y-%m-%d}）不能早于列入名单日期（{listed_on:%Y-%m-%d}）"
+    return None
+
+
+@dataclass
+class Warning:
+    """Something the user must look at and confirm; not an error."""
+
+    kind: str
+    field: str
+    message: str
+    enterprise_id: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": self.kind, "field": self.field, "message": self.message}
+        if self.enterprise_id:
+            data["enterprise_id"] = self.enterprise_id
+            data["url"] = f"/enterprises/{self.enterprise_id}/"
+        return data
+
+
+def _core_name(key: str) -> str:
+    return _NAME_NOISE.sub("", key) or key
+
+
+def duplicate_warnings(
+    *, scope: Scope, name: str, town: OrgUnit, point: geo.Point | None, exclude_id: int | None = None
+) -> list[Warning]:
+    """Similar names in the same town and enterprises within 50 m, among the records the user may see."""
+    from sanluanwu.registry.queries import enterprises_visible_to
+
+    visible = enterprises_visible_to(scope)
+    if exclude_id:
+        visible = visible.exclude(pk=exclude_id)
+    warnings: list[Warning] = []
+    key = name_key(name)
+    core = _core_name(key)
+    same_town = dict(visible.filter(town=town).values_list("id", "name_key"))
+    choices = {pk: _core_name(k) for pk, k in same_town.items()}
+    matches = process.extract(core, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR_NAME_SCORE, limit=5)
+    names = dict(visible.filter(pk__in=[m[2] for m in matches]).values_list("id", "name"))
+    for _choice, score, pk in matches:
+        if same_town[pk] == key:
+            continue  # an exact duplicate is an error, reported by the service
+        warnings.append(Warning("similar_name", "name", f"本镇（街道）已有名称相近的企业“{names[pk]}”（相似度 {score:.0f}%）", pk))
+    if point is not None:
+        lon, lat = point.as_floats()
+        x0, y0, x1, y1 = geo.degrees_box(lon, lat, NEARBY_METRES)
+        near = visible.filter(longitude__gte=x0, longitude__lte=x1, latitude__gte=y0, latitude__lte=y1)
+        for pk, other, olon, olat in near.values_list("id", "name", "longitude", "latitude")[:20]:
+            d = geo.distance_m(lon, lat, float(olon), float(olat))
+            if d <= NEARBY_METRES:
+                warnings.append(Warning("nearby", "coordinates", f"{d:.0f} 米内已有企业“{other}”，请确认是否为同一家", pk))
+        inside = geo.boundary_contains(town.boundary, lon, lat)
+        if inside is False:
+            warnings.append(Warning("outside_town", "coordinates", f"该位置不在{town.name}范围内，请确认所属镇（街道）是否正确"))
+    return warnings

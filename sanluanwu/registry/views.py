@@ -1,0 +1,157 @@
+"""Thin views: shape input, call one query or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.queries import timeline_for
+from sanluanwu.core import clock
+from sanluanwu.core.errors import DomainError
+from sanluanwu.core.pagination import keyset_page
+from sanluanwu.registry import queries, services
+from sanluanwu.registry.forms import CaseFilterForm, CaseForm
+from sanluanwu.registry.rules import compose_workshop_name
+from sanluanwu.registry.workflow import allowed_actions
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = CaseFilterForm(request.GET or None, scope=scope)
+    cases = queries.filter_cases(queries.cases_visible_to(scope), **form.filters())
+    page = keyset_page(cases.select_related("enterprise", "town"), after=request.GET.get("after"),
+                       before=request.GET.get("before"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    return render(request, "registry/case_list.html", {
+        "form": form, "page": page, "today": clock.today(), "base_query": params.urlencode(),
+    })
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.access_case(request.user, pk)
+    scope = scope_for(request.user)
+    return render(request, "registry/case_detail.html", {
+        "case": case,
+        "enterprise": case.enterprise,
+        "events": timeline_for([case, case.enterprise]),
+        "actions": allowed_actions(scope, case),
+        "can_edit": scope.can_write_town(case.town_id),
+        "baseline_records": case.enterprise.baseline_records.all(),
+        "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
+        "today": clock.today(),
+    })
+
+
+def _render_form(request: HttpRequest, form: CaseForm, case: object = None) -> HttpResponse:
+    suggestion = ""
+    if form.is_bound and "name" in form.errors:
+        suggestion = compose_workshop_name(form.data.get("legal_person", ""), form.data.get("industry", ""))
+    return render(request, "registry/case_form.html", {"form": form, "case": case, "suggested_name": suggestion},
+                  status=400 if form.is_bound and form.errors else 200)
+
+
+@login_required
+def case_create(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    if not scope.can_write_cases:
+        raise DjangoPermissionDenied("您的角色不能登记整治对象")
+    if request.method != "POST":
+        initial = {"town": next(iter(scope.town_ids), None), "listed_on": clock.today()}
+        return _render_form(request, CaseForm(initial=initial, scope=scope))
+    form = CaseForm(request.POST, scope=scope)
+    if form.is_valid():
+        enterprise_data, case_data = form.to_inputs()
+        try:
+            case = services.create_case(actor=request.user, enterprise_data=enterprise_data, case_data=case_data,
+                                        acknowledge_warnings=form.cleaned_data["acknowledge_warnings"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"已将“{case.enterprise.name}”列入动态管理整治名单")
+            return redirect("registry:case_detail", pk=case.pk)
+    return _render_form(request, form)
+
+
+@login_required
+def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.access_case(request.user, pk)
+    scope = scope_for(request.user)
+    if not scope.can_write_town(case.town_id):
+        raise DjangoPermissionDenied("您无权修改该整治对象")
+    if request.method != "POST":
+        return _render_form(request, CaseForm(initial=CaseForm.initial_from_case(case), scope=scope), case)
+    form = CaseForm(request.POST, scope=scope)
+    if form.is_valid():
+        enterprise_data, case_data = form.to_inputs()
+        try:
+            services.update_case(actor=request.user, case=case, enterprise_data=enterprise_data, case_data=case_data,
+                                 expected_version=form.cleaned_data.get("version"),
+                                 acknowledge_warnings=form.cleaned_data["acknowledge_warnings"])
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("registry:case_detail", pk=case.pk)
+    return _render_form(request, form, case)
+
+
+@login_required
+@require_POST
+def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    case = queries.access_case(request.user, pk)
+    try:
+        services.transition_case(actor=request.user, case=case, action=request.POST.get("action", ""),
+                                 note=request.POST.get("note", ""))
+    except DomainError as exc:
+        for msgs in exc.errors.values():
+            for message in msgs:
+                messages.error(request, message)
+    else:
+        messages.success(request, "整治进度已更新")
+    return HttpResponseRedirect(reverse("registry:case_detail", args=[case.pk]))
+
+
+@login_required
+def enterprise_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = CaseFilterForm(request.GET or None, scope=scope)
+    f = form.filters()
+    enterprises = queries.filter_enterprises(queries.enterprises_visible_to(scope), town=f.get("town"), q=f.get("q"))
+    page = keyset_page(enterprises.select_related("town"), after=request.GET.get("after"),
+                       before=request.GET.get("before"))
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    return render(request, "registry/enterprise_list.html", {"form": form, "page": page,
+                                                             "base_query": params.urlencode()})
+
+
+@login_required
+def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    enterprise = queries.access_enterprise(request.user, pk)
+    cases = list(queries.cases_visible_to(request.user).filter(enterprise=enterprise).select_related("campaign"))
+    baseline = list(enterprise.baseline_records.all())
+    return render(request, "registry/enterprise_detail.html", {
+        "enterprise": enterprise, "cases": cases, "baseline_records": baseline,
+        "events": timeline_for([enterprise, *cases, *baseline]),
+    })
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if not scope_for(request.user).sees_business_data:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise Http404("您的账号尚未分配单位和角色，请联系系统管理员")
+    return redirect("registry:case_list")
