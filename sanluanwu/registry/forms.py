@@ -28,7 +28,7 @@ class CaseForm(forms.Form):
     village = forms.CharField(label="村（社区）", max_length=60, required=False)
     address = forms.CharField(label="详细地址", max_length=300)
     coordinates = forms.CharField(
-        label="经纬度", max_length=100, required=False,
+        label="经纬度", max_length=100,
         help_text="如 119.9567, 31.7123 或 119°57′24″E, 31°42′44″N；先后顺序不限",
     )
     coord_datum = forms.ChoiceField(label="坐标系", choices=geo.DATUM_CHOICES, initial=geo.DATUM_WGS84)
@@ -44,10 +44,10 @@ class CaseForm(forms.Form):
     other_problems = forms.CharField(label="存在其他问题情况", required=False, widget=_TEXTAREA)
     remediation_type = forms.ChoiceField(label="整治类型", required=False,
                                          choices=[("", "待确定"), *RemediationType.choices])
-    listed_on = forms.DateField(label="列入名单日期", required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    listed_on = forms.DateField(label="列入名单日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                                 help_text="不填则为今天")
     planned_completion = forms.DateField(label="计划完成时间", required=False,
-                                         widget=forms.DateInput(attrs={"type": "date"}))
+                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     progress_note = forms.CharField(label="整治进度说明", required=False, widget=_TEXTAREA)
     responsible_person = forms.CharField(label="责任人", max_length=50)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

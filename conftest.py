@@ -1,0 +1,131 @@
+"""Personas shared by every test (Healthchecks style), built on the demo's reference org units.
+
+office (district office admin), alice (湖塘镇 manager, town A), ada (湖塘镇 inspector),
+bob (牛塘镇 manager, town B), dora (生态环境局 staff), uma (供电公司 staff), leo (区领导, read-only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core import geo
+from sanluanwu.registry import services
+from sanluanwu.registry.choices import LicenceStatus
+from sanluanwu.registry.models import Case
+
+# A point in 湖塘镇 and one in 牛塘镇 (WGS-84).
+HUTANG_POINT = "119.9650, 31.7250"
+NIUTANG_POINT = "119.9050, 31.7350"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing(settings: Any) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def district(db: Any) -> dict[str, OrgUnit]:
+    from sanluanwu.demo.builder import build_org_units
+
+    return build_org_units()
+
+
+@pytest.fixture
+def campaign(district: dict[str, OrgUnit]) -> Campaign:
+    from sanluanwu.core import clock
+    from sanluanwu.demo.builder import build_campaign
+
+    return build_campaign(clock.today())
+
+
+def make_user(username: str, role: str, unit: OrgUnit) -> User:
+    user = User.objects.create_user(username=username, password="Secret#2020", full_name=username)
+    Membership.objects.create(user=user, org_unit=unit, role=role)
+    return user
+
+
+@pytest.fixture
+def office(district: dict[str, OrgUnit]) -> User:
+    return make_user("office_p", "office_admin", district["office"])
+
+
+@pytest.fixture
+def leo(district: dict[str, OrgUnit]) -> User:
+    return make_user("leo", "leader", district["wujin"])
+
+
+@pytest.fixture
+def alice(district: dict[str, OrgUnit]) -> User:
+    return make_user("alice", "town_manager", district["hutang"])
+
+
+@pytest.fixture
+def ada(district: dict[str, OrgUnit]) -> User:
+    return make_user("ada", "town_inspector", district["hutang"])
+
+
+@pytest.fixture
+def bob(district: dict[str, OrgUnit]) -> User:
+    return make_user("bob", "town_manager", district["niutang"])
+
+
+@pytest.fixture
+def dora(district: dict[str, OrgUnit]) -> User:
+    return make_user("dora", "department_staff", district["sthjj"])
+
+
+@pytest.fixture
+def uma(district: dict[str, OrgUnit]) -> User:
+    return make_user("uma", "utility_staff", district["gongdian"])
+
+
+@pytest.fixture
+def sysadmin(district: dict[str, OrgUnit]) -> User:
+    user = make_user("root_admin", "system_admin", district["office"])
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def enterprise_input(town: OrgUnit, **overrides: Any) -> services.EnterpriseInput:
+    data: dict[str, Any] = {
+        "name": "张三塑料造粒作坊", "industry": "塑料造粒", "address": f"{town.name}新华村人民路1号", "town": town,
+        "legal_person": "张三", "licence_status": LicenceStatus.UNLICENSED, "coordinates": HUTANG_POINT,
+        "coord_datum": geo.DATUM_WGS84, "phone": "13812345678",
+    }
+    data.update(overrides)
+    return services.EnterpriseInput(**data)
+
+
+def case_input(**overrides: Any) -> services.CaseInput:
+    data: dict[str, Any] = {
+        "lookback_category": 1, "responsible_person": "李四", "env_problems": "废气直排",
+        "remediation_type": "shutdown", "planned_completion": None,
+    }
+    data.update(overrides)
+    return services.CaseInput(**data)
+
+
+def make_case(actor: User, town: OrgUnit, *, acknowledge: bool = True, case: dict[str, Any] | None = None,
+              **enterprise: Any) -> Case:
+    """A case created through the service, as a user would."""
+    if town.code == "niutang":
+        enterprise.setdefault("coordinates", NIUTANG_POINT)
+    return services.create_case(actor=actor, enterprise_data=enterprise_input(town, **enterprise),
+                                case_data=case_input(**(case or {})), acknowledge_warnings=acknowledge)
+
+
+@pytest.fixture
+def hutang_case(alice: User, campaign: Campaign, district: dict[str, OrgUnit]) -> Case:
+    return make_case(alice, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=30)})
+
+
+@pytest.fixture
+def niutang_case(bob: User, campaign: Campaign, district: dict[str, OrgUnit]) -> Case:
+    return make_case(bob, district["niutang"], name="王五木材加工作坊", legal_person="王五", industry="木材加工",
+                     phone="13900001111")

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from conftest import case_input, enterprise_input, make_case
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.registry import services
+
+
+def test_creating_a_case_writes_one_event_per_object_with_every_field(alice, campaign, district):
+    case = make_case(alice, district["hutang"])
+    created = AuditEvent.objects.filter(action="registry.case.created", object_id=str(case.pk)).get()
+    assert created.actor_username == "alice" and created.org_unit_name == "湖塘"
+    assert created.changes["lookback_category"] == [None, 1]
+    assert created.request_id
+    enterprise_event = AuditEvent.objects.get(action="registry.enterprise.created", object_id=str(case.enterprise_id))
+    assert enterprise_event.changes["name"] == [None, "张三塑料造粒作坊"]
+
+
+def test_an_edit_records_old_and_new_values_of_changed_fields_only(alice, hutang_case, district):
+    services.update_case(actor=alice, case=hutang_case,
+                         enterprise_data=enterprise_input(district["hutang"], address="湖塘镇新华村人民路2号"),
+                         case_data=case_input(responsible_person="赵六",
+                                              planned_completion=hutang_case.planned_completion))
+    case_event = AuditEvent.objects.get(action="registry.case.updated")
+    assert case_event.changes == {"responsible_person": ["李四", "赵六"]}
+    ent_event = AuditEvent.objects.get(action="registry.enterprise.updated")
+    assert ent_event.changes == {"address": ["湖塘镇新华村人民路1号", "湖塘镇新华村人民路2号"]}
+
+
+def test_a_transition_is_audited_with_old_and_new_status(alice, hutang_case):
+    services.transition_case(actor=alice, case=hutang_case, action="stop_production", note="已断水断电")
+    event = AuditEvent.objects.get(action="registry.case.transitioned")
+    assert event.changes["status"] == ["listed", "stopped"]
+    assert "已断水断电" in event.note
+
+
+def test_a_refused_write_leaves_no_event(alice, campaign, district):
+    from sanluanwu.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed):
+        make_case(alice, district["hutang"], coordinates="121.47, 31.23")
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_failing_audit_write_rolls_the_change_back(alice, campaign, district, monkeypatch):
+    from sanluanwu.registry.models import Case
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr("sanluanwu.registry.services.record_event", broken)
+    with pytest.raises(RuntimeError):
+        make_case(alice, district["hutang"])
+    assert not Case.objects.exists()
+
+
+def test_audit_events_cannot_be_changed_through_the_orm(hutang_case):
+    event = AuditEvent.objects.first()
+    with pytest.raises(RuntimeError):
+        event.save()
+    with pytest.raises(RuntimeError):
+        event.delete()
+    with pytest.raises(RuntimeError):
+        AuditEvent.objects.all().update(note="x")
+    with pytest.raises(RuntimeError):
+        AuditEvent.objects.all().delete()
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET note = 'forged'", "DELETE FROM audit_auditevent"])
+def test_the_database_refuses_raw_updates_and_deletes(hutang_case, statement):
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.filter(note="forged").count() == 0
+
+
+def test_the_detail_page_shows_the_timeline_with_old_and_new(alice, hutang_case, district, client):
+    services.update_case(actor=alice, case=hutang_case, enterprise_data=enterprise_input(district["hutang"]),
+                         case_data=case_input(responsible_person="赵六",
+                                              planned_completion=hutang_case.planned_completion))
+    client.force_login(alice)
+    body = client.get(f"/cases/{hutang_case.pk}/").content.decode()
+    assert "修改整治信息" in body and "责任人" in body and "李四" in body and "赵六" in body

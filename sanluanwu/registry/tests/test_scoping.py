@@ -1,0 +1,155 @@
+"""A town user never sees another town's records: every page and API route is found here, not listed by hand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+# Routes that hold no business data (login, logout, health, the API schema and docs, the token endpoint).
+NO_BUSINESS_DATA = {"login", "logout", "health", "home", "api_schema", "api_docs", "api_token"}
+# Which object a route's pk names, by the path segment before it; an unknown detail route fails the test.
+PK_KINDS = {"cases": "case", "enterprises": "enterprise"}
+
+
+def _routes(patterns: list[Any] | None = None, ns: str = "", prefix: str = "") -> Iterator[tuple[str, str, Any]]:
+    for p in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "admin":
+                continue
+            new_ns = f"{ns}{p.namespace}:" if p.namespace else ns
+            yield from _routes(p.url_patterns, new_ns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern) and p.name:
+            yield ns + p.name, prefix + str(p.pattern), p
+
+
+def _params(pattern: URLPattern) -> set[str]:
+    return set(pattern.pattern.regex.groupindex) - {"format"}
+
+
+def _routes_with(kind: str) -> list[tuple[str, str]]:
+    found = []
+    for name, path, pattern in _routes():
+        params = _params(pattern)
+        if name in NO_BUSINESS_DATA or "format" in pattern.pattern.regex.groupindex:
+            continue
+        if (kind == "list" and not params) or (kind == "detail" and params):
+            found.append((name, path))
+    return found
+
+
+def _login(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _pk_for(path: str, case: Any) -> int:
+    segment = next((seg for seg in PK_KINDS if seg in path), None)
+    assert segment, f"{path}: unknown detail route; add it to PK_KINDS so the outsider test covers it"
+    return case.pk if PK_KINDS[segment] == "case" else case.enterprise_id
+
+
+def test_the_route_walk_finds_the_pages_and_the_api(district):
+    lists = {name for name, _ in _routes_with("list")}
+    assert {"registry:case_list", "registry:enterprise_list", "case-list", "enterprise-list"} <= lists
+    details = {name for name, _ in _routes_with("detail")}
+    assert {"registry:case_detail", "registry:case_edit", "case-detail", "case-transition"} <= details
+
+
+@pytest.mark.parametrize("persona", ["bob", "dora", "uma"])
+def test_no_list_shows_another_towns_records(request, persona, hutang_case, niutang_case):
+    user = request.getfixturevalue(persona)
+    client = _login(user)
+    secrets = [hutang_case.enterprise.name, hutang_case.enterprise.address, hutang_case.enterprise.phone]
+    for name, path in _routes_with("list"):
+        response = client.get(reverse(name), {"q": ""})
+        if response.status_code in (403, 405):
+            continue
+        assert response.status_code == 200, f"{path}: {response.status_code}"
+        body = response.content.decode()
+        for secret in secrets:
+            assert secret not in body, f"{path} shows {secret!r} to {persona}"
+        if response["Content-Type"].startswith("application/json"):
+            data = json.loads(body)
+            ids = {row["id"] for row in data.get("results", [])}
+            assert hutang_case.pk not in ids and hutang_case.enterprise_id not in ids
+
+
+def test_a_town_user_sees_own_records_in_every_list(bob, niutang_case):
+    client = _login(bob)
+    for name, path in _routes_with("list"):
+        if not name.endswith("list"):
+            continue  # a form page, not a list
+        response = client.get(reverse(name))
+        if response.status_code == 200:
+            assert niutang_case.enterprise.name in response.content.decode(), path
+
+
+@pytest.mark.parametrize("persona", ["bob", "dora", "uma"])
+def test_every_detail_route_answers_404_for_another_towns_record(request, persona, hutang_case):
+    client = _login(request.getfixturevalue(persona))
+    for name, path in _routes_with("detail"):
+        url = reverse(name, kwargs={"pk": _pk_for(path, hutang_case)})
+        for method in ("get", "post", "put", "patch"):
+            response = getattr(client, method)(url, data=json.dumps({}) if method in ("put", "patch") else {},
+                                               content_type="application/json" if method in ("put", "patch")
+                                               else "application/x-www-form-urlencoded")
+            assert response.status_code in (404, 405), f"{method.upper()} {url} as {persona}: {response.status_code}"
+            assert hutang_case.enterprise.name not in response.content.decode()
+
+
+def test_guessed_ids_answer_404_like_missing_ones(bob, hutang_case):
+    client = _login(bob)
+    assert client.get(f"/cases/{hutang_case.pk}/").status_code == 404
+    assert client.get("/cases/999999/").status_code == 404
+    assert client.get(f"/api/v1/cases/{hutang_case.pk}/").status_code == 404
+    assert client.get(f"/api/v1/enterprises/{hutang_case.enterprise_id}/").status_code == 404
+
+
+def test_office_and_leader_see_every_town(office, leo, hutang_case, niutang_case):
+    for user in (office, leo):
+        body = _login(user).get("/cases/").content.decode()
+        assert hutang_case.enterprise.name in body and niutang_case.enterprise.name in body
+
+
+def test_a_town_user_cannot_move_a_record_into_another_town(alice, hutang_case, district):
+    from conftest import case_input, enterprise_input
+    from sanluanwu.core.errors import ValidationFailed
+    from sanluanwu.registry import services
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_case(actor=alice, case=hutang_case, case_data=case_input(),
+                             enterprise_data=enterprise_input(district["niutang"], coordinates="119.9050, 31.7350"))
+    assert "town" in exc.value.errors
+
+
+def test_counts_on_the_list_include_only_own_records(bob, hutang_case, niutang_case):
+    body = _login(bob).get("/cases/").content.decode()
+    assert "共 1 条" in body
+    data = _login(bob).get("/api/v1/cases/").json()
+    assert data["count"] == 1
+
+
+def test_the_town_filter_cannot_widen_the_scope(bob, hutang_case, district):
+    data = _login(bob).get(f"/api/v1/cases/?town={district['hutang'].pk}").json()
+    assert data["results"] == []
+
+
+def test_a_leader_is_read_only(leo, hutang_case):
+    client = _login(leo)
+    assert client.get("/cases/new/").status_code == 403
+    response = client.post("/api/v1/cases/", {}, content_type="application/json")
+    assert response.status_code in (400, 403)
+    assert client.post(f"/cases/{hutang_case.pk}/transition/", {"action": "stop_production"}).status_code == 302
+    hutang_case.refresh_from_db()
+    assert hutang_case.status == "listed"
+
+
+def test_a_non_staff_user_cannot_open_the_admin(alice):
+    response = _login(alice).get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
