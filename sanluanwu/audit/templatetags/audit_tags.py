@@ -22,3 +22,16 @@ def field_label(field: str, object_type: str) -> str:
         return str(model._meta.get_field(field).verbose_name)
     except (LookupError, ValueError, FieldDoesNotExist):
         return field
+
+
+@register.simple_tag
+def change_value(object_type: str, field: str, value: object) -> str:
+    """A changed value as the user reads it: choice labels (关停取缔, not shutdown), （空） for nothing."""
+    if value in (None, ""):
+        return "（空）"
+    try:
+        model_field = apps.get_model(object_type)._meta.get_field(field)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return str(value)
+    choices = dict((str(k), v) for k, v in (getattr(model_field, "choices", None) or []))
+    return str(choices.get(str(value), value))

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.registry.models import Case
+
+
+def _payload(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "张三塑料造粒作坊", "industry": "塑料造粒", "address": "湖塘镇新华村人民路1号",
+        "town": district["hutang"].pk, "coordinates": "31.7250, 119.9650", "legal_person": "张三",
+        "licence_status": "unlicensed", "lookback_category": 1, "responsible_person": "李四",
+        "remediation_type": "shutdown", "planned_completion": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_a_token_is_issued_for_username_and_password(alice):
+    client = APIClient()
+    response = client.post("/api/v1/auth/token/", {"username": "alice", "password": "Secret#2020"}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/cases/").status_code == 200
+
+
+def test_a_wrong_password_gets_no_token(alice):
+    response = APIClient().post("/api/v1/auth/token/", {"username": "alice", "password": "nope"}, format="json")
+    assert response.status_code == 400
+
+
+def test_the_api_requires_authentication(db):
+    response = APIClient().get("/api/v1/cases/")
+    assert response.status_code in (401, 403)
+    assert "登录" in response.json()["detail"]
+
+
+def test_creating_a_case_through_the_api_applies_the_same_rules_and_audit(alice, campaign, district):
+    client = APIClient()
+    client.force_authenticate(alice)
+    response = client.post("/api/v1/cases/", _payload(district), format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["enterprise"]["longitude"] == "119.965000"
+    assert body["lookback_category_display"].startswith("第一类")
+    assert body["allowed_actions"] == ["stop_production"]
+    assert AuditEvent.objects.filter(action="registry.case.created", object_id=str(body["id"])).exists()
+
+
+def test_api_errors_are_json_with_field_names_and_chinese_messages(alice, campaign, district):
+    client = APIClient()
+    client.force_authenticate(alice)
+    response = client.post("/api/v1/cases/", _payload(district, name="塑料厂", coordinates="121.47, 31.23"),
+                           format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert "张三塑料造粒作坊" in body["name"][0]
+    assert "不在武进区范围内" in body["coordinates"][0]
+
+
+def test_warnings_answer_409_until_acknowledged(alice, campaign, district):
+    client = APIClient()
+    client.force_authenticate(alice)
+    assert client.post("/api/v1/cases/", _payload(district), format="json").status_code == 201
+    second = _payload(district, name="李四木材加工作坊", legal_person="李四", industry="木材加工",
+                      coordinates="119.965200, 31.725100")
+    response = client.post("/api/v1/cases/", second, format="json")
+    assert response.status_code == 409
+    assert response.json()["warnings"][0]["kind"] == "nearby"
+    response = client.post("/api/v1/cases/", {**second, "acknowledge_warnings": True}, format="json")
+    assert response.status_code == 201
+
+
+def test_patch_changes_only_what_is_sent_and_checks_the_version(alice, hutang_case):
+    client = APIClient()
+    client.force_authenticate(alice)
+    url = f"/api/v1/cases/{hutang_case.pk}/"
+    response = client.patch(url, {"progress_note": "已断电", "version": hutang_case.version}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["progress_note"] == "已断电"
+    assert response.json()["enterprise"]["name"] == hutang_case.enterprise.name
+    stale = client.patch(url, {"progress_note": "已断水", "version": hutang_case.version}, format="json")
+    assert stale.status_code == 409
+
+
+def test_transitions_through_the_api(alice, hutang_case):
+    client = APIClient()
+    client.force_authenticate(alice)
+    url = f"/api/v1/cases/{hutang_case.pk}/transition/"
+    assert client.post(url, {"action": "stop_production"}, format="json").json()["status"] == "stopped"
+    refused = client.post(url, {"action": "approve_closure"}, format="json")
+    assert refused.status_code == 409 and "不能执行" in refused.json()["non_field_errors"][0]
+
+
+def test_list_filters_and_keyset_cursors(office, campaign, district):
+    from conftest import make_case
+
+    for i in range(5):
+        make_case(office, district["hutang"], name=f"张{i}塑料造粒作坊", legal_person=f"张{i}",
+                  coordinates=f"119.96{i}, 31.72{i}")
+    client = APIClient()
+    client.force_authenticate(office)
+    first = client.get("/api/v1/cases/?page_size=2").json()
+    assert first["count"] == 5 and len(first["results"]) == 2 and first["previous"] is None
+    second = client.get(first["next"]).json()
+    assert {r["id"] for r in second["results"]}.isdisjoint({r["id"] for r in first["results"]})
+    found = client.get("/api/v1/cases/", {"q": "张3"}).json()
+    assert [r["enterprise"]["name"] for r in found["results"]] == ["张3塑料造粒作坊"]
+
+
+def test_enterprises_api_creates_and_updates(alice, campaign, district):
+    client = APIClient()
+    client.force_authenticate(alice)
+    payload = {k: v for k, v in _payload(district).items()
+               if k in {"name", "industry", "address", "town", "coordinates", "legal_person", "licence_status"}}
+    created = client.post("/api/v1/enterprises/", payload, format="json")
+    assert created.status_code == 201, created.json()
+    updated = client.patch(f"/api/v1/enterprises/{created.json()['id']}/", {"village": "新华村"}, format="json")
+    assert updated.status_code == 200 and updated.json()["village"] == "新华村"
+    assert not Case.objects.exists()
+
+
+def test_the_schema_and_docs_are_served_without_outside_assets(alice, client):
+    client.force_login(alice)
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200 and b"/api/v1/cases/" in schema.content
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    html = docs.content.decode()
+    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+@pytest.mark.parametrize("method", ["delete"])
+def test_business_records_cannot_be_deleted_through_the_api(alice, hutang_case, method):
+    client = APIClient()
+    client.force_authenticate(alice)
+    assert getattr(client, method)(f"/api/v1/cases/{hutang_case.pk}/").status_code == 405

@@ -1,0 +1,89 @@
+"""Main flow in real headless Chromium (Debian's /usr/bin/chromium), screenshots kept in test-artifacts/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop in this thread
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+def _db_tag() -> str:
+    from django.db import connection
+
+    return connection.vendor
+
+
+def test_town_manager_lists_a_case_fixing_a_point_outside_the_district(browser, live_server, purge_audit_after):
+    from sanluanwu.demo.builder import build_demo
+
+    build_demo(size="small", seed=2020, password="Wujin@2020")
+    tag = _db_tag()
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", "hutang")
+    page.fill("#id_password", "Wujin@2020")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/cases/")
+    assert "动态管理整治名单" in page.inner_text("h1")
+    page.screenshot(path=str(ARTIFACTS / f"{tag}-01-list.png"), full_page=True)
+
+    page.click("text=列入名单")
+    page.select_option("#id_licence_status", "unlicensed")
+    page.fill("#id_legal_person", "吴浏览")
+    page.fill("#id_industry", "塑料造粒")
+    page.fill("#id_name", "吴浏览塑料造粒作坊")
+    page.fill("#id_address", "湖塘镇浏览村测试路8号")
+    page.fill("#id_coordinates", "121.4737, 31.2304")  # Shanghai: outside Wujin
+    page.select_option("#id_lookback_category", "4")
+    page.select_option("#id_remediation_type", "shutdown")
+    page.fill("#id_env_problems", "废气未经处理直排")
+    page.fill("#id_responsible_person", "陈科长")
+    page.click("#save")
+    error = page.locator("#field-coordinates .field-errors")
+    error.wait_for()
+    assert "不在武进区范围内" in error.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"{tag}-02-coordinate-error.png"), full_page=True)
+    assert page.input_value("#id_env_problems") == "废气未经处理直排"  # nothing the user typed is lost
+
+    page.fill("#id_coordinates", "31°43′12″N, 119°58′12″E")
+    page.click("#save")
+    if page.locator("#warnings").count():
+        page.check("#id_acknowledge_warnings")
+        page.click("#save")
+    page.wait_for_url("**/cases/*/")
+    assert page.inner_text("h1") == "吴浏览塑料造粒作坊"
+    assert "119.970000, 31.720000" in page.inner_text("#coords").replace(" ", ", ", 0)
+    timeline = page.locator(".timeline")
+    assert "列入动态管理整治名单" in timeline.inner_text()
+    assert "陈科长（湖塘镇）" in timeline.inner_text()
+    page.screenshot(path=str(ARTIFACTS / f"{tag}-03-detail.png"), full_page=True)
+
+    phone = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN", is_mobile=True)
+    phone.context.add_cookies(page.context.cookies())
+    phone.goto(f"{live_server.url}/cases/?q=吴浏览")
+    assert "吴浏览塑料造粒作坊" in phone.inner_text("#case-table")
+    phone.screenshot(path=str(ARTIFACTS / f"{tag}-04-phone-list.png"), full_page=True)
