@@ -27,8 +27,10 @@ NIUTANG_POINT = "119.9050, 31.7350"
 def _test_settings(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests run from a fresh clone without collectstatic: plain storage needs no manifest.
-    settings.STORAGES = {**settings.STORAGES,
-                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -116,9 +118,15 @@ def sysadmin(district: dict[str, OrgUnit]) -> User:
 
 def enterprise_input(town: OrgUnit, **overrides: Any) -> services.EnterpriseInput:
     data: dict[str, Any] = {
-        "name": "张三塑料造粒作坊", "industry": "塑料造粒", "address": f"{town.name}新华村人民路1号", "town": town,
-        "legal_person": "张三", "licence_status": LicenceStatus.UNLICENSED, "coordinates": HUTANG_POINT,
-        "coord_datum": geo.DATUM_WGS84, "phone": "13812345678",
+        "name": "张三塑料造粒作坊",
+        "industry": "塑料造粒",
+        "address": f"{town.name}新华村人民路1号",
+        "town": town,
+        "legal_person": "张三",
+        "licence_status": LicenceStatus.UNLICENSED,
+        "coordinates": HUTANG_POINT,
+        "coord_datum": geo.DATUM_WGS84,
+        "phone": "13812345678",
     }
     data.update(overrides)
     return services.EnterpriseInput(**data)
@@ -126,20 +134,28 @@ def enterprise_input(town: OrgUnit, **overrides: Any) -> services.EnterpriseInpu
 
 def case_input(**overrides: Any) -> services.CaseInput:
     data: dict[str, Any] = {
-        "lookback_category": 1, "responsible_person": "李四", "env_problems": "废气直排",
-        "remediation_type": "shutdown", "planned_completion": None,
+        "lookback_category": 1,
+        "responsible_person": "李四",
+        "env_problems": "废气直排",
+        "remediation_type": "shutdown",
+        "planned_completion": None,
     }
     data.update(overrides)
     return services.CaseInput(**data)
 
 
-def make_case(actor: User, town: OrgUnit, *, acknowledge: bool = True, case: dict[str, Any] | None = None,
-              **enterprise: Any) -> Case:
+def make_case(
+    actor: User, town: OrgUnit, *, acknowledge: bool = True, case: dict[str, Any] | None = None, **enterprise: Any
+) -> Case:
     """A case created through the service, as a user would."""
     if town.code == "niutang":
         enterprise.setdefault("coordinates", NIUTANG_POINT)
-    return services.create_case(actor=actor, enterprise_data=enterprise_input(town, **enterprise),
-                                case_data=case_input(**(case or {})), acknowledge_warnings=acknowledge)
+    return services.create_case(
+        actor=actor,
+        enterprise_data=enterprise_input(town, **enterprise),
+        case_data=case_input(**(case or {})),
+        acknowledge_warnings=acknowledge,
+    )
 
 
 @pytest.fixture
@@ -149,5 +165,6 @@ def hutang_case(alice: User, campaign: Campaign, district: dict[str, OrgUnit]) -
 
 @pytest.fixture
 def niutang_case(bob: User, campaign: Campaign, district: dict[str, OrgUnit]) -> Case:
-    return make_case(bob, district["niutang"], name="王五木材加工作坊", legal_person="王五", industry="木材加工",
-                     phone="13900001111")
+    return make_case(
+        bob, district["niutang"], name="王五木材加工作坊", legal_person="王五", industry="木材加工", phone="13900001111"
+    )

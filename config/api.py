@@ -11,7 +11,10 @@ urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI's page carries a small inline <style>; its scripts stay same-origin files.
-    path("docs/", csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
-         name="api_docs"),
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        name="api_docs",
+    ),
     path("", include("sanluanwu.registry.api.urls")),
 ]

@@ -11,14 +11,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "SLW_HTTPS"}}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env},
-                          capture_output=True, text=True, timeout=120)
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "SLW_HTTPS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_check_deploy_passes_with_production_settings(tmp_path):
-    result = _manage("check", "--deploy", "--fail-level", "WARNING",
-                     env={"SLW_HTTPS": "1", "SLW_VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "slw.example.gov.cn"})
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={"SLW_HTTPS": "1", "SLW_VAR_DIR": str(tmp_path), "ALLOWED_HOSTS": "slw.example.gov.cn"},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -14,19 +14,20 @@ from sanluanwu.accounts.choices import ROLE_UNIT_KINDS, OrgUnitKind, Role, TownT
 class OrgUnit(models.Model):
     """A unit of 附件1: the district, its office, a town/street/zone, a department or a utility."""
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
-                               verbose_name="上级单位")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name="上级单位"
+    )
     kind = models.CharField("类型", max_length=20, choices=OrgUnitKind.choices)
     town_type = models.CharField("镇街类型", max_length=10, choices=TownType.choices, blank=True)
     name = models.CharField("名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=40, blank=True)
     code = models.SlugField("代码", max_length=40, unique=True)
     duty = models.TextField("职责分工（附件1）", blank=True)
-    managed_by = models.CharField(
-        "托管单位", max_length=60, blank=True, help_text="如：自2020年起由常州经开区托管"
-    )
+    managed_by = models.CharField("托管单位", max_length=60, blank=True, help_text="如：自2020年起由常州经开区托管")
     boundary = models.JSONField(
-        "边界", null=True, blank=True,
+        "边界",
+        null=True,
+        blank=True,
         help_text='GeoJSON Polygon（WGS-84），或未知多边形时的外接矩形 {"bbox": [最小经度, 最小纬度, 最大经度, 最大纬度]}',
     )
     sort_order = models.PositiveIntegerField("排序", default=0)
@@ -60,7 +61,7 @@ class OrgUnit(models.Model):
 
 def _validate_boundary(boundary: Any) -> None:
     if not isinstance(boundary, dict):
-        raise ValidationError({"boundary": "边界必须是 GeoJSON Polygon 或 {\"bbox\": [...]}"})
+        raise ValidationError({"boundary": '边界必须是 GeoJSON Polygon 或 {"bbox": [...]}'})
     if boundary.get("type") == "Polygon":
         rings = boundary.get("coordinates")
         if not rings or not isinstance(rings, list) or len(rings[0]) < 4:
@@ -98,8 +99,11 @@ class Membership(models.Model):
         verbose_name = "任职"
         verbose_name_plural = "任职"
         constraints = [
-            models.UniqueConstraint(fields=["user", "org_unit", "role"], name="membership_unique",
-                                    violation_error_message="该用户在该单位已有此角色"),
+            models.UniqueConstraint(
+                fields=["user", "org_unit", "role"],
+                name="membership_unique",
+                violation_error_message="该用户在该单位已有此角色",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -108,4 +112,6 @@ class Membership(models.Model):
     def clean(self) -> None:
         allowed = ROLE_UNIT_KINDS.get(self.role, set())
         if self.org_unit_id and self.org_unit.kind not in allowed:
-            raise ValidationError({"role": f"角色“{self.get_role_display()}”不能设在{self.org_unit.get_kind_display()}"})
+            raise ValidationError(
+                {"role": f"角色“{self.get_role_display()}”不能设在{self.org_unit.get_kind_display()}"}
+            )

@@ -24,8 +24,14 @@ class AuditEvent(models.Model):
     """
 
     occurred_at = models.DateTimeField("时间", db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                              related_name="+", db_constraint=False, verbose_name="操作人")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        verbose_name="操作人",
+    )
     actor_username = models.CharField("操作人账号", max_length=150, blank=True)
     actor_name = models.CharField("操作人姓名", max_length=100, blank=True)
     org_unit_name = models.CharField("操作人单位", max_length=200, blank=True)

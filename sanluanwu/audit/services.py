@@ -26,9 +26,10 @@ def _plain(value: Any) -> Any:
 
 def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Fields whose value changed, as {field: [old, new]}."""
+
     def same(a: Any, b: Any) -> bool:
         # None and "" both mean "nothing" (a blank text field vs. an unset date).
-        return _plain(a) in (None, "") and _plain(b) in (None, "") or _plain(a) == _plain(b)
+        return (_plain(a) in (None, "") and _plain(b) in (None, "")) or _plain(a) == _plain(b)
 
     return {
         name: [_plain(before.get(name)), _plain(after.get(name))]

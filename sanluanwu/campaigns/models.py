@@ -46,8 +46,11 @@ class Phase(models.Model):
         verbose_name_plural = "阶段"
         ordering = ["campaign", "starts_on"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "kind"], name="phase_unique_kind",
-                                    violation_error_message="同一专项行动的每个阶段只能有一条"),
+            models.UniqueConstraint(
+                fields=["campaign", "kind"],
+                name="phase_unique_kind",
+                violation_error_message="同一专项行动的每个阶段只能有一条",
+            ),
         ]
 
     def __str__(self) -> str:

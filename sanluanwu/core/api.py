@@ -24,8 +24,9 @@ class KeysetPagination(BasePagination):
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
         size = request.query_params.get("page_size")
         page_size = int(size) if size and size.isdigit() else self.page_size
-        self.page = keyset_page(queryset, after=request.query_params.get("after"),
-                                before=request.query_params.get("before"), size=page_size)
+        self.page = keyset_page(
+            queryset, after=request.query_params.get("after"), before=request.query_params.get("before"), size=page_size
+        )
         self.request = request
         return self.page.items
 
@@ -39,13 +40,15 @@ class KeysetPagination(BasePagination):
         return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
 
     def get_paginated_response(self, data: Any) -> Response:
-        return Response({
-            "count": self.page.count,
-            "count_capped": self.page.count_capped,
-            "next": self._link("after", self.page.next_after),
-            "previous": self._link("before", self.page.prev_before),
-            "results": data,
-        })
+        return Response(
+            {
+                "count": self.page.count,
+                "count_capped": self.page.count_capped,
+                "next": self._link("after", self.page.next_after),
+                "previous": self._link("before", self.page.prev_before),
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         return {

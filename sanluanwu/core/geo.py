@@ -88,9 +88,18 @@ def _parse_component(part: str) -> tuple[float, str | None]:
 def _hemisphere(letter: str | None) -> str | None:
     if not letter:
         return None
-    return {"E": "E", "东": "E", "东经": "E", "W": "W", "西": "W", "N": "N", "北": "N", "北纬": "N", "S": "S", "南": "S"}[
-        letter
-    ]
+    return {
+        "E": "E",
+        "东": "E",
+        "东经": "E",
+        "W": "W",
+        "西": "W",
+        "N": "N",
+        "北": "N",
+        "北纬": "N",
+        "S": "S",
+        "南": "S",
+    }[letter]
 
 
 def _split_pair(text: str) -> list[str]:

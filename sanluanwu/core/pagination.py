@@ -33,8 +33,9 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def keyset_page(queryset: QuerySet[M], *, after: Any = None, before: Any = None, size: int = 50,
-                with_count: bool = True) -> KeysetPage[M]:
+def keyset_page(
+    queryset: QuerySet[M], *, after: Any = None, before: Any = None, size: int = 50, with_count: bool = True
+) -> KeysetPage[M]:
     """One page of `queryset` ordered by -id. `after`: ids below it (next page); `before`: above (previous)."""
     after_id, before_id = _int(after), _int(before)
     size = max(1, min(size, 200))

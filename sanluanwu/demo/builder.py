@@ -47,21 +47,40 @@ def build_org_units() -> dict[str, OrgUnit]:
         units[code] = unit
         return unit
 
-    district = upsert("wujin", name=ref.DISTRICT_NAME, short_name="武进", kind=OrgUnitKind.DISTRICT, parent=None,
-                      boundary=ref.DISTRICT_BOUNDARY)
+    district = upsert(
+        "wujin",
+        name=ref.DISTRICT_NAME,
+        short_name="武进",
+        kind=OrgUnitKind.DISTRICT,
+        parent=None,
+        boundary=ref.DISTRICT_BOUNDARY,
+    )
     name, short, code, duty = ref.OFFICE
     upsert(code, name=name, short_name=short, kind=OrgUnitKind.OFFICE, parent=district, duty=duty)
     for i, (name, short, code, town_type, lon, lat, half, managed, _w) in enumerate(ref.TOWNS):
-        upsert(code, name=name, short_name=short, kind=OrgUnitKind.TOWN, town_type=town_type, parent=district,
-               duty=ref.TOWN_DUTY, managed_by=managed, sort_order=i,
-               boundary={"bbox": [round(lon - half, 4), round(lat - half * 0.85, 4),
-                                  round(lon + half, 4), round(lat + half * 0.85, 4)]})
+        upsert(
+            code,
+            name=name,
+            short_name=short,
+            kind=OrgUnitKind.TOWN,
+            town_type=town_type,
+            parent=district,
+            duty=ref.TOWN_DUTY,
+            managed_by=managed,
+            sort_order=i,
+            boundary={
+                "bbox": [
+                    round(lon - half, 4),
+                    round(lat - half * 0.85, 4),
+                    round(lon + half, 4),
+                    round(lat + half * 0.85, 4),
+                ]
+            },
+        )
     for i, (name, short, code, duty) in enumerate(ref.DEPARTMENTS):
-        upsert(code, name=name, short_name=short, kind=OrgUnitKind.DEPARTMENT, parent=district, duty=duty,
-               sort_order=i)
+        upsert(code, name=name, short_name=short, kind=OrgUnitKind.DEPARTMENT, parent=district, duty=duty, sort_order=i)
     for i, (name, short, code, duty) in enumerate(ref.UTILITIES):
-        upsert(code, name=name, short_name=short, kind=OrgUnitKind.UTILITY, parent=district, duty=duty,
-               sort_order=i)
+        upsert(code, name=name, short_name=short, kind=OrgUnitKind.UTILITY, parent=district, duty=duty, sort_order=i)
     return units
 
 
@@ -71,8 +90,13 @@ def build_accounts(units: dict[str, OrgUnit], password: str) -> dict[str, User]:
     for username, full_name, role, code in ref.DEMO_ACCOUNTS:
         user, _ = User.objects.update_or_create(
             username=username,
-            defaults={"full_name": full_name, "password": hashed, "is_active": True,
-                      "is_staff": role == Role.SYSTEM_ADMIN, "is_superuser": role == Role.SYSTEM_ADMIN},
+            defaults={
+                "full_name": full_name,
+                "password": hashed,
+                "is_active": True,
+                "is_staff": role == Role.SYSTEM_ADMIN,
+                "is_superuser": role == Role.SYSTEM_ADMIN,
+            },
         )
         Membership.objects.get_or_create(user=user, org_unit=units[code], role=role)
         users[username] = user
@@ -88,22 +112,39 @@ def build_campaign(today: dt.date) -> Campaign:
     end = review_start + dt.timedelta(days=10)
     campaign, _ = Campaign.objects.update_or_create(
         name=CAMPAIGN_NAME,
-        defaults={"document_no": "武进区“散乱污”企业（作坊）整治“回头看”百日专项行动实施方案（2020年6月8日印发）",
-                  "issued_on": mobilisation_start - dt.timedelta(days=1), "starts_on": mobilisation_start,
-                  "ends_on": end, "is_active": True},
+        defaults={
+            "document_no": "武进区“散乱污”企业（作坊）整治“回头看”百日专项行动实施方案（2020年6月8日印发）",
+            "issued_on": mobilisation_start - dt.timedelta(days=1),
+            "starts_on": mobilisation_start,
+            "ends_on": end,
+            "is_active": True,
+        },
     )
     phases = [
-        (PhaseKind.MOBILISATION, mobilisation_start, survey_start - dt.timedelta(days=1),
-         "各镇、开发区动员部署，结合实际制定相应工作方案"),
-        (PhaseKind.SURVEY, survey_start, remediation_start - dt.timedelta(days=1),
-         "对2018-2019年完成整治的企业（作坊）逐企开展“回头看”，对辖区再次排查，明确整治类型，逐企制定整治方案"),
-        (PhaseKind.REMEDIATION, remediation_start, review_start - dt.timedelta(days=1),
-         "按照整治类型及整治方案分类整治，对整治结果进行现场审核，建立台账资料"),
+        (
+            PhaseKind.MOBILISATION,
+            mobilisation_start,
+            survey_start - dt.timedelta(days=1),
+            "各镇、开发区动员部署，结合实际制定相应工作方案",
+        ),
+        (
+            PhaseKind.SURVEY,
+            survey_start,
+            remediation_start - dt.timedelta(days=1),
+            "对2018-2019年完成整治的企业（作坊）逐企开展“回头看”，对辖区再次排查，明确整治类型，逐企制定整治方案",
+        ),
+        (
+            PhaseKind.REMEDIATION,
+            remediation_start,
+            review_start - dt.timedelta(days=1),
+            "按照整治类型及整治方案分类整治，对整治结果进行现场审核，建立台账资料",
+        ),
         (PhaseKind.REVIEW, review_start, end, "汇总分析，总结经验做法，形成长效机制"),
     ]
     for kind, start, stop, text in phases:
-        Phase.objects.update_or_create(campaign=campaign, kind=kind,
-                                       defaults={"starts_on": start, "ends_on": stop, "description": text})
+        Phase.objects.update_or_create(
+            campaign=campaign, kind=kind, defaults={"starts_on": start, "ends_on": stop, "description": text}
+        )
     return campaign
 
 
@@ -134,15 +175,25 @@ def _point_in(town: tuple[Any, ...], rng: random.Random) -> tuple[float, float]:
     return lon + rng.uniform(-half, half) * 0.85, lat + rng.uniform(-half, half) * 0.7
 
 
-def _enterprise_input(rng: random.Random, names: _Names, town_row: tuple[Any, ...], town: OrgUnit,
-                      point: tuple[float, float] | None = None) -> services.EnterpriseInput:
+def _enterprise_input(
+    rng: random.Random,
+    names: _Names,
+    town_row: tuple[Any, ...],
+    town: OrgUnit,
+    point: tuple[float, float] | None = None,
+) -> services.EnterpriseInput:
     industry = rng.choice(ref.INDUSTRIES)
     licensed = rng.random() < 0.45
     person = names.person()
     if licensed:
         suffix = ref.COMPANY_SUFFIX.get(industry, industry)
-        name = names.unique(lambda: f"常州市武进区{town.short_name}{rng.choice(ref.COMPANY_WORDS)}{suffix}有限公司"
-                            if rng.random() < 0.6 else f"常州{rng.choice(ref.COMPANY_WORDS)}{suffix}厂")
+        name = names.unique(
+            lambda: (
+                f"常州市武进区{town.short_name}{rng.choice(ref.COMPANY_WORDS)}{suffix}有限公司"
+                if rng.random() < 0.6
+                else f"常州{rng.choice(ref.COMPANY_WORDS)}{suffix}厂"
+            )
+        )
         status = LicenceStatus.LICENSED
     else:
         while True:
@@ -156,9 +207,15 @@ def _enterprise_input(rng: random.Random, names: _Names, town_row: tuple[Any, ..
     lon, lat = point or _point_in(town_row, rng)
     village = rng.choice(ref.VILLAGES)
     return services.EnterpriseInput(
-        name=name, industry=industry, town=town, legal_person=person, licence_status=status,
-        address=f"{town.name}{village}{rng.choice(ref.ROADS)}{rng.randint(1, 399)}号", village=village,
-        coordinates=f"{lon:.6f}, {lat:.6f}", coord_datum=geo.DATUM_WGS84,
+        name=name,
+        industry=industry,
+        town=town,
+        legal_person=person,
+        licence_status=status,
+        address=f"{town.name}{village}{rng.choice(ref.ROADS)}{rng.randint(1, 399)}号",
+        village=village,
+        coordinates=f"{lon:.6f}, {lat:.6f}",
+        coord_datum=geo.DATUM_WGS84,
         phone=f"1{rng.choice('3589')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
         credit_code=_credit_code(rng) if licensed else "",
     )
@@ -196,22 +253,31 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
         for _ in range(n_enterprises):
             row = rng.choices(ref.TOWNS, weights=weights)[0]
             town = units[row[2]]
-            enterprise = services.create_enterprise(actor=office, data=_enterprise_input(rng, names, row, town),
-                                                    acknowledge_warnings=True)
-            method = rng.choices([BaselineMethod.SHUTDOWN, BaselineMethod.RECTIFICATION, BaselineMethod.RELOCATION],
-                                 weights=[55, 35, 10])[0]
-            written = {BaselineMethod.SHUTDOWN: rng.choice(["关停取缔", "取缔", "关停"]),
-                       BaselineMethod.RECTIFICATION: rng.choice(["治理改造", "整治提升", "升级改造"]),
-                       BaselineMethod.RELOCATION: "整合搬迁"}[method]
-            services.record_baseline(actor=office, enterprise=enterprise, method=method, method_text=written,
-                                     completed_on=_date_between(rng, dt.date(2018, 4, 1), dt.date(2019, 12, 20)))
+            enterprise = services.create_enterprise(
+                actor=office, data=_enterprise_input(rng, names, row, town), acknowledge_warnings=True
+            )
+            method = rng.choices(
+                [BaselineMethod.SHUTDOWN, BaselineMethod.RECTIFICATION, BaselineMethod.RELOCATION], weights=[55, 35, 10]
+            )[0]
+            written = {
+                BaselineMethod.SHUTDOWN: rng.choice(["关停取缔", "取缔", "关停"]),
+                BaselineMethod.RECTIFICATION: rng.choice(["治理改造", "整治提升", "升级改造"]),
+                BaselineMethod.RELOCATION: "整合搬迁",
+            }[method]
+            services.record_baseline(
+                actor=office,
+                enterprise=enterprise,
+                method=method,
+                method_text=written,
+                completed_on=_date_between(rng, dt.date(2018, 4, 1), dt.date(2019, 12, 20)),
+            )
             baseline.append((enterprise, method, row))
 
         shut = [b for b in baseline if b[1] == BaselineMethod.SHUTDOWN]
         rectified = [b for b in baseline if b[1] == BaselineMethod.RECTIFICATION]
         rng.shuffle(shut)
         rng.shuffle(rectified)
-        for i in range(n_cases):
+        for _ in range(n_cases):
             category = rng.choices([1, 2, 3, 4], weights=[35, 25, 15, 25])[0]
             existing: Enterprise | None = None
             enterprise_data = None
@@ -221,8 +287,10 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 existing = rectified.pop()[0]
             elif category == LookbackCategory.NEW_IN_VACANT and shut:
                 old, _m, row = shut.pop()
-                near = (float(old.longitude or 0) + rng.uniform(-0.0001, 0.0001),
-                        float(old.latitude or 0) + rng.uniform(-0.0001, 0.0001))
+                near = (
+                    float(old.longitude or 0) + rng.uniform(-0.0001, 0.0001),
+                    float(old.latitude or 0) + rng.uniform(-0.0001, 0.0001),
+                )
                 enterprise_data = _enterprise_input(rng, names, row, old.town, near)
                 enterprise_data.address = old.address
             else:
@@ -235,8 +303,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
             if overdue:
                 planned = _date_between(rng, listed_on, today - dt.timedelta(days=1))
             else:
-                planned = _date_between(rng, max(listed_on, today) + dt.timedelta(days=5),
-                                        campaign.ends_on)
+                planned = _date_between(rng, max(listed_on, today) + dt.timedelta(days=5), campaign.ends_on)
             if category == LookbackCategory.RESUMED:
                 rtype = RemediationType.SHUTDOWN
             elif category == LookbackCategory.RELAPSED:
@@ -257,12 +324,19 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
             )
             town_code = (existing.town if existing else enterprise_data.town).code  # type: ignore[union-attr]
             actor = users.get(town_code, office)
-            case = services.create_case(actor=actor, enterprise=existing, enterprise_data=enterprise_data,
-                                        case_data=case_data, acknowledge_warnings=True)
+            case = services.create_case(
+                actor=actor,
+                enterprise=existing,
+                enterprise_data=enterprise_data,
+                case_data=case_data,
+                acknowledge_warnings=True,
+            )
             for action in path:
                 note = "已核查，达到“两断三清”要求" if action == "approve_closure" else ""
                 case = services.transition_case(actor=office, case=case, action=action, note=note)
     return DemoSummary(
-        org_units=OrgUnit.objects.count(), users=User.objects.count(),
-        enterprises=Enterprise.objects.count(), cases=Case.objects.count(),
+        org_units=OrgUnit.objects.count(),
+        users=User.objects.count(),
+        enterprises=Enterprise.objects.count(),
+        cases=Case.objects.count(),
     )

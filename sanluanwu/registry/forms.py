@@ -21,14 +21,18 @@ _TEXTAREA = forms.Textarea(attrs={"rows": 2})
 class CaseForm(forms.Form):
     """One 附件2 row: the enterprise's columns and the case's, entered once."""
 
-    name = forms.CharField(label="企业名称", max_length=200,
-                           help_text="有营业执照的按执照填写；无执照的按“负责人姓名+经营内容+作坊（或个体户）”填写")
+    name = forms.CharField(
+        label="企业名称",
+        max_length=200,
+        help_text="有营业执照的按执照填写；无执照的按“负责人姓名+经营内容+作坊（或个体户）”填写",
+    )
     industry = forms.CharField(label="行业类别", max_length=100)
     town = forms.ModelChoiceField(label="所属镇（街道）", queryset=OrgUnit.objects.none(), empty_label="请选择")
     village = forms.CharField(label="村（社区）", max_length=60, required=False)
     address = forms.CharField(label="详细地址", max_length=300)
     coordinates = forms.CharField(
-        label="经纬度", max_length=100,
+        label="经纬度",
+        max_length=100,
         help_text="如 119.9567, 31.7123 或 119°57′24″E, 31°42′44″N；先后顺序不限",
     )
     coord_datum = forms.ChoiceField(label="坐标系", choices=geo.DATUM_CHOICES, initial=geo.DATUM_WGS84)
@@ -36,27 +40,55 @@ class CaseForm(forms.Form):
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     licence_status = forms.ChoiceField(label="营业执照办理情况", choices=LicenceStatus.choices)
     credit_code = forms.CharField(label="统一社会信用代码", max_length=30, required=False)
-    lookback_category = forms.TypedChoiceField(label="属于“回头看”四种排查类型类别", coerce=int,
-                                               choices=[("", "请选择"), *LookbackCategory.choices])
-    env_problems = forms.CharField(label="存在环境违法行为、环境风险问题情况", required=False, widget=_TEXTAREA,
-                                   help_text="不存在此类问题的不填")
+    lookback_category = forms.TypedChoiceField(
+        label="属于“回头看”四种排查类型类别", coerce=int, choices=[("", "请选择"), *LookbackCategory.choices]
+    )
+    env_problems = forms.CharField(
+        label="存在环境违法行为、环境风险问题情况", required=False, widget=_TEXTAREA, help_text="不存在此类问题的不填"
+    )
     safety_problems = forms.CharField(label="存在安全隐患情况", required=False, widget=_TEXTAREA)
     other_problems = forms.CharField(label="存在其他问题情况", required=False, widget=_TEXTAREA)
-    remediation_type = forms.ChoiceField(label="整治类型", required=False,
-                                         choices=[("", "待确定"), *RemediationType.choices])
-    listed_on = forms.DateField(label="列入名单日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                                help_text="不填则为今天")
-    planned_completion = forms.DateField(label="计划完成时间", required=False,
-                                         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    remediation_type = forms.ChoiceField(
+        label="整治类型", required=False, choices=[("", "待确定"), *RemediationType.choices]
+    )
+    listed_on = forms.DateField(
+        label="列入名单日期",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="不填则为今天",
+    )
+    planned_completion = forms.DateField(
+        label="计划完成时间", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     progress_note = forms.CharField(label="整治进度说明", required=False, widget=_TEXTAREA)
     responsible_person = forms.CharField(label="责任人", max_length=50)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     acknowledge_warnings = forms.BooleanField(label="以上提示已核实，仍然保存", required=False)
 
-    ENTERPRISE_FIELDS = ["name", "industry", "town", "village", "address", "coordinates", "coord_datum",
-                         "legal_person", "phone", "licence_status", "credit_code"]
-    CASE_FIELDS = ["lookback_category", "env_problems", "safety_problems", "other_problems", "remediation_type",
-                   "listed_on", "planned_completion", "progress_note", "responsible_person"]
+    ENTERPRISE_FIELDS = [
+        "name",
+        "industry",
+        "town",
+        "village",
+        "address",
+        "coordinates",
+        "coord_datum",
+        "legal_person",
+        "phone",
+        "licence_status",
+        "credit_code",
+    ]
+    CASE_FIELDS = [
+        "lookback_category",
+        "env_problems",
+        "safety_problems",
+        "other_problems",
+        "remediation_type",
+        "listed_on",
+        "planned_completion",
+        "progress_note",
+        "responsible_person",
+    ]
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -67,29 +99,54 @@ class CaseForm(forms.Form):
     def initial_from_case(cls, case: Case) -> dict[str, Any]:
         e = case.enterprise
         return {
-            "name": e.name, "industry": e.industry, "town": e.town_id, "village": e.village,
-            "address": e.address, "coordinates": e.coord_input or geo.format_point(e.longitude, e.latitude),
-            "coord_datum": e.coord_datum, "legal_person": e.legal_person, "phone": e.phone,
-            "licence_status": e.licence_status, "credit_code": e.credit_code,
-            "lookback_category": case.lookback_category, "env_problems": case.env_problems,
-            "safety_problems": case.safety_problems, "other_problems": case.other_problems,
-            "remediation_type": case.remediation_type, "listed_on": case.listed_on,
-            "planned_completion": case.planned_completion, "progress_note": case.progress_note,
-            "responsible_person": case.responsible_person, "version": case.version,
+            "name": e.name,
+            "industry": e.industry,
+            "town": e.town_id,
+            "village": e.village,
+            "address": e.address,
+            "coordinates": e.coord_input or geo.format_point(e.longitude, e.latitude),
+            "coord_datum": e.coord_datum,
+            "legal_person": e.legal_person,
+            "phone": e.phone,
+            "licence_status": e.licence_status,
+            "credit_code": e.credit_code,
+            "lookback_category": case.lookback_category,
+            "env_problems": case.env_problems,
+            "safety_problems": case.safety_problems,
+            "other_problems": case.other_problems,
+            "remediation_type": case.remediation_type,
+            "listed_on": case.listed_on,
+            "planned_completion": case.planned_completion,
+            "progress_note": case.progress_note,
+            "responsible_person": case.responsible_person,
+            "version": case.version,
         }
 
     def to_inputs(self) -> tuple[EnterpriseInput, CaseInput]:
         d = self.cleaned_data
         enterprise = EnterpriseInput(
-            name=d["name"], industry=d["industry"], address=d["address"], town=d["town"],
-            legal_person=d["legal_person"], licence_status=d["licence_status"], coordinates=d["coordinates"],
-            coord_datum=d["coord_datum"], village=d["village"], phone=d["phone"], credit_code=d["credit_code"],
+            name=d["name"],
+            industry=d["industry"],
+            address=d["address"],
+            town=d["town"],
+            legal_person=d["legal_person"],
+            licence_status=d["licence_status"],
+            coordinates=d["coordinates"],
+            coord_datum=d["coord_datum"],
+            village=d["village"],
+            phone=d["phone"],
+            credit_code=d["credit_code"],
         )
         case = CaseInput(
-            lookback_category=d["lookback_category"], responsible_person=d["responsible_person"],
-            env_problems=d["env_problems"], safety_problems=d["safety_problems"], other_problems=d["other_problems"],
-            remediation_type=d["remediation_type"], planned_completion=d["planned_completion"],
-            listed_on=d["listed_on"], progress_note=d["progress_note"],
+            lookback_category=d["lookback_category"],
+            responsible_person=d["responsible_person"],
+            env_problems=d["env_problems"],
+            safety_problems=d["safety_problems"],
+            other_problems=d["other_problems"],
+            remediation_type=d["remediation_type"],
+            planned_completion=d["planned_completion"],
+            listed_on=d["listed_on"],
+            progress_note=d["progress_note"],
         )
         return enterprise, case
 
@@ -106,13 +163,22 @@ STATUS_FILTER_CHOICES = [("", "全部"), ("open", "未销号"), *CaseStatus.choi
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label="搜索", required=False,
-                        widget=forms.TextInput(attrs={"placeholder": "企业名称、地址或负责人"}))
-    town = forms.ModelChoiceField(label="镇（街道）", queryset=OrgUnit.objects.none(), required=False,
-                                  empty_label="全部")
-    category = forms.TypedChoiceField(label="排查类型", coerce=int, required=False, empty_value=None,
-                                      choices=[("", "全部"), *[(v, f"第{'一二三四'[v - 1]}类") for v in LookbackCategory.values]])
-    remediation_type = forms.ChoiceField(label="整治类型", required=False, choices=[("", "全部"), *RemediationType.choices])
+    q = forms.CharField(
+        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "企业名称、地址或负责人"})
+    )
+    town = forms.ModelChoiceField(
+        label="镇（街道）", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
+    )
+    category = forms.TypedChoiceField(
+        label="排查类型",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "全部"), *[(v, f"第{'一二三四'[v - 1]}类") for v in LookbackCategory.values]],
+    )
+    remediation_type = forms.ChoiceField(
+        label="整治类型", required=False, choices=[("", "全部"), *RemediationType.choices]
+    )
     status = forms.ChoiceField(label="状态", required=False, choices=STATUS_FILTER_CHOICES)
     overdue = forms.BooleanField(label="仅看逾期", required=False)
 

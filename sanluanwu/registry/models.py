@@ -19,12 +19,33 @@ from sanluanwu.registry.choices import (
 
 # Fields whose changes the audit log records (and the edit services compare).
 ENTERPRISE_AUDITED = [
-    "name", "industry", "address", "town", "village", "longitude", "latitude", "coord_datum", "coord_input",
-    "legal_person", "phone", "credit_code", "licence_status",
+    "name",
+    "industry",
+    "address",
+    "town",
+    "village",
+    "longitude",
+    "latitude",
+    "coord_datum",
+    "coord_input",
+    "legal_person",
+    "phone",
+    "credit_code",
+    "licence_status",
 ]
 CASE_AUDITED = [
-    "lookback_category", "env_problems", "safety_problems", "other_problems", "remediation_type",
-    "planned_completion", "listed_on", "status", "progress_note", "responsible_person", "closed_on", "town",
+    "lookback_category",
+    "env_problems",
+    "safety_problems",
+    "other_problems",
+    "remediation_type",
+    "planned_completion",
+    "listed_on",
+    "status",
+    "progress_note",
+    "responsible_person",
+    "closed_on",
+    "town",
 ]
 
 
@@ -35,7 +56,9 @@ class Enterprise(models.Model):
     name_key = models.CharField("名称比对键", max_length=200, editable=False)
     industry = models.CharField("行业类别", max_length=100)
     address = models.CharField("详细地址", max_length=300)
-    town = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name="所属镇（街道）")
+    town = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name="所属镇（街道）"
+    )
     village = models.CharField("村（社区）", max_length=60, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
@@ -54,11 +77,17 @@ class Enterprise(models.Model):
         verbose_name = "企业（作坊）"
         verbose_name_plural = "企业（作坊）"
         constraints = [
-            models.UniqueConstraint(fields=["town", "name_key"], name="enterprise_unique_name_in_town",
-                                    violation_error_message="同一镇（街道）内已有同名企业"),
-            models.UniqueConstraint(fields=["credit_code"], condition=~Q(credit_code=""),
-                                    name="enterprise_unique_credit_code",
-                                    violation_error_message="该统一社会信用代码已登记在另一家企业"),
+            models.UniqueConstraint(
+                fields=["town", "name_key"],
+                name="enterprise_unique_name_in_town",
+                violation_error_message="同一镇（街道）内已有同名企业",
+            ),
+            models.UniqueConstraint(
+                fields=["credit_code"],
+                condition=~Q(credit_code=""),
+                name="enterprise_unique_credit_code",
+                violation_error_message="该统一社会信用代码已登记在另一家企业",
+            ),
         ]
         indexes = [
             # Serves the enterprise list of one town, newest first (keyset on id).
@@ -74,8 +103,9 @@ class Enterprise(models.Model):
 class BaselineRecord(models.Model):
     """How the enterprise was remediated in the 2018-2019 集中整治: the list the look-back walks."""
 
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="baseline_records",
-                                   verbose_name="企业")
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="baseline_records", verbose_name="企业"
+    )
     batch = models.CharField("整治批次", max_length=60, default="2018-2019年集中整治")
     method = models.CharField("整治方式", max_length=20, choices=BaselineMethod.choices)
     method_text = models.CharField("整治方式（原文）", max_length=60, blank=True)
@@ -115,8 +145,9 @@ class Case(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间")
     updated_at = models.DateTimeField("更新时间")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name="登记人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name="登记人"
+    )
 
     class Meta:
         verbose_name = "整治对象"

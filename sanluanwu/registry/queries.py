@@ -91,7 +91,9 @@ def filter_cases(
     return cases
 
 
-def filter_enterprises(enterprises: QuerySet[Enterprise], *, town: Any = None, q: str | None = None) -> QuerySet[Enterprise]:
+def filter_enterprises(
+    enterprises: QuerySet[Enterprise], *, town: Any = None, q: str | None = None
+) -> QuerySet[Enterprise]:
     if town:
         enterprises = enterprises.filter(town_id=town)
     if q:

@@ -50,10 +50,7 @@ def check_workshop_name(*, name: str, licence_status: str, legal_person: str, in
     if person and name.startswith(person) and suffix and len(name) > len(person) + len(suffix):
         return None
     composed = compose_workshop_name(person, industry)
-    return (
-        "无营业执照的企业名称应按“负责人姓名+经营内容+作坊（或个体户）”填写（填写说明1），"
-        f"如“{composed}”"
-    )
+    return f"无营业执照的企业名称应按“负责人姓名+经营内容+作坊（或个体户）”填写（填写说明1），如“{composed}”"
 
 
 def uscc_check_char(first17: str) -> str:
@@ -84,10 +81,7 @@ def check_point_in_district(point: geo.Point) -> str | None:
     unit = district()
     inside = geo.boundary_contains(unit.boundary if unit else None, *point.as_floats())
     if inside is False:
-        return (
-            f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，"
-            "请检查经纬度是否填反、是否选对坐标系"
-        )
+        return f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，请检查经纬度是否填反、是否选对坐标系"
     return None
 
 
@@ -137,16 +131,24 @@ def duplicate_warnings(
     for _choice, score, pk in matches:
         if same_town[pk] == key:
             continue  # an exact duplicate is an error, reported by the service
-        warnings.append(Warning("similar_name", "name", f"本镇（街道）已有名称相近的企业“{names[pk]}”（相似度 {score:.0f}%）", pk))
+        warnings.append(
+            Warning("similar_name", "name", f"本镇（街道）已有名称相近的企业“{names[pk]}”（相似度 {score:.0f}%）", pk)
+        )
     if point is not None:
         lon, lat = point.as_floats()
         x0, y0, x1, y1 = geo.degrees_box(lon, lat, NEARBY_METRES)
         near = visible.filter(longitude__gte=x0, longitude__lte=x1, latitude__gte=y0, latitude__lte=y1)
         for pk, other, olon, olat in near.values_list("id", "name", "longitude", "latitude")[:20]:
+            if olon is None or olat is None:
+                continue
             d = geo.distance_m(lon, lat, float(olon), float(olat))
             if d <= NEARBY_METRES:
-                warnings.append(Warning("nearby", "coordinates", f"{d:.0f} 米内已有企业“{other}”，请确认是否为同一家", pk))
+                warnings.append(
+                    Warning("nearby", "coordinates", f"{d:.0f} 米内已有企业“{other}”，请确认是否为同一家", pk)
+                )
         inside = geo.boundary_contains(town.boundary, lon, lat)
         if inside is False:
-            warnings.append(Warning("outside_town", "coordinates", f"该位置不在{town.name}范围内，请确认所属镇（街道）是否正确"))
+            warnings.append(
+                Warning("outside_town", "coordinates", f"该位置不在{town.name}范围内，请确认所属镇（街道）是否正确")
+            )
     return warnings

@@ -89,16 +89,24 @@ def _apply_enterprise(
         _add(errors, "town", "请选择所属镇（街道、开发区）")
     elif not scope.can_write_town(data.town.pk):
         _add(errors, "town", f"您无权在{data.town.name}登记企业")
-    for fname, value, label in (("name", name, "企业名称"), ("industry", industry, "行业类别"),
-                                ("address", clean_text(data.address), "详细地址"),
-                                ("legal_person", legal_person, "企业法人或负责人")):
+    for fname, value, label in (
+        ("name", name, "企业名称"),
+        ("industry", industry, "行业类别"),
+        ("address", clean_text(data.address), "详细地址"),
+        ("legal_person", legal_person, "企业法人或负责人"),
+    ):
         if not value:
             _add(errors, fname, f"请填写{label}")
     if data.licence_status not in LicenceStatus.values:
         _add(errors, "licence_status", "请选择营业执照办理情况（已办理、正在办理或未办理）")
     if name and legal_person:
-        _add(errors, "name", rules.check_workshop_name(name=name, licence_status=data.licence_status,
-                                                     legal_person=legal_person, industry=industry))
+        _add(
+            errors,
+            "name",
+            rules.check_workshop_name(
+                name=name, licence_status=data.licence_status, legal_person=legal_person, industry=industry
+            ),
+        )
     _add(errors, "credit_code", rules.check_credit_code(credit_code))
     _add(errors, "phone", rules.check_phone(phone))
     point: geo.Point | None = None
@@ -138,8 +146,9 @@ def _apply_enterprise(
             _add(errors, "credit_code", "该统一社会信用代码已登记在另一家企业")
     warnings: list[rules.Warning] = []
     if not errors and data.town is not None:
-        warnings = rules.duplicate_warnings(scope=scope, name=name, town=data.town, point=point,
-                                            exclude_id=enterprise.pk)
+        warnings = rules.duplicate_warnings(
+            scope=scope, name=name, town=data.town, point=point, exclude_id=enterprise.pk
+        )
     return point, warnings
 
 
@@ -188,14 +197,20 @@ def _save_or_conflict(obj: Any) -> None:
         with transaction.atomic():
             obj.save()
     except IntegrityError as exc:
-        raise ValidationFailed({"name": [f"保存失败：与已有记录冲突（{exc.__class__.__name__}），请检查名称和信用代码"]}) from exc
+        raise ValidationFailed(
+            {"name": [f"保存失败：与已有记录冲突（{exc.__class__.__name__}），请检查名称和信用代码"]}
+        ) from exc
 
 
 def _insert_enterprise(*, actor: Any, enterprise: Enterprise) -> None:
     _full_clean(enterprise)
     _save_or_conflict(enterprise)
-    record_event(actor=actor, action="registry.enterprise.created", obj=enterprise,
-                 changes=diff_fields({}, snapshot(enterprise, ENTERPRISE_AUDITED)))
+    record_event(
+        actor=actor,
+        action="registry.enterprise.created",
+        obj=enterprise,
+        changes=diff_fields({}, snapshot(enterprise, ENTERPRISE_AUDITED)),
+    )
 
 
 def create_enterprise(*, actor: Any, data: EnterpriseInput, acknowledge_warnings: bool = False) -> Enterprise:
@@ -235,8 +250,9 @@ def create_case(
             if enterprise_data is None:
                 raise ValidationFailed("请填写企业信息")
             enterprise = Enterprise(created_at=now, updated_at=now)
-            _point, warnings = _apply_enterprise(actor=actor, enterprise=enterprise, data=enterprise_data,
-                                                 errors=errors)
+            _point, warnings = _apply_enterprise(
+                actor=actor, enterprise=enterprise, data=enterprise_data, errors=errors
+            )
         elif not scope.can_write_town(enterprise.town_id):
             raise PermissionDenied("您无权为该企业登记整治对象")
         case = Case(campaign=campaign, created_at=now, updated_at=now, created_by=actor if actor.pk else None)
@@ -250,9 +266,13 @@ def create_case(
         _full_clean(case, exclude=["enterprise", "campaign"])
         case.save()
         note = "；".join(w["message"] for w in (w.as_dict() for w in warnings))
-        record_event(actor=actor, action="registry.case.created", obj=case,
-                     changes=diff_fields({}, snapshot(case, CASE_AUDITED)),
-                     note=f"已核实提示：{note}" if note else "")
+        record_event(
+            actor=actor,
+            action="registry.case.created",
+            obj=case,
+            changes=diff_fields({}, snapshot(case, CASE_AUDITED)),
+            note=f"已核实提示：{note}" if note else "",
+        )
     return case
 
 
@@ -310,7 +330,11 @@ def update_case(
 
 
 def update_enterprise(
-    *, actor: Any, enterprise: Enterprise, data: EnterpriseInput, expected_version: int | None = None,
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    data: EnterpriseInput,
+    expected_version: int | None = None,
     acknowledge_warnings: bool = False,
 ) -> Enterprise:
     """Edit an enterprise's own columns; its cases follow its town and search text."""
@@ -333,8 +357,9 @@ def update_enterprise(
             _full_clean(enterprise)
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=changes)
-            Case.objects.filter(enterprise=enterprise).update(town_id=enterprise.town_id,
-                                                              search_text=enterprise.search_text)
+            Case.objects.filter(enterprise=enterprise).update(
+                town_id=enterprise.town_id, search_text=enterprise.search_text
+            )
     return enterprise
 
 
@@ -361,14 +386,23 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
         case.version += 1
         case.updated_at = clock.now()
         case.save(update_fields=["status", "closed_on", "version", "updated_at"])
-        record_event(actor=actor, action="registry.case.transitioned", obj=case,
-                     changes=diff_fields(before, snapshot(case, CASE_AUDITED)),
-                     note=f"{transition.label}{'：' + note if note else ''}")
+        record_event(
+            actor=actor,
+            action="registry.case.transitioned",
+            obj=case,
+            changes=diff_fields(before, snapshot(case, CASE_AUDITED)),
+            note=f"{transition.label}{'：' + note if note else ''}",
+        )
     return case
 
 
 def record_baseline(
-    *, actor: Any, enterprise: Enterprise, method: str, method_text: str = "", completed_on: dt.date | None = None,
+    *,
+    actor: Any,
+    enterprise: Enterprise,
+    method: str,
+    method_text: str = "",
+    completed_on: dt.date | None = None,
     batch: str = "2018-2019年集中整治",
 ) -> BaselineRecord:
     """Register how an enterprise was remediated in the 2018-2019 campaign (the look-back's list)."""
@@ -378,9 +412,17 @@ def record_baseline(
         raise ValidationFailed({"method": ["整治方式应为关停取缔、治理改造、整合搬迁或其他"]})
     with transaction.atomic():
         record = BaselineRecord.objects.create(
-            enterprise=enterprise, batch=batch, method=method, method_text=method_text or "",
-            completed_on=completed_on, created_at=clock.now(),
+            enterprise=enterprise,
+            batch=batch,
+            method=method,
+            method_text=method_text or "",
+            completed_on=completed_on,
+            created_at=clock.now(),
         )
-        record_event(actor=actor, action="registry.baseline.created", obj=record,
-                     changes=diff_fields({}, snapshot(record, ["batch", "method", "method_text", "completed_on"])))
+        record_event(
+            actor=actor,
+            action="registry.baseline.created",
+            obj=record,
+            changes=diff_fields({}, snapshot(record, ["batch", "method", "method_text", "completed_on"])),
+        )
     return record

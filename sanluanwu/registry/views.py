@@ -26,38 +26,54 @@ def case_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = CaseFilterForm(request.GET or None, scope=scope)
     cases = queries.filter_cases(queries.cases_visible_to(scope), **form.filters())
-    page = keyset_page(cases.select_related("enterprise", "town"), after=request.GET.get("after"),
-                       before=request.GET.get("before"))
+    page = keyset_page(
+        cases.select_related("enterprise", "town"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
-    return render(request, "registry/case_list.html", {
-        "form": form, "page": page, "today": clock.today(), "base_query": params.urlencode(),
-    })
+    return render(
+        request,
+        "registry/case_list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": clock.today(),
+            "base_query": params.urlencode(),
+        },
+    )
 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
     scope = scope_for(request.user)
-    return render(request, "registry/case_detail.html", {
-        "case": case,
-        "enterprise": case.enterprise,
-        "events": timeline_for([case, case.enterprise]),
-        "actions": allowed_actions(scope, case),
-        "can_edit": scope.can_write_town(case.town_id),
-        "baseline_records": case.enterprise.baseline_records.all(),
-        "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
-        "today": clock.today(),
-    })
+    return render(
+        request,
+        "registry/case_detail.html",
+        {
+            "case": case,
+            "enterprise": case.enterprise,
+            "events": timeline_for([case, case.enterprise]),
+            "actions": allowed_actions(scope, case),
+            "can_edit": scope.can_write_town(case.town_id),
+            "baseline_records": case.enterprise.baseline_records.all(),
+            "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
+            "today": clock.today(),
+        },
+    )
 
 
 def _render_form(request: HttpRequest, form: CaseForm, case: object = None) -> HttpResponse:
     suggestion = ""
     if form.is_bound and "name" in form.errors:
         suggestion = compose_workshop_name(form.data.get("legal_person", ""), form.data.get("industry", ""))
-    return render(request, "registry/case_form.html", {"form": form, "case": case, "suggested_name": suggestion},
-                  status=400 if form.is_bound and form.errors else 200)
+    return render(
+        request,
+        "registry/case_form.html",
+        {"form": form, "case": case, "suggested_name": suggestion},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @login_required
@@ -72,8 +88,12 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         enterprise_data, case_data = form.to_inputs()
         try:
-            case = services.create_case(actor=request.user, enterprise_data=enterprise_data, case_data=case_data,
-                                        acknowledge_warnings=form.cleaned_data["acknowledge_warnings"])
+            case = services.create_case(
+                actor=request.user,
+                enterprise_data=enterprise_data,
+                case_data=case_data,
+                acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+            )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -94,9 +114,14 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         enterprise_data, case_data = form.to_inputs()
         try:
-            services.update_case(actor=request.user, case=case, enterprise_data=enterprise_data, case_data=case_data,
-                                 expected_version=form.cleaned_data.get("version"),
-                                 acknowledge_warnings=form.cleaned_data["acknowledge_warnings"])
+            services.update_case(
+                actor=request.user,
+                case=case,
+                enterprise_data=enterprise_data,
+                case_data=case_data,
+                expected_version=form.cleaned_data.get("version"),
+                acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+            )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
@@ -110,8 +135,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
     try:
-        services.transition_case(actor=request.user, case=case, action=request.POST.get("action", ""),
-                                 note=request.POST.get("note", ""))
+        services.transition_case(
+            actor=request.user, case=case, action=request.POST.get("action", ""), note=request.POST.get("note", "")
+        )
     except DomainError as exc:
         for msgs in exc.errors.values():
             for message in msgs:
@@ -127,13 +153,15 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, scope=scope)
     f = form.filters()
     enterprises = queries.filter_enterprises(queries.enterprises_visible_to(scope), town=f.get("town"), q=f.get("q"))
-    page = keyset_page(enterprises.select_related("town"), after=request.GET.get("after"),
-                       before=request.GET.get("before"))
+    page = keyset_page(
+        enterprises.select_related("town"), after=request.GET.get("after"), before=request.GET.get("before")
+    )
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
-    return render(request, "registry/enterprise_list.html", {"form": form, "page": page,
-                                                             "base_query": params.urlencode()})
+    return render(
+        request, "registry/enterprise_list.html", {"form": form, "page": page, "base_query": params.urlencode()}
+    )
 
 
 @login_required
@@ -141,10 +169,16 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = queries.access_enterprise(request.user, pk)
     cases = list(queries.cases_visible_to(request.user).filter(enterprise=enterprise).select_related("campaign"))
     baseline = list(enterprise.baseline_records.all())
-    return render(request, "registry/enterprise_detail.html", {
-        "enterprise": enterprise, "cases": cases, "baseline_records": baseline,
-        "events": timeline_for([enterprise, *cases, *baseline]),
-    })
+    return render(
+        request,
+        "registry/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "cases": cases,
+            "baseline_records": baseline,
+            "events": timeline_for([enterprise, *cases, *baseline]),
+        },
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:

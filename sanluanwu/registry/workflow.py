@@ -44,11 +44,24 @@ TRANSITIONS: dict[str, Transition] = {
     for t in [
         Transition("stop_production", "确认已停产（先停后治）", frozenset({S.LISTED}), S.STOPPED, _TOWN_OR_OFFICE),
         Transition("start_remediation", "开始整治", frozenset({S.STOPPED}), S.REMEDIATING, _TOWN_OR_OFFICE, _has_plan),
-        Transition("submit_for_review", "整治完成，申请现场审核", frozenset({S.REMEDIATING}), S.AWAITING_REVIEW,
-                   _TOWN_OR_OFFICE),
-        Transition("approve_closure", "现场审核通过，销号", frozenset({S.AWAITING_REVIEW}), S.CLOSED, _MANAGER_OR_OFFICE),
-        Transition("return_for_rework", "现场审核未通过，退回整治", frozenset({S.AWAITING_REVIEW}), S.REMEDIATING,
-                   _MANAGER_OR_OFFICE, needs_note=True),
+        Transition(
+            "submit_for_review",
+            "整治完成，申请现场审核",
+            frozenset({S.REMEDIATING}),
+            S.AWAITING_REVIEW,
+            _TOWN_OR_OFFICE,
+        ),
+        Transition(
+            "approve_closure", "现场审核通过，销号", frozenset({S.AWAITING_REVIEW}), S.CLOSED, _MANAGER_OR_OFFICE
+        ),
+        Transition(
+            "return_for_rework",
+            "现场审核未通过，退回整治",
+            frozenset({S.AWAITING_REVIEW}),
+            S.REMEDIATING,
+            _MANAGER_OR_OFFICE,
+            needs_note=True,
+        ),
     ]
 }
 

@@ -19,10 +19,12 @@ def test_creating_a_case_writes_one_event_per_object_with_every_field(alice, cam
 
 
 def test_an_edit_records_old_and_new_values_of_changed_fields_only(alice, hutang_case, district):
-    services.update_case(actor=alice, case=hutang_case,
-                         enterprise_data=enterprise_input(district["hutang"], address="湖塘镇新华村人民路2号"),
-                         case_data=case_input(responsible_person="赵六",
-                                              planned_completion=hutang_case.planned_completion))
+    services.update_case(
+        actor=alice,
+        case=hutang_case,
+        enterprise_data=enterprise_input(district["hutang"], address="湖塘镇新华村人民路2号"),
+        case_data=case_input(responsible_person="赵六", planned_completion=hutang_case.planned_completion),
+    )
     case_event = AuditEvent.objects.get(action="registry.case.updated")
     assert case_event.changes == {"responsible_person": ["李四", "赵六"]}
     ent_event = AuditEvent.objects.get(action="registry.enterprise.updated")
@@ -76,9 +78,12 @@ def test_the_database_refuses_raw_updates_and_deletes(hutang_case, statement):
 
 
 def test_the_detail_page_shows_the_timeline_with_old_and_new(alice, hutang_case, district, client):
-    services.update_case(actor=alice, case=hutang_case, enterprise_data=enterprise_input(district["hutang"]),
-                         case_data=case_input(responsible_person="赵六",
-                                              planned_completion=hutang_case.planned_completion))
+    services.update_case(
+        actor=alice,
+        case=hutang_case,
+        enterprise_data=enterprise_input(district["hutang"]),
+        case_data=case_input(responsible_person="赵六", planned_completion=hutang_case.planned_completion),
+    )
     client.force_login(alice)
     body = client.get(f"/cases/{hutang_case.pk}/").content.decode()
     assert "修改整治信息" in body and "责任人" in body and "李四" in body and "赵六" in body

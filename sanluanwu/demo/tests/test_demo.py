@@ -23,11 +23,32 @@ def test_the_small_demo_has_every_unit_account_and_case_state(db):
     summary = build_demo(size="small", seed=7)
     assert summary.cases == 24
     names = set(OrgUnit.objects.values_list("name", flat=True))
-    assert {"湖塘镇", "牛塘镇", "横林镇", "潞城街道", "武进国家高新区", "武进生态环境局", "常州供电公司武进区供电服务中心"} <= names
+    assert {
+        "湖塘镇",
+        "牛塘镇",
+        "横林镇",
+        "潞城街道",
+        "武进国家高新区",
+        "武进生态环境局",
+        "常州供电公司武进区供电服务中心",
+    } <= names
     assert OrgUnit.objects.get(name="横林镇").managed_by.startswith("自2020年起由常州经开区托管")
     usernames = set(User.objects.values_list("username", flat=True))
-    assert {"office", "leader", "hutang", "niutang", "hutang_xj", "sthjj", "gxj", "scjgj", "slj", "fgj",
-            "shuiwu", "gongdian", "admin"} == usernames
+    assert {
+        "office",
+        "leader",
+        "hutang",
+        "niutang",
+        "hutang_xj",
+        "sthjj",
+        "gxj",
+        "scjgj",
+        "slj",
+        "fgj",
+        "shuiwu",
+        "gongdian",
+        "admin",
+    } == usernames
     assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
     assert set(Case.objects.values_list("lookback_category", flat=True)) == {1, 2, 3, 4}
     assert AuditEvent.objects.filter(action="registry.case.created").count() == 24

@@ -20,9 +20,27 @@ class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
 
     class Meta:
         model = Enterprise
-        fields = ["id", "name", "industry", "address", "town", "town_name", "village", "longitude", "latitude",
-                  "coord_datum", "coord_input", "legal_person", "phone", "credit_code", "licence_status",
-                  "licence_status_display", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "industry",
+            "address",
+            "town",
+            "town_name",
+            "village",
+            "longitude",
+            "latitude",
+            "coord_datum",
+            "coord_input",
+            "legal_person",
+            "phone",
+            "credit_code",
+            "licence_status",
+            "licence_status_display",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
 
@@ -30,11 +48,13 @@ class EnterpriseWriteSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, label="企业名称")
     industry = serializers.CharField(max_length=100, label="行业类别")
     address = serializers.CharField(max_length=300, label="详细地址")
-    town = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN),
-                                              label="所属镇（街道）")
+    town = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), label="所属镇（街道）"
+    )
     village = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    coordinates = serializers.CharField(max_length=100, label="经纬度",
-                                        help_text="十进制度（顺序不限）或度分秒，如“119.9567, 31.7123”")
+    coordinates = serializers.CharField(
+        max_length=100, label="经纬度", help_text="十进制度（顺序不限）或度分秒，如“119.9567, 31.7123”"
+    )
     coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84, label="坐标系")
     legal_person = serializers.CharField(max_length=50, label="企业法人或负责人")
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
@@ -46,9 +66,17 @@ class EnterpriseWriteSerializer(serializers.Serializer[Any]):
     def enterprise_input(self) -> EnterpriseInput:
         d = self.validated_data
         return EnterpriseInput(
-            name=d["name"], industry=d["industry"], address=d["address"], town=d["town"],
-            legal_person=d["legal_person"], licence_status=d["licence_status"], coordinates=d["coordinates"],
-            coord_datum=d["coord_datum"], village=d["village"], phone=d["phone"], credit_code=d["credit_code"],
+            name=d["name"],
+            industry=d["industry"],
+            address=d["address"],
+            town=d["town"],
+            legal_person=d["legal_person"],
+            licence_status=d["licence_status"],
+            coordinates=d["coordinates"],
+            coord_datum=d["coord_datum"],
+            village=d["village"],
+            phone=d["phone"],
+            credit_code=d["credit_code"],
         )
 
 
@@ -65,11 +93,34 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 
     class Meta:
         model = Case
-        fields = ["id", "enterprise", "campaign", "campaign_name", "town", "town_name", "lookback_category",
-                  "lookback_category_display", "env_problems", "safety_problems", "other_problems",
-                  "remediation_type", "remediation_type_display", "planned_completion", "listed_on", "status",
-                  "status_display", "progress_note", "progress_text", "responsible_person", "closed_on", "overdue",
-                  "allowed_actions", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "enterprise",
+            "campaign",
+            "campaign_name",
+            "town",
+            "town_name",
+            "lookback_category",
+            "lookback_category_display",
+            "env_problems",
+            "safety_problems",
+            "other_problems",
+            "remediation_type",
+            "remediation_type_display",
+            "planned_completion",
+            "listed_on",
+            "status",
+            "status_display",
+            "progress_note",
+            "progress_text",
+            "responsible_person",
+            "closed_on",
+            "overdue",
+            "allowed_actions",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = fields
 
     def get_overdue(self, case: Case) -> bool:
@@ -88,8 +139,9 @@ class CaseWriteSerializer(EnterpriseWriteSerializer):
     env_problems = serializers.CharField(required=False, allow_blank=True, default="")
     safety_problems = serializers.CharField(required=False, allow_blank=True, default="")
     other_problems = serializers.CharField(required=False, allow_blank=True, default="")
-    remediation_type = serializers.ChoiceField(choices=[("", "待确定"), *RemediationType.choices], required=False,
-                                               allow_blank=True, default="")
+    remediation_type = serializers.ChoiceField(
+        choices=[("", "待确定"), *RemediationType.choices], required=False, allow_blank=True, default=""
+    )
     planned_completion = serializers.DateField(required=False, allow_null=True, default=None)
     listed_on = serializers.DateField(required=False, allow_null=True, default=None)
     progress_note = serializers.CharField(required=False, allow_blank=True, default="")
@@ -98,10 +150,15 @@ class CaseWriteSerializer(EnterpriseWriteSerializer):
     def case_input(self) -> CaseInput:
         d = self.validated_data
         return CaseInput(
-            lookback_category=int(d["lookback_category"]), responsible_person=d["responsible_person"],
-            env_problems=d["env_problems"], safety_problems=d["safety_problems"], other_problems=d["other_problems"],
-            remediation_type=d["remediation_type"], planned_completion=d["planned_completion"],
-            listed_on=d["listed_on"], progress_note=d["progress_note"],
+            lookback_category=int(d["lookback_category"]),
+            responsible_person=d["responsible_person"],
+            env_problems=d["env_problems"],
+            safety_problems=d["safety_problems"],
+            other_problems=d["other_problems"],
+            remediation_type=d["remediation_type"],
+            planned_completion=d["planned_completion"],
+            listed_on=d["listed_on"],
+            progress_note=d["progress_note"],
         )
 
 

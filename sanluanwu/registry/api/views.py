@@ -38,8 +38,13 @@ def _int_param(request: Request, name: str) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                  mixins.UpdateModelMixin, viewsets.GenericViewSet[Case]):
+class CaseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Case],
+):
     """整治对象: the dynamic list. Scoped to the user's towns; out-of-scope ids answer 404."""
 
     serializer_class = CaseSerializer
@@ -50,9 +55,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if self.action == "list":
             p = self.request.query_params
             cases = queries.filter_cases(
-                cases, town=_int_param(self.request, "town"), category=_int_param(self.request, "category"),
-                remediation_type=p.get("remediation_type") or None, status=p.get("status") or None,
-                overdue=p.get("overdue") in ("1", "true", "True"), q=p.get("q") or None,
+                cases,
+                town=_int_param(self.request, "town"),
+                category=_int_param(self.request, "category"),
+                remediation_type=p.get("remediation_type") or None,
+                status=p.get("status") or None,
+                overdue=p.get("overdue") in ("1", "true", "True"),
+                q=p.get("q") or None,
             )
         return cases.select_related("enterprise", "enterprise__town", "town", "campaign")
 
@@ -67,9 +76,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = CaseWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.create_case(actor=request.user, enterprise_data=data.enterprise_input(),
-                                    case_data=data.case_input(),
-                                    acknowledge_warnings=data.validated_data["acknowledge_warnings"])
+        case = services.create_case(
+            actor=request.user,
+            enterprise_data=data.enterprise_input(),
+            case_data=data.case_input(),
+            acknowledge_warnings=data.validated_data["acknowledge_warnings"],
+        )
         return Response(CaseSerializer(case, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseSerializer})
@@ -77,9 +89,14 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         case = self.get_object()
         data = CaseWriteSerializer(data=_merged(request, case), partial=False)
         data.is_valid(raise_exception=True)
-        case = services.update_case(actor=request.user, case=case, enterprise_data=data.enterprise_input(),
-                                    case_data=data.case_input(), expected_version=data.validated_data.get("version"),
-                                    acknowledge_warnings=data.validated_data["acknowledge_warnings"])
+        case = services.update_case(
+            actor=request.user,
+            case=case,
+            enterprise_data=data.enterprise_input(),
+            case_data=data.case_input(),
+            expected_version=data.validated_data.get("version"),
+            acknowledge_warnings=data.validated_data["acknowledge_warnings"],
+        )
         return Response(CaseSerializer(case, context={"request": request}).data)
 
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseSerializer})
@@ -92,8 +109,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         case = self.get_object()
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.transition_case(actor=request.user, case=case, action=data.validated_data["action"],
-                                        note=data.validated_data["note"])
+        case = services.transition_case(
+            actor=request.user, case=case, action=data.validated_data["action"], note=data.validated_data["note"]
+        )
         return Response(CaseSerializer(case, context={"request": request}).data)
 
 
@@ -103,21 +121,38 @@ def _merged(request: Request, case: Case) -> dict[str, Any]:
 
     e = case.enterprise
     current: dict[str, Any] = {
-        "name": e.name, "industry": e.industry, "address": e.address, "town": e.town_id, "village": e.village,
-        "coordinates": e.coord_input or format_point(e.longitude, e.latitude), "coord_datum": e.coord_datum,
-        "legal_person": e.legal_person, "phone": e.phone, "credit_code": e.credit_code,
-        "licence_status": e.licence_status, "lookback_category": case.lookback_category,
-        "env_problems": case.env_problems, "safety_problems": case.safety_problems,
-        "other_problems": case.other_problems, "remediation_type": case.remediation_type,
-        "planned_completion": case.planned_completion, "listed_on": case.listed_on,
-        "progress_note": case.progress_note, "responsible_person": case.responsible_person,
+        "name": e.name,
+        "industry": e.industry,
+        "address": e.address,
+        "town": e.town_id,
+        "village": e.village,
+        "coordinates": e.coord_input or format_point(e.longitude, e.latitude),
+        "coord_datum": e.coord_datum,
+        "legal_person": e.legal_person,
+        "phone": e.phone,
+        "credit_code": e.credit_code,
+        "licence_status": e.licence_status,
+        "lookback_category": case.lookback_category,
+        "env_problems": case.env_problems,
+        "safety_problems": case.safety_problems,
+        "other_problems": case.other_problems,
+        "remediation_type": case.remediation_type,
+        "planned_completion": case.planned_completion,
+        "listed_on": case.listed_on,
+        "progress_note": case.progress_note,
+        "responsible_person": case.responsible_person,
     }
     current.update(request.data.items())
     return current
 
 
-class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
-                        mixins.UpdateModelMixin, viewsets.GenericViewSet[Enterprise]):
+class EnterpriseViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet[Enterprise],
+):
     """企业（作坊）: scoped like cases."""
 
     serializer_class = EnterpriseSerializer
@@ -126,15 +161,22 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def get_queryset(self) -> QuerySet[Enterprise]:
         enterprises = queries.enterprises_visible_to(self.request.user)
         if self.action == "list":
-            enterprises = queries.filter_enterprises(enterprises, town=_int_param(self.request, "town"),
-                                                     q=self.request.query_params.get("q") or None)
+            enterprises = queries.filter_enterprises(
+                enterprises, town=_int_param(self.request, "town"), q=self.request.query_params.get("q") or None
+            )
         return enterprises.select_related("town")
 
     def get_object(self) -> Enterprise:
         return queries.access_enterprise(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(parameters=[OpenApiParameter("town", int), OpenApiParameter("q", str),
-                               OpenApiParameter("after", int), OpenApiParameter("before", int)])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("town", int),
+            OpenApiParameter("q", str),
+            OpenApiParameter("after", int),
+            OpenApiParameter("before", int),
+        ]
+    )
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -142,8 +184,11 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = EnterpriseWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        enterprise = services.create_enterprise(actor=request.user, data=data.enterprise_input(),
-                                                acknowledge_warnings=data.validated_data["acknowledge_warnings"])
+        enterprise = services.create_enterprise(
+            actor=request.user,
+            data=data.enterprise_input(),
+            acknowledge_warnings=data.validated_data["acknowledge_warnings"],
+        )
         return Response(EnterpriseSerializer(enterprise).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})
@@ -152,17 +197,28 @@ class EnterpriseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
         e = self.get_object()
         merged: dict[str, Any] = {
-            "name": e.name, "industry": e.industry, "address": e.address, "town": e.town_id, "village": e.village,
-            "coordinates": e.coord_input or format_point(e.longitude, e.latitude), "coord_datum": e.coord_datum,
-            "legal_person": e.legal_person, "phone": e.phone, "credit_code": e.credit_code,
+            "name": e.name,
+            "industry": e.industry,
+            "address": e.address,
+            "town": e.town_id,
+            "village": e.village,
+            "coordinates": e.coord_input or format_point(e.longitude, e.latitude),
+            "coord_datum": e.coord_datum,
+            "legal_person": e.legal_person,
+            "phone": e.phone,
+            "credit_code": e.credit_code,
             "licence_status": e.licence_status,
         }
         merged.update(request.data.items())
         data = EnterpriseWriteSerializer(data=merged)
         data.is_valid(raise_exception=True)
-        e = services.update_enterprise(actor=request.user, enterprise=e, data=data.enterprise_input(),
-                                       expected_version=data.validated_data.get("version"),
-                                       acknowledge_warnings=data.validated_data["acknowledge_warnings"])
+        e = services.update_enterprise(
+            actor=request.user,
+            enterprise=e,
+            data=data.enterprise_input(),
+            expected_version=data.validated_data.get("version"),
+            acknowledge_warnings=data.validated_data["acknowledge_warnings"],
+        )
         return Response(EnterpriseSerializer(e).data)
 
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})

@@ -18,8 +18,7 @@ def forwards(apps: Any, schema_editor: Any) -> None:
         "CREATE INDEX IF NOT EXISTS case_search_trgm ON registry_case USING gin (search_text gin_trgm_ops)"
     )
     schema_editor.execute(
-        "CREATE INDEX IF NOT EXISTS enterprise_search_trgm ON registry_enterprise "
-        "USING gin (search_text gin_trgm_ops)"
+        "CREATE INDEX IF NOT EXISTS enterprise_search_trgm ON registry_enterprise USING gin (search_text gin_trgm_ops)"
     )
 
 

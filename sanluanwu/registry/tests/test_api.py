@@ -12,10 +12,17 @@ from sanluanwu.registry.models import Case
 
 def _payload(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     data = {
-        "name": "张三塑料造粒作坊", "industry": "塑料造粒", "address": "湖塘镇新华村人民路1号",
-        "town": district["hutang"].pk, "coordinates": "31.7250, 119.9650", "legal_person": "张三",
-        "licence_status": "unlicensed", "lookback_category": 1, "responsible_person": "李四",
-        "remediation_type": "shutdown", "planned_completion": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+        "name": "张三塑料造粒作坊",
+        "industry": "塑料造粒",
+        "address": "湖塘镇新华村人民路1号",
+        "town": district["hutang"].pk,
+        "coordinates": "31.7250, 119.9650",
+        "legal_person": "张三",
+        "licence_status": "unlicensed",
+        "lookback_category": 1,
+        "responsible_person": "李四",
+        "remediation_type": "shutdown",
+        "planned_completion": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -56,8 +63,9 @@ def test_creating_a_case_through_the_api_applies_the_same_rules_and_audit(alice,
 def test_api_errors_are_json_with_field_names_and_chinese_messages(alice, campaign, district):
     client = APIClient()
     client.force_authenticate(alice)
-    response = client.post("/api/v1/cases/", _payload(district, name="塑料厂", coordinates="121.47, 31.23"),
-                           format="json")
+    response = client.post(
+        "/api/v1/cases/", _payload(district, name="塑料厂", coordinates="121.47, 31.23"), format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert "张三塑料造粒作坊" in body["name"][0]
@@ -68,8 +76,9 @@ def test_warnings_answer_409_until_acknowledged(alice, campaign, district):
     client = APIClient()
     client.force_authenticate(alice)
     assert client.post("/api/v1/cases/", _payload(district), format="json").status_code == 201
-    second = _payload(district, name="李四木材加工作坊", legal_person="李四", industry="木材加工",
-                      coordinates="119.965200, 31.725100")
+    second = _payload(
+        district, name="李四木材加工作坊", legal_person="李四", industry="木材加工", coordinates="119.965200, 31.725100"
+    )
     response = client.post("/api/v1/cases/", second, format="json")
     assert response.status_code == 409
     assert response.json()["warnings"][0]["kind"] == "nearby"
@@ -102,8 +111,13 @@ def test_list_filters_and_keyset_cursors(office, campaign, district):
     from conftest import make_case
 
     for i in range(5):
-        make_case(office, district["hutang"], name=f"张{i}塑料造粒作坊", legal_person=f"张{i}",
-                  coordinates=f"119.96{i}, 31.72{i}")
+        make_case(
+            office,
+            district["hutang"],
+            name=f"张{i}塑料造粒作坊",
+            legal_person=f"张{i}",
+            coordinates=f"119.96{i}, 31.72{i}",
+        )
     client = APIClient()
     client.force_authenticate(office)
     first = client.get("/api/v1/cases/?page_size=2").json()
@@ -117,8 +131,11 @@ def test_list_filters_and_keyset_cursors(office, campaign, district):
 def test_enterprises_api_creates_and_updates(alice, campaign, district):
     client = APIClient()
     client.force_authenticate(alice)
-    payload = {k: v for k, v in _payload(district).items()
-               if k in {"name", "industry", "address", "town", "coordinates", "legal_person", "licence_status"}}
+    payload = {
+        k: v
+        for k, v in _payload(district).items()
+        if k in {"name", "industry", "address", "town", "coordinates", "legal_person", "licence_status"}
+    }
     created = client.post("/api/v1/enterprises/", payload, format="json")
     assert created.status_code == 201, created.json()
     updated = client.patch(f"/api/v1/enterprises/{created.json()['id']}/", {"village": "新华村"}, format="json")

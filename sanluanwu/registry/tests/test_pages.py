@@ -8,10 +8,18 @@ from sanluanwu.registry.models import Case
 
 def _form(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     data = {
-        "name": "张三塑料造粒作坊", "industry": "塑料造粒", "town": district["hutang"].pk, "address": "新华村1号",
-        "coordinates": "119.965, 31.725", "coord_datum": "wgs84", "legal_person": "张三",
-        "licence_status": "unlicensed", "lookback_category": "1", "responsible_person": "李四",
-        "remediation_type": "shutdown", "planned_completion": (dt.date.today() + dt.timedelta(days=9)).isoformat(),
+        "name": "张三塑料造粒作坊",
+        "industry": "塑料造粒",
+        "town": district["hutang"].pk,
+        "address": "新华村1号",
+        "coordinates": "119.965, 31.725",
+        "coord_datum": "wgs84",
+        "legal_person": "张三",
+        "licence_status": "unlicensed",
+        "lookback_category": "1",
+        "responsible_person": "李四",
+        "remediation_type": "shutdown",
+        "planned_completion": (dt.date.today() + dt.timedelta(days=9)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -36,8 +44,9 @@ def test_a_wrong_workshop_name_offers_the_composed_name(client, alice, campaign,
 def test_warnings_are_shown_with_links_and_saved_after_confirmation(client, alice, campaign, district):
     client.force_login(alice)
     assert client.post("/cases/new/", _form(district)).status_code == 302
-    second = _form(district, name="李四木材加工作坊", legal_person="李四", industry="木材加工",
-                   coordinates="119.96520, 31.72510")
+    second = _form(
+        district, name="李四木材加工作坊", legal_person="李四", industry="木材加工", coordinates="119.96520, 31.72510"
+    )
     html = client.post("/cases/new/", second).content.decode()
     assert "请核实以下提示" in html and "/enterprises/" in html
     response = client.post("/cases/new/", {**second, "acknowledge_warnings": "on"})
@@ -49,8 +58,11 @@ def test_the_list_filters_by_status_category_overdue_and_text(client, office, ca
     from conftest import make_case
 
     past = dt.date.today() - dt.timedelta(days=1)
-    late = make_case(office, district["hutang"], case={"listed_on": past - dt.timedelta(days=5),
-                                                        "planned_completion": past, "lookback_category": 2})
+    late = make_case(
+        office,
+        district["hutang"],
+        case={"listed_on": past - dt.timedelta(days=5), "planned_completion": past, "lookback_category": 2},
+    )
     make_case(office, district["niutang"], name="王五木材加工作坊", legal_person="王五", industry="木材加工")
     client.force_login(office)
     assert "王五" not in client.get("/cases/?overdue=on").content.decode()
@@ -65,8 +77,12 @@ def test_edit_form_saves_and_records_the_change(client, alice, hutang_case, dist
     client.force_login(alice)
     page = client.get(f"/cases/{hutang_case.pk}/edit/").content.decode()
     assert hutang_case.enterprise.name in page
-    data = _form(district, responsible_person="赵六", version=hutang_case.version,
-                 planned_completion=hutang_case.planned_completion.isoformat())
+    data = _form(
+        district,
+        responsible_person="赵六",
+        version=hutang_case.version,
+        planned_completion=hutang_case.planned_completion.isoformat(),
+    )
     assert client.post(f"/cases/{hutang_case.pk}/edit/", data).status_code == 302
     hutang_case.refresh_from_db()
     assert hutang_case.responsible_person == "赵六"

@@ -15,8 +15,12 @@ from sanluanwu.registry.models import Case, Enterprise
 
 
 def _create(actor: Any, town: Any, ack: bool = False, case: dict[str, Any] | None = None, **kw: Any) -> Case:
-    return services.create_case(actor=actor, enterprise_data=enterprise_input(town, **kw),
-                                case_data=case_input(**(case or {})), acknowledge_warnings=ack)
+    return services.create_case(
+        actor=actor,
+        enterprise_data=enterprise_input(town, **kw),
+        case_data=case_input(**(case or {})),
+        acknowledge_warnings=ack,
+    )
 
 
 def test_unlicensed_workshop_with_a_free_name_is_refused_and_offered_the_composed_name(alice, campaign, district):
@@ -44,8 +48,9 @@ def test_names_that_miss_a_part_of_rule_1_are_refused(alice, campaign, district,
 def test_licensed_enterprise_keeps_its_licence_name(alice, campaign, district):
     code = "91320412" + "MA1XYW12" + "3"
     code = code[:17] + rules.uscc_check_char(code[:17])
-    case = _create(alice, district["hutang"], name="常州市武进区鑫达塑料制品有限公司", licence_status="licensed",
-                   credit_code=code)
+    case = _create(
+        alice, district["hutang"], name="常州市武进区鑫达塑料制品有限公司", licence_status="licensed", credit_code=code
+    )
     assert case.enterprise.credit_code == code
 
 
@@ -104,8 +109,13 @@ def test_the_same_name_in_another_town_is_allowed(office, campaign, district):
 def test_a_similar_name_is_a_warning_with_a_link(alice, campaign, district):
     first = _create(alice, district["hutang"], name="常州市武进区鑫达塑料制品有限公司", licence_status="licensed")
     with pytest.raises(WarningsNotAcknowledged) as exc:
-        _create(alice, district["hutang"], name="常州武进区鑫达塑料制品厂", licence_status="licensed",
-                coordinates="119.9900, 31.7100")
+        _create(
+            alice,
+            district["hutang"],
+            name="常州武进区鑫达塑料制品厂",
+            licence_status="licensed",
+            coordinates="119.9900, 31.7100",
+        )
     warning = exc.value.warnings[0]
     assert warning["kind"] == "similar_name"
     assert warning["url"] == f"/enterprises/{first.enterprise_id}/"
@@ -114,22 +124,37 @@ def test_a_similar_name_is_a_warning_with_a_link(alice, campaign, district):
 def test_another_enterprise_within_50_metres_is_a_warning(alice, campaign, district):
     _create(alice, district["hutang"], coordinates="119.965000, 31.725000")
     with pytest.raises(WarningsNotAcknowledged) as exc:
-        _create(alice, district["hutang"], name="李四木材加工作坊", legal_person="李四", industry="木材加工",
-                coordinates="119.965300, 31.725100")  # about 30 m away
+        _create(
+            alice,
+            district["hutang"],
+            name="李四木材加工作坊",
+            legal_person="李四",
+            industry="木材加工",
+            coordinates="119.965300, 31.725100",
+        )  # about 30 m away
     assert [w["kind"] for w in exc.value.warnings] == ["nearby"]
 
 
 def test_an_enterprise_80_metres_away_is_not_flagged(alice, campaign, district):
     _create(alice, district["hutang"], coordinates="119.965000, 31.725000")
-    case = _create(alice, district["hutang"], name="李四木材加工作坊", legal_person="李四", industry="木材加工",
-                   coordinates="119.965850, 31.725000")
+    case = _create(
+        alice,
+        district["hutang"],
+        name="李四木材加工作坊",
+        legal_person="李四",
+        industry="木材加工",
+        coordinates="119.965850, 31.725000",
+    )
     assert case.pk
 
 
 def test_planned_completion_before_listing_is_refused(alice, campaign, district):
     with pytest.raises(ValidationFailed) as exc:
-        _create(alice, district["hutang"], case={"listed_on": dt.date(2020, 7, 1),
-                                                 "planned_completion": dt.date(2020, 6, 30)})
+        _create(
+            alice,
+            district["hutang"],
+            case={"listed_on": dt.date(2020, 7, 1), "planned_completion": dt.date(2020, 6, 30)},
+        )
     assert "不能早于列入名单日期" in exc.value.errors["planned_completion"][0]
 
 
@@ -150,11 +175,21 @@ def test_a_missing_required_column_is_named(alice, campaign, district):
 def test_an_edit_from_a_stale_form_is_refused(alice, hutang_case, district):
     from sanluanwu.core.errors import Conflict
 
-    services.update_case(actor=alice, case=hutang_case, enterprise_data=enterprise_input(district["hutang"]),
-                         case_data=case_input(progress_note="已断电"), expected_version=hutang_case.version)
+    services.update_case(
+        actor=alice,
+        case=hutang_case,
+        enterprise_data=enterprise_input(district["hutang"]),
+        case_data=case_input(progress_note="已断电"),
+        expected_version=hutang_case.version,
+    )
     with pytest.raises(Conflict):
-        services.update_case(actor=alice, case=hutang_case, enterprise_data=enterprise_input(district["hutang"]),
-                             case_data=case_input(progress_note="已断水"), expected_version=hutang_case.version)
+        services.update_case(
+            actor=alice,
+            case=hutang_case,
+            enterprise_data=enterprise_input(district["hutang"]),
+            case_data=case_input(progress_note="已断水"),
+            expected_version=hutang_case.version,
+        )
 
 
 def test_relisting_an_enterprise_keeps_one_history(office, alice, campaign, district):

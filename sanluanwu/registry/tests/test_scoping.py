@@ -96,9 +96,11 @@ def test_every_detail_route_answers_404_for_another_towns_record(request, person
     for name, path in _routes_with("detail"):
         url = reverse(name, kwargs={"pk": _pk_for(path, hutang_case)})
         for method in ("get", "post", "put", "patch"):
-            response = getattr(client, method)(url, data=json.dumps({}) if method in ("put", "patch") else {},
-                                               content_type="application/json" if method in ("put", "patch")
-                                               else "application/x-www-form-urlencoded")
+            response = getattr(client, method)(
+                url,
+                data=json.dumps({}) if method in ("put", "patch") else {},
+                content_type="application/json" if method in ("put", "patch") else "application/x-www-form-urlencoded",
+            )
             assert response.status_code in (404, 405), f"{method.upper()} {url} as {persona}: {response.status_code}"
             assert hutang_case.enterprise.name not in response.content.decode()
 
@@ -123,8 +125,12 @@ def test_a_town_user_cannot_move_a_record_into_another_town(alice, hutang_case, 
     from sanluanwu.registry import services
 
     with pytest.raises(ValidationFailed) as exc:
-        services.update_case(actor=alice, case=hutang_case, case_data=case_input(),
-                             enterprise_data=enterprise_input(district["niutang"], coordinates="119.9050, 31.7350"))
+        services.update_case(
+            actor=alice,
+            case=hutang_case,
+            case_data=case_input(),
+            enterprise_data=enterprise_input(district["niutang"], coordinates="119.9050, 31.7350"),
+        )
     assert "town" in exc.value.errors
 
 
