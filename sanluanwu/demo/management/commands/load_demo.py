@@ -23,14 +23,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and OrgUnit.objects.exists():
             self.stdout.write("演示数据已存在，跳过加载。")
-            return
-        summary = build_demo(size=options["size"], seed=options["seed"])
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"已生成演示数据：单位 {summary.org_units} 个，用户 {summary.users} 个，"
-                f"企业 {summary.enterprises} 家，整治对象 {summary.cases} 个。"
+        else:
+            summary = build_demo(size=options["size"], seed=options["seed"])
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"已生成演示数据：单位 {summary.org_units} 个，用户 {summary.users} 个，"
+                    f"企业 {summary.enterprises} 家，整治对象 {summary.cases} 个。"
+                )
             )
-        )
         self.stdout.write(f"演示账号（密码均为 {settings.DEMO_PASSWORD}）：")
         for username, full_name, _role, _code in reference.DEMO_ACCOUNTS:
             self.stdout.write(f"  {username:<10} {full_name}")
