@@ -106,3 +106,15 @@ def case_counts_by_status(cases: QuerySet[Case]) -> dict[str, int]:
     from django.db.models import Count
 
     return dict(cases.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def unit_label(scope: Scope, town_id: Any = None) -> str:
+    """How an export names its unit: the chosen town, the user's own towns, or 全区."""
+    from sanluanwu.accounts.models import OrgUnit
+
+    if town_id:
+        return OrgUnit.objects.get(pk=town_id).name
+    if not scope.sees_district and scope.town_ids:
+        towns = OrgUnit.objects.filter(pk__in=scope.town_ids).order_by("sort_order")
+        return "、".join(towns.values_list("name", flat=True))
+    return "全区"

@@ -9,6 +9,7 @@ app_name = "registry"
 urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_create, name="case_create"),
+    path("cases/export/", views.case_export, name="case_export"),
     path("cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:pk>/transition/", views.case_transition, name="case_transition"),

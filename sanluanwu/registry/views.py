@@ -16,6 +16,7 @@ from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.pagination import keyset_page
 from sanluanwu.registry import queries, services
+from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseFilterForm, CaseForm
 from sanluanwu.registry.rules import compose_workshop_name
 from sanluanwu.registry.workflow import allowed_actions
@@ -42,6 +43,21 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "base_query": params.urlencode(),
         },
     )
+
+
+@login_required
+def case_export(request: HttpRequest) -> HttpResponse:
+    """附件2 for the list's current filters (scoped), as an .xlsx download."""
+    scope = scope_for(request.user)
+    form = CaseFilterForm(request.GET or None, scope=scope)
+    filters = form.filters()
+    try:
+        as_of = parse_as_of(request.GET.get("as_of"))
+    except DomainError as exc:
+        messages.error(request, exc.errors["as_of"][0])
+        return redirect("registry:case_list")
+    cases = queries.filter_cases(queries.cases_visible_to(scope), **filters)
+    return attachment2_response(cases, unit_label=queries.unit_label(scope, filters.get("town")), as_of=as_of)
 
 
 @login_required

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import queries, services
 from sanluanwu.registry.api.serializers import (
     CaseSerializer,
@@ -19,6 +23,7 @@ from sanluanwu.registry.api.serializers import (
     EnterpriseWriteSerializer,
     TransitionSerializer,
 )
+from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.models import Case, Enterprise
 
 _CASE_FILTERS = [
@@ -52,7 +57,7 @@ class CaseViewSet(
 
     def get_queryset(self) -> QuerySet[Case]:
         cases = queries.cases_visible_to(self.request.user)
-        if self.action == "list":
+        if self.action in ("list", "export"):
             p = self.request.query_params
             cases = queries.filter_cases(
                 cases,
@@ -102,6 +107,18 @@ class CaseViewSet(
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, **kwargs)
+
+    @extend_schema(
+        parameters=[*_CASE_FILTERS[:6], OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天")],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> FileResponse:
+        """附件2 (.xlsx) of the cases this list would show, with the same filters and scope."""
+        as_of = parse_as_of(request.query_params.get("as_of"))
+        cases = self.get_queryset()
+        label = queries.unit_label(scope_for(request.user), _int_param(request, "town"))
+        return attachment2_response(cases, unit_label=label, as_of=as_of)
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])

@@ -1,0 +1,243 @@
+"""附件2: 武进区“散乱污”企业（作坊）动态管理整治企业清单, written exactly as the office's form has it.
+
+One row iterator (attachment2_rows) feeds the xlsx writer; cells are written as strings (never formulas),
+so an enterprise named "=HYPERLINK(...)" stays a name. The 16th column (hidden, outside the print
+area) carries the system id, so an edited export imports back onto the same cases.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+import xlsxwriter
+from django.db.models import QuerySet
+
+from sanluanwu.core import clock, geo
+from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
+from sanluanwu.registry.models import Case
+
+TITLE = "武进区“散乱污”企业（作坊）动态管理整治企业清单"
+FILE_STEM = "武进区散乱污动态管理整治企业清单"
+COLUMNS: list[tuple[str, float]] = [
+    ("序号", 5),
+    ("企业名称", 22),
+    ("行业类别", 10),
+    ("详细地址", 22),
+    ("经纬度", 13),
+    ("企业法人或负责人", 10),
+    ("属于“回头看”四种排查类型类别", 16),
+    ("营业执照办理情况", 9),
+    ("存在环境违法行为、环境风险问题情况", 18),
+    ("存在安全隐患情况", 14),
+    ("存在其他问题情况", 13),
+    ("整治类型", 8),
+    ("计划完成时间", 11),
+    ("整治进度", 14),
+    ("责任人", 8),
+]
+SYSTEM_ID_HEADER = "系统编号（请勿修改）"
+NOTES = [
+    "填写说明：",
+    "1、企业名称栏有营业执照的请按营业执照规范填写；为避免企业名称重复，无营业执照的按“负责人姓名+经营内容+作坊（或个体户）”填写。",
+    "2、存在问题栏分类填写存在的主要问题，对应栏目内不存在问题的不填。",
+    "3、“属于“回头看”四种排查类型类别”栏按方案“回头看”四种排查类型填写。第一类：关停取缔后复产经营；"
+    "第二类：治理改造后重新沦为“散乱污”；第三类：空置厂房新的“散乱污”进驻；第四类：新发现未纳入“散乱污”整治。",
+]
+
+_CATEGORY = {int(v): label for v, label in LookbackCategory.choices}
+_LICENCE = dict(LicenceStatus.choices)
+_RTYPE = dict(RemediationType.choices)
+_STATUS = dict(CaseStatus.choices)
+
+
+def progress_words(status: str, note: str, closed_on: dt.date | None) -> str:
+    """整治进度 in words (the same text as Case.progress_text)."""
+    text = _STATUS.get(status, status)
+    if status == CaseStatus.CLOSED and closed_on:
+        text = f"{text}（{closed_on:%Y-%m-%d}）"
+    return f"{text}：{note}" if note else text
+
+
+@dataclass
+class ExportRow:
+    case_id: int
+    cells: list[Any]  # 15 values in 附件2 order after 序号 (str or date)
+
+
+_FIELDS = (
+    "id", "enterprise__name", "enterprise__industry", "enterprise__address", "enterprise__longitude",
+    "enterprise__latitude", "enterprise__legal_person", "lookback_category", "enterprise__licence_status",
+    "env_problems", "safety_problems", "other_problems", "remediation_type", "planned_completion", "status",
+    "progress_note", "closed_on", "responsible_person",
+)  # fmt: skip
+
+
+def statuses_as_of(case_ids: Iterable[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:
+    """Status each case had at the end of `as_of`, rebuilt from its audited transitions."""
+    from django.utils import timezone
+
+    from sanluanwu.audit.models import AuditEvent
+
+    end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
+    ids = [str(i) for i in case_ids]
+    result: dict[int, tuple[str, dt.date | None]] = {}
+    events = AuditEvent.objects.filter(object_type="registry.case", occurred_at__lt=end, object_id__in=ids).filter(
+        action__in=[
+            "registry.case.created",
+            "registry.case.transitioned",
+            "imports.case.created",
+            "imports.case.updated",
+        ]
+    )
+    for object_id, changes, occurred_at in events.order_by("id").values_list("object_id", "changes", "occurred_at"):
+        if "status" in changes:
+            status = changes["status"][1]
+            closed = timezone.localdate(occurred_at) if status == CaseStatus.CLOSED else None
+            if status == CaseStatus.CLOSED and changes.get("closed_on", [None, None])[1]:
+                closed = dt.date.fromisoformat(changes["closed_on"][1])
+            result[int(object_id)] = (status, closed)
+    return result
+
+
+def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> Iterator[ExportRow]:
+    """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`."""
+    today = clock.today()
+    as_of = as_of or today
+    cases = cases.filter(listed_on__lte=as_of).order_by("town__sort_order", "listed_on", "id")
+    rebuild = as_of < today
+    chunk: list[tuple[Any, ...]] = []
+
+    def flush(rows: list[tuple[Any, ...]]) -> Iterator[ExportRow]:
+        past = statuses_as_of([r[0] for r in rows], as_of) if rebuild else {}
+        for r in rows:
+            (cid, name, industry, address, lon, lat, person, category, licence, env, safety, other, rtype,
+             planned, status, note, closed_on, responsible) = r  # fmt: skip
+            if cid in past:
+                status, closed_on = past[cid]
+            yield ExportRow(
+                cid,
+                [
+                    name, industry, address, geo.format_point(lon, lat), person, _CATEGORY.get(category, ""),
+                    _LICENCE.get(licence, ""), env, safety, other, _RTYPE.get(rtype, ""), planned,
+                    progress_words(status, note if cid not in past else "", closed_on), responsible,
+                ],
+            )  # fmt: skip
+
+    for row in cases.values_list(*_FIELDS).iterator(chunk_size=5000):
+        chunk.append(row)
+        if len(chunk) >= 5000:
+            yield from flush(chunk)
+            chunk = []
+    if chunk:
+        yield from flush(chunk)
+
+
+def _text_width(text: str) -> int:
+    """Display width in column units: a Chinese character is about two digits wide."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _row_height(cells: list[Any], widths: list[float]) -> float:
+    """Points for a row whose wrapped text must show whole (spreadsheets do not autofit written rows)."""
+    lines = 1
+    for value, width in zip(cells, widths, strict=False):
+        if isinstance(value, str) and value:
+            usable = max(width - 1, 1)
+            lines = max(lines, sum(max(math.ceil(_text_width(part) / usable), 1) for part in value.split("\n")))
+    return 14.0 * lines + 4
+
+
+def export_filename(unit_label: str, as_of: dt.date) -> str:
+    return f"{FILE_STEM}_{unit_label}_{as_of:%Y-%m-%d}.xlsx"
+
+
+def write_attachment2(rows: Iterable[ExportRow], target: str | IO[bytes], *, unit_label: str, as_of: dt.date) -> int:
+    """Write the 附件2 workbook; returns the number of case rows. Constant memory: fine at 100,000 rows."""
+    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
+                                      "strings_to_urls": False})  # fmt: skip
+    ws = wb.add_worksheet("附件2")
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    title_f = wb.add_format({**base, "font_name": "黑体", "font_size": 16, "bold": True, "align": "center"})
+    meta_f = wb.add_format({**base, "font_size": 11})
+    head_f = wb.add_format(
+        {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": "#F2F2F2"}
+    )
+    cell_f = wb.add_format({**base, "text_wrap": True, "border": 1})
+    center_f = wb.add_format({**base, "align": "center", "text_wrap": True, "border": 1})
+    date_f = wb.add_format({**base, "align": "center", "border": 1, "num_format": "yyyy-mm-dd"})
+    note_f = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+    last_col = len(COLUMNS) - 1
+    for i, (_h, width) in enumerate(COLUMNS):
+        ws.set_column(i, i, width)
+    ws.set_column(len(COLUMNS), len(COLUMNS), 12, None, {"hidden": True})
+    ws.set_row(0, 30)
+    ws.merge_range(0, 0, 0, last_col, TITLE, title_f)
+    ws.merge_range(1, 0, 1, last_col, f"填报单位：{unit_label}        截至日期：{as_of:%Y年%m月%d日}", meta_f)
+    ws.set_row(2, 45)
+    for i, (header, _w) in enumerate(COLUMNS):
+        ws.write_string(2, i, header, head_f)
+    ws.write_string(2, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
+    ws.freeze_panes(3, 2)
+    centered = {1, 4, 5, 6, 10}  # 行业类别, 负责人, 类别, 执照, 整治类型 (0-based after 序号)
+    widths = [w for _h, w in COLUMNS][1:]
+    n = 0
+    row_no = 3
+    for export_row in rows:
+        n += 1
+        ws.set_row(row_no, _row_height(export_row.cells, widths))
+        ws.write_number(row_no, 0, n, center_f)
+        for j, value in enumerate(export_row.cells, start=1):
+            if isinstance(value, dt.date):
+                ws.write_datetime(row_no, j, dt.datetime.combine(value, dt.time.min), date_f)
+            elif value:
+                ws.write_string(row_no, j, value, center_f if (j - 1) in centered else cell_f)
+            else:
+                ws.write_blank(row_no, j, None, cell_f)  # 填写说明 2: no problem of that kind → left empty
+        ws.write_number(row_no, len(COLUMNS), export_row.case_id)
+        row_no += 1
+    row_no += 1
+    for k, text in enumerate(NOTES):
+        ws.set_row(row_no, 18 if k == 0 else (30 if len(text) < 120 else 42))
+        ws.merge_range(row_no, 0, row_no, last_col, text, note_f)
+        row_no += 1
+    ws.set_landscape()
+    ws.set_paper(9)  # A4
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.repeat_rows(2)
+    ws.print_area(0, 0, row_no - 1, last_col)
+    ws.fit_to_pages(1, 0)
+    ws.set_footer("&C第 &P 页，共 &N 页")
+    wb.close()
+    return n
+
+
+def attachment2_response(cases: QuerySet[Case], *, unit_label: str, as_of: dt.date) -> Any:
+    """The download response for pages and API alike; the temporary file is closed by FileResponse."""
+    import tempfile
+
+    from django.http import FileResponse
+
+    from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
+
+    buffer = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+    write_attachment2(attachment2_rows(cases, as_of=as_of), buffer, unit_label=unit_label, as_of=as_of)
+    buffer.seek(0)
+    response = FileResponse(buffer, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = attachment_header(export_filename(unit_label, as_of))
+    return response
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    """The 截至日期 of an export: YYYY-MM-DD, today when not given."""
+    if not value:
+        return clock.today()
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed({"as_of": [f"截至日期“{value}”格式不对，应为 YYYY-MM-DD，如 2020-07-15"]}) from None

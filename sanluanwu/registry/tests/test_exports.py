@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from urllib.parse import quote
+
+import openpyxl
+import pytest
+from django.core.management import call_command
+
+from conftest import make_case
+from sanluanwu.registry import services
+from sanluanwu.registry.exports import COLUMNS, NOTES, TITLE, attachment2_rows, write_attachment2
+from sanluanwu.registry.models import Case
+
+HEADERS = [h for h, _ in COLUMNS]
+
+
+def _sheet(content: bytes) -> openpyxl.worksheet.worksheet.Worksheet:
+    return openpyxl.load_workbook(io.BytesIO(content)).active
+
+
+def test_the_headers_are_the_15_columns_of_attachment_2_in_order():
+    assert HEADERS == [
+        "序号", "企业名称", "行业类别", "详细地址", "经纬度", "企业法人或负责人", "属于“回头看”四种排查类型类别",
+        "营业执照办理情况", "存在环境违法行为、环境风险问题情况", "存在安全隐患情况", "存在其他问题情况", "整治类型",
+        "计划完成时间", "整治进度", "责任人",
+    ]  # fmt: skip
+
+
+def test_the_export_has_title_unit_date_rows_and_notes(client, alice, hutang_case):
+    client.force_login(alice)
+    response = client.get("/cases/export/?as_of=" + dt.date.today().isoformat())
+    assert response.status_code == 200
+    ws = _sheet(b"".join(response.streaming_content))
+    assert ws["A1"].value == TITLE
+    assert "湖塘镇" in ws["A2"].value
+    assert [c.value for c in ws[3]][:15] == HEADERS
+    row = [c.value for c in ws[4]]
+    assert row[0] == 1 and row[1] == "张三塑料造粒作坊" and row[4] == "119.965000, 31.725000"
+    assert row[6] == "第一类：关停取缔后复产经营" and row[7] == "未办理" and row[11] == "关停取缔"
+    assert row[10] is None  # no other problem: left empty (填写说明 2)
+    assert row[13] == "已列入名单" and row[15] == hutang_case.pk
+    texts = [ws.cell(r, 1).value for r in range(5, ws.max_row + 1)]
+    assert [t for t in texts if t] == NOTES
+    assert ws.freeze_panes == "C4"
+    assert ws.print_title_rows.replace("$", "") == "3:3"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.column_dimensions["P"].hidden
+
+
+def test_the_download_has_a_chinese_file_name(client, alice, hutang_case):
+    client.force_login(alice)
+    today = dt.date.today().isoformat()
+    disposition = client.get("/cases/export/")["Content-Disposition"]
+    name = f"武进区散乱污动态管理整治企业清单_湖塘镇_{today}.xlsx"
+    assert "attachment" in disposition and f"filename*=utf-8''{quote(name)}" in disposition
+
+
+def test_formula_like_text_is_written_as_plain_text(office, campaign, district):
+    case = make_case(
+        office,
+        district["hutang"],
+        name='=HYPERLINK("http://x","y")',
+        licence_status="licensed",
+        case={"env_problems": "@SUM(1)", "responsible_person": "+张三"},
+    )
+    buf = io.BytesIO()
+    write_attachment2(attachment2_rows(Case.objects.all()), buf, unit_label="湖塘镇", as_of=dt.date.today())
+    ws = _sheet(buf.getvalue())
+    assert ws["B4"].value == case.enterprise.name and ws["B4"].data_type == "s"
+    assert ws["I4"].value == "@SUM(1)" and ws["O4"].value == "+张三"
+    with zipfile.ZipFile(buf) as zf:
+        assert b"<f>" not in zf.read("xl/worksheets/sheet1.xml")
+
+
+def test_the_export_follows_the_list_filters_and_the_scope(client, office, bob, hutang_case, niutang_case):
+    client.force_login(office)
+    ws = _sheet(b"".join(client.get(f"/cases/export/?town={niutang_case.town_id}").streaming_content))
+    names = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)]
+    assert niutang_case.enterprise.name in names and hutang_case.enterprise.name not in names
+    client.force_login(bob)
+    ws = _sheet(b"".join(client.get("/cases/export/").streaming_content))
+    names = [ws.cell(r, 2).value for r in range(4, ws.max_row + 1)]
+    assert hutang_case.enterprise.name not in names
+
+
+def test_as_of_shows_the_cases_listed_by_then_with_their_progress_then(office, hutang_case, time_machine):
+    listed = hutang_case.listed_on
+    time_machine.move_to(dt.datetime.combine(listed + dt.timedelta(days=3), dt.time(10)))
+    services.transition_case(actor=office, case=hutang_case, action="stop_production")
+    rows = list(attachment2_rows(Case.objects.all(), as_of=listed + dt.timedelta(days=1)))
+    assert rows[0].cells[12] == "已列入名单"
+    rows = list(attachment2_rows(Case.objects.all(), as_of=listed + dt.timedelta(days=3)))
+    assert rows[0].cells[12] == "已停产"
+    assert list(attachment2_rows(Case.objects.all(), as_of=listed - dt.timedelta(days=1))) == []
+
+
+def test_the_api_exports_the_same_table(alice, hutang_case):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.get("/api/v1/cases/export/")
+    assert response.status_code == 200
+    ws = _sheet(b"".join(response.streaming_content))
+    assert ws["B4"].value == hutang_case.enterprise.name
+
+
+def test_the_export_command_writes_a_unit_or_the_whole_district(tmp_path, hutang_case, niutang_case):
+    out = tmp_path / "hutang.xlsx"
+    call_command("export_list", "--unit", "湖塘镇", "-o", str(out))
+    ws = openpyxl.load_workbook(out).active
+    assert ws["B4"].value == hutang_case.enterprise.name and ws["B5"].value != niutang_case.enterprise.name
+    call_command("export_list", "--unit", "all", "-o", str(tmp_path / "all.xlsx"))
+    assert openpyxl.load_workbook(tmp_path / "all.xlsx").active.max_row >= 5
+
+
+def test_an_unknown_unit_is_a_clear_error(tmp_path, db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="找不到镇（街道）：火星镇"):
+        call_command("export_list", "--unit", "火星镇", "-o", str(tmp_path / "x.xlsx"))
