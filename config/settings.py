@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sanluanwu.audit",
     "sanluanwu.campaigns",
     "sanluanwu.registry",
+    "sanluanwu.imports",
     "sanluanwu.demo",
 ]
 

@@ -59,6 +59,25 @@ class Scope:
 ANONYMOUS = Scope(user_id=None)
 
 
+class OperatorActor:
+    """The server operator running a management command: district-wide, audited as "命令行:<name>"."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+
+    def __init__(self, name: str = "operator"):
+        self.username = f"命令行:{name}"
+        self.display_name = "服务器命令行"
+        self._slw_scope = Scope(
+            user_id=0,
+            roles=frozenset({Role.OFFICE_ADMIN}),
+            sees_district=True,
+            writes_district=True,
+            unit_names=("服务器命令行",),
+        )
+
+
 def scope_for(user: Any) -> Scope:
     """The user's scope, computed from memberships once and cached on the user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

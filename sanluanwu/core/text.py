@@ -6,6 +6,8 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+# A space between two Chinese characters is a typing slip, never meaningful (张三 塑料造粒作坊).
+_CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef（）])\s+(?=[\u2e80-\u9fff\uff00-\uffef（）])")
 
 
 def to_halfwidth(value: str) -> str:
@@ -14,10 +16,10 @@ def to_halfwidth(value: str) -> str:
 
 
 def clean_text(value: str | None) -> str:
-    """Trim, collapse inner whitespace and line breaks to one space."""
+    """Trim, collapse whitespace and line breaks to one space, and drop spaces between Chinese characters."""
     if not value:
         return ""
-    return _SPACES.sub(" ", value.replace("\u3000", " ")).strip()
+    return _CJK_GAP.sub("", _SPACES.sub(" ", value.replace("\u3000", " ")).strip())
 
 
 def name_key(value: str) -> str:

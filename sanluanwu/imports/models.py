@@ -1,0 +1,61 @@
+"""An import (the uploaded file kept with its SHA-256, its preview and result) and the value synonyms."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.imports.choices import BatchStatus, ImportKind
+
+
+class ImportBatch(models.Model):
+    """One uploaded sheet: kept unchanged (bytes and SHA-256) with what the preview and the confirm did."""
+
+    kind = models.CharField("导入类型", max_length=20, choices=ImportKind.choices)
+    unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name="导入单位", help_text="为空表示按表中“所属镇（街道）”列")  # fmt: skip
+    filename = models.CharField("文件名", max_length=255)
+    content = models.BinaryField("文件内容")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    size = models.PositiveIntegerField("大小（字节）")
+    coord_datum = models.CharField("坐标系", max_length=10, default="wgs84")
+    column_mapping = models.JSONField("列对应（用户指定）", default=dict, blank=True)
+    all_or_nothing = models.BooleanField("全部成功才导入", default=False)
+    status = models.CharField("状态", max_length=20, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    counts = models.JSONField("统计", default=dict, blank=True)
+    preview = models.JSONField("预览", default=dict, blank=True)
+    result = models.JSONField("结果", default=dict, blank=True)
+    message = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name="导入人")  # fmt: skip
+    created_by_label = models.CharField("导入人（账号）", max_length=150, help_text="命令行导入时为“命令行:…”")
+    created_at = models.DateTimeField("上传时间")
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "导入批次"
+        verbose_name_plural = "导入批次"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"导入批次 #{self.pk}（{self.filename}）"
+
+
+class ValueSynonym(models.Model):
+    """A town's own word for a value (e.g. 整治提升 → 治理改造); the built-in list covers the usual ones."""
+
+    FIELD_CHOICES = [("remediation_type", "整治类型"), ("licence_status", "营业执照办理情况"),
+                     ("baseline_method", "2018-2019年整治方式")]  # fmt: skip
+    field = models.CharField("栏目", max_length=30, choices=FIELD_CHOICES)
+    text = models.CharField("表中写法", max_length=50)
+    value = models.CharField("对应取值", max_length=30, help_text="如 shutdown、rectification、licensed、unlicensed")
+
+    class Meta:
+        verbose_name = "取值同义词"
+        verbose_name_plural = "取值同义词"
+        constraints = [models.UniqueConstraint(fields=["field", "text"], name="synonym_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()}：{self.text} → {self.value}"

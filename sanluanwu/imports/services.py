@@ -1,0 +1,164 @@
+"""Import use cases: upload (file kept with SHA-256), preview (nothing written), confirm (one transaction)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.db import transaction
+
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.services import record_event
+from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import clock, geo
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.imports import importer, layout, parsing, readers
+from sanluanwu.imports.choices import BatchStatus, ImportKind
+from sanluanwu.imports.models import ImportBatch, ValueSynonym
+
+# Files above this are previewed and applied by the job worker, with progress on the page.
+BACKGROUND_BYTES = 512 * 1024
+PREVIEW_ROWS_SHOWN = 3000
+
+
+def synonyms() -> dict[str, dict[str, str]]:
+    """Built-in synonyms, extended (and overridden) by the ones an admin added."""
+    merged = {f: {parsing.key(k): v for k, v in words.items()} for f, words in parsing.DEFAULT_SYNONYMS.items()}
+    for field, text, value in ValueSynonym.objects.values_list("field", "text", "value"):
+        merged.setdefault(field, {})[parsing.key(text)] = value
+    return merged
+
+
+def upload_import(
+    *,
+    actor: Any,
+    data: bytes,
+    filename: str,
+    kind: str,
+    unit: OrgUnit | None,
+    coord_datum: str = geo.DATUM_WGS84,
+    all_or_nothing: bool = False,
+) -> ImportBatch:
+    """Keep the uploaded file unchanged (bytes and SHA-256) as an import batch; nothing is read yet."""
+    scope = scope_for(actor)
+    if not scope.can_write_cases:
+        raise PermissionDenied("您的角色不能导入数据")
+    if kind not in ImportKind.values:
+        raise ValidationFailed({"kind": ["请选择导入类型"]})
+    if unit is None and not scope.writes_district:
+        raise ValidationFailed({"unit": ["请选择导入单位（镇、街道或开发区）"]})
+    if unit is not None and not scope.can_write_town(unit.pk):
+        raise PermissionDenied(f"您无权导入{unit.name}的数据")
+    if len(data) > readers.MAX_BYTES:
+        raise ValidationFailed({"file": [f"文件过大（{len(data) / 1024 / 1024:.1f} MB），单个文件不超过 20 MB"]})
+    if not data:
+        raise ValidationFailed({"file": ["请选择要导入的文件"]})
+    if coord_datum not in (geo.DATUM_WGS84, geo.DATUM_GCJ02):
+        raise ValidationFailed({"coord_datum": ["坐标系只能是 WGS-84/CGCS2000 或 GCJ-02"]})
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            kind=kind, unit=unit, filename=filename[:255], content=data, sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data), coord_datum=coord_datum, all_or_nothing=all_or_nothing,
+            created_by_id=actor.pk, created_by_label=actor.username, created_at=clock.now(),
+        )  # fmt: skip
+        record_event(actor=actor, action="imports.batch.uploaded", obj=batch,
+                     changes={"filename": [None, batch.filename], "sha256": [None, batch.sha256]})  # fmt: skip
+    return batch
+
+
+def _plan(batch: ImportBatch, actor: Any) -> importer.Plan:
+    sheets = readers.read_sheets(bytes(batch.content), batch.filename)
+    found = []
+    missing = []
+    for sheet in sheets:
+        mapping = {int(c): f for c, f in (batch.column_mapping.get(sheet.name) or {}).items()}
+        found_layout = layout.find_layout(sheet.rows, batch.kind, mapping)
+        if found_layout is None:
+            if any(any(parsing.text(v) for v in row) for row in sheet.rows):
+                missing.append(sheet.name)
+            continue
+        found.append((sheet, found_layout))
+    if not found:
+        raise readers.UnreadableFile("在文件中没有找到表头（应含“企业名称”等列），请检查是否为附件2格式的表格")
+    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=current_campaign(), synonyms=synonyms())
+    plan = importer.plan_rows(found, kind=batch.kind, ctx=ctx, datum=batch.coord_datum)
+    for name in missing:
+        plan.sheet_layouts[name] = {"skipped": "未找到表头，整张工作表未导入"}
+    return plan
+
+
+def _summary(plan: importer.Plan) -> dict[str, Any]:
+    shown = [r.public() for r in plan.rows if r.outcome != "unchanged"]
+    return {
+        "sheets": plan.sheet_layouts,
+        "rows": shown[:PREVIEW_ROWS_SHOWN],
+        "rows_truncated": max(len(shown) - PREVIEW_ROWS_SHOWN, 0),
+        "errors": [
+            {"sheet": r.sheet, "row": r.row, "name": r.name, **e} for r in plan.rows if r.errors for e in r.errors
+        ],
+    }
+
+
+def preview_import(
+    *, actor: Any, batch: ImportBatch, column_mapping: dict[str, dict[str, str]] | None = None
+) -> ImportBatch:
+    """Read and check every row; write nothing but the preview on the batch."""
+    if column_mapping is not None:
+        batch.column_mapping = column_mapping
+    batch.status = BatchStatus.PREVIEWING
+    batch.save(update_fields=["status", "column_mapping"])
+    try:
+        plan = _plan(batch, actor)
+    except readers.UnreadableFile as exc:
+        batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
+        batch.save(update_fields=["status", "message", "counts", "preview"])
+        return batch
+    batch.counts = plan.counts()
+    batch.preview = _summary(plan)
+    same = ImportBatch.objects.filter(sha256=batch.sha256, status=BatchStatus.APPLIED).exclude(pk=batch.pk).first()
+    batch.message = (f"该文件已于 {same.applied_at:%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；再次导入只会写入有变化的行。"
+                     if same and same.applied_at else "")  # fmt: skip
+    batch.status = BatchStatus.PREVIEWED
+    batch.progress = 50
+    batch.save(update_fields=["counts", "preview", "message", "status", "progress"])
+    return batch
+
+
+def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None) -> ImportBatch:
+    """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong)."""
+    if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
+        raise ValidationFailed(f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入")
+    if all_or_nothing is not None:
+        batch.all_or_nothing = all_or_nothing
+    try:
+        plan = _plan(batch, actor)
+    except readers.UnreadableFile as exc:
+        batch.status, batch.message = BatchStatus.REJECTED, str(exc)
+        batch.save(update_fields=["status", "message", "all_or_nothing"])
+        return batch
+    counts = plan.counts()
+    if batch.all_or_nothing and counts["error"]:
+        batch.status = BatchStatus.FAILED
+        batch.message = f"有 {counts['error']} 行有错误；按“全部成功才导入”的选择，没有导入任何数据。请修改后重新上传。"
+        batch.counts, batch.preview = counts, _summary(plan)
+        batch.save(update_fields=["status", "message", "counts", "preview", "all_or_nothing"])
+        return batch
+    batch.status = BatchStatus.APPLYING
+    batch.save(update_fields=["status", "all_or_nothing"])
+    with transaction.atomic():
+        importer.apply_plan(plan, actor=actor, campaign=current_campaign(), batch_label=f"导入批次 #{batch.pk}")
+        batch.status = BatchStatus.APPLIED
+        batch.applied_at = clock.now()
+        batch.progress = 100
+        batch.counts = counts
+        batch.result = _summary(plan)
+        batch.message = ""
+        batch.save(update_fields=["status", "applied_at", "progress", "counts", "result", "message"])
+        record_event(actor=actor, action="imports.batch.applied", obj=batch,
+                     changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
+    return batch
+
+
+def runs_in_background(batch: ImportBatch) -> bool:
+    return batch.size > BACKGROUND_BYTES

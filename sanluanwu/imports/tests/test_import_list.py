@@ -1,0 +1,250 @@
+"""Importing 附件2 sheets as towns really fill them: every valid row lands, every other row is explained."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+
+from sanluanwu.imports.choices import BatchStatus
+from sanluanwu.imports.services import confirm_import, preview_import, upload_import
+from sanluanwu.imports.tests.sheets import csv_bytes, messy_xlsx, xls_bytes
+from sanluanwu.registry.models import Case, Enterprise
+
+
+def _row(n, name, person, **kw):
+    base = {
+        "seq": n, "name": name, "industry": "塑料造粒", "address": "湖塘镇新华村人民路1号",
+        "coords": "119.965, 31.725", "person": person, "category": "1", "licence": "无", "env": "废气直排",
+        "safety": "", "other": "", "rtype": "关停", "planned": "2026-12-31", "progress": "", "resp": "陈科长",
+    }  # fmt: skip
+    base.update(kw)
+    return [base[k] for k in ("seq", "name", "industry", "address", "coords", "person", "category", "licence", "env",
+                              "safety", "other", "rtype", "planned", "progress", "resp")]  # fmt: skip
+
+
+def _import(actor, data, unit, name="湖塘镇.xlsx", **kw):
+    batch = upload_import(actor=actor, data=data, filename=name, kind="list", unit=unit, **kw)
+    return preview_import(actor=actor, batch=batch)
+
+
+def _rows(batch):
+    return {r["row"]: r for r in batch.preview["rows"]}
+
+
+def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campaign, district):
+    rows = [
+        _row(1, "张三塑料造粒作坊", "张三", category="第一类", planned="12月底"),
+        _row(
+            "２",
+            "李四木材加工作坊",
+            "李四",
+            industry="木材加工",
+            category="一",
+            coords="31.7262，119.9661",
+            licence="未办理",
+            rtype="整治提升",
+            planned="2027年1月15日",
+            env="无",
+            progress="整改中",
+        ),
+        _row(
+            3,
+            "王五废品回收个体户",
+            "王五",
+            industry="废品回收",
+            category="空置厂房新的“散乱污”进驻",
+            coords="119°58′12″E, 31°43′12″N",
+            planned=dt.datetime(2026, 12, 20),
+            rtype="取缔",
+        ),
+        [None] * 15,
+        _row(
+            4,
+            " 赵六 石材加工作坊\n",
+            "赵六",
+            industry="石材加工",
+            category="4",
+            planned="2026.12.1",
+            licence="正在办理",
+        ),
+    ]
+    batch = _import(alice, messy_xlsx(rows), district["hutang"])
+    assert batch.status == BatchStatus.PREVIEWED, batch.message
+    assert batch.counts == {"new": 4, "changed": 0, "unchanged": 0, "error": 0, "skipped": 3}, batch.preview["errors"]
+    by_row = _rows(batch)
+    shown = [i["shown"] for i in by_row[6]["interpreted"]]  # title, unit, blank, 2 header rows, then row 6
+    assert any("12月底 → " in s and "-12-31" in s for s in shown)
+    assert not Case.objects.exists()  # the preview writes nothing
+    batch = confirm_import(actor=alice, batch=batch)
+    assert batch.status == BatchStatus.APPLIED
+    li = Case.objects.get(enterprise__name="李四木材加工作坊")
+    assert li.lookback_category == 1 and li.remediation_type == "rectification" and li.status == "remediating"
+    assert li.env_problems == "" and li.planned_completion == dt.date(2027, 1, 15) and li.progress_note == "整改中"
+    assert (str(li.enterprise.longitude), str(li.enterprise.latitude)) == ("119.966100", "31.726200")
+    wang = Case.objects.get(enterprise__name="王五废品回收个体户")
+    assert wang.lookback_category == 3 and wang.remediation_type == "shutdown"
+    assert Case.objects.get(enterprise__name="赵六石材加工作坊").enterprise.licence_status == "in_progress"
+    year = Case.objects.get(enterprise__name="张三塑料造粒作坊").planned_completion
+    assert (year.month, year.day) == (12, 31)
+
+
+def test_every_bad_row_comes_back_with_row_column_and_rule(alice, campaign, district):
+    rows = [
+        _row(1, "湖塘塑料厂", "张三"),  # rule 1
+        _row(2, "李四木材加工作坊", "李四", coords="121.47, 31.23"),  # outside the district
+        _row(3, "王五废品回收作坊", "王五", category="第五类"),
+        _row(4, "赵六石材加工作坊", "赵六", planned="下个月"),
+        _row(5, "钱七印刷作坊", "钱七", rtype="拆了"),
+        _row(6, "孙八铸造作坊", "孙八", resp=""),
+        _row(7, "张三塑料造粒作坊", "张三"),
+        _row(8, "张三塑料造粒作坊", "张三"),  # the same enterprise twice
+    ]
+    batch = _import(alice, messy_xlsx(rows, title=False, notes=False), district["hutang"])
+    errors = {(e["row"], e["column"]): e["message"] for e in batch.preview["errors"]}
+    assert "负责人姓名+经营内容+作坊" in errors[(3, "企业名称")]
+    assert "不在武进区范围内" in errors[(4, "经纬度")]
+    assert "第一类至第四类" in errors[(5, "属于“回头看”四种排查类型类别")]
+    assert "无法识别日期“下个月”" in errors[(6, "计划完成时间")]
+    assert "无法识别整治类型“拆了”" in errors[(7, "整治类型")]
+    assert errors[(8, "责任人")] == "请填写责任人"
+    assert "与第 9 行是同一企业" in errors[(10, "企业名称")]
+    assert batch.counts["new"] == 1 and batch.counts["error"] == 7
+    batch = confirm_import(actor=alice, batch=batch)
+    assert list(Enterprise.objects.values_list("name", flat=True)) == ["张三塑料造粒作坊"]
+
+
+def test_all_or_nothing_applies_nothing_when_a_row_is_wrong(alice, campaign, district):
+    rows = [_row(1, "张三塑料造粒作坊", "张三"), _row(2, "湖塘塑料厂", "张三")]
+    batch = _import(alice, messy_xlsx(rows), district["hutang"], all_or_nothing=True)
+    batch = confirm_import(actor=alice, batch=batch)
+    assert batch.status == BatchStatus.FAILED and "没有导入任何数据" in batch.message
+    assert not Case.objects.exists()
+
+
+def test_the_same_file_twice_changes_nothing(alice, campaign, district):
+    data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材加工作坊", "李四", industry="木材加工")])
+    confirm_import(actor=alice, batch=_import(alice, data, district["hutang"]))
+    before = list(Case.objects.values_list("id", "version", "updated_at"))
+    again = _import(alice, data, district["hutang"])
+    assert again.counts["unchanged"] == 2 and again.counts["new"] == 0
+    assert "导入过" in again.message
+    confirm_import(actor=alice, batch=again)
+    assert list(Case.objects.values_list("id", "version", "updated_at")) == before
+
+
+def test_importing_our_own_export_changes_nothing(alice, office, campaign, district, tmp_path):
+    from django.core.management import call_command
+
+    from sanluanwu.demo.builder import build_demo
+
+    build_demo(size="small", seed=9)
+    out = tmp_path / "export.xlsx"
+    call_command("export_list", "--unit", "all", "-o", str(out))
+    batch = upload_import(actor=office, data=out.read_bytes(), filename=out.name, kind="list", unit=None)
+    batch = preview_import(actor=office, batch=batch)
+    assert batch.counts["error"] == 0, batch.preview["errors"][:3]
+    assert batch.counts["changed"] == 0 and batch.counts["new"] == 0
+    assert batch.counts["unchanged"] == Case.objects.count()
+
+
+def test_an_edited_export_updates_the_same_cases_and_audits_old_and_new(office, campaign, district, tmp_path):
+    import openpyxl
+    from django.core.management import call_command
+
+    from conftest import make_case
+    from sanluanwu.audit.models import AuditEvent
+
+    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    out = tmp_path / "export.xlsx"
+    call_command("export_list", "--unit", "湖塘镇", "-o", str(out))
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    ws["N4"] = "已停产：已断水断电"
+    ws["O4"] = "周责任"
+    buf = io.BytesIO()
+    wb.save(buf)
+    batch = upload_import(
+        actor=office, data=buf.getvalue(), filename="edited.xlsx", kind="list", unit=district["hutang"]
+    )
+    batch = confirm_import(actor=office, batch=preview_import(actor=office, batch=batch))
+    assert batch.counts["changed"] == 1, batch.preview
+    case.refresh_from_db()
+    assert (case.status, case.progress_note, case.responsible_person) == ("stopped", "已断水断电", "周责任")
+    event = AuditEvent.objects.get(action="imports.case.updated")
+    assert event.changes["responsible_person"] == ["李四", "周责任"] and "第 4 行" in event.note
+
+
+def test_progress_cannot_go_backwards_through_an_import(office, campaign, district):
+    from conftest import make_case
+    from sanluanwu.registry import services
+
+    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    services.transition_case(actor=office, case=case, action="stop_production")
+    rows = [
+        _row(
+            1,
+            "张三塑料造粒作坊",
+            "张三",
+            progress="已列入名单",
+            planned=case.planned_completion.isoformat(),
+            resp="李四",
+            env="废气直排",
+        )
+    ]
+    batch = _import(office, messy_xlsx(rows), district["hutang"])
+    assert "整治进度不能倒退" in batch.preview["errors"][0]["message"]
+
+
+def test_csv_in_gbk_and_utf8_and_old_xls_are_read(alice, campaign, district):
+    for _i, (data, name) in enumerate(
+        [
+            (csv_bytes([_row(1, "张三塑料造粒作坊", "张三")], "gbk"), "gbk.csv"),
+            (csv_bytes([_row(1, "李四塑料造粒作坊", "李四")], "utf-8-sig"), "utf8.csv"),
+            (xls_bytes([_row(1, "王五塑料造粒作坊", "王五")]), "old.xls"),
+        ]
+    ):
+        batch = _import(alice, data, district["hutang"], name=name)
+        assert batch.status == BatchStatus.PREVIEWED, (name, batch.message)
+        assert batch.counts["new"] == 1, (name, batch.preview["errors"])
+
+
+def test_a_row_of_another_town_is_refused(alice, campaign, district):
+    import csv
+
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(
+        ["企业名称", "所属镇（街道）", "行业类别", "详细地址", "经纬度", "负责人", "排查类型", "整治类型", "责任人"]
+    )
+    w.writerow(["王五木材加工作坊", "牛塘镇", "木材加工", "牛塘镇1号", "119.905, 31.735", "王五", "4", "关停", "周"])
+    batch = _import(alice, out.getvalue().encode(), district["hutang"], name="x.csv")
+    assert "不属于本次导入的湖塘镇" in batch.preview["errors"][0]["message"]
+
+
+def test_the_command_exit_codes_and_json(alice, campaign, district, tmp_path, capsys):
+    import json
+
+    from django.core.management import call_command
+
+    good = tmp_path / "good.xlsx"
+    good.write_bytes(messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")]))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_list", str(good), "--unit", "湖塘镇", "--dry-run", "--json")
+    assert exit_.value.code == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["counts"]["new"] == 1 and not Case.objects.exists()
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(messy_xlsx([_row(1, "张三塑料造粒作坊", "张三"), _row(2, "湖塘塑料厂", "张三")]))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_list", str(bad), "--unit", "湖塘镇", "--json")
+    assert exit_.value.code == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["errors"][0]["row"] == 7 and summary["errors"][0]["column"] == "企业名称"
+    assert Case.objects.count() == 1
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("this is not a spreadsheet")
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_list", str(junk), "--unit", "湖塘镇")
+    assert exit_.value.code == 2
