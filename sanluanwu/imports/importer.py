@@ -569,7 +569,7 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
     for r in rows:
         if r.enterprise_id is None:
             v = r.enterprise_values
-            e = Enterprise(town_id=r.town_id, created_at=now, updated_at=now, name_key=name_key(v["name"]),
+            e = Enterprise(town_id=r.town_id or 0, created_at=now, updated_at=now, name_key=name_key(v["name"]),
                            **{k: v.get(k, "") if k not in ("longitude", "latitude") else v.get(k)
                               for k in ENTERPRISE_FIELDS if k != "coord_datum"},
                            coord_datum=v.get("coord_datum") or geo.DATUM_WGS84)  # fmt: skip
