@@ -17,4 +17,5 @@ urlpatterns = [
         name="api_docs",
     ),
     path("", include("sanluanwu.registry.api.urls")),
+    path("", include("sanluanwu.imports.api.urls")),
 ]

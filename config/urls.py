@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", health, name="health"),
     path("", include("sanluanwu.registry.urls")),
+    path("", include("sanluanwu.imports.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

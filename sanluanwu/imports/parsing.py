@@ -115,7 +115,8 @@ def parse_category(value: Any) -> Parsed:
     m = re.fullmatch(r"(?:第)?([一二三四1-4])(?:类)?(?:[:：].*)?", s)
     if m:
         n = _CN_NUM[m[1]]
-        return Parsed(n, "" if raw == LookbackCategory(n).label else f"{raw} → 第{'一二三四'[n - 1]}类")
+        short = f"第{'一二三四'[n - 1]}类"
+        return Parsed(n, "" if raw in (short, LookbackCategory(n).label) else f"{raw} → {short}")
     for n, words in _CATEGORY_WORDS.items():
         if any(w in s for w in words):
             return Parsed(n, f"{raw} → 第{'一二三四'[n - 1]}类")
@@ -207,5 +208,12 @@ def parse_coordinates(value: Any, datum: str) -> Parsed:
     except geo.CoordinateError as exc:
         raise CellError(str(exc)) from None
     formatted = geo.format_point(point.lon, point.lat)
-    shown = "" if key(raw) == key(formatted) else f"{raw} → {formatted}"
+    try:
+        as_written = geo.parse_coordinates(raw)
+        plain = datum == geo.DATUM_WGS84 and re.fullmatch(r"[\d.\s,，]+", to_halfwidth(raw)) is not None
+    except geo.CoordinateError:
+        as_written, plain = (0.0, 0.0), False
+    # "119.965, 31.725" needs no explanation; swapped order, DMS or GCJ-02 conversion does.
+    in_order = plain and to_halfwidth(raw).strip().startswith(str(int(as_written[0])))
+    shown = "" if in_order else f"{raw} → {formatted}"
     return Parsed(point, shown)

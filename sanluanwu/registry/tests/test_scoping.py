@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Routes that hold no business data (login, logout, health, the API schema and docs, the token endpoint).
 NO_BUSINESS_DATA = {"login", "logout", "health", "home", "api_schema", "api_docs", "api_token"}
 # Which object a route's pk names, by the path segment before it; an unknown detail route fails the test.
-PK_KINDS = {"cases": "case", "enterprises": "enterprise"}
+PK_KINDS = {"cases": "case", "enterprises": "enterprise", "imports": "batch"}
 
 
 def _routes(patterns: list[Any] | None = None, ns: str = "", prefix: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -63,7 +63,24 @@ def _login(user: Any) -> Client:
 def _pk_for(path: str, case: Any) -> int:
     segment = next((seg for seg in PK_KINDS if seg in path), None)
     assert segment, f"{path}: unknown detail route; add it to PK_KINDS so the outsider test covers it"
-    return case.pk if PK_KINDS[segment] == "case" else case.enterprise_id
+    kind = PK_KINDS[segment]
+    if kind == "batch":
+        return _town_a_batch(case).pk
+    return case.pk if kind == "case" else case.enterprise_id
+
+
+def _town_a_batch(case: Any) -> Any:
+    """An import batch of town A, made through the service by a town A user (its file names A's enterprise)."""
+    from sanluanwu.imports.models import ImportBatch
+    from sanluanwu.imports.services import upload_import
+
+    existing = ImportBatch.objects.filter(unit=case.town).first()
+    if existing:
+        return existing
+    content = f"企业名称,行业类别\n{case.enterprise.name},塑料造粒\n".encode()
+    return upload_import(
+        actor=case.created_by, data=content, filename=f"{case.enterprise.name}.csv", kind="list", unit=case.town
+    )
 
 
 def test_the_route_walk_finds_the_pages_and_the_api(district):
@@ -75,6 +92,7 @@ def test_the_route_walk_finds_the_pages_and_the_api(district):
 
 @pytest.mark.parametrize("persona", ["bob", "dora", "uma"])
 def test_no_list_shows_another_towns_records(request, persona, hutang_case, niutang_case):
+    _town_a_batch(hutang_case)
     user = request.getfixturevalue(persona)
     client = _login(user)
     secrets = [hutang_case.enterprise.name, hutang_case.enterprise.address, hutang_case.enterprise.phone]
@@ -93,6 +111,7 @@ def test_no_list_shows_another_towns_records(request, persona, hutang_case, niut
 
 
 def test_a_town_user_sees_own_records_in_every_list(bob, niutang_case):
+    _town_a_batch(niutang_case)  # town B's own import batch, named after its enterprise
     client = _login(bob)
     for name, path in _routes_with("list"):
         if not name.endswith(("list", "export")):

@@ -1,0 +1,87 @@
+"""Import API: upload (multipart) → preview in the response → confirm. Same services as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sanluanwu.accounts.choices import OrgUnitKind
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.core import geo
+from sanluanwu.imports import queries, services
+from sanluanwu.imports.choices import ImportKind
+from sanluanwu.imports.models import ImportBatch
+
+
+class BatchSerializer(serializers.ModelSerializer[ImportBatch]):
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
+
+    class Meta:
+        model = ImportBatch
+        fields = ["id", "kind", "unit", "unit_name", "filename", "sha256", "size", "coord_datum", "all_or_nothing",
+                  "status", "status_display", "progress", "counts", "message", "preview", "result",
+                  "created_by_label", "created_at", "applied_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class UploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text=".xlsx、.xls 或 .csv，不超过 20 MB")
+    kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.LIST)
+    unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), required=False,
+                                              allow_null=True, default=None)  # fmt: skip
+    coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84)
+    all_or_nothing = serializers.BooleanField(default=False)
+
+
+class ConfirmSerializer(serializers.Serializer[Any]):
+    all_or_nothing = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]):
+    """导入批次: upload a sheet, read its preview, confirm it."""
+
+    serializer_class = BatchSerializer
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[ImportBatch]:
+        return queries.batches_visible_to(self.request.user).select_related("unit")
+
+    def get_object(self) -> ImportBatch:
+        return queries.access_batch(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=UploadSerializer, responses={201: BatchSerializer})
+    def create(self, request: Request) -> Response:
+        data = UploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        batch = services.upload_import(actor=request.user, data=d["file"].read(), filename=d["file"].name,
+                                       kind=d["kind"], unit=d["unit"], coord_datum=d["coord_datum"],
+                                       all_or_nothing=d["all_or_nothing"])  # fmt: skip
+        from sanluanwu.imports.views import _run
+
+        _run(batch, request.user, "preview")
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ConfirmSerializer, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        batch = self.get_object()
+        data = ConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["all_or_nothing"] is not None:
+            batch.all_or_nothing = data.validated_data["all_or_nothing"]
+            batch.save(update_fields=["all_or_nothing"])
+        from sanluanwu.imports.views import _run
+
+        _run(batch, request.user, "confirm")
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data)

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from sanluanwu.imports.models import ImportBatch
+from sanluanwu.imports.tests.sheets import messy_xlsx
+from sanluanwu.registry.models import Case
+
+ROW = [1, "张三塑料造粒作坊", "塑料造粒", "湖塘镇新华村1号", "119.965, 31.725", "张三", "第一类", "无", "废气直排", "",
+       "", "关停", "12月底", "", "陈科长"]  # fmt: skip
+BAD = [2, "湖塘塑料厂", "塑料造粒", "湖塘镇新华村2号", "119.975, 31.725", "李四", "1", "无", "", "", "", "关停",
+       "12月底", "", "陈科长"]  # fmt: skip
+
+
+def test_upload_preview_and_confirm_through_the_pages(client, alice, campaign, district):
+    client.force_login(alice)
+    upload = SimpleUploadedFile("湖塘镇附件2.xlsx", messy_xlsx([ROW, BAD]))
+    response = client.post("/imports/", {"kind": "list", "unit": district["hutang"].pk, "file": upload,
+                                         "coord_datum": "wgs84"})  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "新增" in page and "第 7 行" in page and "负责人姓名+经营内容+作坊" in page and "12月底 →" in page
+    batch = ImportBatch.objects.get()
+    assert not Case.objects.exists()
+    client.post(f"/imports/{batch.pk}/confirm/")
+    batch.refresh_from_db()
+    assert batch.status == "applied" and Case.objects.count() == 1
+
+
+def test_the_original_file_downloads_unchanged(client, alice, campaign, district):
+    client.force_login(alice)
+    data = messy_xlsx([ROW])
+    client.post("/imports/", {"kind": "list", "unit": district["hutang"].pk, "file": SimpleUploadedFile("a.xlsx", data),
+                              "coord_datum": "wgs84"})  # fmt: skip
+    batch = ImportBatch.objects.get()
+    assert client.get(f"/imports/{batch.pk}/file/").content == data
+
+
+def test_a_town_user_can_only_import_into_own_town(client, alice, campaign, district):
+    client.force_login(alice)
+    response = client.post("/imports/", {"kind": "list", "unit": district["niutang"].pk, "coord_datum": "wgs84",
+                                         "file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW]))})  # fmt: skip
+    assert response.status_code == 400
+    assert not ImportBatch.objects.exists()
+
+
+def test_a_leader_cannot_upload(client, leo, campaign):
+    client.force_login(leo)
+    response = client.post("/imports/", {"kind": "list", "coord_datum": "wgs84",
+                                         "file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW]))})  # fmt: skip
+    assert response.status_code == 403
+
+
+def test_the_api_uploads_previews_and_confirms(alice, campaign, district):
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.post("/api/v1/imports/", {"file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW, BAD])), "kind": "list",
+                                             "unit": district["hutang"].pk}, format="multipart")  # fmt: skip
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["counts"]["new"] == 1 and body["counts"]["error"] == 1
+    error = body["preview"]["errors"][0]
+    assert (error["row"], error["column"]) == (7, "企业名称")
+    confirmed = api.post(f"/api/v1/imports/{body['id']}/confirm/", {"all_or_nothing": False}, format="json")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "applied"
+    assert Case.objects.count() == 1

@@ -1,0 +1,116 @@
+"""Import pages: upload → preview (map unknown columns) → confirm → result. Thin: services do the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core.errors import DomainError
+from sanluanwu.core.exporting import attachment_header
+from sanluanwu.core.pagination import keyset_page
+from sanluanwu.imports import jobs, queries, services
+from sanluanwu.imports.choices import BatchStatus
+from sanluanwu.imports.forms import UploadForm
+from sanluanwu.imports.layout import FIELD_LABELS, fields_for
+
+
+@login_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    form = UploadForm(scope=scope)
+    if request.method == "POST":
+        if not scope.can_write_cases:
+            raise DjangoPermissionDenied("您的角色不能导入数据")
+        form = UploadForm(request.POST, request.FILES, scope=scope)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                batch = services.upload_import(
+                    actor=request.user, data=d["file"].read(), filename=d["file"].name, kind=d["kind"],
+                    unit=d["unit"], coord_datum=d["coord_datum"], all_or_nothing=d["all_or_nothing"],
+                )  # fmt: skip
+            except DomainError as exc:
+                for name, msgs in exc.errors.items():
+                    for m in msgs:
+                        form.add_error(name if name in form.fields else None, m)
+            else:
+                _run(batch, request.user, "preview")
+                return redirect("imports:batch_detail", pk=batch.pk)
+    page = keyset_page(queries.batches_visible_to(scope).select_related("unit"), after=request.GET.get("after"),
+                       before=request.GET.get("before"))  # fmt: skip
+    return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": ""},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+def _run(batch: Any, user: Any, step: str) -> None:
+    """Small files run now; large ones go to the job worker (the page shows progress)."""
+    if services.runs_in_background(batch):
+        job = jobs.preview_import_job if step == "preview" else jobs.confirm_import_job
+        batch.status = BatchStatus.QUEUED
+        batch.save(update_fields=["status"])
+        transaction.on_commit(lambda: job.enqueue(batch.pk, user.pk))
+    elif step == "preview":
+        services.preview_import(actor=user, batch=batch)
+    else:
+        services.confirm_import(actor=user, batch=batch)
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = queries.access_batch(request.user, pk)
+    data = batch.result if batch.status == BatchStatus.APPLIED else batch.preview
+    field_choices = [(f, FIELD_LABELS[f]) for f in fields_for(batch.kind)] + [("ignore", FIELD_LABELS["ignore"])]
+    busy = batch.status in (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+    return render(request, "imports/batch_detail.html", {
+        "batch": batch, "data": data or {}, "busy": busy, "field_choices": field_choices,
+        "can_confirm": batch.status in (BatchStatus.PREVIEWED, BatchStatus.FAILED)
+        and scope_for(request.user).can_write_cases,
+    })  # fmt: skip
+
+
+@login_required
+@require_POST
+def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = queries.access_batch(request.user, pk)
+    batch.all_or_nothing = request.POST.get("all_or_nothing") == "on"
+    batch.save(update_fields=["all_or_nothing"])
+    try:
+        _run(batch, request.user, "confirm")
+    except DomainError as exc:
+        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@login_required
+@require_POST
+def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
+    """The user says what an unknown header means; the preview runs again with it."""
+    batch = queries.access_batch(request.user, pk)
+    allowed = set(fields_for(batch.kind)) | {"ignore"}
+    mapping: dict[str, dict[str, str]] = dict(batch.column_mapping or {})
+    for key, value in request.POST.items():
+        if key.startswith("map:") and value in allowed:
+            _prefix, sheet, column = key.split(":", 2)
+            mapping.setdefault(sheet, {})[column] = value
+    batch.column_mapping = mapping
+    batch.save(update_fields=["column_mapping"])
+    _run(batch, request.user, "preview")
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@login_required
+def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file exactly as it was received."""
+    batch = queries.access_batch(request.user, pk)
+    content = bytes(type(batch).objects.values_list("content", flat=True).get(pk=batch.pk))
+    response = HttpResponse(content, content_type="application/octet-stream")
+    response["Content-Disposition"] = attachment_header(batch.filename)
+    return response
