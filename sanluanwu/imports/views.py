@@ -96,7 +96,8 @@ def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     batch = queries.access_batch(request.user, pk)
     allowed = set(fields_for(batch.kind)) | {"ignore"}
     mapping: dict[str, dict[str, str]] = dict(batch.column_mapping or {})
-    for key, value in request.POST.items():
+    for key in request.POST:
+        value = request.POST.get(key, "")
         if key.startswith("map:") and value in allowed:
             _prefix, sheet, column = key.split(":", 2)
             mapping.setdefault(sheet, {})[column] = value
