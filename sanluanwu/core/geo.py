@@ -198,6 +198,11 @@ def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
 def to_point(text: str, datum: str = DATUM_WGS84) -> Point:
     """Parse typed text and return the stored WGS-84 point."""
     lon, lat = parse_coordinates(text)
+    return point_from(lon, lat, datum)
+
+
+def point_from(lon: float, lat: float, datum: str = DATUM_WGS84) -> Point:
+    """The stored WGS-84 point for a lon/lat read in `datum`."""
     if datum == DATUM_GCJ02:
         lon, lat = gcj02_to_wgs84(lon, lat)
     elif datum != DATUM_WGS84:

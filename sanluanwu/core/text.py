@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
+_HAS_SPACE = re.compile(r"\s|\u3000")
 # A space between two Chinese characters is a typing slip, never meaningful (张三 塑料造粒作坊).
 _CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef（）])\s+(?=[\u2e80-\u9fff\uff00-\uffef（）])")
 
@@ -19,6 +20,8 @@ def clean_text(value: str | None) -> str:
     """Trim, collapse whitespace and line breaks to one space, and drop spaces between Chinese characters."""
     if not value:
         return ""
+    if not _HAS_SPACE.search(value):
+        return value  # the common case: nothing to clean
     return _CJK_GAP.sub("", _SPACES.sub(" ", value.replace("\u3000", " ")).strip())
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +20,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo
+from sanluanwu.core.bulk import insert_values
 from sanluanwu.core.text import name_key
 from sanluanwu.imports import parsing as p
 from sanluanwu.imports.layout import FIELD_LABELS, Layout, row_kind
@@ -58,10 +59,12 @@ class RowResult:
     town_id: int | None = None
 
     def public(self) -> dict[str, Any]:
-        data = asdict(self)
-        for internal in ("enterprise_values", "case_values", "baseline_values", "town_id"):
-            data.pop(internal)
-        return data
+        """What the preview shows (the values to write stay internal)."""
+        return {
+            "sheet": self.sheet, "row": self.row, "outcome": self.outcome, "name": self.name, "errors": self.errors,
+            "interpreted": self.interpreted, "changes": self.changes, "note": self.note,
+            "enterprise_id": self.enterprise_id, "case_id": self.case_id,
+        }  # fmt: skip
 
 
 @dataclass
@@ -458,7 +461,6 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
         result.outcome = "new"
         result.enterprise_values = merged
         result.case_values = merged_case
-        result.changes = {_LABELS.get(k, k): [None, _show(v)] for k, v in merged.items() if v not in (None, "")}
         return
     result.enterprise_id = existing["id"]
     ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS)
@@ -542,107 +544,93 @@ def _plan_baseline_row(row: _Row, ctx: Context, datum: str) -> None:
 
 
 def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label: str) -> dict[str, int]:
-    """Write every valid row of the plan; the caller holds the transaction."""
+    """Write every valid row of the plan; the caller holds the transaction.
+
+    New rows go in by COPY (core.bulk), changed rows by bulk_update; one audit event per created or
+    changed object, with the same fields record_event() writes, inserted the same way.
+    """
     assert transaction.get_connection().in_atomic_block
-    now = clock.now()
-    rows = [r for r in plan.rows if r.outcome in ("new", "changed")]
-    # One event per changed object, with the same fields record_event() writes, inserted in bulk.
-    audit: list[AuditEvent] = []
     from sanluanwu.accounts.scope import scope_for
     from sanluanwu.audit.context import client_ip_var, current_request_id
 
-    scope = scope_for(actor)
-    request_id = current_request_id()
-    ip = client_ip_var.get()
-    unit_names = "、".join(scope.unit_names)
+    now = clock.now()
+    rows = [r for r in plan.rows if r.outcome in ("new", "changed")]
+    actor_id = actor.pk if getattr(actor, "pk", None) else None
+    base_event = {
+        "occurred_at": now, "actor_id": actor_id, "actor_username": actor.username, "actor_name": actor.display_name,
+        "org_unit_name": "、".join(scope_for(actor).unit_names), "request_id": current_request_id(),
+        "ip": client_ip_var.get(), "result": "success",
+    }  # fmt: skip
+    audit: list[dict[str, Any]] = []
 
-    def event(action: str, obj_type: str, obj_id: int, repr_: str, changes: dict[str, list[Any]], note: str) -> None:
-        audit.append(AuditEvent(
-            occurred_at=now, actor=actor if getattr(actor, "pk", None) else None, actor_username=actor.username, actor_name=actor.display_name,
-            org_unit_name=unit_names, action=action, object_type=obj_type, object_id=str(obj_id),
-            object_repr=repr_[:300], changes={k: [_show(a), _show(b)] for k, (a, b) in changes.items()}, note=note,
-            request_id=request_id, ip=ip,
-        ))  # fmt: skip
+    def event(action: str, obj_type: str, obj_id: int, repr_: str, changes: dict[str, list[Any]], row: int) -> None:
+        audit.append({**base_event, "action": action, "object_type": obj_type, "object_id": str(obj_id),
+                      "object_repr": repr_[:300], "changes": changes, "note": f"{batch_label} 第 {row} 行"})  # fmt: skip
 
-    # 1. enterprises: create the new ones, update the changed ones
-    new_enterprises: list[tuple[RowResult, Enterprise]] = []
-    for r in rows:
-        if r.enterprise_id is None:
-            v = r.enterprise_values
-            e = Enterprise(town_id=r.town_id or 0, created_at=now, updated_at=now, name_key=name_key(v["name"]),
-                           **{k: v.get(k, "") if k not in ("longitude", "latitude") else v.get(k)
-                              for k in ENTERPRISE_FIELDS if k != "coord_datum"},
-                           coord_datum=v.get("coord_datum") or geo.DATUM_WGS84)  # fmt: skip
-            e.search_text = " ".join([e.name, e.address, e.legal_person]).lower()
-            new_enterprises.append((r, e))
-    Enterprise.objects.bulk_create([e for _r, e in new_enterprises], batch_size=2000)
-    for r, e in new_enterprises:
-        r.enterprise_id = e.pk
-        event(
-            "imports.enterprise.created",
-            "registry.enterprise",
-            e.pk,
-            e.name,
-            {k: [None, getattr(e, k)] for k in ENTERPRISE_FIELDS if getattr(e, k) not in (None, "")},
-            f"{batch_label} 第 {r.row} 行",
-        )
-    created = {id(r) for r, _e in new_enterprises}
-    changed_ents = [r for r in rows if r.enterprise_values and r.enterprise_id and id(r) not in created]
+    # 1. enterprises: insert the new ones, update the changed ones
+    new_ents = [r for r in rows if r.enterprise_id is None]
+    ent_rows = []
+    for r in new_ents:
+        v = r.enterprise_values
+        row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
+        row.update(longitude=v.get("longitude"), latitude=v.get("latitude"), coord_datum=v.get("coord_datum") or geo.DATUM_WGS84,
+                   town_id=r.town_id, name_key=name_key(v["name"]), created_at=now, updated_at=now, version=1,
+                   search_text=" ".join([v["name"], v.get("address", ""), v.get("legal_person", "")]).lower())  # fmt: skip
+        ent_rows.append(row)
+    search: dict[int, str] = {}
+    names: dict[int, str] = {}
+    for r, new_id, row in zip(new_ents, insert_values(Enterprise, ent_rows), ent_rows, strict=True):
+        r.enterprise_id = new_id
+        names[new_id], search[new_id] = row["name"], row["search_text"]
+        event("imports.enterprise.created", "registry.enterprise", new_id, row["name"],
+              {k: [None, _show(row[k])] for k in ENTERPRISE_FIELDS if row.get(k) not in (None, "")}, r.row)  # fmt: skip
+    created = {id(r) for r in new_ents}
+    changed_ents = [r for r in rows if r.enterprise_values and id(r) not in created]
+    existing_ids = [r.enterprise_id for r in rows if id(r) not in created]
+    objs = {e.pk: e for e in Enterprise.objects.filter(pk__in=existing_ids)}
+    fields: set[str] = set()
+    for r in changed_ents:
+        e = objs[r.enterprise_id]  # type: ignore[index]
+        before = {k: getattr(e, k) for k in r.enterprise_values}
+        for k, v in r.enterprise_values.items():
+            setattr(e, k, v)
+        e.name_key = name_key(e.name)
+        e.search_text = " ".join([e.name, e.address, e.legal_person]).lower()
+        e.version += 1
+        e.updated_at = now
+        fields |= set(r.enterprise_values) | {"name_key", "search_text", "version", "updated_at"}
+        event("imports.enterprise.updated", "registry.enterprise", e.pk, e.name,
+              {k: [_show(before[k]), _show(getattr(e, k))] for k in r.enterprise_values
+               if k not in ("coord_input", "coord_datum")}, r.row)  # fmt: skip
     if changed_ents:
-        objs = {e.pk: e for e in Enterprise.objects.filter(pk__in=[r.enterprise_id for r in changed_ents])}
-        fields: set[str] = set()
-        for r in changed_ents:
-            e = objs[r.enterprise_id]  # type: ignore[index]
-            before = {k: getattr(e, k) for k in r.enterprise_values}
-            for k, v in r.enterprise_values.items():
-                setattr(e, k, v)
-            e.name_key = name_key(e.name)
-            e.search_text = " ".join([e.name, e.address, e.legal_person]).lower()
-            e.version += 1
-            e.updated_at = now
-            fields |= set(r.enterprise_values) | {"name_key", "search_text", "version", "updated_at"}
-            event(
-                "imports.enterprise.updated",
-                "registry.enterprise",
-                e.pk,
-                e.name,
-                {k: [before[k], getattr(e, k)] for k in r.enterprise_values if k not in ("coord_input", "coord_datum")},
-                f"{batch_label} 第 {r.row} 行",
-            )
-        Enterprise.objects.bulk_update(list(objs.values()), sorted(fields), batch_size=2000)
+        Enterprise.objects.bulk_update([objs[r.enterprise_id] for r in changed_ents], sorted(fields), batch_size=2000)  # type: ignore[index]
         # Cases carry a copy of the enterprise's search text (registry.models.Case.search_text).
         for r in changed_ents:
             if {"name", "address", "legal_person"} & set(r.enterprise_values):
                 e = objs[r.enterprise_id]  # type: ignore[index]
                 Case.objects.filter(enterprise=e).update(search_text=e.search_text)
+    for e in objs.values():
+        names[e.pk], search[e.pk] = e.name, e.search_text
 
     # 2. cases (dynamic list) or baseline records
-    names = dict(Enterprise.objects.filter(pk__in=[r.enterprise_id for r in rows]).values_list("id", "name"))
-    search = dict(Enterprise.objects.filter(pk__in=[r.enterprise_id for r in rows]).values_list("id", "search_text"))
     if plan.kind == "list":
-        new_cases: list[tuple[RowResult, Case]] = []
-        for r in rows:
-            if r.case_id is None and r.case_values:
-                v = r.case_values
-                c = Case(enterprise_id=r.enterprise_id or 0, campaign=campaign, town_id=r.town_id or 0, created_at=now,
-                         updated_at=now, created_by=actor if getattr(actor, "pk", None) else None, listed_on=v.get("listed_on") or clock.today(),
-                         search_text=search.get(r.enterprise_id or 0, ""),
-                         **{k: (v.get(k) if k in ("planned_completion", "closed_on", "lookback_category") else v.get(k) or "")
-                            for k in CASE_FIELDS})  # fmt: skip
-                c.status = v.get("status") or CaseStatus.LISTED
-                new_cases.append((r, c))
-        Case.objects.bulk_create([c for _r, c in new_cases], batch_size=2000)
-        for r, c in new_cases:
-            r.case_id = c.pk
-            event(
-                "imports.case.created",
-                "registry.case",
-                c.pk,
-                names.get(r.enterprise_id or 0, ""),
-                {k: [None, getattr(c, k)] for k in [*CASE_FIELDS, "listed_on"] if getattr(c, k) not in (None, "")},
-                f"{batch_label} 第 {r.row} 行",
-            )
-        created_cases = {id(r) for r, _c in new_cases}
+        new_cases = [r for r in rows if r.case_id is None and r.case_values]
+        case_rows = []
+        for r in new_cases:
+            v = r.case_values
+            row = {k: v.get(k) if k in ("planned_completion", "closed_on", "lookback_category") else (v.get(k) or "")
+                   for k in CASE_FIELDS}  # fmt: skip
+            row.update(enterprise_id=r.enterprise_id, campaign_id=campaign.pk if campaign else None, town_id=r.town_id,
+                       listed_on=v.get("listed_on") or clock.today(), status=v.get("status") or CaseStatus.LISTED,
+                       created_at=now, updated_at=now, created_by_id=actor_id, version=1,
+                       search_text=search.get(r.enterprise_id or 0, ""))  # fmt: skip
+            case_rows.append(row)
+        for r, new_id, row in zip(new_cases, insert_values(Case, case_rows), case_rows, strict=True):
+            r.case_id = new_id
+            event("imports.case.created", "registry.case", new_id, names.get(r.enterprise_id or 0, ""),
+                  {k: [None, _show(row[k])] for k in [*CASE_FIELDS, "listed_on"] if row.get(k) not in (None, "")},
+                  r.row)  # fmt: skip
+        created_cases = {id(r) for r in new_cases}
         changed_cases = [r for r in rows if r.case_id and r.case_values and id(r) not in created_cases]
         if changed_cases:
             objs_c = {c.pk: c for c in Case.objects.filter(pk__in=[r.case_id for r in changed_cases])}
@@ -655,26 +643,15 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
                 c.version += 1
                 c.updated_at = now
                 cfields |= set(r.case_values) | {"version", "updated_at"}
-                event(
-                    "imports.case.updated",
-                    "registry.case",
-                    c.pk,
-                    names.get(r.enterprise_id or 0, ""),
-                    {k: [before[k], getattr(c, k)] for k in r.case_values},
-                    f"{batch_label} 第 {r.row} 行",
-                )
+                event("imports.case.updated", "registry.case", c.pk, names.get(r.enterprise_id or 0, ""),
+                      {k: [_show(before[k]), _show(getattr(c, k))] for k in r.case_values}, r.row)  # fmt: skip
             Case.objects.bulk_update(list(objs_c.values()), sorted(cfields), batch_size=2000)
     else:
-        records = []
-        for r in rows:
-            if r.baseline_values:
-                records.append(
-                    (r, BaselineRecord(enterprise_id=r.enterprise_id or 0, created_at=now, **r.baseline_values))
-                )
-        BaselineRecord.objects.bulk_create([b for _r, b in records], batch_size=2000)
-        for r, b in records:
-            event("imports.baseline.created", "registry.baselinerecord", b.pk, names.get(r.enterprise_id or 0, ""),
-                  {"method": [None, b.method], "method_text": [None, b.method_text],
-                   "completed_on": [None, b.completed_on]}, f"{batch_label} 第 {r.row} 行")  # fmt: skip
-    AuditEvent.objects.bulk_create(audit, batch_size=2000)
+        base_rows = [r for r in rows if r.baseline_values]
+        records = [{**r.baseline_values, "enterprise_id": r.enterprise_id, "created_at": now} for r in base_rows]
+        for r, new_id, rec in zip(base_rows, insert_values(BaselineRecord, records), records, strict=True):
+            event("imports.baseline.created", "registry.baselinerecord", new_id, names.get(r.enterprise_id or 0, ""),
+                  {"method": [None, rec["method"]], "method_text": [None, rec["method_text"]],
+                   "completed_on": [None, _show(rec["completed_on"])]}, r.row)  # fmt: skip
+    insert_values(AuditEvent, audit)
     return plan.counts()

@@ -80,26 +80,41 @@ class Layout:
     columns: dict[int, str]  # column index → field
     headers: dict[int, str]  # column index → header text as written
     unknown: dict[int, str] = field(default_factory=dict)  # columns with a header we could not map
+    header_keys: dict[int, str] | None = None  # filled on first use by row_kind()
 
     @property
     def first_data_row(self) -> int:
         return self.header_rows[-1] + 1
 
 
+_NORMALISED: dict[int, tuple[dict[str, str], list[tuple[str, str]]]] = {}
+
+
+def _normalised(synonyms: dict[str, list[str]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Exact-match table and the long synonyms for containment, computed once per field table."""
+    cached = _NORMALISED.get(id(synonyms))
+    if cached is None:
+        exact: dict[str, str] = {}
+        long: list[tuple[str, str]] = []
+        for fname, words in synonyms.items():
+            for w in words:
+                kw = key(w)
+                exact.setdefault(kw, fname)
+                if len(kw) >= 4:
+                    long.append((kw, fname))
+        long.sort(key=lambda item: -len(item[0]))
+        cached = _NORMALISED[id(synonyms)] = (exact, long)
+    return cached
+
+
 def _match(header: str, synonyms: dict[str, list[str]]) -> str | None:
     k = key(header).replace("（", "(").replace("）", ")")
     if not k:
         return None
-    for fname, words in synonyms.items():
-        if k in (key(w) for w in words):
-            return fname
-    best: tuple[int, str] | None = None
-    for fname, words in synonyms.items():
-        for w in words:
-            kw = key(w)
-            if len(kw) >= 4 and kw in k and (best is None or len(kw) > best[0]):
-                best = (len(kw), fname)
-    return best[1] if best else None
+    exact, long = _normalised(synonyms)
+    if k in exact:
+        return exact[k]
+    return next((fname for kw, fname in long if kw in k), None)
 
 
 def _cell(rows: list[list[Any]], r: int, c: int) -> Any:
@@ -166,17 +181,27 @@ def find_layout(rows: list[list[Any]], kind: str, mapping: dict[int, str] | None
 
 def row_kind(row: list[Any], layout: Layout) -> str:
     """data, blank, note (填写说明 and other merged text rows) or header (a repeated header row)."""
-    values = [key(row[c]) if c < len(row) else "" for c in layout.columns]
-    filled = [v for v in values if v]
+    cells = [row[c] if c < len(row) else None for c in layout.columns]
+    filled = [v for v in cells if v is not None and (not isinstance(v, str) or v.strip())]
     if not filled:
         return "blank"
-    header_keys = [key(layout.headers.get(c, "")).replace("/", "") for c in layout.columns]
-    if sum(1 for v, h in zip(values, header_keys, strict=False) if v and v == h) >= max(3, len(filled) // 2):
-        return "header"
-    first = next((key(v) for v in row if key(v)), "")
-    if first.startswith(("填写说明", "说明:", "注:", "备注:")) or (len(filled) >= 3 and len(set(filled)) == 1):
+    if layout.header_keys is None:
+        layout.header_keys = {c: key(layout.headers.get(c, "").split(" / ")[-1]) for c in layout.columns}
+    name_col = next((c for c, f in layout.columns.items() if f == "name"), None)
+    name_value = row[name_col] if name_col is not None and name_col < len(row) else None
+    if isinstance(name_value, str) and key(name_value) == layout.header_keys.get(name_col or 0):
+        # The name cell repeats its header: a repeated header row if most other cells do too.
+        same_as_header = sum(1 for c, v in zip(layout.columns, cells, strict=False)
+                             if isinstance(v, str) and v and key(v) == layout.header_keys[c])  # fmt: skip
+        if same_as_header >= max(3, len(filled) // 2):
+            return "header"
+    first = next((v for v in row if v is not None and str(v).strip()), "")
+    first_key = key(first)
+    if first_key.startswith(("填写说明", "说明:", "注:", "备注:")):
         return "note"
-    if len(filled) == 1 and _looks_like_note(first) and not _cell_for(row, layout, "name"):
+    if len(filled) >= 3 and all(v == filled[0] for v in filled) and isinstance(filled[0], str):
+        return "note"
+    if len(filled) == 1 and _looks_like_note(first_key) and not _cell_for(row, layout, "name"):
         return "note"
     return "data"
 

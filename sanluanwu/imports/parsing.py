@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -40,9 +41,19 @@ def text(value: Any) -> str:
     return clean_text(str(value).replace("\r", " ").replace("\n", " "))
 
 
+_KEY_STRIP = re.compile(r"[\s\"'“”‘’「」]")
+
+
 def key(value: Any) -> str:
     """Comparison form: half-width, no spaces or quotes of any kind."""
-    return re.sub(r"[\s\"'“”‘’「」]", "", to_halfwidth(text(value))).lower()
+    if isinstance(value, str):
+        return _key_str(value)
+    return _key_str(text(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _key_str(value: str) -> str:
+    return _KEY_STRIP.sub("", to_halfwidth(text(value))).lower()
 
 
 # ---- dates -----------------------------------------------------------------------------------------
@@ -204,16 +215,15 @@ def parse_coordinates(value: Any, datum: str) -> Parsed:
     if not raw:
         raise CellError("请填写经纬度")
     try:
-        point = geo.to_point(raw, datum)
+        lon, lat = geo.parse_coordinates(raw)
+        point = geo.point_from(lon, lat, datum)
     except geo.CoordinateError as exc:
         raise CellError(str(exc)) from None
-    formatted = geo.format_point(point.lon, point.lat)
-    try:
-        as_written = geo.parse_coordinates(raw)
-        plain = datum == geo.DATUM_WGS84 and re.fullmatch(r"[\d.\s,，]+", to_halfwidth(raw)) is not None
-    except geo.CoordinateError:
-        as_written, plain = (0.0, 0.0), False
-    # "119.965, 31.725" needs no explanation; swapped order, DMS or GCJ-02 conversion does.
-    in_order = plain and to_halfwidth(raw).strip().startswith(str(int(as_written[0])))
-    shown = "" if in_order else f"{raw} → {formatted}"
-    return Parsed(point, shown)
+    # "119.965, 31.725" needs no explanation; swapped order, degrees-minutes-seconds or GCJ-02 does.
+    plain = datum == geo.DATUM_WGS84 and _PLAIN_PAIR.fullmatch(raw) is not None
+    if plain and raw.lstrip().startswith(str(int(lon))):
+        return Parsed(point)
+    return Parsed(point, f"{raw} → {geo.format_point(point.lon, point.lat)}")
+
+
+_PLAIN_PAIR = re.compile(r"\s*\d+(?:\.\d+)?\s*[,，]\s*\d+(?:\.\d+)?\s*")

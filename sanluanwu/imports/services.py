@@ -89,11 +89,14 @@ def _plan(batch: ImportBatch, actor: Any) -> importer.Plan:
 
 
 def _summary(plan: importer.Plan) -> dict[str, Any]:
-    shown = [r.public() for r in plan.rows if r.outcome != "unchanged"]
+    # Errors first, then changes, then new rows: what a clerk must look at comes first.
+    order = {"error": 0, "changed": 1, "new": 2, "skipped": 3}
+    listed = sorted((r for r in plan.rows if r.outcome != "unchanged"), key=lambda r: order[r.outcome])
+    shown = sorted(listed[:PREVIEW_ROWS_SHOWN], key=lambda r: (r.sheet, r.row))
     return {
         "sheets": plan.sheet_layouts,
-        "rows": shown[:PREVIEW_ROWS_SHOWN],
-        "rows_truncated": max(len(shown) - PREVIEW_ROWS_SHOWN, 0),
+        "rows": [r.public() for r in shown],
+        "rows_truncated": max(len(listed) - PREVIEW_ROWS_SHOWN, 0),
         "errors": [
             {"sheet": r.sheet, "row": r.row, "name": r.name, **e} for r in plan.rows if r.errors for e in r.errors
         ],

@@ -156,7 +156,9 @@ def export_filename(unit_label: str, as_of: dt.date) -> str:
     return f"{FILE_STEM}_{unit_label}_{as_of:%Y-%m-%d}.xlsx"
 
 
-def write_attachment2(rows: Iterable[ExportRow], target: str | IO[bytes], *, unit_label: str, as_of: dt.date) -> int:
+def write_attachment2(
+    rows: Iterable[ExportRow], target: str | IO[bytes], *, unit_label: str, as_of: dt.date, system_ids: bool = True
+) -> int:
     """Write the 附件2 workbook; returns the number of case rows. Constant memory: fine at 100,000 rows."""
     wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
                                       "strings_to_urls": False})  # fmt: skip
@@ -181,7 +183,8 @@ def write_attachment2(rows: Iterable[ExportRow], target: str | IO[bytes], *, uni
     ws.set_row(2, 45)
     for i, (header, _w) in enumerate(COLUMNS):
         ws.write_string(2, i, header, head_f)
-    ws.write_string(2, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
+    if system_ids:
+        ws.write_string(2, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
     ws.freeze_panes(3, 2)
     centered = {1, 4, 5, 6, 10}  # 行业类别, 负责人, 类别, 执照, 整治类型 (0-based after 序号)
     widths = [w for _h, w in COLUMNS][1:]
@@ -198,7 +201,8 @@ def write_attachment2(rows: Iterable[ExportRow], target: str | IO[bytes], *, uni
                 ws.write_string(row_no, j, value, center_f if (j - 1) in centered else cell_f)
             else:
                 ws.write_blank(row_no, j, None, cell_f)  # 填写说明 2: no problem of that kind → left empty
-        ws.write_number(row_no, len(COLUMNS), export_row.case_id)
+        if system_ids:
+            ws.write_number(row_no, len(COLUMNS), export_row.case_id)
         row_no += 1
     row_no += 1
     for k, text in enumerate(NOTES):
