@@ -23,7 +23,7 @@ def insert_values(model: type[models.Model], rows: Sequence[dict[str, object]], 
     assert pk is not None
     if connection.vendor != "postgresql":
         objs = [model(**row) for row in rows]
-        model.objects.bulk_create(objs, batch_size=batch_size)
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
         return [int(o.pk) for o in objs]
     from psycopg.types.json import Jsonb
 

@@ -314,14 +314,26 @@ def _diff(old: dict[str, Any] | None, new: dict[str, Any], fields: list[str]) ->
     return out
 
 
-def plan_rows(sheets: list[tuple[Sheet, Layout]], *, kind: str, ctx: Context, datum: str) -> Plan:
+def plan_rows(
+    sheets: list[tuple[Sheet, Layout]],
+    *,
+    kind: str,
+    ctx: Context,
+    datum: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> Plan:
     results: list[RowResult] = []
+    total = sum(max(len(sheet.rows) - layout.first_data_row, 0) for sheet, layout in sheets) or 1
+    done = 0
     layouts = {}
     for sheet, layout in sheets:
         layouts[sheet.name] = {"header_rows": [r + 1 for r in layout.header_rows],
                                "columns": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.columns.items()},
                                "unknown": {str(c): h for c, h in layout.unknown.items()}}  # fmt: skip
         for r in range(layout.first_data_row, len(sheet.rows)):
+            done += 1
+            if progress and done % 5000 == 0:
+                progress(done, total)
             values = sheet.rows[r]
             what = row_kind(values, layout)
             if what == "blank":

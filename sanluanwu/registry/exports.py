@@ -138,8 +138,8 @@ def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> 
 
 
 def _text_width(text: str) -> int:
-    """Display width in column units: a Chinese character is about two digits wide."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    """Display width in column units: a Chinese character (3 bytes in UTF-8) is about two digits wide."""
+    return (len(text.encode("utf-8")) + len(text)) // 2
 
 
 def _row_height(cells: list[Any], widths: list[float]) -> float:

@@ -65,3 +65,40 @@ def test_the_api_uploads_previews_and_confirms(alice, campaign, district):
     confirmed = api.post(f"/api/v1/imports/{body['id']}/confirm/", {"all_or_nothing": False}, format="json")
     assert confirmed.status_code == 200 and confirmed.json()["status"] == "applied"
     assert Case.objects.count() == 1
+
+
+def test_a_large_file_is_previewed_and_applied_by_the_job_worker(client, alice, campaign, district, settings,
+                                                                  django_capture_on_commit_callbacks):  # fmt: skip
+    from sanluanwu.imports import services
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    rows = [[i, f"张{i}塑料造粒作坊", "塑料造粒", f"湖塘镇新华村{i}号", f"119.{9400 + i % 500}, 31.7{i % 60:02d}",
+             f"张{i}", "1", "无", "废气", "", "", "关停", "12月底", "", "陈"] for i in range(1, 301)]  # fmt: skip
+    data = messy_xlsx(rows)
+    settings_threshold = services.BACKGROUND_BYTES
+    services.BACKGROUND_BYTES = 1000  # this file counts as large
+    try:
+        client.force_login(alice)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/imports/", {"kind": "list", "unit": district["hutang"].pk, "coord_datum": "wgs84",
+                                                 "file": SimpleUploadedFile("big.xlsx", data)})  # fmt: skip
+        batch = ImportBatch.objects.get()
+        assert response.status_code == 302 and batch.status == "previewed", batch.message
+        assert batch.counts["new"] == 300, batch.preview["errors"][:3]
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/imports/{batch.pk}/confirm/")
+        batch.refresh_from_db()
+        assert batch.status == "applied" and batch.progress == 100
+        assert Case.objects.count() == 300
+    finally:
+        services.BACKGROUND_BYTES = settings_threshold
+
+
+def test_a_running_import_page_refreshes_itself_and_shows_progress(client, alice, campaign, district):
+    from sanluanwu.imports.services import upload_import
+
+    batch = upload_import(actor=alice, data=messy_xlsx([ROW]), filename="a.xlsx", kind="list", unit=district["hutang"])
+    ImportBatch.objects.filter(pk=batch.pk).update(status="previewing", progress=30)
+    client.force_login(alice)
+    html = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert 'http-equiv="refresh"' in html and '<progress max="100" value="30">' in html
