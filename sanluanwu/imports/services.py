@@ -141,8 +141,8 @@ def preview_import(
 
 def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None) -> ImportBatch:
     """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong)."""
-    if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
-        raise ValidationFailed(f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入")
+    if batch.status != BatchStatus.APPLYING:  # APPLYING: queued for the job worker by the page
+        check_confirmable(batch)
     if all_or_nothing is not None:
         batch.all_or_nothing = all_or_nothing
     try:
@@ -172,6 +172,11 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         record_event(actor=actor, action="imports.batch.applied", obj=batch,
                      changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
     return batch
+
+
+def check_confirmable(batch: ImportBatch) -> None:
+    if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
+        raise ValidationFailed(f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入")
 
 
 def runs_in_background(batch: ImportBatch) -> bool:

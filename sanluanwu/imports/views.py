@@ -53,8 +53,11 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 def _run(batch: Any, user: Any, step: str) -> None:
     """Small files run now; large ones go to the job worker (the page shows progress)."""
     if services.runs_in_background(batch):
-        job = jobs.preview_import_job if step == "preview" else jobs.confirm_import_job
-        batch.status = BatchStatus.QUEUED
+        if step == "preview":
+            job, batch.status = jobs.preview_import_job, BatchStatus.QUEUED
+        else:
+            services.check_confirmable(batch)
+            job, batch.status = jobs.confirm_import_job, BatchStatus.APPLYING
         batch.save(update_fields=["status"])
         transaction.on_commit(lambda: job.enqueue(batch.pk, user.pk))
     elif step == "preview":
