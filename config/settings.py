@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "sanluanwu.campaigns",
     "sanluanwu.registry",
     "sanluanwu.imports",
+    "sanluanwu.lookback",
     "sanluanwu.demo",
 ]
 
@@ -216,3 +217,8 @@ LOGGING = {
 
 # The demo password for the demo accounts created by `load_demo`; never used by a plain migrate.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Wujin@2020")
+
+# Photos live outside any served directory; every access goes through an authorising view.
+PHOTO_ROOT = Path(os.environ.get("SLW_PHOTO_ROOT", VAR_DIR / "photos"))
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 15 * 1024 * 1024))
+PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.imports.models import ImportBatch, ValueSynonym

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class PlaceKind(models.TextChoices):
+    """What is checked: a 2018-2019 enterprise, or a key place of 主要任务（一）."""
+
+    BASELINE = "baseline", "2018-2019年整治企业"
+    ABANDONED_FACTORY = "abandoned_factory", "废弃厂房"
+    FARM = "farm", "养殖场"
+    IDLE_HOUSE = "idle_house", "闲置民房"
+    RENTAL = "rental", "出租房"
+    OTHER = "other", "其他场所"
+
+
+class TargetStatus(models.TextChoices):
+    TO_DO = "to_do", "待排查"
+    DONE = "done", "已排查"
+
+
+class InspectionStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    SUBMITTED = "submitted", "已提交"
+
+
+class InspectionResult(models.TextChoices):
+    NO_PROBLEM = "no_problem", "未发现问题"
+    PROBLEMS_FOUND = "problems_found", "发现问题"
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "是"
+    NO = "no", "否"
+    NOT_APPLICABLE = "na", "不适用"

@@ -1,0 +1,372 @@
+"""Look-back use cases: plan the places (逐企), record inspections, submit them onto the dynamic list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from sanluanwu.accounts.choices import Role
+from sanluanwu.accounts.models import OrgUnit, User
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.services import diff_fields, record_event, snapshot
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core import clock, geo
+from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.text import clean_text
+from sanluanwu.lookback import checklist, photos
+from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
+from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
+from sanluanwu.registry import rules
+from sanluanwu.registry import services as registry
+from sanluanwu.registry.choices import OPEN_STATUSES, LicenceStatus
+from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
+
+DISTANCE_WARNING_M = 200.0
+INSPECTION_AUDITED = ["status", "inspected_at", "inspectors", "longitude", "latitude", "accuracy_m", "distance_m",
+                      "distance_reason", "result", "env_problems", "safety_problems", "other_problems",
+                      "derived_category", "category", "category_reason", "new_name", "new_legal_person", "new_phone",
+                      "new_industry", "new_credit_code"]  # fmt: skip
+
+
+def _require_town_writer(actor: Any, town_id: int) -> None:
+    if not scope_for(actor).can_write_town(town_id):
+        raise PermissionDenied("您无权在该镇（街道）开展回头看排查")
+
+
+def generate_targets(*, actor: Any, campaign: Campaign, town: OrgUnit) -> int:
+    """One place to check for every 2018-2019 enterprise of the town (逐企); idempotent."""
+    _require_town_writer(actor, town.pk)
+    now = clock.now()
+    with transaction.atomic():
+        done = set(Target.objects.filter(campaign=campaign, town=town, enterprise__isnull=False)
+                   .values_list("enterprise_id", flat=True))  # fmt: skip
+        records = (BaselineRecord.objects.filter(enterprise__town=town).select_related("enterprise")
+                   .order_by("enterprise_id", "-completed_on", "-id"))  # fmt: skip
+        new = []
+        for record in records:
+            e = record.enterprise
+            if e.pk in done:
+                continue
+            done.add(e.pk)
+            new.append(Target(campaign=campaign, town=town, kind=PlaceKind.BASELINE, enterprise=e,
+                              baseline_record=record, name=e.name, address=e.address, village=e.village,
+                              longitude=e.longitude, latitude=e.latitude, created_at=now))  # fmt: skip
+        Target.objects.bulk_create(new, batch_size=2000)
+        if new:
+            record_event(actor=actor, action="lookback.targets.generated", obj=town,
+                         changes={"targets": [None, len(new)]}, note=f"{campaign.name}：逐企生成回头看排查对象")  # fmt: skip
+    return len(new)
+
+
+def add_place(
+    *,
+    actor: Any,
+    campaign: Campaign,
+    town: OrgUnit,
+    kind: str,
+    name: str,
+    address: str,
+    coordinates: str = "",
+    coord_datum: str = geo.DATUM_WGS84,
+    village: str = "",
+) -> Target:
+    """A key place that is not on the baseline (废弃厂房、养殖场、闲置民房、出租房…)."""
+    _require_town_writer(actor, town.pk)
+    errors: dict[str, list[str]] = {}
+    if kind not in PlaceKind.values or kind == PlaceKind.BASELINE:
+        errors["kind"] = ["请选择场所类型（废弃厂房、养殖场、闲置民房、出租房或其他）"]
+    if not clean_text(name):
+        errors["name"] = ["请填写场所名称"]
+    if not clean_text(address):
+        errors["address"] = ["请填写地址"]
+    point = None
+    if clean_text(coordinates):
+        try:
+            point = geo.to_point(coordinates, coord_datum)
+        except geo.CoordinateError as exc:
+            errors["coordinates"] = [str(exc)]
+        else:
+            if message := rules.check_point_in_district(point):
+                errors["coordinates"] = [message]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        target = Target.objects.create(
+            campaign=campaign, town=town, kind=kind, name=clean_text(name), address=clean_text(address),
+            village=clean_text(village), longitude=point.lon if point else None, latitude=point.lat if point else None,
+            created_at=clock.now(),
+        )  # fmt: skip
+        record_event(actor=actor, action="lookback.target.created", obj=target,
+                     changes=diff_fields({}, snapshot(target, ["kind", "name", "address", "longitude", "latitude"])))  # fmt: skip
+    return target
+
+
+def assign_targets(*, actor: Any, targets: list[Target], inspector: User) -> int:
+    """Give places to an inspector of the same town."""
+    for target in targets:
+        _require_town_writer(actor, target.town_id)
+        if not inspector.memberships.filter(org_unit_id=target.town_id,
+                                            role__in=[Role.TOWN_INSPECTOR, Role.TOWN_MANAGER]).exists():  # fmt: skip
+            raise ValidationFailed({"inspector": [f"{inspector.display_name}不是{target.town.name}的排查人员"]})
+    with transaction.atomic():
+        for target in targets:
+            before = target.assigned_to.display_name if target.assigned_to else ""
+            target.assigned_to = inspector
+            target.save(update_fields=["assigned_to"])
+            record_event(actor=actor, action="lookback.target.assigned", obj=target,
+                         changes={"assigned_to": [before, inspector.display_name]})  # fmt: skip
+    return len(targets)
+
+
+@dataclass
+class InspectionInput:
+    inspected_at: dt.datetime | None = None
+    inspectors: str = ""
+    longitude: Decimal | float | None = None
+    latitude: Decimal | float | None = None
+    accuracy_m: float | None = None
+    distance_reason: str = ""
+    answers: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+    env_problems: str | None = None  # None: write the checklist's findings
+    safety_problems: str | None = None
+    other_problems: str | None = None
+    category: int | None = None  # a correction of the derived category, with a reason
+    category_reason: str = ""
+    new_name: str = ""
+    new_legal_person: str = ""
+    new_phone: str = ""
+    new_industry: str = ""
+    new_credit_code: str = ""
+
+
+def applicable_items(target: Target) -> list[checklist.Item]:
+    method = target.baseline_record.method if target.baseline_record_id else None  # type: ignore[union-attr]
+    return checklist.items_for(target.kind, method)
+
+
+def start_inspection(*, actor: Any, target: Target) -> Inspection:
+    """The open draft of this place by this actor, or a new one."""
+    _require_town_writer(actor, target.town_id)
+    draft = Inspection.objects.filter(target=target, status=InspectionStatus.DRAFT, created_by=actor).first()
+    if draft:
+        return draft
+    with transaction.atomic():
+        inspection = Inspection.objects.create(target=target, town_id=target.town_id, inspected_at=clock.now(),
+                                               inspectors=actor.display_name, created_by=actor, created_at=clock.now())  # fmt: skip
+        record_event(actor=actor, action="lookback.inspection.started", obj=inspection)
+    return inspection
+
+
+def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list[str]]) -> None:
+    target = inspection.target
+    items = applicable_items(target)
+    codes = {i.code for i in items}
+    for code, answer in data.answers.items():
+        if code not in codes:
+            errors.setdefault("answers", []).append(f"检查项“{code}”不适用于该场所")
+        elif answer not in Answer.values:
+            errors.setdefault(f"answer_{code}", []).append("请回答是、否或不适用")
+    if data.inspected_at:
+        if data.inspected_at > clock.now() + dt.timedelta(minutes=10):
+            errors["inspected_at"] = ["检查时间不能晚于现在"]
+        inspection.inspected_at = data.inspected_at
+    inspection.inspectors = clean_text(data.inspectors) or inspection.inspectors
+    if data.longitude is not None and data.latitude is not None:
+        inspection.longitude = Decimal(f"{float(data.longitude):.6f}")
+        inspection.latitude = Decimal(f"{float(data.latitude):.6f}")
+        inspection.accuracy_m = data.accuracy_m
+        if target.longitude is not None and target.latitude is not None:
+            inspection.distance_m = round(geo.distance_m(float(data.longitude), float(data.latitude),
+                                                         float(target.longitude), float(target.latitude)), 1)  # fmt: skip
+    inspection.distance_reason = clean_text(data.distance_reason)
+    answers = {code: a for code, a in data.answers.items() if code in codes}
+    found = checklist.findings(answers, data.notes, items)
+    inspection.env_problems = found["env"] if data.env_problems is None else data.env_problems.strip()
+    inspection.safety_problems = found["safety"] if data.safety_problems is None else data.safety_problems.strip()
+    inspection.other_problems = found["other"] if data.other_problems is None else data.other_problems.strip()
+    inspection.derived_category = checklist.derive_category(answers, items)
+    inspection.result = InspectionResult.PROBLEMS_FOUND if inspection.derived_category else (
+        InspectionResult.NO_PROBLEM if answers else "")  # fmt: skip
+    inspection.category = data.category or inspection.derived_category
+    inspection.category_reason = clean_text(data.category_reason)
+    for name in ("new_name", "new_legal_person", "new_phone", "new_industry", "new_credit_code"):
+        setattr(inspection, name, clean_text(getattr(data, name)))
+
+
+def _save_answers(inspection: Inspection, data: InspectionInput) -> None:
+    codes = {i.code for i in applicable_items(inspection.target)}
+    ChecklistAnswer.objects.filter(inspection=inspection).delete()
+    ChecklistAnswer.objects.bulk_create([
+        ChecklistAnswer(inspection=inspection, item=code, answer=answer, note=clean_text(data.notes.get(code, "")))
+        for code, answer in data.answers.items() if code in codes and answer in Answer.values
+    ])  # fmt: skip
+
+
+def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> Inspection:
+    """Save what the inspector has so far; nothing is checked for completeness yet."""
+    _require_town_writer(actor, inspection.town_id)
+    if inspection.status != InspectionStatus.DRAFT:
+        raise TransitionNotAllowed("已提交的检查只能通过“更正”修改")
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        inspection = (
+            Inspection.objects.select_for_update().select_related("target__baseline_record").get(pk=inspection.pk)
+        )
+        before = snapshot(inspection, INSPECTION_AUDITED)
+        _apply(inspection, data, errors)
+        if errors:
+            raise ValidationFailed(errors)
+        inspection.version += 1
+        inspection.save()
+        _save_answers(inspection, data)
+        record_event(actor=actor, action="lookback.inspection.saved", obj=inspection,
+                     changes=diff_fields(before, snapshot(inspection, INSPECTION_AUDITED)))  # fmt: skip
+    return inspection
+
+
+def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str, item: str = "") -> Photo:
+    _require_town_writer(actor, inspection.town_id)
+    if inspection.status != InspectionStatus.DRAFT:
+        raise TransitionNotAllowed("已提交的检查不能再添加照片")
+    if item and item not in {i.code for i in applicable_items(inspection.target)}:
+        raise ValidationFailed({"item": ["该检查项不适用于该场所"]})
+    try:
+        stored = photos.store_photo(data, filename)
+    except photos.PhotoRejected as exc:
+        raise ValidationFailed({"photo": [str(exc)]}) from None
+    with transaction.atomic():
+        photo = Photo.objects.create(inspection=inspection, item=item, original_name=filename[:255],
+                                     uploaded_by=actor if actor.pk else None, uploaded_at=clock.now(),
+                                     **stored.__dict__)  # fmt: skip
+        record_event(actor=actor, action="lookback.photo.added", obj=photo,
+                     changes={"sha256": [None, photo.sha256], "item": [None, item]})  # fmt: skip
+    return photo
+
+
+def submit_inspection(
+    *,
+    actor: Any,
+    inspection: Inspection,
+    data: InspectionInput,
+    link_enterprise: Enterprise | None = None,
+    acknowledge_new: bool = False,
+) -> Inspection:
+    """Submit: every item answered, a far position explained; problems put the enterprise on the dynamic list."""
+    _require_town_writer(actor, inspection.town_id)
+    if inspection.status != InspectionStatus.DRAFT:
+        raise TransitionNotAllowed("该检查已提交；如需修改请使用“更正”")
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update().select_related("target__baseline_record",
+                                                                           "target__enterprise").get(pk=inspection.pk)  # fmt: skip
+        target = inspection.target
+        before = snapshot(inspection, INSPECTION_AUDITED)
+        _apply(inspection, data, errors)
+        items = applicable_items(target)
+        for item in items:
+            if data.answers.get(item.code) not in Answer.values:
+                errors.setdefault(f"answer_{item.code}", []).append(f"请回答：{item.text}")
+        if not inspection.inspectors:
+            errors["inspectors"] = ["请填写检查人员"]
+        if (inspection.distance_m or 0) > DISTANCE_WARNING_M and not inspection.distance_reason:
+            errors["distance_reason"] = [
+                f"检查位置距登记位置 {inspection.distance_m:.0f} 米（超过 {DISTANCE_WARNING_M:.0f} 米），请说明原因后再提交"
+            ]
+        category = inspection.category
+        if data.category and data.category != inspection.derived_category and not inspection.category_reason:
+            errors["category_reason"] = ["更正系统判定的排查类型时，请填写理由"]
+        if category in (1, 2) and target.enterprise_id is None:
+            errors["category"] = ["第一、二类只适用于2018-2019年整治过的企业；新发现的请选第三或第四类"]
+        needs_new = category in checklist.NEW_ENTERPRISE_CATEGORIES and link_enterprise is None
+        if needs_new:
+            for name, label in (("new_name", "企业名称"), ("new_legal_person", "负责人"), ("new_industry", "行业类别")):
+                if not getattr(inspection, name):
+                    errors.setdefault(name, []).append(f"发现新的“散乱污”，请填写其{label}")
+        if errors:
+            raise ValidationFailed(errors)
+        case = None
+        if category:
+            case = _list_case(actor=actor, inspection=inspection, category=category, link_enterprise=link_enterprise,
+                              acknowledge_new=acknowledge_new)  # fmt: skip
+        inspection.case = case
+        inspection.status = InspectionStatus.SUBMITTED
+        inspection.submitted_at = clock.now()
+        inspection.version += 1
+        inspection.save()
+        _save_answers(inspection, data)
+        target.status = TargetStatus.DONE
+        target.save(update_fields=["status"])
+        record_event(actor=actor, action="lookback.inspection.submitted", obj=inspection,
+                     changes=diff_fields(before, snapshot(inspection, INSPECTION_AUDITED)),
+                     note=f"列入名单：{case}" if case else "未发现问题")  # fmt: skip
+    return inspection
+
+
+def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterprise: Enterprise | None,
+               acknowledge_new: bool) -> Case:  # fmt: skip
+    """一律纳入: the case on the dynamic list, on the same enterprise record when it is known."""
+    target = inspection.target
+    campaign = target.campaign
+    if category in checklist.NEW_ENTERPRISE_CATEGORIES:
+        enterprise = link_enterprise
+    else:
+        enterprise = target.enterprise
+    if enterprise is not None:
+        open_case = Case.objects.filter(enterprise=enterprise, campaign=campaign, status__in=OPEN_STATUSES).first()
+        if open_case:
+            return open_case  # already on this campaign's list: the inspection is added to its evidence
+    note = f"回头看检查发现（{inspection.inspected_at:%Y-%m-%d}，{inspection.inspectors}）"
+    if category == checklist.LookbackCategory.NEW_IN_VACANT and target.enterprise_id:
+        note += f"；进驻原“{target.name}”关停后空置的场所"
+    case_data = registry.CaseInput(
+        lookback_category=category, responsible_person=actor.display_name[:50], env_problems=inspection.env_problems,
+        safety_problems=inspection.safety_problems, other_problems=inspection.other_problems,
+        progress_note=note, campaign=campaign,
+    )  # fmt: skip
+    if enterprise is not None:
+        return registry.create_case(actor=actor, enterprise=enterprise, case_data=case_data)
+    lon = inspection.longitude if inspection.longitude is not None else target.longitude
+    lat = inspection.latitude if inspection.latitude is not None else target.latitude
+    name = inspection.new_name
+    licence = LicenceStatus.LICENSED if inspection.new_credit_code else LicenceStatus.UNLICENSED
+    enterprise_data = registry.EnterpriseInput(
+        name=name, industry=inspection.new_industry, address=target.address, town=target.town,
+        legal_person=inspection.new_legal_person, licence_status=licence,
+        coordinates=geo.format_point(lon, lat) if lon is not None and lat is not None else "",
+        village=target.village, phone=inspection.new_phone, credit_code=inspection.new_credit_code,
+    )  # fmt: skip
+    return registry.create_case(actor=actor, enterprise_data=enterprise_data, case_data=case_data,
+                                acknowledge_warnings=acknowledge_new)  # fmt: skip
+
+
+AMENDABLE = ["inspectors", "distance_reason", "env_problems", "safety_problems", "other_problems", "inspected_at"]
+
+
+def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes: dict[str, Any]) -> Amendment:
+    """A submitted inspection is corrected only by a recorded amendment (who, when, why, old → new)."""
+    _require_town_writer(actor, inspection.town_id)
+    if inspection.status != InspectionStatus.SUBMITTED:
+        raise TransitionNotAllowed("草稿可以直接修改，无需更正")
+    if not clean_text(reason):
+        raise ValidationFailed({"reason": ["请填写更正理由"]})
+    unknown = set(changes) - set(AMENDABLE)
+    if unknown:
+        raise ValidationFailed({"changes": [f"不能通过更正修改：{'、'.join(sorted(unknown))}"]})
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        before = snapshot(inspection, AMENDABLE)
+        for name, value in changes.items():
+            setattr(inspection, name, clean_text(value) if isinstance(value, str) else value)
+        diff = diff_fields(before, snapshot(inspection, AMENDABLE))
+        inspection.version += 1
+        inspection.save()
+        amendment = Amendment.objects.create(inspection=inspection, reason=clean_text(reason), changes=diff,
+                                             actor=actor if actor.pk else None, created_at=clock.now())  # fmt: skip
+        record_event(actor=actor, action="lookback.inspection.amended", obj=inspection, changes=diff,
+                     note=clean_text(reason))  # fmt: skip
+    return amendment
