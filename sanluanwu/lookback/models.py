@@ -103,6 +103,9 @@ class ChecklistAnswer(models.Model):
         verbose_name_plural = "检查项回答"
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="answer_unique_item")]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.answer}"
+
 
 class Photo(models.Model):
     """A photo as taken: the original kept unchanged (SHA-256) outside the web root, a resized copy for viewing."""
@@ -126,6 +129,9 @@ class Photo(models.Model):
         verbose_name = "现场照片"
         verbose_name_plural = "现场照片"
 
+    def __str__(self) -> str:
+        return self.original_name
+
 
 class Amendment(models.Model):
     """A correction of a submitted inspection: who, when, why, old → new."""
@@ -139,3 +145,6 @@ class Amendment(models.Model):
     class Meta:
         verbose_name = "检查更正"
         verbose_name_plural = "检查更正"
+
+    def __str__(self) -> str:
+        return self.reason

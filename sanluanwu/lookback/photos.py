@@ -14,16 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pillow_heif
 from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-try:  # HEIC/HEIF from phone cameras
-    import pillow_heif
-
-    pillow_heif.register_heif_opener()
-except ImportError:  # pragma: no cover - the wheel is a pinned dependency
-    pillow_heif = None
+pillow_heif.register_heif_opener()  # HEIC/HEIF from phone cameras
 
 PREVIEW_EDGE = 1600
 _FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "HEIF": ("image/heic", "heic")}
