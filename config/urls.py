@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz/", health, name="health"),
     path("", include("sanluanwu.registry.urls")),
     path("", include("sanluanwu.imports.urls")),
+    path("", include("sanluanwu.lookback.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

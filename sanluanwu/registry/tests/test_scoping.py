@@ -13,7 +13,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 # Routes that hold no business data (login, logout, health, the API schema and docs, the token endpoint).
 NO_BUSINESS_DATA = {"login", "logout", "health", "home", "api_schema", "api_docs", "api_token"}
 # Which object a route's pk names, by the path segment before it; an unknown detail route fails the test.
-PK_KINDS = {"cases": "case", "enterprises": "enterprise", "imports": "batch"}
+PK_KINDS = {
+    "cases": "case",
+    "enterprises": "enterprise",
+    "imports": "batch",
+    "targets": "target",
+    "inspections": "inspection",
+    "photos": "photo",
+}
 
 
 def _routes(patterns: list[Any] | None = None, ns: str = "", prefix: str = "") -> Iterator[tuple[str, str, Any]]:
@@ -61,26 +68,44 @@ def _login(user: Any) -> Client:
 
 
 def _pk_for(path: str, case: Any) -> int:
-    segment = next((seg for seg in PK_KINDS if seg in path), None)
-    assert segment, f"{path}: unknown detail route; add it to PK_KINDS so the outsider test covers it"
-    kind = PK_KINDS[segment]
-    if kind == "batch":
-        return _town_a_batch(case).pk
-    return case.pk if kind == "case" else case.enterprise_id
+    """The id of town A's record of the kind named by the path segment just before the pk."""
+    marker = "<int:pk>" if "<int:pk>" in path else "(?P<pk>"
+    segment = path.split(marker)[0].rstrip("/").split("/")[-1].lstrip("^")
+    assert segment in PK_KINDS, f"{path}: unknown detail route; add it to PK_KINDS so the outsider test covers it"
+    records = _town_records(case)
+    return records[PK_KINDS[segment]].pk
 
 
-def _town_a_batch(case: Any) -> Any:
-    """An import batch of town A, made through the service by a town A user (its file names A's enterprise)."""
+def _town_records(case: Any) -> dict[str, Any]:
+    """One record of every kind for the case's town, made through the services by a user of that town.
+
+    Each carries the enterprise's name, so a list that leaks it is caught by name.
+    """
     from sanluanwu.imports.models import ImportBatch
     from sanluanwu.imports.services import upload_import
+    from sanluanwu.lookback import services as lookback
+    from sanluanwu.lookback.models import Inspection, Photo, Target
+    from sanluanwu.lookback.tests.test_photos import jpeg_with_exif
 
-    existing = ImportBatch.objects.filter(unit=case.town).first()
-    if existing:
-        return existing
-    content = f"企业名称,行业类别\n{case.enterprise.name},塑料造粒\n".encode()
-    return upload_import(
-        actor=case.created_by, data=content, filename=f"{case.enterprise.name}.csv", kind="list", unit=case.town
+    actor = case.created_by
+    batch = ImportBatch.objects.filter(unit=case.town).first() or upload_import(
+        actor=actor, data=f"企业名称,行业类别\n{case.enterprise.name},塑料造粒\n".encode(),
+        filename=f"{case.enterprise.name}.csv", kind="list", unit=case.town)  # fmt: skip
+    target = Target.objects.filter(town=case.town).first() or lookback.add_place(
+        actor=actor, campaign=case.campaign, town=case.town, kind="rental", name=case.enterprise.name,
+        address=case.enterprise.address)  # fmt: skip
+    inspection = Inspection.objects.filter(target=target).first() or lookback.start_inspection(
+        actor=actor, target=target
     )
+    photo = Photo.objects.filter(inspection=inspection).first() or lookback.add_photo(
+        actor=actor, inspection=inspection, data=jpeg_with_exif(), filename=f"{case.enterprise.name}.jpg")  # fmt: skip
+    return {"case": case, "enterprise": case.enterprise, "batch": batch, "target": target, "inspection": inspection,
+            "photo": photo}  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _photo_root(settings: Any, tmp_path: Any) -> None:
+    settings.PHOTO_ROOT = tmp_path / "photos"
 
 
 def test_the_route_walk_finds_the_pages_and_the_api(district):
@@ -92,7 +117,7 @@ def test_the_route_walk_finds_the_pages_and_the_api(district):
 
 @pytest.mark.parametrize("persona", ["bob", "dora", "uma"])
 def test_no_list_shows_another_towns_records(request, persona, hutang_case, niutang_case):
-    _town_a_batch(hutang_case)
+    _town_records(hutang_case)
     user = request.getfixturevalue(persona)
     client = _login(user)
     secrets = [hutang_case.enterprise.name, hutang_case.enterprise.address, hutang_case.enterprise.phone]
@@ -111,7 +136,7 @@ def test_no_list_shows_another_towns_records(request, persona, hutang_case, niut
 
 
 def test_a_town_user_sees_own_records_in_every_list(bob, niutang_case):
-    _town_a_batch(niutang_case)  # town B's own import batch, named after its enterprise
+    _town_records(niutang_case)  # town B's own records, named after its enterprise
     client = _login(bob)
     for name, path in _routes_with("list"):
         if not name.endswith(("list", "export")):

@@ -1,0 +1,100 @@
+"""Scoped reads of the look-back: places, inspections, photos, work lists and progress figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core import geo
+from sanluanwu.lookback.choices import InspectionResult, InspectionStatus, TargetStatus
+from sanluanwu.lookback.models import Inspection, Photo, Target
+
+
+def _scope(user_or_scope: Any) -> Scope:
+    return user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
+
+
+def targets_visible_to(user_or_scope: Any) -> QuerySet[Target]:
+    scope = _scope(user_or_scope)
+    if scope.sees_district:
+        return Target.objects.all()
+    return Target.objects.filter(town_id__in=scope.town_ids)
+
+
+def inspections_visible_to(user_or_scope: Any) -> QuerySet[Inspection]:
+    scope = _scope(user_or_scope)
+    if scope.sees_district:
+        return Inspection.objects.all()
+    return Inspection.objects.filter(town_id__in=scope.town_ids)
+
+
+def photos_visible_to(user_or_scope: Any) -> QuerySet[Photo]:
+    return Photo.objects.filter(inspection__in=inspections_visible_to(user_or_scope))
+
+
+def _access(qs: QuerySet[Any], pk: Any, what: str) -> Any:
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise Http404(f"未找到该{what}") from None
+
+
+def access_target(user: Any, pk: Any) -> Target:
+    return _access(targets_visible_to(user).select_related("town", "enterprise", "baseline_record", "assigned_to"),  # type: ignore[no-any-return]
+                   pk, "排查对象")  # fmt: skip
+
+
+def access_inspection(user: Any, pk: Any) -> Inspection:
+    return _access(inspections_visible_to(user).select_related("target__baseline_record", "target__enterprise", "case"),  # type: ignore[no-any-return]
+                   pk, "检查记录")  # fmt: skip
+
+
+def access_photo(user: Any, pk: Any) -> Photo:
+    return _access(photos_visible_to(user), pk, "照片")  # type: ignore[no-any-return]
+
+
+def worklist(user: Any, *, lon: float | None = None, lat: float | None = None) -> list[tuple[Target, float | None]]:
+    """An inspector's open places (assigned to them, or unassigned in their town), nearest first when located."""
+    scope = _scope(user)
+    targets = targets_visible_to(scope).filter(status=TargetStatus.TO_DO)
+    if not scope.sees_district:
+        targets = targets.filter(Q(assigned_to=user) | Q(assigned_to__isnull=True))
+    else:
+        targets = targets.filter(assigned_to=user)
+    rows = list(targets.select_related("town", "baseline_record")[:2000])
+    with_distance: list[tuple[Target, float | None]] = []
+    for t in rows:
+        d = None
+        if lon is not None and lat is not None and t.longitude is not None and t.latitude is not None:
+            d = geo.distance_m(lon, lat, float(t.longitude), float(t.latitude))
+        with_distance.append((t, d))
+    if lon is not None and lat is not None:
+        with_distance.sort(key=lambda pair: (pair[1] is None, pair[1] or 0.0))
+    else:
+        with_distance.sort(key=lambda pair: (pair[0].assigned_to_id is None, pair[0].village, pair[0].name))
+    return with_distance
+
+
+def progress(user: Any, campaign: Campaign, *, by: str = "town", town_id: int | None = None) -> list[dict[str, Any]]:
+    """Done / to do / problems found per town (office) or per village (a town), computed from the records."""
+    targets = targets_visible_to(user).filter(campaign=campaign)
+    if town_id:
+        targets = targets.filter(town_id=town_id)
+    key = "town__name" if by == "town" else "village"
+    order = "town__sort_order" if by == "town" else "village"
+    problems = Count("id", filter=Q(inspections__status=InspectionStatus.SUBMITTED,
+                                    inspections__result=InspectionResult.PROBLEMS_FOUND), distinct=True)  # fmt: skip
+    rows = (targets.values(key, "town_id" if by == "town" else "village").order_by(order)
+            .annotate(total=Count("id", distinct=True),
+                      done=Count("id", filter=Q(status=TargetStatus.DONE), distinct=True), problems=problems))  # fmt: skip
+    out = []
+    for r in rows:
+        total, done = r["total"], r["done"]
+        out.append({"name": r[key] or "（未填村）", "town_id": r.get("town_id"), "total": total, "done": done,
+                    "to_do": total - done, "problems": r["problems"],
+                    "percent": round(100 * done / total) if total else 0})  # fmt: skip
+    return out
