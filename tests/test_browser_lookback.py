@@ -28,9 +28,8 @@ def test_inspector_records_a_shut_down_workshop_producing_again(live_server, pur
         pytest.skip(f"{CHROMIUM} not installed")
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.PHOTO_ROOT = tmp_path / "photos"
-    from playwright.sync_api import sync_playwright
-
     from django.db import connection
+    from playwright.sync_api import sync_playwright
 
     from sanluanwu.accounts.models import OrgUnit, User
     from sanluanwu.campaigns.queries import current_campaign
