@@ -22,11 +22,15 @@ from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign, Phase
 from sanluanwu.core import clock, geo
 from sanluanwu.demo import reference as ref
+from sanluanwu.lookback import services as lookback
+from sanluanwu.lookback.models import Target
 from sanluanwu.registry import rules, services
 from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case, Enterprise
 
 SIZES = {"full": (1500, 300), "small": (60, 24)}
+# The checklist item whose problem answer leads to each category (see lookback/checklist.py).
+_PROBLEM_ITEM = {1: "producing", 2: "facilities_running", 3: "new_operator", 4: "never_listed"}
 CAMPAIGN_NAME = "“散乱污”企业（作坊）整治“回头看”百日专项行动"
 
 
@@ -235,6 +239,20 @@ _PATHS = [
 ]
 
 
+def _inspect(actor: Any, place: Target, *, problem: str | None, link: Enterprise | None) -> None:
+    """A submitted look-back inspection: every item clear except `problem`."""
+    items = lookback.applicable_items(place)
+    answers = {i.code: ("yes" if i.problem_if == "no" else "no") for i in items}
+    if problem and problem in answers:
+        answers[problem] = next(i.problem_if for i in items if i.code == problem)
+    inspection = lookback.start_inspection(actor=actor, target=place)
+    lon = float(place.longitude) if place.longitude is not None else None
+    lat = float(place.latitude) if place.latitude is not None else None
+    data = lookback.InspectionInput(answers=answers, inspectors=actor.display_name, longitude=lon, latitude=lat,
+                                    accuracy_m=10.0)  # fmt: skip
+    lookback.submit_inspection(actor=actor, inspection=inspection, data=data, link_enterprise=link)
+
+
 def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = None) -> DemoSummary:
     """Build the whole demo district in one transaction."""
     n_enterprises, n_cases = SIZES[size]
@@ -272,6 +290,10 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 completed_on=_date_between(rng, dt.date(2018, 4, 1), dt.date(2019, 12, 20)),
             )
             baseline.append((enterprise, method, row))
+
+        for row in ref.TOWNS:
+            lookback.generate_targets(actor=office, campaign=campaign, town=units[row[2]])
+        targets = {t.enterprise_id: t for t in Target.objects.filter(campaign=campaign, enterprise__isnull=False)}
 
         shut = [b for b in baseline if b[1] == BaselineMethod.SHUTDOWN]
         rectified = [b for b in baseline if b[1] == BaselineMethod.RECTIFICATION]
@@ -331,9 +353,27 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 case_data=case_data,
                 acknowledge_warnings=True,
             )
+            # The look-back inspection that found it (the case is already open, so the inspection links to it).
+            place = targets.get(existing.pk) if existing else (targets.get(old.pk) if category == 3 else None)
+            if place is not None and place.status == "to_do":
+                _inspect(actor, place, problem=_PROBLEM_ITEM[category], link=case.enterprise)
             for action in path:
                 note = "已核查，达到“两断三清”要求" if action == "approve_closure" else ""
                 case = services.transition_case(actor=office, case=case, action=action, note=note)
+        # Clean inspections for a share of the other places, key places, and a work list for hutang_xj.
+        for place in Target.objects.filter(campaign=campaign, status="to_do").order_by("id"):
+            if rng.random() < 0.35:
+                _inspect(users.get(place.town.code, office), place, problem=None, link=None)
+        for row in ref.TOWNS[:6]:
+            town = units[row[2]]
+            for kind, label in (("abandoned_factory", "原纺织厂废弃厂房"), ("rental", "出租房"), ("farm", "养殖场")):
+                lon, lat = _point_in(row, rng)
+                village = rng.choice(ref.VILLAGES)
+                lookback.add_place(actor=office, campaign=campaign, town=town, kind=kind, name=f"{village}{label}",
+                                   address=f"{town.name}{village}{rng.randint(1, 200)}号", village=village,
+                                   coordinates=f"{lon:.6f}, {lat:.6f}")  # fmt: skip
+        open_hutang = list(Target.objects.filter(campaign=campaign, town=units["hutang"], status="to_do")[:15])
+        lookback.assign_targets(actor=users["hutang"], targets=open_hutang, inspector=users["hutang_xj"])
     return DemoSummary(
         org_units=OrgUnit.objects.count(),
         users=User.objects.count(),

@@ -52,6 +52,11 @@ def test_the_small_demo_has_every_unit_account_and_case_state(db):
     assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
     assert set(Case.objects.values_list("lookback_category", flat=True)) == {1, 2, 3, 4}
     assert AuditEvent.objects.filter(action="registry.case.created").count() == 24
+    from sanluanwu.lookback.models import Inspection, Target
+
+    assert Target.objects.filter(status="done").exists() and Target.objects.filter(status="to_do").exists()
+    assert Inspection.objects.exclude(case=None).exists()
+    assert Target.objects.filter(assigned_to__username="hutang_xj").exists()
 
 
 def test_the_demo_is_deterministic_for_a_seed(db):
@@ -59,6 +64,10 @@ def test_the_demo_is_deterministic_for_a_seed(db):
     first = sorted(Enterprise.objects.values_list("name", "longitude"))
     assert len(first) > 60
     # Same seed on a fresh district gives the same records: compare against a rebuilt copy.
+    from sanluanwu.lookback.models import Inspection, Target
+
+    Inspection.objects.all().delete()
+    Target.objects.all().delete()
     Case.objects.all().delete()
     BaselineRecord.objects.all().delete()
     Enterprise.objects.all().delete()
