@@ -1,0 +1,274 @@
+"""Look-back API for a future mobile app: the same services, rules and scoping as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sanluanwu.accounts.queries import towns_writable_by
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import geo
+from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.lookback import checklist, matching, photos, queries, services
+from sanluanwu.lookback.choices import Answer, PlaceKind
+from sanluanwu.lookback.models import Inspection, Photo, Target
+from sanluanwu.registry.queries import enterprises_visible_to
+
+
+class TargetSerializer(serializers.ModelSerializer[Target]):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    town_name = serializers.CharField(source="town.name", read_only=True)
+    baseline_method = serializers.CharField(source="baseline_record.method", read_only=True, default=None)
+    distance_m = serializers.SerializerMethodField()
+    checklist = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Target
+        fields = ["id", "kind", "kind_display", "town", "town_name", "enterprise", "name", "address", "village",
+                  "longitude", "latitude", "baseline_method", "assigned_to", "status", "distance_m", "checklist"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_distance_m(self, target: Target) -> float | None:
+        return self.context.get("distances", {}).get(target.pk)
+
+    def get_checklist(self, target: Target) -> list[str]:
+        return [i.code for i in services.applicable_items(target)]
+
+
+class PlaceSerializer(serializers.Serializer[Any]):
+    town = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=[c for c in PlaceKind.choices if c[0] != PlaceKind.BASELINE])
+    name = serializers.CharField(max_length=200)
+    address = serializers.CharField(max_length=300)
+    village = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    coordinates = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84)
+
+
+class PhotoSerializer(serializers.ModelSerializer[Photo]):
+    class Meta:
+        model = Photo
+        fields = ["id", "item", "original_name", "sha256", "content_type", "size", "width", "height", "taken_at",
+                  "longitude", "latitude", "uploaded_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class InspectionSerializer(serializers.ModelSerializer[Inspection]):
+    answers = serializers.SerializerMethodField()
+    photos = PhotoSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = ["id", "target", "town", "status", "inspected_at", "inspectors", "longitude", "latitude", "accuracy_m",
+                  "distance_m", "distance_reason", "result", "env_problems", "safety_problems", "other_problems",
+                  "derived_category", "category", "category_reason", "new_name", "new_legal_person", "new_phone",
+                  "new_industry", "new_credit_code", "case", "answers", "photos", "submitted_at", "version"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_answers(self, inspection: Inspection) -> dict[str, dict[str, str]]:
+        return {a.item: {"answer": a.answer, "note": a.note} for a in inspection.answers.all()}
+
+
+class InspectionWriteSerializer(serializers.Serializer[Any]):
+    inspected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    inspectors = serializers.CharField(required=False, allow_blank=True, default="")
+    longitude = serializers.FloatField(required=False, allow_null=True, default=None)
+    latitude = serializers.FloatField(required=False, allow_null=True, default=None)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, default=None)
+    distance_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    answers = serializers.DictField(child=serializers.ChoiceField(choices=Answer.choices), required=False, default=dict)
+    notes = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    env_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
+    safety_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
+    other_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
+    category = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=4)
+    category_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    new_name = serializers.CharField(required=False, allow_blank=True, default="")
+    new_legal_person = serializers.CharField(required=False, allow_blank=True, default="")
+    new_phone = serializers.CharField(required=False, allow_blank=True, default="")
+    new_industry = serializers.CharField(required=False, allow_blank=True, default="")
+    new_credit_code = serializers.CharField(required=False, allow_blank=True, default="")
+    link_enterprise = serializers.IntegerField(required=False, allow_null=True, default=None)
+    acknowledge_new = serializers.BooleanField(required=False, default=False)
+
+    def to_input(self) -> services.InspectionInput:
+        d = dict(self.validated_data)
+        d.pop("link_enterprise")
+        d.pop("acknowledge_new")
+        return services.InspectionInput(**d)
+
+
+class AmendSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField()
+    changes = serializers.DictField()
+
+
+def _float(request: Request, name: str) -> float | None:
+    try:
+        value = request.query_params.get(name)
+        return float(value) if value else None
+    except ValueError:
+        return None
+
+
+class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]):
+    """回头看排查对象. `?worklist=1&lon=&lat=`: the caller's open places, nearest first."""
+
+    serializer_class = TargetSerializer
+
+    def get_queryset(self) -> QuerySet[Target]:
+        return queries.targets_visible_to(self.request.user).select_related("town", "baseline_record").order_by("-id")
+
+    def get_object(self) -> Target:
+        return queries.access_target(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(parameters=[OpenApiParameter("worklist", bool), OpenApiParameter("lon", float),
+                               OpenApiParameter("lat", float), OpenApiParameter("after", int)])  # fmt: skip
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.query_params.get("worklist") in ("1", "true"):
+            pairs = queries.worklist(request.user, lon=_float(request, "lon"), lat=_float(request, "lat"))
+            distances = {t.pk: round(d, 1) for t, d in pairs if d is not None}
+            data = TargetSerializer([t for t, _d in pairs], many=True, context={"distances": distances}).data
+            return Response({"count": len(pairs), "next": None, "previous": None, "results": data})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=PlaceSerializer, responses={201: TargetSerializer})
+    def create(self, request: Request) -> Response:
+        data = PlaceSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = dict(data.validated_data)
+        town = towns_writable_by(scope_for(request.user)).filter(pk=d.pop("town")).first()
+        if town is None:
+            raise ValidationFailed({"town": ["请选择您可以排查的镇（街道）"]})
+        campaign = current_campaign()
+        if campaign is None:
+            raise ValidationFailed("系统中没有进行中的专项行动")
+        target = services.add_place(actor=request.user, campaign=campaign, town=town, **d)
+        return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={201: InspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        inspection = services.start_inspection(actor=request.user, target=self.get_object())
+        return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
+
+
+class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Inspection]):
+    """回头看检查: PATCH saves the draft; submit puts problems on the dynamic list; amend corrects a submitted one."""
+
+    serializer_class = InspectionSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[Inspection]:
+        return queries.inspections_visible_to(self.request.user).prefetch_related("answers", "photos").order_by("-id")
+
+    def get_object(self) -> Inspection:
+        return queries.access_inspection(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=InspectionWriteSerializer, responses={200: InspectionSerializer})
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        inspection = self.get_object()  # scope first: an outsider gets 404 whatever the body holds
+        data = InspectionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inspection = services.save_draft(actor=request.user, inspection=inspection, data=data.to_input())
+        return Response(InspectionSerializer(inspection).data)
+
+    @extend_schema(request=InspectionWriteSerializer, responses={200: InspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str | None = None) -> Response:
+        inspection = self.get_object()
+        data = InspectionWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link = None
+        if data.validated_data["link_enterprise"]:
+            link = enterprises_visible_to(request.user).filter(pk=data.validated_data["link_enterprise"]).first()
+            if link is None:
+                raise ValidationFailed({"link_enterprise": ["未找到该企业"]})
+        inspection = services.submit_inspection(actor=request.user, inspection=inspection, data=data.to_input(),
+                                                link_enterprise=link,
+                                                acknowledge_new=data.validated_data["acknowledge_new"])  # fmt: skip
+        return Response(InspectionSerializer(inspection).data)
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "photo": {"type": "string", "format": "binary"}, "item": {"type": "string"}}}},
+        responses={201: PhotoSerializer})  # fmt: skip
+    @action(detail=True, methods=["post"])
+    def photos(self, request: Request, pk: str | None = None) -> Response:
+        inspection = self.get_object()
+        upload = request.FILES.get("photo")
+        if upload is None:
+            raise ValidationFailed({"photo": ["请选择照片"]})
+        photo = services.add_photo(actor=request.user, inspection=inspection, data=upload.read(),
+                                   filename=upload.name or "photo", item=request.data.get("item", ""))  # fmt: skip
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AmendSerializer, responses={200: InspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def amend(self, request: Request, pk: str | None = None) -> Response:
+        inspection = self.get_object()
+        data = AmendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.amend_inspection(actor=request.user, inspection=inspection, reason=data.validated_data["reason"],
+                                  changes=data.validated_data["changes"])  # fmt: skip
+        return Response(InspectionSerializer(queries.access_inspection(request.user, inspection.pk)).data)
+
+
+class PhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
+    """Photo metadata; `image/` is the re-encoded copy, `original/` the file as taken."""
+
+    serializer_class = PhotoSerializer
+
+    def get_queryset(self) -> QuerySet[Photo]:
+        return queries.photos_visible_to(self.request.user)
+
+    def get_object(self) -> Photo:
+        return queries.access_photo(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def image(self, request: Request, pk: str | None = None) -> FileResponse:
+        return FileResponse(photos.preview_path(self.get_object().stored_name).open("rb"), content_type="image/jpeg")
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def original(self, request: Request, pk: str | None = None) -> FileResponse:
+        p = self.get_object()
+        path = photos.original_path(p.stored_name, photos.extension_for(p.content_type))
+        return FileResponse(path.open("rb"), content_type=p.content_type, as_attachment=True, filename=p.original_name)
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def checklist_items(request: Request) -> Response:
+    """Every checklist item: which remediation it applies to, the problem answer and the category it points to."""
+    return Response([{"code": i.code, "group": i.group, "text": i.text, "problem_if": i.problem_if,
+                      "category": int(i.category)} for i in checklist.ITEMS])  # fmt: skip
+
+
+@extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("town", int), OpenApiParameter("person", str),
+                           OpenApiParameter("phone", str), OpenApiParameter("credit_code", str),
+                           OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
+               responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+@api_view(["GET"])
+def candidates(request: Request) -> Response:
+    """Is this new find already known? Candidates with the reasons they matched (within the user's scope)."""
+    town = request.query_params.get("town", "")
+    if not town.isdigit():
+        raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
+    find = matching.Find(name=request.query_params.get("name", ""), town_id=int(town),
+                         legal_person=request.query_params.get("person", ""), phone=request.query_params.get("phone", ""),
+                         credit_code=request.query_params.get("credit_code", ""), lon=_float(request, "lon"),
+                         lat=_float(request, "lat"))  # fmt: skip
+    found = matching.candidates_for(scope_for(request.user), find)
+    return Response([{"enterprise_id": c.enterprise_id, "name": c.name, "score": round(c.score, 1),
+                      "reasons": c.reasons, "distance_m": c.distance_m} for c in found])  # fmt: skip

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from sanluanwu.lookback import services
+from sanluanwu.lookback.tests.test_photos import _photo_root, jpeg_with_exif  # noqa: F401 - fixture
+
+ALL_CLEAR_SHUT = {"water_cut": "yes", "power_cut": "yes", "materials_cleared": "yes", "equipment_cleared": "yes",
+                  "products_cleared": "yes", "producing": "no", "new_operator": "no", "never_listed": "no"}  # fmt: skip
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_a_mobile_app_can_do_a_whole_inspection(ada, alice, shut_target):
+    services.assign_targets(actor=alice, targets=[shut_target], inspector=ada)
+    api = _api(ada)
+    work = api.get("/api/v1/lookback/targets/", {"worklist": 1, "lon": 119.9651, "lat": 31.7251}).json()
+    row = work["results"][0]
+    assert row["id"] == shut_target.pk and row["distance_m"] < 20 and "producing" in row["checklist"]
+    inspection = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").json()
+    url = f"/api/v1/lookback/inspections/{inspection['id']}/"
+    draft = api.patch(url, {"answers": {"producing": "yes"}, "longitude": 119.9651, "latitude": 31.7251,
+                            "accuracy_m": 8}, format="json")  # fmt: skip
+    assert draft.status_code == 200 and draft.json()["derived_category"] == 1
+    photo = api.post(url + "photos/", {"photo": SimpleUploadedFile("a.jpg", jpeg_with_exif()), "item": "producing"},
+                     format="multipart")  # fmt: skip
+    assert photo.status_code == 201 and photo.json()["taken_at"].startswith("2020-07-15")
+    assert api.get(f"/api/v1/lookback/photos/{photo.json()['id']}/image/").status_code == 200
+    done = api.post(url + "submit/", {"answers": ALL_CLEAR_SHUT | {"producing": "yes"}, "inspectors": "李、王"},
+                    format="json")  # fmt: skip
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "submitted" and done.json()["case"]
+    case = api.get(f"/api/v1/cases/{done.json()['case']}/").json()
+    assert case["lookback_category"] == 1
+
+
+def test_submit_errors_name_the_missing_items(ada, shut_target):
+    api = _api(ada)
+    inspection = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").json()
+    response = api.post(f"/api/v1/lookback/inspections/{inspection['id']}/submit/", {"answers": {"producing": "yes"}},
+                        format="json")  # fmt: skip
+    assert response.status_code == 400 and "answer_water_cut" in response.json()
+
+
+def test_candidates_explain_why_they_match(ada, shut_target, district):
+    e = shut_target.enterprise
+    found = _api(ada).get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三塑料造粒加工点",
+                                                           "lon": float(e.longitude), "lat": float(e.latitude)}).json()  # fmt: skip
+    assert found[0]["enterprise_id"] == e.pk and any("名称相近" in r for r in found[0]["reasons"])
+
+
+def test_the_checklist_is_published(ada):
+    items = _api(ada).get("/api/v1/lookback/checklist/").json()
+    assert {i["code"] for i in items} >= {"water_cut", "facilities_running", "new_operator", "never_listed"}
+
+
+def test_another_town_gets_404_on_places_inspections_and_photos(ada, bob, shut_target):
+    inspection = services.start_inspection(actor=ada, target=shut_target)
+    photo = services.add_photo(actor=ada, inspection=inspection, data=jpeg_with_exif(), filename="a.jpg")
+    api = _api(bob)
+    assert api.get(f"/api/v1/lookback/targets/{shut_target.pk}/").status_code == 404
+    assert api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").status_code == 404
+    assert api.get(f"/api/v1/lookback/inspections/{inspection.pk}/").status_code == 404
+    assert (
+        api.patch(
+            f"/api/v1/lookback/inspections/{inspection.pk}/", {"answers": {"x": "bad"}}, format="json"
+        ).status_code
+        == 404
+    )
+    assert api.get(f"/api/v1/lookback/photos/{photo.pk}/original/").status_code == 404
