@@ -93,7 +93,29 @@ class KnownIndex:
             if k.lon is not None and k.lat is not None:
                 self.grid[_cell(k.lon, k.lat)].append(k.id)
 
-    def candidates(self, find: Find, limit: int = 5) -> list[Candidate]:
+    def candidates_many(self, finds: list[Find], limit: int = 5) -> list[list[Candidate]]:
+        """Many finds at once: the name comparison runs per town as one matrix on every core."""
+        import numpy as np
+
+        by_town: dict[int, list[int]] = defaultdict(list)
+        for i, find in enumerate(finds):
+            by_town[find.town_id].append(i)
+        names: dict[int, list[tuple[int, float]]] = {}
+        for town_id, positions in by_town.items():
+            cores, ids = self.names.get(town_id, ([], []))
+            if not cores:
+                continue
+            queries = [core_name(finds[i].name, self.towns) for i in positions]
+            scores = process.cdist(queries, cores, scorer=fuzz.ratio, score_cutoff=NAME_SCORE, dtype=np.uint8,
+                                   workers=-1)  # fmt: skip
+            rows, cols = np.nonzero(scores)
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
+                names.setdefault(positions[r], []).append((ids[c], float(scores[r, c])))
+        return [self.candidates(find, limit, name_matches=names.get(i, [])) for i, find in enumerate(finds)]
+
+    def candidates(
+        self, find: Find, limit: int = 5, name_matches: list[tuple[int, float]] | None = None
+    ) -> list[Candidate]:
         found: dict[int, Candidate] = {}
 
         def add(kid: int, score: float, reason: str) -> None:
@@ -102,12 +124,15 @@ class KnownIndex:
             c.score = max(c.score, score)
             c.reasons.append(reason)
 
-        cores, ids = self.names.get(find.town_id, ([], []))
-        if cores:
+        if name_matches is None:
+            cores, ids = self.names.get(find.town_id, ([], []))
             core = core_name(find.name, self.towns)
-            for _match, score, index in process.extract(core, cores, scorer=fuzz.ratio, score_cutoff=NAME_SCORE,
-                                                        limit=limit):  # fmt: skip
-                add(ids[index], score, f"名称相近（{score:.0f}%）")
+            extracted = (
+                process.extract(core, cores, scorer=fuzz.ratio, score_cutoff=NAME_SCORE, limit=limit) if cores else []
+            )
+            name_matches = [(ids[index], score) for _m, score, index in extracted]
+        for kid, score in sorted(name_matches, key=lambda m: -m[1])[:limit]:
+            add(kid, score, f"名称相近（{score:.0f}%）")
         for kid in self.by_code.get(find.credit_code, []) if find.credit_code else []:
             add(kid, 100, "统一社会信用代码相同")
         for kid in self.by_phone.get(find.phone, []) if find.phone else []:

@@ -44,3 +44,13 @@ def test_a_same_name_in_another_town_is_not_offered_by_name():
 def test_candidates_respect_the_users_scope(bob, hutang_case, district):
     found = candidates_for(bob, Find(hutang_case.enterprise.name, district["niutang"].pk, lon=119.965, lat=31.725))
     assert found == []
+
+
+def test_matching_many_at_once_gives_the_same_candidates_as_one_by_one():
+    finds = [Find("湖塘鑫达塑料制品厂", 10), Find("别的名字", 10, phone="13800000002"), Find("赵六家具喷漆作坊", 20),
+             Find("李四木材作坊", 10, lon=119.98, lat=31.74)]  # fmt: skip
+    many = INDEX.candidates_many(finds)
+    one = [INDEX.candidates(f) for f in finds]
+    assert [[(c.enterprise_id, c.reasons) for c in cs] for cs in many] == [
+        [(c.enterprise_id, c.reasons) for c in cs] for cs in one
+    ]
