@@ -89,7 +89,9 @@ def test_inspector_records_a_shut_down_workshop_producing_again(live_server, pur
         page.wait_for_url("**/cases/*/")
         assert "第一类：关停取缔后复产经营" in page.inner_text(".lead")
         assert "关停取缔后私自恢复供电（私拉电线接入车间）" in page.inner_text("main")
+        assert page.locator("#evidence .photos img").count() == 1  # the photo is kept as evidence on the case
+        page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-04-case.png"), full_page=True)
         page.goto(f"{live_server.url}/cases/?q=孙八")
         assert "第1类" in page.inner_text("#case-table")
-        page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-04-on-the-list.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-05-on-the-list.png"), full_page=True)
         browser.close()

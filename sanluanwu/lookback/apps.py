@@ -7,3 +7,9 @@ class LookbackConfig(AppConfig):
     name = "sanluanwu.lookback"
     label = "lookback"
     verbose_name = "回头看排查"
+
+    def ready(self) -> None:
+        from sanluanwu.lookback.panels import evidence_panel
+        from sanluanwu.registry.panels import register_case_panel
+
+        register_case_panel(evidence_panel)

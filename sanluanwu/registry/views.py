@@ -18,6 +18,7 @@ from sanluanwu.core.pagination import keyset_page
 from sanluanwu.registry import queries, services
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseFilterForm, CaseForm
+from sanluanwu.registry.panels import render_case_panels
 from sanluanwu.registry.rules import compose_workshop_name
 from sanluanwu.registry.workflow import allowed_actions
 
@@ -75,6 +76,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_edit": scope.can_write_town(case.town_id),
             "baseline_records": case.enterprise.baseline_records.all(),
             "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
+            "panels": render_case_panels(request, case),
             "today": clock.today(),
         },
     )
