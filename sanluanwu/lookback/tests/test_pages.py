@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from sanluanwu.lookback import queries, services
+from sanluanwu.lookback.tests.conftest import baseline_target
+from sanluanwu.registry.models import Case
+
+
+def _clear(target):
+    return {f"answer_{i.code}": ("yes" if i.problem_if == "no" else "no") for i in services.applicable_items(target)}
+
+
+def test_progress_counts_done_to_do_and_problems_per_town_and_village(
+    alice, ada, office, campaign, district, shut_target
+):
+    other = baseline_target(alice, campaign, district["hutang"], "rectification", name="李四木材加工作坊",
+                            legal_person="李四", industry="木材加工", coordinates="119.9900, 31.7000", village="东安村")  # fmt: skip
+    answers = {i.code: ("yes" if i.problem_if == "no" else "no") for i in services.applicable_items(shut_target)}
+    answers["producing"] = "yes"
+    services.submit_inspection(actor=ada, inspection=services.start_inspection(actor=ada, target=shut_target),
+                               data=services.InspectionInput(answers=answers, inspectors="李"))  # fmt: skip
+    towns = {r["name"]: r for r in queries.progress(office, campaign, by="town")}
+    assert (towns["湖塘镇"]["total"], towns["湖塘镇"]["done"], towns["湖塘镇"]["problems"]) == (2, 1, 1)
+    villages = {r["name"]: r for r in queries.progress(alice, campaign, by="village", town_id=district["hutang"].pk)}
+    assert villages["东安村"]["to_do"] == 1 and other.village == "东安村"
+
+
+def test_a_town_sees_only_its_own_progress(bob, campaign, shut_target):
+    assert queries.progress(bob, campaign, by="town") == []
+
+
+def test_a_new_find_that_looks_known_is_linked_instead_of_duplicated(client, ada, campaign, district, shut_target):
+    client.force_login(ada)
+    inspection = services.start_inspection(actor=ada, target=shut_target)
+    url = f"/lookback/inspections/{inspection.pk}/"
+    data = _clear(shut_target) | {"answer_new_operator": "yes", "inspectors": "李排查员", "new_name": "张三塑料造粒加工点",
+                                  "new_legal_person": "张三", "new_industry": "塑料造粒", "submit": "1"}  # fmt: skip
+    page = client.post(url, data)
+    html = page.content.decode()
+    assert page.status_code == 400 and "可能是已登记的企业" in html and "名称相近" in html
+    assert not Case.objects.exists()
+    response = client.post(url, data | {"link_enterprise": shut_target.enterprise_id})
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert case.enterprise_id == shut_target.enterprise_id and case.lookback_category == 3
+
+
+def test_the_worklist_page_lists_the_inspectors_places_nearest_first(
+    client, ada, alice, campaign, district, shut_target
+):
+    far = baseline_target(alice, campaign, district["hutang"], "shutdown", name="王五铸造作坊", legal_person="王五",
+                          industry="铸造", coordinates="119.9400, 31.7000")  # fmt: skip
+    client.force_login(ada)
+    html = client.get("/lookback/worklist/", {"lon": 119.9401, "lat": 31.7001}).content.decode()
+    assert html.index(far.name) < html.index(shut_target.name)
+    assert "米" in html
