@@ -199,6 +199,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ImportKindEnum": "sanluanwu.imports.choices.ImportKind.choices",
+        "NewPlaceKindEnum": "sanluanwu.lookback.choices.NEW_PLACE_KINDS",
+        "PlaceKindEnum": "sanluanwu.lookback.choices.PlaceKind.choices",
+    },
 }
 
 TASKS = {

@@ -33,3 +33,7 @@ class Answer(models.TextChoices):
     YES = "yes", "是"
     NO = "no", "否"
     NOT_APPLICABLE = "na", "不适用"
+
+
+# The kinds a user may add by hand (a baseline place is generated from the 2018-2019 list).
+NEW_PLACE_KINDS = [c for c in PlaceKind.choices if c[0] != PlaceKind.BASELINE]

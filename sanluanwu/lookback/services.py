@@ -215,7 +215,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> 
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         inspection = (
-            Inspection.objects.select_for_update().select_related("target__baseline_record").get(pk=inspection.pk)
+            Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record").get(pk=inspection.pk)
         )
         before = snapshot(inspection, INSPECTION_AUDITED)
         _apply(inspection, data, errors)
@@ -262,7 +262,7 @@ def submit_inspection(
         raise TransitionNotAllowed("该检查已提交；如需修改请使用“更正”")
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update().select_related("target__baseline_record",
+        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record",
                                                                            "target__enterprise").get(pk=inspection.pk)  # fmt: skip
         target = inspection.target
         before = snapshot(inspection, INSPECTION_AUDITED)

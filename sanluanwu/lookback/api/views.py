@@ -20,7 +20,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.lookback import checklist, matching, photos, queries, services
-from sanluanwu.lookback.choices import Answer, PlaceKind
+from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
 from sanluanwu.registry.queries import enterprises_visible_to
 
@@ -47,7 +47,7 @@ class TargetSerializer(serializers.ModelSerializer[Target]):
 
 class PlaceSerializer(serializers.Serializer[Any]):
     town = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=[c for c in PlaceKind.choices if c[0] != PlaceKind.BASELINE])
+    kind = serializers.ChoiceField(choices=NEW_PLACE_KINDS)
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300)
     village = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
