@@ -59,7 +59,10 @@ def run_attachment2(env: dict[str, str]) -> str:
                     "build_org_units, build_campaign; from sanluanwu.core import clock; build_org_units(); "
                     "build_campaign(clock.today())"], env=env, check=True, cwd=HERE.parent)  # fmt: skip
     sheet = _step("make_sheet", env)
-    wipe = "TRUNCATE registry_case, registry_enterprise, registry_baselinerecord, audit_auditevent, imports_importbatch"
+    wipe = (
+        "TRUNCATE registry_case, registry_enterprise, registry_baselinerecord, audit_auditevent, imports_importbatch"
+        " CASCADE"
+    )
     imports, floors = [], []
     for _ in range(runs):
         _sql(url, wipe)

@@ -40,7 +40,7 @@ _LABELS = {**FIELD_LABELS, "status": "整治状态", "progress_note": "整治进
            "lookback_category": "排查类型类别", "coord_input": "经纬度（原文）", "coord_datum": "坐标系"}  # fmt: skip
 
 
-@dataclass
+@dataclass(slots=True)
 class RowResult:
     sheet: str
     row: int  # as the spreadsheet numbers it (1-based)
@@ -335,6 +335,7 @@ def plan_rows(
             if progress and done % 5000 == 0:
                 progress(done, total)
             values = sheet.rows[r]
+            sheet.rows[r] = []  # planned rows keep only parsed values: release the cells (memory at 100,000 rows)
             what = row_kind(values, layout)
             if what == "blank":
                 continue
@@ -578,24 +579,30 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
     def event(action: str, obj_type: str, obj_id: int, repr_: str, changes: dict[str, list[Any]], row: int) -> None:
         audit.append({**base_event, "action": action, "object_type": obj_type, "object_id": str(obj_id),
                       "object_repr": repr_[:300], "changes": changes, "note": f"{batch_label} 第 {row} 行"})  # fmt: skip
+        if len(audit) >= CHUNK:  # bounded memory: a 100,000-row sheet writes 200,000 events
+            insert_values(AuditEvent, audit)
+            audit.clear()
 
-    # 1. enterprises: insert the new ones, update the changed ones
+    # 1. enterprises: insert the new ones (in chunks), update the changed ones
     new_ents = [r for r in rows if r.enterprise_id is None]
-    ent_rows = []
-    for r in new_ents:
-        v = r.enterprise_values
-        row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
-        row.update(longitude=v.get("longitude"), latitude=v.get("latitude"), coord_datum=v.get("coord_datum") or geo.DATUM_WGS84,
-                   town_id=r.town_id, name_key=name_key(v["name"]), created_at=now, updated_at=now, version=1,
-                   search_text=" ".join([v["name"], v.get("address", ""), v.get("legal_person", "")]).lower())  # fmt: skip
-        ent_rows.append(row)
     search: dict[int, str] = {}
     names: dict[int, str] = {}
-    for r, new_id, row in zip(new_ents, insert_values(Enterprise, ent_rows), ent_rows, strict=True):
-        r.enterprise_id = new_id
-        names[new_id], search[new_id] = row["name"], row["search_text"]
-        event("imports.enterprise.created", "registry.enterprise", new_id, row["name"],
-              {k: [None, _show(row[k])] for k in ENTERPRISE_FIELDS if row.get(k) not in (None, "")}, r.row)  # fmt: skip
+    for start in range(0, len(new_ents), CHUNK):
+        chunk = new_ents[start : start + CHUNK]
+        ent_rows = []
+        for r in chunk:
+            v = r.enterprise_values
+            row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
+            row.update(longitude=v.get("longitude"), latitude=v.get("latitude"),
+                       coord_datum=v.get("coord_datum") or geo.DATUM_WGS84, town_id=r.town_id,
+                       name_key=name_key(v["name"]), created_at=now, updated_at=now, version=1,
+                       search_text=" ".join([v["name"], v.get("address", ""), v.get("legal_person", "")]).lower())  # fmt: skip
+            ent_rows.append(row)
+        for r, new_id, row in zip(chunk, insert_values(Enterprise, ent_rows), ent_rows, strict=True):
+            r.enterprise_id = new_id
+            names[new_id], search[new_id] = row["name"], row["search_text"]
+            event("imports.enterprise.created", "registry.enterprise", new_id, row["name"],
+                  {k: [None, _show(row[k])] for k in ENTERPRISE_FIELDS if row.get(k) not in (None, "")}, r.row)  # fmt: skip
     created = {id(r) for r in new_ents}
     changed_ents = [r for r in rows if r.enterprise_values and id(r) not in created]
     existing_ids = [r.enterprise_id for r in rows if id(r) not in created]
@@ -627,21 +634,23 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
     # 2. cases (dynamic list) or baseline records
     if plan.kind == "list":
         new_cases = [r for r in rows if r.case_id is None and r.case_values]
-        case_rows = []
-        for r in new_cases:
-            v = r.case_values
-            row = {k: v.get(k) if k in ("planned_completion", "closed_on", "lookback_category") else (v.get(k) or "")
-                   for k in CASE_FIELDS}  # fmt: skip
-            row.update(enterprise_id=r.enterprise_id, campaign_id=campaign.pk if campaign else None, town_id=r.town_id,
-                       listed_on=v.get("listed_on") or clock.today(), status=v.get("status") or CaseStatus.LISTED,
-                       created_at=now, updated_at=now, created_by_id=actor_id, version=1,
-                       search_text=search.get(r.enterprise_id or 0, ""))  # fmt: skip
-            case_rows.append(row)
-        for r, new_id, row in zip(new_cases, insert_values(Case, case_rows), case_rows, strict=True):
-            r.case_id = new_id
-            event("imports.case.created", "registry.case", new_id, names.get(r.enterprise_id or 0, ""),
-                  {k: [None, _show(row[k])] for k in [*CASE_FIELDS, "listed_on"] if row.get(k) not in (None, "")},
-                  r.row)  # fmt: skip
+        for start in range(0, len(new_cases), CHUNK):
+            chunk = new_cases[start : start + CHUNK]
+            case_rows = []
+            for r in chunk:
+                v = r.case_values
+                row = {k: v.get(k) if k in ("planned_completion", "closed_on", "lookback_category") else (v.get(k) or "")
+                       for k in CASE_FIELDS}  # fmt: skip
+                row.update(enterprise_id=r.enterprise_id, campaign_id=campaign.pk if campaign else None,
+                           town_id=r.town_id, listed_on=v.get("listed_on") or clock.today(),
+                           status=v.get("status") or CaseStatus.LISTED, created_at=now, updated_at=now,
+                           created_by_id=actor_id, version=1, search_text=search.get(r.enterprise_id or 0, ""))  # fmt: skip
+                case_rows.append(row)
+            for r, new_id, row in zip(chunk, insert_values(Case, case_rows), case_rows, strict=True):
+                r.case_id = new_id
+                event("imports.case.created", "registry.case", new_id, names.get(r.enterprise_id or 0, ""),
+                      {k: [None, _show(row[k])] for k in [*CASE_FIELDS, "listed_on"] if row.get(k) not in (None, "")},
+                      r.row)  # fmt: skip
         created_cases = {id(r) for r in new_cases}
         changed_cases = [r for r in rows if r.case_id and r.case_values and id(r) not in created_cases]
         if changed_cases:
@@ -667,3 +676,6 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
                    "completed_on": [None, _show(rec["completed_on"])]}, r.row)  # fmt: skip
     insert_values(AuditEvent, audit)
     return plan.counts()
+
+
+CHUNK = 5000

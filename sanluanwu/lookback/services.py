@@ -215,7 +215,9 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> 
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         inspection = (
-            Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record").get(pk=inspection.pk)
+            Inspection.objects.select_for_update(of=("self",))
+            .select_related("target__baseline_record")
+            .get(pk=inspection.pk)
         )
         before = snapshot(inspection, INSPECTION_AUDITED)
         _apply(inspection, data, errors)
