@@ -98,3 +98,12 @@ def progress(user: Any, campaign: Campaign, *, by: str = "town", town_id: int | 
                     "to_do": total - done, "problems": r["problems"],
                     "percent": round(100 * done / total) if total else 0})  # fmt: skip
     return out
+
+
+def inspectors_of(town_id: int) -> QuerySet[Any]:
+    """The people who may be given places of a town: its inspectors and managers."""
+    from sanluanwu.accounts.choices import Role
+    from sanluanwu.accounts.models import User
+
+    return User.objects.filter(is_active=True, memberships__org_unit_id=town_id,
+                               memberships__role__in=[Role.TOWN_INSPECTOR, Role.TOWN_MANAGER]).distinct().order_by("username")  # fmt: skip

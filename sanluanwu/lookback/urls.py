@@ -13,6 +13,7 @@ urlpatterns = [
     path("lookback/worklist/", views.worklist, name="worklist"),
     path("lookback/targets/<int:pk>/", views.target_detail, name="target_detail"),
     path("lookback/targets/<int:pk>/start/", views.start, name="start"),
+    path("lookback/targets/<int:pk>/assign/", views.assign, name="assign"),
     path("lookback/inspections/<int:pk>/", views.inspection, name="inspection"),
     path("lookback/inspections/<int:pk>/photos/", views.upload_photo, name="upload_photo"),
     path("lookback/inspections/<int:pk>/amend/", views.amend, name="amend"),

@@ -104,9 +104,29 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = queries.access_target(request.user, pk)
     inspections = queries.inspections_visible_to(request.user).filter(target=target).select_related("case")
+    can_write = scope_for(request.user).can_write_town(target.town_id)
     return render(request, "lookback/target_detail.html", {
-        "target": target, "inspections": inspections, "can_write": scope_for(request.user).can_write_town(target.town_id),
+        "target": target, "inspections": inspections, "can_write": can_write,
+        "inspectors": queries.inspectors_of(target.town_id) if can_write else [],
     })  # fmt: skip
+
+
+@login_required
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """A town manager (or the office) gives the place to one of the town's inspectors."""
+    target = queries.access_target(request.user, pk)
+    inspector = queries.inspectors_of(target.town_id).filter(pk=request.POST.get("inspector") or 0).first()
+    if inspector is None:
+        messages.error(request, "请选择本镇（街道）的排查员")
+    else:
+        try:
+            services.assign_targets(actor=request.user, targets=[target], inspector=inspector)
+        except DomainError as exc:
+            messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+        else:
+            messages.success(request, f"已分配给{inspector.display_name}")
+    return redirect("lookback:target_detail", pk=target.pk)
 
 
 @login_required

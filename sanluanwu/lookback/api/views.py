@@ -108,6 +108,10 @@ class InspectionWriteSerializer(serializers.Serializer[Any]):
         return services.InspectionInput(**d)
 
 
+class AssignSerializer(serializers.Serializer[Any]):
+    inspector = serializers.IntegerField(help_text="本镇（街道）排查员的用户编号")
+
+
 class AmendSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
     changes = serializers.DictField()
@@ -155,6 +159,18 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             raise ValidationFailed("系统中没有进行中的专项行动")
         target = services.add_place(actor=request.user, campaign=campaign, town=town, **d)
         return Response(TargetSerializer(target).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AssignSerializer, responses={200: TargetSerializer})
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        target = self.get_object()
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inspector = queries.inspectors_of(target.town_id).filter(pk=data.validated_data["inspector"]).first()
+        if inspector is None:
+            raise ValidationFailed({"inspector": ["请选择本镇（街道）的排查员"]})
+        services.assign_targets(actor=request.user, targets=[target], inspector=inspector)
+        return Response(TargetSerializer(queries.access_target(request.user, target.pk)).data)
 
     @extend_schema(request=None, responses={201: InspectionSerializer})
     @action(detail=True, methods=["post"])

@@ -53,3 +53,23 @@ def test_the_worklist_page_lists_the_inspectors_places_nearest_first(
     html = client.get("/lookback/worklist/", {"lon": 119.9401, "lat": 31.7001}).content.decode()
     assert html.index(far.name) < html.index(shut_target.name)
     assert "米" in html
+
+
+def test_a_manager_assigns_a_place_to_an_inspector_of_the_town(client, alice, ada, bob, shut_target):
+    client.force_login(alice)
+    assert "分配给排查员" in client.get(f"/lookback/targets/{shut_target.pk}/").content.decode()
+    client.post(f"/lookback/targets/{shut_target.pk}/assign/", {"inspector": ada.pk})
+    shut_target.refresh_from_db()
+    assert shut_target.assigned_to == ada
+    client.post(f"/lookback/targets/{shut_target.pk}/assign/", {"inspector": bob.pk})  # not of this town
+    shut_target.refresh_from_db()
+    assert shut_target.assigned_to == ada
+
+
+def test_assignment_through_the_api(alice, ada, shut_target):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/assign/", {"inspector": ada.pk}, format="json")
+    assert response.status_code == 200 and response.json()["assigned_to"] == ada.pk
