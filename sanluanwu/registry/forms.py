@@ -13,7 +13,7 @@ from sanluanwu.core import geo
 from sanluanwu.core.errors import DomainError
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case
-from sanluanwu.registry.services import CaseInput, EnterpriseInput
+from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
@@ -97,58 +97,10 @@ class CaseForm(forms.Form):
 
     @classmethod
     def initial_from_case(cls, case: Case) -> dict[str, Any]:
-        e = case.enterprise
-        return {
-            "name": e.name,
-            "industry": e.industry,
-            "town": e.town_id,
-            "village": e.village,
-            "address": e.address,
-            "coordinates": e.coord_input or geo.format_point(e.longitude, e.latitude),
-            "coord_datum": e.coord_datum,
-            "legal_person": e.legal_person,
-            "phone": e.phone,
-            "licence_status": e.licence_status,
-            "credit_code": e.credit_code,
-            "lookback_category": case.lookback_category,
-            "env_problems": case.env_problems,
-            "safety_problems": case.safety_problems,
-            "other_problems": case.other_problems,
-            "remediation_type": case.remediation_type,
-            "listed_on": case.listed_on,
-            "planned_completion": case.planned_completion,
-            "progress_note": case.progress_note,
-            "responsible_person": case.responsible_person,
-            "version": case.version,
-        }
+        return {**case_values(case), "version": case.version}
 
     def to_inputs(self) -> tuple[EnterpriseInput, CaseInput]:
-        d = self.cleaned_data
-        enterprise = EnterpriseInput(
-            name=d["name"],
-            industry=d["industry"],
-            address=d["address"],
-            town=d["town"],
-            legal_person=d["legal_person"],
-            licence_status=d["licence_status"],
-            coordinates=d["coordinates"],
-            coord_datum=d["coord_datum"],
-            village=d["village"],
-            phone=d["phone"],
-            credit_code=d["credit_code"],
-        )
-        case = CaseInput(
-            lookback_category=d["lookback_category"],
-            responsible_person=d["responsible_person"],
-            env_problems=d["env_problems"],
-            safety_problems=d["safety_problems"],
-            other_problems=d["other_problems"],
-            remediation_type=d["remediation_type"],
-            planned_completion=d["planned_completion"],
-            listed_on=d["listed_on"],
-            progress_note=d["progress_note"],
-        )
-        return enterprise, case
+        return enterprise_input_from(self.cleaned_data), case_input_from(self.cleaned_data)
 
     def add_domain_error(self, exc: DomainError) -> None:
         """Put a service's errors next to the fields they name; keep the warnings for the page."""

@@ -70,6 +70,40 @@ class CaseInput:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+ENTERPRISE_INPUT_FIELDS = ["name", "industry", "address", "town", "legal_person", "licence_status", "coordinates",
+                           "coord_datum", "village", "phone", "credit_code"]  # fmt: skip
+CASE_INPUT_FIELDS = ["lookback_category", "responsible_person", "env_problems", "safety_problems", "other_problems",
+                     "remediation_type", "planned_completion", "listed_on", "progress_note"]  # fmt: skip
+
+
+def enterprise_input_from(data: Any) -> EnterpriseInput:
+    """From a form's cleaned_data or a serializer's validated_data (same field names everywhere)."""
+    return EnterpriseInput(**{name: data[name] for name in ENTERPRISE_INPUT_FIELDS if name in data})
+
+
+def case_input_from(data: Any) -> CaseInput:
+    values = {name: data[name] for name in CASE_INPUT_FIELDS if name in data}
+    values["lookback_category"] = int(values["lookback_category"])
+    return CaseInput(**values)
+
+
+def enterprise_values(e: Enterprise) -> dict[str, Any]:
+    """An enterprise as the forms and the API write it (the starting point of an edit or a PATCH)."""
+    return {
+        "name": e.name, "industry": e.industry, "address": e.address, "town": e.town_id, "village": e.village,
+        "coordinates": e.coord_input or geo.format_point(e.longitude, e.latitude), "coord_datum": e.coord_datum,
+        "legal_person": e.legal_person, "phone": e.phone, "credit_code": e.credit_code,
+        "licence_status": e.licence_status,
+    }  # fmt: skip
+
+
+def case_values(case: Case) -> dict[str, Any]:
+    """A 附件2 row (enterprise and case columns) as the forms and the API write it."""
+    values = enterprise_values(case.enterprise)
+    values.update({name: getattr(case, name) for name in CASE_INPUT_FIELDS})
+    return values
+
+
 def _add(errors: dict[str, list[str]], name: str, message: str | None) -> None:
     if message:
         errors.setdefault(name, []).append(message)

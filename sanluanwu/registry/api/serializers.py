@@ -11,7 +11,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import clock, geo
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case, Enterprise
-from sanluanwu.registry.services import CaseInput, EnterpriseInput
+from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, enterprise_input_from
 
 
 class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
@@ -64,20 +64,7 @@ class EnterpriseWriteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(required=False, help_text="修改时带上读取到的版本号，防止覆盖他人修改")
 
     def enterprise_input(self) -> EnterpriseInput:
-        d = self.validated_data
-        return EnterpriseInput(
-            name=d["name"],
-            industry=d["industry"],
-            address=d["address"],
-            town=d["town"],
-            legal_person=d["legal_person"],
-            licence_status=d["licence_status"],
-            coordinates=d["coordinates"],
-            coord_datum=d["coord_datum"],
-            village=d["village"],
-            phone=d["phone"],
-            credit_code=d["credit_code"],
-        )
+        return enterprise_input_from(self.validated_data)
 
 
 class CaseSerializer(serializers.ModelSerializer[Case]):
@@ -148,18 +135,7 @@ class CaseWriteSerializer(EnterpriseWriteSerializer):
     responsible_person = serializers.CharField(max_length=50, label="责任人")
 
     def case_input(self) -> CaseInput:
-        d = self.validated_data
-        return CaseInput(
-            lookback_category=int(d["lookback_category"]),
-            responsible_person=d["responsible_person"],
-            env_problems=d["env_problems"],
-            safety_problems=d["safety_problems"],
-            other_problems=d["other_problems"],
-            remediation_type=d["remediation_type"],
-            planned_completion=d["planned_completion"],
-            listed_on=d["listed_on"],
-            progress_note=d["progress_note"],
-        )
+        return case_input_from(self.validated_data)
 
 
 class TransitionSerializer(serializers.Serializer[Any]):

@@ -92,7 +92,7 @@ class CaseViewSet(
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        data = CaseWriteSerializer(data=_merged(request, case), partial=False)
+        data = CaseWriteSerializer(data=_merged(request, services.case_values(case)))
         data.is_valid(raise_exception=True)
         case = services.update_case(
             actor=request.user,
@@ -132,35 +132,9 @@ class CaseViewSet(
         return Response(CaseSerializer(case, context={"request": request}).data)
 
 
-def _merged(request: Request, case: Case) -> dict[str, Any]:
+def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     """PATCH semantics: fields not sent keep the stored value."""
-    from sanluanwu.core.geo import format_point
-
-    e = case.enterprise
-    current: dict[str, Any] = {
-        "name": e.name,
-        "industry": e.industry,
-        "address": e.address,
-        "town": e.town_id,
-        "village": e.village,
-        "coordinates": e.coord_input or format_point(e.longitude, e.latitude),
-        "coord_datum": e.coord_datum,
-        "legal_person": e.legal_person,
-        "phone": e.phone,
-        "credit_code": e.credit_code,
-        "licence_status": e.licence_status,
-        "lookback_category": case.lookback_category,
-        "env_problems": case.env_problems,
-        "safety_problems": case.safety_problems,
-        "other_problems": case.other_problems,
-        "remediation_type": case.remediation_type,
-        "planned_completion": case.planned_completion,
-        "listed_on": case.listed_on,
-        "progress_note": case.progress_note,
-        "responsible_person": case.responsible_person,
-    }
-    current.update(request.data.items())
-    return current
+    return {**current, **dict(request.data.items())}
 
 
 class EnterpriseViewSet(
@@ -210,24 +184,8 @@ class EnterpriseViewSet(
 
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        from sanluanwu.core.geo import format_point
-
         e = self.get_object()
-        merged: dict[str, Any] = {
-            "name": e.name,
-            "industry": e.industry,
-            "address": e.address,
-            "town": e.town_id,
-            "village": e.village,
-            "coordinates": e.coord_input or format_point(e.longitude, e.latitude),
-            "coord_datum": e.coord_datum,
-            "legal_person": e.legal_person,
-            "phone": e.phone,
-            "credit_code": e.credit_code,
-            "licence_status": e.licence_status,
-        }
-        merged.update(request.data.items())
-        data = EnterpriseWriteSerializer(data=merged)
+        data = EnterpriseWriteSerializer(data=_merged(request, services.enterprise_values(e)))
         data.is_valid(raise_exception=True)
         e = services.update_enterprise(
             actor=request.user,
