@@ -146,9 +146,12 @@ def _row_height(cells: list[Any], widths: list[float]) -> float:
     """Points for a row whose wrapped text must show whole (spreadsheets do not autofit written rows)."""
     lines = 1
     for value, width in zip(cells, widths, strict=False):
-        if isinstance(value, str) and value:
-            usable = max(width - 1, 1)
-            lines = max(lines, sum(max(math.ceil(_text_width(part) / usable), 1) for part in value.split("\n")))
+        # Fast path: even all-Chinese text of this length fits on one line.
+        if not isinstance(value, str) or len(value) * 2 <= width - 1:
+            continue
+        usable = max(width - 1, 1)
+        parts = value.split("\n") if "\n" in value else (value,)
+        lines = max(lines, sum(max(math.ceil(_text_width(part) / usable), 1) for part in parts))
     return 14.0 * lines + 4
 
 
