@@ -32,7 +32,7 @@ def main() -> None:
             name = f"{person}{industry}{k}作坊"
         lon = row[4] + rng.uniform(-row[6], row[6]) * 0.8
         lat = row[5] + rng.uniform(-row[6], row[6]) * 0.6
-        known.append(Known(k, name, tid, person, f"138{k:08d}", "", lon, lat))
+        known.append(Known(name, tid, person, f"138{k:08d}", "", lon, lat, id=k))
     finds = []
     for f in range(N_FINDS):
         if f % 10 == 0:

@@ -36,8 +36,9 @@ def core_name(name: str, town_names: Iterable[str] = ()) -> str:
 
 
 @dataclass
-class Known:
-    id: int
+class Find:
+    """What is known of a new find (a place, an operator)."""
+
     name: str
     town_id: int
     legal_person: str = ""
@@ -48,14 +49,10 @@ class Known:
 
 
 @dataclass
-class Find:
-    name: str
-    town_id: int
-    legal_person: str = ""
-    phone: str = ""
-    credit_code: str = ""
-    lon: float | None = None
-    lat: float | None = None
+class Known(Find):
+    """An enterprise on record: the same facts, with its id."""
+
+    id: int = field(default=0, kw_only=True)
 
 
 @dataclass
@@ -175,7 +172,7 @@ def candidates_for(scope: Any, find: Find) -> list[Candidate]:
         condition |= Q(longitude__gte=x0, longitude__lte=x1, latitude__gte=y0, latitude__lte=y1)
     rows = visible.filter(condition).values_list("id", "name", "town_id", "legal_person", "phone", "credit_code",
                                                   "longitude", "latitude")  # fmt: skip
-    known = [Known(i, n, t, p, ph, cc, float(lo) if lo is not None else None, float(la) if la is not None else None)
+    known = [Known(n, t, p, ph, cc, float(lo) if lo is not None else None, float(la) if la is not None else None, id=i)
              for i, n, t, p, ph, cc, lo, la in rows]  # fmt: skip
     index = KnownIndex(known, OrgUnit.objects.filter(kind="town").values_list("name", flat=True))
     return index.candidates(find)
