@@ -107,10 +107,11 @@ def add_place(
 
 def assign_targets(*, actor: Any, targets: list[Target], inspector: User) -> int:
     """Give places to an inspector of the same town."""
+    inspector_towns = set(inspector.memberships.filter(role__in=[Role.TOWN_INSPECTOR, Role.TOWN_MANAGER])
+                          .values_list("org_unit_id", flat=True))  # fmt: skip
     for target in targets:
         _require_town_writer(actor, target.town_id)
-        if not inspector.memberships.filter(org_unit_id=target.town_id,
-                                            role__in=[Role.TOWN_INSPECTOR, Role.TOWN_MANAGER]).exists():  # fmt: skip
+        if target.town_id not in inspector_towns:
             raise ValidationFailed({"inspector": [f"{inspector.display_name}不是{target.town.name}的排查人员"]})
     with transaction.atomic():
         for target in targets:
