@@ -18,6 +18,11 @@ class DomainError(Exception):
         self.warnings = warnings or []
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
 
+    @property
+    def text(self) -> str:
+        """Every message in one line, for a flash message after a redirect."""
+        return " ".join(m for messages in self.errors.values() for m in messages)
+
 
 class ValidationFailed(DomainError):
     """Input broke a validation rule."""

@@ -181,3 +181,21 @@ def check_confirmable(batch: ImportBatch) -> None:
 
 def runs_in_background(batch: ImportBatch) -> bool:
     return batch.size > BACKGROUND_BYTES
+
+
+def run_step(*, batch: ImportBatch, actor: Any, step: str) -> None:
+    """Preview or confirm now for a small file; queue it for the job worker for a large one (the page shows progress)."""
+    from sanluanwu.imports import jobs
+
+    if runs_in_background(batch):
+        if step == "preview":
+            job, batch.status = jobs.preview_import_job, BatchStatus.QUEUED
+        else:
+            check_confirmable(batch)
+            job, batch.status = jobs.confirm_import_job, BatchStatus.APPLYING
+        batch.save(update_fields=["status"])
+        transaction.on_commit(lambda: job.enqueue(batch.pk, actor.pk))
+    elif step == "preview":
+        preview_import(actor=actor, batch=batch)
+    else:
+        confirm_import(actor=actor, batch=batch)

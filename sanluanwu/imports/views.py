@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -15,8 +12,9 @@ from django.views.decorators.http import require_POST
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.exporting import attachment_header
+from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.core.pagination import keyset_page
-from sanluanwu.imports import jobs, queries, services
+from sanluanwu.imports import queries, services
 from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.forms import UploadForm
 from sanluanwu.imports.layout import FIELD_LABELS, fields_for
@@ -38,32 +36,14 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                     unit=d["unit"], coord_datum=d["coord_datum"], all_or_nothing=d["all_or_nothing"],
                 )  # fmt: skip
             except DomainError as exc:
-                for name, msgs in exc.errors.items():
-                    for m in msgs:
-                        form.add_error(name if name in form.fields else None, m)
+                add_domain_errors(form, exc)
             else:
-                _run(batch, request.user, "preview")
+                services.run_step(batch=batch, actor=request.user, step="preview")
                 return redirect("imports:batch_detail", pk=batch.pk)
     page = keyset_page(queries.batches_visible_to(scope).select_related("unit"), after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
     return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": ""},
                   status=400 if form.errors else 200)  # fmt: skip
-
-
-def _run(batch: Any, user: Any, step: str) -> None:
-    """Small files run now; large ones go to the job worker (the page shows progress)."""
-    if services.runs_in_background(batch):
-        if step == "preview":
-            job, batch.status = jobs.preview_import_job, BatchStatus.QUEUED
-        else:
-            services.check_confirmable(batch)
-            job, batch.status = jobs.confirm_import_job, BatchStatus.APPLYING
-        batch.save(update_fields=["status"])
-        transaction.on_commit(lambda: job.enqueue(batch.pk, user.pk))
-    elif step == "preview":
-        services.preview_import(actor=user, batch=batch)
-    else:
-        services.confirm_import(actor=user, batch=batch)
 
 
 @login_required
@@ -86,9 +66,9 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch.all_or_nothing = request.POST.get("all_or_nothing") == "on"
     batch.save(update_fields=["all_or_nothing"])
     try:
-        _run(batch, request.user, "confirm")
+        services.run_step(batch=batch, actor=request.user, step="confirm")
     except DomainError as exc:
-        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+        messages.error(request, exc.text)
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
@@ -106,7 +86,7 @@ def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
             mapping.setdefault(sheet, {})[column] = value
     batch.column_mapping = mapping
     batch.save(update_fields=["column_mapping"])
-    _run(batch, request.user, "preview")
+    services.run_step(batch=batch, actor=request.user, step="preview")
     return redirect("imports:batch_detail", pk=batch.pk)
 
 

@@ -15,6 +15,7 @@ from sanluanwu.accounts.queries import towns_visible_to, towns_writable_by
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core.errors import DomainError
+from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.lookback import matching, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
@@ -82,9 +83,7 @@ def add_place(request: HttpRequest) -> HttpResponse:
             try:
                 target = services.add_place(actor=request.user, campaign=_campaign(), town=town, **form.cleaned_data)
             except DomainError as exc:
-                for name, msgs in exc.errors.items():
-                    for m in msgs:
-                        form.add_error(name if name in form.fields else None, m)
+                add_domain_errors(form, exc)
             else:
                 messages.success(request, f"已添加排查场所“{target.name}”")
                 return redirect("lookback:target_detail", pk=target.pk)
@@ -123,7 +122,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.assign_targets(actor=request.user, targets=[target], inspector=inspector)
         except DomainError as exc:
-            messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+            messages.error(request, exc.text)
         else:
             messages.success(request, f"已分配给{inspector.display_name}")
     return redirect("lookback:target_detail", pk=target.pk)
@@ -191,9 +190,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "草稿已保存")
             return redirect("lookback:inspection", pk=insp.pk)
         except DomainError as exc:
-            for name, msgs in exc.errors.items():
-                for m in msgs:
-                    form.add_error(name if name in form.fields else None, m)
+            add_domain_errors(form, exc)
             warnings = exc.warnings
     return render(request, "lookback/inspection_form.html", {
         "inspection": insp, "target": insp.target, "form": form, "photos": insp.photos.all(), "warnings": warnings,
@@ -213,7 +210,7 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
             services.add_photo(actor=request.user, inspection=insp, data=upload.read(), filename=upload.name or "photo",
                                item=request.POST.get("item", ""))  # fmt: skip
         except DomainError as exc:
-            messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+            messages.error(request, exc.text)
         else:
             messages.success(request, f"照片“{upload.name}”已上传")
     return redirect("lookback:inspection", pk=insp.pk)
@@ -228,7 +225,7 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
         services.amend_inspection(actor=request.user, inspection=insp, reason=request.POST.get("reason", ""),
                                   changes=changes)  # fmt: skip
     except DomainError as exc:
-        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+        messages.error(request, exc.text)
     else:
         messages.success(request, "更正已记录")
     return redirect("lookback:inspection", pk=insp.pk)

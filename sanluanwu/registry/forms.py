@@ -11,6 +11,7 @@ from sanluanwu.accounts.queries import towns_visible_to, towns_writable_by
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.core.errors import DomainError
+from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
@@ -104,10 +105,7 @@ class CaseForm(forms.Form):
 
     def add_domain_error(self, exc: DomainError) -> None:
         """Put a service's errors next to the fields they name; keep the warnings for the page."""
-        for name, messages in exc.errors.items():
-            field = name if name in self.fields else None
-            for message in messages:
-                self.add_error(field, message)
+        add_domain_errors(self, exc)
         self.warnings = exc.warnings
 
 

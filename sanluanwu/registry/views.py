@@ -157,9 +157,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user, case=case, action=request.POST.get("action", ""), note=request.POST.get("note", "")
         )
     except DomainError as exc:
-        for msgs in exc.errors.values():
-            for message in msgs:
-                messages.error(request, message)
+        messages.error(request, exc.text)
     else:
         messages.success(request, "整治进度已更新")
     return HttpResponseRedirect(reverse("registry:case_detail", args=[case.pk]))

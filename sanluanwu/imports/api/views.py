@@ -65,9 +65,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         batch = services.upload_import(actor=request.user, data=d["file"].read(), filename=d["file"].name,
                                        kind=d["kind"], unit=d["unit"], coord_datum=d["coord_datum"],
                                        all_or_nothing=d["all_or_nothing"])  # fmt: skip
-        from sanluanwu.imports.views import _run
-
-        _run(batch, request.user, "preview")
+        services.run_step(batch=batch, actor=request.user, step="preview")
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
@@ -80,8 +78,6 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if data.validated_data["all_or_nothing"] is not None:
             batch.all_or_nothing = data.validated_data["all_or_nothing"]
             batch.save(update_fields=["all_or_nothing"])
-        from sanluanwu.imports.views import _run
-
-        _run(batch, request.user, "confirm")
+        services.run_step(batch=batch, actor=request.user, step="confirm")
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)
