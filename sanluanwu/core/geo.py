@@ -121,15 +121,26 @@ def _split_pair(text: str) -> list[str]:
     raise CoordinateError("请填写经度和纬度两个数值，用逗号分隔，如“119.9567, 31.7123”")
 
 
+_PLAIN_DECIMAL_PAIR = re.compile(r"\s*(\d+(?:\.\d+)?)\s*,\s*(\d+(?:\.\d+)?)\s*", re.ASCII)
+
+
 def parse_coordinates(text: str) -> tuple[float, float]:
     """Read "lon, lat" in any order, decimal or DMS; return (lon, lat) in the input's datum."""
+    plain = _PLAIN_DECIMAL_PAIR.fullmatch(text)
+    if plain:  # the common "119.9567, 31.7123" (either order): no normalising or splitting needed
+        return _assign([(float(plain[1]), None), (float(plain[2]), None)])
     text = _normalise(text)
     if not text:
         raise CoordinateError("经纬度为空")
     first, second = (_parse_component(p) for p in _split_pair(text))
+    return _assign([first, second])
+
+
+def _assign(components: list[tuple[float, str | None]]) -> tuple[float, float]:
+    """Which of two numbers is the longitude: by hemisphere letter, else by China's ranges."""
     values: dict[str, float] = {}
     unknown: list[float] = []
-    for value, hemi in (first, second):
+    for value, hemi in components:
         if hemi in ("W", "S"):
             raise CoordinateError("经纬度应为东经、北纬（武进区位于东经约 120°、北纬约 31.7°）")
         if hemi == "E":

@@ -8,6 +8,8 @@ bulk (a town's sheet of 100,000 rows in seconds) and writes one audit event per 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo
-from sanluanwu.core.bulk import insert_values
+from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import name_key
 from sanluanwu.imports import parsing as p
 from sanluanwu.imports.layout import FIELD_LABELS, Layout, row_kind
@@ -36,6 +38,7 @@ ENTERPRISE_FIELDS = ["name", "industry", "address", "village", "legal_person", "
                      "licence_status", "longitude", "latitude", "coord_datum", "coord_input"]  # fmt: skip
 CASE_FIELDS = ["lookback_category", "env_problems", "safety_problems", "other_problems", "remediation_type",
                "planned_completion", "status", "progress_note", "responsible_person", "closed_on"]  # fmt: skip
+_CASE_EVENT_FIELDS = [*CASE_FIELDS, "listed_on"]
 _LABELS = {**FIELD_LABELS, "status": "整治状态", "progress_note": "整治进度说明", "closed_on": "销号日期",
            "lookback_category": "排查类型类别", "coord_input": "经纬度（原文）", "coord_datum": "坐标系"}  # fmt: skip
 
@@ -83,11 +86,14 @@ class Plan:
 class _Row:
     """One sheet row with its cells looked up by field; collects errors and interpretations."""
 
-    def __init__(self, values: list[Any], layout: Layout, result: RowResult):
+    __slots__ = ("_texts", "by_field", "layout", "result", "values")
+
+    def __init__(self, values: list[Any], layout: Layout, result: RowResult, by_field: dict[str, int]):
         self.values = values
         self.layout = layout
         self.result = result
-        self.by_field = {f: c for c, f in layout.columns.items()}
+        self.by_field = by_field
+        self._texts: dict[str, str] = {}
 
     def has(self, fname: str) -> bool:
         return fname in self.by_field
@@ -95,6 +101,13 @@ class _Row:
     def raw(self, fname: str) -> Any:
         c = self.by_field.get(fname)
         return self.values[c] if c is not None and c < len(self.values) else None
+
+    def clean(self, fname: str) -> str:
+        """The cell as clean text (parsing.text), computed once per row and field."""
+        found = self._texts.get(fname)
+        if found is None:
+            found = self._texts[fname] = p.text(self.raw(fname))
+        return found
 
     def column(self, fname: str) -> str:
         c = self.by_field.get(fname)
@@ -104,18 +117,37 @@ class _Row:
         if message:
             self.result.errors.append({"column": self.column(fname), "message": message})
 
-    def parse(self, fname: str, parser: Callable[[Any], p.Parsed]) -> Any:
-        try:
-            parsed = parser(self.raw(fname))
-        except p.CellError as exc:
-            self.error(fname, str(exc))
+    def parse(self, fname: str, parser: Callable[[Any], p.Parsed], *, memo: dict[Any, Any] | None = None) -> Any:
+        """Parse one cell; with `memo` (one dict per column and import) each distinct cell value is parsed once.
+
+        Only for parsers that depend on the cell alone (and the import's fixed context): categories, types,
+        dates and progress words repeat down a sheet, names and coordinates do not.
+        """
+        raw = self.raw(fname)
+        if memo is None:
+            parsed = self._parse_now(raw, parser)
+        else:
+            cell_key = (type(raw), raw)
+            parsed = memo.get(cell_key)
+            if parsed is None:
+                parsed = memo[cell_key] = self._parse_now(raw, parser)
+        if isinstance(parsed, str):
+            self.error(fname, parsed)
             return None
         if parsed.shown:
             self.result.interpreted.append({"column": self.column(fname), "shown": parsed.shown})
         return parsed.value
 
+    @staticmethod
+    def _parse_now(raw: Any, parser: Callable[[Any], p.Parsed]) -> p.Parsed | str:
+        """The parsed cell, or the rule it breaks as a message."""
+        try:
+            return parser(raw)
+        except p.CellError as exc:
+            return str(exc)
+
     def text(self, fname: str, *, required: bool = False, none_words: bool = False) -> str:
-        value = p.text(self.raw(fname))
+        value = self.clean(fname)
         if none_words and value in _NONE_WORDS:
             self.result.interpreted.append({"column": self.column(fname), "shown": f"{value} → 空（无此类问题）"})
             return ""
@@ -167,11 +199,13 @@ class Context:
             )
         )
         self.seen: dict[tuple[int, str], int] = {}
+        # Parsed cells by column and cell value (see _Row.parse): a sheet repeats its categories, types and dates.
+        self.memo: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
 
 
 def _town_for(row: _Row, ctx: Context) -> OrgUnit | None:
-    if row.has("town") and p.text(row.raw("town")):
-        written = p.text(row.raw("town"))
+    if row.has("town") and row.clean("town"):
+        written = row.clean("town")
         town = ctx.towns_by_key.get(p.key(written))
         if town is None:
             row.error("town", f"找不到镇（街道）“{written}”")
@@ -192,13 +226,13 @@ def _town_for(row: _Row, ctx: Context) -> OrgUnit | None:
 
 def _coordinates(row: _Row, ctx: Context, datum: str, *, required: bool) -> geo.Point | None:
     if row.has("coordinates"):
-        raw = row.raw("coordinates")
+        raw = row.clean("coordinates")
     elif row.has("longitude") and row.has("latitude"):
-        lon, lat = p.text(row.raw("longitude")), p.text(row.raw("latitude"))
+        lon, lat = row.clean("longitude"), row.clean("latitude")
         raw = f"{lon}, {lat}" if lon and lat else ""
     else:
         raw = ""
-    if not p.text(raw):
+    if not raw:
         if required:
             row.error("coordinates", "请填写经纬度")
         return None
@@ -241,6 +275,7 @@ def _enterprise_values(row: _Row, ctx: Context, town: OrgUnit, datum: str, *, ki
             lambda v: p.parse_choice(
                 v, "licence_status", ctx.synonyms["licence_status"], label="营业执照办理情况", required=False
             ),
+            memo=ctx.memo["licence_status"],
         )
         if licence == "" and name:
             licence = LicenceStatus.UNLICENSED if name.endswith(("作坊", "个体户")) else LicenceStatus.LICENSED
@@ -259,9 +294,9 @@ def _enterprise_values(row: _Row, ctx: Context, town: OrgUnit, datum: str, *, ki
             values["longitude"], values["latitude"] = point.lon, point.lat
             values["coord_datum"] = datum
             values["coord_input"] = (
-                p.text(row.raw("coordinates"))
+                row.clean("coordinates")
                 if row.has("coordinates")
-                else f"{p.text(row.raw('longitude'))}, {p.text(row.raw('latitude'))}"
+                else f"{row.clean('longitude')}, {row.clean('latitude')}"
             )
     return values
 
@@ -330,6 +365,7 @@ def plan_rows(
         layouts[sheet.name] = {"header_rows": [r + 1 for r in layout.header_rows],
                                "columns": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.columns.items()},
                                "unknown": {str(c): h for c, h in layout.unknown.items()}}  # fmt: skip
+        by_field = layout.by_field
         for r in range(layout.first_data_row, len(sheet.rows)):
             done += 1
             if progress and done % 5000 == 0:
@@ -345,7 +381,7 @@ def plan_rows(
                 result.name = p.text(next((v for v in values if p.text(v)), ""))[:40]
                 results.append(result)
                 continue
-            row = _Row(values, layout, result)
+            row = _Row(values, layout, result, by_field)
             if kind == "list":
                 _plan_list_row(row, ctx, datum)
             else:
@@ -379,7 +415,7 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
     name = row.text("name")
     result.name = name
     case: dict[str, Any] | None = None
-    sid = p.text(row.raw("system_id")) if row.has("system_id") else ""
+    sid = row.clean("system_id") if row.has("system_id") else ""
     if sid:
         # Our own export: the hidden system id names the case, and with it the town.
         case = ctx.cases.get(int(sid)) if sid.isdigit() else None
@@ -387,7 +423,7 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
             row.error("system_id", f"系统编号 {sid} 不是您可导入的本次专项行动整治对象，请勿修改该列")
             return
         town = ctx.towns[case["town_id"]]
-        written = p.text(row.raw("town")) if row.has("town") else ""
+        written = row.clean("town") if row.has("town") else ""
         if (written and ctx.towns_by_key.get(p.key(written)) != town) or (ctx.unit and ctx.unit.pk != town.pk):
             row.error("town", f"系统编号 {sid} 的整治对象属于{town.name}，与表中（或所选）单位不一致")
             return
@@ -412,7 +448,7 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
 
     cvals: dict[str, Any] = {}
     if row.has("category"):
-        cvals["lookback_category"] = row.parse("category", p.parse_category)
+        cvals["lookback_category"] = row.parse("category", p.parse_category, memo=ctx.memo["category"])
     for fname in ("env_problems", "safety_problems", "other_problems"):
         if row.has(fname):
             cvals[fname] = row.text(fname, none_words=True)
@@ -422,14 +458,17 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
             lambda v: p.parse_choice(
                 v, "remediation_type", ctx.synonyms["remediation_type"], label="整治类型", required=False
             ),
+            memo=ctx.memo["remediation_type"],
         )
     if row.has("planned_completion"):
-        cvals["planned_completion"] = row.parse("planned_completion", lambda v: p.parse_date(v, year=ctx.year))
+        cvals["planned_completion"] = row.parse(
+            "planned_completion", lambda v: p.parse_date(v, year=ctx.year), memo=ctx.memo["planned_completion"]
+        )
     if row.has("responsible_person"):
         cvals["responsible_person"] = row.text("responsible_person", required=True)
     target_status = None
     if row.has("progress"):
-        parsed = row.parse("progress", p.parse_progress)
+        parsed = row.parse("progress", p.parse_progress, memo=ctx.memo["progress"])
         if parsed:
             target_status, note, closed_on = parsed
             cvals["progress_note"] = note
@@ -525,7 +564,11 @@ def _plan_baseline_row(row: _Row, ctx: Context, datum: str) -> None:
         if method is None:
             method = BaselineMethod.OTHER
             result.interpreted.append({"column": row.column("method"), "shown": f"{method_text} → 其他（原文保留）"})
-    completed = row.parse("completed_on", lambda v: p.parse_date(v, year=2019)) if row.has("completed_on") else None
+    completed = (
+        row.parse("completed_on", lambda v: p.parse_date(v, year=2019), memo=ctx.memo["completed_on"])
+        if row.has("completed_on")
+        else None
+    )
     if result.errors:
         return
     result.town_id = town.pk
@@ -559,14 +602,16 @@ def _plan_baseline_row(row: _Row, ctx: Context, datum: str) -> None:
 def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label: str) -> dict[str, int]:
     """Write every valid row of the plan; the caller holds the transaction.
 
-    New rows go in by COPY (core.bulk), changed rows by bulk_update; one audit event per created or
-    changed object, with the same fields record_event() writes, inserted the same way.
+    New rows go in by COPY (core.bulk.insert_many, rows generated while the server writes), changed rows
+    by bulk_update; one audit event per created or changed object, with the same fields record_event()
+    writes, inserted the same way.
     """
     assert transaction.get_connection().in_atomic_block
     from sanluanwu.accounts.scope import scope_for
     from sanluanwu.audit.context import client_ip_var, current_request_id
 
     now = clock.now()
+    today = clock.today()
     rows = [r for r in plan.rows if r.outcome in ("new", "changed")]
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     base_event = {
@@ -574,40 +619,31 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
         "org_unit_name": "、".join(scope_for(actor).unit_names), "request_id": current_request_id(),
         "ip": client_ip_var.get(), "result": "success",
     }  # fmt: skip
-    audit: list[dict[str, Any]] = []
 
-    def event(action: str, obj_type: str, obj_id: int, repr_: str, changes: dict[str, list[Any]], row: int) -> None:
-        audit.append({**base_event, "action": action, "object_type": obj_type, "object_id": str(obj_id),
-                      "object_repr": repr_[:300], "changes": changes, "note": f"{batch_label} 第 {row} 行"})  # fmt: skip
-        if len(audit) >= CHUNK:  # bounded memory: a 100,000-row sheet writes 200,000 events
-            insert_values(AuditEvent, audit)
-            audit.clear()
+    def event(action: str, obj_type: str, obj_id: int, repr_: str, changes: dict[str, Any], row: int) -> dict[str, Any]:
+        # Dates and decimals inside `changes` are written as their text by insert_many (as _show does).
+        return {**base_event, "action": action, "object_type": obj_type, "object_id": str(obj_id),
+                "object_repr": repr_[:300], "changes": changes, "note": f"{batch_label} 第 {row} 行"}  # fmt: skip
 
-    # 1. enterprises: insert the new ones (in chunks), update the changed ones
+    # 1. enterprises: insert the new ones, update the changed ones
     new_ents = [r for r in rows if r.enterprise_id is None]
-    search: dict[int, str] = {}
-    names: dict[int, str] = {}
-    for start in range(0, len(new_ents), CHUNK):
-        chunk = new_ents[start : start + CHUNK]
-        ent_rows = []
-        for r in chunk:
-            v = r.enterprise_values
-            row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
-            row.update(longitude=v.get("longitude"), latitude=v.get("latitude"),
-                       coord_datum=v.get("coord_datum") or geo.DATUM_WGS84, town_id=r.town_id,
-                       name_key=name_key(v["name"]), created_at=now, updated_at=now, version=1,
-                       search_text=" ".join([v["name"], v.get("address", ""), v.get("legal_person", "")]).lower())  # fmt: skip
-            ent_rows.append(row)
-        for r, new_id, row in zip(chunk, insert_values(Enterprise, ent_rows), ent_rows, strict=True):
-            r.enterprise_id = new_id
-            names[new_id], search[new_id] = row["name"], row["search_text"]
-            event("imports.enterprise.created", "registry.enterprise", new_id, row["name"],
-                  {k: [None, _show(row[k])] for k in ENTERPRISE_FIELDS if row.get(k) not in (None, "")}, r.row)  # fmt: skip
+
+    def enterprise_row(v: dict[str, Any], town_id: int | None) -> dict[str, Any]:
+        row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
+        row.update(longitude=v.get("longitude"), latitude=v.get("latitude"),
+                   coord_datum=v.get("coord_datum") or geo.DATUM_WGS84, town_id=town_id, name_key=name_key(v["name"]),
+                   created_at=now, updated_at=now, version=1, search_text=_search_text(v))  # fmt: skip
+        return row
+
+    new_ent_ids = insert_many(Enterprise, (enterprise_row(r.enterprise_values, r.town_id) for r in new_ents),
+                              count=len(new_ents))  # fmt: skip
+    for r, new_id in zip(new_ents, new_ent_ids, strict=True):
+        r.enterprise_id = new_id
     created = {id(r) for r in new_ents}
     changed_ents = [r for r in rows if r.enterprise_values and id(r) not in created]
-    existing_ids = [r.enterprise_id for r in rows if id(r) not in created]
-    objs = {e.pk: e for e in Enterprise.objects.filter(pk__in=existing_ids)}
+    objs = {e.pk: e for e in Enterprise.objects.filter(pk__in=[r.enterprise_id for r in rows if id(r) not in created])}
     fields: set[str] = set()
+    updated_events: list[dict[str, Any]] = []
     for r in changed_ents:
         e = objs[r.enterprise_id]  # type: ignore[index]
         before = {k: getattr(e, k) for k in r.enterprise_values}
@@ -618,9 +654,9 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
         e.version += 1
         e.updated_at = now
         fields |= set(r.enterprise_values) | {"name_key", "search_text", "version", "updated_at"}
-        event("imports.enterprise.updated", "registry.enterprise", e.pk, e.name,
-              {k: [_show(before[k]), _show(getattr(e, k))] for k in r.enterprise_values
-               if k not in ("coord_input", "coord_datum")}, r.row)  # fmt: skip
+        updated_events.append(event("imports.enterprise.updated", "registry.enterprise", e.pk, e.name,
+                                    {k: [_show(before[k]), _show(getattr(e, k))] for k in r.enterprise_values
+                                     if k not in ("coord_input", "coord_datum")}, r.row))  # fmt: skip
     if changed_ents:
         Enterprise.objects.bulk_update([objs[r.enterprise_id] for r in changed_ents], sorted(fields), batch_size=2000)  # type: ignore[index]
         # Cases carry a copy of the enterprise's search text (registry.models.Case.search_text).
@@ -628,34 +664,53 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
             if {"name", "address", "legal_person"} & set(r.enterprise_values):
                 e = objs[r.enterprise_id]  # type: ignore[index]
                 Case.objects.filter(enterprise=e).update(search_text=e.search_text)
-    for e in objs.values():
-        names[e.pk], search[e.pk] = e.name, e.search_text
+
+    def name_of(r: RowResult) -> str:
+        e = objs.get(r.enterprise_id or 0)
+        return e.name if e is not None else str(r.enterprise_values.get("name", ""))
+
+    def search_of(r: RowResult) -> str:
+        e = objs.get(r.enterprise_id or 0)
+        return e.search_text if e is not None else _search_text(r.enterprise_values)
+
+    def enterprise_created_events() -> Any:
+        for r in new_ents:
+            row = enterprise_row(r.enterprise_values, r.town_id)
+            yield event("imports.enterprise.created", "registry.enterprise", r.enterprise_id or 0, row["name"],
+                        {k: [None, v] for k in ENTERPRISE_FIELDS if (v := row[k]) is not None and v != ""}, r.row)  # fmt: skip
 
     # 2. cases (dynamic list) or baseline records
+    later_events: list[Any] = [enterprise_created_events(), updated_events]
     if plan.kind == "list":
         new_cases = [r for r in rows if r.case_id is None and r.case_values]
-        for start in range(0, len(new_cases), CHUNK):
-            chunk = new_cases[start : start + CHUNK]
-            case_rows = []
-            for r in chunk:
-                v = r.case_values
-                row = {k: v.get(k) if k in ("planned_completion", "closed_on", "lookback_category") else (v.get(k) or "")
-                       for k in CASE_FIELDS}  # fmt: skip
-                row.update(enterprise_id=r.enterprise_id, campaign_id=campaign.pk if campaign else None,
-                           town_id=r.town_id, listed_on=v.get("listed_on") or clock.today(),
-                           status=v.get("status") or CaseStatus.LISTED, created_at=now, updated_at=now,
-                           created_by_id=actor_id, version=1, search_text=search.get(r.enterprise_id or 0, ""))  # fmt: skip
-                case_rows.append(row)
-            for r, new_id, row in zip(chunk, insert_values(Case, case_rows), case_rows, strict=True):
-                r.case_id = new_id
-                event("imports.case.created", "registry.case", new_id, names.get(r.enterprise_id or 0, ""),
-                      {k: [None, _show(row[k])] for k in [*CASE_FIELDS, "listed_on"] if row.get(k) not in (None, "")},
-                      r.row)  # fmt: skip
+
+        def case_row(r: RowResult) -> dict[str, Any]:
+            v = r.case_values
+            row = {k: v.get(k) if k in _NULLABLE_CASE_FIELDS else (v.get(k) or "") for k in CASE_FIELDS}
+            row.update(enterprise_id=r.enterprise_id, campaign_id=campaign.pk if campaign else None,
+                       town_id=r.town_id, listed_on=v.get("listed_on") or today,
+                       status=v.get("status") or CaseStatus.LISTED, created_at=now, updated_at=now,
+                       created_by_id=actor_id, version=1, search_text=search_of(r))  # fmt: skip
+            return row
+
+        for r, new_id in zip(new_cases, insert_many(Case, (case_row(r) for r in new_cases), count=len(new_cases)),
+                             strict=True):  # fmt: skip
+            r.case_id = new_id
+
+        def case_created_events() -> Any:
+            for r in new_cases:
+                row = case_row(r)
+                yield event("imports.case.created", "registry.case", r.case_id or 0, name_of(r),
+                            {k: [None, v] for k in _CASE_EVENT_FIELDS if (v := row[k]) is not None and v != ""},
+                            r.row)  # fmt: skip
+
+        later_events.append(case_created_events())
         created_cases = {id(r) for r in new_cases}
         changed_cases = [r for r in rows if r.case_id and r.case_values and id(r) not in created_cases]
         if changed_cases:
             objs_c = {c.pk: c for c in Case.objects.filter(pk__in=[r.case_id for r in changed_cases])}
             cfields: set[str] = set()
+            case_events = []
             for r in changed_cases:
                 c = objs_c[r.case_id]  # type: ignore[index]
                 before = {k: getattr(c, k) for k in r.case_values}
@@ -664,18 +719,28 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
                 c.version += 1
                 c.updated_at = now
                 cfields |= set(r.case_values) | {"version", "updated_at"}
-                event("imports.case.updated", "registry.case", c.pk, names.get(r.enterprise_id or 0, ""),
-                      {k: [_show(before[k]), _show(getattr(c, k))] for k in r.case_values}, r.row)  # fmt: skip
+                case_events.append(event("imports.case.updated", "registry.case", c.pk, name_of(r),
+                                         {k: [_show(before[k]), _show(getattr(c, k))] for k in r.case_values}, r.row))  # fmt: skip
             Case.objects.bulk_update(list(objs_c.values()), sorted(cfields), batch_size=2000)
+            later_events.append(case_events)
     else:
         base_rows = [r for r in rows if r.baseline_values]
         records = [{**r.baseline_values, "enterprise_id": r.enterprise_id, "created_at": now} for r in base_rows]
-        for r, new_id, rec in zip(base_rows, insert_values(BaselineRecord, records), records, strict=True):
-            event("imports.baseline.created", "registry.baselinerecord", new_id, names.get(r.enterprise_id or 0, ""),
+        later_events.append([
+            event("imports.baseline.created", "registry.baselinerecord", new_id, name_of(r),
                   {"method": [None, rec["method"]], "method_text": [None, rec["method_text"]],
-                   "completed_on": [None, _show(rec["completed_on"])]}, r.row)  # fmt: skip
-    insert_values(AuditEvent, audit)
+                   "completed_on": [None, rec["completed_on"]]}, r.row)
+            for r, new_id, rec in zip(base_rows, insert_many(BaselineRecord, records), records, strict=True)
+        ])  # fmt: skip
+    count = sum(len(e) if isinstance(e, list) else 0 for e in later_events) + len(new_ents)
+    if plan.kind == "list":
+        count += len(new_cases)
+    insert_many(AuditEvent, itertools.chain.from_iterable(later_events), count=count)
     return plan.counts()
 
 
-CHUNK = 5000
+def _search_text(values: dict[str, Any]) -> str:
+    return " ".join([values["name"], values.get("address", ""), values.get("legal_person", "")]).lower()
+
+
+_NULLABLE_CASE_FIELDS = frozenset({"planned_completion", "closed_on", "lookback_category"})

@@ -86,6 +86,11 @@ class Layout:
     def first_data_row(self) -> int:
         return self.header_rows[-1] + 1
 
+    @property
+    def by_field(self) -> dict[str, int]:
+        """field → column index (the inverse of `columns`)."""
+        return {f: c for c, f in self.columns.items()}
+
 
 _NORMALISED: dict[int, tuple[dict[str, str], list[tuple[str, str]]]] = {}
 
@@ -196,6 +201,8 @@ def row_kind(row: list[Any], layout: Layout) -> str:
         if same_as_header >= max(3, len(filled) // 2):
             return "header"
     first = next((v for v in row if v is not None and str(v).strip()), "")
+    if not isinstance(first, str):
+        return "data"  # a row led by a number (序号) or a date is never a note
     first_key = key(first)
     if first_key.startswith(("填写说明", "说明:", "注:", "备注:")):
         return "note"

@@ -59,3 +59,23 @@ class ValueSynonym(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_field_display()}：{self.text} → {self.value}"
+
+
+class StoredPlan(models.Model):
+    """The preview's plan of a batch, kept so that the confirm applies it without planning again.
+
+    Used only while its fingerprint (file, mapping, user, day, synonyms, towns and the registry's audit
+    watermark) still matches: anything that could change a row's outcome makes the confirm plan anew.
+    """
+
+    batch = models.OneToOneField(ImportBatch, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    data = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "导入预览计划"
+        verbose_name_plural = "导入预览计划"
+
+    def __str__(self) -> str:
+        return f"导入批次 #{self.batch_id} 的预览计划"

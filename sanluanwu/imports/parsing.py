@@ -10,8 +10,7 @@ import calendar
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sanluanwu.core import geo
 from sanluanwu.core.text import clean_text, to_halfwidth
@@ -22,14 +21,18 @@ class CellError(ValueError):
     """The cell cannot be read; the message names the rule (the caller adds row and column)."""
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     value: Any
     shown: str = ""  # non-empty when the importer interpreted the text
 
 
+_NEEDS_CLEANING = re.compile(r"\s")  # \s also matches the ideographic space U+3000
+
+
 def text(value: Any) -> str:
     """Any cell as clean text: numbers without a trailing .0, line breaks and stray spaces removed."""
+    if type(value) is str and not _NEEDS_CLEANING.search(value):
+        return value  # the common case: a cell with nothing to clean
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

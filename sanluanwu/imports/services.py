@@ -13,7 +13,7 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
-from sanluanwu.imports import importer, layout, parsing, readers
+from sanluanwu.imports import importer, layout, parsing, plans, readers
 from sanluanwu.imports.choices import BatchStatus, ImportKind
 from sanluanwu.imports.models import ImportBatch, ValueSynonym
 
@@ -77,7 +77,9 @@ def _progress_reporter(batch: ImportBatch, start: int, span: int) -> Any:
     return report
 
 
-def _plan(batch: ImportBatch, actor: Any, *, progress_start: int = 0) -> importer.Plan:
+def _plan(
+    batch: ImportBatch, actor: Any, *, progress_start: int = 0, synonyms_now: dict[str, dict[str, str]] | None = None
+) -> importer.Plan:
     sheets = readers.read_sheets(bytes(batch.content), batch.filename)
     found = []
     missing = []
@@ -91,7 +93,8 @@ def _plan(batch: ImportBatch, actor: Any, *, progress_start: int = 0) -> importe
         found.append((sheet, found_layout))
     if not found:
         raise readers.UnreadableFile("在文件中没有找到表头（应含“企业名称”等列），请检查是否为附件2格式的表格")
-    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=current_campaign(), synonyms=synonyms())
+    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=current_campaign(),
+                           synonyms=synonyms_now if synonyms_now is not None else synonyms())  # fmt: skip
     plan = importer.plan_rows(found, kind=batch.kind, ctx=ctx, datum=batch.coord_datum,
                               progress=_progress_reporter(batch, progress_start, 45))  # fmt: skip
     for name in missing:
@@ -122,12 +125,17 @@ def preview_import(
         batch.column_mapping = column_mapping
     batch.status = BatchStatus.PREVIEWING
     batch.save(update_fields=["status", "column_mapping"])
+    words = synonyms()
+    # Taken before reading: a change that lands while the preview plans moves the watermark past it.
+    fingerprint = plans.fingerprint(batch, actor, words)
     try:
-        plan = _plan(batch, actor)
+        plan = _plan(batch, actor, synonyms_now=words)
     except readers.UnreadableFile as exc:
         batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
         batch.save(update_fields=["status", "message", "counts", "preview"])
+        plans.discard(batch)
         return batch
+    plans.store(batch, plan, fingerprint)
     batch.counts = plan.counts()
     batch.preview = _summary(plan)
     same = ImportBatch.objects.filter(sha256=batch.sha256, status=BatchStatus.APPLIED).exclude(pk=batch.pk).first()
@@ -145,12 +153,17 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         check_confirmable(batch)
     if all_or_nothing is not None:
         batch.all_or_nothing = all_or_nothing
-    try:
-        plan = _plan(batch, actor, progress_start=50)
-    except readers.UnreadableFile as exc:
-        batch.status, batch.message = BatchStatus.REJECTED, str(exc)
-        batch.save(update_fields=["status", "message", "all_or_nothing"])
-        return batch
+    words = synonyms()
+    # The preview's plan when nothing it depended on has changed since; otherwise read and check the file again.
+    plan = plans.load(batch, plans.fingerprint(batch, actor, words))
+    if plan is None:
+        try:
+            plan = _plan(batch, actor, progress_start=50, synonyms_now=words)
+        except readers.UnreadableFile as exc:
+            batch.status, batch.message = BatchStatus.REJECTED, str(exc)
+            batch.save(update_fields=["status", "message", "all_or_nothing"])
+            plans.discard(batch)
+            return batch
     counts = plan.counts()
     if batch.all_or_nothing and counts["error"]:
         batch.status = BatchStatus.FAILED
@@ -171,6 +184,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         batch.save(update_fields=["status", "applied_at", "progress", "counts", "result", "message"])
         record_event(actor=actor, action="imports.batch.applied", obj=batch,
                      changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
+        plans.discard(batch)
     return batch
 
 

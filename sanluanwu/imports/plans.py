@@ -1,0 +1,94 @@
+"""Keeping a preview's plan for its confirm, and knowing when it may no longer be used.
+
+A confirm used to read and check the whole file again (half the time of a 100,000-row import). Now the
+preview stores its plan (pickled, compressed, signed with the site's secret) with a fingerprint of all
+that planning depended on; the confirm applies the stored plan when the fingerprint is still the same,
+and plans anew otherwise. What goes into the fingerprint:
+
+- the file (SHA-256), the kind, the unit, the datum and the user's column mapping;
+- the user and the towns they may write, the day (rules compare dates with today), the campaign;
+- the value synonyms and the towns (names, boundaries);
+- the registry's audit watermark: the highest id and the number of audit events on enterprises, cases and
+  baseline records. Every write to those goes through a service or the importer, each of which records an
+  event in the same transaction, so an edit committed between preview and confirm moves the watermark.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import pickle
+import zlib
+from typing import Any
+
+from django.db.models import Count, Max
+from django.utils.crypto import salted_hmac
+
+from sanluanwu.accounts.choices import OrgUnitKind
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import clock
+from sanluanwu.imports import importer
+from sanluanwu.imports.models import ImportBatch, StoredPlan
+
+REGISTRY_OBJECT_TYPES = ("registry.enterprise", "registry.case", "registry.baselinerecord")
+_SALT = "sanluanwu.imports.plans"
+
+
+def fingerprint(batch: ImportBatch, actor: Any, synonyms: dict[str, dict[str, str]]) -> str:
+    scope = scope_for(actor)
+    towns = list(
+        OrgUnit.objects.filter(kind__in=[OrgUnitKind.TOWN, OrgUnitKind.DISTRICT])
+        .order_by("pk")
+        .values_list("pk", "name", "short_name", "boundary")
+    )
+    campaign = current_campaign()
+    watermark = AuditEvent.objects.filter(object_type__in=REGISTRY_OBJECT_TYPES).aggregate(
+        last=Max("id"), n=Count("id")
+    )
+    parts = {
+        "file": [batch.sha256, batch.kind, batch.unit_id, batch.coord_datum, batch.column_mapping],
+        "actor": [
+            getattr(actor, "pk", None),
+            getattr(actor, "username", ""),
+            sorted(t[0] for t in towns if scope.can_write_town(t[0])),
+        ],
+        "day": clock.today().isoformat(),
+        "campaign": [campaign.pk, campaign.starts_on.isoformat()] if campaign else None,
+        "synonyms": synonyms,
+        "towns": towns,
+        "registry": [watermark["last"], watermark["n"]],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _mac(data: bytes) -> bytes:
+    return salted_hmac(_SALT, data, algorithm="sha256").digest()
+
+
+def store(batch: ImportBatch, plan: importer.Plan, fingerprint: str) -> None:
+    """Keep the plan for the batch's confirm (replacing an earlier preview's)."""
+    data = zlib.compress(pickle.dumps(plan, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    StoredPlan.objects.update_or_create(
+        batch=batch, defaults={"fingerprint": fingerprint, "data": _mac(data) + data, "created_at": clock.now()}
+    )
+
+
+def load(batch: ImportBatch, fingerprint: str) -> importer.Plan | None:
+    """The stored plan if it was made under the same fingerprint and is intact; None means: plan anew."""
+    stored = StoredPlan.objects.filter(batch=batch, fingerprint=fingerprint).values_list("data", flat=True).first()
+    if stored is None:
+        return None
+    blob = bytes(stored)
+    mac, data = blob[:32], blob[32:]
+    if not hmac.compare_digest(mac, _mac(data)):
+        return None  # not written by this site (or damaged): never unpickle it
+    plan = pickle.loads(zlib.decompress(data))  # signed above with the site's secret key
+    return plan if isinstance(plan, importer.Plan) else None
+
+
+def discard(batch: ImportBatch) -> None:
+    StoredPlan.objects.filter(batch=batch).delete()

@@ -1,0 +1,92 @@
+"""The confirm applies the preview's stored plan, unless something the plan depended on changed since."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from sanluanwu.imports import readers
+from sanluanwu.imports.choices import BatchStatus
+from sanluanwu.imports.models import StoredPlan
+from sanluanwu.imports.services import confirm_import, preview_import, upload_import
+from sanluanwu.imports.tests.sheets import messy_xlsx
+from sanluanwu.imports.tests.test_import_list import _row
+from sanluanwu.registry.models import Case
+
+
+def _previewed(actor, unit, rows):
+    batch = upload_import(actor=actor, data=messy_xlsx(rows), filename="湖塘镇.xlsx", kind="list", unit=unit)
+    return preview_import(actor=actor, batch=batch)
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Counts how often the stored file is read and checked."""
+    calls = []
+    real = readers.read_sheets
+
+    def counting(data, filename):
+        calls.append(filename)
+        return real(data, filename)
+
+    monkeypatch.setattr(readers, "read_sheets", counting)
+    return calls
+
+
+def test_a_confirm_right_after_the_preview_applies_the_stored_plan_without_reading_the_file(
+    alice, campaign, district, reads
+):
+    batch = _previewed(
+        alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材作坊", "李四")]
+    )
+    assert len(reads) == 1 and StoredPlan.objects.filter(batch=batch).exists()
+    batch = confirm_import(actor=alice, batch=batch)
+    assert batch.status == BatchStatus.APPLIED and len(reads) == 1
+    assert set(Case.objects.values_list("enterprise__name", flat=True)) == {"张三塑料造粒作坊", "李四木材作坊"}
+    assert not StoredPlan.objects.filter(batch=batch).exists()  # kept only until it is applied
+
+
+def test_an_edit_saved_between_preview_and_confirm_makes_the_confirm_check_the_file_again(
+    alice, office, campaign, district, reads
+):
+    from conftest import make_case
+
+    planned = dt.date.today() + dt.timedelta(days=9)
+    case = make_case(office, district["hutang"], case={"planned_completion": planned})
+    batch = _previewed(alice, district["hutang"], [
+        _row(1, "张三塑料造粒作坊", "张三", resp="李四", planned=planned.isoformat(), progress="已列入名单"),
+        _row(2, "李四木材作坊", "李四"),
+    ])  # fmt: skip
+    assert batch.counts["unchanged"] == 1 and batch.counts["new"] == 1, batch.preview["errors"]
+    from sanluanwu.registry import services
+
+    services.transition_case(actor=office, case=case, action="stop_production")  # someone stops it meanwhile
+    batch = confirm_import(actor=alice, batch=batch)
+    assert len(reads) == 2  # planned anew: the sheet now says the case went backwards
+    assert batch.status == BatchStatus.APPLIED and batch.counts["error"] == 1
+    assert "整治进度不能倒退" in batch.result["errors"][0]["message"]
+    case.refresh_from_db()
+    assert case.status == "stopped"
+
+
+def test_a_confirm_by_another_user_or_on_another_day_plans_again(alice, office, campaign, district, reads):
+    import time_machine
+
+    batch = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)):
+        confirm_import(actor=office, batch=batch)
+    assert len(reads) == 2 and Case.objects.count() == 1
+
+
+def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, reads, monkeypatch):
+    import pickle
+
+    batch = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
+    stored = StoredPlan.objects.get(batch=batch)
+    blob = bytes(stored.data)
+    stored.data = blob[:32] + blob[32:-1] + bytes([blob[-1] ^ 1])
+    stored.save()
+    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unsigned data was unpickled"))
+    batch = confirm_import(actor=alice, batch=batch)
+    assert batch.status == BatchStatus.APPLIED and len(reads) == 2 and Case.objects.count() == 1
