@@ -24,8 +24,9 @@ NIUTANG_POINT = "119.9050, 31.7350"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings: Any) -> None:
+def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.IMPORT_PLAN_ROOT = tmp_path / "import-plans"
     # Tests run from a fresh clone without collectstatic: plain storage needs no manifest.
     settings.STORAGES = {
         **settings.STORAGES,

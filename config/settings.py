@@ -226,5 +226,7 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Wujin@2020")
 
 # Photos live outside any served directory; every access goes through an authorising view.
 PHOTO_ROOT = Path(os.environ.get("SLW_PHOTO_ROOT", VAR_DIR / "photos"))
+# An import preview's plan, kept for its confirm (imports.plans); removed when applied or previewed anew.
+IMPORT_PLAN_ROOT = Path(os.environ.get("SLW_IMPORT_PLAN_ROOT", VAR_DIR / "import-plans"))
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 15 * 1024 * 1024))
 PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))

@@ -70,7 +70,8 @@ class StoredPlan(models.Model):
 
     batch = models.OneToOneField(ImportBatch, primary_key=True, on_delete=models.CASCADE, related_name="+")
     fingerprint = models.CharField(max_length=64)
-    data = models.BinaryField()
+    filename = models.CharField(max_length=100, help_text="under settings.IMPORT_PLAN_ROOT")
+    mac = models.CharField(max_length=64, help_text="HMAC-SHA256 of the file with the site's secret key")
     created_at = models.DateTimeField()
 
     class Meta:

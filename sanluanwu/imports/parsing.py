@@ -54,7 +54,7 @@ def key(value: Any) -> str:
     return _key_str(text(value))
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _key_str(value: str) -> str:
     return _KEY_STRIP.sub("", to_halfwidth(text(value))).lower()
 

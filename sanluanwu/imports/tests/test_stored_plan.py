@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -35,7 +36,7 @@ def reads(monkeypatch):
 
 
 def test_a_confirm_right_after_the_preview_applies_the_stored_plan_without_reading_the_file(
-    alice, campaign, district, reads
+    alice, campaign, district, reads, settings
 ):
     batch = _previewed(
         alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材作坊", "李四")]
@@ -45,6 +46,7 @@ def test_a_confirm_right_after_the_preview_applies_the_stored_plan_without_readi
     assert batch.status == BatchStatus.APPLIED and len(reads) == 1
     assert set(Case.objects.values_list("enterprise__name", flat=True)) == {"张三塑料造粒作坊", "李四木材作坊"}
     assert not StoredPlan.objects.filter(batch=batch).exists()  # kept only until it is applied
+    assert not any(Path(settings.IMPORT_PLAN_ROOT).iterdir())
 
 
 def test_an_edit_saved_between_preview_and_confirm_makes_the_confirm_check_the_file_again(
@@ -79,14 +81,19 @@ def test_a_confirm_by_another_user_or_on_another_day_plans_again(alice, office, 
     assert len(reads) == 2 and Case.objects.count() == 1
 
 
-def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, reads, monkeypatch):
+def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, reads, monkeypatch, settings):
     import pickle
 
     batch = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
     stored = StoredPlan.objects.get(batch=batch)
-    blob = bytes(stored.data)
-    stored.data = blob[:32] + blob[32:-1] + bytes([blob[-1] ^ 1])
-    stored.save()
-    monkeypatch.setattr(pickle, "loads", lambda *a, **k: pytest.fail("unsigned data was unpickled"))
+    path = Path(settings.IMPORT_PLAN_ROOT) / stored.filename
+    blob = path.read_bytes()
+    path.write_bytes(blob[:-1] + bytes([blob[-1] ^ 1]))
+
+    def refuse(*args, **kwargs):
+        pytest.fail("unsigned data was unpickled")
+
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
     batch = confirm_import(actor=alice, batch=batch)
     assert batch.status == BatchStatus.APPLIED and len(reads) == 2 and Case.objects.count() == 1
