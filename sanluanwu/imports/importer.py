@@ -110,6 +110,7 @@ class Plan:
             self.rows.append(_settled(RowResult(*unpacked)))
         rows.clear()
 
+
 _DICT_SLOTS = [i for i, f in enumerate(fields(RowResult)) if f.name in
                ("changes", "enterprise_values", "case_values", "baseline_values")]  # fmt: skip
 
