@@ -9,6 +9,7 @@ server's own work at this size.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -46,11 +47,23 @@ def _copy_value(value: Any) -> str:
     raise TypeError(f"cannot COPY a {type(value).__name__}")
 
 
+@functools.lru_cache(maxsize=64)
+def _moment_text(value: dt.datetime) -> str:
+    return _copy_value(value)  # a bulk insert stamps every row with the same few moments
+
+
 def copy_line(values: Sequence[Any]) -> str:
     """One row of COPY text; values are str (written as text) or the types _copy_value knows."""
-    parts = [v if type(v) is str else _copy_value(v) for v in values]
+    parts = [
+        v if type(v) is str
+        else str(v) if type(v) is int
+        else _NULL if v is None
+        else _moment_text(v) if type(v) is dt.datetime
+        else _copy_value(v)
+        for v in values
+    ]  # fmt: skip
     line = "\t".join(parts)
-    nulls = sum(1 for v in values if v is None)
+    nulls = values.count(None)
     # Fast path: nothing in the text needs escaping (each NULL marker holds the only backslashes).
     if line.count("\t") == len(parts) - 1 and line.count("\\") == nulls and "\n" not in line and "\r" not in line:
         return line + "\n"
@@ -105,8 +118,10 @@ def insert_many(
         with cursor.connection.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
             lines: list[str] = []
             size = 0
+            default_values = [defaults[name] for name in names]
             for new_id, row in zip(ids, rows, strict=True):
-                values: list[Any] = [new_id, *[row.get(name, defaults[name]) for name in names]]
+                values: list[Any] = [new_id]
+                values += map(row.get, names, default_values)
                 for i in json_at:
                     if values[i] is not None:
                         values[i] = json_text(values[i])

@@ -13,6 +13,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, cast
 
 from django.db import transaction
@@ -83,39 +84,40 @@ class Plan:
             counts[r.outcome] += 1
         return counts
 
-    # Pickled (imports.plans) as plain tuples: pickle handles those in C, a slotted dataclass per object in Python.
-    # The dicts of values go as (key-tuple number, values): their keys are stored once per plan, not once per row
-    # (the plan is pickled without a memo, which would otherwise give every row its own copies of the keys).
+    # Pickled (imports.plans) by column: lists of plain values, which pickle reads and writes in C. The dicts of
+    # values go as (key-tuple number, values) so their keys are stored once per plan, not once per row (the plan is
+    # pickled without a memo), and choice members as their plain values (an enum costs pickle a call per value).
     def __getstate__(self) -> tuple[Any, ...]:
         key_tuples: dict[tuple[str, ...], int] = {}
-
-        def packed(row: RowResult) -> tuple[Any, ...]:
-            state = list(_ROW_STATE(row))
-            for i in _DICT_SLOTS:
-                keys = tuple(state[i])
-                state[i] = (key_tuples.setdefault(keys, len(key_tuples)), tuple(state[i].values()))
-            return tuple(state)
-
-        rows = [packed(r) for r in self.rows]
-        return (self.kind, self.sheet_layouts, list(key_tuples), rows)
+        columns: list[list[Any]] = []
+        for name in _ROW_SLOTS:
+            column = list(map(operator.attrgetter(name), self.rows))
+            if name in _DICT_SLOTS:
+                packed: list[Any] = []
+                for d in column:
+                    if d:
+                        keys = tuple(d)
+                        at = key_tuples.setdefault(keys, len(key_tuples))
+                        packed.append((at, tuple([v._value_ if isinstance(v, Enum) else v for v in d.values()])))
+                    else:
+                        packed.append(None)
+                column = packed
+            columns.append(column)
+        return (self.kind, self.sheet_layouts, list(key_tuples), columns)
 
     def __setstate__(self, state: tuple[Any, ...]) -> None:
-        self.kind, self.sheet_layouts, key_tuples, rows = state
-        self.rows = []
-        for values in rows:
-            unpacked = list(values)
-            for i in _DICT_SLOTS:
-                keys_at, dict_values = unpacked[i]
-                unpacked[i] = dict(zip(key_tuples[keys_at], dict_values, strict=True))
-            self.rows.append(_settled(RowResult(*unpacked)))
-        rows.clear()
+        self.kind, self.sheet_layouts, key_tuples, columns = state
+        for i in _DICT_SLOT_INDEXES:
+            columns[i] = [
+                _NONE_DICT if p is None else dict(zip(key_tuples[p[0]], p[1], strict=True)) for p in columns[i]
+            ]
+        self.rows = [_settled(RowResult(*values)) for values in zip(*columns, strict=True)]
+        columns.clear()
 
 
-_DICT_SLOTS = [i for i, f in enumerate(fields(RowResult)) if f.name in
-               ("changes", "enterprise_values", "case_values", "baseline_values")]  # fmt: skip
-
-
-_ROW_STATE = operator.attrgetter(*(f.name for f in fields(RowResult)))
+_ROW_SLOTS = [f.name for f in fields(RowResult)]
+_DICT_SLOTS = frozenset({"changes", "enterprise_values", "case_values", "baseline_values"})
+_DICT_SLOT_INDEXES = [i for i, name in enumerate(_ROW_SLOTS) if name in _DICT_SLOTS]
 
 
 class _Row:
