@@ -15,6 +15,7 @@ and plans anew otherwise. What goes into the fingerprint:
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import hashlib
 import hmac
@@ -94,6 +95,9 @@ def store(batch: ImportBatch, plan: importer.Plan, fingerprint: str) -> None:
     plan is ever held in memory whole (a 100,000-row plan is tens of MB).
     """
     discard(batch)
+    # A plan from another day never matches its fingerprint again (rules compare dates with today): sweep them.
+    for stale in StoredPlan.objects.filter(created_at__lt=clock.now() - dt.timedelta(days=1)):
+        _remove(stale)
     root = Path(settings.IMPORT_PLAN_ROOT)
     root.mkdir(parents=True, exist_ok=True)
     filename = f"batch-{batch.pk}-{secrets.token_hex(8)}.plan.gz"
@@ -131,5 +135,9 @@ def load(batch: ImportBatch, fingerprint: str) -> importer.Plan | None:
 
 def discard(batch: ImportBatch) -> None:
     for stored in StoredPlan.objects.filter(batch=batch):
-        _path(stored.filename).unlink(missing_ok=True)
-        stored.delete()
+        _remove(stored)
+
+
+def _remove(stored: StoredPlan) -> None:
+    _path(stored.filename).unlink(missing_ok=True)
+    stored.delete()

@@ -97,3 +97,15 @@ def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, re
     monkeypatch.setattr(pickle, "Unpickler", refuse)
     batch = confirm_import(actor=alice, batch=batch)
     assert batch.status == BatchStatus.APPLIED and len(reads) == 2 and Case.objects.count() == 1
+
+
+def test_plans_left_from_earlier_days_are_swept_when_a_new_one_is_stored(alice, campaign, district, settings):
+    import time_machine
+
+    with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=3)):
+        old = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
+    old_file = Path(settings.IMPORT_PLAN_ROOT) / StoredPlan.objects.get(batch=old).filename
+    assert old_file.exists()
+    _previewed(alice, district["hutang"], [_row(1, "李四木材作坊", "李四")])
+    assert not old_file.exists() and not StoredPlan.objects.filter(batch=old).exists()
+    assert StoredPlan.objects.count() == 1
