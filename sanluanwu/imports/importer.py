@@ -130,7 +130,9 @@ class _Row:
         self.layout = layout
         self.result = result
         self.by_field = by_field
-        self._texts: dict[str, str] = {}
+        n = len(values)
+        # Every mapped cell as clean text (parsing.text), once: most are read as text, several more than once.
+        self._texts = {f: p.text(values[c]) if c < n else "" for f, c in by_field.items()}
 
     def has(self, fname: str) -> bool:
         return fname in self.by_field
@@ -140,11 +142,8 @@ class _Row:
         return self.values[c] if c is not None and c < len(self.values) else None
 
     def clean(self, fname: str) -> str:
-        """The cell as clean text (parsing.text), computed once per row and field."""
-        found = self._texts.get(fname)
-        if found is None:
-            found = self._texts[fname] = p.text(self.raw(fname))
-        return found
+        """The cell as clean text (parsing.text); "" for a column the sheet does not have."""
+        return self._texts.get(fname, "")
 
     def column(self, fname: str) -> str:
         c = self.by_field.get(fname)

@@ -56,8 +56,9 @@ class Enterprise(models.Model):
     name_key = models.CharField("名称比对键", max_length=200, editable=False)
     industry = models.CharField("行业类别", max_length=100)
     address = models.CharField("详细地址", max_length=300)
+    # db_index=False: the unique (town, name_key) and the (town, -id) indexes serve every lookup by town.
     town = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name="所属镇（街道）"
+        OrgUnit, on_delete=models.PROTECT, related_name="enterprises", verbose_name="所属镇（街道）", db_index=False
     )
     village = models.CharField("村（社区）", max_length=60, blank=True)
     longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
@@ -127,7 +128,9 @@ class Case(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="cases", verbose_name="企业")
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="cases", verbose_name="专项行动")
     # A copy of enterprise.town kept by the services: the scoping key of every case query.
-    town = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="cases", verbose_name="所属镇（街道）")
+    # db_index=False: the (town, -id) and (town, status, -id) indexes below serve every lookup by town.
+    town = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="cases", verbose_name="所属镇（街道）",
+                             db_index=False)  # fmt: skip
     lookback_category = models.PositiveSmallIntegerField("回头看排查类型", choices=LookbackCategory.choices)
     env_problems = models.TextField("存在环境违法行为、环境风险问题情况", blank=True)
     safety_problems = models.TextField("存在安全隐患情况", blank=True)
