@@ -1,10 +1,11 @@
-"""Plain b-tree indexes on action and request_id (no LIKE-only twins), and the append-only triggers again on SQLite.
+"""Only the indexes queries use (no LIKE-only twins, none by actor or request), and the append-only triggers again on SQLite.
 
 SQLite alters a column by rebuilding the table, which drops its triggers: they are re-created at the end.
 """
 
 from typing import Any
 
+import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
@@ -46,9 +47,18 @@ class Migration(migrations.Migration):
             model_name="auditevent",
             index=models.Index(fields=["action"], name="audit_action_idx"),
         ),
-        migrations.AddIndex(
+        migrations.AlterField(
             model_name="auditevent",
-            index=models.Index(fields=["request_id"], name="audit_request_idx"),
+            name="actor",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="操作人",
+            ),
         ),
         migrations.RunPython(_sqlite_triggers, _sqlite_triggers),
     ]
