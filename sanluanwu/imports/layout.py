@@ -194,7 +194,11 @@ def row_kind(row: list[Any], layout: Layout) -> str:
         layout.header_keys = {c: key(layout.headers.get(c, "").split(" / ")[-1]) for c in layout.columns}
     name_col = next((c for c, f in layout.columns.items() if f == "name"), None)
     name_value = row[name_col] if name_col is not None and name_col < len(row) else None
-    if isinstance(name_value, str) and key(name_value) == layout.header_keys.get(name_col or 0):
+    name_header = layout.header_keys.get(name_col or 0, "")
+    # A cell can only repeat the header if it holds the header's last Chinese character (which NFKC leaves alone):
+    # this skips key() for the real names, every row.
+    probe = next((ch for ch in reversed(name_header) if "\u4e00" <= ch <= "\u9fff"), "")
+    if isinstance(name_value, str) and probe in name_value and key(name_value) == name_header:
         # The name cell repeats its header: a repeated header row if most other cells do too.
         same_as_header = sum(1 for c, v in zip(layout.columns, cells, strict=False)
                              if isinstance(v, str) and v and key(v) == layout.header_keys[c])  # fmt: skip

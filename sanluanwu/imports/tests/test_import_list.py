@@ -248,3 +248,19 @@ def test_the_command_exit_codes_and_json(alice, campaign, district, tmp_path, ca
     with pytest.raises(SystemExit) as exit_:
         call_command("import_list", str(junk), "--unit", "湖塘镇")
     assert exit_.value.code == 2
+
+
+@pytest.mark.parametrize("name_header", ["企业名称", "企业（作坊）名称（全称）"])
+def test_a_header_repeated_inside_the_table_is_skipped_not_imported(alice, campaign, district, name_header):
+    header = ["序号", name_header, "行业类别", "详细地址", "经纬度", "企业法人或负责人", "属于“回头看”四种排查类型类别",
+              "营业执照办理情况", "存在环境违法行为、环境风险问题情况", "存在安全隐患情况", "存在其他问题情况", "整治类型",
+              "计划完成时间", "整治进度", "责任人"]  # fmt: skip
+    import csv
+
+    out = io.StringIO()
+    csv.writer(out).writerows(
+        [header, _row(1, "张三塑料造粒作坊", "张三"), header, _row(2, "李四木材加工作坊", "李四", industry="木材加工")]
+    )
+    batch = _import(alice, out.getvalue().encode(), district["hutang"], name="湖塘镇.csv")
+    assert batch.counts["new"] == 2 and batch.counts["error"] == 0, batch.preview["errors"]
+    assert [r["note"] for r in batch.preview["rows"] if r["outcome"] == "skipped"] == ["重复的表头行，未导入"]
