@@ -10,10 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import operator
-import os
-import pickle
-import signal
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -238,9 +234,7 @@ class Context:
                 "enterprise_id", "batch", "method", "completed_on"
             )
         )
-        self.seen: dict[tuple[int, str], int] = {}  # (town, name key) → the sheet row that first had it
-        self.first_seen: dict[tuple[int, str], RowResult] = {}  # the same, by row (see _plan_in_two_processes)
-        self.repeats: dict[tuple[int, str], list[tuple[RowResult, int]]] = {}  # later rows: (row, its error's index)
+        self.seen: dict[tuple[int, str], int] = {}
         # Parsed cells by column and cell value (see _Row.parse): a sheet repeats its categories, types and dates.
         self.memo: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
 
@@ -399,148 +393,39 @@ def plan_rows(
     datum: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> Plan:
-    """Plan every data row of the sheets, in sheet order; a large sheet is planned by two processes at once."""
+    results: list[RowResult] = []
+    total = sum(max(len(sheet.rows) - layout.first_data_row, 0) for sheet, layout in sheets) or 1
+    done = 0
     layouts = {}
     for sheet, layout in sheets:
         layouts[sheet.name] = {"header_rows": [r + 1 for r in layout.header_rows],
                                "columns": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.columns.items()},
                                "unknown": {str(c): h for c, h in layout.unknown.items()}}  # fmt: skip
-    items = [(i, r) for i, (sheet, layout) in enumerate(sheets) for r in range(layout.first_data_row, len(sheet.rows))]
-    if len(items) >= PARALLEL_MIN_ROWS and _can_fork():
-        results = _plan_in_two_processes(sheets, items, kind=kind, ctx=ctx, datum=datum, progress=progress)
-    else:
-        results = _plan_items(sheets, items, kind=kind, ctx=ctx, datum=datum, progress=progress, total=len(items))
-    return Plan(kind=kind, rows=results, sheet_layouts=layouts)
-
-
-# Below this many rows one process plans alone (forking costs more than it saves).
-PARALLEL_MIN_ROWS = 20_000
-
-
-def _can_fork() -> bool:
-    return hasattr(os, "fork") and (os.cpu_count() or 1) >= 2
-
-
-def _plan_items(
-    sheets: list[tuple[Sheet, Layout]],
-    items: list[tuple[int, int]],
-    *,
-    kind: str,
-    ctx: Context,
-    datum: str,
-    progress: Callable[[int, int], None] | None,
-    total: int,
-) -> list[RowResult]:
-    results: list[RowResult] = []
-    by_fields = [layout.by_field for _sheet, layout in sheets]
-    for done, (i, r) in enumerate(items, start=1):
-        if progress and done % 5000 == 0:
-            progress(done, total)
-        sheet, layout = sheets[i]
-        values = sheet.rows[r]
-        sheet.rows[r] = _RELEASED  # planned rows keep only parsed values: release the cells (100,000 rows)
-        what = row_kind(values, layout)
-        if what == "blank":
-            continue
-        result = RowResult(sheet=sheet.name, row=r + 1, outcome="skipped")
-        if what in ("note", "header"):
-            result.note = "说明行，未导入" if what == "note" else "重复的表头行，未导入"
-            result.name = p.text(next((v for v in values if p.text(v)), ""))[:40]
+        by_field = layout.by_field
+        for r in range(layout.first_data_row, len(sheet.rows)):
+            done += 1
+            if progress and done % 5000 == 0:
+                progress(done, total)
+            values = sheet.rows[r]
+            sheet.rows[r] = _RELEASED  # planned rows keep only parsed values: release the cells (100,000 rows)
+            what = row_kind(values, layout)
+            if what == "blank":
+                continue
+            result = RowResult(sheet=sheet.name, row=r + 1, outcome="skipped")
+            if what in ("note", "header"):
+                result.note = "说明行，未导入" if what == "note" else "重复的表头行，未导入"
+                result.name = p.text(next((v for v in values if p.text(v)), ""))[:40]
+                results.append(result)
+                continue
+            row = _Row(values, layout, result, by_field)
+            if kind == "list":
+                _plan_list_row(row, ctx, datum)
+            else:
+                _plan_baseline_row(row, ctx, datum)
+            if result.errors:
+                result.outcome = "error"
             results.append(_settled(result))
-            continue
-        row = _Row(values, layout, result, by_fields[i])
-        if kind == "list":
-            _plan_list_row(row, ctx, datum)
-        else:
-            _plan_baseline_row(row, ctx, datum)
-        if result.errors:
-            result.outcome = "error"
-        results.append(_settled(result))
-    return results
-
-
-def _plan_in_two_processes(
-    sheets: list[tuple[Sheet, Layout]],
-    items: list[tuple[int, int]],
-    *,
-    kind: str,
-    ctx: Context,
-    datum: str,
-    progress: Callable[[int, int], None] | None,
-) -> list[RowResult]:
-    """The second half of the rows is planned by a forked child while this process plans the first half.
-
-    Planning is pure Python over data already in memory (the Context holds what it needs from the database),
-    so the child never touches the database connection it inherits, and leaves by os._exit (no cleanup that
-    could close the parent's connection). It hands its rows back through a temporary file, pickled by column
-    like a stored plan. Rows are then exactly what one process would have planned: the one check that spans
-    rows — the same enterprise twice in a sheet — is finished here for the child's rows against the first half.
-    If the child fails, this process plans its half itself.
-    """
-    half = len(items) // 2
-    first, second = items[:half], items[half:]
-    fd, path = tempfile.mkstemp(prefix="slw-plan-", suffix=".pickle")
-    os.close(fd)
-    try:
-        pid = os.fork()
-        if pid == 0:  # the child
-            code = 1
-            try:
-                ctx.seen, ctx.first_seen, ctx.repeats = {}, {}, {}
-                rows = _plan_items(sheets, second, kind=kind, ctx=ctx, datum=datum, progress=None, total=len(second))
-                at = {id(r): n for n, r in enumerate(rows)}
-                firsts = {k: (at[id(r)], [(at[id(rr)], e) for rr, e in ctx.repeats.get(k, [])])
-                          for k, r in ctx.first_seen.items()}  # fmt: skip
-                with open(path, "wb") as out:
-                    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-                    pickler.fast = True
-                    pickler.dump((Plan(kind=kind, rows=rows, sheet_layouts={}), firsts))
-                code = 0
-            finally:
-                os._exit(code)
-        try:
-            results = _plan_items(sheets, first, kind=kind, ctx=ctx, datum=datum,
-                                  progress=progress and (lambda done, total: progress(done, total * 2)),
-                                  total=len(first))  # fmt: skip
-        except BaseException:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            raise
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            return results + _plan_items(sheets, second, kind=kind, ctx=ctx, datum=datum, progress=None, total=1)
-        with open(path, "rb") as source:
-            child_plan, firsts = pickle.Unpickler(source).load()  # written just now by our own child
-    finally:
-        os.unlink(path)
-    child_rows: list[RowResult] = child_plan.rows
-    name_columns = {sheet.name: _column_label(layout, "name") for sheet, layout in sheets}
-    for k, (n, repeats) in firsts.items():
-        if k not in ctx.seen:
-            ctx.seen[k] = child_rows[n].row
-            continue
-        # The child's first row of this enterprise repeats a row of the first half: the error one process would
-        # have given it, and its repeats in the child name that row too.
-        r = child_rows[n]
-        r.errors = [*r.errors, {"column": name_columns[r.sheet], "message": _duplicate_message(ctx.seen[k])}]
-        r.outcome = "error"
-        r.town_id = r.enterprise_id = r.case_id = None
-        r.enterprise_values = r.case_values = r.baseline_values = r.changes = _NONE_DICT
-        r.note = ""
-        for m, e in repeats:
-            child_rows[m].errors[e] = {**child_rows[m].errors[e], "message": _duplicate_message(ctx.seen[k])}
-    for i, r in second:
-        sheets[i][0].rows[r] = _RELEASED
-    return results + child_rows
-
-
-def _duplicate_message(row_number: int) -> str:
-    return f"与第 {row_number} 行是同一企业（同一镇内名称相同），请合并为一行"
-
-
-def _column_label(layout: Layout, fname: str) -> str:
-    c = layout.by_field.get(fname)
-    return layout.headers.get(c, FIELD_LABELS.get(fname, fname)) if c is not None else FIELD_LABELS[fname]
+    return Plan(kind=kind, rows=results, sheet_layouts=layouts)
 
 
 # Shared by every planned row that has nothing in them: a 100,000-row plan would otherwise hold 400,000 empty
@@ -576,11 +461,9 @@ def _check_duplicates(
     k = (town.pk, name_key(values.get("name", "")))
     if values.get("name"):
         if k in ctx.seen:
-            row.error("name", _duplicate_message(ctx.seen[k]))
-            ctx.repeats.setdefault(k, []).append((row.result, len(row.result.errors) - 1))
+            row.error("name", f"与第 {ctx.seen[k]} 行是同一企业（同一镇内名称相同），请合并为一行")
         else:
             ctx.seen[k] = row.result.row
-            ctx.first_seen[k] = row.result
     code = values.get("credit_code")
     if code and ctx.credit_codes.get(code) not in (None, enterprise_id):
         row.error("credit_code", "该统一社会信用代码已登记在另一家企业")
