@@ -90,10 +90,10 @@ def insert_many(
         new_ids: list[int] = []
         objs: list[models.Model] = []
         for row in rows:
-            values = dict(row)
-            for name in json_fields & values.keys():
-                values[name] = json.loads(json_text(values[name]))
-            objs.append(model(**values))
+            attrs = dict(row)
+            for name in json_fields & attrs.keys():
+                attrs[name] = json.loads(json_text(attrs[name]))
+            objs.append(model(**attrs))
             if len(objs) >= batch_size:
                 new_ids += [int(o.pk) for o in model._default_manager.bulk_create(objs)]
                 objs = []

@@ -160,13 +160,13 @@ class _Row:
         dates and progress words repeat down a sheet, names and coordinates do not.
         """
         raw = self.raw(fname)
+        parsed: p.Parsed | str
         if memo is None:
             parsed = self._parse_now(raw, parser)
         else:
             cell_key = (type(raw), raw)
-            parsed = memo.get(cell_key)
-            if parsed is None:
-                parsed = memo[cell_key] = self._parse_now(raw, parser)
+            found = memo.get(cell_key)
+            parsed = found if found is not None else memo.setdefault(cell_key, self._parse_now(raw, parser))
         if isinstance(parsed, str):
             self.error(fname, parsed)
             return None
