@@ -133,10 +133,6 @@ def run() -> str:
 
     return "\n".join(
         [
-            "# Benchmark results",
-            "",
-            "Written by `make bench` (benchmarks/run.py). Re-run to refresh; numbers are from the machine below.",
-            "",
             "## Dynamic list at scale (issue 2)",
             "",
             f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
