@@ -15,11 +15,13 @@ and plans anew otherwise. What goes into the fingerprint:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gzip
 import hashlib
 import hmac
 import json
+import logging
 import pickle
 import secrets
 from pathlib import Path
@@ -38,6 +40,7 @@ from sanluanwu.core import clock
 from sanluanwu.imports import importer
 from sanluanwu.imports.models import ImportBatch, StoredPlan
 
+logger = logging.getLogger(__name__)
 REGISTRY_OBJECT_TYPES = ("registry.enterprise", "registry.case", "registry.baselinerecord")
 _SALT = "sanluanwu.imports.plans"
 
@@ -98,17 +101,21 @@ def store(batch: ImportBatch, plan: importer.Plan, fingerprint: str) -> None:
     # A plan from another day never matches its fingerprint again (rules compare dates with today): sweep them.
     for stale in StoredPlan.objects.filter(created_at__lt=clock.now() - dt.timedelta(days=1)):
         _remove(stale)
-    root = Path(settings.IMPORT_PLAN_ROOT)
-    root.mkdir(parents=True, exist_ok=True)
     filename = f"batch-{batch.pk}-{secrets.token_hex(8)}.plan.gz"
-    with open(_path(filename), "xb") as raw:
-        signing = _Signing(raw)
-        with gzip.GzipFile(fileobj=signing, mode="wb", compresslevel=1, mtime=0) as sink:  # type: ignore[call-overload]
-            pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
-            pickler.fast = (
-                True  # no memo of every object pickled (the plan has no cycles): ~100 MB less at 100,000 rows
-            )
-            pickler.dump(plan)
+    try:
+        Path(settings.IMPORT_PLAN_ROOT).mkdir(parents=True, exist_ok=True)
+        with open(_path(filename), "xb") as raw:
+            signing = _Signing(raw)
+            with gzip.GzipFile(fileobj=signing, mode="wb", compresslevel=1, mtime=0) as sink:  # type: ignore[call-overload]
+                pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.fast = True  # no memo (the plan has no cycles): ~100 MB less at 100,000 rows
+                pickler.dump(plan)
+    except OSError:
+        # Only a shortcut is lost: the confirm will read and check the file again.
+        logger.warning("import plan of batch %s not stored", batch.pk, exc_info=True)
+        with contextlib.suppress(OSError):
+            _path(filename).unlink(missing_ok=True)
+        return
     StoredPlan.objects.create(batch=batch, fingerprint=fingerprint, filename=filename,
                               mac=signing.mac.hexdigest(), created_at=clock.now())  # fmt: skip
 
@@ -139,5 +146,6 @@ def discard(batch: ImportBatch) -> None:
 
 
 def _remove(stored: StoredPlan) -> None:
-    _path(stored.filename).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        _path(stored.filename).unlink(missing_ok=True)
     stored.delete()

@@ -109,3 +109,14 @@ def test_plans_left_from_earlier_days_are_swept_when_a_new_one_is_stored(alice, 
     _previewed(alice, district["hutang"], [_row(1, "李四木材作坊", "李四")])
     assert not old_file.exists() and not StoredPlan.objects.filter(batch=old).exists()
     assert StoredPlan.objects.count() == 1
+
+
+def test_a_plan_that_cannot_be_stored_only_costs_the_confirm_a_second_reading(alice, campaign, district, reads,
+                                                                               settings, tmp_path):  # fmt: skip
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("x")
+    settings.IMPORT_PLAN_ROOT = blocker / "plans"
+    batch = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
+    assert batch.status == BatchStatus.PREVIEWED and not StoredPlan.objects.exists()
+    batch = confirm_import(actor=alice, batch=batch)
+    assert batch.status == BatchStatus.APPLIED and len(reads) == 2 and Case.objects.count() == 1
