@@ -134,8 +134,3 @@ def insert_many(
             if lines:
                 copy.write("".join(lines).encode())
     return ids
-
-
-def insert_values(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, batch_size: int = 5000) -> list[int]:
-    """insert_many for a list of rows."""
-    return insert_many(model, rows, batch_size=batch_size)

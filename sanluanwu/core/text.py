@@ -30,3 +30,8 @@ def name_key(value: str) -> str:
     value = to_halfwidth(value or "")
     value = _SPACES.sub("", value)
     return value.replace("（", "(").replace("）", ")").lower()
+
+
+def search_text(name: str, address: str, legal_person: str) -> str:
+    """What the list's text search matches an enterprise (and its cases) on; indexed with pg_trgm."""
+    return " ".join([name, address, legal_person]).lower()

@@ -25,7 +25,7 @@ from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.bulk import insert_many
-from sanluanwu.core.text import name_key
+from sanluanwu.core.text import name_key, search_text
 from sanluanwu.imports import parsing as p
 from sanluanwu.imports.layout import FIELD_LABELS, Layout, row_kind
 from sanluanwu.imports.readers import Sheet
@@ -709,7 +709,7 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
         for k, v in r.enterprise_values.items():
             setattr(e, k, v)
         e.name_key = name_key(e.name)
-        e.search_text = " ".join([e.name, e.address, e.legal_person]).lower()
+        e.search_text = search_text(e.name, e.address, e.legal_person)
         e.version += 1
         e.updated_at = now
         fields |= set(r.enterprise_values) | {"name_key", "search_text", "version", "updated_at"}
@@ -799,7 +799,7 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
 
 
 def _search_text(values: dict[str, Any]) -> str:
-    return " ".join([values["name"], values.get("address", ""), values.get("legal_person", "")]).lower()
+    return search_text(values["name"], values.get("address", ""), values.get("legal_person", ""))
 
 
 _NULLABLE_CASE_FIELDS = frozenset({"planned_completion", "closed_on", "lookback_category"})

@@ -23,7 +23,7 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
-from sanluanwu.core.text import clean_text, name_key, to_halfwidth
+from sanluanwu.core.text import clean_text, name_key, search_text, to_halfwidth
 from sanluanwu.registry import rules
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus
 from sanluanwu.registry.models import (
@@ -170,7 +170,7 @@ def _apply_enterprise(
     enterprise.coord_input = coord_text
     if point is not None:
         enterprise.longitude, enterprise.latitude = point.lon, point.lat
-    enterprise.search_text = " ".join([name, enterprise.address, legal_person]).lower()
+    enterprise.search_text = search_text(name, enterprise.address, legal_person)
 
     if name and data.town is not None and "town" not in errors:
         same = Enterprise.objects.filter(town=data.town, name_key=enterprise.name_key).exclude(pk=enterprise.pk)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from sanluanwu.audit.models import AuditEvent
-from sanluanwu.core.bulk import insert_values
+from sanluanwu.core.bulk import insert_many
 from sanluanwu.registry.choices import CaseStatus
 
 
@@ -27,7 +27,7 @@ def test_text_with_tabs_line_breaks_backslashes_and_nulls_survives_the_bulk_inse
         }
         for i, text in enumerate(tricky)
     ]  # fmt: skip
-    ids = insert_values(AuditEvent, rows)
+    ids = insert_many(AuditEvent, rows)
     assert len(ids) == len(tricky)
     stored = {e.pk: e for e in AuditEvent.objects.filter(pk__in=ids)}
     for new_id, text in zip(ids, tricky, strict=True):
