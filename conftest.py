@@ -13,7 +13,7 @@ import pytest
 
 from sanluanwu.accounts.models import Membership, OrgUnit, User
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import geo
+from sanluanwu.core import clock, geo
 from sanluanwu.registry import services
 from sanluanwu.registry.choices import LicenceStatus
 from sanluanwu.registry.models import Case
@@ -32,6 +32,16 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# A day in the remediation phase (综合整治) of the real 2020 campaign, for tests whose sheets write 2020 dates.
+CAMPAIGN_DAY = dt.datetime(2020, 7, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+@pytest.fixture
+def in_2020(time_machine: Any) -> None:
+    """Today is 2020-07-20 (the clock keeps ticking from there). Request it before `campaign`."""
+    time_machine.move_to(CAMPAIGN_DAY, tick=True)
 
 
 @pytest.fixture
@@ -161,7 +171,7 @@ def make_case(
 
 @pytest.fixture
 def hutang_case(alice: User, campaign: Campaign, district: dict[str, OrgUnit]) -> Case:
-    return make_case(alice, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=30)})
+    return make_case(alice, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=30)})
 
 
 @pytest.fixture

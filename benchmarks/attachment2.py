@@ -15,6 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sanluanwu.core import clock
+
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
 WORK = Path(os.environ.get("BENCH_WORK", "/tmp/slw-bench"))
 SHEET = WORK / "attachment2_100k.xlsx"
@@ -31,7 +33,7 @@ def synthetic_rows(n: int) -> Any:
 
     industries = ["塑料造粒", "金属表面处理", "木材加工", "废品回收", "石材加工", "印刷", "家具喷漆", "铸造"]
     surnames = "王李张刘陈杨黄赵吴周"
-    planned = dt.date.today() + dt.timedelta(days=40)
+    planned = clock.today() + dt.timedelta(days=40)
     for i in range(n):
         person = f"{surnames[i % 10]}{i}"
         industry = industries[i % 8]
@@ -49,7 +51,7 @@ def step_make_sheet() -> dict[str, Any]:
 
     WORK.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    write_attachment2(synthetic_rows(ROWS), str(SHEET), unit_label="湖塘镇", as_of=dt.date.today(), system_ids=False)
+    write_attachment2(synthetic_rows(ROWS), str(SHEET), unit_label="湖塘镇", as_of=clock.today(), system_ids=False)
     return {"seconds": time.perf_counter() - t0, "bytes": SHEET.stat().st_size}
 
 
@@ -60,7 +62,7 @@ def step_export() -> dict[str, Any]:
 
     t0 = time.perf_counter()
     n = write_attachment2(attachment2_rows(Case.objects.all()), str(EXPORT_OUT), unit_label="湖塘镇",
-                          as_of=dt.date.today())  # fmt: skip
+                          as_of=clock.today())  # fmt: skip
     return {"seconds": time.perf_counter() - t0, "rows": n}
 
 
@@ -118,7 +120,7 @@ def step_floor_import() -> dict[str, Any]:
     t0 = time.perf_counter()
     rows = CalamineWorkbook.from_path(str(SHEET)).get_sheet_by_index(0).to_python()[3 : 3 + ROWS]
     t_read = time.perf_counter() - t0
-    now = dt.datetime.now(dt.UTC)
+    now = clock.now()
     with connection.cursor() as cursor:
         pg = cursor.connection
         with pg.cursor() as cur:
@@ -136,7 +138,7 @@ def step_floor_import() -> dict[str, Any]:
                           "progress_note, responsible_person, search_text, version, created_at, updated_at) "
                           "FROM STDIN") as copy:  # fmt: skip
                 for eid, r in zip(ids, rows, strict=True):
-                    copy.write_row((eid, campaign, town, 1, r[8], r[9], r[10], "shutdown", r[12], dt.date.today(),
+                    copy.write_row((eid, campaign, town, 1, r[8], r[9], r[10], "shutdown", r[12], clock.today(),
                                     "listed", "", r[14], r[1], 1, now, now))  # fmt: skip
     return {"seconds": time.perf_counter() - t0, "read_seconds": t_read}
 
@@ -175,7 +177,7 @@ def step_import_export_lib() -> dict[str, Any]:
             instance.town = town
             instance.name_key = instance.name
             instance.licence_status = "unlicensed"
-            instance.created_at = instance.updated_at = dt.datetime.now(dt.UTC)
+            instance.created_at = instance.updated_at = clock.now()
 
     t0 = time.perf_counter()
     raw = tablib.Dataset().load(SHEET.read_bytes(), format="xlsx", headers=False)

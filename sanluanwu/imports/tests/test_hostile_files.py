@@ -12,6 +12,8 @@ from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.services import preview_import, upload_import
 from sanluanwu.imports.tests.sheets import messy_xlsx
 
+pytestmark = pytest.mark.usefixtures("in_2020")  # the sheets write 2020 dates
+
 
 def _refused(data: bytes, name: str = "x.xlsx") -> str:
     with pytest.raises(readers.UnreadableFile) as exc:
@@ -105,7 +107,7 @@ def test_formulas_in_a_sheet_are_never_evaluated(alice, campaign, district):
     wb = openpyxl.load_workbook(io.BytesIO(messy_xlsx([])))
     ws = wb.active
     ws.append([1, '=HYPERLINK("http://evil/","x")', "塑料造粒", "湖塘镇1号", "119.965, 31.725", "张三", "1", "有",
-               "", "", "", "关停", "2026-12-31", "", "陈"])  # fmt: skip
+               "", "", "", "关停", "2020-12-31", "", "陈"])  # fmt: skip
     buf = io.BytesIO()
     wb.save(buf)
     batch = preview_import(actor=alice, batch=upload_import(actor=alice, data=buf.getvalue(), filename="f.xlsx",

@@ -7,17 +7,21 @@ import io
 
 import pytest
 
+from sanluanwu.core import clock
 from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.services import confirm_import, preview_import, upload_import
 from sanluanwu.imports.tests.sheets import csv_bytes, messy_xlsx, xls_bytes
 from sanluanwu.registry.models import Case, Enterprise
+
+# The sheets write 2020 dates (the 2020 campaign): today is a day of its remediation phase.
+pytestmark = pytest.mark.usefixtures("in_2020")
 
 
 def _row(n, name, person, **kw):
     base = {
         "seq": n, "name": name, "industry": "塑料造粒", "address": "湖塘镇新华村人民路1号",
         "coords": "119.965, 31.725", "person": person, "category": "1", "licence": "无", "env": "废气直排",
-        "safety": "", "other": "", "rtype": "关停", "planned": "2026-12-31", "progress": "", "resp": "陈科长",
+        "safety": "", "other": "", "rtype": "关停", "planned": "2020-12-31", "progress": "", "resp": "陈科长",
     }  # fmt: skip
     base.update(kw)
     return [base[k] for k in ("seq", "name", "industry", "address", "coords", "person", "category", "licence", "env",
@@ -45,7 +49,7 @@ def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campai
             coords="31.7262，119.9661",
             licence="未办理",
             rtype="整治提升",
-            planned="2027年1月15日",
+            planned="2021年1月15日",
             env="无",
             progress="整改中",
         ),
@@ -56,7 +60,7 @@ def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campai
             industry="废品回收",
             category="空置厂房新的“散乱污”进驻",
             coords="119°58′12″E, 31°43′12″N",
-            planned=dt.datetime(2026, 12, 20),
+            planned=dt.datetime(2020, 12, 20),
             rtype="取缔",
         ),
         [None] * 15,
@@ -66,7 +70,7 @@ def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campai
             "赵六",
             industry="石材加工",
             category="4",
-            planned="2026.12.1",
+            planned="2020.12.1",
             licence="正在办理",
         ),
     ]
@@ -81,7 +85,7 @@ def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campai
     assert batch.status == BatchStatus.APPLIED
     li = Case.objects.get(enterprise__name="李四木材加工作坊")
     assert li.lookback_category == 1 and li.remediation_type == "rectification" and li.status == "remediating"
-    assert li.env_problems == "" and li.planned_completion == dt.date(2027, 1, 15) and li.progress_note == "整改中"
+    assert li.env_problems == "" and li.planned_completion == dt.date(2021, 1, 15) and li.progress_note == "整改中"
     assert (str(li.enterprise.longitude), str(li.enterprise.latitude)) == ("119.966100", "31.726200")
     wang = Case.objects.get(enterprise__name="王五废品回收个体户")
     assert wang.lookback_category == 3 and wang.remediation_type == "shutdown"
@@ -156,7 +160,7 @@ def test_an_edited_export_updates_the_same_cases_and_audits_old_and_new(office, 
     from conftest import make_case
     from sanluanwu.audit.models import AuditEvent
 
-    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    case = make_case(office, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
     out = tmp_path / "export.xlsx"
     call_command("export_list", "--unit", "湖塘镇", "-o", str(out))
     wb = openpyxl.load_workbook(out)
@@ -180,7 +184,7 @@ def test_progress_cannot_go_backwards_through_an_import(office, campaign, distri
     from conftest import make_case
     from sanluanwu.registry import services
 
-    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    case = make_case(office, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
     services.transition_case(actor=office, case=case, action="stop_production")
     rows = [
         _row(

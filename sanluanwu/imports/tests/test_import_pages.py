@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from sanluanwu.imports.models import ImportBatch
 from sanluanwu.imports.tests.sheets import messy_xlsx
 from sanluanwu.registry.models import Case
+
+pytestmark = pytest.mark.usefixtures("in_2020")  # the sheets write 2020 dates (填报日期：2020年7月15日)
 
 ROW = [1, "张三塑料造粒作坊", "塑料造粒", "湖塘镇新华村1号", "119.965, 31.725", "张三", "第一类", "无", "废气直排", "",
        "", "关停", "12月底", "", "陈科长"]  # fmt: skip

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from sanluanwu.core import clock
 from sanluanwu.imports import readers
 from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.models import StoredPlan
@@ -14,6 +15,8 @@ from sanluanwu.imports.services import confirm_import, preview_import, upload_im
 from sanluanwu.imports.tests.sheets import messy_xlsx
 from sanluanwu.imports.tests.test_import_list import _row
 from sanluanwu.registry.models import Case
+
+pytestmark = pytest.mark.usefixtures("in_2020")  # the sheets write 2020 dates
 
 
 def _previewed(actor, unit, rows):
@@ -54,7 +57,7 @@ def test_an_edit_saved_between_preview_and_confirm_makes_the_confirm_check_the_f
 ):
     from conftest import make_case
 
-    planned = dt.date.today() + dt.timedelta(days=9)
+    planned = clock.today() + dt.timedelta(days=9)
     case = make_case(office, district["hutang"], case={"planned_completion": planned})
     batch = _previewed(alice, district["hutang"], [
         _row(1, "张三塑料造粒作坊", "张三", resp="李四", planned=planned.isoformat(), progress="已列入名单"),
@@ -76,7 +79,7 @@ def test_a_confirm_by_another_user_or_on_another_day_plans_again(alice, office, 
     import time_machine
 
     batch = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
-    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1)):
+    with time_machine.travel(clock.now() + dt.timedelta(days=1)):
         confirm_import(actor=office, batch=batch)
     assert len(reads) == 2 and Case.objects.count() == 1
 
@@ -102,7 +105,7 @@ def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, re
 def test_plans_left_from_earlier_days_are_swept_when_a_new_one_is_stored(alice, campaign, district, settings):
     import time_machine
 
-    with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=3)):
+    with time_machine.travel(clock.now() - dt.timedelta(days=3)):
         old = _previewed(alice, district["hutang"], [_row(1, "张三塑料造粒作坊", "张三")])
     old_file = Path(settings.IMPORT_PLAN_ROOT) / StoredPlan.objects.get(batch=old).filename
     assert old_file.exists()

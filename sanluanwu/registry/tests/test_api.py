@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core import clock
 from sanluanwu.registry.models import Case
 
 
@@ -22,7 +23,7 @@ def _payload(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "lookback_category": 1,
         "responsible_person": "李四",
         "remediation_type": "shutdown",
-        "planned_completion": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+        "planned_completion": (clock.today() + dt.timedelta(days=20)).isoformat(),
     }
     data.update(overrides)
     return data

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 
 from conftest import make_case
+from sanluanwu.core import clock
 from sanluanwu.registry import services
 from sanluanwu.registry.exports import COLUMNS, NOTES, TITLE, attachment2_rows, write_attachment2
 from sanluanwu.registry.models import Case
@@ -31,7 +32,7 @@ def test_the_headers_are_the_15_columns_of_attachment_2_in_order():
 
 def test_the_export_has_title_unit_date_rows_and_notes(client, alice, hutang_case):
     client.force_login(alice)
-    response = client.get("/cases/export/?as_of=" + dt.date.today().isoformat())
+    response = client.get("/cases/export/?as_of=" + clock.today().isoformat())
     assert response.status_code == 200
     ws = _sheet(b"".join(response.streaming_content))
     assert ws["A1"].value == TITLE
@@ -52,7 +53,7 @@ def test_the_export_has_title_unit_date_rows_and_notes(client, alice, hutang_cas
 
 def test_the_download_has_a_chinese_file_name(client, alice, hutang_case):
     client.force_login(alice)
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     disposition = client.get("/cases/export/")["Content-Disposition"]
     name = f"武进区散乱污动态管理整治企业清单_湖塘镇_{today}.xlsx"
     assert "attachment" in disposition and f"filename*=utf-8''{quote(name)}" in disposition
@@ -67,7 +68,7 @@ def test_formula_like_text_is_written_as_plain_text(office, campaign, district):
         case={"env_problems": "@SUM(1)", "responsible_person": "+张三"},
     )
     buf = io.BytesIO()
-    write_attachment2(attachment2_rows(Case.objects.all()), buf, unit_label="湖塘镇", as_of=dt.date.today())
+    write_attachment2(attachment2_rows(Case.objects.all()), buf, unit_label="湖塘镇", as_of=clock.today())
     ws = _sheet(buf.getvalue())
     assert ws["B4"].value == case.enterprise.name and ws["B4"].data_type == "s"
     assert ws["I4"].value == "@SUM(1)" and ws["O4"].value == "+张三"

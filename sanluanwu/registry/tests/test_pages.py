@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from sanluanwu.core import clock
 from sanluanwu.registry.models import Case
 
 
@@ -19,7 +20,7 @@ def _form(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "lookback_category": "1",
         "responsible_person": "李四",
         "remediation_type": "shutdown",
-        "planned_completion": (dt.date.today() + dt.timedelta(days=9)).isoformat(),
+        "planned_completion": (clock.today() + dt.timedelta(days=9)).isoformat(),
     }
     data.update(overrides)
     return data
@@ -57,7 +58,7 @@ def test_warnings_are_shown_with_links_and_saved_after_confirmation(client, alic
 def test_the_list_filters_by_status_category_overdue_and_text(client, office, campaign, district):
     from conftest import make_case
 
-    past = dt.date.today() - dt.timedelta(days=1)
+    past = clock.today() - dt.timedelta(days=1)
     late = make_case(
         office,
         district["hutang"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import make_case
+from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.registry import services
 from sanluanwu.registry.choices import CaseStatus
@@ -25,7 +26,7 @@ PATH = {
 def test_every_action_in_every_state_follows_the_table(office, campaign, district, state, action):
     import datetime as dt
 
-    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    case = make_case(office, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
     for step in PATH[state]:
         case = services.transition_case(actor=office, case=case, action=step)
     assert case.status == state
@@ -50,7 +51,7 @@ def test_remediation_cannot_start_without_a_type_and_a_planned_date(alice, campa
 def test_returning_for_rework_needs_a_reason(office, campaign, district):
     import datetime as dt
 
-    case = make_case(office, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    case = make_case(office, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
     for step in PATH[CaseStatus.AWAITING_REVIEW]:
         case = services.transition_case(actor=office, case=case, action=step)
     with pytest.raises(ValidationFailed):
@@ -60,7 +61,7 @@ def test_returning_for_rework_needs_a_reason(office, campaign, district):
 def test_an_inspector_cannot_close_a_case_but_the_town_manager_can(alice, ada, campaign, district):
     import datetime as dt
 
-    case = make_case(alice, district["hutang"], case={"planned_completion": dt.date.today() + dt.timedelta(days=9)})
+    case = make_case(alice, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
     for step in PATH[CaseStatus.AWAITING_REVIEW]:
         case = services.transition_case(actor=ada, case=case, action=step)
     with pytest.raises(PermissionDenied):
