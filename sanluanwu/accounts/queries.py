@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope
@@ -21,8 +22,8 @@ def towns_visible_to(scope: Scope) -> QuerySet[OrgUnit]:
     return towns.filter(pk__in=scope.town_ids)
 
 
-def towns_writable_by(scope: Scope) -> QuerySet[OrgUnit]:
+def towns_allowing(scope: Scope, code: str) -> QuerySet[OrgUnit]:
+    """Towns where the user may do `code` (a permission of accounts/permissions.py): the choices of a form."""
     towns = OrgUnit.objects.filter(kind=OrgUnitKind.TOWN, is_active=True).order_by("sort_order", "name")
-    if scope.writes_district:
-        return towns
-    return towns.filter(pk__in=scope.town_ids)
+    where = permissions.towns_allowing(scope, code)
+    return towns if where is None else towns.filter(pk__in=where)

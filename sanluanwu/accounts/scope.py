@@ -1,7 +1,8 @@
-"""What a user may see and change, derived once per request from their memberships.
+"""What a user may see, derived once per request from their memberships.
 
 Every query in every domain app starts from a Scope (see registry/queries.py), so scoping is the
-default and cannot be forgotten by a view.
+default and cannot be forgotten by a view. What a user may DO is the permission table
+(accounts/permissions.py), which reads the roles held here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from typing import Any
 from sanluanwu.accounts.choices import Role
 
 _DISTRICT_READERS = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADER}
-_DISTRICT_WRITERS = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF}
 _TOWN_ROLES = {Role.TOWN_MANAGER, Role.TOWN_INSPECTOR}
 
 
@@ -21,7 +21,6 @@ class Scope:
     user_id: int | None
     roles: frozenset[str] = frozenset()
     sees_district: bool = False
-    writes_district: bool = False
     town_ids: frozenset[int] = frozenset()
     department_ids: frozenset[int] = frozenset()
     utility_ids: frozenset[int] = frozenset()
@@ -33,27 +32,8 @@ class Scope:
     def is_anonymous(self) -> bool:
         return self.user_id is None
 
-    @property
-    def is_system_admin(self) -> bool:
-        return Role.SYSTEM_ADMIN in self.roles
-
-    @property
-    def sees_business_data(self) -> bool:
-        """System admins manage accounts and reference data only (三员分立), not the dynamic list."""
-        return self.sees_district or bool(self.town_ids or self.department_ids or self.utility_ids)
-
-    def can_see_town(self, town_id: int | None) -> bool:
-        return self.sees_district or (town_id is not None and town_id in self.town_ids)
-
-    def can_write_town(self, town_id: int | None) -> bool:
-        return self.writes_district or (town_id is not None and town_id in self.town_ids)
-
     def roles_in_town(self, town_id: int | None) -> frozenset[str]:
         return frozenset(role for tid, role in self.town_roles if tid == town_id)
-
-    @property
-    def can_write_cases(self) -> bool:
-        return self.writes_district or bool(self.town_ids)
 
 
 ANONYMOUS = Scope(user_id=None)
@@ -73,7 +53,6 @@ class OperatorActor:
             user_id=0,
             roles=frozenset({Role.OFFICE_ADMIN}),
             sees_district=True,
-            writes_district=True,
             unit_names=("服务器命令行",),
         )
 
@@ -91,7 +70,6 @@ def scope_for(user: Any) -> Scope:
         user_id=user.pk,
         roles=roles,
         sees_district=bool(roles & _DISTRICT_READERS),
-        writes_district=bool(roles & _DISTRICT_WRITERS),
         town_ids=frozenset(m.org_unit_id for m in memberships if m.role in _TOWN_ROLES),
         department_ids=frozenset(m.org_unit_id for m in memberships if m.role == Role.DEPARTMENT_STAFF),
         utility_ids=frozenset(m.org_unit_id for m in memberships if m.role == Role.UTILITY_STAFF),

@@ -4,8 +4,9 @@ from typing import Any
 
 from django import forms
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.accounts.queries import towns_writable_by
+from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.imports.choices import ImportKind
@@ -21,7 +22,7 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = towns_writable_by(scope)  # type: ignore[attr-defined]
-        if not scope.writes_district:
+        self.fields["unit"].queryset = towns_allowing(scope, "import.upload")  # type: ignore[attr-defined]
+        if permissions.towns_allowing(scope, "import.upload") is not None:
             self.fields["unit"].required = True
             self.fields["unit"].empty_label = None  # type: ignore[attr-defined]

@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from django.db import transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope
@@ -211,7 +212,8 @@ class Context:
 
         d = district()
         self.district_boundary = d.boundary if d else None
-        town_ids = [unit.pk] if unit else [t.pk for t in towns if scope.can_write_town(t.pk)]
+        writable = permissions.towns_allowing(scope, "import.upload")
+        town_ids = [unit.pk] if unit else [t.pk for t in towns if writable is None or t.pk in writable]
         self.enterprises: dict[tuple[int, str], dict[str, Any]] = {}
         self.enterprise_by_id: dict[int, dict[str, Any]] = {}
         for e in Enterprise.objects.filter(town_id__in=town_ids).values(
@@ -254,7 +256,7 @@ def _town_for(row: _Row, ctx: Context) -> OrgUnit | None:
     else:
         row.error("town", "表中没有“所属镇（街道）”列，请选择导入单位")
         return None
-    if not ctx.scope.can_write_town(town.pk):
+    if not permissions.allows(ctx.scope, "import.upload", town_id=town.pk):
         row.error("town", f"您无权导入{town.name}的数据")
         return None
     return town

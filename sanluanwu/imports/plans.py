@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 from django.utils.crypto import salted_hmac
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
@@ -61,7 +62,7 @@ def fingerprint(batch: ImportBatch, actor: Any, synonyms: dict[str, dict[str, st
         "actor": [
             getattr(actor, "pk", None),
             getattr(actor, "username", ""),
-            sorted(t[0] for t in towns if scope.can_write_town(t[0])),
+            sorted(t[0] for t in towns if permissions.allows(scope, "import.confirm", town_id=t[0])),
         ],
         "day": clock.today().isoformat(),
         "campaign": [campaign.pk, campaign.starts_on.isoformat()] if campaign else None,

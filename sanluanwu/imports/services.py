@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import record_event
@@ -42,13 +43,12 @@ def upload_import(
 ) -> ImportBatch:
     """Keep the uploaded file unchanged (bytes and SHA-256) as an import batch; nothing is read yet."""
     scope = scope_for(actor)
-    if not scope.can_write_cases:
-        raise PermissionDenied("您的角色不能导入数据")
+    permissions.require(scope, "import.upload")
     if kind not in ImportKind.values:
         raise ValidationFailed({"kind": ["请选择导入类型"]})
-    if unit is None and not scope.writes_district:
+    if unit is None and permissions.towns_allowing(scope, "import.upload") is not None:
         raise ValidationFailed({"unit": ["请选择导入单位（镇、街道或开发区）"]})
-    if unit is not None and not scope.can_write_town(unit.pk):
+    if unit is not None and not permissions.allows(scope, "import.upload", town_id=unit.pk):
         raise PermissionDenied(f"您无权导入{unit.name}的数据")
     if len(data) > readers.MAX_BYTES:
         raise ValidationFailed({"file": [f"文件过大（{len(data) / 1024 / 1024:.1f} MB），单个文件不超过 20 MB"]})
@@ -149,6 +149,7 @@ def preview_import(
 
 def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None) -> ImportBatch:
     """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong)."""
+    permissions.require(scope_for(actor), "import.confirm", town_id=batch.unit_id)
     if batch.status != BatchStatus.APPLYING:  # APPLYING: queued for the job worker by the page
         check_confirmable(batch)
     if all_or_nothing is not None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
+from sanluanwu.accounts import permissions
+from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.exporting import attachment_header
@@ -20,13 +19,11 @@ from sanluanwu.imports.forms import UploadForm
 from sanluanwu.imports.layout import FIELD_LABELS, fields_for
 
 
-@login_required
+@requires(GET="import.view", POST="import.upload")
 def batch_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = UploadForm(scope=scope)
     if request.method == "POST":
-        if not scope.can_write_cases:
-            raise DjangoPermissionDenied("您的角色不能导入数据")
         form = UploadForm(request.POST, request.FILES, scope=scope)
         if form.is_valid():
             d = form.cleaned_data
@@ -46,7 +43,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-@login_required
+@requires(GET="import.view")
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = queries.access_batch(request.user, pk)
     data = batch.result if batch.status == BatchStatus.APPLIED else batch.preview
@@ -55,14 +52,14 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/batch_detail.html", {
         "batch": batch, "data": data or {}, "busy": busy, "field_choices": field_choices,
         "can_confirm": batch.status in (BatchStatus.PREVIEWED, BatchStatus.FAILED)
-        and scope_for(request.user).can_write_cases,
+        and permissions.allows(scope_for(request.user), "import.confirm", town_id=batch.unit_id),
     })  # fmt: skip
 
 
-@login_required
-@require_POST
+@requires(POST="import.confirm")
 def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = queries.access_batch(request.user, pk)
+    require_for(request, "import.confirm", town_id=batch.unit_id)
     batch.all_or_nothing = request.POST.get("all_or_nothing") == "on"
     batch.save(update_fields=["all_or_nothing"])
     try:
@@ -72,11 +69,11 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
-@login_required
-@require_POST
+@requires(POST="import.upload")
 def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     """The user says what an unknown header means; the preview runs again with it."""
     batch = queries.access_batch(request.user, pk)
+    require_for(request, "import.upload", town_id=batch.unit_id)
     allowed = set(fields_for(batch.kind)) | {"ignore"}
     mapping: dict[str, dict[str, str]] = dict(batch.column_mapping or {})
     for key in request.POST:
@@ -90,7 +87,7 @@ def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:batch_detail", pk=batch.pk)
 
 
-@login_required
+@requires(GET="import.download")
 def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded file exactly as it was received."""
     batch = queries.access_batch(request.user, pk)

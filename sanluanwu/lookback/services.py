@@ -9,13 +9,14 @@ from typing import Any
 
 from django.db import transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import Role
 from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo
-from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.errors import TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_text
 from sanluanwu.lookback import checklist, photos
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
@@ -32,14 +33,14 @@ INSPECTION_AUDITED = ["status", "inspected_at", "inspectors", "longitude", "lati
                       "new_industry", "new_credit_code"]  # fmt: skip
 
 
-def _require_town_writer(actor: Any, town_id: int) -> None:
-    if not scope_for(actor).can_write_town(town_id):
-        raise PermissionDenied("您无权在该镇（街道）开展回头看排查")
+def _require(actor: Any, code: str, town_id: int) -> None:
+    """The permission table (accounts/permissions.py) in the place's town; PermissionDenied with the reason."""
+    permissions.require(scope_for(actor), code, town_id=town_id)
 
 
 def generate_targets(*, actor: Any, campaign: Campaign, town: OrgUnit) -> int:
     """One place to check for every 2018-2019 enterprise of the town (逐企); idempotent."""
-    _require_town_writer(actor, town.pk)
+    _require(actor, "lookback.plan", town.pk)
     now = clock.now()
     with transaction.atomic():
         done = set(Target.objects.filter(campaign=campaign, town=town, enterprise__isnull=False)
@@ -75,7 +76,7 @@ def add_place(
     village: str = "",
 ) -> Target:
     """A key place that is not on the baseline (废弃厂房、养殖场、闲置民房、出租房…)."""
-    _require_town_writer(actor, town.pk)
+    _require(actor, "lookback.add_place", town.pk)
     errors: dict[str, list[str]] = {}
     if kind not in PlaceKind.values or kind == PlaceKind.BASELINE:
         errors["kind"] = ["请选择场所类型（废弃厂房、养殖场、闲置民房、出租房或其他）"]
@@ -110,7 +111,7 @@ def assign_targets(*, actor: Any, targets: list[Target], inspector: User) -> int
     inspector_towns = set(inspector.memberships.filter(role__in=[Role.TOWN_INSPECTOR, Role.TOWN_MANAGER])
                           .values_list("org_unit_id", flat=True))  # fmt: skip
     for target in targets:
-        _require_town_writer(actor, target.town_id)
+        _require(actor, "lookback.assign", target.town_id)
         if target.town_id not in inspector_towns:
             raise ValidationFailed({"inspector": [f"{inspector.display_name}不是{target.town.name}的排查人员"]})
     with transaction.atomic():
@@ -152,7 +153,7 @@ def applicable_items(target: Target) -> list[checklist.Item]:
 
 def start_inspection(*, actor: Any, target: Target) -> Inspection:
     """The open draft of this place by this actor, or a new one."""
-    _require_town_writer(actor, target.town_id)
+    _require(actor, "inspection.record", target.town_id)
     draft = Inspection.objects.filter(target=target, status=InspectionStatus.DRAFT, created_by=actor).first()
     if draft:
         return draft
@@ -210,7 +211,7 @@ def _save_answers(inspection: Inspection, data: InspectionInput) -> None:
 
 def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> Inspection:
     """Save what the inspector has so far; nothing is checked for completeness yet."""
-    _require_town_writer(actor, inspection.town_id)
+    _require(actor, "inspection.record", inspection.town_id)
     if inspection.status != InspectionStatus.DRAFT:
         raise TransitionNotAllowed("已提交的检查只能通过“更正”修改")
     errors: dict[str, list[str]] = {}
@@ -233,7 +234,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> 
 
 
 def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str, item: str = "") -> Photo:
-    _require_town_writer(actor, inspection.town_id)
+    _require(actor, "inspection.record", inspection.town_id)
     if inspection.status != InspectionStatus.DRAFT:
         raise TransitionNotAllowed("已提交的检查不能再添加照片")
     if item and item not in {i.code for i in applicable_items(inspection.target)}:
@@ -260,7 +261,7 @@ def submit_inspection(
     acknowledge_new: bool = False,
 ) -> Inspection:
     """Submit: every item answered, a far position explained; problems put the enterprise on the dynamic list."""
-    _require_town_writer(actor, inspection.town_id)
+    _require(actor, "inspection.record", inspection.town_id)
     if inspection.status != InspectionStatus.DRAFT:
         raise TransitionNotAllowed("该检查已提交；如需修改请使用“更正”")
     errors: dict[str, list[str]] = {}
@@ -332,7 +333,8 @@ def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterp
         progress_note=note, campaign=campaign,
     )  # fmt: skip
     if enterprise is not None:
-        return registry.create_case(actor=actor, enterprise=enterprise, case_data=case_data)
+        return registry.create_case(actor=actor, enterprise=enterprise, case_data=case_data,
+                                    permission="inspection.record")  # fmt: skip
     lon = inspection.longitude if inspection.longitude is not None else target.longitude
     lat = inspection.latitude if inspection.latitude is not None else target.latitude
     name = inspection.new_name
@@ -344,6 +346,7 @@ def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterp
         village=target.village, phone=inspection.new_phone, credit_code=inspection.new_credit_code,
     )  # fmt: skip
     return registry.create_case(actor=actor, enterprise_data=enterprise_data, case_data=case_data,
+                                permission="inspection.record",
                                 acknowledge_warnings=acknowledge_new)  # fmt: skip
 
 
@@ -352,7 +355,7 @@ AMENDABLE = ["inspectors", "distance_reason", "env_problems", "safety_problems",
 
 def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes: dict[str, Any]) -> Amendment:
     """A submitted inspection is corrected only by a recorded amendment (who, when, why, old → new)."""
-    _require_town_writer(actor, inspection.town_id)
+    _require(actor, "inspection.amend", inspection.town_id)
     if inspection.status != InspectionStatus.SUBMITTED:
         raise TransitionNotAllowed("草稿可以直接修改，无需更正")
     if not clean_text(reason):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
 
-from sanluanwu.accounts.queries import towns_visible_to, towns_writable_by
+from sanluanwu.accounts import permissions
+from sanluanwu.accounts.decorators import require_for, requires
+from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core.errors import DomainError
@@ -38,7 +38,7 @@ def _campaign() -> Any:
     return campaign
 
 
-@login_required
+@requires(GET="lookback.view")
 def overview(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     campaign = _campaign()
@@ -56,14 +56,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     totals["percent"] = round(100 * totals["done"] / totals["total"]) if totals["total"] else 0
     return render(request, "lookback/overview.html", {
         "campaign": campaign, "town": town, "rows": rows, "totals": totals,
-        "writable_towns": towns_writable_by(scope), "place_form": PlaceForm(),
+        "plan_towns": towns_allowing(scope, "lookback.plan"), "place_towns": towns_allowing(scope, "lookback.add_place"),
+        "place_form": PlaceForm(),
     })  # fmt: skip
 
 
-@login_required
-@require_POST
+@requires(POST="lookback.plan")
 def generate(request: HttpRequest) -> HttpResponse:
-    town = towns_writable_by(scope_for(request.user)).filter(pk=request.POST.get("town") or 0).first()
+    town = towns_allowing(scope_for(request.user), "lookback.plan").filter(pk=request.POST.get("town") or 0).first()
     if town is None:
         raise Http404("未找到该镇（街道）")
     n = services.generate_targets(actor=request.user, campaign=_campaign(), town=town)
@@ -71,11 +71,12 @@ def generate(request: HttpRequest) -> HttpResponse:
     return redirect(f"/lookback/?town={town.pk}")
 
 
-@login_required
+@requires(GET="lookback.add_place", POST="lookback.add_place")
 def add_place(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = PlaceForm(request.POST or None)
-    town = towns_writable_by(scope).filter(pk=request.POST.get("town") or request.GET.get("town") or 0).first()
+    towns = towns_allowing(scope, "lookback.add_place")
+    town = towns.filter(pk=request.POST.get("town") or request.GET.get("town") or 0).first()
     if request.method == "POST" and form.is_valid():
         if town is None:
             form.add_error(None, "请选择镇（街道）")
@@ -87,11 +88,11 @@ def add_place(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已添加排查场所“{target.name}”")
                 return redirect("lookback:target_detail", pk=target.pk)
-    return render(request, "lookback/place_form.html", {"form": form, "towns": towns_writable_by(scope), "town": town},
+    return render(request, "lookback/place_form.html", {"form": form, "towns": towns, "town": town},
                   status=400 if form.errors else 200)  # fmt: skip
 
 
-@login_required
+@requires(GET="lookback.view")
 def worklist(request: HttpRequest) -> HttpResponse:
     lon, lat = _float(request.GET.get("lon")), _float(request.GET.get("lat"))
     items = queries.worklist(request.user, lon=lon, lat=lat)
@@ -99,22 +100,24 @@ def worklist(request: HttpRequest) -> HttpResponse:
                                                       "accuracy": _float(request.GET.get("acc"))})  # fmt: skip
 
 
-@login_required
+@requires(GET="lookback.view")
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = queries.access_target(request.user, pk)
     inspections = queries.inspections_visible_to(request.user).filter(target=target).select_related("case")
-    can_write = scope_for(request.user).can_write_town(target.town_id)
+    scope = scope_for(request.user)
+    can_assign = permissions.allows(scope, "lookback.assign", town_id=target.town_id)
     return render(request, "lookback/target_detail.html", {
-        "target": target, "inspections": inspections, "can_write": can_write,
-        "inspectors": queries.inspectors_of(target.town_id) if can_write else [],
+        "target": target, "inspections": inspections, "can_assign": can_assign,
+        "can_inspect": permissions.allows(scope, "inspection.record", town_id=target.town_id),
+        "inspectors": queries.inspectors_of(target.town_id) if can_assign else [],
     })  # fmt: skip
 
 
-@login_required
-@require_POST
+@requires(POST="lookback.assign")
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """A town manager (or the office) gives the place to one of the town's inspectors."""
     target = queries.access_target(request.user, pk)
+    require_for(request, "lookback.assign", town_id=target.town_id)
     inspector = queries.inspectors_of(target.town_id).filter(pk=request.POST.get("inspector") or 0).first()
     if inspector is None:
         messages.error(request, "请选择本镇（街道）的排查员")
@@ -128,10 +131,10 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lookback:target_detail", pk=target.pk)
 
 
-@login_required
-@require_POST
+@requires(POST="inspection.record")
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     target = queries.access_target(request.user, pk)
+    require_for(request, "inspection.record", town_id=target.town_id)
     try:
         inspection = services.start_inspection(actor=request.user, target=target)
     except DomainError as exc:
@@ -150,7 +153,7 @@ def _candidates(request: HttpRequest, form: InspectionForm, inspection: Any) -> 
     return matching.candidates_for(scope_for(request.user), find)
 
 
-@login_required
+@requires(GET="lookback.view", POST="inspection.record")
 def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     insp = queries.access_inspection(request.user, pk)
     scope = scope_for(request.user)
@@ -159,10 +162,11 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     if insp.status != InspectionStatus.DRAFT:
         return render(request, "lookback/inspection_detail.html", {
             "inspection": insp, "rows": [(i, answers.get(i.code)) for i in items], "photos": insp.photos.all(),
-            "amendments": insp.amendments.all(), "can_write": scope.can_write_town(insp.town_id),
+            "amendments": insp.amendments.all(),
+            "can_amend": permissions.allows(scope, "inspection.amend", town_id=insp.town_id),
         })  # fmt: skip
-    if not scope.can_write_town(insp.town_id):
-        raise Http404("未找到该检查记录")
+    if not permissions.allows(scope, "inspection.record", town_id=insp.town_id):
+        raise Http404("未找到该检查记录")  # a draft is seen only by those who may record it
     initial: dict[str, Any] = {
         "inspected_at": insp.inspected_at, "inspectors": insp.inspectors, "longitude": insp.longitude,
         "latitude": insp.latitude, "accuracy_m": insp.accuracy_m, "distance_reason": insp.distance_reason,
@@ -198,10 +202,10 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
-@login_required
-@require_POST
+@requires(POST="inspection.record")
 def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     insp = queries.access_inspection(request.user, pk)
+    require_for(request, "inspection.record", town_id=insp.town_id)
     uploads = request.FILES.getlist("photo")
     if not uploads:
         messages.error(request, "请选择照片")
@@ -216,10 +220,10 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lookback:inspection", pk=insp.pk)
 
 
-@login_required
-@require_POST
+@requires(POST="inspection.amend")
 def amend(request: HttpRequest, pk: int) -> HttpResponse:
     insp = queries.access_inspection(request.user, pk)
+    require_for(request, "inspection.amend", town_id=insp.town_id)
     changes = {f: request.POST[f] for f in services.AMENDABLE if f in request.POST and f != "inspected_at"}
     try:
         services.amend_inspection(actor=request.user, inspection=insp, reason=request.POST.get("reason", ""),
@@ -231,7 +235,7 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lookback:inspection", pk=insp.pk)
 
 
-@login_required
+@requires(GET="lookback.view")
 def photo(request: HttpRequest, pk: int, original: bool = False) -> FileResponse:
     """Every photo access is authorised here: the file store is not served by any URL."""
     p = queries.access_photo(request.user, pk)

@@ -21,6 +21,7 @@ from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case
+from sanluanwu.registry.queries import statuses_as_of
 
 TITLE = "武进区“散乱污”企业（作坊）动态管理整治企业清单"
 FILE_STEM = "武进区散乱污动态管理整治企业清单"
@@ -76,33 +77,6 @@ _FIELDS = (
     "env_problems", "safety_problems", "other_problems", "remediation_type", "planned_completion", "status",
     "progress_note", "closed_on", "responsible_person",
 )  # fmt: skip
-
-
-def statuses_as_of(case_ids: Iterable[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:
-    """Status each case had at the end of `as_of`, rebuilt from its audited transitions."""
-    from django.utils import timezone
-
-    from sanluanwu.audit.models import AuditEvent
-
-    end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
-    ids = [str(i) for i in case_ids]
-    result: dict[int, tuple[str, dt.date | None]] = {}
-    events = AuditEvent.objects.filter(object_type="registry.case", occurred_at__lt=end, object_id__in=ids).filter(
-        action__in=[
-            "registry.case.created",
-            "registry.case.transitioned",
-            "imports.case.created",
-            "imports.case.updated",
-        ]
-    )
-    for object_id, changes, occurred_at in events.order_by("id").values_list("object_id", "changes", "occurred_at"):
-        if "status" in changes:
-            status = changes["status"][1]
-            closed = timezone.localdate(occurred_at) if status == CaseStatus.CLOSED else None
-            if status == CaseStatus.CLOSED and changes.get("closed_on", [None, None])[1]:
-                closed = dt.date.fromisoformat(changes["closed_on"][1])
-            result[int(object_id)] = (status, closed)
-    return result
 
 
 def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> Iterator[ExportRow]:

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.accounts.queries import towns_visible_to, towns_writable_by
+from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.core.errors import DomainError
@@ -91,9 +91,9 @@ class CaseForm(forms.Form):
         "responsible_person",
     ]
 
-    def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
+    def __init__(self, *args: Any, scope: Scope, permission: str = "case.create", **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns_writable_by(scope)  # type: ignore[attr-defined]
+        self.fields["town"].queryset = towns_allowing(scope, permission)  # type: ignore[attr-defined]
         self.warnings: list[dict[str, Any]] = []
 
     @classmethod

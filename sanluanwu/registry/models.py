@@ -189,3 +189,31 @@ class Case(models.Model):
         if self.status == CaseStatus.CLOSED and self.closed_on:
             text = f"{text}（{self.closed_on:%Y-%m-%d}）"
         return f"{text}：{self.progress_note}" if self.progress_note else text
+
+
+class CaseStatusChange(models.Model):
+    """One row per change of a case's status, from any writer (form, API, import, later remediation and
+    supervision), written in the transaction of the change. The as-of export and the half-monthly reports
+    read the state of a case on a past day from these rows, never from the audit log.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="status_changes", verbose_name="整治对象")
+    from_status = models.CharField("原状态", max_length=20, choices=CaseStatus.choices, blank=True,
+                                   help_text="为空表示列入名单时的初始状态")  # fmt: skip
+    to_status = models.CharField("新状态", max_length=20, choices=CaseStatus.choices)
+    occurred_at = models.DateTimeField("时间")
+    action = models.CharField("操作", max_length=40, help_text="工作流操作，或 created（列入名单）、import（表格导入）")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name="操作人", db_constraint=False)  # fmt: skip
+    actor_name = models.CharField("操作人", max_length=150, blank=True)
+    note = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = "整治状态变更"
+        verbose_name_plural = "整治状态变更"
+        ordering = ["case", "occurred_at", "id"]
+        # Serves "the status of these cases at the end of day D": the last row per case before a moment.
+        indexes = [models.Index(fields=["case", "occurred_at", "id"], name="status_change_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.from_status or '—'} → {self.to_status}"

@@ -5,35 +5,62 @@ Every read starts here. Out-of-scope objects answer 404 through access_*().
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.core import clock
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus
-from sanluanwu.registry.models import Case, Enterprise
-
-
-def _assigned_case_filter(scope: Scope) -> Q:
-    """Cases assigned to a department or utility. Tasks come with the remediation issue; until then none."""
-    return Q(pk__in=[])
+from sanluanwu.registry.models import Case, CaseStatusChange, Enterprise
+from sanluanwu.registry.visibility import assigned_cases
 
 
 def cases_visible_to(user_or_scope: Any) -> QuerySet[Case]:
+    """Every case for the office and leaders; the own towns' for a town user; the assigned ones (registry.visibility)
+    for a department or utility user. Nothing for a user who may not read the list (the system admin)."""
     scope = user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
     cases = Case.objects.all()
+    if not permissions.allows(scope, "case.view"):
+        return cases.none()
     if scope.sees_district:
         return cases
-    condition = Q(town_id__in=scope.town_ids) | _assigned_case_filter(scope)
+    condition = assigned_cases(scope)
+    if scope.town_ids:
+        condition |= Q(town_id__in=scope.town_ids)
     return cases.filter(condition)
+
+
+def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:
+    """The status each case had at the end of `as_of` (and its closing day if closed), from the status history."""
+    end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
+    result: dict[int, tuple[str, dt.date | None]] = {}
+    rows = (
+        CaseStatusChange.objects.filter(case_id__in=list(case_ids), occurred_at__lt=end)
+        .order_by("case_id", "occurred_at", "id")
+        .values_list("case_id", "to_status", "occurred_at")
+    )
+    for case_id, status, occurred_at in rows:
+        closed = timezone.localdate(occurred_at) if status == CaseStatus.CLOSED else None
+        result[case_id] = (status, closed)
+    # Listed with an earlier listing date than the day it was recorded: it stood in its first status then.
+    missing = [i for i in case_ids if i not in result]
+    if missing:
+        first = CaseStatusChange.objects.filter(case_id__in=missing, from_status="").values_list("case_id", "to_status")
+        result.update((case_id, (status, None)) for case_id, status in first)
+    return result
 
 
 def enterprises_visible_to(user_or_scope: Any) -> QuerySet[Enterprise]:
     scope = user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
     enterprises = Enterprise.objects.all()
+    if not permissions.allows(scope, "case.view"):
+        return enterprises.none()
     if scope.sees_district:
         return enterprises
     assigned = cases_visible_to(scope).exclude(town_id__in=scope.town_ids).values("enterprise_id")

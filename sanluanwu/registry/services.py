@@ -9,6 +9,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
@@ -18,7 +19,6 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import (
     Conflict,
-    PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
     WarningsNotAcknowledged,
@@ -31,9 +31,10 @@ from sanluanwu.registry.models import (
     ENTERPRISE_AUDITED,
     BaselineRecord,
     Case,
+    CaseStatusChange,
     Enterprise,
 )
-from sanluanwu.registry.workflow import TRANSITIONS, role_allows
+from sanluanwu.registry.workflow import TRANSITIONS
 
 
 @dataclass
@@ -110,7 +111,7 @@ def _add(errors: dict[str, list[str]], name: str, message: str | None) -> None:
 
 
 def _apply_enterprise(
-    *, actor: Any, enterprise: Enterprise, data: EnterpriseInput, errors: dict[str, list[str]]
+    *, actor: Any, enterprise: Enterprise, data: EnterpriseInput, errors: dict[str, list[str]], permission: str
 ) -> tuple[geo.Point | None, list[rules.Warning]]:
     """Validate the input and copy it onto the (unsaved or existing) enterprise; collect errors."""
     scope = scope_for(actor)
@@ -121,7 +122,7 @@ def _apply_enterprise(
     phone = to_halfwidth(clean_text(data.phone)).replace(" ", "")
     if data.town is None or data.town.kind != OrgUnitKind.TOWN:
         _add(errors, "town", "请选择所属镇（街道、开发区）")
-    elif not scope.can_write_town(data.town.pk):
+    elif not permissions.allows(scope, permission, town_id=data.town.pk):
         _add(errors, "town", f"您无权在{data.town.name}登记企业")
     for fname, value, label in (
         ("name", name, "企业名称"),
@@ -219,6 +220,30 @@ def _raise(errors: dict[str, list[str]], warnings: list[rules.Warning], acknowle
         )
 
 
+def check_not_closed(case: Case) -> None:
+    """A closed (销号) case is read-only for everyone: it changes only after a recorded reopening."""
+    if case.status == CaseStatus.CLOSED:
+        raise TransitionNotAllowed("该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由")
+
+
+def status_change_values(
+    *, case_id: int, from_status: str, to_status: str, actor: Any, action: str, at: dt.datetime, note: str = ""
+) -> dict[str, Any]:
+    """One status-history row (CaseStatusChange) as values: the services save it, the bulk path COPYs it."""
+    return {
+        "case_id": case_id, "from_status": from_status, "to_status": to_status, "occurred_at": at, "action": action,
+        "actor_id": actor.pk if getattr(actor, "pk", None) else None,
+        "actor_name": (getattr(actor, "display_name", "") or getattr(actor, "username", ""))[:150], "note": note,
+    }  # fmt: skip
+
+
+def _record_status(*, case: Case, from_status: str, actor: Any, action: str, at: dt.datetime, note: str = "") -> None:
+    values = status_change_values(
+        case_id=case.pk, from_status=from_status, to_status=case.status, actor=actor, action=action, at=at, note=note
+    )
+    CaseStatusChange.objects.create(**values)
+
+
 def _full_clean(obj: Any, exclude: list[str] | None = None) -> None:
     try:
         obj.full_clean(exclude=exclude, validate_unique=False)
@@ -249,13 +274,14 @@ def _insert_enterprise(*, actor: Any, enterprise: Enterprise) -> None:
 
 def create_enterprise(*, actor: Any, data: EnterpriseInput, acknowledge_warnings: bool = False) -> Enterprise:
     """Register an enterprise without listing it (e.g. one remediated in 2018-2019)."""
-    if not scope_for(actor).can_write_cases:
-        raise PermissionDenied("您的角色不能登记企业")
+    permissions.require(scope_for(actor), "enterprise.edit")
     errors: dict[str, list[str]] = {}
     now = clock.now()
     with transaction.atomic():
         enterprise = Enterprise(created_at=now, updated_at=now)
-        _point, warnings = _apply_enterprise(actor=actor, enterprise=enterprise, data=data, errors=errors)
+        _point, warnings = _apply_enterprise(
+            actor=actor, enterprise=enterprise, data=data, errors=errors, permission="enterprise.edit"
+        )
         _raise(errors, warnings, acknowledge_warnings)
         _insert_enterprise(actor=actor, enterprise=enterprise)
     return enterprise
@@ -268,11 +294,15 @@ def create_case(
     enterprise: Enterprise | None = None,
     case_data: CaseInput,
     acknowledge_warnings: bool = False,
+    permission: str = "case.create",
 ) -> Case:
-    """Put an enterprise on the dynamic list (一律纳入): creates the enterprise too when it is new."""
+    """Put an enterprise on the dynamic list (一律纳入): creates the enterprise too when it is new.
+
+    `permission` is what the actor needs in the enterprise's town: case.create for the form, the API and imports;
+    the look-back lists what an inspection found under inspection.record (a finding goes onto the list).
+    """
     scope = scope_for(actor)
-    if not scope.can_write_cases:
-        raise PermissionDenied("您的角色不能登记整治对象")
+    permissions.require(scope, permission)
     campaign = case_data.campaign or current_campaign()
     if campaign is None:
         raise ValidationFailed("系统中没有进行中的专项行动，请管理员先建立专项行动")
@@ -285,10 +315,10 @@ def create_case(
                 raise ValidationFailed("请填写企业信息")
             enterprise = Enterprise(created_at=now, updated_at=now)
             _point, warnings = _apply_enterprise(
-                actor=actor, enterprise=enterprise, data=enterprise_data, errors=errors
+                actor=actor, enterprise=enterprise, data=enterprise_data, errors=errors, permission=permission
             )
-        elif not scope.can_write_town(enterprise.town_id):
-            raise PermissionDenied("您无权为该企业登记整治对象")
+        else:
+            permissions.require(scope, permission, town_id=enterprise.town_id)
         case = Case(campaign=campaign, created_at=now, updated_at=now, created_by=actor if actor.pk else None)
         _apply_case(case=case, data=case_data, errors=errors)
         _raise(errors, warnings, acknowledge_warnings)
@@ -299,6 +329,7 @@ def create_case(
         case.search_text = enterprise.search_text
         _full_clean(case, exclude=["enterprise", "campaign"])
         case.save()
+        _record_status(case=case, from_status="", actor=actor, action="created", at=now)
         note = "；".join(w["message"] for w in (w.as_dict() for w in warnings))
         record_event(
             actor=actor,
@@ -321,17 +352,19 @@ def update_case(
 ) -> Case:
     """Edit the 附件2 row (enterprise and case columns together); refuses if someone saved in between."""
     scope = scope_for(actor)
-    if not scope.can_write_town(case.town_id):
-        raise PermissionDenied("您无权修改该整治对象")
+    permissions.require(scope, "case.edit", town_id=case.town_id)
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
         enterprise = Enterprise.objects.select_for_update().get(pk=case.enterprise_id)
+        check_not_closed(case)
         if expected_version is not None and expected_version != case.version:
             raise Conflict("该记录已被他人修改，请刷新页面后重新编辑（您的输入未保存，请先复制）")
         ent_before = snapshot(enterprise, ENTERPRISE_AUDITED)
         case_before = snapshot(case, CASE_AUDITED)
-        _point, warnings = _apply_enterprise(actor=actor, enterprise=enterprise, data=enterprise_data, errors=errors)
+        _point, warnings = _apply_enterprise(
+            actor=actor, enterprise=enterprise, data=enterprise_data, errors=errors, permission="case.edit"
+        )
         # Warnings already seen at creation are not raised again unless the name or place changed.
         ent_after = snapshot(enterprise, ENTERPRISE_AUDITED)
         if not ({"name", "longitude", "latitude", "town"} & diff_fields(ent_before, ent_after).keys()):
@@ -372,15 +405,16 @@ def update_enterprise(
     acknowledge_warnings: bool = False,
 ) -> Enterprise:
     """Edit an enterprise's own columns; its cases follow its town and search text."""
-    if not scope_for(actor).can_write_town(enterprise.town_id):
-        raise PermissionDenied("您无权修改该企业")
+    permissions.require(scope_for(actor), "enterprise.edit", town_id=enterprise.town_id)
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
         if expected_version is not None and expected_version != enterprise.version:
             raise Conflict("该企业已被他人修改，请刷新后重新编辑")
         before = snapshot(enterprise, ENTERPRISE_AUDITED)
-        _point, warnings = _apply_enterprise(actor=actor, enterprise=enterprise, data=data, errors=errors)
+        _point, warnings = _apply_enterprise(
+            actor=actor, enterprise=enterprise, data=data, errors=errors, permission="enterprise.edit"
+        )
         changes = diff_fields(before, snapshot(enterprise, ENTERPRISE_AUDITED))
         if not ({"name", "longitude", "latitude", "town"} & changes.keys()):
             warnings = []
@@ -405,8 +439,7 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
         raise TransitionNotAllowed(f"未知操作：{action}")
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
-        if not role_allows(transition, scope, case):
-            raise PermissionDenied(f"您无权执行“{transition.label}”")
+        permissions.require(scope, transition.permission, town_id=case.town_id)
         if case.status not in transition.sources:
             raise TransitionNotAllowed(f"当前状态为“{case.get_status_display()}”，不能执行“{transition.label}”")
         if transition.guard and (problem := transition.guard(case)):
@@ -415,11 +448,14 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
         if transition.needs_note and not note:
             raise ValidationFailed({"note": [f"“{transition.label}”需要填写说明"]})
         before = snapshot(case, CASE_AUDITED)
+        now = clock.now()
+        from_status = case.status
         case.status = transition.target
         case.closed_on = clock.today() if transition.target == CaseStatus.CLOSED else None
         case.version += 1
-        case.updated_at = clock.now()
+        case.updated_at = now
         case.save(update_fields=["status", "closed_on", "version", "updated_at"])
+        _record_status(case=case, from_status=from_status, actor=actor, action=transition.action, at=now, note=note)
         record_event(
             actor=actor,
             action="registry.case.transitioned",
@@ -440,8 +476,7 @@ def record_baseline(
     batch: str = "2018-2019年集中整治",
 ) -> BaselineRecord:
     """Register how an enterprise was remediated in the 2018-2019 campaign (the look-back's list)."""
-    if not scope_for(actor).can_write_town(enterprise.town_id):
-        raise PermissionDenied("您无权登记该企业的集中整治记录")
+    permissions.require(scope_for(actor), "baseline.record", town_id=enterprise.town_id)
     if method not in BaselineMethod.values:
         raise ValidationFailed({"method": ["整治方式应为关停取缔、治理改造、整合搬迁或其他"]})
     with transaction.atomic():

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
+from sanluanwu.accounts import permissions
+from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION, require_for, requires
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
@@ -20,10 +19,10 @@ from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseFilterForm, CaseForm
 from sanluanwu.registry.panels import render_case_panels
 from sanluanwu.registry.rules import compose_workshop_name
-from sanluanwu.registry.workflow import allowed_actions
+from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
 
-@login_required
+@requires(GET="case.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = CaseFilterForm(request.GET or None, scope=scope)
@@ -42,11 +41,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "today": clock.today(),
             "base_query": params.urlencode(),
+            # A department or utility user sees only what is assigned to the unit: say so when that is nothing.
+            "assigned_only": not scope.sees_district and not scope.town_ids,
         },
     )
 
 
-@login_required
+@requires(GET="case.export")
 def case_export(request: HttpRequest) -> HttpResponse:
     """附件2 for the list's current filters (scoped), as an .xlsx download."""
     scope = scope_for(request.user)
@@ -61,7 +62,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     return attachment2_response(cases, unit_label=queries.unit_label(scope, filters.get("town")), as_of=as_of)
 
 
-@login_required
+@requires(GET="case.view")
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
     scope = scope_for(request.user)
@@ -73,7 +74,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "enterprise": case.enterprise,
             "events": timeline_for([case, case.enterprise]),
             "actions": allowed_actions(scope, case),
-            "can_edit": scope.can_write_town(case.town_id),
+            "can_edit": case.is_open and permissions.allows(scope, "case.edit", town_id=case.town_id),
             "baseline_records": case.enterprise.baseline_records.all(),
             "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
             "panels": render_case_panels(request, case),
@@ -94,11 +95,9 @@ def _render_form(request: HttpRequest, form: CaseForm, case: object = None) -> H
     )
 
 
-@login_required
+@requires(GET="case.create", POST="case.create")
 def case_create(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    if not scope.can_write_cases:
-        raise DjangoPermissionDenied("您的角色不能登记整治对象")
     if request.method != "POST":
         initial = {"town": next(iter(scope.town_ids), None), "listed_on": clock.today()}
         return _render_form(request, CaseForm(initial=initial, scope=scope))
@@ -120,15 +119,19 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return _render_form(request, form)
 
 
-@login_required
+@requires(GET="case.edit", POST="case.edit")
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
     scope = scope_for(request.user)
-    if not scope.can_write_town(case.town_id):
-        raise DjangoPermissionDenied("您无权修改该整治对象")
+    require_for(request, "case.edit", town_id=case.town_id)
+    if not case.is_open:
+        messages.error(request, "该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由")
+        return redirect("registry:case_detail", pk=case.pk)
     if request.method != "POST":
-        return _render_form(request, CaseForm(initial=CaseForm.initial_from_case(case), scope=scope), case)
-    form = CaseForm(request.POST, scope=scope)
+        return _render_form(
+            request, CaseForm(initial=CaseForm.initial_from_case(case), scope=scope, permission="case.edit"), case
+        )
+    form = CaseForm(request.POST, scope=scope, permission="case.edit")
     if form.is_valid():
         enterprise_data, case_data = form.to_inputs()
         try:
@@ -148,10 +151,12 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_form(request, form, case)
 
 
-@login_required
-@require_POST
+@requires(POST=BY_WORKFLOW_ACTION)
 def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     case = queries.access_case(request.user, pk)
+    transition = TRANSITIONS.get(request.POST.get("action", ""))
+    if transition is not None:
+        require_for(request, transition.permission, town_id=case.town_id)
     try:
         services.transition_case(
             actor=request.user, case=case, action=request.POST.get("action", ""), note=request.POST.get("note", "")
@@ -163,7 +168,7 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(reverse("registry:case_detail", args=[case.pk]))
 
 
-@login_required
+@requires(GET="case.view")
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = CaseFilterForm(request.GET or None, scope=scope)
@@ -180,7 +185,7 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@requires(GET="case.view")
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     enterprise = queries.access_enterprise(request.user, pk)
     cases = list(queries.cases_visible_to(request.user).filter(enterprise=enterprise).select_related("campaign"))
@@ -200,8 +205,9 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")
-    if not scope_for(request.user).sees_business_data:
-        if request.user.is_staff:
-            return redirect("admin:index")
-        raise Http404("您的账号尚未分配单位和角色，请联系系统管理员")
-    return redirect("registry:case_list")
+    scope = scope_for(request.user)
+    if permissions.allows(scope, "case.view"):
+        return redirect("registry:case_list")
+    if permissions.allows(scope, "reference.manage") or request.user.is_staff:
+        return redirect("admin:index")
+    raise Http404("您的账号尚未分配单位和角色，请联系系统管理员")

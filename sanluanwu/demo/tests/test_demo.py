@@ -65,9 +65,11 @@ def test_the_demo_is_deterministic_for_a_seed(db):
     assert len(first) > 60
     # Same seed on a fresh district gives the same records: compare against a rebuilt copy.
     from sanluanwu.lookback.models import Inspection, Target
+    from sanluanwu.registry.models import CaseStatusChange
 
     Inspection.objects.all().delete()
     Target.objects.all().delete()
+    CaseStatusChange.objects.all().delete()
     Case.objects.all().delete()
     BaselineRecord.objects.all().delete()
     Enterprise.objects.all().delete()

@@ -50,6 +50,8 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     serializer_class = BatchSerializer
     parser_classes = [MultiPartParser, FormParser]
+    table_permissions = {"list": "import.view", "retrieve": "import.view", "create": "import.upload",
+                         "confirm": "import.confirm"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return queries.batches_visible_to(self.request.user).select_related("unit")

@@ -14,7 +14,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sanluanwu.accounts.queries import towns_writable_by
+from sanluanwu.accounts.api import api_permissions
+from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo
@@ -129,6 +130,8 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """回头看排查对象. `?worklist=1&lon=&lat=`: the caller's open places, nearest first."""
 
     serializer_class = TargetSerializer
+    table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "create": "lookback.add_place",
+                         "assign": "lookback.assign", "start": "inspection.record"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Target]:
         return queries.targets_visible_to(self.request.user).select_related("town", "baseline_record").order_by("-id")
@@ -151,7 +154,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         data = PlaceSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
-        town = towns_writable_by(scope_for(request.user)).filter(pk=d.pop("town")).first()
+        town = towns_allowing(scope_for(request.user), "lookback.add_place").filter(pk=d.pop("town")).first()
         if town is None:
             raise ValidationFailed({"town": ["请选择您可以排查的镇（街道）"]})
         campaign = current_campaign()
@@ -183,6 +186,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     """回头看检查: PATCH saves the draft; submit puts problems on the dynamic list; amend corrects a submitted one."""
 
     serializer_class = InspectionSerializer
+    table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "partial_update": "inspection.record",
+                         "submit": "inspection.record", "photos": "inspection.record", "amend": "inspection.amend"}  # fmt: skip
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Inspection]:
@@ -243,6 +248,7 @@ class PhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
     """Photo metadata; `image/` is the re-encoded copy, `original/` the file as taken."""
 
     serializer_class = PhotoSerializer
+    table_permissions = {"retrieve": "lookback.view", "image": "lookback.view", "original": "lookback.view"}
 
     def get_queryset(self) -> QuerySet[Photo]:
         return queries.photos_visible_to(self.request.user)
@@ -264,6 +270,7 @@ class PhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_permissions(GET="lookback.view")
 @api_view(["GET"])
 def checklist_items(request: Request) -> Response:
     """Every checklist item: which remediation it applies to, the problem answer and the category it points to."""
@@ -275,6 +282,7 @@ def checklist_items(request: Request) -> Response:
                            OpenApiParameter("phone", str), OpenApiParameter("credit_code", str),
                            OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
                responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+@api_permissions(GET="lookback.view")
 @api_view(["GET"])
 def candidates(request: Request) -> Response:
     """Is this new find already known? Candidates with the reasons they matched (within the user's scope)."""

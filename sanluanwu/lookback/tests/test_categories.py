@@ -141,14 +141,14 @@ def test_a_far_position_needs_a_reason_and_is_kept(ada, shut_target):
     assert 400 < inspection.distance_m < 550 and inspection.distance_reason
 
 
-def test_a_submitted_inspection_changes_only_through_a_recorded_amendment(ada, shut_target):
+def test_a_submitted_inspection_changes_only_through_a_recorded_amendment(ada, alice, shut_target):
     from sanluanwu.audit.models import AuditEvent
     from sanluanwu.core.errors import TransitionNotAllowed
 
     inspection = _submit(ada, shut_target, _all_clear(services.applicable_items(shut_target)))
     with pytest.raises(TransitionNotAllowed):
         services.save_draft(actor=ada, inspection=inspection, data=services.InspectionInput(inspectors="别人"))
-    services.amend_inspection(actor=ada, inspection=inspection, reason="漏记一名检查人员",
+    services.amend_inspection(actor=alice, inspection=inspection, reason="漏记一名检查人员",
                               changes={"inspectors": "李排查员、王、张"})  # fmt: skip
     inspection.refresh_from_db()
     assert inspection.inspectors == "李排查员、王、张" and inspection.amendments.count() == 1
@@ -164,3 +164,12 @@ def test_targets_are_generated_once_per_baseline_enterprise(alice, campaign, dis
                     industry="铸造", coordinates="119.9900, 31.7000")  # fmt: skip
     assert services.generate_targets(actor=alice, campaign=campaign, town=district["hutang"]) == 0
     assert Target.objects.count() == 2
+
+
+def test_the_inspector_cannot_amend_a_submitted_inspection_the_town_manager_can(ada, alice, shut_target):
+    from sanluanwu.core.errors import PermissionDenied
+
+    inspection = _submit(ada, shut_target, _all_clear(services.applicable_items(shut_target)))
+    with pytest.raises(PermissionDenied, match="不能更正已提交的检查"):
+        services.amend_inspection(actor=ada, inspection=inspection, reason="改一下", changes={"inspectors": "别人"})
+    services.amend_inspection(actor=alice, inspection=inspection, reason="漏记", changes={"inspectors": "李、王"})

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import queries, services
@@ -54,6 +55,8 @@ class CaseViewSet(
 
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "case.create", "update": "case.edit",
+                         "partial_update": "case.edit", "export": "case.export", "transition": BY_WORKFLOW_ACTION}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Case]:
         cases = queries.cases_visible_to(self.request.user)
@@ -148,6 +151,8 @@ class EnterpriseViewSet(
 
     serializer_class = EnterpriseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "enterprise.edit",
+                         "update": "enterprise.edit", "partial_update": "enterprise.edit"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Enterprise]:
         enterprises = queries.enterprises_visible_to(self.request.user)

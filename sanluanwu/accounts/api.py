@@ -1,0 +1,61 @@
+"""The permission table at the API's door: every view names the permission of each of its actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
+from sanluanwu.accounts.permissions import denial
+from sanluanwu.accounts.scope import scope_for
+
+
+def declared_permission(view: Any, request: Request) -> str | None:
+    """The code a view declares for this request: by viewset action, or by method for a plain API view."""
+    table: dict[str, str] = getattr(view, "table_permissions", {}) or {}
+    action = getattr(view, "action", None)
+    if action and action in table:
+        return table[action]
+    method = "GET" if request.method == "HEAD" else str(request.method)
+    return table.get(method)
+
+
+class TablePermission(BasePermission):
+    """403 with the reason (Chinese) when the user holds the declared permission nowhere.
+
+    A view that declares nothing for an action is refused (fail closed); OPTIONS answers for the schema.
+    The object's town is checked by the service after the scoped fetch.
+    """
+
+    message = "您无权执行该操作"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method == "OPTIONS":
+            return True
+        action_map = getattr(view, "action_map", None)
+        method = str(request.method).lower()
+        if (action_map is not None and method not in action_map) or not hasattr(view, method):
+            return True  # the view answers 405 for a method it does not handle
+        code = declared_permission(view, request)
+        if code is None:
+            self.message = "该接口未在权限表中声明，已拒绝"
+            return False
+        reason = denial(scope_for(request.user), "case.view" if code == BY_WORKFLOW_ACTION else code)
+        if reason:
+            self.message = reason
+            return False
+        return True
+
+
+def api_permissions(**by_method: str) -> Any:
+    """For a function view made by @api_view: `@api_permissions(GET="lookback.view")` above the @api_view line."""
+
+    def decorator(view: Any) -> Any:
+        codes = {method.upper(): code for method, code in by_method.items()}
+        view.cls.table_permissions = codes
+        view.table_permissions = codes
+        return view
+
+    return decorator

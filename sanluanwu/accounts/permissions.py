@@ -1,0 +1,134 @@
+"""Who may do what: ONE table of action × role, read by the pages (which buttons and links show), the API
+(403 with the reason) and the imports (a row needing a refused action is an error row) alike.
+
+The roles, as Wujin runs the campaign (附件1):
+
+- 系统管理员 system_admin — accounts, org units and reference data (in the admin). Sees and changes no
+  business data (三员分立): no list, no case, no import, no look-back.
+- 办公室管理员 office_admin — the district office's head of the work: everything on the dynamic list in
+  every town; the only role that reopens a closed (销号) case, with a recorded reason.
+- 办公室工作人员 office_staff — the office's daily work in every town: lists, records, edits, imports,
+  look-back planning, workflow steps; not reopening a closed case.
+- 区领导 leader — reads everything and downloads the tables; changes nothing.
+- 镇（街道）管理员 town_manager — in the own town (实施主体): lists and edits cases, moves them along the
+  workflow up to 销号 after the on-site review, imports sheets (preview and confirm), plans the look-back
+  (generates the places, adds key places, assigns them to inspectors), records inspections and amends
+  submitted ones with a reason.
+- 镇（街道）排查员 town_inspector — in the own town: reads the town's list and records the look-back:
+  starts inspections, saves drafts, takes photos, submits (a problem found goes onto the dynamic list:
+  一律纳入), confirms on site that production has stopped, adds a key place found in the field. Does not
+  edit cases, move them further along the workflow, assign places, import sheets or amend submitted
+  inspections.
+- 部门工作人员 department_staff, 水电单位工作人员 utility_staff — act only on what is assigned to them
+  (the remediation tasks, which widen what they see through registry.visibility); nothing else.
+
+Closed (销号) cases are read-only for everyone: changing one needs the reopening (case.reopen) first.
+A permission with a town is held by a district role anywhere, and by a town role in its own town only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sanluanwu.accounts.choices import Role
+from sanluanwu.accounts.scope import Scope
+from sanluanwu.core.errors import PermissionDenied
+
+# Where a role's permissions hold: district roles in every town, town roles in their own town, assigned roles
+# on the records assigned to their unit (registry.visibility decides which those are).
+DISTRICT_ROLES = frozenset({Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADER, Role.SYSTEM_ADMIN})
+TOWN_ROLES = frozenset({Role.TOWN_MANAGER, Role.TOWN_INSPECTOR})
+ASSIGNED_ROLES = frozenset({Role.DEPARTMENT_STAFF, Role.UTILITY_STAFF})
+
+_OFFICE = frozenset({Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
+_READERS = frozenset({*_OFFICE, Role.LEADER, Role.TOWN_MANAGER, Role.TOWN_INSPECTOR})
+_MANAGERS = frozenset({*_OFFICE, Role.TOWN_MANAGER})
+_FIELD = frozenset({*_MANAGERS, Role.TOWN_INSPECTOR})
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: str  # what it allows, as the refusal reads: "您的角色不能{label}"
+    roles: frozenset[str]
+
+
+PERMISSIONS: dict[str, Permission] = {
+    p.code: p
+    for p in [
+        # The dynamic list (registry). Department and utility staff see only the cases assigned to them (through
+        # registry.visibility: none until the remediation tasks exist, and their list says so).
+        Permission("case.view", "查看动态管理整治名单", _READERS | ASSIGNED_ROLES),
+        Permission("case.export", "导出附件2", _READERS | ASSIGNED_ROLES),
+        Permission("case.create", "将企业列入动态管理整治名单", _MANAGERS),
+        Permission("case.edit", "修改整治对象", _MANAGERS),
+        Permission("case.stop_production", "确认已停产", _FIELD),
+        Permission("case.start_remediation", "开始整治", _MANAGERS),
+        Permission("case.submit_for_review", "申请现场审核", _MANAGERS),
+        Permission("case.approve_closure", "现场审核通过并销号", _MANAGERS),
+        Permission("case.return_for_rework", "退回整治", _MANAGERS),
+        Permission("case.reopen", "重新打开已销号的整治对象", frozenset({Role.OFFICE_ADMIN})),
+        Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),
+        Permission("baseline.record", "登记2018-2019年集中整治记录", _MANAGERS),
+        # Sheet imports: a preview already stores the file, so it needs the same role as the confirm.
+        Permission("import.view", "查看表格导入", _READERS),
+        Permission("import.upload", "上传并预览导入表格", _MANAGERS),
+        Permission("import.confirm", "确认导入", _MANAGERS),
+        Permission("import.download", "下载导入的原始表格", _READERS),
+        # The look-back.
+        Permission("lookback.view", "查看回头看排查", _READERS),
+        Permission("lookback.plan", "逐企生成排查对象", _MANAGERS),
+        Permission("lookback.add_place", "添加重点排查场所", _FIELD),
+        Permission("lookback.assign", "分配排查任务", _MANAGERS),
+        Permission("inspection.record", "记录回头看检查（草稿、照片、提交）", _FIELD),
+        Permission("inspection.amend", "更正已提交的检查", _MANAGERS),
+        # Reference data (the admin): accounts, org units, campaigns, value synonyms.
+        Permission("reference.manage", "管理账号和基础数据", frozenset({Role.SYSTEM_ADMIN})),
+    ]
+}
+
+
+def _permission(code: str) -> Permission:
+    try:
+        return PERMISSIONS[code]
+    except KeyError:
+        raise KeyError(f"unknown permission {code!r}: add it to accounts/permissions.py") from None
+
+
+def allows(scope: Scope, code: str, *, town_id: int | None = None, assigned: bool = False) -> bool:
+    """Whether the user may do `code`: in the given town (on a record assigned to their unit when `assigned`),
+    or, without a town, anywhere at all (which buttons and menus to show; the door check of a page)."""
+    roles = _permission(code).roles
+    if roles & DISTRICT_ROLES & scope.roles:
+        return True
+    if town_id is None:
+        return bool(roles & scope.roles)
+    if roles & scope.roles_in_town(town_id):
+        return True
+    return assigned and bool(roles & ASSIGNED_ROLES & scope.roles)
+
+
+def denial(scope: Scope, code: str, *, town_id: int | None = None, assigned: bool = False) -> str | None:
+    """Why the user may not do `code` (Chinese, for the 403 and the import's error row), or None."""
+    if allows(scope, code, town_id=town_id, assigned=assigned):
+        return None
+    label = _permission(code).label
+    if town_id is not None and allows(scope, code):
+        return f"您只能在本单位范围内{label}"
+    held = "、".join(sorted(Role(r).label for r in scope.roles)) or "未分配角色"
+    return f"您的角色（{held}）不能{label}"
+
+
+def require(scope: Scope, code: str, *, town_id: int | None = None, assigned: bool = False) -> None:
+    """Raise PermissionDenied (403 in pages and API) with the reason when the table refuses."""
+    reason = denial(scope, code, town_id=town_id, assigned=assigned)
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def towns_allowing(scope: Scope, code: str) -> frozenset[int] | None:
+    """The towns where the user may do `code`: None means every town (a district role)."""
+    roles = _permission(code).roles
+    if roles & DISTRICT_ROLES & scope.roles:
+        return None
+    return frozenset(town for town, role in scope.town_roles if role in roles)

@@ -1,0 +1,32 @@
+"""Which cases a department or utility user sees: those their unit is assigned (a remediation task, a
+supervision request …). Higher apps widen it by registering a condition, the way they add panels to the
+case page (registry.panels); the registry never imports them (layers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db.models import Q
+
+from sanluanwu.accounts.scope import Scope
+
+# A hook returns a condition on Case (e.g. Q(pk__in=<the cases the user's unit holds a task on>)), or None.
+CaseVisibility = Callable[[Scope], Q | None]
+_HOOKS: list[CaseVisibility] = []
+
+
+def register_case_visibility(hook: CaseVisibility) -> CaseVisibility:
+    if hook not in _HOOKS:
+        _HOOKS.append(hook)
+    return hook
+
+
+def assigned_cases(scope: Scope) -> Q:
+    """The cases assigned to the user's units by every registered app; none when no app assigns any."""
+    condition = Q(pk__in=[])
+    for hook in _HOOKS:
+        extra = hook(scope)
+        if extra is not None:
+            condition |= extra
+    return condition
