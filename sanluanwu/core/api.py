@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from sanluanwu.core.errors import DomainError
+from sanluanwu.core.errors import DomainError, PermissionDenied
 from sanluanwu.core.pagination import keyset_page
 
 
@@ -66,6 +66,8 @@ class KeysetPagination(BasePagination):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain errors become JSON with field names and Chinese messages; 404s say so in Chinese."""
+    if isinstance(exc, PermissionDenied):
+        return Response({"detail": exc.text, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {}
         for name, messages in exc.errors.items():

@@ -12,6 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
@@ -45,7 +46,9 @@ class ConfirmSerializer(serializers.Serializer[Any]):
     all_or_nothing = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]):
+class ImportBatchViewSet(
+    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]
+):
     """导入批次: upload a sheet, read its preview, confirm it."""
 
     serializer_class = BatchSerializer
@@ -56,7 +59,7 @@ class ImportBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return queries.batches_visible_to(self.request.user).select_related("unit")
 
-    def get_object(self) -> ImportBatch:
+    def fetch_object(self) -> ImportBatch:
         return queries.access_batch(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request=UploadSerializer, responses={201: BatchSerializer})

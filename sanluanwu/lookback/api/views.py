@@ -14,7 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sanluanwu.accounts.api import api_permissions
+from sanluanwu.accounts.api import TableObjectMixin, api_permissions
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
@@ -126,7 +126,9 @@ def _float(request: Request, name: str) -> float | None:
         return None
 
 
-class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]):
+class TargetViewSet(
+    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]
+):
     """回头看排查对象. `?worklist=1&lon=&lat=`: the caller's open places, nearest first."""
 
     serializer_class = TargetSerializer
@@ -136,7 +138,7 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_queryset(self) -> QuerySet[Target]:
         return queries.targets_visible_to(self.request.user).select_related("town", "baseline_record").order_by("-id")
 
-    def get_object(self) -> Target:
+    def fetch_object(self) -> Target:
         return queries.access_target(self.request.user, self.kwargs["pk"])
 
     @extend_schema(parameters=[OpenApiParameter("worklist", bool), OpenApiParameter("lon", float),
@@ -182,7 +184,9 @@ class TargetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
-class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Inspection]):
+class InspectionViewSet(
+    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Inspection]
+):
     """回头看检查: PATCH saves the draft; submit puts problems on the dynamic list; amend corrects a submitted one."""
 
     serializer_class = InspectionSerializer
@@ -193,7 +197,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_queryset(self) -> QuerySet[Inspection]:
         return queries.inspections_visible_to(self.request.user).prefetch_related("answers", "photos").order_by("-id")
 
-    def get_object(self) -> Inspection:
+    def fetch_object(self) -> Inspection:
         return queries.access_inspection(self.request.user, self.kwargs["pk"])
 
     @extend_schema(request=InspectionWriteSerializer, responses={200: InspectionSerializer})
@@ -244,7 +248,7 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(InspectionSerializer(queries.access_inspection(request.user, inspection.pk)).data)
 
 
-class PhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
+class PhotoViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
     """Photo metadata; `image/` is the re-encoded copy, `original/` the file as taken."""
 
     serializer_class = PhotoSerializer
@@ -253,7 +257,7 @@ class PhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
     def get_queryset(self) -> QuerySet[Photo]:
         return queries.photos_visible_to(self.request.user)
 
-    def get_object(self) -> Photo:
+    def fetch_object(self) -> Photo:
         return queries.access_photo(self.request.user, self.kwargs["pk"])
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
@@ -45,6 +46,7 @@ def _int_param(request: Request, name: str) -> int | None:
 
 
 class CaseViewSet(
+    TableObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -73,7 +75,7 @@ class CaseViewSet(
             )
         return cases.select_related("enterprise", "enterprise__town", "town", "campaign")
 
-    def get_object(self) -> Case:
+    def fetch_object(self) -> Case:
         return queries.access_case(self.request.user, self.kwargs["pk"])
 
     @extend_schema(parameters=_CASE_FILTERS)
@@ -141,6 +143,7 @@ def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
 
 
 class EnterpriseViewSet(
+    TableObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -162,7 +165,7 @@ class EnterpriseViewSet(
             )
         return enterprises.select_related("town")
 
-    def get_object(self) -> Enterprise:
+    def fetch_object(self) -> Enterprise:
         return queries.access_enterprise(self.request.user, self.kwargs["pk"])
 
     @extend_schema(
