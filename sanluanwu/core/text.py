@@ -11,15 +11,39 @@ _HAS_SPACE = re.compile(r"\s|\u3000")
 _CJK_GAP = re.compile(r"(?<=[\u2e80-\u9fff\uff00-\uffef（）])\s+(?=[\u2e80-\u9fff\uff00-\uffef（）])")
 
 
+# C0 controls other than tab and line break, DEL, and the bidirectional embedding/override/isolate marks (U+202A-E,
+# U+2066-9) that make "abc‮fdp.exe" read backwards: never meaningful in a record, refused on every path by removal.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(value: str) -> str:
+    """The text without control characters (tab and line breaks stay) and bidirectional overrides."""
+    if not value:
+        return ""
+    return _CONTROLS.sub("", value) if _CONTROLS.search(value) else value
+
+
+def clean_multiline(value: str | None) -> str:
+    """A free-text field that may hold several lines (problems, notes): controls removed, line breaks kept (\n),
+    trailing spaces of each line and blank lines at both ends dropped."""
+    if not value:
+        return ""
+    value = strip_controls(value.replace("\r\n", "\n").replace("\r", "\n"))
+    return "\n".join(line.rstrip() for line in value.split("\n")).strip()
+
+
 def to_halfwidth(value: str) -> str:
     """Full-width digits, letters and punctuation to ASCII (NFKC), keeping Chinese characters."""
     return unicodedata.normalize("NFKC", value)
 
 
 def clean_text(value: str | None) -> str:
-    """Trim, collapse whitespace and line breaks to one space, and drop spaces between Chinese characters."""
+    """One line of text: controls removed, whitespace and line breaks collapsed to one space, spaces between Chinese
+    characters dropped."""
     if not value:
         return ""
+    if _CONTROLS.search(value):
+        value = _CONTROLS.sub("", value)
     if not _HAS_SPACE.search(value):
         return value  # the common case: nothing to clean
     return _CJK_GAP.sub("", _SPACES.sub(" ", value.replace("\u3000", " ")).strip())
@@ -35,3 +59,8 @@ def name_key(value: str) -> str:
 def search_text(name: str, address: str, legal_person: str) -> str:
     """What the list's text search matches an enterprise (and its cases) on; indexed with pg_trgm."""
     return " ".join([name, address, legal_person]).lower()
+
+
+def case_search_text(enterprise_search_text: str, responsible_person: str) -> str:
+    """A case is found by its enterprise's words and by its 责任人 (the list's text search)."""
+    return f"{enterprise_search_text} {responsible_person.lower()}" if responsible_person else enterprise_search_text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 
 
@@ -53,3 +55,12 @@ class BaselineMethod(models.TextChoices):
     RECTIFICATION = "rectification", "治理改造"
     RELOCATION = "relocation", "整合搬迁"
     OTHER = "other", "其他"
+
+
+def progress_words(status: str, note: str, closed_on: dt.date | None) -> str:
+    """整治进度 in words, from the record: "已停产：已断水断电", "已销号（2020-08-20）". The one rendering of it
+    (list, case page, 附件2, API); an import reads these words back exactly."""
+    text = CaseStatus(status).label if status in CaseStatus.values else status
+    if status == CaseStatus.CLOSED and closed_on:
+        text = f"{text}（{closed_on:%Y-%m-%d}）"
+    return f"{text}：{note}" if note else text

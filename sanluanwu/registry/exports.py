@@ -17,32 +17,17 @@ from typing import IO, Any
 import xlsxwriter
 from django.db.models import QuerySet
 
-from sanluanwu.core import clock, geo
+from sanluanwu.core import clock
 from sanluanwu.core.errors import ValidationFailed
-from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
+from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.queries import statuses_as_of
 
 TITLE = "武进区“散乱污”企业（作坊）动态管理整治企业清单"
 FILE_STEM = "武进区散乱污动态管理整治企业清单"
-COLUMNS: list[tuple[str, float]] = [
-    ("序号", 5),
-    ("企业名称", 22),
-    ("行业类别", 10),
-    ("详细地址", 22),
-    ("经纬度", 13),
-    ("企业法人或负责人", 10),
-    ("属于“回头看”四种排查类型类别", 16),
-    ("营业执照办理情况", 9),
-    ("存在环境违法行为、环境风险问题情况", 18),
-    ("存在安全隐患情况", 14),
-    ("存在其他问题情况", 13),
-    ("整治类型", 8),
-    ("计划完成时间", 11),
-    ("整治进度", 14),
-    ("责任人", 8),
-]
-SYSTEM_ID_HEADER = "系统编号（请勿修改）"
+# Headers and widths as registry.columns defines them (one definition for the form, API, import and export).
+COLUMNS: list[tuple[str, float]] = columns.header_widths()
+SYSTEM_ID_HEADER = columns.SYSTEM_ID.header
 NOTES = [
     "填写说明：",
     "1、企业名称栏有营业执照的请按营业执照规范填写；为避免企业名称重复，无营业执照的按“负责人姓名+经营内容+作坊（或个体户）”填写。",
@@ -51,19 +36,6 @@ NOTES = [
     "第二类：治理改造后重新沦为“散乱污”；第三类：空置厂房新的“散乱污”进驻；第四类：新发现未纳入“散乱污”整治。",
 ]
 
-_CATEGORY = {int(v): label for v, label in LookbackCategory.choices}
-_LICENCE = dict(LicenceStatus.choices)
-_RTYPE = dict(RemediationType.choices)
-_STATUS = dict(CaseStatus.choices)
-
-
-def progress_words(status: str, note: str, closed_on: dt.date | None) -> str:
-    """整治进度 in words (the same text as Case.progress_text)."""
-    text = _STATUS.get(status, status)
-    if status == CaseStatus.CLOSED and closed_on:
-        text = f"{text}（{closed_on:%Y-%m-%d}）"
-    return f"{text}：{note}" if note else text
-
 
 @dataclass
 class ExportRow:
@@ -71,16 +43,20 @@ class ExportRow:
     cells: list[Any]  # 15 values in 附件2 order after 序号 (str or date)
 
 
-_FIELDS = (
-    "id", "enterprise__name", "enterprise__industry", "enterprise__address", "enterprise__longitude",
-    "enterprise__latitude", "enterprise__legal_person", "lookback_category", "enterprise__licence_status",
-    "env_problems", "safety_problems", "other_problems", "remediation_type", "planned_completion", "status",
-    "progress_note", "closed_on", "responsible_person",
-)  # fmt: skip
+# The record paths the 14 columns after 序号 are written from, fetched once per row, and where each column's lie.
+_CELLS = columns.ATTACHMENT2[1:]
+_FIELDS = ("id", *dict.fromkeys(source for c in _CELLS for source in c.sources))
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_PLAN = [(c.render, tuple(_AT[source] for source in c.sources)) for c in _CELLS]
+_STATUS_AT, _NOTE_AT, _CLOSED_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"]
 
 
 def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> Iterator[ExportRow]:
-    """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`."""
+    """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`.
+
+    For a past day the status comes from the status history (CaseStatusChange) and the progress note, which the
+    history does not keep, is left out.
+    """
     today = clock.today()
     as_of = as_of or today
     cases = cases.filter(listed_on__lte=as_of).order_by("town__sort_order", "listed_on", "id")
@@ -90,18 +66,12 @@ def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> 
     def flush(rows: list[tuple[Any, ...]]) -> Iterator[ExportRow]:
         past = statuses_as_of([r[0] for r in rows], as_of) if rebuild else {}
         for r in rows:
-            (cid, name, industry, address, lon, lat, person, category, licence, env, safety, other, rtype,
-             planned, status, note, closed_on, responsible) = r  # fmt: skip
-            if cid in past:
-                status, closed_on = past[cid]
-            yield ExportRow(
-                cid,
-                [
-                    name, industry, address, geo.format_point(lon, lat), person, _CATEGORY.get(category, ""),
-                    _LICENCE.get(licence, ""), env, safety, other, _RTYPE.get(rtype, ""), planned,
-                    progress_words(status, note if cid not in past else "", closed_on), responsible,
-                ],
-            )  # fmt: skip
+            if r[0] in past:
+                values = list(r)
+                values[_STATUS_AT], values[_CLOSED_AT] = past[r[0]]
+                values[_NOTE_AT] = ""
+                r = tuple(values)
+            yield ExportRow(r[0], [render(*[r[i] for i in at]) if render else r[at[0]] for render, at in _PLAN])
 
     for row in cases.values_list(*_FIELDS).iterator(chunk_size=5000):
         chunk.append(row)
@@ -255,7 +225,7 @@ def write_attachment2(
     if system_ids:
         ws.write_string(2, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
     ws.freeze_panes(3, 2)
-    centered = {1, 4, 5, 6, 10}  # 行业类别, 负责人, 类别, 执照, 整治类型 (0-based after 序号)
+    centered = {j for j, c in enumerate(_CELLS) if c.centered}
     widths = [w for _h, w in COLUMNS][1:]
     row_no = 3
     if reference_writer:

@@ -15,6 +15,7 @@ from sanluanwu.registry.choices import (
     LicenceStatus,
     LookbackCategory,
     RemediationType,
+    progress_words,
 )
 
 # Fields whose changes the audit log records (and the edit services compare).
@@ -185,10 +186,7 @@ class Case(models.Model):
     @property
     def progress_text(self) -> str:
         """整治进度 in words, from the case record (never retyped)."""
-        text = self.get_status_display()
-        if self.status == CaseStatus.CLOSED and self.closed_on:
-            text = f"{text}（{self.closed_on:%Y-%m-%d}）"
-        return f"{text}：{self.progress_note}" if self.progress_note else text
+        return progress_words(self.status, self.progress_note, self.closed_on)
 
 
 class CaseStatusChange(models.Model):

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import TextField, Value
+from django.db.models.functions import Concat, Lower
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
@@ -23,9 +25,9 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
-from sanluanwu.core.text import clean_text, name_key, search_text, to_halfwidth
-from sanluanwu.registry import rules
-from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus
+from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
+from sanluanwu.registry import columns, rules, validation
+from sanluanwu.registry.choices import BaselineMethod, CaseStatus
 from sanluanwu.registry.models import (
     CASE_AUDITED,
     ENTERPRISE_AUDITED,
@@ -115,35 +117,16 @@ def _apply_enterprise(
 ) -> tuple[geo.Point | None, list[rules.Warning]]:
     """Validate the input and copy it onto the (unsaved or existing) enterprise; collect errors."""
     scope = scope_for(actor)
-    name = clean_text(data.name)
-    legal_person = clean_text(data.legal_person)
-    industry = clean_text(data.industry)
-    credit_code = to_halfwidth(clean_text(data.credit_code)).upper()
-    phone = to_halfwidth(clean_text(data.phone)).replace(" ", "")
+    values = validation.clean({key: getattr(data, key) for key in validation.ENTERPRISE_TEXTS})
+    values["licence_status"] = data.licence_status
+    name, legal_person, credit_code = values["name"], values["legal_person"], values["credit_code"]
     if data.town is None or data.town.kind != OrgUnitKind.TOWN:
         _add(errors, "town", "请选择所属镇（街道、开发区）")
     elif not permissions.allows(scope, permission, town_id=data.town.pk):
         _add(errors, "town", f"您无权在{data.town.name}登记企业")
-    for fname, value, label in (
-        ("name", name, "企业名称"),
-        ("industry", industry, "行业类别"),
-        ("address", clean_text(data.address), "详细地址"),
-        ("legal_person", legal_person, "企业法人或负责人"),
-    ):
-        if not value:
-            _add(errors, fname, f"请填写{label}")
-    if data.licence_status not in LicenceStatus.values:
-        _add(errors, "licence_status", "请选择营业执照办理情况（已办理、正在办理或未办理）")
-    if name and legal_person:
-        _add(
-            errors,
-            "name",
-            rules.check_workshop_name(
-                name=name, licence_status=data.licence_status, legal_person=legal_person, industry=industry
-            ),
-        )
-    _add(errors, "credit_code", rules.check_credit_code(credit_code))
-    _add(errors, "phone", rules.check_phone(phone))
+    for key, messages in validation.enterprise_errors(values).items():
+        for message in messages:
+            _add(errors, key, message)
     point: geo.Point | None = None
     coord_text = clean_text(data.coordinates)
     if coord_text:
@@ -155,18 +138,13 @@ def _apply_enterprise(
             _add(errors, "coordinates", rules.check_point_in_district(point))
     else:
         _add(errors, "coordinates", "请填写经纬度（附件2 必填）")
+    _add(errors, "coordinates", columns.text_errors("coordinates", coord_text))
 
-    enterprise.name = name
+    for key, value in values.items():
+        setattr(enterprise, key, value)
     enterprise.name_key = name_key(name)
-    enterprise.industry = industry
-    enterprise.address = clean_text(data.address)
     if data.town is not None:
         enterprise.town = data.town
-    enterprise.village = clean_text(data.village)
-    enterprise.legal_person = legal_person
-    enterprise.phone = phone
-    enterprise.credit_code = credit_code
-    enterprise.licence_status = data.licence_status
     enterprise.coord_datum = data.coord_datum
     enterprise.coord_input = coord_text
     if point is not None:
@@ -188,26 +166,16 @@ def _apply_enterprise(
 
 
 def _apply_case(*, case: Case, data: CaseInput, errors: dict[str, list[str]]) -> None:
-    from sanluanwu.registry.choices import LookbackCategory, RemediationType
-
-    if data.lookback_category not in LookbackCategory.values:
-        _add(errors, "lookback_category", "请选择“回头看”四种排查类型之一（第一类至第四类）")
-    if data.remediation_type and data.remediation_type not in RemediationType.values:
-        _add(errors, "remediation_type", "整治类型只能是关停取缔或治理改造")
-    responsible = clean_text(data.responsible_person)
-    if not responsible:
-        _add(errors, "responsible_person", "请填写责任人")
+    values = validation.clean({key: getattr(data, key) or "" for key in validation.CASE_TEXTS})
+    values.update(lookback_category=data.lookback_category, remediation_type=data.remediation_type or "",
+                  planned_completion=data.planned_completion)  # fmt: skip
     listed_on = data.listed_on or case.listed_on or clock.today()
-    _add(errors, "planned_completion", rules.check_planned_completion(data.planned_completion, listed_on))
-    case.lookback_category = data.lookback_category
-    case.env_problems = (data.env_problems or "").strip()
-    case.safety_problems = (data.safety_problems or "").strip()
-    case.other_problems = (data.other_problems or "").strip()
-    case.remediation_type = data.remediation_type or ""
-    case.planned_completion = data.planned_completion
+    for key, messages in validation.case_errors(values, listed_on=listed_on).items():
+        for message in messages:
+            _add(errors, key, message)
+    for key, value in values.items():
+        setattr(case, key, value)
     case.listed_on = listed_on
-    case.progress_note = (data.progress_note or "").strip()
-    case.responsible_person = responsible
 
 
 def _raise(errors: dict[str, list[str]], warnings: list[rules.Warning], acknowledge: bool) -> None:
@@ -218,6 +186,11 @@ def _raise(errors: dict[str, list[str]], warnings: list[rules.Warning], acknowle
             {"__all__": ["请核实以下提示；确认无误后勾选“已核实，仍然保存”再提交"]},
             warnings=[w.as_dict() for w in warnings],
         )
+
+
+def _cases_search_text(enterprise: Enterprise) -> Any:
+    """The search text of every case of an enterprise after the enterprise changed (each keeps its 责任人)."""
+    return Concat(Value(enterprise.search_text + " "), Lower("responsible_person"), output_field=TextField())
 
 
 def check_not_closed(case: Case) -> None:
@@ -326,7 +299,7 @@ def create_case(
             _insert_enterprise(actor=actor, enterprise=enterprise)
         case.enterprise = enterprise
         case.town_id = enterprise.town_id
-        case.search_text = enterprise.search_text
+        case.search_text = case_search_text(enterprise.search_text, case.responsible_person)
         _full_clean(case, exclude=["enterprise", "campaign"])
         case.save()
         _record_status(case=case, from_status="", actor=actor, action="created", at=now)
@@ -380,11 +353,11 @@ def update_case(
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=ent_changes)
             Case.objects.filter(enterprise=enterprise).exclude(pk=case.pk).update(
-                town_id=enterprise.town_id, search_text=enterprise.search_text
+                town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
             )
         case.enterprise = enterprise
         case.town_id = enterprise.town_id
-        case.search_text = enterprise.search_text
+        case.search_text = case_search_text(enterprise.search_text, case.responsible_person)
         case_changes = diff_fields(case_before, snapshot(case, CASE_AUDITED))
         if case_changes or ent_changes:
             case.version += 1
@@ -426,7 +399,7 @@ def update_enterprise(
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=changes)
             Case.objects.filter(enterprise=enterprise).update(
-                town_id=enterprise.town_id, search_text=enterprise.search_text
+                town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
             )
     return enterprise
 

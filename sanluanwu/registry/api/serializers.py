@@ -6,10 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from sanluanwu.accounts.choices import OrgUnitKind
-from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.core import clock, geo
-from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
+from sanluanwu.core import clock
+from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, enterprise_input_from
 
@@ -45,23 +43,19 @@ class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
 
 
 class EnterpriseWriteSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200, label="企业名称")
-    industry = serializers.CharField(max_length=100, label="行业类别")
-    address = serializers.CharField(max_length=300, label="详细地址")
-    town = serializers.PrimaryKeyRelatedField(
-        queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), label="所属镇（街道）"
-    )
-    village = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
-    coordinates = serializers.CharField(
-        max_length=100, label="经纬度", help_text="十进制度（顺序不限）或度分秒，如“119.9567, 31.7123”"
-    )
-    coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84, label="坐标系")
-    legal_person = serializers.CharField(max_length=50, label="企业法人或负责人")
-    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    credit_code = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    licence_status = serializers.ChoiceField(choices=LicenceStatus.choices, label="营业执照办理情况")
+    """The enterprise's inputs, built from registry.columns (the same fields and limits as the form)."""
+
     acknowledge_warnings = serializers.BooleanField(default=False, help_text="已核实相近名称、50米内企业等提示")
-    version = serializers.IntegerField(required=False, help_text="修改时带上读取到的版本号，防止覆盖他人修改")
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="修改（PUT/PATCH）时必须带上读取到的版本号，防止覆盖他人修改"
+    )
+    INPUTS = columns.ENTERPRISE_INPUTS
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for key in self.INPUTS:
+            fields[key] = columns.serializer_field(key)
+        return fields
 
     def enterprise_input(self) -> EnterpriseInput:
         return enterprise_input_from(self.validated_data)
@@ -122,17 +116,9 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
 
 
 class CaseWriteSerializer(EnterpriseWriteSerializer):
-    lookback_category = serializers.ChoiceField(choices=LookbackCategory.choices, label="回头看排查类型")
-    env_problems = serializers.CharField(required=False, allow_blank=True, default="")
-    safety_problems = serializers.CharField(required=False, allow_blank=True, default="")
-    other_problems = serializers.CharField(required=False, allow_blank=True, default="")
-    remediation_type = serializers.ChoiceField(
-        choices=[("", "待确定"), *RemediationType.choices], required=False, allow_blank=True, default=""
-    )
-    planned_completion = serializers.DateField(required=False, allow_null=True, default=None)
-    listed_on = serializers.DateField(required=False, allow_null=True, default=None)
-    progress_note = serializers.CharField(required=False, allow_blank=True, default="")
-    responsible_person = serializers.CharField(max_length=50, label="责任人")
+    """A 附件2 row's inputs (enterprise and case), built from registry.columns."""
+
+    INPUTS = [*columns.ENTERPRISE_INPUTS, *columns.CASE_INPUTS]
 
     def case_input(self) -> CaseInput:
         return case_input_from(self.validated_data)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import queries, services
 from sanluanwu.registry.api.serializers import (
@@ -104,7 +105,7 @@ class CaseViewSet(
             case=case,
             enterprise_data=data.enterprise_input(),
             case_data=data.case_input(),
-            expected_version=data.validated_data.get("version"),
+            expected_version=_required_version(data.validated_data),
             acknowledge_warnings=data.validated_data["acknowledge_warnings"],
         )
         return Response(CaseSerializer(case, context={"request": request}).data)
@@ -137,8 +138,18 @@ class CaseViewSet(
         return Response(CaseSerializer(case, context={"request": request}).data)
 
 
+def _required_version(data: dict[str, Any]) -> int:
+    """A change to a versioned record names the version it was made from; two concurrent changes cannot both win."""
+    version = data.get("version")
+    if version is None:
+        raise ValidationFailed({"version": ["修改时必须提供读取到的版本号（version），以免覆盖他人的修改"]})
+    return int(version)
+
+
 def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
-    """PATCH semantics: fields not sent keep the stored value."""
+    """PATCH semantics: fields not sent keep the stored value. The body must be a JSON object (or a form)."""
+    if not hasattr(request.data, "items"):
+        raise ValidationFailed('请求内容应为 JSON 对象，如 {"version": 3, "responsible_person": "李四"}')
     return {**current, **dict(request.data.items())}
 
 
@@ -199,7 +210,7 @@ class EnterpriseViewSet(
             actor=request.user,
             enterprise=e,
             data=data.enterprise_input(),
-            expected_version=data.validated_data.get("version"),
+            expected_version=_required_version(data.validated_data),
             acknowledge_warnings=data.validated_data["acknowledge_warnings"],
         )
         return Response(EnterpriseSerializer(e).data)

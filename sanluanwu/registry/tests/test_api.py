@@ -99,6 +99,30 @@ def test_patch_changes_only_what_is_sent_and_checks_the_version(alice, hutang_ca
     assert stale.status_code == 409
 
 
+@pytest.mark.parametrize("kind", ["cases", "enterprises"])
+def test_a_change_without_the_version_read_is_refused_so_no_concurrent_change_is_lost(alice, hutang_case, kind):
+    client = APIClient()
+    client.force_authenticate(alice)
+    pk = hutang_case.pk if kind == "cases" else hutang_case.enterprise_id
+    url = f"/api/v1/{kind}/{pk}/"
+    version = client.get(url).json()["version"]
+    for method in ("patch", "put"):
+        response = getattr(client, method)(url, {"village": "东方村"}, format="json")
+        assert response.status_code == 400 and "版本号" in response.json()["version"][0]
+    # Two users read version n and change different fields: the second is told, not silently overwriting.
+    assert client.patch(url, {"village": "新华村", "version": version}, format="json").status_code == 200
+    second = client.patch(url, {"phone": "13900002222", "version": version}, format="json")
+    assert second.status_code == 409
+
+
+def test_a_body_that_is_not_an_object_is_a_400(alice, hutang_case):
+    client = APIClient()
+    client.force_authenticate(alice)
+    for body in ("[1, 2]", '"text"', "3", "null", "{not json"):
+        response = client.patch(f"/api/v1/cases/{hutang_case.pk}/", body, content_type="application/json")
+        assert response.status_code == 400, (body, response.status_code)
+
+
 def test_transitions_through_the_api(alice, hutang_case):
     client = APIClient()
     client.force_authenticate(alice)
@@ -139,7 +163,8 @@ def test_enterprises_api_creates_and_updates(alice, campaign, district):
     }
     created = client.post("/api/v1/enterprises/", payload, format="json")
     assert created.status_code == 201, created.json()
-    updated = client.patch(f"/api/v1/enterprises/{created.json()['id']}/", {"village": "新华村"}, format="json")
+    url = f"/api/v1/enterprises/{created.json()['id']}/"
+    updated = client.patch(url, {"village": "新华村", "version": created.json()["version"]}, format="json")
     assert updated.status_code == 200 and updated.json()["village"] == "新华村"
     assert not Case.objects.exists()
 

@@ -1,0 +1,209 @@
+"""The columns of 附件2, and the other inputs of a dynamic-list row, each defined once.
+
+A Column says where its value lives (the enterprise's or the case's record, which field), how 附件2 heads it and
+writes it (header, width, the cell rendered from the record), how it is entered (the form's and the API's field,
+its length limit, one line or several), and how towns head it in their sheets (synonyms; the importer reads a
+cell with `parse`, added by the cells module). The form (forms.CaseForm), the API (api.serializers), the exporter
+(exports.py), the list page's column choice and the importer (imports.layout, imports.importer) read these lists.
+Adding a column is one edit here, plus its model field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from rest_framework import serializers
+
+from sanluanwu.core import geo
+from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType, progress_words
+
+LINE, LINES = "line", "lines"  # one line of text (names) or several (problems, notes)
+ENTERPRISE, CASE = "enterprise", "case"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # the code word; also the form's and the API's field name
+    header: str  # as 附件2 (or the form) heads it
+    record: str | None = None  # ENTERPRISE or CASE: whose field it fills; None for 序号, 整治进度, the system id
+    field: str | None = None  # the model field it fills
+    # 附件2 output: the record paths it is written from (relative to a Case) and how they render as the cell.
+    sources: tuple[str, ...] = ()
+    render: Callable[..., Any] | None = None
+    width: float = 10
+    centered: bool = False
+    # Input: kind of text, its length limit (what a 附件2 cell and the record can hold), required for a new row.
+    text: str | None = LINE
+    max_length: int | None = None
+    typed_max: int | None = None  # how long the typed text may be when spaces are dropped on saving (credit codes)
+    required: bool = False
+    help: str = ""
+    # How towns head the column in their sheets (compared after removing spaces, quotes and brackets' width).
+    synonyms: tuple[str, ...] = ()
+
+    def cell(self, case: Any) -> Any:
+        """The value as 附件2 and the list page show it, from a Case (with its enterprise)."""
+        values = [_path(case, source) for source in self.sources]
+        return self.render(*values) if self.render else (values[0] if values else "")
+
+
+def _path(obj: Any, path: str) -> Any:
+    for part in path.split("__"):
+        obj = getattr(obj, part) if obj is not None else None
+    return obj
+
+
+def _label(choices: Any) -> Callable[[Any], str]:
+    labels = {str(value): label for value, label in choices}
+    return lambda value: labels.get(str(value), "") if value not in (None, "") else ""
+
+
+def _text(value: Any) -> str:
+    return value or ""
+
+
+# 附件2's 15 columns, in the official order (序号 is numbered by the writer).
+# fmt: off
+ATTACHMENT2: list[Column] = [
+    Column("seq", "序号", text=None, width=5, centered=True, synonyms=("序号", "编号", "序")),
+    Column("name", "企业名称", ENTERPRISE, "name", sources=("enterprise__name",), render=_text, width=22,
+           max_length=200, required=True,
+           help="有营业执照的按执照填写；无执照的按“负责人姓名+经营内容+作坊（或个体户）”填写",
+           synonyms=("企业名称", "企业(作坊)名称", "企业作坊名称", "名称", "单位名称", "作坊名称", "企业名称(作坊)")),
+    Column("industry", "行业类别", ENTERPRISE, "industry", sources=("enterprise__industry",), render=_text,
+           width=10, centered=True, max_length=100, required=True,
+           synonyms=("行业类别", "行业", "所属行业", "经营内容", "行业类型")),
+    Column("address", "详细地址", ENTERPRISE, "address", sources=("enterprise__address",), render=_text, width=22,
+           max_length=300, required=True, synonyms=("详细地址", "地址", "经营地址", "所在地址", "生产经营地址")),
+    Column("coordinates", "经纬度", ENTERPRISE, "coord_input", sources=("enterprise__longitude", "enterprise__latitude"),
+           render=geo.format_point, width=13, max_length=100, required=True,
+           help="如 119.9567, 31.7123 或 119°57′24″E, 31°42′44″N；先后顺序不限",
+           synonyms=("经纬度", "坐标", "经纬度坐标", "gps坐标")),
+    Column("legal_person", "企业法人或负责人", ENTERPRISE, "legal_person", sources=("enterprise__legal_person",),
+           render=_text, width=10, centered=True, max_length=50, required=True,
+           synonyms=("企业法人或负责人", "法人或负责人", "负责人", "法人", "法定代表人", "经营者", "业主", "法人代表")),
+    Column("lookback_category", "属于“回头看”四种排查类型类别", CASE, "lookback_category",
+           sources=("lookback_category",), render=_label(LookbackCategory.choices), width=16, centered=True,
+           text=None, required=True,
+           synonyms=("属于回头看四种排查类型类别", "四种排查类型类别", "排查类型类别", "排查类型", "回头看类型", "类别")),
+    Column("licence_status", "营业执照办理情况", ENTERPRISE, "licence_status", sources=("enterprise__licence_status",),
+           render=_label(LicenceStatus.choices), width=9, centered=True, text=None, required=True,
+           synonyms=("营业执照办理情况", "营业执照", "执照办理情况", "是否办理营业执照", "有无营业执照")),
+    Column("env_problems", "存在环境违法行为、环境风险问题情况", CASE, "env_problems", sources=("env_problems",),
+           render=_text, width=18, text=LINES, max_length=2000, help="不存在此类问题的不填（填写说明2）",
+           synonyms=("存在环境违法行为、环境风险问题情况", "存在环境违法行为环境风险问题情况", "环境违法行为、环境风险问题",
+                     "环境问题", "环境违法行为", "存在问题环境")),
+    Column("safety_problems", "存在安全隐患情况", CASE, "safety_problems", sources=("safety_problems",), render=_text,
+           width=14, text=LINES, max_length=2000, synonyms=("存在安全隐患情况", "安全隐患", "安全问题", "存在问题安全")),
+    Column("other_problems", "存在其他问题情况", CASE, "other_problems", sources=("other_problems",), render=_text,
+           width=13, text=LINES, max_length=2000, synonyms=("存在其他问题情况", "其他问题", "存在问题其他")),
+    Column("remediation_type", "整治类型", CASE, "remediation_type", sources=("remediation_type",),
+           render=_label(RemediationType.choices), width=8, centered=True, text=None,
+           synonyms=("整治类型", "整治方式", "整改类型", "处置类型")),
+    Column("planned_completion", "计划完成时间", CASE, "planned_completion", sources=("planned_completion",), width=11,
+           text=None, synonyms=("计划完成时间", "完成时限", "计划完成日期", "整治期限", "完成时间")),
+    Column("progress", "整治进度", sources=("status", "progress_note", "closed_on"), render=progress_words, width=14,
+           text=None, synonyms=("整治进度", "进度", "整治情况", "整改进度", "完成情况")),
+    Column("responsible_person", "责任人", CASE, "responsible_person", sources=("responsible_person",), render=_text,
+           width=8, max_length=50, required=True, synonyms=("责任人", "包保责任人", "镇级责任人", "责任人姓名")),
+]
+
+# The other inputs of a row: in the form and the API, and read from a sheet when it has them.
+EXTRA: list[Column] = [
+    Column("town", "所属镇（街道）", ENTERPRISE, "town", sources=("town__name",), render=_text, text=None,
+           required=True, synonyms=("所属镇(街道)", "镇(街道)", "镇街", "所属镇街", "属地", "镇(街道、开发区)", "板块")),
+    Column("village", "村（社区）", ENTERPRISE, "village", sources=("enterprise__village",), render=_text,
+           max_length=60, synonyms=("村(社区)", "所属村(社区)", "村居", "所在村")),
+    Column("coord_datum", "坐标系", ENTERPRISE, "coord_datum", text=None),
+    Column("phone", "联系电话", ENTERPRISE, "phone", sources=("enterprise__phone",), render=_text, max_length=30,
+           synonyms=("联系电话", "电话", "联系方式", "手机")),
+    Column("credit_code", "统一社会信用代码", ENTERPRISE, "credit_code", sources=("enterprise__credit_code",),
+           render=_text, max_length=18, typed_max=30, synonyms=("统一社会信用代码", "信用代码", "社会信用代码")),
+    Column("listed_on", "列入名单日期", CASE, "listed_on", sources=("listed_on",), text=None, help="不填则为今天"),
+    Column("progress_note", "整治进度说明", CASE, "progress_note", sources=("progress_note",), render=_text,
+           text=LINES, max_length=2000),
+]
+SYSTEM_ID = Column("system_id", "系统编号（请勿修改）", text=None, width=12,
+                   synonyms=("系统编号(请勿修改)", "系统编号", "系统id", "id"))
+# fmt: on
+
+BY_KEY: dict[str, Column] = {c.key: c for c in [*ATTACHMENT2, *EXTRA, SYSTEM_ID]}
+ENTERPRISE_INPUTS = ["name", "industry", "address", "town", "legal_person", "licence_status", "coordinates",
+                     "coord_datum", "village", "phone", "credit_code"]  # fmt: skip
+CASE_INPUTS = ["lookback_category", "responsible_person", "env_problems", "safety_problems", "other_problems",
+               "remediation_type", "planned_completion", "listed_on", "progress_note"]  # fmt: skip
+# What the list page can show (the office may choose all 15 columns of 附件2), and what it shows by default.
+LIST_COLUMNS = [c for c in [*ATTACHMENT2[1:], BY_KEY["town"]] if c.sources]
+LIST_DEFAULT = ["name", "town", "industry", "lookback_category", "remediation_type", "planned_completion", "progress",
+                "responsible_person"]  # fmt: skip
+
+
+def text_errors(key: str, value: str) -> str | None:
+    """The length rule of a text column, in Chinese."""
+    column = BY_KEY[key]
+    if column.max_length and len(value) > column.max_length:
+        return f"“{column.header}”最多 {column.max_length} 个字（现有 {len(value)} 个字）"
+    return None
+
+
+# ---- the form's and the API's fields, built from the columns -----------------------------------------------------
+
+_TEXTAREA = forms.Textarea(attrs={"rows": 2})
+_DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def form_field(key: str) -> forms.Field:
+    """The HTML form's field for an input column (CaseForm builds itself from these)."""
+    c = BY_KEY[key]
+    label, required = c.header, c.required
+    if key == "town":
+        from sanluanwu.accounts.models import OrgUnit
+
+        return forms.ModelChoiceField(label=label, queryset=OrgUnit.objects.none(), empty_label="请选择")
+    if key == "coord_datum":
+        return forms.ChoiceField(label=label, choices=geo.DATUM_CHOICES, initial=geo.DATUM_WGS84)
+    if key == "lookback_category":
+        return forms.TypedChoiceField(label=label, coerce=int, choices=[("", "请选择"), *LookbackCategory.choices])
+    if key == "licence_status":
+        return forms.ChoiceField(label=label, choices=LicenceStatus.choices)
+    if key == "remediation_type":
+        return forms.ChoiceField(label=label, required=False, choices=[("", "待确定"), *RemediationType.choices])
+    if key in ("planned_completion", "listed_on"):
+        return forms.DateField(label=label, required=False, widget=_DATE, help_text=c.help)
+    widget = _TEXTAREA if c.text == LINES else None
+    return forms.CharField(label=label, required=required, max_length=c.typed_max or c.max_length or 100_000, widget=widget,
+                           help_text=c.help)  # fmt: skip
+
+
+def serializer_field(key: str) -> serializers.Field:
+    """The API's write field for an input column (the same limits as the form)."""
+    c = BY_KEY[key]
+    label = c.header
+    if key == "town":
+        from sanluanwu.accounts.choices import OrgUnitKind
+        from sanluanwu.accounts.models import OrgUnit
+
+        return serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), label=label)
+    if key == "coord_datum":
+        return serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84, label=label)
+    if key == "lookback_category":
+        return serializers.ChoiceField(choices=LookbackCategory.choices, label=label)
+    if key == "licence_status":
+        return serializers.ChoiceField(choices=LicenceStatus.choices, label=label)
+    if key == "remediation_type":
+        return serializers.ChoiceField(choices=[("", "待确定"), *RemediationType.choices], required=False,
+                                       allow_blank=True, default="", label=label)  # fmt: skip
+    if key in ("planned_completion", "listed_on"):
+        return serializers.DateField(required=False, allow_null=True, default=None, label=label)
+    limit = c.typed_max or c.max_length or 100_000
+    if c.required:
+        return serializers.CharField(max_length=limit, label=label, help_text=c.help)
+    return serializers.CharField(max_length=limit, required=False, allow_blank=True, default="", label=label,
+                                 help_text=c.help)  # fmt: skip
+
+
+def header_widths(columns: Sequence[Column] = ATTACHMENT2) -> list[tuple[str, float]]:
+    return [(c.header, c.width) for c in columns]

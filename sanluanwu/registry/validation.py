@@ -1,0 +1,92 @@
+"""The checks of one dynamic-list row, the same for every writer.
+
+The services (form, API, look-back) and the bulk path (sheet imports, registry/bulk.py) both normalise input with
+clean_*() and check it with *_errors(), so a rule cannot differ between paths. Each message is Chinese and keyed
+by the column (registry.columns) it is about. Checks that need the database (a duplicate name in the town, the
+credit code held by another enterprise, permissions, the workflow) are made by the callers, which know whether they
+check one row or a hundred thousand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from sanluanwu.core import geo
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
+from sanluanwu.registry import columns, rules
+from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
+
+Errors = dict[str, list[str]]
+ENTERPRISE_TEXTS = ("name", "industry", "address", "village", "legal_person", "phone", "credit_code")
+CASE_TEXTS = ("responsible_person", "env_problems", "safety_problems", "other_problems", "progress_note")
+_REQUIRED_ENTERPRISE = ("name", "industry", "address", "legal_person")
+
+
+def add(errors: Errors, key: str, message: str | None) -> None:
+    if message:
+        errors.setdefault(key, []).append(message)
+
+
+def clean_value(key: str, value: Any) -> str:
+    """A text as it is stored: one line (names) or several (problems, notes), controls removed; a phone or a credit
+    code half-width without spaces (the credit code in capitals)."""
+    if key == "phone":
+        return to_halfwidth(clean_text(value)).replace(" ", "")
+    if key == "credit_code":
+        return to_halfwidth(clean_text(value)).replace(" ", "").upper()
+    if columns.BY_KEY[key].text == columns.LINES:
+        return clean_multiline(value)
+    return clean_text(value)
+
+
+def clean(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every text of a row normalised (other values unchanged)."""
+    return {k: clean_value(k, v) if k in ENTERPRISE_TEXTS or k in CASE_TEXTS else v for k, v in values.items()}
+
+
+def enterprise_errors(values: Mapping[str, Any], *, required: bool = True) -> Errors:
+    """The rules of an enterprise's columns, on cleaned values (a missing key is not checked unless required)."""
+    errors: Errors = {}
+    for key in _REQUIRED_ENTERPRISE:
+        if (required or key in values) and not values.get(key):
+            add(errors, key, f"请填写{columns.BY_KEY[key].header}")
+    for key in ENTERPRISE_TEXTS:
+        if values.get(key):
+            add(errors, key, columns.text_errors(key, values[key]))
+    licence = values.get("licence_status")
+    if (required or "licence_status" in values) and licence not in LicenceStatus.values:
+        add(errors, "licence_status", "请选择营业执照办理情况（已办理、正在办理或未办理）")
+    if values.get("name") and values.get("legal_person") and "name" not in errors:
+        add(errors, "name", rules.check_workshop_name(name=values["name"], licence_status=licence or "",
+                                                      legal_person=values["legal_person"],
+                                                      industry=values.get("industry", "")))  # fmt: skip
+    add(errors, "credit_code", rules.check_credit_code(values.get("credit_code", "")))
+    add(errors, "phone", rules.check_phone(values.get("phone", "")))
+    return errors
+
+
+def point_error(point: geo.Point, district_boundary: dict[str, Any] | None) -> str | None:
+    """A point outside the district (a swapped pair, a wrong datum) is refused."""
+    if geo.boundary_contains(district_boundary, *point.as_floats()) is False:
+        return f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，请检查经纬度是否填反、是否选对坐标系"
+    return None
+
+
+def case_errors(values: Mapping[str, Any], *, listed_on: dt.date, required: bool = True) -> Errors:
+    """The rules of a case's columns, on cleaned values."""
+    errors: Errors = {}
+    category = values.get("lookback_category")
+    if (required or "lookback_category" in values) and category not in LookbackCategory.values:
+        add(errors, "lookback_category", "请选择“回头看”四种排查类型之一（第一类至第四类）")
+    rtype = values.get("remediation_type")
+    if rtype and rtype not in RemediationType.values:
+        add(errors, "remediation_type", "整治类型只能是关停取缔或治理改造")
+    if (required or "responsible_person" in values) and not values.get("responsible_person"):
+        add(errors, "responsible_person", "请填写责任人")
+    for key in CASE_TEXTS:
+        if values.get(key):
+            add(errors, key, columns.text_errors(key, values[key]))
+    add(errors, "planned_completion", rules.check_planned_completion(values.get("planned_completion"), listed_on))
+    return errors
