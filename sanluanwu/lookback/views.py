@@ -19,6 +19,7 @@ from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.lookback import matching, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
+from sanluanwu.registry.choices import category_short
 from sanluanwu.registry.queries import enterprises_visible_to
 
 
@@ -183,7 +184,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("submit"):
                 insp = services.submit_inspection(actor=request.user, inspection=insp, data=data, link_enterprise=link,
                                                   acknowledge_new=form.cleaned_data["acknowledge_new"])  # fmt: skip
-                messages.success(request, "检查已提交" + (f"，已列入动态管理整治名单（第{insp.category}类）"
+                messages.success(request, "检查已提交" + (f"，已列入动态管理整治名单（{category_short(insp.category)}）"
                                                            if insp.case_id else "，未发现问题"))  # fmt: skip
                 return redirect("lookback:inspection", pk=insp.pk)
             insp = services.save_draft(actor=request.user, inspection=insp, data=data)
