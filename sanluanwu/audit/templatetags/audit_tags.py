@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from sanluanwu.audit.display import action_label as _action_label
+from sanluanwu.audit.display import object_type_label as _object_type_label
 
 register = template.Library()
 
@@ -12,6 +13,11 @@ register = template.Library()
 @register.filter
 def action_label(code: str) -> str:
     return _action_label(code)
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    return _object_type_label(object_type)
 
 
 @register.filter
