@@ -16,7 +16,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.lookback import matching, photos, queries, services
+from sanluanwu.lookback import checklist, matching, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.choices import category_short
@@ -158,8 +158,11 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     items = services.applicable_items(insp.target)
     answers = {a.item: a for a in insp.answers.all()}
     if insp.status != InspectionStatus.DRAFT:
+        # Items answered under an earlier checklist stay visible with their answers.
+        earlier = [checklist.ITEMS_BY_CODE[c] for c in answers if c in checklist.ITEMS_BY_CODE and c not in
+                   {i.code for i in items}]  # fmt: skip
         return render(request, "lookback/inspection_detail.html", {
-            "inspection": insp, "rows": [(i, answers.get(i.code)) for i in items], "photos": insp.photos.all(),
+            "inspection": insp, "rows": [(i, answers.get(i.code)) for i in [*items, *earlier]], "photos": insp.photos.all(),
             "amendments": insp.amendments.all(), "can_write": scope.can_write_town(insp.town_id),
         })  # fmt: skip
     if not scope.can_write_town(insp.town_id):
