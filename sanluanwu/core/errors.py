@@ -62,3 +62,13 @@ def user_message(exception: BaseException | None) -> str:
     """
     message = exception.args[0] if exception is not None and exception.args else ""
     return message if isinstance(message, str) and _CHINESE.search(message) else ""
+
+
+def validate_model(instance: Any, *, exclude: list[str] | None = None) -> None:
+    """The model's own rules (clean(), constraints with their messages) as a domain error keyed by field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
