@@ -72,6 +72,9 @@ def test_the_scan_finds_the_codes_of_every_writing_app():
         "imports.enterprise.updated",
         "imports.baseline.created",
         "lookback.inspection.submitted",
+        "accounts.membership.deleted",
+        "accounts.user.password_changed",
+        "campaigns.phase.updated",
     } <= set(codes)
 
 
