@@ -14,7 +14,8 @@ from sanluanwu.core.errors import user_message
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-SERVER_ERROR_TEXT = "服务器内部错误，请稍后重试；如果一再出现，请联系系统管理员"
+SERVER_ERROR_ADVICE = "请稍后重试；如果一再出现，请联系系统管理员"
+SERVER_ERROR_TEXT = f"服务器内部错误，{SERVER_ERROR_ADVICE}"
 # The last resort when even the 500 template cannot be rendered (a broken static manifest, a missing template).
 _BARE_500 = (
     '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>服务器内部错误</title></head>'
@@ -53,7 +54,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": SERVER_ERROR_TEXT, "code": "server_error"}, status=500)
     try:
-        body = loader.get_template("500.html").render({"message": SERVER_ERROR_TEXT})
+        body = loader.get_template("500.html").render({"advice": SERVER_ERROR_ADVICE})
     except Exception:
         logger.exception("the 500 page itself could not be rendered")
         body = _BARE_500
