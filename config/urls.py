@@ -25,3 +25,8 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]
+
+# Chinese error pages in the site's layout; under /api/ the same errors answer JSON.
+handler403 = "sanluanwu.core.views.permission_denied"
+handler404 = "sanluanwu.core.views.page_not_found"
+handler500 = "sanluanwu.core.views.server_error"

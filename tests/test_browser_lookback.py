@@ -75,7 +75,7 @@ def test_inspector_records_a_shut_down_workshop_producing_again(live_server, pur
         page.check("#item-never_listed input[value=no]")
         page.click("#save-draft")
         page.wait_for_selector(".messages")
-        assert "第1类" in page.inner_text("#derived")
+        assert "第一类" in page.inner_text("#derived")
         page.set_input_files("#photo-input", str(_photo(tmp_path)))
         page.click("#upload-photo")
         page.wait_for_selector(".photos img")
@@ -83,7 +83,7 @@ def test_inspector_records_a_shut_down_workshop_producing_again(live_server, pur
 
         page.click("#submit")
         page.wait_for_selector("#case-link")
-        assert "第1类" in page.inner_text(".lead")
+        assert "第一类" in page.inner_text(".lead")
         page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-03-submitted.png"), full_page=True)
         page.click("#case-link")
         page.wait_for_url("**/cases/*/")
@@ -92,6 +92,6 @@ def test_inspector_records_a_shut_down_workshop_producing_again(live_server, pur
         assert page.locator("#evidence .photos img").count() == 1  # the photo is kept as evidence on the case
         page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-04-case.png"), full_page=True)
         page.goto(f"{live_server.url}/cases/?q=孙八")
-        assert "第1类" in page.inner_text("#case-table")
+        assert "第一类" in page.inner_text("#case-table")
         page.screenshot(path=str(ARTIFACTS / f"{tag}-lookback-05-on-the-list.png"), full_page=True)
         browser.close()

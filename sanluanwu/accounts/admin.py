@@ -1,10 +1,21 @@
-"""Django admin for reference data only: org units, users and memberships. Business data is not here."""
+"""Django admin for reference data only: org units, users and memberships. Business data is not here.
+
+Every save goes through accounts.services, so each change leaves an audit event (who may see what is itself a
+record). Org units and users are deactivated (启用 / 有效), never deleted: cases and events keep pointing at them.
+"""
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from typing import Any
 
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
+from django.forms import BaseInlineFormSet, ModelForm
+from django.http import HttpRequest, HttpResponse
+
+from sanluanwu.accounts import services
 from sanluanwu.accounts.models import Membership, OrgUnit, User
 
 
@@ -14,10 +25,33 @@ class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
     list_filter = ["kind", "town_type", "is_active"]
     search_fields = ["name", "short_name", "code"]
 
+    def has_delete_permission(self, request: HttpRequest, obj: OrgUnit | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
+        services.save_org_unit(actor=request.user, org_unit=obj)
+
 
 class MembershipInline(admin.TabularInline[Membership, User]):
     model = Membership
     extra = 1
+
+
+def save_memberships(request: HttpRequest, formset: BaseInlineFormSet[Any, Any, Any]) -> None:
+    """Removed rows first (a row removed and added again in one save stays unique), then changed, then new.
+
+    A changed row is a different role: the old one is taken away and the new one given, two events.
+    """
+    formset.save(commit=False)
+    for membership in formset.deleted_objects:
+        services.remove_membership(actor=request.user, membership=membership)
+    for membership, _fields in formset.changed_objects:
+        services.remove_membership(actor=request.user, membership=membership)
+        services.add_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
+                                role=membership.role)  # fmt: skip
+    for membership in formset.new_objects:
+        services.add_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
+                                role=membership.role)  # fmt: skip
 
 
 @admin.register(User)
@@ -25,3 +59,33 @@ class UserAdmin(BaseUserAdmin):
     inlines = [MembershipInline]
     list_display = ["username", "full_name", "is_active", "is_staff", "last_login"]
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("单位信息", {"fields": ("full_name", "phone")}))
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        services.save_user(actor=request.user, user=obj)
+
+    def save_related(self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool) -> None:
+        data = form.cleaned_data
+        services.set_user_permissions(actor=request.user, user=form.instance, groups=data.get("groups"),
+                                      permissions=data.get("user_permissions"))  # fmt: skip
+        super().save_related(request, form, formsets, change)  # form.save_m2m() sets the same again: no change
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Membership:
+            save_memberships(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's password form changes it; the event is written in the same transaction (never the hash)."""
+        pk = unquote(id)
+        with transaction.atomic():
+            rows = User.objects.filter(pk=pk) if pk.isdigit() else User.objects.none()
+            before = rows.values_list("password", flat=True).first()
+            response = super().user_change_password(request, id, form_url)
+            user = rows.first()
+            if user is not None and before is not None and user.password != before:
+                services.record_password_change(actor=request.user, user=user)
+        return response

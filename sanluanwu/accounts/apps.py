@@ -7,3 +7,9 @@ class AccountsConfig(AppConfig):
     name = "sanluanwu.accounts"
     label = "accounts"
     verbose_name = "组织与用户"
+
+    def ready(self) -> None:
+        from sanluanwu.accounts.scope import unit_names_of
+        from sanluanwu.audit.actors import register_actor_units
+
+        register_actor_units(unit_names_of)

@@ -57,6 +57,11 @@ class OperatorActor:
         )
 
 
+def unit_names_of(actor: Any) -> tuple[str, ...]:
+    """The actor's units as audit events name them (registered with audit in AccountsConfig.ready())."""
+    return scope_for(actor).unit_names
+
+
 def scope_for(user: Any) -> Scope:
     """The user's scope, computed from memberships once and cached on the user object."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:

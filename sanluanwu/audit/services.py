@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from sanluanwu.audit.actors import actor_unit_names
 from sanluanwu.audit.context import client_ip_var, current_request_id
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core import clock
@@ -55,15 +56,12 @@ def record_event(
     """Append one audit event. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event() must be called inside the transaction of the change")
-    from sanluanwu.accounts.scope import scope_for
-
-    scope = scope_for(actor)
     return AuditEvent.objects.create(
         occurred_at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=getattr(actor, "username", "") or "system",
         actor_name=getattr(actor, "display_name", "") or "",
-        org_unit_name=org_unit_name or "、".join(scope.unit_names),
+        org_unit_name=org_unit_name or actor_unit_names(actor),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),

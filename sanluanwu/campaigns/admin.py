@@ -1,7 +1,16 @@
+"""Django admin for campaigns and their phases; every save goes through campaigns.services (audited).
+
+A campaign is ended (进行中 off), never deleted: its cases belong to it.
+"""
+
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
 
+from django.contrib import admin
+from django.http import HttpRequest
+
+from sanluanwu.campaigns import services
 from sanluanwu.campaigns.models import Campaign, Phase
 
 
@@ -14,3 +23,16 @@ class PhaseInline(admin.TabularInline[Phase, Campaign]):
 class CampaignAdmin(admin.ModelAdmin[Campaign]):
     list_display = ["name", "starts_on", "ends_on", "is_active"]
     inlines = [PhaseInline]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Campaign, form: Any, change: bool) -> None:
+        services.save_campaign(actor=request.user, campaign=obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        formset.save(commit=False)
+        for phase in formset.deleted_objects:
+            services.delete_phase(actor=request.user, phase=phase)
+        for phase in [*(p for p, _fields in formset.changed_objects), *formset.new_objects]:
+            services.save_phase(actor=request.user, phase=phase)

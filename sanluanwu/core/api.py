@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -12,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from sanluanwu.core.errors import DomainError, PermissionDenied
+from sanluanwu.core.errors import DomainError, PermissionDenied, user_message
 from sanluanwu.core.pagination import keyset_page
 
 
@@ -65,7 +66,7 @@ class KeysetPagination(BasePagination):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors become JSON with field names and Chinese messages; 404s say so in Chinese."""
+    """Domain errors become JSON with field names and Chinese messages; 403s and 404s say so in Chinese."""
     if isinstance(exc, PermissionDenied):
         return Response({"detail": exc.text, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DomainError):
@@ -77,7 +78,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["warnings"] = exc.warnings
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
-        return Response({"detail": str(exc) or "未找到", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+        return Response(
+            {"detail": user_message(exc) or "未找到", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND
+        )
+    if isinstance(exc, DjangoPermissionDenied):
+        body = {"detail": user_message(exc) or "您无权执行此操作", "code": "permission_denied"}
+        return Response(body, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response = drf_exception_handler(exc, context)
         if response is not None:

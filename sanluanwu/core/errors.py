@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 class DomainError(Exception):
@@ -50,3 +53,22 @@ class Conflict(DomainError):
 class TransitionNotAllowed(DomainError):
     status_code = 409
     code = "transition_not_allowed"
+
+
+def user_message(exception: BaseException | None) -> str:
+    """The exception's message when it was written for users (ours are Chinese), else "".
+
+    Django's own 404s say "No Case matches the given query." or list the URL patterns tried: neither is shown.
+    """
+    message = exception.args[0] if exception is not None and exception.args else ""
+    return message if isinstance(message, str) and _CHINESE.search(message) else ""
+
+
+def validate_model(instance: Any, *, exclude: list[str] | None = None) -> None:
+    """The model's own rules (clean(), constraints with their messages) as a domain error keyed by field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None

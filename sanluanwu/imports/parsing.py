@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from sanluanwu.core import geo
 from sanluanwu.core.text import clean_text, to_halfwidth
-from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType
+from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType, category_short
 
 
 class CellError(ValueError):
@@ -129,11 +129,11 @@ def parse_category(value: Any) -> Parsed:
     m = re.fullmatch(r"(?:第)?([一二三四1-4])(?:类)?(?:[:：].*)?", s)
     if m:
         n = _CN_NUM[m[1]]
-        short = f"第{'一二三四'[n - 1]}类"
+        short = category_short(n)
         return Parsed(n, "" if raw in (short, LookbackCategory(n).label) else f"{raw} → {short}")
     for n, words in _CATEGORY_WORDS.items():
         if any(w in s for w in words):
-            return Parsed(n, f"{raw} → 第{'一二三四'[n - 1]}类")
+            return Parsed(n, f"{raw} → {category_short(n)}")
     raise CellError(f"无法识别排查类型“{raw}”，应为第一类至第四类")
 
 

@@ -1,7 +1,8 @@
 """The document's four checks (主要任务（一）) as data, and how a look-back category follows from the answers.
 
-Which items apply depends on how the enterprise was remediated in 2018-2019. An answer equal to an
-item's `problem_if` is a problem; the item's `category` says which look-back category it points to.
+Which items apply depends on how the enterprise was remediated in 2018-2019, or for a key place on its kind
+(PLACE_GROUPS). An answer equal to an item's `problem_if` is a problem; the item's `category` says which
+look-back category it points to.
 When several problems point to different categories, the first in CATEGORY_PRECEDENCE wins: a new
 operator in the premises (3) is a different enterprise from the one shut down (1).
 """
@@ -14,6 +15,7 @@ from sanluanwu.lookback.choices import Answer, PlaceKind
 from sanluanwu.registry.choices import BaselineMethod, LookbackCategory
 
 SHUTDOWN, RECTIFICATION, BOTH, ANY = "shutdown", "rectification", "both", "any"
+VACANT = "vacant"  # a vacant factory (废弃厂房 of 主要任务（一）): whoever operates there has moved in
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ ITEMS: list[Item] = [
          "safety", "整治提升后未保持环保、安全要求"),
     Item("new_operator", BOTH, "是否有新的“散乱污”企业（作坊）进驻该场所？", Answer.YES, LookbackCategory.NEW_IN_VACANT,
          "env", "空置厂房新进驻“散乱污”企业（作坊）"),
+    Item("vacant_occupied", VACANT, "是否有“散乱污”企业（作坊）进驻该空置厂房生产经营？", Answer.YES,
+         LookbackCategory.NEW_IN_VACANT, "env", "空置厂房新进驻“散乱污”企业（作坊）"),
     Item("never_listed", ANY, "是否发现未纳入整治的“散乱污”企业（作坊）？", Answer.YES, LookbackCategory.NEVER_LISTED,
          "env", "新发现未纳入整治的“散乱污”企业（作坊）"),
 ]  # fmt: skip
@@ -62,9 +66,23 @@ CATEGORY_PRECEDENCE = [
 NEW_ENTERPRISE_CATEGORIES = {LookbackCategory.NEW_IN_VACANT, LookbackCategory.NEVER_LISTED}
 
 
+# The items of each kind of key place. A 散乱污 found in a vacant factory moved into empty premises: 第三类
+# (空置厂房新的“散乱污”进驻, 填写说明 3). In a farm, an idle house, a rental or elsewhere it was simply never
+# listed: 第四类, unless the inspector corrects the category with a reason.
+PLACE_GROUPS: dict[str, list[str]] = {
+    PlaceKind.ABANDONED_FACTORY: [VACANT],
+    PlaceKind.FARM: [ANY],
+    PlaceKind.IDLE_HOUSE: [ANY],
+    PlaceKind.RENTAL: [ANY],
+    PlaceKind.OTHER: [ANY],
+}
+
+
 def groups_for(kind: str, baseline_method: str | None) -> list[str]:
-    """Which groups of items apply to a place: by its 2018-2019 remediation, or only "any" for a key place."""
-    if kind != PlaceKind.BASELINE or not baseline_method:
+    """Which groups of items apply to a place: by its 2018-2019 remediation, or by the kind of key place."""
+    if kind != PlaceKind.BASELINE:
+        return PLACE_GROUPS.get(kind, [ANY])
+    if not baseline_method:
         return [ANY]
     if baseline_method == BaselineMethod.RECTIFICATION:
         return [RECTIFICATION, BOTH, ANY]

@@ -7,7 +7,7 @@ class PlaceKind(models.TextChoices):
     """What is checked: a 2018-2019 enterprise, or a key place of 主要任务（一）."""
 
     BASELINE = "baseline", "2018-2019年整治企业"
-    ABANDONED_FACTORY = "abandoned_factory", "废弃厂房"
+    ABANDONED_FACTORY = "abandoned_factory", "废弃（空置）厂房"  # a find there is 第三类 (checklist.PLACE_GROUPS)
     FARM = "farm", "养殖场"
     IDLE_HOUSE = "idle_house", "闲置民房"
     RENTAL = "rental", "出租房"

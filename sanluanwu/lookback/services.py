@@ -327,6 +327,8 @@ def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterp
     note = f"回头看检查发现（{inspection.inspected_at:%Y-%m-%d}，{inspection.inspectors}）"
     if category == checklist.LookbackCategory.NEW_IN_VACANT and target.enterprise_id:
         note += f"；进驻原“{target.name}”关停后空置的场所"
+    elif category == checklist.LookbackCategory.NEW_IN_VACANT:
+        note += f"；进驻{target.get_kind_display()}“{target.name}”"
     case_data = registry.CaseInput(
         lookback_category=category, responsible_person=actor.display_name[:50], env_problems=inspection.env_problems,
         safety_problems=inspection.safety_problems, other_problems=inspection.other_problems,

@@ -16,9 +16,10 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.lookback import matching, photos, queries, services
+from sanluanwu.lookback import checklist, matching, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
+from sanluanwu.registry.choices import category_short
 from sanluanwu.registry.queries import enterprises_visible_to
 
 
@@ -160,8 +161,11 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     items = services.applicable_items(insp.target)
     answers = {a.item: a for a in insp.answers.all()}
     if insp.status != InspectionStatus.DRAFT:
+        # Items answered under an earlier checklist stay visible with their answers.
+        earlier = [checklist.ITEMS_BY_CODE[c] for c in answers if c in checklist.ITEMS_BY_CODE and c not in
+                   {i.code for i in items}]  # fmt: skip
         return render(request, "lookback/inspection_detail.html", {
-            "inspection": insp, "rows": [(i, answers.get(i.code)) for i in items], "photos": insp.photos.all(),
+            "inspection": insp, "rows": [(i, answers.get(i.code)) for i in [*items, *earlier]], "photos": insp.photos.all(),
             "amendments": insp.amendments.all(),
             "can_amend": permissions.allows(scope, "inspection.amend", town_id=insp.town_id),
         })  # fmt: skip
@@ -187,7 +191,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("submit"):
                 insp = services.submit_inspection(actor=request.user, inspection=insp, data=data, link_enterprise=link,
                                                   acknowledge_new=form.cleaned_data["acknowledge_new"])  # fmt: skip
-                messages.success(request, "检查已提交" + (f"，已列入动态管理整治名单（第{insp.category}类）"
+                messages.success(request, "检查已提交" + (f"，已列入动态管理整治名单（{category_short(insp.category)}）"
                                                            if insp.case_id else "，未发现问题"))  # fmt: skip
                 return redirect("lookback:inspection", pk=insp.pk)
             insp = services.save_draft(actor=request.user, inspection=insp, data=data)

@@ -28,6 +28,18 @@ class LookbackCategory(models.IntegerChoices):
     NEVER_LISTED = 4, "第四类：新发现未纳入“散乱污”整治"
 
 
+# 第一类 … 第四类: the short form of 填写说明 3's own words, the one way a category is written in lists and messages.
+_CATEGORY_SHORT = {int(c.value): str(c.label).split("：", 1)[0] for c in LookbackCategory}
+
+
+def category_short(value: int | str | None) -> str:
+    """第一类 … 第四类 for a category number; "" for none (and for anything that is not a category)."""
+    try:
+        return _CATEGORY_SHORT.get(int(value), "")  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+
+
 class RemediationType(models.TextChoices):
     """整治类型: shutdown (lead 工信局) or rectification (lead 武进生态环境局)."""
 

@@ -12,7 +12,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.registry import columns
-from sanluanwu.registry.choices import CaseStatus, LookbackCategory, RemediationType
+from sanluanwu.registry.choices import CaseStatus, LookbackCategory, RemediationType, category_short
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
 
@@ -63,7 +63,7 @@ class CaseFilterForm(forms.Form):
         coerce=int,
         required=False,
         empty_value=None,
-        choices=[("", "全部"), *[(v, f"第{'一二三四'[v - 1]}类") for v in LookbackCategory.values]],
+        choices=[("", "全部"), *[(v, category_short(v)) for v in LookbackCategory.values]],
     )
     remediation_type = forms.ChoiceField(
         label="整治类型", required=False, choices=[("", "全部"), *RemediationType.choices]

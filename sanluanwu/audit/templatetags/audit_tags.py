@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 
 from sanluanwu.audit.display import action_label as _action_label
+from sanluanwu.audit.display import object_type_label as _object_type_label
 
 register = template.Library()
 
@@ -12,6 +13,11 @@ register = template.Library()
 @register.filter
 def action_label(code: str) -> str:
     return _action_label(code)
+
+
+@register.filter
+def object_type_label(object_type: str) -> str:
+    return _object_type_label(object_type)
 
 
 @register.filter
@@ -26,9 +32,13 @@ def field_label(field: str, object_type: str) -> str:
 
 @register.simple_tag
 def change_value(object_type: str, field: str, value: object) -> str:
-    """A changed value as the user reads it: choice labels (关停取缔, not shutdown), （空） for nothing."""
-    if value in (None, ""):
+    """A changed value as the user reads it: choice labels (关停取缔, not shutdown), 是/否, （空） for nothing."""
+    if value is None or value == "" or value == []:
         return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
     try:
         model_field = apps.get_model(object_type)._meta.get_field(field)
     except (LookupError, ValueError, FieldDoesNotExist):

@@ -87,3 +87,17 @@ def test_the_detail_page_shows_the_timeline_with_old_and_new(alice, hutang_case,
     client.force_login(alice)
     body = client.get(f"/cases/{hutang_case.pk}/").content.decode()
     assert "修改整治信息" in body and "责任人" in body and "李四" in body and "赵六" in body
+
+
+def test_the_actors_units_come_from_the_hook_accounts_registered(alice, district, monkeypatch):
+    from sanluanwu.audit import actors
+    from sanluanwu.audit.services import record_event
+
+    with transaction.atomic():
+        assert record_event(actor=alice, action="accounts.user.updated", obj=alice).org_unit_name == "湖塘"
+    monkeypatch.setattr(actors, "_actor_units", [lambda actor: ["甲单位", "乙单位"]])
+    with transaction.atomic():
+        assert record_event(actor=alice, action="accounts.user.updated", obj=alice).org_unit_name == "甲单位、乙单位"
+    monkeypatch.setattr(actors, "_actor_units", [])
+    with transaction.atomic():
+        assert record_event(actor=alice, action="accounts.user.updated", obj=alice).org_unit_name == ""

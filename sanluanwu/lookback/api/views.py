@@ -277,7 +277,7 @@ class PhotoViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Generic
 @api_permissions(GET="lookback.view")
 @api_view(["GET"])
 def checklist_items(request: Request) -> Response:
-    """Every checklist item: which remediation it applies to, the problem answer and the category it points to."""
+    """Every checklist item: its group of places (checklist.groups_for), the problem answer and its category."""
     return Response([{"code": i.code, "group": i.group, "text": i.text, "problem_if": i.problem_if,
                       "category": int(i.category)} for i in checklist.ITEMS])  # fmt: skip
 

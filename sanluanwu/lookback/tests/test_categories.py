@@ -1,11 +1,11 @@
-"""The category derivation for every baseline type × checklist answer, and what submitting does."""
+"""The category derivation for every baseline type and key place × checklist answer, and what submitting does."""
 
 from __future__ import annotations
 
 import pytest
 
 from sanluanwu.lookback import checklist, services
-from sanluanwu.lookback.choices import PlaceKind
+from sanluanwu.lookback.choices import NEW_PLACE_KINDS, PlaceKind
 from sanluanwu.lookback.tests.conftest import baseline_target
 from sanluanwu.registry.choices import BaselineMethod
 from sanluanwu.registry.models import Case, Enterprise
@@ -15,11 +15,21 @@ def _all_clear(items):
     return {i.code: ("yes" if i.problem_if == "no" else "no") for i in items}
 
 
+KEY_PLACES = [kind for kind, _label in NEW_PLACE_KINDS]
+PLACES = [(PlaceKind.BASELINE, m) for m in [*BaselineMethod.values, None]] + [(kind, None) for kind in KEY_PLACES]
 CASES = []
-for method in [*BaselineMethod.values, None]:
-    kind = PlaceKind.BASELINE if method else PlaceKind.ABANDONED_FACTORY
+for kind, method in PLACES:
     for item in checklist.items_for(kind, method):
         CASES.append((kind, method, item.code, item.category))
+
+# 填写说明 3: a 散乱污 found in a vacant factory moved into empty premises (第三类); anywhere else it was never listed.
+FIND_AT_KEY_PLACE = {
+    PlaceKind.ABANDONED_FACTORY: 3,
+    PlaceKind.FARM: 4,
+    PlaceKind.IDLE_HOUSE: 4,
+    PlaceKind.RENTAL: 4,
+    PlaceKind.OTHER: 4,
+}
 
 
 @pytest.mark.parametrize(("kind", "method", "code", "expected"), CASES)
@@ -31,9 +41,8 @@ def test_each_problem_answer_derives_its_category(kind, method, code, expected):
     assert checklist.derive_category(answers, items) == expected
 
 
-@pytest.mark.parametrize("method", [*BaselineMethod.values, None])
-def test_all_clear_means_no_category(method):
-    kind = PlaceKind.BASELINE if method else PlaceKind.RENTAL
+@pytest.mark.parametrize(("kind", "method"), PLACES)
+def test_all_clear_means_no_category(kind, method):
     items = checklist.items_for(kind, method)
     assert checklist.derive_category(_all_clear(items), items) is None
 
@@ -45,6 +54,20 @@ def test_the_checklist_depends_on_how_the_enterprise_was_remediated():
     assert {"facilities_running", "permits_valid", "requirements_met"} <= rect and not rect & {"water_cut"}
     assert {"new_operator", "never_listed"} <= shut & rect
     assert {i.code for i in checklist.items_for(PlaceKind.FARM, None)} == {"never_listed"}
+    assert {i.code for i in checklist.items_for(PlaceKind.ABANDONED_FACTORY, None)} == {"vacant_occupied"}
+
+
+def test_every_kind_of_key_place_has_its_category_decided():
+    assert set(FIND_AT_KEY_PLACE) == set(KEY_PLACES) == set(checklist.PLACE_GROUPS)
+
+
+@pytest.mark.parametrize(("kind", "expected"), FIND_AT_KEY_PLACE.items())
+def test_a_find_at_a_key_place_derives_the_documents_category(kind, expected):
+    items = checklist.items_for(kind, None)
+    assert items, kind
+    for item in items:
+        answers = _all_clear(items) | {item.code: item.problem_if}
+        assert checklist.derive_category(answers, items) == expected
 
 
 def test_a_new_operator_outranks_resumed_production():
@@ -102,6 +125,37 @@ def test_a_never_listed_find_at_a_key_place_is_category_4(ada, campaign, distric
     inspection = _submit(ada, place, {"never_listed": "yes"},
                          data={"new_name": "钱七塑料造粒作坊", "new_legal_person": "钱七", "new_industry": "塑料造粒"})  # fmt: skip
     assert inspection.case.lookback_category == 4
+
+
+def test_a_new_operator_in_a_vacant_factory_is_category_3_and_a_new_enterprise(ada, campaign, district):
+    place = services.add_place(actor=ada, campaign=campaign, town=district["hutang"], kind="abandoned_factory",
+                               name="新华村原纺织厂", address="湖塘镇新华村12号", coordinates="119.9800, 31.7100")  # fmt: skip
+    assert [i.code for i in services.applicable_items(place)] == ["vacant_occupied"]
+    before = Enterprise.objects.count()
+    inspection = _submit(ada, place, {"vacant_occupied": "yes"},
+                         data={"new_name": "孙八塑料造粒作坊", "new_legal_person": "孙八", "new_industry": "塑料造粒"},
+                         acknowledge_new=True)  # fmt: skip
+    case = inspection.case
+    assert (inspection.derived_category, case.lookback_category) == (3, 3)
+    assert Enterprise.objects.count() == before + 1 and case.enterprise.name == "孙八塑料造粒作坊"
+    assert case.enterprise.address == "湖塘镇新华村12号" and "空置厂房新进驻" in case.env_problems
+    assert "进驻废弃（空置）厂房“新华村原纺织厂”" in case.progress_note
+
+
+@pytest.mark.parametrize("kind", ["farm", "idle_house", "rental", "other"])
+def test_a_find_at_another_key_place_stays_category_4_unless_corrected_with_a_reason(ada, campaign, district, kind):
+    from sanluanwu.core.errors import ValidationFailed
+
+    place = services.add_place(actor=ada, campaign=campaign, town=district["hutang"], kind=kind, name="新华村某场所",
+                               address="湖塘镇新华村20号", coordinates="119.9800, 31.7100")  # fmt: skip
+    new = {"new_name": "周九家具喷漆作坊", "new_legal_person": "周九", "new_industry": "家具喷漆"}
+    with pytest.raises(ValidationFailed) as exc:
+        _submit(ada, place, {"never_listed": "yes"}, data=new | {"category": 3}, acknowledge_new=True)
+    assert "category_reason" in exc.value.errors
+    inspection = _submit(ada, place, {"never_listed": "yes"}, acknowledge_new=True,
+                         data=new | {"category": 3, "category_reason": "该民房原为厂房，关停后空置"})  # fmt: skip
+    assert (inspection.derived_category, inspection.case.lookback_category) == (4, 3)
+    assert inspection.case.enterprise.name == "周九家具喷漆作坊"
 
 
 def test_no_problem_puts_nothing_on_the_list(ada, shut_target):

@@ -73,3 +73,18 @@ def test_assignment_through_the_api(alice, ada, shut_target):
     api.force_authenticate(alice)
     response = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/assign/", {"inspector": ada.pk}, format="json")
     assert response.status_code == 200 and response.json()["assigned_to"] == ada.pk
+
+
+def test_submitting_a_find_at_a_vacant_factory_says_it_went_on_the_list_as_category_3(client, ada, campaign, district):
+    place = services.add_place(actor=ada, campaign=campaign, town=district["hutang"], kind="abandoned_factory",
+                               name="新华村原纺织厂", address="湖塘镇新华村12号", coordinates="119.9800, 31.7100")  # fmt: skip
+    client.force_login(ada)
+    inspection = services.start_inspection(actor=ada, target=place)
+    form = client.get(f"/lookback/inspections/{inspection.pk}/").content.decode()
+    assert "进驻该空置厂房" in form and "是否发现未纳入整治" not in form
+    data = {"answer_vacant_occupied": "yes", "inspectors": "李排查员", "new_name": "孙八塑料造粒作坊",
+            "new_legal_person": "孙八", "new_industry": "塑料造粒", "acknowledge_new": "on", "submit": "1"}  # fmt: skip
+    response = client.post(f"/lookback/inspections/{inspection.pk}/", data, follow=True)
+    html = response.content.decode()
+    assert "已列入动态管理整治名单（第三类）" in html and ">第三类</span>" in html
+    assert Case.objects.get().lookback_category == 3

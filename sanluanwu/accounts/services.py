@@ -1,0 +1,137 @@
+"""Changes to org units, users and memberships: who may see what is itself a record, so each change is audited.
+
+The Django admin (accounts/admin.py) is the only screen for them today; it calls these services instead of saving
+models itself. Each service: keyword-only, an actor, the permission check, the model's rules, one transaction with the
+audit event inside it. Passwords are recorded as "changed", never their hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
+
+from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.accounts.scope import OperatorActor
+from sanluanwu.audit.services import diff_fields, record_event, snapshot
+from sanluanwu.core.errors import PermissionDenied, validate_model
+
+ORG_UNIT_AUDITED = ["parent", "kind", "town_type", "name", "short_name", "code", "duty", "managed_by", "boundary",
+                    "sort_order", "is_active"]  # fmt: skip
+# Never "password": its change is an event of its own without the hash.
+USER_AUDITED = ["username", "full_name", "phone", "first_name", "last_name", "email", "is_active", "is_staff",
+                "is_superuser"]  # fmt: skip
+MEMBERSHIP_AUDITED = ["user", "org_unit", "role"]
+
+
+def require_admin_permission(actor: Any, permission: str, what: str) -> None:
+    """Reference data is managed by whoever the admin lets manage it (Django permissions; the superuser has all)."""
+    if isinstance(actor, OperatorActor):
+        return
+    if actor is None or not getattr(actor, "is_active", False) or not actor.has_perm(permission):
+        raise PermissionDenied(f"您无权{what}")
+
+
+def _stored(instance: models.Model, *, lock: bool = True) -> Any:
+    """The row as it is in the database (None for a new one), locked until the change commits."""
+    if instance.pk is None:
+        return None
+    rows = type(instance)._default_manager.filter(pk=instance.pk)
+    return (rows.select_for_update() if lock else rows).first()
+
+
+def save_org_unit(*, actor: Any, org_unit: OrgUnit) -> OrgUnit:
+    """Create or change an org unit; the event carries every changed field, old → new."""
+    new = org_unit.pk is None
+    require_admin_permission(actor, "accounts.add_orgunit" if new else "accounts.change_orgunit",
+                             "新建单位" if new else "修改单位信息")  # fmt: skip
+    validate_model(org_unit)
+    with transaction.atomic():
+        stored = _stored(org_unit)
+        before = snapshot(stored, ORG_UNIT_AUDITED) if stored else {}
+        org_unit.save()
+        changes = diff_fields(before, snapshot(org_unit, ORG_UNIT_AUDITED))
+        if new or changes:
+            record_event(actor=actor, action="accounts.orgunit.created" if new else "accounts.orgunit.updated",
+                         obj=org_unit, changes=changes)  # fmt: skip
+    return org_unit
+
+
+def save_user(*, actor: Any, user: User) -> User:
+    """Create or change a user's account (active, staff, names…); a changed password is recorded without its hash."""
+    new = user.pk is None
+    require_admin_permission(actor, "accounts.add_user" if new else "accounts.change_user",
+                             "新建用户" if new else "修改用户信息")  # fmt: skip
+    validate_model(user, exclude=[] if user.password else ["password"])
+    with transaction.atomic():
+        stored = _stored(user)
+        before = snapshot(stored, USER_AUDITED) if stored else {}
+        user.save()
+        changes = diff_fields(before, snapshot(user, USER_AUDITED))
+        if new:
+            note = "已设置登录密码" if user.has_usable_password() else "未设置密码（不能用密码登录）"
+            record_event(actor=actor, action="accounts.user.created", obj=user, changes=changes, note=note)
+            return user
+        if changes:
+            record_event(actor=actor, action="accounts.user.updated", obj=user, changes=changes)
+        if stored is not None and stored.password != user.password:
+            _record_password_change(actor, user)
+    return user
+
+
+def set_user_permissions(
+    *, actor: Any, user: User, groups: Iterable[Group] | None = None, permissions: Iterable[Permission] | None = None
+) -> User:
+    """A user's Django groups and permissions (what the admin lets them manage); None leaves one unchanged."""
+    require_admin_permission(actor, "accounts.change_user", "修改用户权限")
+    with transaction.atomic():
+        changes: dict[str, list[Any]] = {}
+        for name, wanted in (("groups", groups), ("user_permissions", permissions)):
+            if wanted is None:
+                continue
+            manager: Any = getattr(user, name)
+            before = sorted(str(o) for o in manager.all())
+            manager.set(list(wanted))
+            after = sorted(str(o) for o in manager.all())
+            if before != after:
+                changes[name] = [before, after]
+        if changes:
+            record_event(actor=actor, action="accounts.user.updated", obj=user, changes=changes)
+    return user
+
+
+def record_password_change(*, actor: Any, user: User) -> None:
+    """The admin's own password form has just changed the password in the caller's transaction: record that."""
+    require_admin_permission(actor, "accounts.change_user", "修改用户密码")
+    with transaction.atomic():
+        _record_password_change(actor, user)
+
+
+def _record_password_change(actor: Any, user: User) -> None:
+    note = "已修改登录密码" if user.has_usable_password() else "已停用密码登录"
+    record_event(actor=actor, action="accounts.user.password_changed", obj=user, note=note)
+
+
+def add_membership(*, actor: Any, user: User, org_unit: OrgUnit, role: str) -> Membership:
+    """Give a user a role in an org unit: from now on they see and change what the role allows there."""
+    require_admin_permission(actor, "accounts.add_membership", "为用户授予角色")
+    membership = Membership(user=user, org_unit=org_unit, role=role)
+    validate_model(membership)
+    with transaction.atomic():
+        membership.save()
+        record_event(actor=actor, action="accounts.membership.created", obj=membership,
+                     changes=diff_fields({}, snapshot(membership, MEMBERSHIP_AUDITED)))  # fmt: skip
+    return membership
+
+
+def remove_membership(*, actor: Any, membership: Membership) -> None:
+    """Take a role away; the event keeps what the membership was (user, unit, role)."""
+    require_admin_permission(actor, "accounts.delete_membership", "收回用户的角色")
+    with transaction.atomic():
+        stored = _stored(membership) or membership
+        before = snapshot(stored, MEMBERSHIP_AUDITED)
+        record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
+                     changes={name: [value, None] for name, value in before.items()})  # fmt: skip
+        stored.delete()

@@ -1,0 +1,170 @@
+"""Who may see what is itself a record: org units, memberships and users changed in the admin are audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.template.loader import render_to_string
+
+from sanluanwu.accounts import services
+from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.accounts.tests.adminforms import form_values
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+
+
+def _timeline(events) -> str:
+    return render_to_string("audit/timeline.html", {"events": events})
+
+
+def test_an_org_unit_edited_in_the_admin_leaves_an_event_with_old_and_new(client, sysadmin, district):
+    hutang = district["hutang"]
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/orgunit/{hutang.pk}/change/"
+    data = form_values(client, url) | {"short_name": "湖塘（试点）", "managed_by": "自2020年起由常州经开区托管"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="accounts.orgunit.updated")
+    assert event.object_id == str(hutang.pk) and event.actor_username == sysadmin.username
+    assert event.changes == {"short_name": ["湖塘", "湖塘（试点）"], "managed_by": ["", "自2020年起由常州经开区托管"]}
+    html = _timeline([event])
+    assert "修改单位信息" in html and "简称" in html and "托管单位" in html and "湖塘（试点）" in html
+
+
+def test_an_org_unit_added_in_the_admin_is_recorded(client, sysadmin, district):
+    client.force_login(sysadmin)
+    data = form_values(client, "/admin/accounts/orgunit/add/") | {
+        "parent": district["wujin"].pk, "kind": "department", "name": "武进区测试局", "code": "ceshiju",
+    }  # fmt: skip
+    assert client.post("/admin/accounts/orgunit/add/", data).status_code == 302
+    unit = OrgUnit.objects.get(code="ceshiju")
+    event = AuditEvent.objects.get(action="accounts.orgunit.created", object_id=str(unit.pk))
+    assert event.changes["name"] == [None, "武进区测试局"] and event.changes["parent"] == [None, "武进区"]
+
+
+def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(client, sysadmin, alice, district):
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/change/"
+    data = form_values(client, url)
+    assert data["memberships-TOTAL_FORMS"] == "2" and data["memberships-INITIAL_FORMS"] == "1"
+    data |= {"memberships-1-org_unit": str(district["niutang"].pk), "memberships-1-role": "town_inspector"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    added = Membership.objects.get(user=alice, org_unit=district["niutang"])
+    event = AuditEvent.objects.get(action="accounts.membership.created")
+    assert event.object_id == str(added.pk)
+    assert event.changes == {"user": [None, "alice"], "org_unit": [None, "牛塘镇"], "role": [None, "town_inspector"]}
+
+    data = form_values(client, url)
+    row = next(k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == str(added.pk))
+    assert client.post(url, data | {f"{row}-DELETE": "on"}).status_code == 302
+    assert not Membership.objects.filter(pk=added.pk).exists()
+    removed = AuditEvent.objects.get(action="accounts.membership.deleted")
+    assert removed.object_id == str(added.pk)
+    assert removed.changes == {"user": ["alice", None], "org_unit": ["牛塘镇", None], "role": ["town_inspector", None]}
+    html = _timeline([removed, event])
+    assert "新增任职（授予角色）" in html and "撤销任职（收回角色）" in html
+    assert "单位" in html and "角色" in html and "镇（街道）排查员" in html and "town_inspector" not in html
+
+
+def test_a_role_changed_in_place_is_recorded_as_taken_away_and_given(client, sysadmin, alice, district):
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/change/"
+    data = form_values(client, url) | {"memberships-0-role": "town_inspector"}
+    assert client.post(url, data).status_code == 302
+    assert list(alice.memberships.values_list("role", flat=True)) == ["town_inspector"]
+    removed = AuditEvent.objects.get(action="accounts.membership.deleted")
+    added = AuditEvent.objects.get(action="accounts.membership.created")
+    assert removed.changes["role"] == ["town_manager", None] and added.changes["role"] == [None, "town_inspector"]
+
+
+def test_groups_given_in_the_admin_are_recorded(client, sysadmin, alice):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="同义词维护")
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/change/"
+    assert client.post(url, form_values(client, url) | {"groups": [str(group.pk)]}).status_code == 302
+    event = AuditEvent.objects.get(action="accounts.user.updated")
+    assert event.changes == {"groups": [[], ["同义词维护"]]}
+    assert "同义词维护" in _timeline([event])
+
+
+def test_a_user_deactivated_in_the_admin_is_recorded(client, sysadmin, alice):
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/change/"
+    data = form_values(client, url)
+    assert data.pop("is_active") == "on"
+    assert client.post(url, data).status_code == 302
+    alice.refresh_from_db()
+    assert not alice.is_active
+    event = AuditEvent.objects.get(action="accounts.user.updated")
+    assert event.changes == {"is_active": [True, False]} and event.object_id == str(alice.pk)
+    html = _timeline([event])
+    assert "修改用户信息" in html and "有效" in html and ">是<" in html and ">否<" in html
+    assert not AuditEvent.objects.filter(action__startswith="accounts.membership").exists()  # the row was untouched
+
+
+def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysadmin):
+    client.force_login(sysadmin)
+    data = form_values(client, "/admin/accounts/user/add/") | {
+        "username": "zhou", "password1": "Wujin#2020zhou", "password2": "Wujin#2020zhou", "usable_password": "true",
+    }  # fmt: skip
+    assert client.post("/admin/accounts/user/add/", data).status_code == 302
+    zhou = User.objects.get(username="zhou")
+    event = AuditEvent.objects.get(action="accounts.user.created")
+    assert event.object_id == str(zhou.pk) and event.changes["username"] == [None, "zhou"]
+    assert "password" not in event.changes and zhou.password not in str(event.changes) + event.note
+
+
+def test_a_password_changed_in_the_admin_is_recorded_without_the_hash(client, sysadmin, alice):
+    client.force_login(sysadmin)
+    old_hash = alice.password
+    url = f"/admin/accounts/user/{alice.pk}/password/"
+    data = {"password1": "Wujin#2020new", "password2": "Wujin#2020new", "usable_password": "true"}
+    assert client.post(url, data).status_code == 302
+    alice.refresh_from_db()
+    assert alice.password != old_hash and alice.check_password("Wujin#2020new")
+    event = AuditEvent.objects.get(action="accounts.user.password_changed")
+    assert event.object_id == str(alice.pk) and event.changes == {} and event.note == "已修改登录密码"
+    assert "修改密码" in _timeline([event])
+    for text in (str(event.changes), event.note, event.object_repr):
+        assert old_hash not in text and alice.password not in text and "Wujin#2020new" not in text
+
+
+def test_a_refused_password_form_leaves_no_event(client, sysadmin, alice):
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/password/"
+    assert client.post(url, {"password1": "a", "password2": "b", "usable_password": "true"}).status_code == 200
+    assert not AuditEvent.objects.exists()
+
+
+def test_org_units_and_users_are_deactivated_never_deleted(client, sysadmin, alice, district):
+    client.force_login(sysadmin)
+    assert client.get(f"/admin/accounts/orgunit/{district['hutang'].pk}/delete/").status_code == 403
+    assert client.get(f"/admin/accounts/user/{alice.pk}/delete/").status_code == 403
+    assert "delete_selected" not in client.get("/admin/accounts/user/").content.decode()
+
+
+def test_only_who_the_admin_lets_manage_accounts_may_change_them(alice, bob, district):
+    with pytest.raises(PermissionDenied):
+        services.add_membership(actor=alice, user=bob, org_unit=district["hutang"], role="town_manager")
+    with pytest.raises(PermissionDenied):
+        services.save_org_unit(actor=alice, org_unit=district["hutang"])
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_membership_that_breaks_the_role_rule_is_refused_by_the_service(sysadmin, bob, district):
+    with pytest.raises(ValidationFailed) as exc:
+        services.add_membership(actor=sysadmin, user=bob, org_unit=district["hutang"], role="department_staff")
+    assert "role" in exc.value.errors
+    assert not AuditEvent.objects.exists()
+
+
+def test_a_failing_audit_write_rolls_the_membership_back(sysadmin, bob, district, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit store down")
+
+    monkeypatch.setattr("sanluanwu.accounts.services.record_event", broken)
+    with pytest.raises(RuntimeError):
+        services.add_membership(actor=sysadmin, user=bob, org_unit=district["hutang"], role="town_inspector")
+    assert not Membership.objects.filter(user=bob, role="town_inspector").exists()
