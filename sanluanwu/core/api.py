@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from sanluanwu.core.errors import DomainError, PermissionDenied, user_message
-from sanluanwu.core.pagination import keyset_page
+from sanluanwu.core.pagination import NumberedPage, keyset_page, numbered_page
 
 
 class KeysetPagination(BasePagination):
@@ -24,19 +24,25 @@ class KeysetPagination(BasePagination):
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
         size = request.query_params.get("page_size")
-        page_size = int(size) if size and size.isdigit() else self.page_size
-        self.page = keyset_page(
-            queryset, after=request.query_params.get("after"), before=request.query_params.get("before"), size=page_size
-        )
+        page_size = int(size) if size and size.isdigit() and len(size) < 4 else self.page_size
+        ordering = getattr(view, "page_ordering", None)  # a sorted list: numbered pages (core.pagination)
+        self.page: Any
+        if ordering:
+            self.page = numbered_page(
+                queryset, ordering=ordering, page=request.query_params.get("page"), size=page_size
+            )
+        else:
+            self.page = keyset_page(queryset, after=request.query_params.get("after"),
+                                    before=request.query_params.get("before"), size=page_size)  # fmt: skip
         self.request = request
-        return self.page.items
+        return list(self.page.items)
 
     def _link(self, key: str, value: int | None) -> str | None:
         if value is None:
             return None
         params = self.request.query_params.copy()
-        params.pop("after", None)
-        params.pop("before", None)
+        for name in ("after", "before", "page"):
+            params.pop(name, None)
         params[key] = str(value)
         return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
 
@@ -45,8 +51,12 @@ class KeysetPagination(BasePagination):
             {
                 "count": self.page.count,
                 "count_capped": self.page.count_capped,
-                "next": self._link("after", self.page.next_after),
-                "previous": self._link("before", self.page.prev_before),
+                "next": self._link("page", self.page.next_page)
+                if isinstance(self.page, NumberedPage)
+                else self._link("after", self.page.next_after),
+                "previous": self._link("page", self.page.prev_page)
+                if isinstance(self.page, NumberedPage)
+                else self._link("before", self.page.prev_before),
                 "results": data,
             }
         )

@@ -27,10 +27,12 @@ class KeysetPage(Generic[M]):
 
 
 def _int(value: Any) -> int | None:
+    """A cursor or page number from a parameter; anything else (text, beyond 64 bits) counts as none."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
         return None
+    return number if number is None or 0 <= number < 2**63 else None
 
 
 def keyset_page(
@@ -63,3 +65,40 @@ def keyset_page(
         count=min(count, COUNT_CAP),
         count_capped=capped,
     )
+
+
+# A sorted list is paged by number, up to the counted rows: nobody pages past the first 10,000 of a sort.
+MAX_PAGE = 200
+
+
+@dataclass
+class NumberedPage(Generic[M]):
+    """One page of a list sorted by something other than id (OFFSET paging, bounded by MAX_PAGE)."""
+
+    items: list[M]
+    number: int
+    has_next: bool
+    count: int
+    count_capped: bool
+
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.count_capped else str(self.count)
+
+    @property
+    def next_page(self) -> int | None:
+        return self.number + 1 if self.has_next and self.number < MAX_PAGE else None
+
+    @property
+    def prev_page(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+
+def numbered_page(queryset: QuerySet[M], *, ordering: list[Any], page: Any = None, size: int = 50) -> NumberedPage[M]:
+    number = min(max(_int(page) or 1, 1), MAX_PAGE)
+    size = max(1, min(size, 200))
+    start = (number - 1) * size
+    rows = list(queryset.order_by(*ordering)[start : start + size + 1])
+    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    return NumberedPage(items=rows[:size], number=number, has_next=len(rows) > size, count=min(count, COUNT_CAP),
+                        count_capped=count > COUNT_CAP)  # fmt: skip

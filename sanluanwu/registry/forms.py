@@ -6,13 +6,11 @@ from typing import Any
 
 from django import forms
 
-from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
+from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.registry import columns
-from sanluanwu.registry.choices import CaseStatus, LookbackCategory, RemediationType, category_short
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
 
@@ -46,47 +44,6 @@ class CaseForm(forms.Form):
         """Put a service's errors next to the fields they name; keep the warnings for the page."""
         add_domain_errors(self, exc)
         self.warnings = exc.warnings
-
-
-STATUS_FILTER_CHOICES = [("", "全部"), ("open", "未销号"), *CaseStatus.choices]
-
-
-class CaseFilterForm(forms.Form):
-    q = forms.CharField(
-        label="搜索", required=False, widget=forms.TextInput(attrs={"placeholder": "企业名称、地址或负责人"})
-    )
-    town = forms.ModelChoiceField(
-        label="镇（街道）", queryset=OrgUnit.objects.none(), required=False, empty_label="全部"
-    )
-    category = forms.TypedChoiceField(
-        label="排查类型",
-        coerce=int,
-        required=False,
-        empty_value=None,
-        choices=[("", "全部"), *[(v, category_short(v)) for v in LookbackCategory.values]],
-    )
-    remediation_type = forms.ChoiceField(
-        label="整治类型", required=False, choices=[("", "全部"), *RemediationType.choices]
-    )
-    status = forms.ChoiceField(label="状态", required=False, choices=STATUS_FILTER_CHOICES)
-    overdue = forms.BooleanField(label="仅看逾期", required=False)
-
-    def __init__(self, *args: Any, scope: Scope, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["town"].queryset = towns_visible_to(scope)  # type: ignore[attr-defined]
-
-    def filters(self) -> dict[str, Any]:
-        if not self.is_valid():
-            return {}
-        d = self.cleaned_data
-        return {
-            "town": d["town"].pk if d.get("town") else None,
-            "category": d.get("category"),
-            "remediation_type": d.get("remediation_type") or None,
-            "status": d.get("status") or None,
-            "overdue": bool(d.get("overdue")),
-            "q": d.get("q") or None,
-        }
 
 
 class TransitionForm(forms.Form):

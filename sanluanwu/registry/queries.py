@@ -14,9 +14,8 @@ from django.utils import timezone
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
-from sanluanwu.core import clock
 from sanluanwu.core.text import to_halfwidth
-from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus
+from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.models import Case, CaseStatusChange, Enterprise
 from sanluanwu.registry.visibility import assigned_cases
 
@@ -84,49 +83,6 @@ def access_enterprise(user: Any, pk: Any) -> Enterprise:
 
 def search_key(q: str) -> str:
     return to_halfwidth(q).strip().lower()
-
-
-def filter_cases(
-    cases: QuerySet[Case],
-    *,
-    town: Any = None,
-    category: Any = None,
-    remediation_type: str | None = None,
-    status: str | None = None,
-    overdue: bool = False,
-    q: str | None = None,
-    campaign: Any = None,
-) -> QuerySet[Case]:
-    """The list filters; each maps to an index in Case.Meta (see models.py)."""
-    if town:
-        cases = cases.filter(town_id=town)
-    if campaign:
-        cases = cases.filter(campaign_id=campaign)
-    if category:
-        cases = cases.filter(lookback_category=category)
-    if remediation_type:
-        cases = cases.filter(remediation_type=remediation_type)
-    if status == "open":
-        cases = cases.filter(status__in=OPEN_STATUSES)
-    elif status:
-        cases = cases.filter(status=status)
-    if overdue:
-        cases = cases.filter(planned_completion__lt=clock.today()).exclude(status=CaseStatus.CLOSED)
-    if q:
-        for word in search_key(q).split():
-            cases = cases.filter(search_text__contains=word)
-    return cases
-
-
-def filter_enterprises(
-    enterprises: QuerySet[Enterprise], *, town: Any = None, q: str | None = None
-) -> QuerySet[Enterprise]:
-    if town:
-        enterprises = enterprises.filter(town_id=town)
-    if q:
-        for word in search_key(q).split():
-            enterprises = enterprises.filter(search_text__contains=word)
-    return enterprises
 
 
 def case_counts_by_status(cases: QuerySet[Case]) -> dict[str, int]:

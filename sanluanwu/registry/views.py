@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -12,38 +14,80 @@ from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION, require_for, requi
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
-from sanluanwu.core.errors import DomainError
-from sanluanwu.core.pagination import keyset_page
-from sanluanwu.registry import queries, services
+from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.pagination import keyset_page, numbered_page
+from sanluanwu.registry import columns, filters, queries, services
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
-from sanluanwu.registry.forms import CaseFilterForm, CaseForm
+from sanluanwu.registry.forms import CaseForm
 from sanluanwu.registry.panels import render_case_panels
 from sanluanwu.registry.rules import compose_workshop_name
 from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
 
+def _list_params(request: HttpRequest, *drop: str) -> str:
+    params = request.GET.copy()
+    for name in ("after", "before", "page", *drop):
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def _params_list(request: HttpRequest, *drop: str) -> list[tuple[str, str]]:
+    skip = {"after", "before", "page", *drop}
+    return [(name, value) for name, values in request.GET.lists() if name not in skip for value in values]
+
+
+def _chosen_columns(request: HttpRequest) -> list[columns.Column]:
+    """The columns the user chose to see (remembered in the session); all 15 of 附件2 can be shown."""
+    if "cols" in request.GET:
+        chosen = [key for key in request.GET.getlist("cols") if key in columns.BY_KEY]
+        request.session["case_list_columns"] = chosen or columns.LIST_DEFAULT
+    keys = request.session.get("case_list_columns") or columns.LIST_DEFAULT
+    return [c for c in columns.LIST_COLUMNS if c.key in keys]
+
+
 @requires(GET="case.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    form = CaseFilterForm(request.GET or None, scope=scope)
-    cases = queries.filter_cases(queries.cases_visible_to(scope), **form.filters())
-    page = keyset_page(
-        cases.select_related("enterprise", "town"), after=request.GET.get("after"), before=request.GET.get("before")
-    )
-    params = request.GET.copy()
-    params.pop("after", None)
-    params.pop("before", None)
+    visible = queries.cases_visible_to(scope)
+    try:
+        filterset = filters.filter_cases(request.GET, visible, scope=scope)
+    except ValidationFailed as exc:
+        # A bad filter is said, never dropped: the page lists nothing until it is corrected.
+        filterset = filters.CaseFilter(request.GET, queryset=visible.none(), scope=scope)
+        filterset.is_valid()
+        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
+        cases = visible.none()
+        status = 400
+    else:
+        cases, status = filterset.qs, 200
+    cases = cases.select_related("enterprise", "town")
+    sort = filterset.sort_key
+    if sort:
+        page: Any = numbered_page(cases, ordering=filters.ordering(sort), page=request.GET.get("page"))
+    else:
+        page = keyset_page(cases, after=request.GET.get("after"), before=request.GET.get("before"))
+    shown = _chosen_columns(request)
     return render(
         request,
         "registry/case_list.html",
         {
-            "form": form,
+            "form": filterset.form,
             "page": page,
+            "rows": [(case, [(c, c.cell(case)) for c in shown]) for case in page.items],
+            "columns": shown,
+            "all_columns": columns.LIST_COLUMNS,
+            "sorts": filters.SORTS,
+            "sort": sort,
             "today": clock.today(),
-            "base_query": params.urlencode(),
+            "base_query": _list_params(request),
+            "sort_query": _list_params(request, "sort"),
+            # The export form and the column choice keep the current filters as hidden fields.
+            "export_params": _params_list(request, "sort", "cols", "as_of"),
+            "column_params": _params_list(request, "cols"),
             # A department or utility user sees only what is assigned to the unit: say so when that is nothing.
             "assigned_only": not scope.sees_district and not scope.town_ids,
         },
+        status=status,
     )
 
 
@@ -51,15 +95,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
 def case_export(request: HttpRequest) -> HttpResponse:
     """附件2 for the list's current filters (scoped), as an .xlsx download."""
     scope = scope_for(request.user)
-    form = CaseFilterForm(request.GET or None, scope=scope)
-    filters = form.filters()
     try:
         as_of = parse_as_of(request.GET.get("as_of"))
-    except DomainError as exc:
-        messages.error(request, exc.errors["as_of"][0])
-        return redirect("registry:case_list")
-    cases = queries.filter_cases(queries.cases_visible_to(scope), **filters)
-    return attachment2_response(cases, unit_label=queries.unit_label(scope, filters.get("town")), as_of=as_of)
+        filterset = filters.filter_cases(request.GET, queries.cases_visible_to(scope), scope=scope)
+    except ValidationFailed as exc:
+        messages.error(request, f"无法导出：{exc.text}")
+        return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
+    town = filterset.form.cleaned_data.get("town")
+    return attachment2_response(
+        filterset.qs, unit_label=queries.unit_label(scope, town.pk if town else None), as_of=as_of
+    )
 
 
 @requires(GET="case.view")
@@ -171,17 +216,23 @@ def case_transition(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(GET="case.view")
 def enterprise_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
-    form = CaseFilterForm(request.GET or None, scope=scope)
-    f = form.filters()
-    enterprises = queries.filter_enterprises(queries.enterprises_visible_to(scope), town=f.get("town"), q=f.get("q"))
+    visible = queries.enterprises_visible_to(scope)
+    try:
+        filterset = filters.filter_enterprises(request.GET, visible, scope=scope)
+        enterprises, status = filterset.qs, 200
+    except ValidationFailed as exc:
+        filterset = filters.EnterpriseFilter(request.GET, queryset=visible.none(), scope=scope)
+        filterset.is_valid()
+        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
+        enterprises, status = visible.none(), 400
     page = keyset_page(
         enterprises.select_related("town"), after=request.GET.get("after"), before=request.GET.get("before")
     )
-    params = request.GET.copy()
-    params.pop("after", None)
-    params.pop("before", None)
     return render(
-        request, "registry/enterprise_list.html", {"form": form, "page": page, "base_query": params.urlencode()}
+        request,
+        "registry/enterprise_list.html",
+        {"form": filterset.form, "page": page, "base_query": _list_params(request)},
+        status=status,
     )
 
 

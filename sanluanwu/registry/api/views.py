@@ -18,7 +18,7 @@ from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
-from sanluanwu.registry import queries, services
+from sanluanwu.registry import filters, queries, services
 from sanluanwu.registry.api.serializers import (
     CaseSerializer,
     CaseWriteSerializer,
@@ -29,21 +29,25 @@ from sanluanwu.registry.api.serializers import (
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.models import Case, Enterprise
 
-_CASE_FILTERS = [
-    OpenApiParameter("town", int, description="镇（街道）编号"),
-    OpenApiParameter("category", int, description="回头看排查类型 1-4"),
-    OpenApiParameter("remediation_type", str, enum=["shutdown", "rectification"]),
-    OpenApiParameter("status", str, description="状态，或 open 表示未销号"),
-    OpenApiParameter("overdue", bool),
-    OpenApiParameter("q", str, description="企业名称、地址或负责人"),
-    OpenApiParameter("after", int, description="下一页游标"),
-    OpenApiParameter("before", int, description="上一页游标"),
+_PAGING = [
+    OpenApiParameter("after", int, description="下一页游标（默认排序时）"),
+    OpenApiParameter("before", int, description="上一页游标（默认排序时）"),
+    OpenApiParameter("page", int, description="页码（按 sort 排序时，至多 200 页）"),
+    OpenApiParameter("page_size", int, description="每页条数，1-200"),
 ]
 
 
-def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    return int(value) if value and value.isdigit() else None
+def _filter_parameters(filterset: type[Any]) -> list[OpenApiParameter]:
+    """The API's query parameters, described from the same FilterSet as the page's filters."""
+    out = []
+    for name, f in filterset.base_filters.items():
+        choices = getattr(f, "extra", {}).get("choices")
+        enum = [str(c[0]) for c in choices] if choices else None
+        out.append(OpenApiParameter(name, str, description=str(f.label or name), enum=enum))
+    return out
+
+
+_CASE_FILTERS = _filter_parameters(filters.CaseFilter)
 
 
 class CaseViewSet(
@@ -62,24 +66,20 @@ class CaseViewSet(
                          "partial_update": "case.edit", "export": "case.export", "transition": BY_WORKFLOW_ACTION}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Case]:
-        cases = queries.cases_visible_to(self.request.user)
+        scope = scope_for(self.request.user)
+        cases = queries.cases_visible_to(scope)
         if self.action in ("list", "export"):
-            p = self.request.query_params
-            cases = queries.filter_cases(
-                cases,
-                town=_int_param(self.request, "town"),
-                category=_int_param(self.request, "category"),
-                remediation_type=p.get("remediation_type") or None,
-                status=p.get("status") or None,
-                overdue=p.get("overdue") in ("1", "true", "True"),
-                q=p.get("q") or None,
-            )
+            # The page's FilterSet: a bad value is a 400 naming the parameter, a town out of scope a 404.
+            filterset = filters.filter_cases(self.request.query_params, cases, scope=scope)
+            self.page_ordering = filters.ordering(filterset.sort_key) if filterset.sort_key else None
+            self.filtered_town = filterset.form.cleaned_data.get("town") if filterset.is_bound else None
+            cases = filterset.qs
         return cases.select_related("enterprise", "enterprise__town", "town", "campaign")
 
     def fetch_object(self) -> Case:
         return queries.access_case(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(parameters=_CASE_FILTERS)
+    @extend_schema(parameters=[*_CASE_FILTERS, *_PAGING])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
@@ -123,7 +123,8 @@ class CaseViewSet(
         """附件2 (.xlsx) of the cases this list would show, with the same filters and scope."""
         as_of = parse_as_of(request.query_params.get("as_of"))
         cases = self.get_queryset()
-        label = queries.unit_label(scope_for(request.user), _int_param(request, "town"))
+        town = self.filtered_town
+        label = queries.unit_label(scope_for(request.user), town.pk if town else None)
         return attachment2_response(cases, unit_label=label, as_of=as_of)
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
@@ -169,24 +170,16 @@ class EnterpriseViewSet(
                          "update": "enterprise.edit", "partial_update": "enterprise.edit"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Enterprise]:
-        enterprises = queries.enterprises_visible_to(self.request.user)
+        scope = scope_for(self.request.user)
+        enterprises = queries.enterprises_visible_to(scope)
         if self.action == "list":
-            enterprises = queries.filter_enterprises(
-                enterprises, town=_int_param(self.request, "town"), q=self.request.query_params.get("q") or None
-            )
+            enterprises = filters.filter_enterprises(self.request.query_params, enterprises, scope=scope).qs
         return enterprises.select_related("town")
 
     def fetch_object(self) -> Enterprise:
         return queries.access_enterprise(self.request.user, self.kwargs["pk"])
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("town", int),
-            OpenApiParameter("q", str),
-            OpenApiParameter("after", int),
-            OpenApiParameter("before", int),
-        ]
-    )
+    @extend_schema(parameters=[*_filter_parameters(filters.EnterpriseFilter), *_PAGING[:2], _PAGING[3]])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 

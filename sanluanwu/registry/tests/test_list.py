@@ -1,0 +1,88 @@
+"""The dynamic list: one FilterSet for the page, the API and the export; sorting; the columns shown; search."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rest_framework.test import APIClient
+
+from conftest import make_case
+from sanluanwu.core import clock
+from sanluanwu.registry import columns
+
+
+@pytest.fixture
+def three_cases(alice, campaign, district):
+    today = clock.today()
+    out = []
+    for i, (name, person, days, responsible) in enumerate(
+        [
+            ("张三塑料造粒作坊", "张三", 30, "陈科长"),
+            ("李四木材加工作坊", "李四", 10, "周主任"),
+            ("王五废品回收作坊", "王五", 20, "陈科长"),
+        ]
+    ):
+        out.append(make_case(alice, district["hutang"], name=name, legal_person=person, industry=name[2:-2],
+                             coordinates=f"119.96{i}, 31.72{i}", phone="",
+                             case={"planned_completion": today + dt.timedelta(days=days),
+                                   "responsible_person": responsible}))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("params", [{"category": "9"}, {"status": "nonsense"}, {"overdue": "maybe"}, {"sort": "x"}])
+def test_a_bad_filter_value_is_an_error_never_the_whole_list(client, alice, three_cases, params):
+    client.force_login(alice)
+    page = client.get("/cases/", params)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "筛选条件有误" in html and "张三塑料造粒作坊" not in html
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.get("/api/v1/cases/", params)
+    assert response.status_code == 400 and next(iter(params)) in response.json()
+    exported = client.get("/cases/export/", params)
+    assert exported.status_code == 302  # back to the list, which says what is wrong
+    assert "无法导出" in client.get(exported["Location"]).content.decode()
+    assert api.get("/api/v1/cases/export/", params).status_code == 400
+
+
+def test_the_list_sorts_by_a_column_both_ways_on_the_page_and_in_the_api(client, alice, three_cases):
+    client.force_login(alice)
+    html = client.get("/cases/", {"sort": "planned_completion"}).content.decode()
+    assert html.index("李四木材加工作坊") < html.index("王五废品回收作坊") < html.index("张三塑料造粒作坊")
+    html = client.get("/cases/", {"sort": "-planned_completion"}).content.decode()
+    assert html.index("张三塑料造粒作坊") < html.index("王五废品回收作坊") < html.index("李四木材加工作坊")
+    api = APIClient()
+    api.force_authenticate(alice)
+    first = api.get("/api/v1/cases/", {"sort": "name", "page_size": 2}).json()
+    assert len(first["results"]) == 2 and first["previous"] is None
+    second = api.get(first["next"]).json()
+    names = [r["enterprise"]["name"] for r in first["results"] + second["results"]]
+    assert names == sorted(names) and len(names) == 3
+
+
+def test_search_finds_a_case_by_its_responsible_person_and_its_operator(client, alice, three_cases):
+    api = APIClient()
+    api.force_authenticate(alice)
+    by_responsible = api.get("/api/v1/cases/", {"q": "周主任"}).json()["results"]
+    assert [r["enterprise"]["name"] for r in by_responsible] == ["李四木材加工作坊"]
+    by_operator = api.get("/api/v1/cases/", {"q": "王五"}).json()["results"]
+    assert [r["enterprise"]["name"] for r in by_operator] == ["王五废品回收作坊"]
+
+
+def test_the_office_can_show_all_15_columns_of_attachment_2_and_the_choice_is_remembered(client, office, three_cases):
+    client.force_login(office)
+    keys = [c.key for c in columns.LIST_COLUMNS]
+    html = client.get("/cases/", {"cols": keys}).content.decode()
+    for c in columns.ATTACHMENT2[1:]:
+        assert f'data-label="{c.header}"' in html, c.header
+    again = client.get("/cases/").content.decode()  # remembered for the session
+    assert 'data-label="存在安全隐患情况"' in again
+
+
+def test_the_export_button_offers_a_date_and_keeps_the_filters(client, office, three_cases):
+    client.force_login(office)
+    html = client.get("/cases/", {"q": "陈科长"}).content.decode()
+    form = html[html.index('id="export-form"') : html.index("</form>", html.index('id="export-form"'))]
+    assert 'type="date" name="as_of"' in form and 'name="q" value="陈科长"' in form
