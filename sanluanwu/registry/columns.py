@@ -136,7 +136,7 @@ ENTERPRISE_INPUTS = ["name", "industry", "address", "town", "legal_person", "lic
 CASE_INPUTS = ["lookback_category", "responsible_person", "env_problems", "safety_problems", "other_problems",
                "remediation_type", "planned_completion", "listed_on", "progress_note"]  # fmt: skip
 # What the list page can show (the office may choose all 15 columns of 附件2), and what it shows by default.
-LIST_COLUMNS = [c for c in [*ATTACHMENT2[1:], BY_KEY["town"]] if c.sources]
+LIST_COLUMNS = [c for c in [ATTACHMENT2[1], BY_KEY["town"], *ATTACHMENT2[2:]] if c.sources]
 LIST_DEFAULT = ["name", "town", "industry", "lookback_category", "remediation_type", "planned_completion", "progress",
                 "responsible_person"]  # fmt: skip
 
