@@ -199,3 +199,16 @@ def test_a_background_import_shows_what_it_wrote_once_it_finishes(client, alice,
         services.BACKGROUND_BYTES = threshold
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert "已导入：新增 40 条，变更 0 条，未变 0 条" in page and 'http-equiv="refresh"' not in page
+
+
+def test_the_api_gives_the_sheets_date_and_refuses_a_confirm_without_a_valid_row(alice, campaign, district):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    data = clerk_xlsx([_row(1, "湖塘塑料厂", "张三")], above=[TITLE, ["截至2020年7月15日"]])
+    body = api.post("/api/v1/imports/", {"file": SimpleUploadedFile("a.xlsx", data), "kind": "list",
+                                         "unit": district["hutang"].pk}, format="multipart").json()  # fmt: skip
+    assert body["sheet_date"] == "2020-07-15" and body["counts"]["error"] == 1
+    response = api.post(f"/api/v1/imports/{body['id']}/confirm/", {}, format="json")
+    assert response.status_code == 400 and "没有可导入的行" in response.content.decode()
