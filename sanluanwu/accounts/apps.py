@@ -9,6 +9,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "组织与用户"
 
     def ready(self) -> None:
+        from sanluanwu.accounts.choices import AUDIT_ACTIONS
+        from sanluanwu.audit.display import register_action_labels
+
+        register_action_labels(AUDIT_ACTIONS)
+
         from sanluanwu.accounts.scope import unit_names_of
         from sanluanwu.audit.actors import register_actor_units
 

@@ -41,3 +41,15 @@ ROLE_UNIT_KINDS: dict[str, set[str]] = {
     Role.UTILITY_STAFF: {OrgUnitKind.UTILITY},
     Role.LEADER: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
 }
+
+
+# How this app's audit action codes read on the timeline (registered with the audit app in apps.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "accounts.orgunit.created": "新建单位",
+    "accounts.orgunit.updated": "修改单位信息",
+    "accounts.membership.created": "新增任职（授予角色）",
+    "accounts.membership.deleted": "撤销任职（收回角色）",
+    "accounts.user.created": "新建用户",
+    "accounts.user.updated": "修改用户信息",
+    "accounts.user.password_changed": "修改密码",
+}

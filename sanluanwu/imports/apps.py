@@ -7,3 +7,9 @@ class ImportsConfig(AppConfig):
     name = "sanluanwu.imports"
     label = "imports"
     verbose_name = "表格导入"
+
+    def ready(self) -> None:
+        from sanluanwu.audit.display import register_action_labels
+        from sanluanwu.imports.choices import AUDIT_ACTIONS
+
+        register_action_labels(AUDIT_ACTIONS)

@@ -17,3 +17,21 @@ class BatchStatus(models.TextChoices):
     REJECTED = "rejected", "无法读取"
     FAILED = "failed", "导入失败"
     CANCELLED = "cancelled", "已取消"
+
+
+# How this app's audit action codes read on the timeline (registered with the audit app in apps.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "imports.batch.uploaded": "上传导入表格",
+    "imports.batch.previewed": "预览导入表格",
+    "imports.batch.applying": "开始导入",
+    "imports.batch.applied": "确认导入",
+    "imports.batch.failed": "导入失败",
+    "imports.batch.retried": "重新导入",
+    "imports.enterprise.created": "导入新建企业",
+    "imports.enterprise.updated": "导入修改企业信息",
+    "imports.case.created": "导入列入动态管理整治名单",
+    "imports.case.updated": "导入修改整治信息",
+    "imports.baseline.created": "导入2018-2019年集中整治记录",
+    "imports.batch.mapped": "指定导入表格的列对应",
+    "imports.column_mappings.cleared": "清除记住的列对应",
+}

@@ -28,13 +28,13 @@ from sanluanwu.core import clock, geo
 from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import name_key, search_text
 from sanluanwu.imports import parsing as p
-from sanluanwu.imports.layout import FIELD_LABELS, Layout, row_kind
+from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
 from sanluanwu.registry import rules
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
 
-STATUS_ORDER = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW,
+STATUS_ORDER: list[str] = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW,
                 CaseStatus.CLOSED]  # fmt: skip
 _NONE_WORDS = {"无", "没有", "/", "-", "—", "——", "无问题", "暂无"}
 ENTERPRISE_FIELDS = ["name", "industry", "address", "village", "legal_person", "phone", "credit_code",
@@ -203,8 +203,8 @@ class Context:
         self.unit = unit
         self.campaign = campaign
         self.synonyms = synonyms
-        self.year = campaign.starts_on.year if campaign else clock.today().year
         self.today = clock.today()
+        self.campaign_year = campaign.starts_on.year if campaign else self.today.year
         towns = list(OrgUnit.objects.filter(kind=OrgUnitKind.TOWN))
         self.towns_by_key = {p.key(t.name): t for t in towns} | {p.key(t.short_name): t for t in towns if t.short_name}
         self.towns = {t.pk: t for t in towns}
@@ -239,6 +239,15 @@ class Context:
         self.seen: dict[tuple[int, str], int] = {}
         # Parsed cells by column and cell value (see _Row.parse): a sheet repeats its categories, types and dates.
         self.memo: defaultdict[str, dict[Any, Any]] = defaultdict(dict)
+        self.use_sheet_date(None)
+
+    def use_sheet_date(self, sheet_date: dt.date | None) -> None:
+        """The day a sheet's rows speak of: its own 填报日期 (new cases are listed on it, dates without a year take
+        its year), else today and the campaign's year."""
+        self.as_of = sheet_date or self.today
+        self.year = sheet_date.year if sheet_date else self.campaign_year
+        self.year_from = "表中填报日期的年份" if sheet_date else "专项行动年份"
+        self.memo.pop("planned_completion", None)  # "7月底" depends on the year
 
 
 def _town_for(row: _Row, ctx: Context) -> OrgUnit | None:
@@ -299,6 +308,13 @@ def _enterprise_values(row: _Row, ctx: Context, town: OrgUnit, datum: str, *, ki
         values["village"] = row.text("village")
     if row.has("legal_person"):
         values["legal_person"] = row.text("legal_person", required=True)
+    if row.has("person_phone"):  # 联系人及电话 in one cell
+        person, phone = row.parse("person_phone", p.parse_person_phone) or ("", "")
+        if person and not row.has("legal_person"):
+            values["legal_person"] = person  # the person is the 负责人 when the sheet names no other
+        if not row.has("phone"):
+            row.error("person_phone", rules.check_phone(phone))
+            values["phone"] = phone
     if row.has("phone"):
         phone = p.to_halfwidth(row.text("phone")).replace(" ", "")
         row.error("phone", rules.check_phone(phone))
@@ -400,9 +416,17 @@ def plan_rows(
     done = 0
     layouts = {}
     for sheet, layout in sheets:
-        layouts[sheet.name] = {"header_rows": [r + 1 for r in layout.header_rows],
-                               "columns": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.columns.items()},
-                               "unknown": {str(c): h for c, h in layout.unknown.items()}}  # fmt: skip
+        layouts[sheet.name] = describe(layout, kind)
+        sheet_date = layout.sheet_date
+        if sheet_date and sheet_date.day > ctx.today:
+            message = (f"表中填报日期（{sheet_date.day:%Y-%m-%d}）晚于今天（{ctx.today:%Y-%m-%d}），"
+                       "请核对填报日期；本工作表未导入")  # fmt: skip
+            layouts[sheet.name]["error"] = message
+            results.append(RowResult(sheet=sheet.name, row=sheet_date.row, outcome="error", name=sheet_date.written[:40],
+                                     errors=[{"column": "填报日期", "message": message}]))  # fmt: skip
+            continue
+        ctx.use_sheet_date(sheet_date.day if sheet_date else None)
+        layouts[sheet.name] |= {"as_of": ctx.as_of.isoformat(), "year": ctx.year}
         by_field = layout.by_field
         for r in range(layout.first_data_row, len(sheet.rows)):
             done += 1
@@ -414,8 +438,8 @@ def plan_rows(
             if what == "blank":
                 continue
             result = RowResult(sheet=sheet.name, row=r + 1, outcome="skipped")
-            if what in ("note", "header"):
-                result.note = "说明行，未导入" if what == "note" else "重复的表头行，未导入"
+            if what != "data":
+                result.note = SKIP_NOTES[what]
                 result.name = p.text(next((v for v in values if p.text(v)), ""))[:40]
                 results.append(result)
                 continue
@@ -523,18 +547,21 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
         )
     if row.has("planned_completion"):
         cvals["planned_completion"] = row.parse(
-            "planned_completion", lambda v: p.parse_date(v, year=ctx.year), memo=ctx.memo["planned_completion"]
+            "planned_completion",
+            lambda v: p.parse_date(v, year=ctx.year, year_from=ctx.year_from),
+            memo=ctx.memo["planned_completion"],
         )
     if row.has("responsible_person"):
         cvals["responsible_person"] = row.text("responsible_person", required=True)
+    current = (case or {}).get("status", CaseStatus.LISTED)
     target_status = None
     if row.has("progress"):
-        parsed = row.parse("progress", p.parse_progress, memo=ctx.memo["progress"])
-        if parsed:
-            target_status, note, closed_on = parsed
-            cvals["progress_note"] = note
+        progress: p.Progress | None = row.parse("progress", p.parse_progress, memo=ctx.memo["progress"])
+        if progress:
+            target_status = progress.status or _implied_status(progress.at_least, current)
+            cvals["progress_note"] = progress.note
             if target_status == CaseStatus.CLOSED:
-                cvals["closed_on"] = closed_on or (case or {}).get("closed_on") or ctx.today
+                cvals["closed_on"] = progress.closed_on or (case or {}).get("closed_on") or ctx.as_of
     merged_case = dict(case or {})
     merged_case.update({k: v for k, v in cvals.items() if v is not None})
     if case is None:
@@ -544,8 +571,7 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
             row.error("category", "请填写“回头看”四种排查类型类别")
         if not merged_case.get("responsible_person") and not row.has("responsible_person"):
             row.error("responsible_person", "请填写责任人")
-        merged_case["listed_on"] = ctx.today
-    current = (case or {}).get("status", CaseStatus.LISTED)
+        merged_case["listed_on"] = ctx.as_of
     status = target_status or current
     if STATUS_ORDER.index(status) < STATUS_ORDER.index(current):
         row.error(
@@ -564,7 +590,7 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
     row.error(
         "planned_completion",
         rules.check_planned_completion(
-            merged_case.get("planned_completion"), merged_case.get("listed_on") or ctx.today
+            merged_case.get("planned_completion"), merged_case.get("listed_on") or ctx.as_of
         ),
     )
     if result.errors:
@@ -592,6 +618,13 @@ def _plan_list_row(row: _Row, ctx: Context, datum: str) -> None:
         result.case_values = {k: merged_case[k] for k in case_changes}
         result.outcome = "changed" if (ent_changes or case_changes) else "unchanged"
     result.changes = {_LABELS.get(k, k): [_show(a), _show(b)] for k, (a, b) in (ent_changes | case_changes).items()}
+
+
+def _implied_status(at_least: str | None, current: str) -> str | None:
+    """The least status progress words imply (已断水断电 → 已停产), when the case is not already past it."""
+    if at_least and STATUS_ORDER.index(at_least) > STATUS_ORDER.index(current):
+        return at_least
+    return None
 
 
 def _show(value: Any) -> Any:

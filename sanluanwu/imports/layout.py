@@ -1,77 +1,114 @@
 """Find the table in a sheet: where the header is (any of the first rows, possibly two merged rows),
-which column holds which field, and which rows are data, notes or repeated headers.
+which column holds which field, the sheet's own date (填报日期 / 截至日期 above the table), and which rows are
+data, notes, repeated headers, totals or signature lines.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from sanluanwu.imports.parsing import key, text
+from sanluanwu.imports.parsing import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
 
 HEADER_SCAN_ROWS = 30
+SIGNATURE_SCAN_ROWS = 12  # the 落款 (填表人, 日期) stands in the last rows under the table
 
-# field → header texts (compared after key(): no spaces, half-width, no quotes). Exact match first,
-# then "the header contains the synonym" for synonyms of four characters or more.
+# field → header texts as town clerks write them. Compared after header_key() (half-width, no spaces, quotes,
+# brackets or separators), so "企业法人/负责人", "属于回头看…" without quotes and "整治  类型" need no entry of their
+# own. Matching (_match): exact; then a header whose parts all name one field (法人/负责人) or a person and a phone
+# (联系人及电话); then the header without its bracketed words (经纬度（东经、北纬）); then "the header contains the
+# synonym" for synonyms of four characters or more, the longest first.
 LIST_FIELDS: dict[str, list[str]] = {
-    "seq": ["序号", "编号", "序"],
+    "seq": ["序号", "编号", "序", "排序", "no"],
     "system_id": ["系统编号(请勿修改)", "系统编号", "系统id", "id"],
-    "name": ["企业名称", "企业(作坊)名称", "企业作坊名称", "名称", "单位名称", "作坊名称", "企业名称(作坊)"],
-    "industry": ["行业类别", "行业", "所属行业", "经营内容", "行业类型"],
-    "address": ["详细地址", "地址", "经营地址", "所在地址", "生产经营地址"],
-    "coordinates": ["经纬度", "坐标", "经纬度坐标", "gps坐标"],
+    "name": ["企业名称", "企业(作坊)名称", "企业作坊名称", "名称", "单位名称", "作坊名称", "企业名称(作坊)",
+             "企业或作坊名称", "企业(个体户)名称", "个体户名称", "经营户名称", "商户名称", "企业(作坊)全称",
+             "散乱污企业名称", "企业名称(全称)", "企业(作坊)名称(全称)"],
+    "industry": ["行业类别", "行业", "所属行业", "经营内容", "行业类型", "行业分类", "主营业务", "生产内容",
+                 "生产经营内容", "主要产品", "经营项目"],
+    "address": ["详细地址", "地址", "经营地址", "所在地址", "生产经营地址", "具体地址", "企业地址", "生产地址",
+                "经营场所", "所在地", "地点", "详细地点"],
+    "coordinates": ["经纬度", "坐标", "经纬度坐标", "gps坐标", "gps", "地理坐标", "定位坐标", "经纬度(e,n)"],
     "longitude": ["经度", "东经"],
     "latitude": ["纬度", "北纬"],
-    "legal_person": ["企业法人或负责人", "法人或负责人", "负责人", "法人", "法定代表人", "经营者", "业主", "法人代表"],
-    "phone": ["联系电话", "电话", "联系方式", "手机"],
-    "category": ["属于回头看四种排查类型类别", "四种排查类型类别", "排查类型类别", "排查类型", "回头看类型", "类别"],
-    "licence_status": ["营业执照办理情况", "营业执照", "执照办理情况", "是否办理营业执照", "有无营业执照"],
+    "legal_person": ["企业法人或负责人", "法人或负责人", "企业法人负责人", "法人负责人", "负责人", "法人", "企业法人",
+                     "法定代表人", "经营者", "业主", "法人代表", "企业负责人", "实际经营人", "实际负责人", "户主",
+                     "负责人姓名", "业主姓名", "经营者姓名", "法定代表人或负责人", "法定代表人负责人"],
+    "phone": ["联系电话", "电话", "联系方式", "手机", "手机号码", "电话号码", "联系手机"],
+    "person_phone": ["负责人及联系电话", "负责人及电话", "联系人及电话", "联系人及联系电话", "联系人及联系方式",
+                     "负责人及联系方式", "法人及联系电话", "联系人电话", "负责人联系电话", "联系人联系方式"],
+    "category": ["属于回头看四种排查类型类别", "四种排查类型类别", "排查类型类别", "排查类型", "回头看类型", "类别",
+                 "回头看排查类型", "四种排查类型", "排查类别", "属于四种排查类型类别", "回头看类别", "类型类别"],
+    "licence_status": ["营业执照办理情况", "营业执照", "执照办理情况", "是否办理营业执照", "有无营业执照", "营业执照情况",
+                       "是否有营业执照", "执照情况", "证照情况", "证照办理情况"],
     "credit_code": ["统一社会信用代码", "信用代码", "社会信用代码"],
     "env_problems": ["存在环境违法行为、环境风险问题情况", "存在环境违法行为环境风险问题情况", "环境违法行为、环境风险问题",
-                     "环境问题", "环境违法行为", "存在问题环境"],
-    "safety_problems": ["存在安全隐患情况", "安全隐患", "安全问题", "存在问题安全"],
-    "other_problems": ["存在其他问题情况", "其他问题", "存在问题其他"],
-    "remediation_type": ["整治类型", "整治方式", "整改类型", "处置类型"],
-    "planned_completion": ["计划完成时间", "完成时限", "计划完成日期", "整治期限", "完成时间"],
-    "progress": ["整治进度", "进度", "整治情况", "整改进度", "完成情况"],
-    "responsible_person": ["责任人", "包保责任人", "镇级责任人", "责任人姓名"],
-    "town": ["所属镇(街道)", "镇(街道)", "镇街", "所属镇街", "属地", "镇(街道、开发区)", "板块"],
-    "village": ["村(社区)", "所属村(社区)", "村居", "所在村"],
+                     "环境问题", "环境违法行为", "存在问题环境", "环保问题", "存在的环境问题", "环境风险问题"],
+    "safety_problems": ["存在安全隐患情况", "安全隐患", "安全问题", "存在问题安全", "安全生产隐患", "存在的安全隐患"],
+    "other_problems": ["存在其他问题情况", "其他问题", "存在问题其他", "其它问题", "存在其它问题情况", "存在的其他问题"],
+    "remediation_type": ["整治类型", "整治方式", "整改类型", "处置类型", "整治类别", "处置方式", "整治分类"],
+    "planned_completion": ["计划完成时间", "完成时限", "计划完成日期", "整治期限", "完成时间", "计划完成时限",
+                           "整改期限", "整改时限", "治理期限", "整治时限", "完成期限", "计划整治完成时间", "整治完成时限"],
+    "progress": ["整治进度", "进度", "整治情况", "整改进度", "完成情况", "整治进展", "进展情况", "整治进展情况",
+                 "目前进度", "工作进度", "整改情况", "整治完成情况", "目前整治情况", "整治推进情况"],
+    "responsible_person": ["责任人", "包保责任人", "镇级责任人", "责任人姓名", "整治责任人", "整改责任人", "挂钩责任人",
+                           "包干责任人", "属地责任人", "整治责任人姓名", "镇村责任人", "村级责任人"],
+    "town": ["所属镇(街道)", "镇(街道)", "镇街", "所属镇街", "属地", "镇(街道、开发区)", "板块", "所属板块", "镇别"],
+    "village": ["村(社区)", "所属村(社区)", "村居", "所在村", "村委", "所属村", "村(居)", "所在村(社区)"],
 }  # fmt: skip
 
 BASELINE_FIELDS: dict[str, list[str]] = {
-    "seq": LIST_FIELDS["seq"],
-    "system_id": LIST_FIELDS["system_id"],
-    "name": LIST_FIELDS["name"],
-    "industry": LIST_FIELDS["industry"],
-    "address": LIST_FIELDS["address"],
-    "coordinates": LIST_FIELDS["coordinates"],
-    "longitude": LIST_FIELDS["longitude"],
-    "latitude": LIST_FIELDS["latitude"],
-    "legal_person": LIST_FIELDS["legal_person"],
-    "phone": LIST_FIELDS["phone"],
-    "licence_status": LIST_FIELDS["licence_status"],
-    "credit_code": LIST_FIELDS["credit_code"],
-    "town": LIST_FIELDS["town"],
-    "village": LIST_FIELDS["village"],
+    **{f: LIST_FIELDS[f] for f in ("seq", "system_id", "name", "industry", "address", "coordinates", "longitude",
+                                   "latitude", "legal_person", "phone", "person_phone", "licence_status",
+                                   "credit_code", "town", "village")},
     "method": ["整治方式", "整治类型", "整治措施", "处置方式", "整治情况", "整治结果", "2018-2019年整治方式"],
     "completed_on": ["完成时间", "整治完成时间", "完成日期", "销号时间", "整治时间"],
-}
+}  # fmt: skip
+
+# Headers of columns that are there for people, not for the system: recognised, shown as not imported.
+IGNORED_HEADERS = ["备注", "说明", "备注说明", "附注", "备注栏", "其他说明"]
 
 FIELD_LABELS = {
     "seq": "序号", "system_id": "系统编号", "name": "企业名称", "industry": "行业类别", "address": "详细地址",
     "coordinates": "经纬度", "longitude": "经度", "latitude": "纬度", "legal_person": "企业法人或负责人",
-    "phone": "联系电话", "category": "排查类型类别", "licence_status": "营业执照办理情况",
-    "credit_code": "统一社会信用代码", "env_problems": "环境违法行为、环境风险问题", "safety_problems": "安全隐患",
-    "other_problems": "其他问题", "remediation_type": "整治类型", "planned_completion": "计划完成时间",
-    "progress": "整治进度", "responsible_person": "责任人", "town": "所属镇（街道）", "village": "村（社区）",
+    "phone": "联系电话", "person_phone": "负责人及联系电话（同一格）", "category": "排查类型类别",
+    "licence_status": "营业执照办理情况", "credit_code": "统一社会信用代码",
+    "env_problems": "环境违法行为、环境风险问题", "safety_problems": "安全隐患", "other_problems": "其他问题",
+    "remediation_type": "整治类型", "planned_completion": "计划完成时间", "progress": "整治进度",
+    "responsible_person": "责任人", "town": "所属镇（街道）", "village": "村（社区）",
     "method": "2018-2019年整治方式", "completed_on": "完成时间", "ignore": "（不导入）",
 }  # fmt: skip
 REQUIRED = {"list": {"name"}, "baseline": {"name"}}
+# The columns a sheet of the kind usually has (附件2's fifteen, less 序号): the preview names the ones not found.
+USUAL = {
+    "list": ["name", "industry", "address", "coordinates", "legal_person", "category", "licence_status",
+             "env_problems", "safety_problems", "other_problems", "remediation_type", "planned_completion",
+             "progress", "responsible_person"],
+    "baseline": ["name", "address", "legal_person", "method", "completed_on"],
+}  # fmt: skip
+MIN_COLUMNS = 3  # fewer recognised columns than this: the preview asks what the others are before any row is read
+# Why a row that is not data is left out (row_kind's answer → the preview's note).
+SKIP_NOTES = {
+    "note": "说明行，未导入",
+    "header": "重复的表头行，未导入",
+    "total": "合计行，未导入",
+    "signature": "落款行（填表人、审核人、盖章、日期等），未导入",
+    "end": "“以下空白”，未导入",
+}
 
 
 def fields_for(kind: str) -> dict[str, list[str]]:
     return LIST_FIELDS if kind == "list" else BASELINE_FIELDS
+
+
+class DateInSheet(NamedTuple):
+    """The sheet's own date (填报日期 / 截至日期): the day its rows speak of."""
+
+    day: dt.date
+    written: str  # the cell as written
+    row: int  # 1-based, as the spreadsheet numbers it
 
 
 @dataclass
@@ -81,6 +118,11 @@ class Layout:
     headers: dict[int, str]  # column index → header text as written
     unknown: dict[int, str] = field(default_factory=dict)  # columns with a header we could not map
     header_keys: dict[int, str] | None = None  # filled on first use by row_kind()
+    ignored: dict[int, str] = field(default_factory=dict)  # column → why it is not imported (备注, a second 责任人)
+    remembered: dict[int, str] = field(default_factory=dict)  # column → field, from the unit's remembered mapping
+    memory_keys: dict[int, str] = field(default_factory=dict)  # column → the header_key a mapping is remembered by
+    chosen: dict[int, str] = field(default_factory=dict)  # column → field the user chose for this upload
+    sheet_date: DateInSheet | None = None
 
     @property
     def first_data_row(self) -> int:
@@ -92,18 +134,34 @@ class Layout:
         return {f: c for c, f in self.columns.items()}
 
 
-_NORMALISED: dict[int, tuple[dict[str, str], list[tuple[str, str]]]] = {}
+# ---- header matching -------------------------------------------------------------------------------
+
+_PUNCT = re.compile(r"[/\\、,;:()\[\]【】<>《》{}·.?!。_~*#\-]")
+_SEPARATORS = re.compile(r"[/\\、,;()\[\]【】<>《》]|或|及|和|与")
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|<[^<>]*>|《[^《》]*》")
+# Words that only name a field as part of a header: 联系人 (alone it may be anyone) beside a phone.
+_PART_WORDS = {"联系人": "legal_person", "姓名": "legal_person"}
+_CONTAINMENT_MAX = 40  # a longer cell is a sentence (a note), not a header
 
 
-def _normalised(synonyms: dict[str, list[str]]) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def header_key(value: Any) -> str:
+    """A header as compared: key() (half-width, no spaces or quotes, lower case) without brackets or separators."""
+    return _PUNCT.sub("", key(value))
+
+
+_Table = tuple[dict[str, str], list[tuple[str, str]]]
+_NORMALISED: dict[int, _Table] = {}
+
+
+def _normalised(synonyms: dict[str, list[str]]) -> _Table:
     """Exact-match table and the long synonyms for containment, computed once per field table."""
     cached = _NORMALISED.get(id(synonyms))
     if cached is None:
         exact: dict[str, str] = {}
         long: list[tuple[str, str]] = []
-        for fname, words in synonyms.items():
+        for fname, words in [*synonyms.items(), ("ignore", IGNORED_HEADERS)]:
             for w in words:
-                kw = key(w)
+                kw = header_key(w)
                 exact.setdefault(kw, fname)
                 if len(kw) >= 4:
                     long.append((kw, fname))
@@ -112,25 +170,39 @@ def _normalised(synonyms: dict[str, list[str]]) -> tuple[dict[str, str], list[tu
     return cached
 
 
-def _match(header: str, synonyms: dict[str, list[str]]) -> str | None:
-    k = key(header).replace("（", "(").replace("）", ")")
-    if not k:
+def _match(raw_key: str, table: _Table) -> str | None:
+    """The field a header names ("ignore" for 备注 and the like), or None. `raw_key` is key() of the header."""
+    hk = _PUNCT.sub("", raw_key)
+    if not hk:
         return None
-    exact, long = _normalised(synonyms)
-    if k in exact:
-        return exact[k]
-    return next((fname for kw, fname in long if kw in k), None)
+    exact, long = table
+    if hk in exact:
+        return exact[hk]
+    parts = [p for p in (_PUNCT.sub("", part) for part in _SEPARATORS.split(raw_key)) if p]
+    if len(parts) > 1:
+        named = {exact.get(p) or _PART_WORDS.get(p) for p in parts}
+        if None not in named:
+            if len(named) == 1:
+                return named.pop()
+            if named == {"legal_person", "phone"}:
+                return "person_phone"
+            if named == {"longitude", "latitude"}:
+                return "coordinates"
+    core = _PUNCT.sub("", _BRACKETED.sub("", raw_key))
+    if core and core != hk and core in exact:
+        return exact[core]
+    if len(hk) > _CONTAINMENT_MAX:
+        return None
+    return next((fname for kw, fname in long if kw in hk), None)
 
 
 def _cell(rows: list[list[Any]], r: int, c: int) -> Any:
     return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
 
-def _map_row(rows: list[list[Any]], header_rows: list[int], synonyms: dict[str, list[str]]) -> Layout:
+def _map_row(rows: list[list[Any]], header_rows: list[int], table: _Table, remembered: dict[str, str] | None) -> Layout:
     width = max((len(rows[r]) for r in header_rows if r < len(rows)), default=0)
-    columns: dict[int, str] = {}
-    headers: dict[int, str] = {}
-    unknown: dict[int, str] = {}
+    layout = Layout(header_rows, {}, {})
     for c in range(width):
         parts: list[str] = []
         for r in header_rows:
@@ -141,51 +213,182 @@ def _map_row(rows: list[list[Any]], header_rows: list[int], synonyms: dict[str, 
             continue
         joined = "".join(parts)
         # Try the lowest header cell alone (sub-header of a merged group), then the joined text.
-        fname = _match(parts[-1], synonyms) if len(parts) > 1 else None
-        fname = fname or _match(joined, synonyms)
+        fname = _match(parts[-1], table) if len(parts) > 1 else None
+        fname = fname or _match(joined, table)
         written: list[str] = []
         for r in header_rows:
             t = text(_cell(rows, r, c))
             if t and t not in written:
                 written.append(t)
-        headers[c] = " / ".join(written)
-        if fname and fname not in columns.values():
-            columns[c] = fname
-        elif not fname:
-            unknown[c] = headers[c]
-    return Layout(header_rows, columns, headers, unknown)
+        layout.headers[c] = " / ".join(written)
+        memory_key = _PUNCT.sub("", joined)[:200]  # as UnitColumnMapping.header_key keeps it
+        if fname is None and remembered and memory_key in remembered:
+            fname = remembered[memory_key]
+            layout.remembered[c] = fname
+        if fname is None:
+            layout.unknown[c] = layout.headers[c]
+            layout.memory_keys[c] = memory_key
+        elif fname == "ignore":
+            layout.ignored[c] = "备注类列，不导入"
+        elif fname in layout.columns.values():
+            layout.ignored[c] = f"与前面的“{FIELD_LABELS[fname]}”列重复，不导入"
+        else:
+            layout.columns[c] = fname
+        if c in layout.remembered:
+            layout.memory_keys[c] = memory_key
+    return layout
 
 
-def find_layout(rows: list[list[Any]], kind: str, mapping: dict[int, str] | None = None) -> Layout | None:
-    """The header rows and column map scoring best among the first rows (one row or two merged rows)."""
-    synonyms = fields_for(kind)
+def find_layout(
+    rows: list[list[Any]], kind: str, mapping: dict[int, str] | None = None, remembered: dict[str, str] | None = None
+) -> Layout | None:
+    """The header rows and column map scoring best among the first rows (one row or two merged rows).
+
+    None only when no row looks like a header (not one cell names a column). A header without the required
+    columns is still returned: the preview names what it found and what is missing (see incomplete()).
+    `mapping` (column → field) is what the user chose for this upload; `remembered` (header_key → field) what
+    the unit chose before for headers we do not know.
+    """
+    table = _normalised(fields_for(kind))
+    required = REQUIRED[kind]
     best: tuple[int, Layout] | None = None
     for r in range(min(HEADER_SCAN_ROWS, len(rows))):
         for header_rows in ([r], [r, r + 1]):
             if header_rows[-1] >= len(rows):
                 continue
-            layout = _map_row(rows, header_rows, synonyms)
+            layout = _map_row(rows, header_rows, table, remembered)
+            if not layout.columns:
+                continue
             score = len(layout.columns) * 10 - len(layout.unknown) - (len(header_rows) - 1) * 5
-            if "name" in layout.columns.values() and (best is None or score > best[0]):
+            score += 1000 if required <= set(layout.columns.values()) else 0
+            if best is None or score > best[0]:
                 best = (score, layout)
-    if best is None or len(best[1].columns) < 3:
+    if best is None:
         return None
     layout = best[1]
     if mapping:
         for c, fname in mapping.items():
+            layout.chosen[c] = fname
             layout.unknown.pop(c, None)
+            layout.ignored.pop(c, None)
+            layout.remembered.pop(c, None)
             for other, f in list(layout.columns.items()):
                 if f == fname and other != c:
                     del layout.columns[other]
             if fname == "ignore":
                 layout.columns.pop(c, None)
+                layout.ignored[c] = "已指定不导入"
             else:
                 layout.columns[c] = fname
     return layout
 
 
+def missing(layout: Layout, kind: str) -> tuple[list[str], list[str]]:
+    """(required fields, usual fields) the layout has no column for."""
+    have = set(layout.columns.values())
+    if {"longitude", "latitude"} <= have:
+        have.add("coordinates")
+    if "person_phone" in have:
+        have.add("legal_person")
+    required = [f for f in USUAL[kind] if f in REQUIRED[kind] and f not in have]
+    usual = [f for f in USUAL[kind] if f not in REQUIRED[kind] and f not in have]
+    return required, usual
+
+
+def incomplete(layout: Layout, kind: str) -> bool:
+    """Too little was recognised to read rows: the user says what the columns are first."""
+    return bool(missing(layout, kind)[0]) or len(layout.columns) < MIN_COLUMNS
+
+
+def describe(layout: Layout, kind: str) -> dict[str, Any]:
+    """What the preview shows of a sheet's layout (JSON-safe)."""
+    required, usual = missing(layout, kind)
+    info: dict[str, Any] = {
+        "header_rows": [r + 1 for r in layout.header_rows],
+        "columns": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.columns.items()},
+        "unknown": {str(c): h for c, h in layout.unknown.items()},
+        "ignored": {layout.headers[c]: why for c, why in layout.ignored.items()},
+        "remembered": {layout.headers[c]: FIELD_LABELS[f] for c, f in layout.remembered.items()},
+        # What the mapping form offers: the unknown columns, and those the user or the unit's memory mapped (preselected).
+        "mappable": [[str(c), layout.headers[c], layout.chosen.get(c) or layout.remembered.get(c, "")]
+                     for c in sorted({*layout.unknown, *layout.remembered, *layout.chosen}) if c in layout.headers],
+        "memory_keys": {str(c): k for c, k in layout.memory_keys.items()},
+        "missing_required": [FIELD_LABELS[f] for f in required],
+        "missing_usual": [FIELD_LABELS[f] for f in usual],
+    }  # fmt: skip
+    if layout.sheet_date:
+        info["sheet_date"] = layout.sheet_date.day.isoformat()
+        info["sheet_date_written"] = layout.sheet_date.written
+        info["sheet_date_row"] = layout.sheet_date.row
+    return info
+
+
+# ---- the sheet's own date ----------------------------------------------------------------------------
+
+
+def find_sheet_date(rows: list[list[Any]], layout: Layout, *, year: int) -> DateInSheet | None:
+    """The 填报日期 / 截至日期 the sheet gives itself, or None.
+
+    Looked for in the title rows above the header (a labelled date first, else a cell that is only a date),
+    then in header cells that name no column (填报日期：2020.7.15 beside the header; such a cell is then no
+    unknown column), then in the signature lines under the table (labelled only). `year` is for a labelled
+    date written without one (截至7月15日).
+    """
+    beside: DateInSheet | None = None
+    for c in sorted(layout.unknown):
+        for r in layout.header_rows:
+            date = parse_sheet_date(_cell(rows, r, c), year=year)
+            if date and date.labelled:
+                del layout.unknown[c]
+                layout.memory_keys.pop(c, None)
+                layout.ignored[c] = "表中填报日期，不是数据列"
+                beside = beside or DateInSheet(date.day, text(_cell(rows, r, c)), r + 1)
+                break
+    found = _date_in_rows(rows, range(layout.header_rows[0]), year=year, labelled_only=False) or beside
+    if found:
+        return found
+    tail = range(max(len(rows) - SIGNATURE_SCAN_ROWS, layout.first_data_row), len(rows))
+    signature_rows = [r for r in tail if row_kind(rows[r], layout) == "signature"]
+    return _date_in_rows(rows, signature_rows, year=year, labelled_only=True)
+
+
+def _date_in_rows(rows: list[list[Any]], which: Any, *, year: int, labelled_only: bool) -> DateInSheet | None:
+    alone: DateInSheet | None = None
+    for r in which:
+        row = rows[r]
+        for c, value in enumerate(row):
+            date = parse_sheet_date(value, year=year)
+            if date and date.labelled:
+                return DateInSheet(date.day, text(value), r + 1)
+            if date and alone is None and not labelled_only:
+                alone = DateInSheet(date.day, text(value), r + 1)
+            if isinstance(value, str) and value and SHEET_DATE_LABEL_ONLY.fullmatch(key(value)):
+                # 填报日期： in one cell, the date in the next filled one
+                after = next((v for v in row[c + 1 :] if text(v)), None)
+                date = parse_sheet_date(after, year=year)
+                if date:
+                    return DateInSheet(date.day, f"{text(value)}{text(after)}", r + 1)
+    return alone
+
+
+# ---- rows --------------------------------------------------------------------------------------------
+
+_TOTAL = re.compile(r"(?:合计|小计|总计|共计)(?:$|[:(\d共])")
+_TOTAL_HEADS = {"合计", "小计", "总计", "共计"}
+_SIGNATURE = re.compile(
+    r"(?:填表人|填报人|制表人|制表|统计人|审核人|审核|复核人|审批人|签发人|经办人|分管领导|主要领导|单位负责人|"
+    r"科室负责人|负责人|联系人|联系电话|电话|填表日期|填报日期|报送日期|日期|填报单位|报送单位|单位)"
+    r"(?:\((?:盖章|签字|签名|公章|章)\))?(?::|$)"
+    r"|\(?(?:单位)?(?:盖章|公章|签章)\)?$"
+    r"|.*\((?:盖章|公章|签章)\)"
+)
+_END = re.compile(r"\(?以下(?:空白|无内容|无正文|空)\)?$")
+
+
 def row_kind(row: list[Any], layout: Layout) -> str:
-    """data, blank, note (填写说明 and other merged text rows) or header (a repeated header row)."""
+    """data or blank, or why the row is no data (a key of SKIP_NOTES): note (填写说明 and other merged text rows),
+    header (a repeated header row), total (合计, 小计), signature (填表人, 审核人, 盖章, 日期) or end (以下空白).
+    """
     cells = [row[c] if c < len(row) else None for c in layout.columns]
     filled = [v for v in cells if v is not None and (not isinstance(v, str) or v.strip())]
     if not filled:
@@ -210,6 +413,14 @@ def row_kind(row: list[Any], layout: Layout) -> str:
     first_key = key(first)
     if first_key.startswith(("填写说明", "说明:", "注:", "备注:")):
         return "note"
+    if _TOTAL.match(first_key) or (
+        isinstance(name_value, str) and name_value.strip()[:2] in _TOTAL_HEADS and _TOTAL.match(key(name_value))
+    ):
+        return "total"
+    if _SIGNATURE.match(first_key):
+        return "signature"
+    if _END.match(first_key):
+        return "end"
     if len(filled) >= 3 and all(v == filled[0] for v in filled) and isinstance(filled[0], str):
         return "note"
     if len(filled) == 1 and _looks_like_note(first_key) and not _cell_for(row, layout, "name"):

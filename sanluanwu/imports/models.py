@@ -21,6 +21,8 @@ class ImportBatch(models.Model):
     size = models.PositiveIntegerField("大小（字节）")
     coord_datum = models.CharField("坐标系", max_length=10, default="wgs84")
     column_mapping = models.JSONField("列对应（用户指定）", default=dict, blank=True)
+    sheet_date = models.DateField("表中填报日期", null=True, blank=True,
+                                  help_text="表头上方的填报日期或截至日期：各行所述情况的日期，新列入名单的整治对象以此为列入日期")  # fmt: skip
     all_or_nothing = models.BooleanField("全部成功才导入", default=False)
     status = models.CharField("状态", max_length=20, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
@@ -59,6 +61,46 @@ class ValueSynonym(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_field_display()}：{self.text} → {self.value}"
+
+
+class UnitColumnMapping(models.Model):
+    """A header a town's sheets use that the built-in synonyms do not know, and the column it means.
+
+    Remembered when the town's user maps it in a preview; applied to the town's next uploads of the same kind
+    (the preview says so); the town can clear its mappings on the import page.
+    """
+
+    unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name="单位")
+    kind = models.CharField("导入类型", max_length=20, choices=ImportKind.choices)
+    header_key = models.CharField(
+        "表头（比较用）", max_length=200, help_text="imports.layout.header_key() of the header"
+    )
+    header = models.CharField("表头（原文）", max_length=200)
+    field = models.CharField("对应栏目", max_length=30, help_text="imports.layout 的栏目名，或 ignore（不导入）")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name="指定人")  # fmt: skip
+    updated_at = models.DateTimeField("指定时间")
+
+    class Meta:
+        verbose_name = "记住的列对应"
+        verbose_name_plural = "记住的列对应"
+        ordering = ["unit", "kind", "header"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "kind", "header_key"],
+                name="unit_column_mapping_unique",
+                violation_error_message="该单位已记住这一表头的对应",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field_label}"
+
+    @property
+    def field_label(self) -> str:
+        from sanluanwu.imports.layout import FIELD_LABELS
+
+        return FIELD_LABELS.get(self.field, self.field)
 
 
 class StoredPlan(models.Model):

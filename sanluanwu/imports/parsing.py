@@ -62,11 +62,19 @@ def _key_str(value: str) -> str:
 # ---- dates -----------------------------------------------------------------------------------------
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+# The last day of a part of a month: 上旬 ends on the 10th, 中旬 on the 20th, 下旬 (and 底, 末) on the month's last day.
 _PERIOD = {"上旬": 10, "中旬": 20}
+# "by" words after a date: 9月10日前, 8月底之前, 年底前完成 all name the last day allowed.
+_BY = r"(?:前|之前|以前)?(?:完成)?"
+_DAY_FORM = re.compile(rf"(?:(\d{{4}})年)?(\d{{1,2}})月(\d{{1,2}})[日号]?({_BY})")
+_MONTH_FORM = re.compile(rf"(?:(\d{{4}})年)?(\d{{1,2}})月(底|末|上旬|中旬|下旬)?({_BY})")
+_YEAR_END_FORM = re.compile(rf"(?:(\d{{4}})年|今年)?年?(?:底|末){_BY}")
 
 
-def parse_date(value: Any, *, year: int) -> Parsed:
-    """Excel dates and serials, 2020-07-31, 2020/7/31, 2020.7.31, 2020年7月31日, 7月31日, 7月底 (year of the campaign)."""
+def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份") -> Parsed:
+    """Excel dates and serials, 2020-07-31, 2020/7/31, 2020.7.31, 2020年7月31日, 7月31日, 9月10日前, 7月底,
+    8月中旬 (the part's last day), 年底前. A date without a year takes `year` (`year_from` says whose year it is).
+    """
     if value is None or text(value) == "":
         return Parsed(None)
     if isinstance(value, dt.datetime):
@@ -87,19 +95,28 @@ def parse_date(value: Any, *, year: int) -> Parsed:
     if m:
         day = _date(int(m[1]), int(m[2]), int(m[3]), raw)
         return Parsed(day, f"{raw} → {day:%Y-%m-%d}")
-    m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(\d{1,2})[日号]?", s)
+    implied = f"（年份取{year_from}）"
+    m = _DAY_FORM.fullmatch(s)
     if m:
         day = _date(int(m[1] or year), int(m[2]), int(m[3]), raw)
-        return Parsed(day, "" if m[1] else f"{raw} → {day:%Y-%m-%d}（年份取专项行动年份）")
-    m = re.fullmatch(r"(?:(\d{4})年)?(\d{1,2})月(底|末|上旬|中旬|下旬|前)?", s)
+        if m[1] and not m[4]:
+            return Parsed(day)
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{'' if m[1] else implied}")
+    m = _MONTH_FORM.fullmatch(s)
     if m:
         y, mo = int(m[1] or year), int(m[2])
         if not 1 <= mo <= 12:
             raise CellError(f"“{raw}”的月份不对")
         d = _PERIOD.get(m[3] or "", calendar.monthrange(y, mo)[1])
         day = _date(y, mo, d, raw)
-        return Parsed(day, f"{raw} → {day:%Y-%m-%d}")
-    raise CellError(f"无法识别日期“{raw}”，可写 2020-07-31、2020/7/31、2020年7月31日、7月31日 或 7月底")
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{'' if m[1] else implied}")
+    m = _YEAR_END_FORM.fullmatch(s)
+    if m:
+        day = dt.date(int(m[1] or year), 12, 31)
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{'' if m[1] else implied}")
+    raise CellError(
+        f"无法识别日期“{raw}”，可写 2020-07-31、2020/7/31、2020年7月31日、7月31日、9月10日前、7月底、8月中旬 或 年底前"
+    )
 
 
 def _date(y: int, m: int, d: int, raw: str) -> dt.date:
@@ -107,6 +124,48 @@ def _date(y: int, m: int, d: int, raw: str) -> dt.date:
         return dt.date(y, m, d)
     except ValueError:
         raise CellError(f"日期“{raw}”不存在") from None
+
+
+# The sheet's own date in its title rows: 填报日期：2020年7月15日, 截至2020年7月15日, （截止时间：2020.7.15）.
+_FULL_DATE = r"(\d{4})[年./-](\d{1,2})[月./-](\d{1,2})[日号]?"
+_SHEET_DATE_LABEL = r"(?:(?:填报|填表|报送|上报|统计|制表)(?:日期|时间)|(?:截至|截止)(?:日期|时间)?(?:到|至)?|日期)[:]?"
+_LABELLED_DATE = re.compile(rf"{_SHEET_DATE_LABEL}(?:{_FULL_DATE}|(\d{{1,2}})月(\d{{1,2}})[日号]?)")
+_BARE_DATE = re.compile(rf"[(\[]?{_FULL_DATE}[)\]]?")
+SHEET_DATE_LABEL_ONLY = re.compile(rf"[(\[]?{_SHEET_DATE_LABEL}[)\]]?")
+
+
+class SheetDate(NamedTuple):
+    day: dt.date
+    labelled: bool  # written after 填报日期 / 截至 …, not a date standing alone
+
+
+def parse_sheet_date(value: Any, *, year: int) -> SheetDate | None:
+    """The date a title or signature cell gives the sheet, or None when the cell gives none (never raises).
+
+    A date after a label (填报日期：…, 截至…, 截止时间：…) is taken wherever it stands in the cell (the title may
+    end with （截至2020年7月15日）); a date alone is taken only when it is the whole cell. A labelled date
+    without a year (截至7月15日) takes `year`.
+    """
+    if isinstance(value, dt.datetime):
+        return SheetDate(value.date(), False)
+    if isinstance(value, dt.date):
+        return SheetDate(value, False)
+    if not isinstance(value, str) or not value:
+        return None
+    s = to_halfwidth(value)
+    s = re.sub(r"\s", "", s)
+    try:
+        m = _LABELLED_DATE.search(s)
+        if m:
+            if m[1]:
+                return SheetDate(dt.date(int(m[1]), int(m[2]), int(m[3])), True)
+            return SheetDate(dt.date(year, int(m[4]), int(m[5])), True)
+        m = _BARE_DATE.fullmatch(s)
+        if m:
+            return SheetDate(dt.date(int(m[1]), int(m[2]), int(m[3])), False)
+    except ValueError:
+        return None  # 2020年6月31日: no such day, so no date for the sheet
+    return None
 
 
 # ---- enumerations ----------------------------------------------------------------------------------
@@ -181,19 +240,43 @@ def parse_choice(value: Any, field: str, synonyms: dict[str, str], *, label: str
 _STATUS_WORDS: list[tuple[str, list[str]]] = [
     (CaseStatus.CLOSED, ["已销号", "已验收销号", "验收销号", "已验收", "销号"]),
     (CaseStatus.AWAITING_REVIEW, ["待现场审核", "待验收", "待审核", "已完成", "整改完成", "整治完成", "已整改",
-                                  "已取缔", "已关停取缔", "两断三清已完成"]),
+                                  "已取缔", "已关停取缔"]),
     (CaseStatus.REMEDIATING, ["整治中", "整改中", "正在整改", "正在整治", "整改提升中", "治理中", "改造中"]),
-    (CaseStatus.STOPPED, ["已停产", "停产", "已关停", "已断电", "已断水断电"]),
     (CaseStatus.LISTED, ["已列入名单", "已列入", "未开始", "未整治", "待整治"]),
 ]  # fmt: skip
 _STATUS_LABELS = {label: status for status, label in CaseStatus.choices}
+# 两断三清 items done (断水, 断电, 清除原料/设备/产品): production has stopped, whatever else is under way.
+_SHUTDOWN_ITEMS = re.compile(
+    r"已(?:经)?(?:完成)?(?:断水|断电|停水|停电|两断三清)"  # 已断水断电, 已断电, 已完成两断三清
+    r"|(?:断水|断电|两断三清)(?:、?断电)?(?:均|已|均已|全部)?(?:完成|到位|落实)"  # 两断三清已完成, 断水断电已完成
+    r"|已(?:经)?(?:清除|清理|清空|拆除|搬离|搬空)(?:生产)?(?:设备|原料|原材料|产品|物料)"  # 已清除设备原料产品
+    r"|(?:生产)?(?:设备|原料|原材料|产品|物料)(?:均|全部|已)+(?:清除|清理|清空|拆除|搬离|搬空)"  # 设备已清除
+)
+# Production stopped (or ordered to stop): 已停产整顿, 已责令停产, 责令停产, 已关停. Never "未停产".
+_STOP_WORDS = re.compile(r"(?:^|已(?:经)?)(?:责令)?(?:停产|停业|关停|停止生产|停止经营)")
+
+
+class Progress(NamedTuple):
+    """整治进度 as read: a status the words name, or the least status they imply, and the words kept as the note."""
+
+    status: str | None  # named outright: our own words (已停产：…), 整改中, 已销号 …
+    at_least: str | None  # implied: 已断水断电 means production has stopped; a case further on stays where it is
+    note: str
+    closed_on: dt.date | None = None
+
+
+_NO_PROGRESS = Progress(None, None, "")
 
 
 def parse_progress(value: Any) -> Parsed:
-    """整治进度 → (status or None, note, closed_on). Our own words round-trip exactly; free text is a note."""
+    """整治进度 → Progress. Our own words round-trip exactly; shutdown words imply at least 已停产; other text is a note.
+
+    Until the remediation work (两断三清 item by item) is recorded on its own, the words of those items are kept
+    as the note and only move a case forward to 已停产, never back.
+    """
     raw = text(value)
     if not raw:
-        return Parsed((None, "", None))
+        return Parsed(_NO_PROGRESS)
     head, sep, note = raw.partition("：")
     if not sep:
         head, sep, note = raw.partition(":")
@@ -202,12 +285,17 @@ def parse_progress(value: Any) -> Parsed:
     if m:
         head, closed_on = m[1], dt.date.fromisoformat(m[2])
     if head in _STATUS_LABELS:
-        return Parsed((_STATUS_LABELS[head], note.strip() if sep else "", closed_on))
+        return Parsed(Progress(_STATUS_LABELS[head], None, note.strip() if sep else "", closed_on))
     s = key(raw)
+    stopped = Parsed(Progress(None, CaseStatus.STOPPED, raw), f"{raw} → 已停产或保持更后的进度（原文作为进度说明）")
+    if _SHUTDOWN_ITEMS.match(s):
+        return stopped
     for status, words in _STATUS_WORDS:
-        if any(s.startswith(w) or s == w for w in words):
-            return Parsed((status, raw, None), f"{raw} → {CaseStatus(status).label}（原文作为进度说明）")
-    return Parsed((None, raw, None), f"{raw} → 作为进度说明（未识别为整治状态）")
+        if any(s.startswith(w) for w in words):
+            return Parsed(Progress(status, None, raw), f"{raw} → {CaseStatus(status).label}（原文作为进度说明）")
+    if _SHUTDOWN_ITEMS.search(s) or _STOP_WORDS.search(s):
+        return stopped
+    return Parsed(Progress(None, None, raw), f"{raw} → 作为进度说明（未识别为整治状态）")
 
 
 # ---- coordinates -----------------------------------------------------------------------------------
@@ -230,3 +318,31 @@ def parse_coordinates(value: Any, datum: str) -> Parsed:
 
 
 _PLAIN_PAIR = re.compile(r"\s*\d+(?:\.\d+)?\s*[,，]\s*\d+(?:\.\d+)?\s*")
+
+
+# ---- 负责人及联系电话 in one cell ---------------------------------------------------------------------------
+
+_DIGIT_GAP = re.compile(r"(?<=\d)\s+(?=\d)")
+_PHONE_RUN = re.compile(r"\d[\d-]{5,}\d")
+_PHONE_LABEL = re.compile(r"联系电话|联系方式|电话|手机号码|手机|tel", re.IGNORECASE)
+_NAME_PUNCT = re.compile(r"[\s:/\\,;、()\[\]【】<>《》]+")
+
+
+def parse_person_phone(value: Any) -> Parsed:
+    """A person and a phone written in one cell: 张三 13812345678, 张三/138 1234 5678, 13812345678（张三).
+
+    Returns Parsed((name, phone)); either may be empty. The phone is checked by the caller with the usual rule.
+    """
+    raw = text(value)
+    if not raw:
+        return Parsed(("", ""))
+    s = _DIGIT_GAP.sub("", to_halfwidth(raw))
+    m = _PHONE_RUN.search(s)
+    phone = m[0] if m else ""
+    rest = s[: m.start()] + " " + s[m.end() :] if m else s
+    name = _NAME_PUNCT.sub(" ", _PHONE_LABEL.sub(" ", rest)).strip()
+    if " " in name:  # more than one name, or a name and other words: keep them as written
+        name = " ".join(name.split())
+    if name == raw or phone == raw:
+        return Parsed((name, phone))
+    return Parsed((name, phone), f"{raw} → 负责人“{name or '（空）'}”，电话“{phone or '（空）'}”")

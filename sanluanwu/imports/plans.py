@@ -5,7 +5,9 @@ preview stores its plan (pickled, gzip-compressed, in a file signed with the sit
 that planning depended on; the confirm applies the stored plan when the fingerprint is still the same,
 and plans anew otherwise. What goes into the fingerprint:
 
-- the file (SHA-256), the kind, the unit, the datum and the user's column mapping;
+- the file (SHA-256), the kind, the unit, the datum and the user's column mapping; the file also fixes the
+  sheet's own date (填报日期), which with the day below decides listing dates and years of dates;
+- the unit's remembered column mappings (headers its users mapped in earlier previews);
 - the user and the towns they may write, the day (rules compare dates with today), the campaign;
 - the value synonyms and the towns (names, boundaries);
 - the registry's audit watermark: the highest id and the number of audit events on enterprises, cases and
@@ -38,7 +40,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock
-from sanluanwu.imports import importer
+from sanluanwu.imports import importer, queries
 from sanluanwu.imports.models import ImportBatch, StoredPlan
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ def fingerprint(batch: ImportBatch, actor: Any, synonyms: dict[str, dict[str, st
     )
     parts = {
         "file": [batch.sha256, batch.kind, batch.unit_id, batch.coord_datum, batch.column_mapping],
+        "remembered": sorted(queries.remembered_columns(batch.unit_id, batch.kind).items()),
         "actor": [
             getattr(actor, "pk", None),
             getattr(actor, "username", ""),

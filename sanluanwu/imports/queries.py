@@ -7,8 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
-from sanluanwu.imports.models import ImportBatch
+from sanluanwu.imports.models import ImportBatch, UnitColumnMapping
 
 
 def batches_visible_to(user_or_scope: Any) -> QuerySet[ImportBatch]:
@@ -26,3 +27,20 @@ def access_batch(user: Any, pk: Any) -> ImportBatch:
         return batches_visible_to(user).select_related("unit").get(pk=int(pk))
     except (ImportBatch.DoesNotExist, ValueError, TypeError):
         raise Http404("未找到该导入批次") from None
+
+
+def remembered_columns(unit_id: int | None, kind: str) -> dict[str, str]:
+    """header_key → field: what the unit said unknown headers mean in earlier previews (none for a district-wide
+    import, which has no unit)."""
+    if unit_id is None:
+        return {}
+    return dict(UnitColumnMapping.objects.filter(unit_id=unit_id, kind=kind).values_list("header_key", "field"))
+
+
+def column_mappings_visible_to(scope: Scope) -> QuerySet[UnitColumnMapping]:
+    """The remembered mappings of the units the user imports for (the office: every town's)."""
+    mappings = UnitColumnMapping.objects.select_related("unit").order_by(
+        "unit__sort_order", "unit_id", "kind", "header"
+    )
+    towns = permissions.towns_allowing(scope, "import.upload")
+    return mappings if towns is None else mappings.filter(unit_id__in=towns)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from typing import Any
 
@@ -14,9 +15,9 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
-from sanluanwu.imports import importer, layout, parsing, plans, readers
+from sanluanwu.imports import importer, layout, parsing, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, ImportKind
-from sanluanwu.imports.models import ImportBatch, ValueSynonym
+from sanluanwu.imports.models import ImportBatch, UnitColumnMapping, ValueSynonym
 
 # Files above this are previewed and applied by the job worker, with progress on the page.
 BACKGROUND_BYTES = 512 * 1024
@@ -77,29 +78,68 @@ def _progress_reporter(batch: ImportBatch, start: int, span: int) -> Any:
     return report
 
 
+NO_HEADER = {
+    ImportKind.LIST: "在文件中没有找到表头：没有一行像附件2（动态管理整治企业清单）的表头（应含“企业名称”“详细地址”"
+                     "“整治类型”等列）。请确认上传的是附件2，或在“导入内容”中选择正确的类型",
+    ImportKind.BASELINE: "在文件中没有找到表头：没有一行像2018-2019年集中整治名单的表头（应含“企业名称”“整治方式”等列）。"
+                         "请确认上传的是2018-2019年集中整治名单，或在“导入内容”中选择正确的类型",
+}  # fmt: skip
+
+
 def _plan(
     batch: ImportBatch, actor: Any, *, progress_start: int = 0, synonyms_now: dict[str, dict[str, str]] | None = None
 ) -> importer.Plan:
     sheets = readers.read_sheets(bytes(batch.content), batch.filename)
+    campaign = current_campaign()
+    year = campaign.starts_on.year if campaign else clock.today().year
+    remembered = queries.remembered_columns(batch.unit_id, batch.kind)
     found = []
-    missing = []
+    shown: dict[str, dict[str, Any]] = {}  # sheets not planned: what the preview says of them
     for sheet in sheets:
         mapping = {int(c): f for c, f in (batch.column_mapping.get(sheet.name) or {}).items()}
-        found_layout = layout.find_layout(sheet.rows, batch.kind, mapping)
+        found_layout = layout.find_layout(sheet.rows, batch.kind, mapping, remembered)
         if found_layout is None:
             if any(any(parsing.text(v) for v in row) for row in sheet.rows):
-                missing.append(sheet.name)
+                shown[sheet.name] = {"skipped": "未找到表头，整张工作表未导入"}
+            continue
+        found_layout.sheet_date = layout.find_sheet_date(sheet.rows, found_layout, year=year)
+        if layout.incomplete(found_layout, batch.kind):
+            # Too few columns recognised to read rows: the preview names them and asks what the others are.
+            shown[sheet.name] = {**layout.describe(found_layout, batch.kind), "incomplete": True}
             continue
         found.append((sheet, found_layout))
-    if not found:
-        raise readers.UnreadableFile("在文件中没有找到表头（应含“企业名称”等列），请检查是否为附件2格式的表格")
-    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=current_campaign(),
+    if not found and not any(info.get("incomplete") for info in shown.values()):
+        raise readers.UnreadableFile(NO_HEADER[ImportKind(batch.kind)])
+    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=campaign,
                            synonyms=synonyms_now if synonyms_now is not None else synonyms())  # fmt: skip
     plan = importer.plan_rows(found, kind=batch.kind, ctx=ctx, datum=batch.coord_datum,
                               progress=_progress_reporter(batch, progress_start, 45))  # fmt: skip
-    for name in missing:
-        plan.sheet_layouts[name] = {"skipped": "未找到表头，整张工作表未导入"}
+    described = {**plan.sheet_layouts, **shown}
+    plan.sheet_layouts = {s.name: described[s.name] for s in sheets if s.name in described}  # in the file's order
     return plan
+
+
+def _sheet_notes(plan: importer.Plan) -> list[str]:
+    """What the preview says first about sheets that need the user: a header recognised only in part."""
+    notes = []
+    for name, info in plan.sheet_layouts.items():
+        if info.get("incomplete"):
+            labels = list(info["columns"].values())
+            found = "、".join(labels[:8]) + (f" 等 {len(labels)} 列" if len(labels) > 8 else "") or "无"
+            if info["missing_required"]:
+                said = f"表头里没有找到必需的列：{'、'.join(info['missing_required'])}（已识别：{found}）"
+            else:
+                said = f"表头只识别出：{found}；缺少：{'、'.join(info['missing_usual'][:8])}"
+            notes.append(f"工作表“{name}”的{said}。请在下方指定各列的含义后重新预览"
+                         "（指定会被记住，下次上传同类表格时自动对应）")  # fmt: skip
+    return notes
+
+
+def _sheet_date(plan: importer.Plan) -> Any:
+    """The batch's as-of date: the sheets' own 填报日期 (the latest, if sheets differ), None when none gives one."""
+    dates = [info["sheet_date"] for info in plan.sheet_layouts.values()
+             if info.get("sheet_date") and not info.get("error") and not info.get("incomplete")]  # fmt: skip
+    return dt.date.fromisoformat(max(dates)) if dates else None
 
 
 def _summary(plan: importer.Plan) -> dict[str, Any]:
@@ -138,12 +178,17 @@ def preview_import(
     plans.store(batch, plan, fingerprint)
     batch.counts = plan.counts()
     batch.preview = _summary(plan)
+    batch.sheet_date = _sheet_date(plan)
+    notes = _sheet_notes(plan)
     same = ImportBatch.objects.filter(sha256=batch.sha256, status=BatchStatus.APPLIED).exclude(pk=batch.pk).first()
-    batch.message = (f"该文件已于 {same.applied_at:%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；再次导入只会写入有变化的行。"
-                     if same and same.applied_at else "")  # fmt: skip
+    if same and same.applied_at:
+        notes.append(
+            f"该文件已于 {same.applied_at:%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；再次导入只会写入有变化的行。"
+        )
+    batch.message = "\n".join(notes)
     batch.status = BatchStatus.PREVIEWED
     batch.progress = 50
-    batch.save(update_fields=["counts", "preview", "message", "status", "progress"])
+    batch.save(update_fields=["counts", "preview", "sheet_date", "message", "status", "progress"])
     return batch
 
 
@@ -181,7 +226,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         batch.progress = 100
         batch.counts = counts
         batch.result = _summary(plan)
-        batch.message = ""
+        batch.message = applied_message(counts)
         batch.save(update_fields=["status", "applied_at", "progress", "counts", "result", "message"])
         record_event(actor=actor, action="imports.batch.applied", obj=batch,
                      changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
@@ -189,9 +234,33 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
     return batch
 
 
-def check_confirmable(batch: ImportBatch) -> None:
+def applied_message(counts: dict[str, int]) -> str:
+    text = f"已导入：新增 {counts['new']} 条，变更 {counts['changed']} 条，未变 {counts['unchanged']} 条"
+    return text + (f"；{counts['error']} 行有错误未导入" if counts["error"] else "")
+
+
+def has_valid_rows(batch: ImportBatch) -> bool:
+    return any(batch.counts.get(k) for k in ("new", "changed", "unchanged"))
+
+
+def why_not_confirmable(batch: ImportBatch) -> str | None:
+    """Why the confirm button is off (the page says it beside the button), or None when it may be pressed."""
     if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
-        raise ValidationFailed(f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入")
+        return f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入"
+    if has_valid_rows(batch):
+        return None
+    sheets = (batch.preview or {}).get("sheets", {}).values()
+    if any(info.get("incomplete") for info in sheets):
+        return "没有可导入的行：表头未能完整识别，请先在下方指定各列的含义"
+    if batch.counts.get("error"):
+        return f"没有可导入的行：{batch.counts['error']} 行都有错误，请按下方说明修改表格后重新上传"
+    return "没有可导入的行：表中没有找到数据行"
+
+
+def check_confirmable(batch: ImportBatch) -> None:
+    reason = why_not_confirmable(batch)
+    if reason:
+        raise ValidationFailed(reason)
 
 
 def runs_in_background(batch: ImportBatch) -> bool:
@@ -214,3 +283,51 @@ def run_step(*, batch: ImportBatch, actor: Any, step: str) -> None:
         preview_import(actor=actor, batch=batch)
     else:
         confirm_import(actor=actor, batch=batch)
+
+
+def map_columns(*, actor: Any, batch: ImportBatch, choices: dict[str, dict[str, str]]) -> ImportBatch:
+    """The user says what columns mean (sheet → column → field). Kept for this upload, and remembered for the
+    unit's next uploads of the same kind by the header's text (columns move between sheets, headers stay)."""
+    permissions.require(scope_for(actor), "import.upload", town_id=batch.unit_id)
+    allowed = set(layout.fields_for(batch.kind)) | {"ignore"}
+    sheets = (batch.preview or {}).get("sheets", {})
+    mapping: dict[str, dict[str, str]] = {name: dict(cols) for name, cols in (batch.column_mapping or {}).items()}
+    remembered: dict[str, str] = {}
+    with transaction.atomic():
+        for sheet, columns in choices.items():
+            info = sheets.get(sheet) or {}
+            headers = {column: header for column, header, _field in info.get("mappable", [])}
+            for column, fname in columns.items():
+                if fname not in allowed:
+                    continue
+                mapping.setdefault(sheet, {})[column] = fname
+                header_key = info.get("memory_keys", {}).get(column)
+                if batch.unit_id is None or not header_key:
+                    continue
+                UnitColumnMapping.objects.update_or_create(
+                    unit_id=batch.unit_id, kind=batch.kind, header_key=header_key[:200],
+                    defaults={"field": fname, "header": headers.get(column, header_key)[:200],
+                              "updated_by_id": actor.pk, "updated_at": clock.now()},
+                )  # fmt: skip
+                remembered[headers.get(column, header_key)] = fname
+        changes: dict[str, list[Any]] = {"column_mapping": [batch.column_mapping, mapping]}
+        if remembered:
+            changes["remembered"] = [None, remembered]
+        batch.column_mapping = mapping
+        batch.save(update_fields=["column_mapping"])
+        record_event(actor=actor, action="imports.batch.mapped", obj=batch, changes=changes)
+    return batch
+
+
+def clear_column_mappings(*, actor: Any, unit: OrgUnit) -> int:
+    """Forget every column mapping the unit's users made in previews; returns how many were forgotten."""
+    permissions.require(scope_for(actor), "import.upload", town_id=unit.pk)
+    with transaction.atomic():
+        mappings = UnitColumnMapping.objects.select_for_update().filter(unit=unit)
+        forgotten = {f"{m.get_kind_display()}：{m.header}": m.field for m in mappings}
+        if not forgotten:
+            return 0
+        mappings.delete()
+        record_event(actor=actor, action="imports.column_mappings.cleared", obj=unit,
+                     changes={"column_mappings": [forgotten, None]})  # fmt: skip
+    return len(forgotten)

@@ -8,6 +8,7 @@ app_name = "imports"
 
 urlpatterns = [
     path("imports/", views.batch_list, name="batch_list"),
+    path("imports/column-mappings/clear/", views.column_mappings_clear, name="column_mappings_clear"),
     path("imports/<int:pk>/", views.batch_detail, name="batch_detail"),
     path("imports/<int:pk>/confirm/", views.batch_confirm, name="batch_confirm"),
     path("imports/<int:pk>/mapping/", views.batch_mapping, name="batch_mapping"),

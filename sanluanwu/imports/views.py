@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import require_for, requires
+from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.exporting import attachment_header
@@ -39,8 +40,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 return redirect("imports:batch_detail", pk=batch.pk)
     page = keyset_page(queries.batches_visible_to(scope).select_related("unit"), after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
-    return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": ""},
-                  status=400 if form.errors else 200)  # fmt: skip
+    mappings = queries.column_mappings_visible_to(scope) if permissions.allows(scope, "import.upload") else []
+    return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": "",
+                                                       "mappings": mappings}, status=400 if form.errors else 200)  # fmt: skip
 
 
 @requires(GET="import.view")
@@ -49,10 +51,12 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data = batch.result if batch.status == BatchStatus.APPLIED else batch.preview
     field_choices = [(f, FIELD_LABELS[f]) for f in fields_for(batch.kind)] + [("ignore", FIELD_LABELS["ignore"])]
     busy = batch.status in (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+    can_confirm = batch.status in (BatchStatus.PREVIEWED, BatchStatus.FAILED) and permissions.allows(
+        scope_for(request.user), "import.confirm", town_id=batch.unit_id
+    )
     return render(request, "imports/batch_detail.html", {
         "batch": batch, "data": data or {}, "busy": busy, "field_choices": field_choices,
-        "can_confirm": batch.status in (BatchStatus.PREVIEWED, BatchStatus.FAILED)
-        and permissions.allows(scope_for(request.user), "import.confirm", town_id=batch.unit_id),
+        "can_confirm": can_confirm, "confirm_blocked": services.why_not_confirmable(batch) if can_confirm else None,
     })  # fmt: skip
 
 
@@ -71,20 +75,39 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(POST="import.upload")
 def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
-    """The user says what an unknown header means; the preview runs again with it."""
+    """The user says what unknown headers mean (remembered for the unit); the preview runs again with it."""
     batch = queries.access_batch(request.user, pk)
     require_for(request, "import.upload", town_id=batch.unit_id)
-    allowed = set(fields_for(batch.kind)) | {"ignore"}
-    mapping: dict[str, dict[str, str]] = dict(batch.column_mapping or {})
+    choices: dict[str, dict[str, str]] = {}
     for key in request.POST:
         value = request.POST.get(key, "")
-        if key.startswith("map:") and value in allowed:
+        if key.startswith("map:") and value:
             _prefix, sheet, column = key.split(":", 2)
-            mapping.setdefault(sheet, {})[column] = value
-    batch.column_mapping = mapping
-    batch.save(update_fields=["column_mapping"])
+            choices.setdefault(sheet, {})[column] = value
+    try:
+        services.map_columns(actor=request.user, batch=batch, choices=choices)
+    except DomainError as exc:
+        messages.error(request, exc.text)
+        return redirect("imports:batch_detail", pk=batch.pk)
     services.run_step(batch=batch, actor=request.user, step="preview")
     return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@requires(POST="import.upload")
+def column_mappings_clear(request: HttpRequest) -> HttpResponse:
+    """Forget the column mappings a town's users made in previews (the button on the import page)."""
+    unit_id = request.POST.get("unit", "")
+    towns = towns_allowing(scope_for(request.user), "import.upload")
+    unit = towns.filter(pk=unit_id).first() if unit_id.isdigit() else None
+    if unit is None:
+        raise Http404("未找到该单位")
+    try:
+        count = services.clear_column_mappings(actor=request.user, unit=unit)
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, f"已清除{unit.name}记住的 {count} 条列对应；下次上传时这些表头需要重新指定。")
+    return redirect("imports:batch_list")
 
 
 @requires(GET="import.download")

@@ -9,6 +9,11 @@ class LookbackConfig(AppConfig):
     verbose_name = "回头看排查"
 
     def ready(self) -> None:
+        from sanluanwu.audit.display import register_action_labels
+        from sanluanwu.lookback.choices import AUDIT_ACTIONS
+
+        register_action_labels(AUDIT_ACTIONS)
+
         from sanluanwu.lookback.panels import evidence_panel
         from sanluanwu.registry.panels import register_case_panel
 

@@ -37,3 +37,16 @@ class Answer(models.TextChoices):
 
 # The kinds a user may add by hand (a baseline place is generated from the 2018-2019 list).
 NEW_PLACE_KINDS = [c for c in PlaceKind.choices if c[0] != PlaceKind.BASELINE]
+
+
+# How this app's audit action codes read on the timeline (registered with the audit app in apps.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "lookback.targets.generated": "逐企生成回头看排查对象",
+    "lookback.target.created": "添加重点场所",
+    "lookback.target.assigned": "分配排查任务",
+    "lookback.inspection.started": "开始回头看检查",
+    "lookback.inspection.saved": "保存检查草稿",
+    "lookback.inspection.submitted": "提交回头看检查",
+    "lookback.inspection.amended": "更正检查记录",
+    "lookback.photo.added": "上传现场照片",
+}

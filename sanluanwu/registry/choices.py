@@ -76,3 +76,16 @@ def progress_words(status: str, note: str, closed_on: dt.date | None) -> str:
     if status == CaseStatus.CLOSED and closed_on:
         text = f"{text}（{closed_on:%Y-%m-%d}）"
     return f"{text}：{note}" if note else text
+
+
+# How this app's audit action codes read on the timeline (registered with the audit app in apps.py).
+AUDIT_ACTIONS: dict[str, str] = {
+    "registry.enterprise.created": "新建企业",
+    "registry.enterprise.updated": "修改企业信息",
+    "registry.case.created": "列入动态管理整治名单",
+    "registry.case.updated": "修改整治信息",
+    "registry.case.transitioned": "整治进度变更",
+    "registry.case.reopened": "重新打开（撤销销号）",
+    "registry.case.status_changed": "整治进度变更（导入）",
+    "registry.baseline.created": "登记2018-2019年集中整治记录",
+}

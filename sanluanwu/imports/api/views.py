@@ -28,7 +28,7 @@ class BatchSerializer(serializers.ModelSerializer[ImportBatch]):
     class Meta:
         model = ImportBatch
         fields = ["id", "kind", "unit", "unit_name", "filename", "sha256", "size", "coord_datum", "all_or_nothing",
-                  "status", "status_display", "progress", "counts", "message", "preview", "result",
+                  "status", "status_display", "progress", "counts", "sheet_date", "message", "preview", "result",
                   "created_by_label", "created_at", "applied_at"]  # fmt: skip
         read_only_fields = fields
 

@@ -81,3 +81,43 @@ def xls_bytes(rows: list[list[Any]]) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+LIST_HEADER = ["序号", "企业名称", "行业类别", "详细地址", "经纬度", "企业法人或负责人", "属于“回头看”四种排查类型类别",
+               "营业执照办理情况", "存在环境违法行为、环境风险问题情况", "存在安全隐患情况", "存在其他问题情况",
+               "整治类型", "计划完成时间", "整治进度", "责任人"]  # fmt: skip
+
+
+def clerk_xlsx(
+    rows: list[list[Any]],
+    *,
+    header: list[Any] | None = None,
+    above: list[list[Any]] | None = None,
+    below: list[list[Any]] | None = None,
+    sheet: str = "湖塘镇",
+) -> bytes:
+    """A sheet as a town clerk makes one: rows above the header (a title, 填报日期, each one cell merged across the
+    table when it has one value), one header row, the data, and rows below it (合计, 填表人, 盖章, 以下空白)."""
+    header = header or LIST_HEADER
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    r = 1
+    for values in above or []:
+        for c, value in enumerate(values, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+        if len([v for v in values if v is not None]) == 1 and values[0] is not None:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(header))
+        r += 1
+    for c, value in enumerate(header, start=1):
+        ws.cell(r, c, value)
+    r += 1
+    for values in [*rows, *(below or [])]:
+        for c, value in enumerate(values, start=1):
+            if value is not None:
+                ws.cell(r, c, value)
+        r += 1
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -14,7 +14,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import OperatorActor
 from sanluanwu.core.errors import DomainError
 from sanluanwu.imports.choices import BatchStatus
-from sanluanwu.imports.services import confirm_import, preview_import, upload_import
+from sanluanwu.imports.services import confirm_import, has_valid_rows, preview_import, upload_import
 
 
 class ImportCommand(BaseCommand):
@@ -42,7 +42,7 @@ class ImportCommand(BaseCommand):
             batch = upload_import(actor=actor, data=path.read_bytes(), filename=path.name, kind=self.kind, unit=unit,
                                   coord_datum=options["datum"], all_or_nothing=options["all_or_nothing"])  # fmt: skip
             batch = preview_import(actor=actor, batch=batch)
-            if batch.status == BatchStatus.PREVIEWED and not options["dry_run"]:
+            if batch.status == BatchStatus.PREVIEWED and has_valid_rows(batch) and not options["dry_run"]:
                 batch = confirm_import(actor=actor, batch=batch)
         except DomainError as exc:
             self._finish({"status": "rejected", "message": str(exc)}, options, code=2)
@@ -54,8 +54,9 @@ class ImportCommand(BaseCommand):
             "interpreted": [{"sheet": r["sheet"], "row": r["row"], **i} for r in (batch.result or batch.preview).get("rows", [])
                             for i in r.get("interpreted", [])],
         }  # fmt: skip
-        if batch.status == BatchStatus.REJECTED:
-            code = 2
+        unread = [info for info in (batch.preview or {}).get("sheets", {}).values() if info.get("incomplete")]
+        if batch.status == BatchStatus.REJECTED or (unread and not has_valid_rows(batch)):
+            code = 2  # unreadable, or no sheet's header was recognised well enough to read its rows
         else:
             code = 1 if batch.counts.get("error") else 0
         self._finish(summary, options, code=code)
