@@ -27,9 +27,9 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import name_key, search_text
-from sanluanwu.imports import parsing as p
 from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
+from sanluanwu.registry import cells as p
 from sanluanwu.registry import rules
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise

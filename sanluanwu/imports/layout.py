@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sanluanwu.imports.parsing import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
+from sanluanwu.registry.cells import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
 
 HEADER_SCAN_ROWS = 30
 SIGNATURE_SCAN_ROWS = 12  # the 落款 (填表人, 日期) stands in the last rows under the table

@@ -15,9 +15,10 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
-from sanluanwu.imports import importer, layout, parsing, plans, queries, readers
+from sanluanwu.imports import importer, layout, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, ImportKind
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping, ValueSynonym
+from sanluanwu.registry import cells as parsing
 
 # Files above this are previewed and applied by the job worker, with progress on the page.
 BACKGROUND_BYTES = 512 * 1024

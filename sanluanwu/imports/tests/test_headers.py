@@ -10,9 +10,9 @@ from sanluanwu.imports import plans, services
 from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.layout import BASELINE_FIELDS, LIST_FIELDS, _match, _normalised
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping
-from sanluanwu.imports.parsing import key
 from sanluanwu.imports.services import confirm_import, preview_import, upload_import
 from sanluanwu.imports.tests.sheets import clerk_xlsx
+from sanluanwu.registry.cells import key
 from sanluanwu.registry.models import Case, Enterprise
 
 pytestmark = pytest.mark.usefixtures("in_2020")  # the sheets write 2020 dates

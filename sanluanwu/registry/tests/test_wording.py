@@ -9,7 +9,7 @@ import pytest
 
 from conftest import make_case
 from sanluanwu.accounts.scope import scope_for
-from sanluanwu.imports.parsing import parse_category
+from sanluanwu.registry.cells import parse_category
 from sanluanwu.registry.choices import LookbackCategory, category_short
 from sanluanwu.registry.filters import CaseFilter
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sanluanwu.imports.parsing import (
+from sanluanwu.registry.cells import (
     CellError,
     Progress,
     parse_date,
