@@ -10,80 +10,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sanluanwu.registry import columns
 from sanluanwu.registry.cells import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
 
 HEADER_SCAN_ROWS = 30
 SIGNATURE_SCAN_ROWS = 12  # the 落款 (填表人, 日期) stands in the last rows under the table
 
-# field → header texts as town clerks write them. Compared after header_key() (half-width, no spaces, quotes,
-# brackets or separators), so "企业法人/负责人", "属于回头看…" without quotes and "整治  类型" need no entry of their
-# own. Matching (_match): exact; then a header whose parts all name one field (法人/负责人) or a person and a phone
+# field → header texts as town clerks write them: each column's synonyms (registry.columns, one definition for the
+# form, the API, the import and the export). Compared after header_key() (half-width, no spaces, quotes, brackets
+# or separators), so "企业法人/负责人", "属于回头看…" without quotes and "整治  类型" need no entry of their own.
+# Matching (_match): exact; then a header whose parts all name one field (法人/负责人) or a person and a phone
 # (联系人及电话); then the header without its bracketed words (经纬度（东经、北纬）); then "the header contains the
 # synonym" for synonyms of four characters or more, the longest first.
-LIST_FIELDS: dict[str, list[str]] = {
-    "seq": ["序号", "编号", "序", "排序", "no"],
-    "system_id": ["系统编号(请勿修改)", "系统编号", "系统id", "id"],
-    "name": ["企业名称", "企业(作坊)名称", "企业作坊名称", "名称", "单位名称", "作坊名称", "企业名称(作坊)",
-             "企业或作坊名称", "企业(个体户)名称", "个体户名称", "经营户名称", "商户名称", "企业(作坊)全称",
-             "散乱污企业名称", "企业名称(全称)", "企业(作坊)名称(全称)"],
-    "industry": ["行业类别", "行业", "所属行业", "经营内容", "行业类型", "行业分类", "主营业务", "生产内容",
-                 "生产经营内容", "主要产品", "经营项目"],
-    "address": ["详细地址", "地址", "经营地址", "所在地址", "生产经营地址", "具体地址", "企业地址", "生产地址",
-                "经营场所", "所在地", "地点", "详细地点"],
-    "coordinates": ["经纬度", "坐标", "经纬度坐标", "gps坐标", "gps", "地理坐标", "定位坐标", "经纬度(e,n)"],
-    "longitude": ["经度", "东经"],
-    "latitude": ["纬度", "北纬"],
-    "legal_person": ["企业法人或负责人", "法人或负责人", "企业法人负责人", "法人负责人", "负责人", "法人", "企业法人",
-                     "法定代表人", "经营者", "业主", "法人代表", "企业负责人", "实际经营人", "实际负责人", "户主",
-                     "负责人姓名", "业主姓名", "经营者姓名", "法定代表人或负责人", "法定代表人负责人"],
-    "phone": ["联系电话", "电话", "联系方式", "手机", "手机号码", "电话号码", "联系手机"],
-    "person_phone": ["负责人及联系电话", "负责人及电话", "联系人及电话", "联系人及联系电话", "联系人及联系方式",
-                     "负责人及联系方式", "法人及联系电话", "联系人电话", "负责人联系电话", "联系人联系方式"],
-    "category": ["属于回头看四种排查类型类别", "四种排查类型类别", "排查类型类别", "排查类型", "回头看类型", "类别",
-                 "回头看排查类型", "四种排查类型", "排查类别", "属于四种排查类型类别", "回头看类别", "类型类别"],
-    "licence_status": ["营业执照办理情况", "营业执照", "执照办理情况", "是否办理营业执照", "有无营业执照", "营业执照情况",
-                       "是否有营业执照", "执照情况", "证照情况", "证照办理情况"],
-    "credit_code": ["统一社会信用代码", "信用代码", "社会信用代码"],
-    "env_problems": ["存在环境违法行为、环境风险问题情况", "存在环境违法行为环境风险问题情况", "环境违法行为、环境风险问题",
-                     "环境问题", "环境违法行为", "存在问题环境", "环保问题", "存在的环境问题", "环境风险问题"],
-    "safety_problems": ["存在安全隐患情况", "安全隐患", "安全问题", "存在问题安全", "安全生产隐患", "存在的安全隐患"],
-    "other_problems": ["存在其他问题情况", "其他问题", "存在问题其他", "其它问题", "存在其它问题情况", "存在的其他问题"],
-    "remediation_type": ["整治类型", "整治方式", "整改类型", "处置类型", "整治类别", "处置方式", "整治分类"],
-    "planned_completion": ["计划完成时间", "完成时限", "计划完成日期", "整治期限", "完成时间", "计划完成时限",
-                           "整改期限", "整改时限", "治理期限", "整治时限", "完成期限", "计划整治完成时间", "整治完成时限"],
-    "progress": ["整治进度", "进度", "整治情况", "整改进度", "完成情况", "整治进展", "进展情况", "整治进展情况",
-                 "目前进度", "工作进度", "整改情况", "整治完成情况", "目前整治情况", "整治推进情况"],
-    "responsible_person": ["责任人", "包保责任人", "镇级责任人", "责任人姓名", "整治责任人", "整改责任人", "挂钩责任人",
-                           "包干责任人", "属地责任人", "整治责任人姓名", "镇村责任人", "村级责任人"],
-    "town": ["所属镇(街道)", "镇(街道)", "镇街", "所属镇街", "属地", "镇(街道、开发区)", "板块", "所属板块", "镇别"],
-    "village": ["村(社区)", "所属村(社区)", "村居", "所在村", "村委", "所属村", "村(居)", "所在村(社区)"],
-}  # fmt: skip
-
-BASELINE_FIELDS: dict[str, list[str]] = {
-    **{f: LIST_FIELDS[f] for f in ("seq", "system_id", "name", "industry", "address", "coordinates", "longitude",
-                                   "latitude", "legal_person", "phone", "person_phone", "licence_status",
-                                   "credit_code", "town", "village")},
-    "method": ["整治方式", "整治类型", "整治措施", "处置方式", "整治情况", "整治结果", "2018-2019年整治方式"],
-    "completed_on": ["完成时间", "整治完成时间", "完成日期", "销号时间", "整治时间"],
-}  # fmt: skip
+LIST_FIELDS: dict[str, list[str]] = {k: list(columns.BY_KEY[k].synonyms) for k in columns.SHEET_COLUMNS["list"]}
+BASELINE_FIELDS: dict[str, list[str]] = {k: list(columns.BY_KEY[k].synonyms) for k in columns.SHEET_COLUMNS["baseline"]}
 
 # Headers of columns that are there for people, not for the system: recognised, shown as not imported.
 IGNORED_HEADERS = ["备注", "说明", "备注说明", "附注", "备注栏", "其他说明"]
 
-FIELD_LABELS = {
-    "seq": "序号", "system_id": "系统编号", "name": "企业名称", "industry": "行业类别", "address": "详细地址",
-    "coordinates": "经纬度", "longitude": "经度", "latitude": "纬度", "legal_person": "企业法人或负责人",
-    "phone": "联系电话", "person_phone": "负责人及联系电话（同一格）", "category": "排查类型类别",
-    "licence_status": "营业执照办理情况", "credit_code": "统一社会信用代码",
-    "env_problems": "环境违法行为、环境风险问题", "safety_problems": "安全隐患", "other_problems": "其他问题",
-    "remediation_type": "整治类型", "planned_completion": "计划完成时间", "progress": "整治进度",
-    "responsible_person": "责任人", "town": "所属镇（街道）", "village": "村（社区）",
-    "method": "2018-2019年整治方式", "completed_on": "完成时间", "ignore": "（不导入）",
-}  # fmt: skip
+FIELD_LABELS = {c.key: c.short for c in columns.BY_KEY.values()} | {"ignore": "（不导入）"}
 REQUIRED = {"list": {"name"}, "baseline": {"name"}}
 # The columns a sheet of the kind usually has (附件2's fifteen, less 序号): the preview names the ones not found.
 USUAL = {
-    "list": ["name", "industry", "address", "coordinates", "legal_person", "category", "licence_status",
+    "list": ["name", "industry", "address", "coordinates", "legal_person", "lookback_category", "licence_status",
              "env_problems", "safety_problems", "other_problems", "remediation_type", "planned_completion",
              "progress", "responsible_person"],
     "baseline": ["name", "address", "legal_person", "method", "completed_on"],

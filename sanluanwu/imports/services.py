@@ -111,10 +111,9 @@ def _plan(
         found.append((sheet, found_layout))
     if not found and not any(info.get("incomplete") for info in shown.values()):
         raise readers.UnreadableFile(NO_HEADER[ImportKind(batch.kind)])
-    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=campaign,
-                           synonyms=synonyms_now if synonyms_now is not None else synonyms())  # fmt: skip
-    plan = importer.plan_rows(found, kind=batch.kind, ctx=ctx, datum=batch.coord_datum,
-                              progress=_progress_reporter(batch, progress_start, 45))  # fmt: skip
+    ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=campaign, datum=batch.coord_datum,
+                           synonyms=synonyms_now if synonyms_now is not None else synonyms(), kind=batch.kind)  # fmt: skip
+    plan = importer.plan_rows(found, kind=batch.kind, ctx=ctx, progress=_progress_reporter(batch, progress_start, 45))
     described = {**plan.sheet_layouts, **shown}
     plan.sheet_layouts = {s.name: described[s.name] for s in sheets if s.name in described}  # in the file's order
     return plan

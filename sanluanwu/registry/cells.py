@@ -10,6 +10,8 @@ import calendar
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sanluanwu.core import geo
@@ -346,3 +348,106 @@ def parse_person_phone(value: Any) -> Parsed:
     if name == raw or phone == raw:
         return Parsed((name, phone))
     return Parsed((name, phone), f"{raw} → 负责人“{name or '（空）'}”，电话“{phone or '（空）'}”")
+
+
+# ---- readers: one per kind of column (registry.columns names each column's reader) ------------------------------
+
+
+@dataclass
+class CellContext:
+    """What reading a cell may depend on besides the cell. Fixed for a sheet, so a reader's answer for a cell value
+    can be kept for the sheet (the importer memoises the columns whose values repeat: categories, types, dates)."""
+
+    synonyms: dict[str, dict[str, str]]  # field → {key(text): value}: built-in and the admin's 取值同义词
+    year: int  # for dates written without one
+    year_from: str  # how that year was chosen, for the interpretation shown
+    datum: str  # of the sheet's coordinates
+    towns_by_key: dict[str, Any] = field(default_factory=dict)  # key(name or short name) → OrgUnit
+
+
+Reader = Callable[[Any, CellContext], Parsed]
+_NONE_WORDS = {"无", "没有", "/", "-", "—", "——", "无问题", "暂无"}
+
+
+def read_text(value: Any, ctx: CellContext) -> Parsed:
+    return Parsed(text(value))
+
+
+def read_problems(value: Any, ctx: CellContext) -> Parsed:
+    """A problem column: 无 / — / 暂无 mean "no problem of this kind" (填写说明 2: left empty)."""
+    written = text(value)
+    if written in _NONE_WORDS:
+        return Parsed("", f"{written} → 空（无此类问题）")
+    return Parsed(written)
+
+
+def read_phone(value: Any, ctx: CellContext) -> Parsed:
+    return Parsed(to_halfwidth(text(value)).replace(" ", ""))
+
+
+def read_credit_code(value: Any, ctx: CellContext) -> Parsed:
+    return Parsed(to_halfwidth(text(value)).replace(" ", "").upper())
+
+
+def read_coordinates(value: Any, ctx: CellContext) -> Parsed:
+    return parse_coordinates(value, ctx.datum)
+
+
+def read_category(value: Any, ctx: CellContext) -> Parsed:
+    return parse_category(value)
+
+
+def read_licence(value: Any, ctx: CellContext) -> Parsed:
+    return parse_choice(
+        value, "licence_status", ctx.synonyms["licence_status"], label="营业执照办理情况", required=False
+    )
+
+
+def read_remediation_type(value: Any, ctx: CellContext) -> Parsed:
+    return parse_choice(value, "remediation_type", ctx.synonyms["remediation_type"], label="整治类型", required=False)
+
+
+def read_date(value: Any, ctx: CellContext) -> Parsed:
+    return parse_date(value, year=ctx.year, year_from=ctx.year_from)
+
+
+def read_progress(value: Any, ctx: CellContext) -> Parsed:
+    return parse_progress(value)
+
+
+def read_person_phone(value: Any, ctx: CellContext) -> Parsed:
+    return parse_person_phone(value)
+
+
+def read_baseline_method(value: Any, ctx: CellContext) -> Parsed:
+    """How an enterprise was remediated in 2018-2019; a town's own word is kept as 其他 with its text."""
+    written = text(value)
+    if not written:
+        return Parsed(("", ""))
+    method = ctx.synonyms["baseline_method"].get(key(written))
+    if method is None:
+        return Parsed(("other", written), f"{written} → 其他（原文保留）")
+    return Parsed((method, written))
+
+
+def read_baseline_date(value: Any, ctx: CellContext) -> Parsed:
+    return parse_date(value, year=2019, year_from="2019年")
+
+
+def read_town(value: Any, ctx: CellContext) -> Parsed:
+    written = text(value)
+    if not written:
+        return Parsed(None)
+    town = ctx.towns_by_key.get(key(written))
+    if town is None:
+        raise CellError(f"找不到镇（街道）“{written}”")
+    return Parsed(town)
+
+
+def read_system_id(value: Any, ctx: CellContext) -> Parsed:
+    written = text(value)
+    if not written:
+        return Parsed(None)
+    if not written.isdigit() or len(written) > 18:
+        raise CellError(f"系统编号 {written[:20]} 不是您可导入的本次专项行动整治对象，请勿修改该列")
+    return Parsed(int(written))

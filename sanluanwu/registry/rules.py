@@ -17,7 +17,7 @@ from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.core.text import name_key
-from sanluanwu.registry.choices import NO_LICENCE
+from sanluanwu.registry.choices import NO_LICENCE, LicenceStatus
 
 WORKSHOP_SUFFIXES = ("作坊", "个体户")
 NEARBY_METRES = 50.0
@@ -38,6 +38,12 @@ def compose_workshop_name(legal_person: str, industry: str, suffix: str = "作�
     for tail in WORKSHOP_SUFFIXES:
         content = content.removesuffix(tail)
     return f"{(legal_person or '').strip()}{content}{suffix}"
+
+
+def licence_from_name(name: str) -> str:
+    """The one rule that infers a licence from a name, when a sheet says nothing of it: a name of rule 1
+    (…作坊, …个体户) is unlicensed, any other (a company's) licensed. Shown to the user as inferred."""
+    return LicenceStatus.UNLICENSED if (name or "").endswith(WORKSHOP_SUFFIXES) else LicenceStatus.LICENSED
 
 
 def check_workshop_name(*, name: str, licence_status: str, legal_person: str, industry: str) -> str | None:
