@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.imports.choices import BatchStatus, ImportKind
+from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
 
 
 class ImportBatch(models.Model):
@@ -24,7 +24,11 @@ class ImportBatch(models.Model):
     sheet_date = models.DateField("表中填报日期", null=True, blank=True,
                                   help_text="表头上方的填报日期或截至日期：各行所述情况的日期，新列入名单的整治对象以此为列入日期")  # fmt: skip
     all_or_nothing = models.BooleanField("全部成功才导入", default=False)
-    status = models.CharField("状态", max_length=20, choices=BatchStatus.choices, default=BatchStatus.QUEUED)
+    status = models.CharField("状态", max_length=20, choices=BatchStatus.choices, default=BatchStatus.UPLOADED)
+    step = models.CharField("当前步骤", max_length=10, choices=BatchStep.choices, default=BatchStep.PREVIEW)
+    job_id = models.CharField("后台任务编号", max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField("后台处理最近一次报告", null=True, blank=True,
+                                        help_text="后台任务开始和每处理一段行时更新；长时间没有更新说明任务已中断")  # fmt: skip
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     counts = models.JSONField("统计", default=dict, blank=True)
     preview = models.JSONField("预览", default=dict, blank=True)

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
@@ -16,7 +16,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
 from sanluanwu.imports import importer, layout, plans, queries, readers
-from sanluanwu.imports.choices import BatchStatus, ImportKind
+from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping, ValueSynonym
 from sanluanwu.registry import cells as parsing
 
@@ -74,7 +74,7 @@ def _progress_reporter(batch: ImportBatch, start: int, span: int) -> Any:
 
     def report(done: int, total: int) -> None:
         value = start + span * done // total
-        ImportBatch.objects.filter(pk=batch.pk).update(progress=value)
+        ImportBatch.objects.filter(pk=batch.pk).update(progress=value, heartbeat_at=clock.now())
 
     return report
 
@@ -157,23 +157,33 @@ def _summary(plan: importer.Plan) -> dict[str, Any]:
     }
 
 
+def _record(actor: Any, batch: ImportBatch, action: str, *, fields: list[str], changes: dict[str, Any] | None = None,
+            note: str = "") -> None:  # fmt: skip
+    """Save the batch's own state with its audit event, inside the caller's transaction."""
+    batch.save(update_fields=fields)
+    record_event(actor=actor, action=action, obj=batch, changes=changes or {"status": [None, batch.status]}, note=note)
+
+
 def preview_import(
     *, actor: Any, batch: ImportBatch, column_mapping: dict[str, dict[str, str]] | None = None
 ) -> ImportBatch:
-    """Read and check every row; write nothing but the preview on the batch."""
+    """Read and check every row; write nothing but the preview on the batch (its state audited with it)."""
+    permissions.require(scope_for(actor), "import.upload", town_id=batch.unit_id)
     if column_mapping is not None:
         batch.column_mapping = column_mapping
-    batch.status = BatchStatus.PREVIEWING
-    batch.save(update_fields=["status", "column_mapping"])
+        batch.save(update_fields=["column_mapping"])
     words = synonyms()
     # Taken before reading: a change that lands while the preview plans moves the watermark past it.
     fingerprint = plans.fingerprint(batch, actor, words)
     try:
         plan = _plan(batch, actor, synonyms_now=words)
     except readers.UnreadableFile as exc:
-        batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
-        batch.save(update_fields=["status", "message", "counts", "preview"])
         plans.discard(batch)
+        with transaction.atomic():
+            batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
+            batch.step = BatchStep.PREVIEW
+            _record(actor, batch, "imports.batch.rejected", fields=["status", "message", "counts", "preview", "step"],
+                    note=str(exc)[:500])  # fmt: skip
         return batch
     plans.store(batch, plan, fingerprint)
     batch.counts = plan.counts()
@@ -186,19 +196,26 @@ def preview_import(
             f"该文件已于 {same.applied_at:%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；再次导入只会写入有变化的行。"
         )
     batch.message = "\n".join(notes)
-    batch.status = BatchStatus.PREVIEWED
-    batch.progress = 50
-    batch.save(update_fields=["counts", "preview", "sheet_date", "message", "status", "progress"])
+    batch.status, batch.step, batch.progress = BatchStatus.PREVIEWED, BatchStep.PREVIEW, 50
+    with transaction.atomic():
+        _record(actor, batch, "imports.batch.previewed",
+                fields=["counts", "preview", "sheet_date", "message", "status", "step", "progress"],
+                changes={k: [None, v] for k, v in batch.counts.items()})  # fmt: skip
     return batch
 
 
 def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None) -> ImportBatch:
-    """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong)."""
+    """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong).
+
+    The batch becomes 已导入 in the transaction that writes the rows, with its audit event; a failure leaves the
+    rows unwritten and the batch 导入失败 with the reason, to be corrected or retried.
+    """
     permissions.require(scope_for(actor), "import.confirm", town_id=batch.unit_id)
-    if batch.status != BatchStatus.APPLYING:  # APPLYING: queued for the job worker by the page
+    if batch.status != BatchStatus.APPLYING:  # APPLYING: the job worker started this confirm
         check_confirmable(batch)
     if all_or_nothing is not None:
         batch.all_or_nothing = all_or_nothing
+    batch.step = BatchStep.CONFIRM
     words = synonyms()
     # The preview's plan when nothing it depended on has changed since; otherwise read and check the file again.
     plan = plans.load(batch, plans.fingerprint(batch, actor, words))
@@ -206,31 +223,99 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         try:
             plan = _plan(batch, actor, progress_start=50, synonyms_now=words)
         except readers.UnreadableFile as exc:
-            batch.status, batch.message = BatchStatus.REJECTED, str(exc)
-            batch.save(update_fields=["status", "message", "all_or_nothing"])
             plans.discard(batch)
+            with transaction.atomic():
+                batch.status, batch.message = BatchStatus.REJECTED, str(exc)
+                _record(actor, batch, "imports.batch.rejected", fields=["status", "message", "all_or_nothing", "step"],
+                        note=str(exc)[:500])  # fmt: skip
             return batch
     counts = plan.counts()
     if batch.all_or_nothing and counts["error"]:
-        batch.status = BatchStatus.FAILED
-        batch.message = f"有 {counts['error']} 行有错误；按“全部成功才导入”的选择，没有导入任何数据。请修改后重新上传。"
-        batch.counts, batch.preview = counts, _summary(plan)
-        batch.save(update_fields=["status", "message", "counts", "preview", "all_or_nothing"])
+        with transaction.atomic():
+            batch.status = BatchStatus.FAILED
+            batch.message = (f"有 {counts['error']} 行有错误；按“全部成功才导入”的选择，没有导入任何数据。"
+                             "请修改后重新上传。")  # fmt: skip
+            batch.counts, batch.preview = counts, _summary(plan)
+            _record(actor, batch, "imports.batch.failed",
+                    fields=["status", "message", "counts", "preview", "all_or_nothing", "step"], note=batch.message)  # fmt: skip
         return batch
-    batch.status = BatchStatus.APPLYING
-    batch.save(update_fields=["status", "all_or_nothing"])
+    try:
+        with transaction.atomic():
+            importer.apply_plan(plan, actor=actor, campaign=current_campaign(), batch_label=f"导入批次 #{batch.pk}")
+            batch.status = BatchStatus.APPLIED
+            batch.applied_at = clock.now()
+            batch.progress = 100
+            batch.counts = counts
+            batch.result = _summary(plan)
+            batch.message = applied_message(counts)
+            _record(actor, batch, "imports.batch.applied",
+                    fields=["status", "applied_at", "progress", "counts", "result", "message", "all_or_nothing",
+                            "step"],
+                    changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
+    except DatabaseError as exc:
+        # Nothing was written (the transaction rolled back); say so on the batch, which can be confirmed again.
+        fail(
+            actor=actor,
+            batch=batch,
+            reason=f"写入数据库时出错，没有导入任何数据（{exc.__class__.__name__}），可重新确认导入",
+        )
+        return batch
+    plans.discard(batch)
+    return batch
+
+
+def queue(*, actor: Any, batch: ImportBatch, step: str) -> ImportBatch:
+    """Hand a step to the job worker: the batch waits 排队中, audited; the job is enqueued once this commits."""
+    code = "import.upload" if step == BatchStep.PREVIEW else "import.confirm"
+    permissions.require(scope_for(actor), code, town_id=batch.unit_id)
+    if step == BatchStep.CONFIRM:
+        check_confirmable(batch)
     with transaction.atomic():
-        importer.apply_plan(plan, actor=actor, campaign=current_campaign(), batch_label=f"导入批次 #{batch.pk}")
-        batch.status = BatchStatus.APPLIED
-        batch.applied_at = clock.now()
-        batch.progress = 100
-        batch.counts = counts
-        batch.result = _summary(plan)
-        batch.message = applied_message(counts)
-        batch.save(update_fields=["status", "applied_at", "progress", "counts", "result", "message"])
-        record_event(actor=actor, action="imports.batch.applied", obj=batch,
-                     changes={k: [None, v] for k, v in counts.items()})  # fmt: skip
-        plans.discard(batch)
+        batch.status, batch.step, batch.heartbeat_at, batch.job_id = BatchStatus.QUEUED, step, clock.now(), ""
+        _record(actor, batch, "imports.batch.queued", fields=["status", "step", "heartbeat_at", "job_id"],
+                note=BatchStep(step).label)  # fmt: skip
+    return batch
+
+
+def start(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """The job worker took the batch up: 正在预览 / 正在导入, with a heartbeat the page and settle() read."""
+    with transaction.atomic():
+        batch.status = BatchStatus.PREVIEWING if batch.step == BatchStep.PREVIEW else BatchStatus.APPLYING
+        batch.heartbeat_at = clock.now()
+        _record(actor, batch, "imports.batch.started", fields=["status", "heartbeat_at"])
+    return batch
+
+
+def fail(*, actor: Any, batch: ImportBatch, reason: str) -> ImportBatch:
+    """A step ended in an error no row caused (a database error, a job that ran out of memory): nothing of it was
+    written; the batch says why and may be tried again."""
+    with transaction.atomic():
+        batch.refresh_from_db(fields=["status"])
+        batch.status, batch.message = BatchStatus.FAILED, reason
+        _record(actor, batch, "imports.batch.failed", fields=["status", "message", "step"], note=reason[:500])
+    return batch
+
+
+def interrupt(*, batch: ImportBatch, reason: str) -> ImportBatch:
+    """A background job that stopped without a word (the worker was killed, the server restarted)."""
+    from sanluanwu.accounts.scope import OperatorActor
+
+    with transaction.atomic():
+        batch.status, batch.message = BatchStatus.INTERRUPTED, reason
+        _record(OperatorActor("import-watch"), batch, "imports.batch.interrupted", fields=["status", "message"],
+                note=reason[:500])  # fmt: skip
+    return batch
+
+
+def retry(*, actor: Any, batch: ImportBatch) -> ImportBatch:
+    """Take an interrupted or failed step up again: the preview reads the file anew, the confirm re-applies."""
+    if batch.status not in (BatchStatus.INTERRUPTED, BatchStatus.FAILED):
+        raise ValidationFailed(f"该批次当前状态为“{batch.get_status_display()}”，不需要重试")
+    code = "import.upload" if batch.step == BatchStep.PREVIEW else "import.confirm"
+    permissions.require(scope_for(actor), code, town_id=batch.unit_id)
+    with transaction.atomic():
+        batch.status = BatchStatus.PREVIEWED if batch.step == BatchStep.CONFIRM else BatchStatus.UPLOADED
+        _record(actor, batch, "imports.batch.retried", fields=["status"], note=BatchStep(batch.step).label)
     return batch
 
 
@@ -245,7 +330,9 @@ def has_valid_rows(batch: ImportBatch) -> bool:
 
 def why_not_confirmable(batch: ImportBatch) -> str | None:
     """Why the confirm button is off (the page says it beside the button), or None when it may be pressed."""
-    if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED):
+    if batch.status not in (BatchStatus.PREVIEWED, BatchStatus.FAILED) or (
+        batch.step == BatchStep.PREVIEW and (batch.status == BatchStatus.FAILED)
+    ):
         return f"该批次当前状态为“{batch.get_status_display()}”，不能确认导入"
     if has_valid_rows(batch):
         return None
@@ -265,24 +352,6 @@ def check_confirmable(batch: ImportBatch) -> None:
 
 def runs_in_background(batch: ImportBatch) -> bool:
     return batch.size > BACKGROUND_BYTES
-
-
-def run_step(*, batch: ImportBatch, actor: Any, step: str) -> None:
-    """Preview or confirm now for a small file; queue it for the job worker for a large one (the page shows progress)."""
-    from sanluanwu.imports import jobs
-
-    if runs_in_background(batch):
-        if step == "preview":
-            job, batch.status = jobs.preview_import_job, BatchStatus.QUEUED
-        else:
-            check_confirmable(batch)
-            job, batch.status = jobs.confirm_import_job, BatchStatus.APPLYING
-        batch.save(update_fields=["status"])
-        transaction.on_commit(lambda: job.enqueue(batch.pk, actor.pk))
-    elif step == "preview":
-        preview_import(actor=actor, batch=batch)
-    else:
-        confirm_import(actor=actor, batch=batch)
 
 
 def map_columns(*, actor: Any, batch: ImportBatch, choices: dict[str, dict[str, str]]) -> ImportBatch:

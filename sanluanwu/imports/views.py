@@ -14,8 +14,8 @@ from sanluanwu.core.errors import DomainError
 from sanluanwu.core.exporting import attachment_header
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.core.pagination import keyset_page
-from sanluanwu.imports import queries, services
-from sanluanwu.imports.choices import BatchStatus
+from sanluanwu.imports import jobs, queries, services
+from sanluanwu.imports.choices import BUSY, BatchStatus
 from sanluanwu.imports.forms import UploadForm
 from sanluanwu.imports.layout import FIELD_LABELS, fields_for
 
@@ -36,7 +36,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 add_domain_errors(form, exc)
             else:
-                services.run_step(batch=batch, actor=request.user, step="preview")
+                jobs.run_step(batch=batch, actor=request.user, step="preview")
                 return redirect("imports:batch_detail", pk=batch.pk)
     page = keyset_page(queries.batches_visible_to(scope).select_related("unit"), after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
@@ -47,10 +47,10 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 @requires(GET="import.view")
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = queries.access_batch(request.user, pk)
+    batch = jobs.settle(queries.access_batch(request.user, pk))
     data = batch.result if batch.status == BatchStatus.APPLIED else batch.preview
     field_choices = [(f, FIELD_LABELS[f]) for f in fields_for(batch.kind)] + [("ignore", FIELD_LABELS["ignore"])]
-    busy = batch.status in (BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+    busy = batch.status in BUSY
     can_confirm = batch.status in (BatchStatus.PREVIEWED, BatchStatus.FAILED) and permissions.allows(
         scope_for(request.user), "import.confirm", town_id=batch.unit_id
     )
@@ -67,7 +67,20 @@ def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch.all_or_nothing = request.POST.get("all_or_nothing") == "on"
     batch.save(update_fields=["all_or_nothing"])
     try:
-        services.run_step(batch=batch, actor=request.user, step="confirm")
+        jobs.run_step(batch=batch, actor=request.user, step="confirm")
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@requires(POST="import.upload")
+def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an interrupted (or failed) preview or confirm up again (a confirm also needs import.confirm)."""
+    batch = queries.access_batch(request.user, pk)
+    require_for(request, "import.upload", town_id=batch.unit_id)
+    try:
+        services.retry(actor=request.user, batch=batch)
+        jobs.run_step(batch=batch, actor=request.user, step=batch.step)
     except DomainError as exc:
         messages.error(request, exc.text)
     return redirect("imports:batch_detail", pk=batch.pk)
@@ -89,7 +102,7 @@ def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, exc.text)
         return redirect("imports:batch_detail", pk=batch.pk)
-    services.run_step(batch=batch, actor=request.user, step="preview")
+    jobs.run_step(batch=batch, actor=request.user, step="preview")
     return redirect("imports:batch_detail", pk=batch.pk)
 
 

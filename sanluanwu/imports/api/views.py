@@ -16,7 +16,7 @@ from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
-from sanluanwu.imports import queries, services
+from sanluanwu.imports import jobs, queries, services
 from sanluanwu.imports.choices import ImportKind
 from sanluanwu.imports.models import ImportBatch
 
@@ -28,7 +28,7 @@ class BatchSerializer(serializers.ModelSerializer[ImportBatch]):
     class Meta:
         model = ImportBatch
         fields = ["id", "kind", "unit", "unit_name", "filename", "sha256", "size", "coord_datum", "all_or_nothing",
-                  "status", "status_display", "progress", "counts", "sheet_date", "message", "preview", "result",
+                  "status", "status_display", "step", "progress", "counts", "sheet_date", "message", "preview", "result",
                   "created_by_label", "created_at", "applied_at"]  # fmt: skip
         read_only_fields = fields
 
@@ -54,13 +54,13 @@ class ImportBatchViewSet(
     serializer_class = BatchSerializer
     parser_classes = [MultiPartParser, FormParser]
     table_permissions = {"list": "import.view", "retrieve": "import.view", "create": "import.upload",
-                         "confirm": "import.confirm"}  # fmt: skip
+                         "confirm": "import.confirm", "retry": "import.upload"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         return queries.batches_visible_to(self.request.user).select_related("unit")
 
     def fetch_object(self) -> ImportBatch:
-        return queries.access_batch(self.request.user, self.kwargs["pk"])
+        return jobs.settle(queries.access_batch(self.request.user, self.kwargs["pk"]))
 
     @extend_schema(request=UploadSerializer, responses={201: BatchSerializer})
     def create(self, request: Request) -> Response:
@@ -70,7 +70,7 @@ class ImportBatchViewSet(
         batch = services.upload_import(actor=request.user, data=d["file"].read(), filename=d["file"].name,
                                        kind=d["kind"], unit=d["unit"], coord_datum=d["coord_datum"],
                                        all_or_nothing=d["all_or_nothing"])  # fmt: skip
-        services.run_step(batch=batch, actor=request.user, step="preview")
+        jobs.run_step(batch=batch, actor=request.user, step="preview")
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
@@ -83,6 +83,16 @@ class ImportBatchViewSet(
         if data.validated_data["all_or_nothing"] is not None:
             batch.all_or_nothing = data.validated_data["all_or_nothing"]
             batch.save(update_fields=["all_or_nothing"])
-        services.run_step(batch=batch, actor=request.user, step="confirm")
+        jobs.run_step(batch=batch, actor=request.user, step="confirm")
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data)
+
+    @extend_schema(request=None, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def retry(self, request: Request, pk: str | None = None) -> Response:
+        """Take an interrupted (处理中断) or failed preview or confirm up again."""
+        batch = self.get_object()
+        services.retry(actor=request.user, batch=batch)
+        jobs.run_step(batch=batch, actor=request.user, step=batch.step)
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)

@@ -101,7 +101,10 @@ def test_a_running_import_page_refreshes_itself_and_shows_progress(client, alice
     from sanluanwu.imports.services import upload_import
 
     batch = upload_import(actor=alice, data=messy_xlsx([ROW]), filename="a.xlsx", kind="list", unit=district["hutang"])
-    ImportBatch.objects.filter(pk=batch.pk).update(status="previewing", progress=30)
+    from sanluanwu.core import clock
+
+    # The job worker is reading it and reported a moment ago.
+    ImportBatch.objects.filter(pk=batch.pk).update(status="previewing", progress=30, heartbeat_at=clock.now())
     client.force_login(alice)
     html = client.get(f"/imports/{batch.pk}/").content.decode()
     assert 'http-equiv="refresh"' in html and '<progress max="100" value="30">' in html

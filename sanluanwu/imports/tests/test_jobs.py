@@ -1,0 +1,98 @@
+"""A large file's preview and confirm run in the job worker; a job that fails or dies never leaves its batch stuck."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core import clock
+from sanluanwu.imports import importer, jobs, services
+from sanluanwu.imports.models import ImportBatch
+from sanluanwu.imports.tests.sheets import messy_xlsx
+from sanluanwu.imports.tests.test_import_list import _row
+from sanluanwu.registry.models import Case
+
+pytestmark = pytest.mark.usefixtures("in_2020")
+
+
+@pytest.fixture
+def background(settings, monkeypatch):
+    """Every file counts as large; the job runs when the request's transaction commits (ImmediateBackend)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
+
+
+def _uploaded(alice, district):
+    data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材加工作坊", "李四", industry="木材加工")])
+    return services.upload_import(actor=alice, data=data, filename="big.xlsx", kind="list", unit=district["hutang"])
+
+
+def test_a_job_that_raises_leaves_the_batch_failed_with_nothing_written_and_it_can_be_retried(
+    alice, campaign, district, background, django_capture_on_commit_callbacks, monkeypatch
+):
+    batch = _uploaded(alice, district)
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.run_step(batch=batch, actor=alice, step="preview")
+    batch.refresh_from_db()
+    assert batch.status == "previewed"
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError
+
+    with monkeypatch.context() as patched, django_capture_on_commit_callbacks(execute=True):
+        patched.setattr(importer, "apply_plan", out_of_memory)
+        jobs.run_step(batch=batch, actor=alice, step="confirm")
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "MemoryError" in batch.message and not Case.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry(actor=alice, batch=batch)
+        jobs.run_step(batch=batch, actor=alice, step=batch.step)
+    batch.refresh_from_db()
+    assert batch.status == "applied" and Case.objects.count() == 2
+    actions = list(
+        AuditEvent.objects.filter(object_type="imports.importbatch").order_by("id").values_list("action", flat=True)
+    )
+    assert actions == ["imports.batch.uploaded", "imports.batch.queued", "imports.batch.started",
+                       "imports.batch.previewed", "imports.batch.queued", "imports.batch.started",
+                       "imports.batch.failed", "imports.batch.retried", "imports.batch.queued",
+                       "imports.batch.started", "imports.batch.applied"]  # fmt: skip
+
+
+def test_a_job_that_dies_silently_is_found_and_the_batch_offers_a_retry(client, alice, campaign, district, background,
+                                                                        django_capture_on_commit_callbacks):  # fmt: skip
+    batch = _uploaded(alice, district)
+    services.queue(actor=alice, batch=batch, step="preview")
+    # The worker took it up, then was killed: nothing but the old heartbeat remains.
+    ImportBatch.objects.filter(pk=batch.pk).update(
+        status="previewing", heartbeat_at=clock.now() - dt.timedelta(hours=1)
+    )
+    client.force_login(alice)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    batch.refresh_from_db()
+    assert batch.status == "interrupted" and "处理中断" in page and 'id="retry"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/imports/{batch.pk}/retry/")
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "previewed" and batch.counts["new"] == 2
+
+
+def test_a_running_job_is_not_settled_while_it_reports(alice, campaign, district):
+    batch = _uploaded(alice, district)
+    services.queue(actor=alice, batch=batch, step="preview")
+    ImportBatch.objects.filter(pk=batch.pk).update(status="previewing", heartbeat_at=clock.now())
+    batch.refresh_from_db()
+    assert jobs.settle(batch).status == "previewing"
+
+
+def test_the_worker_start_interrupts_what_the_previous_worker_was_doing(alice, campaign, district):
+    batch = _uploaded(alice, district)
+    services.queue(actor=alice, batch=batch, step="preview")
+    ImportBatch.objects.filter(pk=batch.pk).update(status="applying", step="confirm", heartbeat_at=clock.now())
+    call_command("settle_imports", "--worker-start")
+    batch.refresh_from_db()
+    assert batch.status == "interrupted" and "没有导入任何数据" in batch.message
+    assert AuditEvent.objects.filter(action="imports.batch.interrupted", object_id=str(batch.pk)).exists()
