@@ -340,6 +340,7 @@ def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterp
     lon = inspection.longitude if inspection.longitude is not None else target.longitude
     lat = inspection.latitude if inspection.latitude is not None else target.latitude
     name = inspection.new_name
+    # Seen on site: a licence shows its credit code, which the inspector records; no code recorded, no licence.
     licence = LicenceStatus.LICENSED if inspection.new_credit_code else LicenceStatus.UNLICENSED
     enterprise_data = registry.EnterpriseInput(
         name=name, industry=inspection.new_industry, address=target.address, town=target.town,

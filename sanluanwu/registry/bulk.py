@@ -43,6 +43,8 @@ CASE_FIELDS = ["lookback_category", "env_problems", "safety_problems", "other_pr
 _CASE_EVENT_FIELDS = [*CASE_FIELDS, "listed_on"]
 BASELINE_BATCH = "2018-2019年集中整治"
 ROW = ""  # an error about the whole row (the permission table refuses what it does), not one column
+# Plain values of the statuses compared on every row (a choices member's attribute access costs a descriptor call).
+_LISTED, _CLOSED = CaseStatus.LISTED.value, CaseStatus.CLOSED.value
 _NULLABLE_CASE_FIELDS = frozenset({"planned_completion", "closed_on", "lookback_category"})
 
 
@@ -163,16 +165,16 @@ def _enterprise(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None, values: dict[str, Any],
-                      town: OrgUnit, *, kind: str) -> dict[str, Any]:  # fmt: skip
+                      town: OrgUnit, *, kind: str, row: int) -> dict[str, Any]:  # fmt: skip
     """The enterprise as it would be after the row, checked by the row rules (registry.validation)."""
     merged = dict(existing or {})
-    merged.update(validation.clean(_enterprise(values)))
+    merged.update(_enterprise(values))  # clean as registry.cells reads them (validation.clean for typed input)
     if existing is None:
         if kind == "baseline" and not merged.get("industry"):
             merged["industry"] = "未注明"
             d.interpreted.append(("industry", "（空）→ 未注明"))
         if not merged.get("licence_status"):
-            merged["licence_status"] = rules.licence_from_name(merged.get("name", ""))
+            merged["licence_status"] = rules.licence_from_name(merged.get("name", ""), merged.get("credit_code", ""))
             label = LicenceStatus(merged["licence_status"]).label
             d.interpreted.append(("licence_status", f"（空）→ {label}（按企业名称推断）"))
         if kind == "list" and merged.get("longitude") is None and "coordinates" not in values:
@@ -180,12 +182,14 @@ def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None
     d.errors_from(validation.enterprise_errors(merged))
     point = values.get("coordinates")
     if isinstance(point, geo.Point):
-        d.error("coordinates", validation.point_error(point, ctx.district_boundary))
+        d.error("coordinates", rules.check_point_in_district(point, ctx.district_boundary))
     # The same enterprise twice in the batch, a name another enterprise of the town has, a credit code held elsewhere.
     k = (town.pk, name_key(merged.get("name", "")))
     if merged.get("name"):
         if k in ctx.seen:
             d.error("name", f"与第 {ctx.seen[k]} 行是同一企业（同一镇内名称相同），请合并为一行")
+        else:
+            ctx.seen[k] = row
         clash = ctx.enterprises.get(k)
         if existing is not None and clash is not None and clash["id"] != existing["id"]:
             d.error("name", f"{town.name}已有同名企业“{merged['name']}”")
@@ -193,11 +197,6 @@ def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None
     if code and ctx.credit_codes.get(code) not in (None, (existing or {}).get("id")):
         d.error("credit_code", "该统一社会信用代码已登记在另一家企业")
     return merged
-
-
-def note_seen(ctx: Context, town_id: int, name: str, row: int) -> None:
-    """Remember that a row named this enterprise (the next row naming it again is an error)."""
-    ctx.seen.setdefault((town_id, name_key(name)), row)
 
 
 def _diff(old: dict[str, Any] | None, new: dict[str, Any], fields: list[str]) -> dict[str, list[Any]]:
@@ -265,11 +264,10 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
         existing = ctx.enterprises.get((town.pk, name_key(values.get("name", ""))))
         if existing is not None:
             case = ctx.case_by_enterprise.get(existing["id"])
-    merged = _merge_enterprise(ctx, d, existing, values, town, kind="list")
-    note_seen(ctx, town.pk, merged.get("name", ""), row)
+    merged = _merge_enterprise(ctx, d, existing, values, town, kind="list", row=row)
 
-    current = (case or {}).get("status", CaseStatus.LISTED)
-    cvals = validation.clean({k: values[k] for k in validation.CASE_TEXTS if k in values})
+    current = (case or {}).get("status", _LISTED)
+    cvals = {k: values[k] for k in validation.CASE_TEXTS if k in values}
     for k in ("lookback_category", "remediation_type", "planned_completion"):
         if k in values and values[k] is not None:
             cvals[k] = values[k]
@@ -277,7 +275,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     progress = values.get("progress")
     if progress is not None:
         target = progress.status or _implied(progress.at_least, current) or current
-        cvals["progress_note"] = validation.clean_value("progress_note", progress.note)
+        cvals["progress_note"] = progress.note
     merged_case = dict(case or {})
     merged_case.update(cvals)
     is_new = case is None
@@ -286,15 +284,15 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
         merged_case.setdefault("remediation_type", "")
         merged_case.setdefault("planned_completion", None)
     d.errors_from(validation.case_errors(merged_case, listed_on=merged_case.get("listed_on") or ctx.as_of))
-    if current == CaseStatus.CLOSED and (_diff(case, merged_case, CASE_FIELDS) or _diff(existing, merged,
+    if current == _CLOSED and (_diff(case, merged_case, CASE_FIELDS) or _diff(existing, merged,
                                                                                        ENTERPRISE_FIELDS)):  # fmt: skip
         d.error("progress", "该整治对象已销号，不能通过导入修改；如需修改，请由区办公室“重新打开（撤销销号）”")
     elif target != current:
         _steps(ctx, d, merged_case, current, target, town.pk)
     merged_case["status"] = target
-    merged_case["closed_on"] = (case or {}).get("closed_on") if target == CaseStatus.CLOSED else None
+    merged_case["closed_on"] = (case or {}).get("closed_on") if target == _CLOSED else None
     # The permission table for what the row does in the town.
-    ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS)
+    ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS) if existing else {}
     case_changes = _diff(case, merged_case, CASE_FIELDS) if case else {}
     code = "case.create" if is_new else "case.edit"
     if is_new or ent_changes or {k for k in case_changes if k != "status"}:
@@ -341,8 +339,7 @@ def plan_baseline_row(ctx: Context, values: dict[str, Any], *, row: int) -> Deci
     if town is None:
         return d
     existing = ctx.enterprises.get((town.pk, name_key(values.get("name", ""))))
-    merged = _merge_enterprise(ctx, d, existing, values, town, kind="baseline")
-    note_seen(ctx, town.pk, merged.get("name", ""), row)
+    merged = _merge_enterprise(ctx, d, existing, values, town, kind="baseline", row=row)
     method, method_text = values.get("method") or ("", "")
     if not method:
         d.error("method", "请填写2018-2019年整治方式")

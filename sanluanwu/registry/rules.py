@@ -40,9 +40,11 @@ def compose_workshop_name(legal_person: str, industry: str, suffix: str = "作�
     return f"{(legal_person or '').strip()}{content}{suffix}"
 
 
-def licence_from_name(name: str) -> str:
-    """The one rule that infers a licence from a name, when a sheet says nothing of it: a name of rule 1
-    (…作坊, …个体户) is unlicensed, any other (a company's) licensed. Shown to the user as inferred."""
+def licence_from_name(name: str, credit_code: str = "") -> str:
+    """The one rule that infers a licence when nobody said (a sheet without the column, a find in the field): a
+    credit code means a licence; a name of rule 1 (…作坊, …个体户) means none; any other (a company's) a licence."""
+    if credit_code:
+        return LicenceStatus.LICENSED
     return LicenceStatus.UNLICENSED if (name or "").endswith(WORKSHOP_SUFFIXES) else LicenceStatus.LICENSED
 
 
@@ -83,10 +85,16 @@ def check_phone(phone: str) -> str | None:
     return None
 
 
-def check_point_in_district(point: geo.Point) -> str | None:
-    unit = district()
-    inside = geo.boundary_contains(unit.boundary if unit else None, *point.as_floats())
-    if inside is False:
+_NO_BOUNDARY = object()
+
+
+def check_point_in_district(point: geo.Point, boundary: Any = _NO_BOUNDARY) -> str | None:
+    """The one district boundary rule (form, API, look-back, import): a point outside Wujin — a swapped pair, a wrong
+    datum — is refused. `boundary` saves a bulk caller the query for the district's boundary on every row."""
+    if boundary is _NO_BOUNDARY:
+        unit = district()
+        boundary = unit.boundary if unit else None
+    if geo.boundary_contains(boundary, *point.as_floats()) is False:
         return f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，请检查经纬度是否填反、是否选对坐标系"
     return None
 

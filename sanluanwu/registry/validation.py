@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sanluanwu.core import geo
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.registry import columns, rules
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
@@ -21,7 +20,15 @@ from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, Remediat
 Errors = dict[str, list[str]]
 ENTERPRISE_TEXTS = ("name", "industry", "address", "village", "legal_person", "phone", "credit_code")
 CASE_TEXTS = ("responsible_person", "env_problems", "safety_problems", "other_problems", "progress_note")
-_REQUIRED_ENTERPRISE = ("name", "industry", "address", "legal_person")
+_REQUIRED_ENTERPRISE = tuple(
+    (k, f"请填写{columns.BY_KEY[k].header}") for k in ("name", "industry", "address", "legal_person")
+)
+# The allowed values as plain sets: a choices class's .values builds a list on every call (100,000 rows an import).
+_LICENCES = frozenset(LicenceStatus.values)
+_CATEGORIES = frozenset(LookbackCategory.values)
+_TYPES = frozenset(RemediationType.values)
+_ENTERPRISE_LIMITS = tuple((k, columns.BY_KEY[k].max_length or 0) for k in ENTERPRISE_TEXTS)
+_CASE_LIMITS = tuple((k, columns.BY_KEY[k].max_length or 0) for k in CASE_TEXTS)
 
 
 def add(errors: Errors, key: str, message: str | None) -> None:
@@ -49,14 +56,15 @@ def clean(values: Mapping[str, Any]) -> dict[str, Any]:
 def enterprise_errors(values: Mapping[str, Any], *, required: bool = True) -> Errors:
     """The rules of an enterprise's columns, on cleaned values (a missing key is not checked unless required)."""
     errors: Errors = {}
-    for key in _REQUIRED_ENTERPRISE:
+    for key, message in _REQUIRED_ENTERPRISE:
         if (required or key in values) and not values.get(key):
-            add(errors, key, f"请填写{columns.BY_KEY[key].header}")
-    for key in ENTERPRISE_TEXTS:
-        if values.get(key):
-            add(errors, key, columns.text_errors(key, values[key]))
+            add(errors, key, message)
+    for key, limit in _ENTERPRISE_LIMITS:
+        value = values.get(key)
+        if value and len(value) > limit:
+            add(errors, key, columns.text_errors(key, value))
     licence = values.get("licence_status")
-    if (required or "licence_status" in values) and licence not in LicenceStatus.values:
+    if (required or "licence_status" in values) and licence not in _LICENCES:
         add(errors, "licence_status", "请选择营业执照办理情况（已办理、正在办理或未办理）")
     if values.get("name") and values.get("legal_person") and "name" not in errors:
         add(errors, "name", rules.check_workshop_name(name=values["name"], licence_status=licence or "",
@@ -67,26 +75,20 @@ def enterprise_errors(values: Mapping[str, Any], *, required: bool = True) -> Er
     return errors
 
 
-def point_error(point: geo.Point, district_boundary: dict[str, Any] | None) -> str | None:
-    """A point outside the district (a swapped pair, a wrong datum) is refused."""
-    if geo.boundary_contains(district_boundary, *point.as_floats()) is False:
-        return f"该位置（经度 {point.lon}，纬度 {point.lat}）不在武进区范围内，请检查经纬度是否填反、是否选对坐标系"
-    return None
-
-
 def case_errors(values: Mapping[str, Any], *, listed_on: dt.date, required: bool = True) -> Errors:
     """The rules of a case's columns, on cleaned values."""
     errors: Errors = {}
     category = values.get("lookback_category")
-    if (required or "lookback_category" in values) and category not in LookbackCategory.values:
+    if (required or "lookback_category" in values) and category not in _CATEGORIES:
         add(errors, "lookback_category", "请选择“回头看”四种排查类型之一（第一类至第四类）")
     rtype = values.get("remediation_type")
-    if rtype and rtype not in RemediationType.values:
+    if rtype and rtype not in _TYPES:
         add(errors, "remediation_type", "整治类型只能是关停取缔或治理改造")
     if (required or "responsible_person" in values) and not values.get("responsible_person"):
         add(errors, "responsible_person", "请填写责任人")
-    for key in CASE_TEXTS:
-        if values.get(key):
-            add(errors, key, columns.text_errors(key, values[key]))
+    for key, limit in _CASE_LIMITS:
+        value = values.get(key)
+        if value and len(value) > limit:
+            add(errors, key, columns.text_errors(key, value))
     add(errors, "planned_completion", rules.check_planned_completion(values.get("planned_completion"), listed_on))
     return errors
