@@ -473,9 +473,6 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
 
         later.append(case_created_events())
         count += len(new_cases)
-        for r in new_cases:
-            history.append(status_change_values(case_id=new_case_id[id(r)], from_status="", to_status=CaseStatus.LISTED,
-                                                actor=actor, action="created", at=now, note=f"{source} 第 {r.row} 行"))  # fmt: skip
         changed_cases = [r for r in writes if r.case_id and r.case_values]
         if changed_cases:
             objs_c = {c.pk: c for c in Case.objects.filter(pk__in=[r.case_id for r in changed_cases])}

@@ -191,16 +191,16 @@ class Case(models.Model):
 
 class CaseStatusChange(models.Model):
     """One row per change of a case's status, from any writer (form, API, import, later remediation and
-    supervision), written in the transaction of the change. The as-of export and the half-monthly reports
-    read the state of a case on a past day from these rows, never from the audit log.
+    supervision), written in the transaction of the change. A case starts as 已列入名单 on its listing day; the as-of
+    export and the half-monthly reports read the state of a case on a past day from these rows, never from the audit
+    log.
     """
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="status_changes", verbose_name="整治对象")
-    from_status = models.CharField("原状态", max_length=20, choices=CaseStatus.choices, blank=True,
-                                   help_text="为空表示列入名单时的初始状态")  # fmt: skip
+    from_status = models.CharField("原状态", max_length=20, choices=CaseStatus.choices)
     to_status = models.CharField("新状态", max_length=20, choices=CaseStatus.choices)
     occurred_at = models.DateTimeField("时间")
-    action = models.CharField("操作", max_length=40, help_text="工作流操作，或 created（列入名单）、import（表格导入）")
+    action = models.CharField("操作", max_length=40, help_text="工作流中的操作（如 stop_production）")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+", verbose_name="操作人", db_constraint=False)  # fmt: skip
     actor_name = models.CharField("操作人", max_length=150, blank=True)

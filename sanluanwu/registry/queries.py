@@ -36,7 +36,8 @@ def cases_visible_to(user_or_scope: Any) -> QuerySet[Case]:
 
 
 def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:
-    """The status each case had at the end of `as_of` (and its closing day if closed), from the status history."""
+    """The status each case had at the end of `as_of` (and its closing day if closed), from the status history: a
+    case is listed as 已列入名单 and each change of status is a row; a case without rows stands where it stood."""
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     result: dict[int, tuple[str, dt.date | None]] = {}
     rows = (
@@ -47,11 +48,12 @@ def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, 
     for case_id, status, occurred_at in rows:
         closed = timezone.localdate(occurred_at) if status == CaseStatus.CLOSED else None
         result[case_id] = (status, closed)
-    # Listed with an earlier listing date than the day it was recorded: it stood in its first status then.
+    # No change by then: the case stood where its first later change started from (none at all: where it stands).
     missing = [i for i in case_ids if i not in result]
     if missing:
-        first = CaseStatusChange.objects.filter(case_id__in=missing, from_status="").values_list("case_id", "to_status")
-        result.update((case_id, (status, None)) for case_id, status in first)
+        later = CaseStatusChange.objects.filter(case_id__in=missing).order_by("case_id", "occurred_at", "id")
+        for case_id, status in later.values_list("case_id", "from_status"):
+            result.setdefault(case_id, (status, None))
     return result
 
 

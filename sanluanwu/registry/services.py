@@ -302,7 +302,6 @@ def create_case(
         case.search_text = case_search_text(enterprise.search_text, case.responsible_person)
         _full_clean(case, exclude=["enterprise", "campaign"])
         case.save()
-        _record_status(case=case, from_status="", actor=actor, action="created", at=now)
         note = "；".join(w["message"] for w in (w.as_dict() for w in warnings))
         record_event(
             actor=actor,

@@ -78,7 +78,7 @@ def test_a_status_change_walks_the_workflow_step_by_step_and_each_step_is_histor
     assert case.status == "awaiting_review"
     steps = list(CaseStatusChange.objects.filter(case=case).order_by("id").values_list("action", "from_status",
                                                                                        "to_status"))  # fmt: skip
-    assert steps == [("created", "", "listed"), ("stop_production", "listed", "stopped"),
+    assert steps == [("stop_production", "listed", "stopped"),
                      ("start_remediation", "stopped", "remediating"),
                      ("submit_for_review", "remediating", "awaiting_review")]  # fmt: skip
     assert CaseStatusChange.objects.filter(case=case, action="start_remediation", note__contains="第 6 行").exists()

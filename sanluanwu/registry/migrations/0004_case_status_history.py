@@ -20,41 +20,31 @@ _LABELS = {
     "现场审核未通过，退回整治": "return_for_rework",
 }
 _ACTIONS = {
-    "registry.case.created": "created",
-    "imports.case.created": "created",
     "registry.case.transitioned": "transition",
     "imports.case.updated": "import",
 }
 
 
 def backfill(apps: Any, schema_editor: Any) -> None:
-    Case = apps.get_model("registry", "Case")
     Change = apps.get_model("registry", "CaseStatusChange")
     AuditEvent = apps.get_model("audit", "AuditEvent")
     events = AuditEvent.objects.filter(object_type="registry.case", action__in=list(_ACTIONS)).order_by("id")
-    seen: set[int] = set()
     rows = []
     for e in events.iterator(chunk_size=5000):
         status = (e.changes or {}).get("status")
-        if not status or not e.object_id.isdigit():
-            continue
+        if not status or not status[0] or not e.object_id.isdigit():
+            continue  # a case's creation is not a change of status (it starts where the first change starts from)
         case_id = int(e.object_id)
         action = _ACTIONS[e.action]
         if action == "transition":
             action = next((code for label, code in _LABELS.items() if e.note.startswith(label)), "transition")
-        rows.append(Change(case_id=case_id, from_status=status[0] or "", to_status=status[1], occurred_at=e.occurred_at,
+        rows.append(Change(case_id=case_id, from_status=status[0], to_status=status[1], occurred_at=e.occurred_at,
                            action=action, actor_id=e.actor_id, actor_name=e.actor_name or e.actor_username,
                            note=e.note))  # fmt: skip
-        seen.add(case_id)
         if len(rows) >= 5000:
             Change.objects.bulk_create(rows)
             rows = []
     Change.objects.bulk_create(rows)
-    # A case without any recorded status (none expected) starts from its current status at its creation.
-    Change.objects.bulk_create(
-        Change(case_id=c.id, from_status="", to_status=c.status, occurred_at=c.created_at, action="created")
-        for c in Case.objects.exclude(id__in=seen).only("id", "status", "created_at")
-    )
 
 
 class Migration(migrations.Migration):
@@ -72,7 +62,6 @@ class Migration(migrations.Migration):
                 (
                     "from_status",
                     models.CharField(
-                        blank=True,
                         choices=[
                             ("listed", "已列入名单"),
                             ("stopped", "已停产"),
@@ -80,7 +69,6 @@ class Migration(migrations.Migration):
                             ("awaiting_review", "待现场审核"),
                             ("closed", "已销号"),
                         ],
-                        help_text="为空表示列入名单时的初始状态",
                         max_length=20,
                         verbose_name="原状态",
                     ),
@@ -103,7 +91,7 @@ class Migration(migrations.Migration):
                 (
                     "action",
                     models.CharField(
-                        help_text="工作流操作，或 created（列入名单）、import（表格导入）",
+                        help_text="工作流中的操作（如 stop_production）",
                         max_length=40,
                         verbose_name="操作",
                     ),
