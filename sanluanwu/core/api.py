@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from sanluanwu.core.errors import DomainError
+from sanluanwu.core.errors import DomainError, request_too_large_message
 from sanluanwu.core.pagination import keyset_page
+
+REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser reads the whole body whatever its size: held here to DATA_UPLOAD_MAX_MEMORY_SIZE, as
+    Django holds forms; a body nested too deep for the decoder is a parse error, not a server error."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {})
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON nested too deeply") from None
 
 
 class KeysetPagination(BasePagination):
@@ -76,6 +100,15 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         return Response({"detail": str(exc) or "未找到", "code": "not_found"}, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, REQUEST_TOO_LARGE):
+        return Response({"detail": request_too_large_message(exc), "code": "request_too_large"},
+                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+    if isinstance(exc, exceptions.ParseError):
+        return Response({"detail": "请求内容无法解析：应为有效的 JSON（或表单）", "code": "parse_error"},
+                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response({"detail": "不支持的请求内容类型：请使用 JSON 或表单", "code": "unsupported_media_type"},
+                        status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)  # fmt: skip
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response = drf_exception_handler(exc, context)
         if response is not None:

@@ -9,6 +9,7 @@ from sanluanwu.accounts.queries import towns_writable_by
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.imports.choices import ImportKind
+from sanluanwu.imports.limits import MAX_BYTES
 
 
 class UploadForm(forms.Form):
@@ -25,3 +26,10 @@ class UploadForm(forms.Form):
         if not scope.writes_district:
             self.fields["unit"].required = True
             self.fields["unit"].empty_label = None  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        """By the size the upload declares, before anything reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload is not None and upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"文件过大（{upload.size / 1024 / 1024:.1f} MB），单个文件不超过 20 MB")
+        return upload

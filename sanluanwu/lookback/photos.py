@@ -101,12 +101,17 @@ def _exif(img: Image.Image) -> tuple[dt.datetime | None, Decimal | None, Decimal
     return taken_at, lon, lat
 
 
+def size_refusal(size: int) -> str | None:
+    """Why a photo of `size` bytes is refused, or None; views ask it with the upload's size before reading it."""
+    if size > settings.PHOTO_MAX_BYTES:
+        return f"照片过大（{size / 1024 / 1024:.1f} MB），单张不超过 {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB"
+    return None
+
+
 def store_photo(data: bytes, original_name: str) -> StoredPhoto:
     """Check, keep and derive; raises PhotoRejected with a Chinese message."""
-    if len(data) > settings.PHOTO_MAX_BYTES:
-        raise PhotoRejected(
-            f"照片过大（{len(data) / 1024 / 1024:.1f} MB），单张不超过 {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB"
-        )
+    if refusal := size_refusal(len(data)):
+        raise PhotoRejected(refusal)
     kind = _magic_kind(data[:16])
     if kind is None:
         raise PhotoRejected(f"“{original_name}”不是 JPEG、PNG 或 HEIC 照片，无法上传")

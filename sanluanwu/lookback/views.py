@@ -206,6 +206,9 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     if not uploads:
         messages.error(request, "请选择照片")
     for upload in uploads:
+        if refusal := photos.size_refusal(upload.size or 0):
+            messages.error(request, f"“{upload.name}”：{refusal}")
+            continue
         try:
             services.add_photo(actor=request.user, inspection=insp, data=upload.read(), filename=upload.name or "photo",
                                item=request.POST.get("item", ""))  # fmt: skip

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +18,7 @@ from sanluanwu.accounts.queries import towns_writable_by
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo
+from sanluanwu.core.api import JSONParser
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.lookback import checklist, matching, photos, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
@@ -224,6 +225,8 @@ class InspectionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         upload = request.FILES.get("photo")
         if upload is None:
             raise ValidationFailed({"photo": ["请选择照片"]})
+        if refusal := photos.size_refusal(upload.size or 0):
+            raise ValidationFailed({"photo": [refusal]})  # by its declared size, before it is read
         photo = services.add_photo(actor=request.user, inspection=inspection, data=upload.read(),
                                    filename=upload.name or "photo", item=request.data.get("item", ""))  # fmt: skip
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)

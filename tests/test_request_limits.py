@@ -1,0 +1,49 @@
+"""Django's request limits answer 400 with a Chinese message: JSON in the API, a page (or the page's form) otherwise."""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings as django_settings
+from rest_framework.test import APIClient
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_the_limits_are_set_deliberately():
+    assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 2 * 1024 * 1024
+    assert django_settings.DATA_UPLOAD_MAX_NUMBER_FIELDS == 1000
+    assert django_settings.DATA_UPLOAD_MAX_NUMBER_FILES == 20
+    assert django_settings.FILE_UPLOAD_MAX_MEMORY_SIZE == 2 * 1024 * 1024
+
+
+def test_a_json_body_over_the_limit_is_a_400_in_chinese(alice, campaign):
+    body = json.dumps({"inspectors": "x" * (3 * 1024 * 1024)})
+    response = _api(alice).patch("/api/v1/lookback/inspections/1/", body, content_type="application/json")
+    assert response.status_code in (400, 404)  # scope is checked first for a missing inspection
+    response = _api(alice).post("/api/v1/lookback/targets/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求内容过大：除上传文件外不超过 2 MB", "code": "request_too_large"}
+
+
+def test_a_form_body_over_the_limit_is_a_chinese_page(client, alice, campaign):
+    client.force_login(alice)
+    response = client.post("/lookback/places/new/", {"name": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 400
+    assert "请求内容过大：除上传文件外不超过 2 MB" in response.content.decode()
+
+
+def test_json_nested_too_deeply_is_a_400(alice, campaign):
+    body = "[" * 100_000 + "]" * 100_000
+    response = _api(alice).post("/api/v1/lookback/targets/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "parse_error"
+
+
+def test_invalid_json_is_a_400_in_chinese(alice, campaign):
+    response = _api(alice).post("/api/v1/lookback/targets/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "请求内容无法解析：应为有效的 JSON（或表单）", "code": "parse_error"}
