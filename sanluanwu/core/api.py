@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError, request_too_large_message
 from sanluanwu.core.pagination import keyset_page
 
@@ -46,8 +47,7 @@ class KeysetPagination(BasePagination):
     page_size = 50
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
-        size = request.query_params.get("page_size")
-        page_size = int(size) if size and size.isdigit() else self.page_size
+        page_size = params.bounded_int(request.query_params.get("page_size"), default=self.page_size, lo=1, hi=200)
         self.page = keyset_page(
             queryset, after=request.query_params.get("after"), before=request.query_params.get("before"), size=page_size
         )
@@ -57,11 +57,11 @@ class KeysetPagination(BasePagination):
     def _link(self, key: str, value: int | None) -> str | None:
         if value is None:
             return None
-        params = self.request.query_params.copy()
-        params.pop("after", None)
-        params.pop("before", None)
-        params[key] = str(value)
-        return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
+        query = self.request.query_params.copy()
+        query.pop("after", None)
+        query.pop("before", None)
+        query[key] = str(value)
+        return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(

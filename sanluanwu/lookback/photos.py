@@ -19,6 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from sanluanwu.core import params
+
 pillow_heif.register_heif_opener()  # HEIC/HEIF from phone cameras
 
 PREVIEW_EDGE = 1600
@@ -95,7 +97,8 @@ def _exif(img: Image.Image) -> tuple[dt.datetime | None, Decimal | None, Decimal
             lat_v = -lat_v
         if gps.get(3) == "W":
             lon_v = -lon_v
-        if lat_v and lon_v:
+        # A GPS tag is data from outside: only a finite point in China is kept (no NaN from a zero denominator).
+        if lat_v and lon_v and params.latitude(lat_v) is not None and params.longitude(lon_v) is not None:
             lat = Decimal(f"{lat_v:.6f}")
             lon = Decimal(f"{lon_v:.6f}")
     return taken_at, lon, lat

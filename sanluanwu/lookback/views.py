@@ -14,21 +14,13 @@ from django.views.decorators.http import require_POST
 from sanluanwu.accounts.queries import towns_visible_to, towns_writable_by
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.lookback import matching, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.queries import enterprises_visible_to
-
-
-def _float(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 def _campaign() -> Any:
@@ -42,11 +34,11 @@ def _campaign() -> Any:
 def overview(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     campaign = _campaign()
-    town_id = request.GET.get("town")
+    town_id = params.pk(request.GET.get("town"))
     if not scope.sees_district and len(scope.town_ids) == 1:
-        town_id = str(next(iter(scope.town_ids)))
-    if town_id and town_id.isdigit():
-        town = towns_visible_to(scope).filter(pk=int(town_id)).first()
+        town_id = next(iter(scope.town_ids))
+    if town_id:
+        town = towns_visible_to(scope).filter(pk=town_id).first()
         if town is None:
             raise Http404("未找到该镇（街道）")
         rows = queries.progress(scope, campaign, by="village", town_id=town.pk)
@@ -63,7 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def generate(request: HttpRequest) -> HttpResponse:
-    town = towns_writable_by(scope_for(request.user)).filter(pk=request.POST.get("town") or 0).first()
+    town = towns_writable_by(scope_for(request.user)).filter(pk=params.pk(request.POST.get("town")) or 0).first()
     if town is None:
         raise Http404("未找到该镇（街道）")
     n = services.generate_targets(actor=request.user, campaign=_campaign(), town=town)
@@ -75,7 +67,8 @@ def generate(request: HttpRequest) -> HttpResponse:
 def add_place(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = PlaceForm(request.POST or None)
-    town = towns_writable_by(scope).filter(pk=request.POST.get("town") or request.GET.get("town") or 0).first()
+    town_id = params.pk(request.POST.get("town") or request.GET.get("town"))
+    town = towns_writable_by(scope).filter(pk=town_id or 0).first()
     if request.method == "POST" and form.is_valid():
         if town is None:
             form.add_error(None, "请选择镇（街道）")
@@ -93,10 +86,11 @@ def add_place(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def worklist(request: HttpRequest) -> HttpResponse:
-    lon, lat = _float(request.GET.get("lon")), _float(request.GET.get("lat"))
+    lon, lat = params.longitude(request.GET.get("lon")), params.latitude(request.GET.get("lat"))
     items = queries.worklist(request.user, lon=lon, lat=lat)
+    accuracy = params.finite_float(request.GET.get("acc"), lo=params.ACCURACY_RANGE[0], hi=params.ACCURACY_RANGE[1])
     return render(request, "lookback/worklist.html", {"items": items, "located": lon is not None and lat is not None,
-                                                      "accuracy": _float(request.GET.get("acc"))})  # fmt: skip
+                                                      "accuracy": accuracy})  # fmt: skip
 
 
 @login_required
@@ -115,7 +109,7 @@ def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """A town manager (or the office) gives the place to one of the town's inspectors."""
     target = queries.access_target(request.user, pk)
-    inspector = queries.inspectors_of(target.town_id).filter(pk=request.POST.get("inspector") or 0).first()
+    inspector = queries.inspectors_of(target.town_id).filter(pk=params.pk(request.POST.get("inspector")) or 0).first()
     if inspector is None:
         messages.error(request, "请选择本镇（街道）的排查员")
     else:

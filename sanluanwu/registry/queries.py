@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from sanluanwu.accounts.scope import Scope, scope_for
-from sanluanwu.core import clock
+from sanluanwu.core import clock, params
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus
 from sanluanwu.registry.models import Case, Enterprise
@@ -43,15 +43,15 @@ def enterprises_visible_to(user_or_scope: Any) -> QuerySet[Enterprise]:
 def access_case(user: Any, pk: Any) -> Case:
     """The case if the user may see it; 404 otherwise (never 403: existence is not revealed)."""
     try:
-        return cases_visible_to(user).select_related("enterprise", "town", "campaign").get(pk=int(pk))
-    except (Case.DoesNotExist, ValueError, TypeError):
+        return cases_visible_to(user).select_related("enterprise", "town", "campaign").get(pk=params.pk(pk) or 0)
+    except Case.DoesNotExist:
         raise Http404("未找到该整治对象") from None
 
 
 def access_enterprise(user: Any, pk: Any) -> Enterprise:
     try:
-        return enterprises_visible_to(user).select_related("town").get(pk=int(pk))
-    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        return enterprises_visible_to(user).select_related("town").get(pk=params.pk(pk) or 0)
+    except Enterprise.DoesNotExist:
         raise Http404("未找到该企业") from None
 
 
