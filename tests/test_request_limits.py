@@ -47,3 +47,21 @@ def test_invalid_json_is_a_400_in_chinese(alice, campaign):
     response = _api(alice).post("/api/v1/lookback/targets/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json() == {"detail": "请求内容无法解析：应为有效的 JSON（或表单）", "code": "parse_error"}
+
+
+def test_a_json_body_that_is_no_object_is_a_400_in_chinese_everywhere(alice, hutang_case):
+    api = _api(alice)
+    for raw in ("[null, null]", '"x"', "1", "null"):
+        for method, path in (("put", f"/api/v1/cases/{hutang_case.pk}/"), ("patch", f"/api/v1/cases/{hutang_case.pk}/"),
+                             ("patch", f"/api/v1/enterprises/{hutang_case.enterprise_id}/"),
+                             ("post", "/api/v1/cases/")):  # fmt: skip
+            response = getattr(api, method)(path, raw, content_type="application/json")
+            assert response.status_code == 400, (method, path, raw)
+            assert response.json()["detail"].startswith("请求内容应为 JSON 对象")
+
+
+def test_an_export_for_an_unknown_or_odd_town_is_not_a_server_error(alice, hutang_case):
+    api = _api(alice)
+    for town in ("11421", "99999999999999999999", "²", "-1"):
+        assert api.get(f"/api/v1/cases/export/?town={town}").status_code == 200
+        assert api.get(f"/api/v1/cases/?town={town}").status_code == 200

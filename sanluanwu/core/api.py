@@ -24,7 +24,8 @@ REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser reads the whole body whatever its size: held here to DATA_UPLOAD_MAX_MEMORY_SIZE, as
-    Django holds forms; a body nested too deep for the decoder is a parse error, not a server error."""
+    Django holds forms. A body nested too deep for the decoder, or one that is not an object, is a parse error
+    (400), not a server error in the view that reads it."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         request = (parser_context or {}).get("request")
@@ -36,9 +37,17 @@ class JSONParser(parsers.JSONParser):
         if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError("JSON nested too deeply") from None
+        if not isinstance(data, dict):
+            # Every body of this API is an object; views read it with .get()/.items().
+            raise NotAnObject()
+        return data
+
+
+class NotAnObject(exceptions.ParseError):
+    default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
 
 
 class KeysetPagination(BasePagination):
@@ -104,7 +113,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": request_too_large_message(exc), "code": "request_too_large"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.ParseError):
-        return Response({"detail": "请求内容无法解析：应为有效的 JSON（或表单）", "code": "parse_error"},
+        detail = str(exc.detail) if isinstance(exc, NotAnObject) else "请求内容无法解析：应为有效的 JSON（或表单）"
+        return Response({"detail": detail, "code": "parse_error"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response({"detail": "不支持的请求内容类型：请使用 JSON 或表单", "code": "unsupported_media_type"},

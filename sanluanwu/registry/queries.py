@@ -112,8 +112,8 @@ def unit_label(scope: Scope, town_id: Any = None) -> str:
     """How an export names its unit: the chosen town, the user's own towns, or 全区."""
     from sanluanwu.accounts.models import OrgUnit
 
-    if town_id:
-        return OrgUnit.objects.get(pk=town_id).name
+    if name := OrgUnit.objects.filter(pk=params.pk(town_id) or 0).values_list("name", flat=True).first():
+        return name
     if not scope.sees_district and scope.town_ids:
         towns = OrgUnit.objects.filter(pk__in=scope.town_ids).order_by("sort_order")
         return "、".join(towns.values_list("name", flat=True))

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core import params
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import queries, services
 from sanluanwu.registry.api.serializers import (
@@ -39,8 +40,7 @@ _CASE_FILTERS = [
 
 
 def _int_param(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    return int(value) if value and value.isdigit() else None
+    return params.pk(request.query_params.get(name))  # "²".isdigit() is true, int("²") fails
 
 
 class CaseViewSet(
