@@ -177,8 +177,20 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request limits: a request beyond them is answered 400 with a Chinese message (core.api for the API,
+# core.views.bad_request for pages) before any view reads it.
+# Everything but uploaded files: the largest such body is an inspection with its checklist notes (a few KB)
+# or an import's column mapping; 2 MB leaves room and bounds what one request holds in memory. DRF's JSON
+# parser is held to the same bound (core.api.JSONParser).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Form fields of one request: the import page's column mapping has one per unknown header of each sheet,
+# the inspection form two per checklist item; Django's default of 1,000 is ample and stays.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# Files of one request: the photo form takes several photos of one inspection at once; 20 is a phone's burst.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# An upload above this is spooled to a temporary file instead of memory; views check its size (imports: 20 MB,
+# photos: PHOTO_MAX_BYTES) from UploadedFile.size before reading it.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -192,6 +204,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "sanluanwu.core.api.KeysetPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "sanluanwu.core.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "sanluanwu.core.api.exception_handler",
     "PAGE_SIZE": 50,
 }

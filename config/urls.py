@@ -7,6 +7,8 @@ from django.urls import include, path
 from sanluanwu.core.views import health
 from sanluanwu.registry.views import home
 
+handler400 = "sanluanwu.core.views.bad_request"
+
 admin.site.site_header = "武进区散乱污动态管理系统 · 基础数据管理"
 admin.site.site_title = "基础数据管理"
 

@@ -2,19 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, status
+from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from sanluanwu.core.errors import DomainError, PermissionDenied, user_message
+from sanluanwu.core import params
+from sanluanwu.core.errors import DomainError, PermissionDenied, request_too_large_message, user_message
 from sanluanwu.core.pagination import NumberedPage, keyset_page, numbered_page
+
+REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser reads the whole body whatever its size: held here to DATA_UPLOAD_MAX_MEMORY_SIZE, as
+    Django holds forms. A body nested too deep for the decoder, or one that is not an object, is a parse error
+    (400), not a server error in the view that reads it."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
+        request = (parser_context or {}).get("request")
+        meta = getattr(request, "META", {})
+        try:
+            length = int(meta.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise RequestDataTooBig("Request body exceeded settings.DATA_UPLOAD_MAX_MEMORY_SIZE.")
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON nested too deeply") from None
+        if not isinstance(data, dict):
+            # Every body of this API is an object; views read it with .get()/.items().
+            raise NotAnObject()
+        return data
+
+
+class NotAnObject(exceptions.ParseError):
+    default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
 
 
 class KeysetPagination(BasePagination):
@@ -23,8 +57,7 @@ class KeysetPagination(BasePagination):
     page_size = 50
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
-        size = request.query_params.get("page_size")
-        page_size = int(size) if size and size.isdigit() and len(size) < 4 else self.page_size
+        page_size = params.bounded_int(request.query_params.get("page_size"), default=self.page_size, lo=1, hi=200)
         ordering = getattr(view, "page_ordering", None)  # a sorted list: numbered pages (core.pagination)
         self.page: Any
         if ordering:
@@ -40,11 +73,11 @@ class KeysetPagination(BasePagination):
     def _link(self, key: str, value: int | None) -> str | None:
         if value is None:
             return None
-        params = self.request.query_params.copy()
+        query = self.request.query_params.copy()
         for name in ("after", "before", "page"):
-            params.pop(name, None)
-        params[key] = str(value)
-        return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
+            query.pop(name, None)
+        query[key] = str(value)
+        return self.request.build_absolute_uri(f"{self.request.path}?{query.urlencode()}")
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
@@ -94,6 +127,16 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DjangoPermissionDenied):
         body = {"detail": user_message(exc) or "您无权执行此操作", "code": "permission_denied"}
         return Response(body, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, REQUEST_TOO_LARGE):
+        return Response({"detail": request_too_large_message(exc), "code": "request_too_large"},
+                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+    if isinstance(exc, exceptions.ParseError):
+        detail = str(exc.detail) if isinstance(exc, NotAnObject) else "请求内容无法解析：应为有效的 JSON（或表单）"
+        return Response({"detail": detail, "code": "parse_error"},
+                        status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return Response({"detail": "不支持的请求内容类型：请使用 JSON 或表单", "code": "unsupported_media_type"},
+                        status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)  # fmt: skip
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response = drf_exception_handler(exc, context)
         if response is not None:

@@ -72,3 +72,16 @@ def validate_model(instance: Any, *, exclude: list[str] | None = None) -> None:
         instance.full_clean(exclude=exclude)
     except ValidationError as exc:
         raise ValidationFailed({k: [str(m) for m in v] for k, v in exc.message_dict.items()}) from None
+
+
+def request_too_large_message(exc: Exception) -> str:
+    """Django's request limits (DATA_UPLOAD_MAX_*), said in Chinese; one sentence for the page and the API."""
+    from django.conf import settings
+    from django.core.exceptions import TooManyFieldsSent, TooManyFilesSent
+
+    if isinstance(exc, TooManyFilesSent):
+        return f"一次上传的文件过多：每次不超过 {settings.DATA_UPLOAD_MAX_NUMBER_FILES} 个"
+    if isinstance(exc, TooManyFieldsSent):
+        return f"请求包含的字段过多：每次不超过 {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} 个"
+    size = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 1024 / 1024
+    return f"请求内容过大：除上传文件外不超过 {size:g} MB"

@@ -25,6 +25,8 @@ DATUM_CHOICES = [
 # Longitude and latitude ranges of China; a value in one range and not the other tells the order.
 _LON_RANGE = (73.0, 136.0)
 _LAT_RANGE = (3.0, 54.0)
+# China's extent, for bounding coordinates that come from outside (core.params).
+LON_RANGE, LAT_RANGE = _LON_RANGE, _LAT_RANGE
 # GCJ-02 is defined on the Krasovsky 1940 ellipsoid radius.
 _EARTH_R = 6378245.0
 _EE = 0.00669342162296594323

@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
 
+from sanluanwu.core import params
+
 M = TypeVar("M", bound=Model)
 
 # Counting stops here: "10000+ 条" is as useful to a reader as an exact figure, and costs a bounded scan.
@@ -26,20 +28,11 @@ class KeysetPage(Generic[M]):
         return f"{COUNT_CAP}+" if self.count_capped else str(self.count)
 
 
-def _int(value: Any) -> int | None:
-    """A cursor or page number from a parameter; anything else (text, beyond 64 bits) counts as none."""
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return number if number is None or 0 <= number < 2**63 else None
-
-
 def keyset_page(
     queryset: QuerySet[M], *, after: Any = None, before: Any = None, size: int = 50, with_count: bool = True
 ) -> KeysetPage[M]:
     """One page of `queryset` ordered by -id. `after`: ids below it (next page); `before`: above (previous)."""
-    after_id, before_id = _int(after), _int(before)
+    after_id, before_id = params.pk(after), params.pk(before)  # a bad or out-of-range cursor is no cursor
     size = max(1, min(size, 200))
     if before_id is not None:
         rows = list(queryset.filter(pk__gt=before_id).order_by("pk")[: size + 1])
@@ -95,7 +88,7 @@ class NumberedPage(Generic[M]):
 
 
 def numbered_page(queryset: QuerySet[M], *, ordering: list[Any], page: Any = None, size: int = 50) -> NumberedPage[M]:
-    number = min(max(_int(page) or 1, 1), MAX_PAGE)
+    number = min(max(params.pk(page) or 1, 1), MAX_PAGE)
     size = max(1, min(size, 200))
     start = (number - 1) * size
     rows = list(queryset.order_by(*ordering)[start : start + size + 1])

@@ -10,6 +10,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.imports.choices import ImportKind
+from sanluanwu.imports.limits import MAX_BYTES
 
 
 class UploadForm(forms.Form):
@@ -26,3 +27,10 @@ class UploadForm(forms.Form):
         if permissions.towns_allowing(scope, "import.upload") is not None:
             self.fields["unit"].required = True
             self.fields["unit"].empty_label = None  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        """By the size the upload declares, before anything reads it into memory."""
+        upload = self.cleaned_data["file"]
+        if upload is not None and upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"文件过大（{upload.size / 1024 / 1024:.1f} MB），单个文件不超过 20 MB")
+        return upload

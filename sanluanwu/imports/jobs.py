@@ -1,4 +1,4 @@
-"""Background jobs (django-tasks; the worker runs beside the web server in `make run`, kept alive by bin/serve).
+"""Background jobs (django-tasks; the worker runs beside the web server in `make run`, kept alive by bin/supervise).
 
 A large file's preview and confirm run here; everything else about a batch is imports.services, which this module
 calls (never the other way round). A job that raises leaves its batch 导入失败 with the reason; a job that dies
@@ -37,11 +37,12 @@ def _run(batch_id: int, user_id: int) -> None:
             services.preview_import(actor=actor, batch=batch)
         else:
             services.confirm_import(actor=actor, batch=batch)
-    except Exception as exc:  # MemoryError included: the batch must say so, the worker must go on
+    except BaseException as exc:  # MemoryError included: the batch says so; the worker records the job failed, goes on
         logger.exception("import batch %s: %s failed", batch_id, batch.step)
         services.fail(
             actor=actor, batch=batch, reason=f"后台处理出错，没有导入任何数据（{exc.__class__.__name__}），可重试"
         )
+        raise
 
 
 @task()

@@ -9,6 +9,7 @@ from django.http import Http404
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.core import params
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping
 
 
@@ -24,8 +25,8 @@ def batches_visible_to(user_or_scope: Any) -> QuerySet[ImportBatch]:
 
 def access_batch(user: Any, pk: Any) -> ImportBatch:
     try:
-        return batches_visible_to(user).select_related("unit").get(pk=int(pk))
-    except (ImportBatch.DoesNotExist, ValueError, TypeError):
+        return batches_visible_to(user).select_related("unit").get(pk=params.pk(pk) or 0)
+    except ImportBatch.DoesNotExist:
         raise Http404("未找到该导入批次") from None
 
 

@@ -1,32 +1,46 @@
 """Open an uploaded sheet safely and return its rows. Macros never run; nothing is evaluated.
 
-.xlsx: checked as a zip before any parser sees it (entry count, total and per-entry expansion, names),
-and refused if any XML part declares a DTD or entity. .xls: read by calamine (no macros, no formulas
-run). .csv: UTF-8 (with or without BOM) or GBK/GB18030. Anything else is refused by content, not name.
+.xlsx: checked part by part before any parser sees it (xlsx_check: zip structure, macros, DTDs and the used
+range of every sheet). .xls: its sheets measured by calamine in a child process under a memory limit, then
+read. .csv: UTF-8 (with or without BOM) or GBK/GB18030, bounded while it is read. Every sheet must fit the
+bounds of limits.py. Anything else is refused by content, not name.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from python_calamine import CalamineWorkbook
 
-MAX_BYTES = 20 * 1024 * 1024
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_ENTRIES = 500
-MAX_RATIO = 150
-MAX_ROWS = 300_000
-MAX_COLUMNS = 200
+from sanluanwu.imports import xlsx_check
+from sanluanwu.imports.limits import (
+    MAX_BYTES,
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FIELD_CHARS,
+    MAX_RECORD_CHARS,
+    MAX_ROWS,
+    Box,
+    UnreadableFile,
+    check_box,
+    check_total,
+)
+
+__all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_ROWS", "Sheet", "UnreadableFile", "read_sheets", "sniff"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class UnreadableFile(ValueError):
-    """The file as a whole cannot be read (exit code 2 of the command); the message is for the user."""
+_XLS_PROBE = Path(__file__).with_name("xls_probe.py")
+# The .xls probe's address space: calamine on a legitimate .xls within the bounds needs well under 300 MB.
+XLS_PROBE_MEMORY = 768 * 1024 * 1024
+XLS_PROBE_SECONDS = 60
 
 
 @dataclass
@@ -53,35 +67,35 @@ def sniff(data: bytes, filename: str) -> str:
     raise UnreadableFile(f"不支持的文件类型“{filename}”：只接受 .xlsx、.xls 和 .csv")
 
 
-def _check_zip(data: bytes) -> None:
+def _probe_xls(data: bytes) -> list[tuple[str, Box]]:
+    """Each sheet's used range as calamine reads it, measured in a child process under a memory limit.
+
+    calamine reads every sheet of a .xls when the workbook opens and trusts the DIMENSIONS record and the
+    cell positions (up to 65,535 columns) for its allocations; a crafted file aborts the process that opens
+    it. The child runs xls_probe.py (no Django, only calamine) with RLIMIT_AS set before calamine loads, so
+    such a file costs a dead child and a refusal, never the worker. .xls uploads are rare and small: the
+    probe adds ~0.1 s.
+    """
+    if not sys.executable:
+        raise UnreadableFile("无法读取 .xls 文件，请用 Excel 或 WPS 另存为 .xlsx 后导入")
     try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise UnreadableFile("文件已损坏，无法作为 .xlsx 打开") from None
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ENTRIES:
-            raise UnreadableFile("文件内部结构异常（包含的部件过多），已拒绝")
-        total = 0
-        names = {i.filename for i in infos}
-        for info in infos:
-            if info.filename.startswith(("/", "\\")) or ".." in info.filename.split("/"):
-                raise UnreadableFile("文件内部路径异常，已拒绝")
-            total += info.file_size
-            if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise UnreadableFile("文件解压后异常膨胀（疑似压缩炸弹），已拒绝")
-        if total > MAX_UNCOMPRESSED:
-            raise UnreadableFile("文件解压后过大（超过 200 MB），请拆分后导入")
-        if "xl/vbaProject.bin" in names:
-            raise UnreadableFile("文件含有宏（.xlsm），不接受；请另存为普通 .xlsx 后导入")
-        if "xl/workbook.xml" not in names:
-            raise UnreadableFile("文件不是 Excel 工作簿（缺少 workbook），无法导入")
-        for info in infos:
-            if info.filename.endswith((".xml", ".rels")):
-                with zf.open(info) as part:
-                    head = part.read(2048).upper()
-                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                    raise UnreadableFile("文件包含 XML 实体声明（可能是恶意文件），已拒绝")
+        done = subprocess.run(
+            [sys.executable, "-I", str(_XLS_PROBE), str(XLS_PROBE_MEMORY), str(XLS_PROBE_SECONDS)],
+            input=data, capture_output=True, timeout=XLS_PROBE_SECONDS + 10, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired:
+        raise UnreadableFile("读取 .xls 文件超时（文件过大或已损坏），请另存为 .xlsx 后导入") from None
+    if done.returncode != 0:
+        if done.returncode == 3:  # calamine refused the file itself
+            raise UnreadableFile(f"无法读取该 Excel 文件：{done.stdout.decode('utf-8', 'replace')[:120]}")
+        raise UnreadableFile(
+            "读取 .xls 文件时超出内存或时间限制（文件过大或已损坏），请删除多余的行列或另存为 .xlsx 后导入"
+        )
+    try:
+        found = json.loads(done.stdout)
+        return [(str(name), Box(int(rows), int(cols))) for name, rows, cols in found]
+    except (ValueError, TypeError):
+        raise UnreadableFile("无法读取该 .xls 文件，请另存为 .xlsx 后导入") from None
 
 
 def _calamine(data: bytes) -> list[Sheet]:
@@ -93,10 +107,12 @@ def _calamine(data: bytes) -> list[Sheet]:
     for name in wb.sheet_names:
         try:
             sheet = wb.get_sheet_by_name(name)
-            if sheet.height > MAX_ROWS or sheet.width > MAX_COLUMNS:
-                raise UnreadableFile(f"工作表“{name}”过大（{sheet.height} 行 × {sheet.width} 列），请拆分后导入")
-            rows = sheet.to_python(skip_empty_area=False)
+            # The range from A1 that to_python(skip_empty_area=False) pads to; checked before those lists exist
+            # (the package checks bounded it already: this is the last line, not the first).
+            end = sheet.end or (-1, -1)
+            check_box(name, Box(end[0] + 1, end[1] + 1))
             merged = list(sheet.merged_cell_ranges or [])
+            rows = sheet.to_python(skip_empty_area=False)
         except UnreadableFile:
             raise
         except Exception as exc:
@@ -117,15 +133,39 @@ def _decode(data: bytes) -> str:
 
 
 def _csv(data: bytes) -> list[Sheet]:
+    """Rows and columns are counted as the reader goes: a row, a field or a record past its bound stops it."""
     content = _decode(data)
     try:
         dialect = csv.Sniffer().sniff(content[:8192], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    rows = list(csv.reader(io.StringIO(content), dialect))
-    if len(rows) > MAX_ROWS:
-        raise UnreadableFile(f"CSV 行数过多（{len(rows)} 行），请拆分后导入")
-    return [Sheet("CSV", [list(r) for r in rows])]
+    pending = 0
+
+    def lines() -> Iterator[str]:
+        nonlocal pending
+        for line in io.StringIO(content):
+            pending += len(line)
+            if pending > MAX_RECORD_CHARS:
+                raise UnreadableFile(f"CSV 第 {len(rows) + 1} 行过长（超过 {MAX_RECORD_CHARS} 个字符），请检查文件")
+            yield line
+
+    csv.field_size_limit(MAX_FIELD_CHARS)
+    rows: list[list[str]] = []
+    width = 0
+    try:
+        for row in csv.reader(lines(), dialect):
+            pending = 0
+            rows.append(row)
+            width = max(width, len(row))
+            if len(rows) > MAX_ROWS or width > MAX_COLUMNS or len(rows) * width > MAX_CELLS:
+                check_box("CSV", Box(len(rows), width))
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise UnreadableFile(
+                f"CSV 第 {len(rows) + 1} 行有一个单元格超过 {MAX_FIELD_CHARS} 个字符（Excel 单元格的上限），请检查文件"
+            ) from None
+        raise UnreadableFile(f"CSV 文件第 {len(rows) + 1} 行格式有误，无法读取") from None
+    return [Sheet("CSV", rows)]
 
 
 def read_sheets(data: bytes, filename: str) -> list[Sheet]:
@@ -136,9 +176,10 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
         raise UnreadableFile("文件是空的")
     kind = sniff(data, filename)
     if kind == "xlsx":
-        _check_zip(data)
+        xlsx_check.check_package(data)
         sheets = _calamine(data)
     elif kind == "xls":
+        check_total(_probe_xls(data))
         sheets = _calamine(data)
     else:
         sheets = _csv(data)
@@ -148,10 +189,20 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
 
 
 def _fill_merged(sheet: Sheet) -> None:
-    """A merged range reads as its top-left value everywhere (a town name merged over many rows, a 2-row header)."""
+    """A merged range reads as its top-left value everywhere (a town name merged over many rows, a 2-row header).
+
+    Filled only within the rows that exist and, all ranges together, at most MAX_CELLS cells: overlapping or
+    far-reaching ranges cannot make the sheet grow past its bounds.
+    """
+    budget = MAX_CELLS
     for (r0, c0), (r1, c1) in sheet.merged:
-        if r0 >= len(sheet.rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
+        if r1 < r0 or c1 < c0 or r0 >= len(sheet.rows) or (r1 - r0 + 1) * (c1 - c0 + 1) > 100_000:
             continue
+        if c1 >= MAX_COLUMNS:
+            raise UnreadableFile(f"工作表“{sheet.name}”的合并单元格超出 {MAX_COLUMNS} 列，请取消合并后导入")
+        budget -= (min(r1, len(sheet.rows) - 1) - r0 + 1) * (c1 - c0 + 1)
+        if budget < 0:
+            raise UnreadableFile(f"工作表“{sheet.name}”的合并单元格过多或相互重叠，请取消合并后导入")
         value = sheet.rows[r0][c0] if c0 < len(sheet.rows[r0]) else None
         for r in range(r0, min(r1, len(sheet.rows) - 1) + 1):
             row = sheet.rows[r]

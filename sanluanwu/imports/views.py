@@ -29,6 +29,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
+                # The form refused a file over the limit by its size; only now is it read into memory.
                 batch = services.upload_import(
                     actor=request.user, data=d["file"].read(), filename=d["file"].name, kind=d["kind"],
                     unit=d["unit"], coord_datum=d["coord_datum"], all_or_nothing=d["all_or_nothing"],
@@ -38,11 +39,25 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             else:
                 jobs.run_step(batch=batch, actor=request.user, step="preview")
                 return redirect("imports:batch_detail", pk=batch.pk)
-    page = keyset_page(queries.batches_visible_to(scope).select_related("unit"), after=request.GET.get("after"),
+    return _render_list(request, form)
+
+
+def _render_list(request: HttpRequest, form: UploadForm, request_error: str = "") -> HttpResponse:
+    page = keyset_page(queries.batches_visible_to(request.user).select_related("unit"), after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
+    scope = scope_for(request.user)
     mappings = queries.column_mappings_visible_to(scope) if permissions.allows(scope, "import.upload") else []
     return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": "",
-                                                       "mappings": mappings}, status=400 if form.errors else 200)  # fmt: skip
+                                                       "mappings": mappings, "request_error": request_error},
+                  status=400 if form.errors or request_error else 200)  # fmt: skip
+
+
+def _request_refused(request: HttpRequest, message: str) -> HttpResponse:
+    """A request past Django's limits never reaches batch_list (core.views.bad_request): its form says why."""
+    return _render_list(request, UploadForm(scope=scope_for(request.user)), request_error=message)
+
+
+batch_list.render_request_error = _request_refused  # type: ignore[attr-defined]
 
 
 @requires(GET="import.view")

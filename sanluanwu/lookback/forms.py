@@ -19,9 +19,12 @@ class InspectionForm(forms.Form):
     inspected_at = forms.DateTimeField(label="检查时间", required=False,
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
     inspectors = forms.CharField(label="检查人员", max_length=200)
-    longitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    latitude = forms.FloatField(required=False, widget=forms.HiddenInput)
-    accuracy_m = forms.FloatField(required=False, widget=forms.HiddenInput)
+    # Bounded like the service (NUMBER_BOUNDS): a position from a broken phone is refused, never stored.
+    longitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=73, max_value=136,
+                                 error_messages={"min_value": "经度应在 73～136 之间", "max_value": "经度应在 73～136 之间"})  # fmt: skip
+    latitude = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=3, max_value=54,
+                                error_messages={"min_value": "纬度应在 3～54 之间", "max_value": "纬度应在 3～54 之间"})  # fmt: skip
+    accuracy_m = forms.FloatField(required=False, widget=forms.HiddenInput, min_value=0, max_value=100_000)
     distance_reason = forms.CharField(label="与登记位置相距较远的原因", required=False, max_length=300)
     env_problems = forms.CharField(label="存在环境违法行为、环境风险问题情况", required=False, widget=_TEXT,
                                    help_text="按检查项自动生成，可修改")  # fmt: skip
@@ -36,7 +39,7 @@ class InspectionForm(forms.Form):
     new_phone = forms.CharField(label="联系电话", required=False, max_length=30)
     new_industry = forms.CharField(label="经营内容（行业）", required=False, max_length=100)
     new_credit_code = forms.CharField(label="统一社会信用代码", required=False, max_length=18)
-    link_enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    link_enterprise = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1, max_value=2**63 - 1)
     acknowledge_new = forms.BooleanField(label="已核对，确认是新的企业（作坊）", required=False)
 
     def __init__(self, *args: Any, items: list[checklist.Item], **kwargs: Any):

@@ -19,6 +19,8 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from sanluanwu.core import params
+
 pillow_heif.register_heif_opener()  # HEIC/HEIF from phone cameras
 
 PREVIEW_EDGE = 1600
@@ -95,18 +97,24 @@ def _exif(img: Image.Image) -> tuple[dt.datetime | None, Decimal | None, Decimal
             lat_v = -lat_v
         if gps.get(3) == "W":
             lon_v = -lon_v
-        if lat_v and lon_v:
+        # A GPS tag is data from outside: only a finite point in China is kept (no NaN from a zero denominator).
+        if lat_v and lon_v and params.latitude(lat_v) is not None and params.longitude(lon_v) is not None:
             lat = Decimal(f"{lat_v:.6f}")
             lon = Decimal(f"{lon_v:.6f}")
     return taken_at, lon, lat
 
 
+def size_refusal(size: int) -> str | None:
+    """Why a photo of `size` bytes is refused, or None; views ask it with the upload's size before reading it."""
+    if size > settings.PHOTO_MAX_BYTES:
+        return f"照片过大（{size / 1024 / 1024:.1f} MB），单张不超过 {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB"
+    return None
+
+
 def store_photo(data: bytes, original_name: str) -> StoredPhoto:
     """Check, keep and derive; raises PhotoRejected with a Chinese message."""
-    if len(data) > settings.PHOTO_MAX_BYTES:
-        raise PhotoRejected(
-            f"照片过大（{len(data) / 1024 / 1024:.1f} MB），单张不超过 {settings.PHOTO_MAX_BYTES // 1024 // 1024} MB"
-        )
+    if refusal := size_refusal(len(data)):
+        raise PhotoRejected(refusal)
     kind = _magic_kind(data[:16])
     if kind is None:
         raise PhotoRejected(f"“{original_name}”不是 JPEG、PNG 或 HEIC 照片，无法上传")

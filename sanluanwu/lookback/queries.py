@@ -9,7 +9,7 @@ from django.http import Http404
 
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import geo
+from sanluanwu.core import geo, params
 from sanluanwu.lookback.choices import InspectionResult, InspectionStatus, TargetStatus
 from sanluanwu.lookback.models import Inspection, Photo, Target
 
@@ -38,8 +38,8 @@ def photos_visible_to(user_or_scope: Any) -> QuerySet[Photo]:
 
 def _access(qs: QuerySet[Any], pk: Any, what: str) -> Any:
     try:
-        return qs.get(pk=int(pk))
-    except (qs.model.DoesNotExist, ValueError, TypeError):
+        return qs.get(pk=params.pk(pk) or 0)  # an id beyond 64 bits is no id, not a database error
+    except qs.model.DoesNotExist:
         raise Http404(f"未找到该{what}") from None
 
 

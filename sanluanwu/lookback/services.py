@@ -15,7 +15,7 @@ from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import clock, geo
+from sanluanwu.core import clock, geo, params
 from sanluanwu.core.errors import TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_text
 from sanluanwu.lookback import checklist, photos
@@ -164,10 +164,45 @@ def start_inspection(*, actor: Any, target: Target) -> Inspection:
     return inspection
 
 
+# Where a position or its accuracy can be: China (core.geo) and what a phone reports.
+NUMBER_BOUNDS = {
+    "longitude": (*geo.LON_RANGE, "经度应在 73～136 之间"),
+    "latitude": (*geo.LAT_RANGE, "纬度应在 3～54 之间"),
+    "accuracy_m": (*params.ACCURACY_RANGE, "定位精度应在 0～100000 米之间"),
+}
+TEXT_FIELDS = ["inspectors", "distance_reason", "category_reason", "new_name", "new_legal_person", "new_phone",
+               "new_industry", "new_credit_code"]  # fmt: skip
+
+
+def _max_length(name: str) -> int | None:
+    return getattr(Inspection._meta.get_field(name), "max_length", None)
+
+
+def _check_input(data: InspectionInput, errors: dict[str, list[str]]) -> None:
+    """Numbers finite and where they can be, texts within their columns: refused here, whoever calls."""
+    for name, (lo, hi, message) in NUMBER_BOUNDS.items():
+        value = getattr(data, name)
+        if value is not None and params.finite_float(value, lo=lo, hi=hi) is None:
+            errors[name] = [message]
+    for name in TEXT_FIELDS:
+        limit = _max_length(name)
+        value = getattr(data, name)
+        if not isinstance(value, str):
+            errors[name] = ["请填写文字"]
+        elif limit and len(value) > limit:
+            errors[name] = [f"不超过 {limit} 个字"]
+    for code, note in data.notes.items():
+        if not isinstance(note, str) or len(note) > 500:
+            errors.setdefault(f"note_{code}", []).append("说明应为文字，不超过 500 个字")
+
+
 def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list[str]]) -> None:
     target = inspection.target
     items = applicable_items(target)
     codes = {i.code for i in items}
+    _check_input(data, errors)
+    if errors:
+        return
     for code, answer in data.answers.items():
         if code not in codes:
             errors.setdefault("answers", []).append(f"检查项“{code}”不适用于该场所")
@@ -356,6 +391,41 @@ def _list_case(*, actor: Any, inspection: Inspection, category: int, link_enterp
 AMENDABLE = ["inspectors", "distance_reason", "env_problems", "safety_problems", "other_problems", "inspected_at"]
 
 
+def _amended_values(changes: dict[str, Any]) -> dict[str, Any]:
+    """Each change as the column takes it: text within its length, the time an ISO date-time not in the future."""
+    from django.utils.dateparse import parse_datetime
+    from django.utils.timezone import is_naive, make_aware
+
+    errors: dict[str, list[str]] = {}
+    values: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name == "inspected_at":
+            when = value if isinstance(value, dt.datetime) else None
+            if isinstance(value, str):
+                try:
+                    when = parse_datetime(value.strip())
+                except ValueError:
+                    when = None
+            if when is None:
+                errors[name] = ["请填写检查时间，如 2020-07-15T09:30"]
+                continue
+            when = make_aware(when) if is_naive(when) else when
+            if when > clock.now() + dt.timedelta(minutes=10):
+                errors[name] = ["检查时间不能晚于现在"]
+            values[name] = when
+            continue
+        limit = _max_length(name)
+        if not isinstance(value, str):
+            errors[name] = ["请填写文字"]
+        elif limit and len(clean_text(value)) > limit:
+            errors[name] = [f"不超过 {limit} 个字"]
+        else:
+            values[name] = clean_text(value)
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
 def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes: dict[str, Any]) -> Amendment:
     """A submitted inspection is corrected only by a recorded amendment (who, when, why, old → new)."""
     _require(actor, "inspection.amend", inspection.town_id)
@@ -366,11 +436,12 @@ def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes
     unknown = set(changes) - set(AMENDABLE)
     if unknown:
         raise ValidationFailed({"changes": [f"不能通过更正修改：{'、'.join(sorted(unknown))}"]})
+    values = _amended_values(changes)
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
         before = snapshot(inspection, AMENDABLE)
-        for name, value in changes.items():
-            setattr(inspection, name, clean_text(value) if isinstance(value, str) else value)
+        for name, value in values.items():
+            setattr(inspection, name, value)
         diff = diff_fields(before, snapshot(inspection, AMENDABLE))
         inspection.version += 1
         inspection.save()

@@ -14,6 +14,7 @@ from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.lookback import checklist, matching, photos, queries, services
@@ -21,15 +22,6 @@ from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.choices import category_short
 from sanluanwu.registry.queries import enterprises_visible_to
-
-
-def _float(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        return None
 
 
 def _campaign() -> Any:
@@ -43,11 +35,11 @@ def _campaign() -> Any:
 def overview(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     campaign = _campaign()
-    town_id = request.GET.get("town")
+    town_id = params.pk(request.GET.get("town"))
     if not scope.sees_district and len(scope.town_ids) == 1:
-        town_id = str(next(iter(scope.town_ids)))
-    if town_id and town_id.isdigit():
-        town = towns_visible_to(scope).filter(pk=int(town_id)).first()
+        town_id = next(iter(scope.town_ids))
+    if town_id:
+        town = towns_visible_to(scope).filter(pk=town_id).first()
         if town is None:
             raise Http404("未找到该镇（街道）")
         rows = queries.progress(scope, campaign, by="village", town_id=town.pk)
@@ -64,7 +56,11 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @requires(POST="lookback.plan")
 def generate(request: HttpRequest) -> HttpResponse:
-    town = towns_allowing(scope_for(request.user), "lookback.plan").filter(pk=request.POST.get("town") or 0).first()
+    town = (
+        towns_allowing(scope_for(request.user), "lookback.plan")
+        .filter(pk=params.pk(request.POST.get("town")) or 0)
+        .first()
+    )
     if town is None:
         raise Http404("未找到该镇（街道）")
     n = services.generate_targets(actor=request.user, campaign=_campaign(), town=town)
@@ -77,7 +73,7 @@ def add_place(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     form = PlaceForm(request.POST or None)
     towns = towns_allowing(scope, "lookback.add_place")
-    town = towns.filter(pk=request.POST.get("town") or request.GET.get("town") or 0).first()
+    town = towns.filter(pk=params.pk(request.POST.get("town") or request.GET.get("town")) or 0).first()
     if request.method == "POST" and form.is_valid():
         if town is None:
             form.add_error(None, "请选择镇（街道）")
@@ -95,10 +91,11 @@ def add_place(request: HttpRequest) -> HttpResponse:
 
 @requires(GET="lookback.view")
 def worklist(request: HttpRequest) -> HttpResponse:
-    lon, lat = _float(request.GET.get("lon")), _float(request.GET.get("lat"))
+    lon, lat = params.longitude(request.GET.get("lon")), params.latitude(request.GET.get("lat"))
     items = queries.worklist(request.user, lon=lon, lat=lat)
+    accuracy = params.finite_float(request.GET.get("acc"), lo=params.ACCURACY_RANGE[0], hi=params.ACCURACY_RANGE[1])
     return render(request, "lookback/worklist.html", {"items": items, "located": lon is not None and lat is not None,
-                                                      "accuracy": _float(request.GET.get("acc"))})  # fmt: skip
+                                                      "accuracy": accuracy})  # fmt: skip
 
 
 @requires(GET="lookback.view")
@@ -119,7 +116,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
     """A town manager (or the office) gives the place to one of the town's inspectors."""
     target = queries.access_target(request.user, pk)
     require_for(request, "lookback.assign", town_id=target.town_id)
-    inspector = queries.inspectors_of(target.town_id).filter(pk=request.POST.get("inspector") or 0).first()
+    inspector = queries.inspectors_of(target.town_id).filter(pk=params.pk(request.POST.get("inspector")) or 0).first()
     if inspector is None:
         messages.error(request, "请选择本镇（街道）的排查员")
     else:
@@ -214,6 +211,9 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     if not uploads:
         messages.error(request, "请选择照片")
     for upload in uploads:
+        if refusal := photos.size_refusal(upload.size or 0):
+            messages.error(request, f"“{upload.name}”：{refusal}")
+            continue
         try:
             services.add_photo(actor=request.user, inspection=insp, data=upload.read(), filename=upload.name or "photo",
                                item=request.POST.get("item", ""))  # fmt: skip

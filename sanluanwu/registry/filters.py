@@ -18,6 +18,7 @@ from django.http import Http404
 from sanluanwu.accounts.queries import towns_visible_to
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import clock
+from sanluanwu.core import params as core_params
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus, LookbackCategory, RemediationType, category_short
 from sanluanwu.registry.models import Case, Enterprise
@@ -155,9 +156,10 @@ class EnterpriseFilter(django_filters.FilterSet):
 def _check_town(params: Any, scope: Scope) -> None:
     town = str(params.get("town") or "")
     if town:
-        if not town.isdigit() or len(town) > 18:
-            raise ValidationFailed({"town": [f"镇（街道）编号“{town[:20]}”应为数字"]})
-        if not towns_visible_to(scope).filter(pk=int(town)).exists():
+        town_id = core_params.pk(town)
+        if town_id is None:
+            raise ValidationFailed({"town": [f"镇（街道）编号“{town[:20]}”不正确，应为正整数"]})
+        if not towns_visible_to(scope).filter(pk=town_id).exists():
             raise Http404("未找到该镇（街道）")
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.core import params
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.models import Case, CaseStatusChange, Enterprise
@@ -71,15 +72,15 @@ def enterprises_visible_to(user_or_scope: Any) -> QuerySet[Enterprise]:
 def access_case(user: Any, pk: Any) -> Case:
     """The case if the user may see it; 404 otherwise (never 403: existence is not revealed)."""
     try:
-        return cases_visible_to(user).select_related("enterprise", "town", "campaign").get(pk=int(pk))
-    except (Case.DoesNotExist, ValueError, TypeError):
+        return cases_visible_to(user).select_related("enterprise", "town", "campaign").get(pk=params.pk(pk) or 0)
+    except Case.DoesNotExist:
         raise Http404("未找到该整治对象") from None
 
 
 def access_enterprise(user: Any, pk: Any) -> Enterprise:
     try:
-        return enterprises_visible_to(user).select_related("town").get(pk=int(pk))
-    except (Enterprise.DoesNotExist, ValueError, TypeError):
+        return enterprises_visible_to(user).select_related("town").get(pk=params.pk(pk) or 0)
+    except Enterprise.DoesNotExist:
         raise Http404("未找到该企业") from None
 
 
@@ -97,8 +98,8 @@ def unit_label(scope: Scope, town_id: Any = None) -> str:
     """How an export names its unit: the chosen town, the user's own towns, or 全区."""
     from sanluanwu.accounts.models import OrgUnit
 
-    if town_id:
-        return OrgUnit.objects.get(pk=town_id).name
+    if name := OrgUnit.objects.filter(pk=params.pk(town_id) or 0).values_list("name", flat=True).first():
+        return name
     if not scope.sees_district and scope.town_ids:
         towns = OrgUnit.objects.filter(pk__in=scope.town_ids).order_by("sort_order")
         return "、".join(towns.values_list("name", flat=True))

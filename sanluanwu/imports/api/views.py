@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -16,8 +16,10 @@ from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
+from sanluanwu.core.api import JSONParser
 from sanluanwu.imports import jobs, queries, services
 from sanluanwu.imports.choices import ImportKind
+from sanluanwu.imports.limits import MAX_BYTES
 from sanluanwu.imports.models import ImportBatch
 
 
@@ -40,6 +42,12 @@ class UploadSerializer(serializers.Serializer[Any]):
                                               allow_null=True, default=None)  # fmt: skip
     coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84)
     all_or_nothing = serializers.BooleanField(default=False)
+
+    def validate_file(self, upload: Any) -> Any:
+        """By the size the upload declares, before anything reads it into memory."""
+        if upload.size > MAX_BYTES:
+            raise serializers.ValidationError(f"文件过大（{upload.size / 1024 / 1024:.1f} MB），单个文件不超过 20 MB")
+        return upload
 
 
 class ConfirmSerializer(serializers.Serializer[Any]):

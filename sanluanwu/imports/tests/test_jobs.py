@@ -96,3 +96,49 @@ def test_the_worker_start_interrupts_what_the_previous_worker_was_doing(alice, c
     batch.refresh_from_db()
     assert batch.status == "interrupted" and "没有导入任何数据" in batch.message
     assert AuditEvent.objects.filter(action="imports.batch.interrupted", object_id=str(batch.pk)).exists()
+
+
+def _empty_batch(alice, district):
+    return services.upload_import(actor=alice, data=messy_xlsx([]), filename="a.xlsx", kind="list",
+                                  unit=district["hutang"])  # fmt: skip
+
+
+def test_a_job_that_runs_out_of_memory_marks_its_batch_and_the_worker_goes_on(alice, campaign, district, monkeypatch):
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    failing, fine = _empty_batch(alice, district), _empty_batch(alice, district)
+    real = services.preview_import
+
+    def preview(*, actor, batch):
+        if batch.pk == failing.pk:
+            raise MemoryError
+        return real(actor=actor, batch=batch)
+
+    monkeypatch.setattr(services, "preview_import", preview)
+    # The worker closes stale connections between jobs; here its connection is the test's own transaction.
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+    ImportBatch.objects.update(status="queued")
+    first = jobs.preview_import_job.enqueue(failing.pk, alice.pk)
+    second = jobs.preview_import_job.enqueue(fine.pk, alice.pk)
+    Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False,
+           max_tasks=None, worker_id="test", excluded_queue_names=[]).run()  # fmt: skip
+    first.refresh()
+    second.refresh()
+    assert first.status == "FAILED" and second.status == "SUCCESSFUL"
+    failing.refresh_from_db()
+    assert failing.status == "failed" and "MemoryError" in failing.message
+    fine.refresh_from_db()
+    assert fine.status not in ("queued", "previewing")
+
+
+def test_a_failed_confirm_can_be_tried_again(alice, campaign, district, monkeypatch):
+    batch = _empty_batch(alice, district)
+    ImportBatch.objects.filter(pk=batch.pk).update(status="queued", step="confirm")
+    monkeypatch.setattr(services, "confirm_import", lambda **_kw: (_ for _ in ()).throw(RuntimeError("bug")))
+    with pytest.raises(RuntimeError):
+        jobs.confirm_import_job.call(batch.pk, alice.pk)
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "RuntimeError" in batch.message
+    services.retry(actor=alice, batch=batch)
+    batch.refresh_from_db()
+    assert batch.status == "previewed"

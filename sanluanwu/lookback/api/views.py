@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +18,8 @@ from sanluanwu.accounts.api import TableObjectMixin, api_permissions
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import geo
+from sanluanwu.core import geo, params
+from sanluanwu.core.api import JSONParser
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.lookback import checklist, matching, photos, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
@@ -47,7 +48,7 @@ class TargetSerializer(serializers.ModelSerializer[Target]):
 
 
 class PlaceSerializer(serializers.Serializer[Any]):
-    town = serializers.IntegerField()
+    town = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
     kind = serializers.ChoiceField(choices=NEW_PLACE_KINDS)
     name = serializers.CharField(max_length=200)
     address = serializers.CharField(max_length=300)
@@ -80,26 +81,34 @@ class InspectionSerializer(serializers.ModelSerializer[Inspection]):
         return {a.item: {"answer": a.answer, "note": a.note} for a in inspection.answers.all()}
 
 
+def _number(name: str) -> serializers.FloatField:
+    lo, hi, message = services.NUMBER_BOUNDS[name]
+    return serializers.FloatField(required=False, allow_null=True, default=None, min_value=lo, max_value=hi,
+                                  error_messages={"min_value": message, "max_value": message})  # fmt: skip
+
+
 class InspectionWriteSerializer(serializers.Serializer[Any]):
     inspected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    inspectors = serializers.CharField(required=False, allow_blank=True, default="")
-    longitude = serializers.FloatField(required=False, allow_null=True, default=None)
-    latitude = serializers.FloatField(required=False, allow_null=True, default=None)
-    accuracy_m = serializers.FloatField(required=False, allow_null=True, default=None)
-    distance_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    inspectors = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    longitude = _number("longitude")
+    latitude = _number("latitude")
+    accuracy_m = _number("accuracy_m")
+    distance_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     answers = serializers.DictField(child=serializers.ChoiceField(choices=Answer.choices), required=False, default=dict)
-    notes = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
+    notes = serializers.DictField(child=serializers.CharField(allow_blank=True, max_length=500), required=False,
+                                  default=dict)  # fmt: skip
     env_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     safety_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     other_problems = serializers.CharField(required=False, allow_null=True, allow_blank=True, default=None)
     category = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=4)
-    category_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    new_name = serializers.CharField(required=False, allow_blank=True, default="")
-    new_legal_person = serializers.CharField(required=False, allow_blank=True, default="")
-    new_phone = serializers.CharField(required=False, allow_blank=True, default="")
-    new_industry = serializers.CharField(required=False, allow_blank=True, default="")
-    new_credit_code = serializers.CharField(required=False, allow_blank=True, default="")
-    link_enterprise = serializers.IntegerField(required=False, allow_null=True, default=None)
+    category_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    new_name = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    new_legal_person = serializers.CharField(required=False, allow_blank=True, default="", max_length=50)
+    new_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+    new_industry = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
+    new_credit_code = serializers.CharField(required=False, allow_blank=True, default="", max_length=18)
+    link_enterprise = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                               max_value=params.MAX_ID)  # fmt: skip
     acknowledge_new = serializers.BooleanField(required=False, default=False)
 
     def to_input(self) -> services.InspectionInput:
@@ -110,20 +119,22 @@ class InspectionWriteSerializer(serializers.Serializer[Any]):
 
 
 class AssignSerializer(serializers.Serializer[Any]):
-    inspector = serializers.IntegerField(help_text="本镇（街道）排查员的用户编号")
+    inspector = serializers.IntegerField(help_text="本镇（街道）排查员的用户编号", min_value=1, max_value=params.MAX_ID)
+
+
+class _Text(serializers.CharField):
+    """Text only: a number or a list where words are expected is an error, not converted."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class AmendSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField()
-    changes = serializers.DictField()
-
-
-def _float(request: Request, name: str) -> float | None:
-    try:
-        value = request.query_params.get(name)
-        return float(value) if value else None
-    except ValueError:
-        return None
+    reason = _Text(max_length=300)
+    changes = serializers.DictField(child=_Text(allow_blank=True), allow_empty=False,
+                                    help_text="字段名 → 新值（文字；inspected_at 为 ISO 日期时间）")  # fmt: skip
 
 
 class TargetViewSet(
@@ -145,7 +156,11 @@ class TargetViewSet(
                                OpenApiParameter("lat", float), OpenApiParameter("after", int)])  # fmt: skip
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if request.query_params.get("worklist") in ("1", "true"):
-            pairs = queries.worklist(request.user, lon=_float(request, "lon"), lat=_float(request, "lat"))
+            lon, lat = (
+                params.longitude(request.query_params.get("lon")),
+                params.latitude(request.query_params.get("lat")),
+            )
+            pairs = queries.worklist(request.user, lon=lon, lat=lat)
             distances = {t.pk: round(d, 1) for t, d in pairs if d is not None}
             data = TargetSerializer([t for t, _d in pairs], many=True, context={"distances": distances}).data
             return Response({"count": len(pairs), "next": None, "previous": None, "results": data})
@@ -233,6 +248,8 @@ class InspectionViewSet(
         upload = request.FILES.get("photo")
         if upload is None:
             raise ValidationFailed({"photo": ["请选择照片"]})
+        if refusal := photos.size_refusal(upload.size or 0):
+            raise ValidationFailed({"photo": [refusal]})  # by its declared size, before it is read
         photo = services.add_photo(actor=request.user, inspection=inspection, data=upload.read(),
                                    filename=upload.name or "photo", item=request.data.get("item", ""))  # fmt: skip
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
@@ -290,13 +307,13 @@ def checklist_items(request: Request) -> Response:
 @api_view(["GET"])
 def candidates(request: Request) -> Response:
     """Is this new find already known? Candidates with the reasons they matched (within the user's scope)."""
-    town = request.query_params.get("town", "")
-    if not town.isdigit():
+    town = params.pk(request.query_params.get("town"))
+    if town is None:
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
-    find = matching.Find(name=request.query_params.get("name", ""), town_id=int(town),
-                         legal_person=request.query_params.get("person", ""), phone=request.query_params.get("phone", ""),
-                         credit_code=request.query_params.get("credit_code", ""), lon=_float(request, "lon"),
-                         lat=_float(request, "lat"))  # fmt: skip
+    q = request.query_params
+    find = matching.Find(name=q.get("name", "")[:200], town_id=town, legal_person=q.get("person", "")[:50],
+                         phone=q.get("phone", "")[:30], credit_code=q.get("credit_code", "")[:18],
+                         lon=params.longitude(q.get("lon")), lat=params.latitude(q.get("lat")))  # fmt: skip
     found = matching.candidates_for(scope_for(request.user), find)
     return Response([{"enterprise_id": c.enterprise_id, "name": c.name, "score": round(c.score, 1),
                       "reasons": c.reasons, "distance_m": c.distance_m} for c in found])  # fmt: skip

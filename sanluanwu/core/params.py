@@ -1,0 +1,65 @@
+"""Numbers from outside (query strings, URL paths, form and JSON fields), parsed once and bounded.
+
+Python's float() accepts "nan", "inf" and "1e999"; int() accepts any length and Unicode digits. Stored or
+compared as they are, such values make a database refuse the query (a 64-bit overflow on PostgreSQL and SQLite)
+or poison every later read (a longitude of 1e308 on an inspection broke the inspection list for every user).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sanluanwu.core.geo import LAT_RANGE, LON_RANGE
+
+# The largest id any table can hold (signed 64-bit, BigAutoField).
+MAX_ID = 2**63 - 1
+# A phone's reported accuracy; beyond 100 km it is no position at all.
+ACCURACY_RANGE = (0.0, 100_000.0)
+
+
+def finite_float(value: Any, *, lo: float | None = None, hi: float | None = None) -> float | None:
+    """A finite float within [lo, hi], or None for anything else (missing, not a number, NaN, ±inf, out of range)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not value or len(value) > 50:
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if not math.isfinite(number) or (lo is not None and number < lo) or (hi is not None and number > hi):
+        return None
+    return number + 0.0  # -0.0 stays a plain zero
+
+
+def longitude(value: Any) -> float | None:
+    return finite_float(value, lo=LON_RANGE[0], hi=LON_RANGE[1])
+
+
+def latitude(value: Any) -> float | None:
+    return finite_float(value, lo=LAT_RANGE[0], hi=LAT_RANGE[1])
+
+
+def pk(value: Any) -> int | None:
+    """A row id: ASCII digits only, 1 … 2**63-1; None for anything else (the caller answers 404 or ignores it)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip() if value is not None else ""
+        if not text.isascii() or not text.isdigit() or len(text) > 19:
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def bounded_int(value: Any, *, default: int, lo: int, hi: int) -> int:
+    """A small count (a page size): ASCII digits within [lo, hi], else clipped; the default when missing or bad."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        return default
+    return max(lo, min(int(text), hi))

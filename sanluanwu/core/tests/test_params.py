@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from sanluanwu.core import params
+
+
+@pytest.mark.parametrize("value", [None, "", "abc", "nan", "NaN", "inf", "-inf", "1e999", "1e308", float("nan"),
+                                   float("inf"), True, [], "1" * 60])  # fmt: skip
+def test_a_longitude_that_is_no_finite_number_in_china_is_none(value):
+    assert params.longitude(value) is None
+
+
+def test_finite_numbers_in_range_pass_and_minus_zero_is_plain_zero():
+    assert params.longitude(" 119.96 ") == 119.96 and params.latitude(31.7) == 31.7
+    zero = params.finite_float("-0", lo=-1, hi=1)
+    assert zero == 0.0 and str(zero) == "0.0"
+
+
+@pytest.mark.parametrize("value", [None, "", "0", "-1", "1.0", "1e3", "²", "１", "9223372036854775808",
+                                   "99999999999999999999", 0, -3, 2**63, True])  # fmt: skip
+def test_an_id_outside_1_to_2_63_minus_1_is_none(value):
+    assert params.pk(value) is None
+
+
+def test_ids_in_range_pass():
+    assert params.pk("9223372036854775807") == 2**63 - 1 and params.pk(" 42 ") == 42 and params.pk(7) == 7
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 50), ("-1", 50), ("0", 1), ("999999", 200), ("²", 50),
+                                                 ("99999999999999999999", 50), ("20", 20)])  # fmt: skip
+def test_a_page_size_is_clipped_or_defaulted(value, expected):
+    assert params.bounded_int(value, default=50, lo=1, hi=200) == expected

@@ -1,0 +1,68 @@
+"""bin/supervise keeps the job worker alive: a command that exits is started again, and a signal stops both."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SUPERVISE = Path(__file__).resolve().parents[1] / "bin" / "supervise"
+
+
+def _start(tmp_path: Path, script: str) -> subprocess.Popen[bytes]:
+    command = [sys.executable, str(SUPERVISE), "--log", str(tmp_path / "worker.log"), "--min-delay", "0.05",
+               "--max-delay", "0.2", "--stable", "5", "--", sys.executable, "-c", script]  # fmt: skip
+    return subprocess.Popen(command)
+
+
+def _until(condition, seconds: float = 15.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_worker_that_dies_is_started_again_and_each_restart_is_logged(tmp_path):
+    runs = tmp_path / "runs"
+    # A worker that dies at once, as one killed by the OOM killer or aborted by a native library would.
+    supervisor = _start(tmp_path, f"import os; open({str(runs)!r}, 'a').write('x'); os.abort()")
+    try:
+        assert _until(lambda: runs.exists() and len(runs.read_text()) >= 3), "the worker was not restarted"
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=10) == 0
+    log = (tmp_path / "worker.log").read_text()
+    assert log.count("(killed by SIGABRT); restarting in") >= 2
+    assert "received SIGTERM, stopping" in log
+
+
+def test_a_signal_stops_the_running_worker_too(tmp_path):
+    pid_file = tmp_path / "pid"
+    script = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    supervisor = _start(tmp_path, script)
+    assert _until(pid_file.exists)
+    worker = int(pid_file.read_text())
+    supervisor.send_signal(signal.SIGINT)
+    assert supervisor.wait(timeout=10) == 0
+    assert _until(lambda: not Path(f"/proc/{worker}").exists() or "zombie" in _state(worker), 5)
+    assert "stopped (killed by SIGTERM)" in (tmp_path / "worker.log").read_text()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().lower()
+    except OSError:
+        return "zombie"
+
+
+def test_the_serve_script_runs_the_worker_under_supervision():
+    serve = (SUPERVISE.parent / "serve").read_text()
+    assert (
+        "bin/supervise --log var/worker.log -- sh -c '.venv/bin/python manage.py settle_imports --worker-start" in serve
+    )
+    assert "exec .venv/bin/python manage.py db_worker --queue-name default" in serve
+    assert "trap 'stop; exit 143' TERM" in serve and "trap 'stop; exit 130' INT" in serve
