@@ -19,10 +19,11 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo
 from sanluanwu.core.errors import ValidationFailed
-from sanluanwu.lookback import checklist, matching, photos, queries, services
+from sanluanwu.lookback import checklist, photos, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
-from sanluanwu.registry.queries import enterprises_visible_to
+from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises
+from sanluanwu.registry.similarity import Find
 
 
 class TargetSerializer(serializers.ModelSerializer[Target]):
@@ -273,18 +274,29 @@ def checklist_items(request: Request) -> Response:
 
 @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("town", int), OpenApiParameter("person", str),
                            OpenApiParameter("phone", str), OpenApiParameter("credit_code", str),
-                           OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
+                           OpenApiParameter("village", str), OpenApiParameter("lon", float),
+                           OpenApiParameter("lat", float),
+                           OpenApiParameter("datum", str, enum=[d for d, _ in geo.DATUM_CHOICES],
+                                            description="lon/lat 的坐标系：wgs84（GPS、天地图，默认）或 gcj02（高德、腾讯地图）")],
                responses={200: OpenApiTypes.OBJECT})  # fmt: skip
 @api_view(["GET"])
 def candidates(request: Request) -> Response:
-    """Is this new find already known? Candidates with the reasons they matched (within the user's scope)."""
-    town = request.query_params.get("town", "")
+    """Is this new find already known? The verdict (probably_known / possibly_known / probably_new, with a Chinese
+    label) and the candidates with the reasons for and against them, within the user's scope (registry.similarity)."""
+    params = request.query_params
+    town = params.get("town", "")
     if not town.isdigit():
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
-    find = matching.Find(name=request.query_params.get("name", ""), town_id=int(town),
-                         legal_person=request.query_params.get("person", ""), phone=request.query_params.get("phone", ""),
-                         credit_code=request.query_params.get("credit_code", ""), lon=_float(request, "lon"),
-                         lat=_float(request, "lat"))  # fmt: skip
-    found = matching.candidates_for(scope_for(request.user), find)
-    return Response([{"enterprise_id": c.enterprise_id, "name": c.name, "score": round(c.score, 1),
-                      "reasons": c.reasons, "distance_m": c.distance_m} for c in found])  # fmt: skip
+    datum = params.get("datum") or geo.DATUM_WGS84
+    if datum not in dict(geo.DATUM_CHOICES):
+        raise ValidationFailed({"datum": ["坐标系只能是 wgs84（GPS、天地图）或 gcj02（高德、腾讯地图）"]})
+    lon, lat = _float(request, "lon"), _float(request, "lat")
+    if lon is not None and lat is not None and abs(lon) <= 180 and abs(lat) <= 90:  # NaN fails both: no position
+        point = geo.point_from(lon, lat, datum)
+        lon, lat = float(point.lon), float(point.lat)
+    else:
+        lon = lat = None
+    find = Find(name=params.get("name", ""), town_id=int(town), legal_person=params.get("person", ""),
+                phone=params.get("phone", ""), credit_code=params.get("credit_code", ""), lon=lon, lat=lat,
+                village=params.get("village", ""))  # fmt: skip
+    return Response(similar_enterprises(scope_for(request.user), find).as_dict())
