@@ -29,7 +29,7 @@ from sanluanwu.registry.similarity import (
 from sanluanwu.registry.similarity_names import Parsed, Places, bigrams, parse, sound_key
 
 NAME_BLOCK_PIECES = 3  # a find's rarest name pieces looked up in its town
-NAME_BLOCK_KEEP = 4  # known enterprises kept per find from those pieces, most shared rarity first
+NAME_BLOCK_KEEP = 3  # known enterprises kept per find from those pieces, most shared rarity first
 # A piece in more than 2 % of a town's names (and 20 of them) is a trade word: weak evidence, long lists; not looked up.
 NAME_BLOCK_COMMON_SHARE = 0.02
 NAME_BLOCK_COMMON_MIN = 20
@@ -116,8 +116,9 @@ class KnownIndex:
     def match(self, find: Find, limit: int = 5) -> Match:
         return self.match_many([find], limit)[0]
 
-    def match_many(self, finds: Sequence[Find], limit: int = 5) -> list[Match]:
-        """Every find weighed against the known enterprises it shares something specific with."""
+    def match_many(self, finds: Sequence[Find], limit: int = 5, at_least: float = POSSIBLY_KNOWN_BITS) -> list[Match]:
+        """Every find weighed against the known enterprises it shares something specific with; candidates that
+        reach `at_least` bits (lower only to study the threshold: the verdict still reads POSSIBLY_KNOWN_BITS)."""
         parsed = [parse(f, self.places) for f in finds]
         blocks = [self._block(f) for f in parsed]
         # The places around a find matter only for a candidate near it: count them for those finds alone.
@@ -125,7 +126,10 @@ class KnownIndex:
         others = [0] * len(finds)
         for i, n in zip(near, self.density([finds[i] for i in near]).tolist(), strict=True):
             others[i] = n
-        return [self._match(f, ids, others[i], limit) for i, (f, ids) in enumerate(zip(parsed, blocks, strict=True))]
+        return [
+            self._match(f, ids, others[i], limit, at_least)
+            for i, (f, ids) in enumerate(zip(parsed, blocks, strict=True))
+        ]
 
     def _any_near(self, f: Parsed, ids: set[int]) -> bool:
         if f.lon is None or f.lat is None:
@@ -138,11 +142,11 @@ class KnownIndex:
                 return True
         return False
 
-    def _match(self, f: Parsed, ids: set[int], others_near: int, limit: int) -> Match:
+    def _match(self, f: Parsed, ids: set[int], others_near: int, limit: int, at_least: float) -> Match:
         weigher = Weigher(f, self.stats.get(f.town_id) or Stats(), self.phones, len(self.known), others_near)
         found: list[Candidate] = []
         for i in ids:
-            if weigher.weigh(self.parsed[i], self.known[i].id, explain=False).score >= POSSIBLY_KNOWN_BITS:
+            if weigher.weigh(self.parsed[i], self.known[i].id, explain=False, at_least=at_least).score >= at_least:
                 found.append(weigher.weigh(self.parsed[i], self.known[i].id))
         found.sort(key=lambda c: (-c.score, c.distance_m if c.distance_m is not None else math.inf, c.enterprise_id))
         return Match(found[:limit])
@@ -152,20 +156,22 @@ class KnownIndex:
         stats = self.stats.get(f.town_id)
         ids: set[int] = set()
         if stats is not None:
-            grams, pieces = stats.grams, self.pieces[f.town_id]
+            grams, pieces = stats.grams, self.pieces.get(f.town_id, {})
             common = max(NAME_BLOCK_COMMON_MIN, stats.n * NAME_BLOCK_COMMON_SHARE)
             rare = sorted((df, g) for g in bigrams(f.sound) if 0 < (df := grams.get(g, 0)) <= common)
-            lists = [(math.log2((stats.n + 1) / (df + 1)), pieces[piece]) for df, piece in rare[:NAME_BLOCK_PIECES]]
+            lists = [
+                (math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare[:NAME_BLOCK_PIECES]
+            ]
             if sum(len(found) for _, found in lists) <= NAME_BLOCK_KEEP:
                 for _, found in lists:
                     ids.update(found)
             else:
                 shared: dict[int, float] = {}
-                for weight, found in lists:
+                for weight, found in lists:  # the known enterprises sharing the most rarity
                     for i in found:
                         shared[i] = shared.get(i, 0.0) + weight
                 ids.update(heapq.nlargest(NAME_BLOCK_KEEP, shared, key=shared.__getitem__))
-            persons = self.by_person[f.town_id]
+            persons = self.by_person.get(f.town_id, {})
             for person in f.persons:
                 ids.update(persons.get(sound_key(person), ()))
             for n in (2, 3, 4):  # a person at the start of the find's name (rule 1), for a find given without one
