@@ -25,6 +25,7 @@ from sanluanwu.registry.similarity import (
     Match,
     Stats,
     Weigher,
+    metres,
 )
 from sanluanwu.registry.similarity_names import Parsed, Places, bigrams, parse, sound_key
 
@@ -70,6 +71,15 @@ class KnownIndex:
         keys = self._cells(self._lon, self._lat)
         order = np.argsort(keys, kind="stable")
         self._keys, self._lon, self._lat = keys[order], self._lon[order], self._lat[order]
+        # Towns with places in each NEAR_CUTOFF_M cell: a find near a border may be on record in the next town.
+        self._near_lat = NEAR_CUTOFF_M / _METRES_PER_DEGREE
+        self._near_lon = self._near_lat / math.cos(math.radians(mean_lat))
+        self._by_cell: dict[tuple[int, int], set[int | None]] = defaultdict(set)
+        for i, lon, lat in located:
+            self._by_cell[self._near_cell(lon, lat)].add(self.parsed[i].town_id)
+
+    def _near_cell(self, lon: float, lat: float) -> tuple[int, int]:
+        return math.floor(lon / self._near_lon), math.floor(lat / self._near_lat)
 
     def _cells(self, lon: np.ndarray, lat: np.ndarray, dx: int = 0, dy: int = 0) -> np.ndarray:
         return (np.floor(lon / self._cell_lon).astype(np.int64) + dx) * 1_000_000 + (
@@ -152,33 +162,51 @@ class KnownIndex:
         return Match(found[:limit])
 
     def _block(self, f: Parsed) -> set[int]:
-        """Known enterprises sharing something specific with the find: a rare name piece, a person, a phone, a code."""
-        stats = self.stats.get(f.town_id)
-        ids: set[int] = set()
-        if stats is not None:
-            grams, pieces = stats.grams, self.pieces.get(f.town_id, {})
-            common = max(NAME_BLOCK_COMMON_MIN, stats.n * NAME_BLOCK_COMMON_SHARE)
-            rare = sorted((df, g) for g in bigrams(f.sound) if 0 < (df := grams.get(g, 0)) <= common)
-            lists = [
-                (math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare[:NAME_BLOCK_PIECES]
-            ]
-            if sum(len(found) for _, found in lists) <= NAME_BLOCK_KEEP:
-                for _, found in lists:
-                    ids.update(found)
-            else:
-                shared: dict[int, float] = {}
-                for weight, found in lists:  # the known enterprises sharing the most rarity
-                    for i in found:
-                        shared[i] = shared.get(i, 0.0) + weight
-                ids.update(heapq.nlargest(NAME_BLOCK_KEEP, shared, key=shared.__getitem__))
-            persons = self.by_person.get(f.town_id, {})
-            for person in f.persons:
-                ids.update(persons.get(sound_key(person), ()))
-            for n in (2, 3, 4):  # a person at the start of the find's name (rule 1), for a find given without one
-                if len(f.sound) > n:
-                    ids.update(persons.get(f.sound[:n], ()))
+        """Known enterprises sharing something specific with the find: a rare name piece or a person of its town
+        (or of the next town, within NEAR_CUTOFF_M: a place near a border may be on record there), a phone, a code."""
+        ids = self._shared(f, f.town_id)
         for phone in f.phones:
             ids.update(self.by_phone.get(phone, ()))
         if f.credit_code:
             ids.update(self.by_code.get(f.credit_code, ()))
+        if f.lon is not None and f.lat is not None:
+            cx, cy = self._near_cell(f.lon, f.lat)
+            towns = {t for dx in (-1, 0, 1) for dy in (-1, 0, 1) for t in self._by_cell.get((cx + dx, cy + dy), ())}
+            for town in towns - {f.town_id}:
+                ids.update(self._shared(f, town, near=True))
         return ids
+
+    def _shared(self, f: Parsed, town: int | None, near: bool = False) -> set[int]:
+        """Known enterprises of `town` (only those within NEAR_CUTOFF_M if `near`) sharing a rare piece of the name,
+        the most rarity first, or a person, given or at the start of the find's name."""
+        stats = self.stats.get(town)
+        ids: set[int] = set()
+        if stats is None:
+            return ids
+        grams, pieces = stats.grams, self.pieces.get(town, {})
+        common = max(NAME_BLOCK_COMMON_MIN, stats.n * NAME_BLOCK_COMMON_SHARE)
+        rare = sorted((df, g) for g in bigrams(f.sound) if 0 < (df := grams.get(g, 0)) <= common)
+        lists = [(math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare[:NAME_BLOCK_PIECES]]
+        if near:
+            lists = [(weight, [i for i in found if self._near(f, i)]) for weight, found in lists]
+        if sum(len(found) for _, found in lists) <= NAME_BLOCK_KEEP:
+            for _, found in lists:
+                ids.update(found)
+        else:
+            shared: dict[int, float] = {}
+            for weight, found in lists:
+                for i in found:
+                    shared[i] = shared.get(i, 0.0) + weight
+            ids.update(heapq.nlargest(NAME_BLOCK_KEEP, shared, key=shared.__getitem__))
+        persons = self.by_person.get(town, {})
+        people = [sound_key(p) for p in f.persons]
+        people += [f.sound[:n] for n in (2, 3, 4) if len(f.sound) > n]  # rule 1: a person starts the name
+        for person in people:
+            ids.update(i for i in persons.get(person, ()) if not near or self._near(f, i))
+        return ids
+
+    def _near(self, f: Parsed, i: int) -> bool:
+        k = self.parsed[i]
+        if f.lon is None or f.lat is None or k.lon is None or k.lat is None:
+            return False
+        return metres(f.lon, f.lat, k.lon, k.lat) <= NEAR_CUTOFF_M

@@ -152,6 +152,15 @@ def test_a_same_name_in_another_town_is_not_offered_by_name():
     assert ELSEWHERE.id not in [c.enterprise_id for c in INDEX.match(Find("张三塑料造粒作坊", HUTANG)).candidates]
 
 
+def test_a_find_just_over_the_town_border_is_found_in_the_next_town():
+    """The 2018-2019 list put the workshop in 牛塘; the inspector of 湖塘 finds it 40 m from where it was recorded."""
+    over_there = Known("李明铸造作坊", NIUTANG, "李明", "", "", *_at(5000), id=41)
+    index = _index(XINDA, ZHANG, WANG, over_there)
+    found, match = _top(index, Find("李明铸造加工点", HUTANG, lon=_at(5040)[0], lat=LAT))
+    assert found == over_there.id and "不在同一镇（街道）" in match.candidates[0].against
+    assert index.match(Find("王五喷涂作坊", HUTANG, "王五", lon=_at(5040)[0], lat=LAT)).verdict == PROBABLY_NEW
+
+
 def test_a_rename_at_the_same_place_is_found_by_the_same_person_or_phone():
     by_person = Find("张三五金加工作坊", HUTANG, "张三", lon=ZHANG.lon, lat=ZHANG.lat)
     by_phone = Find("李梅五金加工作坊", HUTANG, "李梅", "13800000002", lon=ZHANG.lon, lat=ZHANG.lat)
