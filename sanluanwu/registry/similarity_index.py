@@ -74,9 +74,15 @@ class KnownIndex:
         # Towns with places in each NEAR_CUTOFF_M cell: a find near a border may be on record in the next town.
         self._near_lat = NEAR_CUTOFF_M / _METRES_PER_DEGREE
         self._near_lon = self._near_lat / math.cos(math.radians(mean_lat))
-        self._by_cell: dict[tuple[int, int], set[int | None]] = defaultdict(set)
+        self._cell_of: dict[int, tuple[int, int]] = {}
+        cells: dict[tuple[int, int], set[int | None]] = defaultdict(set)
         for i, lon, lat in located:
-            self._by_cell[self._near_cell(lon, lat)].add(self.parsed[i].town_id)
+            self._cell_of[i] = cell = self._near_cell(lon, lat)
+            cells[cell].add(self.parsed[i].town_id)
+        self._towns_around: dict[tuple[int, int], frozenset[int | None]] = {
+            (cx, cy): frozenset(t for dx in (-1, 0, 1) for dy in (-1, 0, 1) for t in cells.get((cx + dx, cy + dy), ()))
+            for cx, cy in {(x + dx, y + dy) for x, y in cells for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+        }
 
     def _near_cell(self, lon: float, lat: float) -> tuple[int, int]:
         return math.floor(lon / self._near_lon), math.floor(lat / self._near_lat)
@@ -171,14 +177,16 @@ class KnownIndex:
             ids.update(self.by_code.get(f.credit_code, ()))
         if f.lon is not None and f.lat is not None:
             cx, cy = self._near_cell(f.lon, f.lat)
-            towns = {t for dx in (-1, 0, 1) for dy in (-1, 0, 1) for t in self._by_cell.get((cx + dx, cy + dy), ())}
-            for town in towns - {f.town_id}:
-                ids.update(self._shared(f, town, near=True))
+            towns = self._towns_around.get((cx, cy), frozenset()) - {f.town_id}
+            if towns:
+                around = {(cx + dx, cy + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)}
+                for town in towns:
+                    ids.update(i for i in self._shared(f, town, around) if self._near(f, i))
         return ids
 
-    def _shared(self, f: Parsed, town: int | None, near: bool = False) -> set[int]:
-        """Known enterprises of `town` (only those within NEAR_CUTOFF_M if `near`) sharing a rare piece of the name,
-        the most rarity first, or a person, given or at the start of the find's name."""
+    def _shared(self, f: Parsed, town: int | None, around: set[tuple[int, int]] | None = None) -> set[int]:
+        """Known enterprises of `town` (only those in the cells `around`, if given) sharing a rare piece of the
+        name, the most rarity first, or a person, given or at the start of the find's name."""
         stats = self.stats.get(town)
         ids: set[int] = set()
         if stats is None:
@@ -187,8 +195,9 @@ class KnownIndex:
         common = max(NAME_BLOCK_COMMON_MIN, stats.n * NAME_BLOCK_COMMON_SHARE)
         rare = sorted((df, g) for g in bigrams(f.sound) if 0 < (df := grams.get(g, 0)) <= common)
         lists = [(math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare[:NAME_BLOCK_PIECES]]
-        if near:
-            lists = [(weight, [i for i in found if self._near(f, i)]) for weight, found in lists]
+        if around is not None:
+            cell_of = self._cell_of
+            lists = [(weight, [i for i in found if cell_of.get(i) in around]) for weight, found in lists]
         if sum(len(found) for _, found in lists) <= NAME_BLOCK_KEEP:
             for _, found in lists:
                 ids.update(found)
@@ -202,7 +211,7 @@ class KnownIndex:
         people = [sound_key(p) for p in f.persons]
         people += [f.sound[:n] for n in (2, 3, 4) if len(f.sound) > n]  # rule 1: a person starts the name
         for person in people:
-            ids.update(i for i in persons.get(person, ()) if not near or self._near(f, i))
+            ids.update(i for i in persons.get(person, ()) if around is None or self._cell_of.get(i) in around)
         return ids
 
     def _near(self, f: Parsed, i: int) -> bool:
