@@ -295,8 +295,8 @@ class Weigher:
             return c
         parts["name"] = self._name(f, k, f_text, k_text, c)
         c.score = rest + parts["name"]
-        c.strongest = max(parts, key=lambda p: parts[p])
         if explain:
+            c.strongest = max(parts, key=lambda p: parts[p])
             c.reasons.sort(key=_reason_order)
         return c
 

@@ -74,7 +74,7 @@ class KnownIndex:
         # Towns with places in each NEAR_CUTOFF_M cell: a find near a border may be on record in the next town.
         self._near_lat = NEAR_CUTOFF_M / _METRES_PER_DEGREE
         self._near_lon = self._near_lat / math.cos(math.radians(mean_lat))
-        self._cell_of: dict[int, tuple[int, int]] = {}
+        self._cell_of: list[tuple[int, int] | None] = [None] * len(self.known)
         cells: dict[tuple[int, int], set[int | None]] = defaultdict(set)
         for i, lon, lat in located:
             self._cell_of[i] = cell = self._near_cell(lon, lat)
@@ -194,10 +194,11 @@ class KnownIndex:
         grams, pieces = stats.grams, self.pieces.get(town, {})
         common = max(NAME_BLOCK_COMMON_MIN, stats.n * NAME_BLOCK_COMMON_SHARE)
         rare = sorted((df, g) for g in bigrams(f.sound) if 0 < (df := grams.get(g, 0)) <= common)
-        lists = [(math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare[:NAME_BLOCK_PIECES]]
+        rare = rare[: NAME_BLOCK_PIECES if around is None else 1]  # over a border: the rarest piece will do
+        lists = [(math.log2((stats.n + 1) / (df + 1)), pieces.get(piece, [])) for df, piece in rare]
         if around is not None:
             cell_of = self._cell_of
-            lists = [(weight, [i for i in found if cell_of.get(i) in around]) for weight, found in lists]
+            lists = [(weight, [i for i in found if cell_of[i] in around]) for weight, found in lists]
         if sum(len(found) for _, found in lists) <= NAME_BLOCK_KEEP:
             for _, found in lists:
                 ids.update(found)
@@ -211,7 +212,7 @@ class KnownIndex:
         people = [sound_key(p) for p in f.persons]
         people += [f.sound[:n] for n in (2, 3, 4) if len(f.sound) > n]  # rule 1: a person starts the name
         for person in people:
-            ids.update(i for i in persons.get(person, ()) if around is None or self._cell_of.get(i) in around)
+            ids.update(i for i in persons.get(person, ()) if around is None or self._cell_of[i] in around)
         return ids
 
     def _near(self, f: Parsed, i: int) -> bool:
