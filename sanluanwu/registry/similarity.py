@@ -367,6 +367,7 @@ class Weigher:
             return "名称相同"
         if a == b and not by_ear:
             words = [w for w in dict.fromkeys(f.dropped + k.dropped) if w]
+            words = [w for w in words if not any(w != v and w in v for v in words)]  # 湖塘 in 常州市武进区湖塘
             if f.core != k.core:
                 return f"名称中除负责人姓名外相同（“{k.core[len(k.core) - len(b) :]}”）"
             return "名称相近（去掉" + "".join(f"“{w}”" for w in words) + "后相同）" if words else "名称相同"

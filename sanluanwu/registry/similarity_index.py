@@ -50,6 +50,7 @@ class KnownIndex:
         self.by_phone: dict[str, list[int]] = defaultdict(list)
         self.by_code: dict[str, list[int]] = defaultdict(list)
         self.phones: Counter[str] = Counter()
+        self._district: Stats | None = None
         for i, p in enumerate(self.parsed):
             self.stats[p.town_id].add(p)
             pieces, persons = self.pieces[p.town_id], self.by_person[p.town_id]
@@ -126,7 +127,7 @@ class KnownIndex:
         i = next(i for i, k in enumerate(self.known) if k.id == enterprise_id)
         f = parse(find, self.places)
         others = int(self.density([find])[0]) if self._any_near(f, {i}) else 0
-        weigher = Weigher(f, self.stats.get(f.town_id) or Stats(), self.phones, len(self.known), others)
+        weigher = Weigher(f, self._stats_for(f.town_id), self.phones, len(self.known), others)
         return weigher.weigh(self.parsed[i], enterprise_id)
 
     def match(self, find: Find, limit: int = 5) -> Match:
@@ -147,6 +148,17 @@ class KnownIndex:
             for i, (f, ids) in enumerate(zip(parsed, blocks, strict=True))
         ]
 
+    def _stats_for(self, town: int | None) -> Stats:
+        """The statistics names are weighed with: the find's town's, or the whole district's for a find without one."""
+        if town is not None or None in self.stats:
+            return self.stats.get(town) or Stats()
+        if self._district is None:
+            self._district = Stats(n=sum(s.n for s in self.stats.values()))
+            for s in self.stats.values():
+                self._district.grams.update(s.grams)
+                self._district.persons.update(s.persons)
+        return self._district
+
     def _any_near(self, f: Parsed, ids: set[int]) -> bool:
         if f.lon is None or f.lat is None:
             return False
@@ -159,7 +171,7 @@ class KnownIndex:
         return False
 
     def _match(self, f: Parsed, ids: set[int], others_near: int, limit: int, at_least: float) -> Match:
-        weigher = Weigher(f, self.stats.get(f.town_id) or Stats(), self.phones, len(self.known), others_near)
+        weigher = Weigher(f, self._stats_for(f.town_id), self.phones, len(self.known), others_near)
         found: list[Candidate] = []
         for i in ids:
             if weigher.weigh(self.parsed[i], self.known[i].id, explain=False, at_least=at_least).score >= at_least:
@@ -171,6 +183,9 @@ class KnownIndex:
         """Known enterprises sharing something specific with the find: a rare name piece or a person of its town
         (or of the next town, within NEAR_CUTOFF_M: a place near a border may be on record there), a phone, a code."""
         ids = self._shared(f, f.town_id)
+        if f.town_id is None:  # a find given without its town: look in every town
+            for town in self.stats:
+                ids.update(self._shared(f, town))
         for phone in f.phones:
             ids.update(self.by_phone.get(phone, ()))
         if f.credit_code:

@@ -161,6 +161,13 @@ def test_a_find_just_over_the_town_border_is_found_in_the_next_town():
     assert index.match(Find("王五喷涂作坊", HUTANG, "王五", lon=_at(5040)[0], lat=LAT)).verdict == PROBABLY_NEW
 
 
+def test_a_find_given_without_its_town_is_looked_up_in_every_town():
+    match = INDEX.match(Find("张三塑料造粒加工点", lon=ZHANG.lon, lat=ZHANG.lat))
+    assert [c.enterprise_id for c in match.candidates] == [ZHANG.id, ELSEWHERE.id]  # the one 6 km away second
+    reasons = INDEX.match(Find("湖塘鑫达塑料制品厂")).candidates[0].reasons
+    assert reasons == ["名称相近（去掉“厂”“常州市武进区湖塘”“有限公司”后相同）"]
+
+
 def test_a_rename_at_the_same_place_is_found_by_the_same_person_or_phone():
     by_person = Find("张三五金加工作坊", HUTANG, "张三", lon=ZHANG.lon, lat=ZHANG.lat)
     by_phone = Find("李梅五金加工作坊", HUTANG, "李梅", "13800000002", lon=ZHANG.lon, lat=ZHANG.lat)
