@@ -1,7 +1,8 @@
 """Known enterprises indexed for the similarity rule: whom to weigh a find against, for one find or 10,000.
 
 A find is weighed only against known enterprises that share something specific with it (blocking): a rare piece
-of the name in the same town, a person of the town (by field or inside a rule 1 name), a phone or a credit code.
+of the name or a person (by field or inside a rule 1 name) in its town — or in the next town within 300 m, or in
+every town for a find given without one — a phone or a credit code.
 Being near is never enough on its own — that was what made almost every new find look known — so the place only
 adds weight to these; the index counts the places around each find (a 250 m grid) to know how much.
 """

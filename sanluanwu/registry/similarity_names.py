@@ -60,6 +60,7 @@ _BRACKETS = re.compile(r"[(\[【]([^()\[\]【】]*)[)\]】]")
 _PLACE_TAIL = re.compile(r"(村民委员会|村委会|居委会|社区|村|分厂|分公司|分部|厂区)$")
 _PERSON_SPLIT = re.compile(r"[、,;/\s]+")
 _DIGITS = re.compile(r"\D")
+_EXTENSION = re.compile(r"(?<=\d{7})\s*(?:-|转|ext\.?)\s*\d{1,5}$", re.IGNORECASE)
 
 
 def sound_key(text: str) -> str:
@@ -144,10 +145,10 @@ def parse_persons(text: str) -> tuple[str, ...]:
 
 
 def phone_keys(text: str) -> tuple[str, ...]:
-    """Phones as compared: digits only; a landline without its area code (0519-86312345 = 86312345)."""
+    """Phones as compared: digits only; a landline without its area code or extension (0519-86312345 = 86312345)."""
     keys = []
     for part in re.split(r"[/、,;，；]|\s{2,}", to_halfwidth(text or "")):
-        digits = _DIGITS.sub("", part)
+        digits = _DIGITS.sub("", _EXTENSION.sub("", part.strip()))
         if digits.startswith("86") and len(digits) == 13:
             digits = digits[2:]
         if digits.startswith("0") and len(digits) >= 10:

@@ -18,7 +18,7 @@ from sanluanwu.registry.similarity import (
     place_bits,
 )
 from sanluanwu.registry.similarity_index import KnownIndex
-from sanluanwu.registry.similarity_names import Places, parse
+from sanluanwu.registry.similarity_names import Places, parse, phone_keys
 from sanluanwu.registry.tests import similarity_cases
 
 HUTANG, NIUTANG = 10, 20
@@ -103,6 +103,8 @@ def test_a_phone_counts_when_written_differently_or_one_digit_off():
     index = _index(known)
     renamed = Find("常州万利五金有限公司", HUTANG, "", "86312345", lon=_at(20)[0], lat=LAT)
     assert _top(index, renamed)[0] == known.id
+    assert phone_keys("0519-86312345转801") == phone_keys("86312345") == ("86312345",)
+    assert phone_keys("+86 138 1234 5678") == ("13812345678",)
     mobile = Known("李四木材加工作坊", HUTANG, "李四", "13812345678", "", *_at(0), id=32)
     slip = Find("李四木业加工点", HUTANG, "", "13812345687", lon=_at(40)[0], lat=LAT)  # two digits swapped
     found, match = _top(_index(mobile), slip)
