@@ -127,6 +127,15 @@ def test_being_near_counts_less_in_a_crowded_village():
     assert place_bits(2000, others=0) < 0  # far apart counts against
 
 
+def test_two_different_villages_count_against():
+    in_xinhua = INDEX.explain(Find("鑫达塑料制品厂", HUTANG, village="新华村"), XINDA.id)
+    in_dongfang = INDEX.explain(Find("鑫达塑料制品厂", HUTANG, village="东方"), XINDA.id)
+    assert in_xinhua.score - in_dongfang.score == 3.0
+    assert "所在村（社区）不同（东方／新华村）" in in_dongfang.against
+    prefixed = INDEX.explain(Find("东方村鑫达塑料制品厂", HUTANG), XINDA.id)  # a village written before the name
+    assert prefixed.score == in_dongfang.score
+
+
 def test_the_same_surname_alone_is_no_agreement():
     surname_only = Find("王明塑料造粒作坊", HUTANG, "王明", lon=WANG.lon, lat=(WANG.lat or 0) + 0.002)
     assert INDEX.match(surname_only).verdict == PROBABLY_NEW
