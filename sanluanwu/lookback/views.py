@@ -17,11 +17,12 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.lookback import checklist, matching, photos, queries, services
+from sanluanwu.lookback import checklist, photos, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.choices import category_short
-from sanluanwu.registry.queries import enterprises_visible_to
+from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises
+from sanluanwu.registry.similarity import Find, Match
 
 
 def _campaign() -> Any:
@@ -140,15 +141,20 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lookback:inspection", pk=inspection.pk)
 
 
-def _candidates(request: HttpRequest, form: InspectionForm, inspection: Any) -> list[matching.Candidate]:
+def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match | None:
+    """Is the new find already known? None until a name is given."""
     name = form.data.get("new_name") or inspection.new_name
     if not name:
-        return []
+        return None
+    data = form.data  # what was just typed, else what the draft holds
     lon, lat = inspection.longitude, inspection.latitude
-    find = matching.Find(name=name, town_id=inspection.town_id, legal_person=form.data.get("new_legal_person", ""),
-                         phone=form.data.get("new_phone", ""), credit_code=form.data.get("new_credit_code", ""),
-                         lon=float(lon) if lon is not None else None, lat=float(lat) if lat is not None else None)  # fmt: skip
-    return matching.candidates_for(scope_for(request.user), find)
+    find = Find(name=name, town_id=inspection.town_id,
+                legal_person=data.get("new_legal_person", inspection.new_legal_person),
+                phone=data.get("new_phone", inspection.new_phone),
+                credit_code=data.get("new_credit_code", inspection.new_credit_code),
+                lon=float(lon) if lon is not None else None, lat=float(lat) if lat is not None else None,
+                village=inspection.target.village)  # fmt: skip
+    return similar_enterprises(scope_for(request.user), find)
 
 
 @requires(GET="lookback.view", POST="inspection.record")
@@ -199,7 +205,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             warnings = exc.warnings
     return render(request, "lookback/inspection_form.html", {
         "inspection": insp, "target": insp.target, "form": form, "photos": insp.photos.all(), "warnings": warnings,
-        "candidates": _candidates(request, form, insp),
+        "match": _match(request, form, insp),
     }, status=400 if form.errors else 200)  # fmt: skip
 
 

@@ -14,10 +14,12 @@ from django.utils import timezone
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
-from sanluanwu.core import params
+from sanluanwu.core import geo, params
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.models import Case, CaseStatusChange, Enterprise
+from sanluanwu.registry.similarity import NEAR_CUTOFF_M, Find, Known, Match
+from sanluanwu.registry.similarity_names import phone_keys
 from sanluanwu.registry.visibility import assigned_cases
 
 
@@ -104,3 +106,32 @@ def unit_label(scope: Scope, town_id: Any = None) -> str:
         towns = OrgUnit.objects.filter(pk__in=scope.town_ids).order_by("sort_order")
         return "、".join(towns.values_list("name", flat=True))
     return "全区"
+
+
+def similar_enterprises(user_or_scope: Any, find: Find, *, exclude_id: int | None = None, limit: int = 5) -> Match:
+    """Enterprises the user may see that may be `find` (registry.similarity), best first, with the verdict.
+
+    Loads what the rule can use: the find's whole town (its names' statistics decide what is rare), the places
+    around the find, and any enterprise with the same phone or credit code elsewhere.
+    """
+    from sanluanwu.accounts.choices import OrgUnitKind
+    from sanluanwu.accounts.models import OrgUnit
+    from sanluanwu.registry.similarity_index import KnownIndex  # numpy: loaded when first needed
+
+    visible = enterprises_visible_to(user_or_scope)
+    if exclude_id:
+        visible = visible.exclude(pk=exclude_id)
+    condition = Q(town_id=find.town_id) if find.town_id else Q(pk__in=[])
+    for phone in phone_keys(find.phone):
+        condition |= Q(phone__endswith=phone[-8:])  # 0519-86312345 and 86312345 are one number
+    if find.credit_code:
+        condition |= Q(credit_code=to_halfwidth(find.credit_code).strip().upper())
+    if find.lon is not None and find.lat is not None:
+        x0, y0, x1, y1 = geo.degrees_box(find.lon, find.lat, NEAR_CUTOFF_M)
+        condition |= Q(longitude__gte=x0, longitude__lte=x1, latitude__gte=y0, latitude__lte=y1)
+    rows = visible.filter(condition).values_list("id", "name", "town_id", "legal_person", "phone", "credit_code",
+                                                  "longitude", "latitude", "village")  # fmt: skip
+    known = [Known(n, t, p, ph, cc, float(lo) if lo is not None else None, float(la) if la is not None else None, v,
+                   id=i) for i, n, t, p, ph, cc, lo, la, v in rows]  # fmt: skip
+    towns = OrgUnit.objects.filter(kind=OrgUnitKind.TOWN).values_list("name", flat=True)
+    return KnownIndex(known, towns).match(find, limit)

@@ -10,22 +10,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
-from sanluanwu.core.text import name_key
 from sanluanwu.registry.choices import NO_LICENCE, LicenceStatus
+from sanluanwu.registry.similarity import PROBABLY_KNOWN, Find
 
 WORKSHOP_SUFFIXES = ("作坊", "个体户")
-NEARBY_METRES = 50.0
-SIMILAR_NAME_SCORE = 85.0
-# Words that make two names differ without making them different enterprises.
-_NAME_NOISE = re.compile(
-    r"(有限责任公司|股份有限公司|有限公司|分公司|公司|加工点|加工厂|加工场|作坊|个体户|经营部|门市部|厂|店|\(.*?\))"
-)
+# What weighed most for a similar enterprise → the warning's kind and the field it points at.
+_SIMILAR_KINDS = {"name": ("similar_name", "name"), "place": ("nearby", "coordinates"),
+                  "person": ("same_person", "legal_person"), "phone": ("same_phone", "phone"),
+                  "credit_code": ("same_credit_code", "credit_code")}  # fmt: skip
 
 # GB 32100-2015 unified social credit code: 18 characters from this alphabet, last one a check character.
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -122,44 +118,33 @@ class Warning:
         return data
 
 
-def _core_name(key: str) -> str:
-    return _NAME_NOISE.sub("", key) or key
-
-
 def duplicate_warnings(
-    *, scope: Scope, name: str, town: OrgUnit, point: geo.Point | None, exclude_id: int | None = None
+    *,
+    scope: Scope,
+    name: str,
+    town: OrgUnit,
+    point: geo.Point | None,
+    exclude_id: int | None = None,
+    legal_person: str = "",
+    phone: str = "",
+    credit_code: str = "",
+    village: str = "",
 ) -> list[Warning]:
-    """Similar names in the same town and enterprises within 50 m, among the records the user may see."""
-    from sanluanwu.registry.queries import enterprises_visible_to
+    """Enterprises the user may see that may be this one — the one similarity rule (registry.similarity) that the
+    look-back's new finds use too — and a point outside the chosen town."""
+    from sanluanwu.registry.queries import similar_enterprises
 
-    visible = enterprises_visible_to(scope)
-    if exclude_id:
-        visible = visible.exclude(pk=exclude_id)
+    lon, lat = point.as_floats() if point is not None else (None, None)
+    find = Find(name, town.pk, legal_person, phone, credit_code, lon, lat, village)
     warnings: list[Warning] = []
-    key = name_key(name)
-    core = _core_name(key)
-    same_town = dict(visible.filter(town=town).values_list("id", "name_key"))
-    choices = {pk: _core_name(k) for pk, k in same_town.items()}
-    matches = process.extract(core, choices, scorer=fuzz.ratio, score_cutoff=SIMILAR_NAME_SCORE, limit=5)
-    names = dict(visible.filter(pk__in=[m[2] for m in matches]).values_list("id", "name"))
-    for _choice, score, pk in matches:
-        if same_town[pk] == key:
-            continue  # an exact duplicate is an error, reported by the service
-        warnings.append(
-            Warning("similar_name", "name", f"本镇（街道）已有名称相近的企业“{names[pk]}”（相似度 {score:.0f}%）", pk)
-        )
-    if point is not None:
-        lon, lat = point.as_floats()
-        x0, y0, x1, y1 = geo.degrees_box(lon, lat, NEARBY_METRES)
-        near = visible.filter(longitude__gte=x0, longitude__lte=x1, latitude__gte=y0, latitude__lte=y1)
-        for pk, other, olon, olat in near.values_list("id", "name", "longitude", "latitude")[:20]:
-            if olon is None or olat is None:
-                continue
-            d = geo.distance_m(lon, lat, float(olon), float(olat))
-            if d <= NEARBY_METRES:
-                warnings.append(
-                    Warning("nearby", "coordinates", f"{d:.0f} 米内已有企业“{other}”，请确认是否为同一家", pk)
-                )
+    for c in similar_enterprises(scope, find, exclude_id=exclude_id).candidates:
+        kind, field = _SIMILAR_KINDS[c.strongest]
+        likely = "很可能" if c.verdict == PROBABLY_KNOWN else "可能"
+        message = f"{likely}与已登记的企业“{c.name}”是同一家（{'；'.join(c.reasons)}）"
+        if c.against:
+            message += f"，但{'；'.join(c.against)}"
+        warnings.append(Warning(kind, field, message + "，请确认", c.enterprise_id))
+    if lon is not None and lat is not None:
         inside = geo.boundary_contains(town.boundary, lon, lat)
         if inside is False:
             warnings.append(

@@ -160,8 +160,9 @@ def _apply_enterprise(
     warnings: list[rules.Warning] = []
     if not errors and data.town is not None:
         warnings = rules.duplicate_warnings(
-            scope=scope, name=name, town=data.town, point=point, exclude_id=enterprise.pk
-        )
+            scope=scope, name=name, town=data.town, point=point, exclude_id=enterprise.pk,
+            legal_person=legal_person, phone=values["phone"], credit_code=credit_code, village=enterprise.village,
+        )  # fmt: skip
     return point, warnings
 
 

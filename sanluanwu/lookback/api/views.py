@@ -21,10 +21,11 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.api import JSONParser
 from sanluanwu.core.errors import ValidationFailed
-from sanluanwu.lookback import checklist, matching, photos, queries, services
+from sanluanwu.lookback import checklist, photos, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
-from sanluanwu.registry.queries import enterprises_visible_to
+from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises
+from sanluanwu.registry.similarity import Find
 
 
 class TargetSerializer(serializers.ModelSerializer[Target]):
@@ -301,19 +302,30 @@ def checklist_items(request: Request) -> Response:
 
 @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("town", int), OpenApiParameter("person", str),
                            OpenApiParameter("phone", str), OpenApiParameter("credit_code", str),
-                           OpenApiParameter("lon", float), OpenApiParameter("lat", float)],
+                           OpenApiParameter("village", str), OpenApiParameter("lon", float),
+                           OpenApiParameter("lat", float),
+                           OpenApiParameter("datum", str, enum=[d for d, _ in geo.DATUM_CHOICES],
+                                            description="lon/lat 的坐标系：wgs84（GPS、天地图，默认）或 gcj02（高德、腾讯地图）")],
                responses={200: OpenApiTypes.OBJECT})  # fmt: skip
 @api_permissions(GET="lookback.view")
 @api_view(["GET"])
 def candidates(request: Request) -> Response:
-    """Is this new find already known? Candidates with the reasons they matched (within the user's scope)."""
-    town = params.pk(request.query_params.get("town"))
+    """Is this new find already known? The verdict (probably_known / possibly_known / probably_new, with a Chinese
+    label) and the candidates with the reasons for and against them, within the user's scope (registry.similarity)."""
+    q = request.query_params
+    town = params.pk(q.get("town"))
     if town is None:
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
-    q = request.query_params
-    find = matching.Find(name=q.get("name", "")[:200], town_id=town, legal_person=q.get("person", "")[:50],
-                         phone=q.get("phone", "")[:30], credit_code=q.get("credit_code", "")[:18],
-                         lon=params.longitude(q.get("lon")), lat=params.latitude(q.get("lat")))  # fmt: skip
-    found = matching.candidates_for(scope_for(request.user), find)
-    return Response([{"enterprise_id": c.enterprise_id, "name": c.name, "score": round(c.score, 1),
-                      "reasons": c.reasons, "distance_m": c.distance_m} for c in found])  # fmt: skip
+    datum = q.get("datum") or geo.DATUM_WGS84
+    if datum not in dict(geo.DATUM_CHOICES):
+        raise ValidationFailed({"datum": ["坐标系只能是 wgs84（GPS、天地图）或 gcj02（高德、腾讯地图）"]})
+    lon, lat = params.longitude(q.get("lon")), params.latitude(q.get("lat"))
+    if lon is not None and lat is not None:
+        point = geo.point_from(lon, lat, datum)
+        lon, lat = float(point.lon), float(point.lat)
+    else:
+        lon = lat = None
+    find = Find(name=q.get("name", "")[:200], town_id=town, legal_person=q.get("person", "")[:50],
+                phone=q.get("phone", "")[:30], credit_code=q.get("credit_code", "")[:18], lon=lon, lat=lat,
+                village=q.get("village", "")[:60])  # fmt: skip
+    return Response(similar_enterprises(scope_for(request.user), find).as_dict())

@@ -47,13 +47,6 @@ def test_submit_errors_name_the_missing_items(ada, shut_target):
     assert response.status_code == 400 and "answer_water_cut" in response.json()
 
 
-def test_candidates_explain_why_they_match(ada, shut_target, district):
-    e = shut_target.enterprise
-    found = _api(ada).get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三塑料造粒加工点",
-                                                           "lon": float(e.longitude), "lat": float(e.latitude)}).json()  # fmt: skip
-    assert found[0]["enterprise_id"] == e.pk and any("名称相近" in r for r in found[0]["reasons"])
-
-
 def test_the_checklist_is_published(ada):
     items = _api(ada).get("/api/v1/lookback/checklist/").json()
     assert {i["code"] for i in items} >= {"water_cut", "facilities_running", "new_operator", "never_listed"}

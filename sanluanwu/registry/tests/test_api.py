@@ -77,12 +77,10 @@ def test_warnings_answer_409_until_acknowledged(alice, campaign, district):
     client = APIClient()
     client.force_authenticate(alice)
     assert client.post("/api/v1/cases/", _payload(district), format="json").status_code == 201
-    second = _payload(
-        district, name="李四木材加工作坊", legal_person="李四", industry="木材加工", coordinates="119.965200, 31.725100"
-    )
+    second = _payload(district, name="张三塑料造粒个体户", coordinates="31.725100, 119.965200")  # the same, 20 m off
     response = client.post("/api/v1/cases/", second, format="json")
     assert response.status_code == 409
-    assert response.json()["warnings"][0]["kind"] == "nearby"
+    assert response.json()["warnings"][0]["kind"] == "same_person"
     response = client.post("/api/v1/cases/", {**second, "acknowledge_warnings": True}, format="json")
     assert response.status_code == 201
 

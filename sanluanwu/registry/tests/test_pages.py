@@ -45,9 +45,7 @@ def test_a_wrong_workshop_name_offers_the_composed_name(client, alice, campaign,
 def test_warnings_are_shown_with_links_and_saved_after_confirmation(client, alice, campaign, district):
     client.force_login(alice)
     assert client.post("/cases/new/", _form(district)).status_code == 302
-    second = _form(
-        district, name="李四木材加工作坊", legal_person="李四", industry="木材加工", coordinates="119.96520, 31.72510"
-    )
+    second = _form(district, name="张三塑料造粒个体户", coordinates="119.96520, 31.72510")
     html = client.post("/cases/new/", second).content.decode()
     assert "请核实以下提示" in html and "/enterprises/" in html
     response = client.post("/cases/new/", {**second, "acknowledge_warnings": "on"})

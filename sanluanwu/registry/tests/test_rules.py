@@ -102,8 +102,17 @@ def test_the_same_name_twice_in_one_town_is_refused(alice, campaign, district):
 
 def test_the_same_name_in_another_town_is_allowed(office, campaign, district):
     _create(office, district["hutang"])
-    case = _create(office, district["niutang"], coordinates="119.9050, 31.7350")
+    case = _create(office, district["niutang"], coordinates="119.9050, 31.7350", phone="13900000000")
     assert case.town == district["niutang"]
+
+
+def test_the_same_workshop_with_the_same_phone_in_another_town_is_a_warning(office, campaign, district):
+    first = _create(office, district["hutang"])
+    with pytest.raises(WarningsNotAcknowledged) as exc:
+        _create(office, district["niutang"], coordinates="119.9050, 31.7350")
+    warning = exc.value.warnings[0]
+    assert warning["enterprise_id"] == first.enterprise_id and "联系电话相同" in warning["message"]
+    assert "不在同一镇（街道）" in warning["message"]
 
 
 def test_a_similar_name_is_a_warning_with_a_link(alice, campaign, district):
@@ -121,18 +130,27 @@ def test_a_similar_name_is_a_warning_with_a_link(alice, campaign, district):
     assert warning["url"] == f"/enterprises/{first.enterprise_id}/"
 
 
-def test_another_enterprise_within_50_metres_is_a_warning(alice, campaign, district):
-    _create(alice, district["hutang"], coordinates="119.965000, 31.725000")
+def test_the_same_workshop_entered_again_nearby_is_a_warning(alice, campaign, district):
+    first = _create(alice, district["hutang"], coordinates="119.965000, 31.725000")
     with pytest.raises(WarningsNotAcknowledged) as exc:
-        _create(
-            alice,
-            district["hutang"],
-            name="李四木材加工作坊",
-            legal_person="李四",
-            industry="木材加工",
-            coordinates="119.965300, 31.725100",
-        )  # about 30 m away
-    assert [w["kind"] for w in exc.value.warnings] == ["nearby"]
+        _create(alice, district["hutang"], name="张三塑料造粒个体户", coordinates="119.965300, 31.725100")  # 30 m
+    [warning] = exc.value.warnings
+    assert warning["kind"] == "same_phone" and warning["enterprise_id"] == first.enterprise_id  # weighed most
+    assert "负责人同名（张三）" in warning["message"] and "相距 31 米" in warning["message"]
+
+
+def test_a_neighbour_in_another_trade_is_not_a_warning(alice, campaign, district):
+    _create(alice, district["hutang"], coordinates="119.965000, 31.725000")
+    case = _create(
+        alice,
+        district["hutang"],
+        name="李四木材加工作坊",
+        legal_person="李四",
+        industry="木材加工",
+        phone="13900000000",
+        coordinates="119.965300, 31.725100",
+    )  # about 30 m away: being near is never enough on its own
+    assert case.pk
 
 
 def test_an_enterprise_80_metres_away_is_not_flagged(alice, campaign, district):

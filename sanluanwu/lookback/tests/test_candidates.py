@@ -1,0 +1,73 @@
+"""Is this new find already known? The look-back asks the registry's one similarity rule, within the user's scope."""
+
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+from sanluanwu.core import geo
+from sanluanwu.lookback import services
+from sanluanwu.registry.queries import similar_enterprises
+from sanluanwu.registry.similarity import PROBABLY_NEW, Find
+
+
+def _api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def _find_there(case_or_target, **kw):
+    e = case_or_target.enterprise
+    return {"lon": float(e.longitude), "lat": float(e.latitude), **kw}
+
+
+def test_candidates_respect_the_users_scope(alice, bob, hutang_case, district):
+    e = hutang_case.enterprise
+    find = Find(e.name, district["hutang"].pk, e.legal_person, e.phone, "", float(e.longitude), float(e.latitude))
+    assert [c.enterprise_id for c in similar_enterprises(alice, find).candidates] == [e.pk]
+    assert similar_enterprises(bob, find).candidates == []
+    in_niutang = Find(e.name, district["niutang"].pk, e.legal_person, e.phone, "", 119.965, 31.725)
+    assert similar_enterprises(bob, in_niutang).verdict == PROBABLY_NEW
+
+
+def test_candidates_explain_why_they_match(ada, shut_target, district):
+    found = _api(ada).get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三塑料造粒加工点",
+                                                           **_find_there(shut_target)}).json()  # fmt: skip
+    assert found["verdict"] == "probably_known" and found["verdict_label"] == "很可能是已登记的企业"
+    top = found["candidates"][0]
+    assert top["enterprise_id"] == shut_target.enterprise_id
+    assert "名称相近（去掉“加工点”“作坊”后相同）" in top["reasons"] and "相距 0 米" in top["reasons"]
+
+
+def test_a_find_like_nothing_known_is_probably_new(ada, shut_target, district):
+    found = _api(ada).get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "赵六家具喷漆作坊",
+                                                           "person": "赵六", "lon": 119.99, "lat": 31.70}).json()  # fmt: skip
+    assert found == {"verdict": "probably_new", "verdict_label": "很可能是新发现的企业（未找到相符的已登记企业）",
+                     "candidates": []}  # fmt: skip
+
+
+def test_a_gcj02_position_from_a_map_app_is_read_as_such(ada, shut_target, district):
+    """A rename at the same place by the same person: found only when the place is read in the right datum."""
+    e = shut_target.enterprise
+    lon, lat = geo.wgs84_to_gcj02(float(e.longitude), float(e.latitude))
+    assert geo.distance_m(lon, lat, float(e.longitude), float(e.latitude)) > 400  # what Gaode shows is ~500 m off
+    query = {"town": district["hutang"].pk, "name": "张三五金加工作坊", "person": "张三", "lon": lon, "lat": lat}
+    api = _api(ada)
+    as_gcj02 = api.get("/api/v1/lookback/candidates/", query | {"datum": "gcj02"}).json()
+    assert as_gcj02["candidates"][0]["enterprise_id"] == e.pk and as_gcj02["candidates"][0]["distance_m"] <= 1
+    assert api.get("/api/v1/lookback/candidates/", query).json()["verdict"] == "probably_new"
+
+
+def test_a_datum_other_than_wgs84_or_gcj02_is_refused_in_chinese(ada, district):
+    response = _api(ada).get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三塑料造粒作坊",
+                                                              "lon": 119.965, "lat": 31.725, "datum": "bd09"})  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["datum"] == ["坐标系只能是 wgs84（GPS、天地图）或 gcj02（高德、腾讯地图）"]
+
+
+def test_the_inspection_page_says_when_a_new_find_is_probably_new(client, ada, shut_target):
+    client.force_login(ada)
+    inspection = services.start_inspection(actor=ada, target=shut_target)
+    html = client.post(f"/lookback/inspections/{inspection.pk}/", {"new_name": "赵六家具喷漆作坊", "save": "1",
+                                                                   "inspectors": "李"}, follow=True).content.decode()  # fmt: skip
+    assert "很可能是新发现的企业（未找到相符的已登记企业）" in html
