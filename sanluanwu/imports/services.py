@@ -15,6 +15,7 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.core.text import strip_controls
 from sanluanwu.imports import importer, layout, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping, ValueSynonym
@@ -60,7 +61,7 @@ def upload_import(
         raise ValidationFailed({"coord_datum": ["坐标系只能是 WGS-84/CGCS2000 或 GCJ-02"]})
     with transaction.atomic():
         batch = ImportBatch.objects.create(
-            kind=kind, unit=unit, filename=filename[:255], content=data, sha256=hashlib.sha256(data).hexdigest(),
+            kind=kind, unit=unit, filename=strip_controls(filename)[:255], content=data, sha256=hashlib.sha256(data).hexdigest(),
             size=len(data), coord_datum=coord_datum, all_or_nothing=all_or_nothing,
             created_by_id=actor.pk, created_by_label=actor.username, created_at=clock.now(),
         )  # fmt: skip

@@ -17,7 +17,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params
 from sanluanwu.core.errors import TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.text import clean_text
+from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.lookback import checklist, photos
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
@@ -223,9 +223,11 @@ def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list
     inspection.distance_reason = clean_text(data.distance_reason)
     answers = {code: a for code, a in data.answers.items() if code in codes}
     found = checklist.findings(answers, data.notes, items)
-    inspection.env_problems = found["env"] if data.env_problems is None else data.env_problems.strip()
-    inspection.safety_problems = found["safety"] if data.safety_problems is None else data.safety_problems.strip()
-    inspection.other_problems = found["other"] if data.other_problems is None else data.other_problems.strip()
+    inspection.env_problems = found["env"] if data.env_problems is None else clean_multiline(data.env_problems)
+    inspection.safety_problems = (
+        found["safety"] if data.safety_problems is None else clean_multiline(data.safety_problems)
+    )
+    inspection.other_problems = found["other"] if data.other_problems is None else clean_multiline(data.other_problems)
     inspection.derived_category = checklist.derive_category(answers, items)
     inspection.result = InspectionResult.PROBLEMS_FOUND if inspection.derived_category else (
         InspectionResult.NO_PROBLEM if answers else "")  # fmt: skip
@@ -279,7 +281,7 @@ def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str,
     except photos.PhotoRejected as exc:
         raise ValidationFailed({"photo": [str(exc)]}) from None
     with transaction.atomic():
-        photo = Photo.objects.create(inspection=inspection, item=item, original_name=filename[:255],
+        photo = Photo.objects.create(inspection=inspection, item=item, original_name=strip_controls(filename)[:255],
                                      uploaded_by=actor if actor.pk else None, uploaded_at=clock.now(),
                                      **stored.__dict__)  # fmt: skip
         record_event(actor=actor, action="lookback.photo.added", obj=photo,

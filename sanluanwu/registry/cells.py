@@ -28,7 +28,8 @@ class Parsed(NamedTuple):
     shown: str = ""  # non-empty when the importer interpreted the text
 
 
-_NEEDS_CLEANING = re.compile(r"\s")  # \s also matches the ideographic space U+3000
+# Whitespace (\s also matches the ideographic space U+3000), control characters and bidirectional overrides.
+_NEEDS_CLEANING = re.compile("[\\s\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 def text(value: Any) -> str:
