@@ -119,6 +119,12 @@ def run() -> str:
         ("接口：GET /api/v1/cases/", office_client, "/api/v1/cases/"),
         ("接口：游标翻页", office_client, f"/api/v1/cases/?after={middle}"),
         ("接口：搜索", office_client, f"/api/v1/cases/?q={person}"),
+        ("办公室：按计划完成时间排序", office_client, "/cases/?sort=planned_completion"),
+        ("办公室：按计划完成时间倒序，第 100 页", office_client, "/cases/?sort=-planned_completion&page=100"),
+        ("办公室：按企业名称排序", office_client, "/cases/?sort=name"),
+        ("办公室：按整治进度排序 + 按镇筛选", office_client, f"/cases/?sort=progress&town={hutang.pk}"),
+        ("湖塘镇用户：按责任人排序", town_client, "/cases/?sort=responsible_person"),
+        ("接口：按列入日期排序", office_client, "/api/v1/cases/?sort=listed_on"),
     ]
     rows = []
     for label, client, url in scenarios:

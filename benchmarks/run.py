@@ -1,7 +1,7 @@
 """`make bench`: run every benchmark and write benchmarks/RESULTS.md.
 
 Benchmarks use their own PostgreSQL databases (BENCH_DATABASE_URL, default slw_bench on 127.0.0.1), rebuilt each
-run. BENCH_ONLY=list|matching|attachment2 runs one part; the other part's last results are kept in RESULTS.md.
+run. BENCH_ONLY=list|matching|attachment2|compare runs one part; the other part's last results are kept in RESULTS.md.
 """
 
 from __future__ import annotations
@@ -207,6 +207,34 @@ def matching_section(m: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# The import before issue 8 moved its writes into the registry (registry/bulk.py): the peer of the import comparison.
+COMPARE_REF = os.environ.get("BENCH_COMPARE_REF", "46418fd")
+
+
+def run_compare(env: dict[str, str]) -> str:
+    runs = os.environ.get("BENCH_RUNS_COMPARE", "5")
+    out = subprocess.run([sys.executable, "-m", "benchmarks.compare_import", COMPARE_REF, runs], env=env,
+                         capture_output=True, text=True, check=True, cwd=HERE.parent)  # fmt: skip
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return "\n".join([
+        "## The import after its writes moved into the registry (issue 8)",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; PostgreSQL on "
+        "127.0.0.1. `python -m benchmarks.compare_import <ref>` (part of `make bench`).",
+        f"- The same generated 100,000-row 附件2 of 湖塘镇 imported (upload + preview + confirm) by this checkout and by "
+        f"commit {r['ref']} (before issue 8), alternately, each in its own process and database, {r['runs']} times each.",
+        "",
+        "| import | median s | preview s | runs (s) |",
+        "| --- | ---: | ---: | --- |",
+        f"| before (commit {r['ref']}) | {r['base_seconds']} | {r['base_preview']} | {', '.join(map(str, r['all']['base']))} |",
+        f"| now | {r['this_seconds']} | {r['this_preview']} | {', '.join(map(str, r['all']['this']))} |",
+        "",
+        f"Ratio now / before: **{r['ratio']:.2f}** (target ≤ 1.10). Now every row also passes the permission table and the",
+        "workflow table (step by step), texts are checked for length and control characters, a sheet's real size is",
+        "measured before it is read, and each status step writes a status-history row.",
+    ])  # fmt: skip
+
+
 def main() -> int:
     os.environ.setdefault("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slw_bench")
     only = os.environ.get("BENCH_ONLY", "")
@@ -228,6 +256,8 @@ def main() -> int:
     if only in ("", "attachment2"):
         io_env = {**env, "DATABASE_URL": os.environ["BENCH_DATABASE_URL"] + "_io"}
         _section("attachment2", run_attachment2(io_env))
+    if only in ("", "compare"):
+        _section("compare", run_compare(env))
     print(RESULTS.read_text(encoding="utf-8"))
     return 0
 
