@@ -11,9 +11,11 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django_tasks_db.models import DBTaskResult
 
 from sanluanwu.accounts import services
 from sanluanwu.accounts.models import Membership, OrgUnit, User
@@ -56,9 +58,27 @@ def save_memberships(request: HttpRequest, formset: BaseInlineFormSet[Any, Any, 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """What a user may see and do comes from their 任职 (unit + role) and the permission table, not from Django's
+    groups and per-model permissions: those are not offered here, so nobody is misled into setting them."""
+
     inlines = [MembershipInline]
-    list_display = ["username", "full_name", "is_active", "is_staff", "last_login"]
-    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("单位信息", {"fields": ("full_name", "phone")}))
+    list_display = ["username", "full_name", "units", "is_active", "last_login"]
+    list_filter = ["is_active", "memberships__role", "memberships__org_unit__kind"]
+    search_fields = ["username", "full_name", "memberships__org_unit__name"]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("单位信息", {"fields": ("full_name", "phone")}),
+        ("状态", {"fields": ("is_active", "is_staff", "is_superuser"),
+                  "description": "“职员状态”用于登录本管理后台（系统管理员）；单位和角色在下方“任职”中设置。"}),
+        ("时间", {"fields": ("last_login", "date_joined")}),
+    )  # fmt: skip
+
+    @admin.display(description="单位与角色")
+    def units(self, obj: User) -> str:
+        return "；".join(f"{m.org_unit.display_name} · {m.get_role_display()}" for m in obj.memberships.all())
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return super().get_queryset(request).prefetch_related("memberships__org_unit")
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
@@ -89,3 +109,10 @@ class UserAdmin(BaseUserAdmin):
             if user is not None and before is not None and user.password != before:
                 services.record_password_change(actor=request.user, user=user)
         return response
+
+
+# Django's groups are not how this system grants anything (see UserAdmin), and the job queue's results are shown on
+# the import batches they belong to: neither is offered in the admin.
+admin.site.unregister(Group)
+if admin.site.is_registered(DBTaskResult):
+    admin.site.unregister(DBTaskResult)

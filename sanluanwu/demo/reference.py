@@ -120,11 +120,11 @@ UTILITIES: list[tuple[str, str, str, str]] = [
 # username, full name, role, org unit code
 DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "系统管理员", "system_admin", "office"),
-    ("office", "王主任（区散乱污办）", "office_admin", "office"),
+    ("office", "王主任", "office_admin", "office"),
     ("leader", "区领导", "leader", "wujin"),
-    ("hutang", "陈科长（湖塘镇）", "town_manager", "hutang"),
-    ("niutang", "周科长（牛塘镇）", "town_manager", "niutang"),
-    ("hutang_xj", "李排查员（湖塘镇）", "town_inspector", "hutang"),
+    ("hutang", "陈科长", "town_manager", "hutang"),
+    ("niutang", "周科长", "town_manager", "niutang"),
+    ("hutang_xj", "李排查员", "town_inspector", "hutang"),
     ("sthjj", "生态环境局联络员", "department_staff", "sthjj"),
     ("gxj", "工信局联络员", "department_staff", "gxj"),
     ("scjgj", "市场监管局联络员", "department_staff", "scjgj"),

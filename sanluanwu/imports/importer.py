@@ -22,10 +22,11 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import clock
+from sanluanwu.core import clock, geo
 from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
 from sanluanwu.registry import bulk, cells, columns
+from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus, LookbackCategory, RemediationType
 
 # How a changed field is named in the preview (the column's short name, else the model's).
 _LABELS = {**{c.field: c.short for c in columns.BY_KEY.values() if c.field}, "status": "整治状态",
@@ -247,6 +248,21 @@ def _column_name(key: str, layout: Layout, by_field: dict[str, int]) -> str:
     return FIELD_LABELS.get(key, key)
 
 
+# How a changed value reads in the preview: a choice by its label (整治中, not remediating), a date as text.
+_CHOICE_LABELS: dict[str, dict[Any, str]] = {
+    "status": dict(CaseStatus.choices), "lookback_category": dict(LookbackCategory.choices),
+    "licence_status": dict(LicenceStatus.choices), "remediation_type": dict(RemediationType.choices),
+    "method": dict(BaselineMethod.choices), "coord_datum": dict(geo.DATUM_CHOICES),
+}  # fmt: skip
+
+
+def _shown(field: str, value: Any) -> Any:
+    labels = _CHOICE_LABELS.get(field)
+    if labels is not None and value not in (None, ""):
+        return labels.get(value, value)
+    return bulk.show(value)
+
+
 def plan_rows(
     sheets: list[tuple[Sheet, Layout]],
     *,
@@ -308,7 +324,7 @@ def plan_rows(
                 result.steps = decision.steps
                 result.from_status = decision.from_status
                 result.changes = {
-                    _LABELS.get(k, k): [bulk.show(a), bulk.show(b)] for k, (a, b) in decision.changes.items()
+                    _LABELS.get(k, k): [_shown(k, a), _shown(k, b)] for k, (a, b) in decision.changes.items()
                 }
             result.interpreted = [{"column": _column_name(k, layout, by_field), "shown": m}
                                   for k, m in [*shown, *decision.interpreted]]  # fmt: skip

@@ -173,10 +173,11 @@ def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None
         if kind == "baseline" and not merged.get("industry"):
             merged["industry"] = "未注明"
             d.interpreted.append(("industry", "（空）→ 未注明"))
-        if not merged.get("licence_status"):
-            merged["licence_status"] = rules.licence_from_name(merged.get("name", ""), merged.get("credit_code", ""))
+        if not merged.get("licence_status") and merged.get("name"):
+            merged["licence_status"] = rules.licence_from_name(merged["name"], merged.get("credit_code", ""))
             label = LicenceStatus(merged["licence_status"]).label
-            d.interpreted.append(("licence_status", f"（空）→ {label}（按企业名称推断）"))
+            why = "有统一社会信用代码" if merged.get("credit_code") else "按企业名称推断"
+            d.interpreted.append(("licence_status", f"（空）→ {label}（{why}）"))
         if kind == "list" and merged.get("longitude") is None and "coordinates" not in values:
             d.error("coordinates", "请填写经纬度（附件2 必填）")
     d.errors_from(validation.enterprise_errors(merged))
@@ -532,7 +533,7 @@ def _search_text(values: dict[str, Any]) -> str:
 
 
 def show(value: Any) -> Any:
-    """A value as the preview and the audit log show it."""
+    """A value as the audit log keeps it (dates as text; choice members as their value)."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if value is None:

@@ -225,6 +225,9 @@ DEFAULT_SYNONYMS: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 
+_CHOICE_LABELS = {"remediation_type": dict(RemediationType.choices), "licence_status": dict(LicenceStatus.choices)}
+
+
 def parse_choice(value: Any, field: str, synonyms: dict[str, str], *, label: str, required: bool) -> Parsed:
     raw = text(value)
     if not raw:
@@ -234,7 +237,8 @@ def parse_choice(value: Any, field: str, synonyms: dict[str, str], *, label: str
     s = key(raw)
     if s in synonyms:
         canonical = synonyms[s]
-        return Parsed(canonical)
+        label = _CHOICE_LABELS.get(field, {}).get(canonical, canonical)
+        return Parsed(canonical, "" if key(label) == s else f"{raw} → {label}")
     raise CellError(f"无法识别{label}“{raw}”，可填：{'、'.join(sorted(set(synonyms), key=len)[:8])}")
 
 

@@ -100,11 +100,14 @@ def unit_label(scope: Scope, town_id: Any = None) -> str:
     """How an export names its unit: the chosen town, the user's own towns, or 全区."""
     from sanluanwu.accounts.models import OrgUnit
 
-    if name := OrgUnit.objects.filter(pk=params.pk(town_id) or 0).values_list("name", flat=True).first():
+    town = params.pk(town_id) if town_id else None
+    if town and (name := OrgUnit.objects.filter(pk=town).values_list("name", flat=True).first()):
         return name
     if not scope.sees_district and scope.town_ids:
         towns = OrgUnit.objects.filter(pk__in=scope.town_ids).order_by("sort_order")
         return "、".join(towns.values_list("name", flat=True))
+    if not scope.sees_district:
+        return "、".join(scope.unit_names) or "本单位"  # a department's or utility's own cases
     return "全区"
 
 

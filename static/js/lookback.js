@@ -3,7 +3,10 @@
   function locate(onDone, onError) {
     if (!navigator.geolocation) { onError("此浏览器不支持定位"); return; }
     navigator.geolocation.getCurrentPosition(function (pos) { onDone(pos.coords); },
-      function (err) { onError("无法获取位置：" + err.message); },
+      function (err) {
+        var why = {1: "未允许本网站使用位置（可在浏览器设置中允许）", 2: "暂时无法确定位置", 3: "定位超时"}[err.code];
+        onError("无法获取位置：" + (why || "定位失败"));
+      },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -77,13 +77,19 @@ def test_a_role_changed_in_place_is_recorded_as_taken_away_and_given(client, sys
     assert removed.changes["role"] == ["town_manager", None] and added.changes["role"] == [None, "town_inspector"]
 
 
-def test_groups_given_in_the_admin_are_recorded(client, sysadmin, alice):
+def test_the_admin_offers_no_django_groups_or_model_permissions(client, sysadmin, alice):
+    """Powers come from 任职 and the permission table; a groups box in the admin would grant nothing and mislead."""
+    client.force_login(sysadmin)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/change/").content.decode()
+    assert 'name="groups"' not in page and 'name="user_permissions"' not in page
+    assert client.get("/admin/auth/group/").status_code == 404
+
+
+def test_groups_set_through_the_service_are_still_recorded(sysadmin, alice):
     from django.contrib.auth.models import Group
 
     group = Group.objects.create(name="同义词维护")
-    client.force_login(sysadmin)
-    url = f"/admin/accounts/user/{alice.pk}/change/"
-    assert client.post(url, form_values(client, url) | {"groups": [str(group.pk)]}).status_code == 302
+    services.set_user_permissions(actor=sysadmin, user=alice, groups=[group])
     event = AuditEvent.objects.get(action="accounts.user.updated")
     assert event.changes == {"groups": [[], ["同义词维护"]]}
     assert "同义词维护" in _timeline([event])
