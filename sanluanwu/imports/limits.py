@@ -26,6 +26,13 @@ MAX_CELLS = 2_000_000
 MAX_RECORD_CHARS = 1_000_000
 # Excel's own limit for the text of one cell.
 MAX_FIELD_CHARS = 32_767
+# All text of a workbook together. A 附件2 row holds ~150 characters, so 120,000 rows hold ~18 million; one
+# shared string of 32,000 characters referred to by every cell would otherwise be copied into each of them.
+MAX_TEXT_CHARS = 40_000_000
+# The child process that reads a workbook (sheet_child.py): the 100,000-row 附件2 reads in ~410 MB there, the
+# bounds above at their worst (40 million characters over 2 million cells) in ~1.1 GB.
+READER_MEMORY = 1536 * 1024 * 1024
+READER_SECONDS = 60
 
 
 class UnreadableFile(ValueError):

@@ -1,8 +1,8 @@
 """Open an uploaded sheet safely and return its rows. Macros never run; nothing is evaluated.
 
-.xlsx: checked part by part before any parser sees it (xlsx_check: zip structure, macros, DTDs and the used
-range of every sheet). .xls: its sheets measured by calamine in a child process under a memory limit, then
-read. .csv: UTF-8 (with or without BOM) or GBK/GB18030, bounded while it is read. Every sheet must fit the
+.xlsx: checked part by part before any parser sees it (xlsx_check: zip structure, macros, DTDs, the used range
+of every sheet), then read in a child process under memory and CPU limits (sheet_child.py). .xls: read in that
+child directly (calamine reads a whole .xls when it opens it). .csv: UTF-8 (with or without BOM) or GBK/GB18030, bounded while it is read. Every sheet must fit the
 bounds of limits.py. Anything else is refused by content, not name.
 """
 
@@ -11,14 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from python_calamine import CalamineWorkbook
 
 from sanluanwu.imports import xlsx_check
 from sanluanwu.imports.limits import (
@@ -28,6 +29,9 @@ from sanluanwu.imports.limits import (
     MAX_FIELD_CHARS,
     MAX_RECORD_CHARS,
     MAX_ROWS,
+    MAX_TEXT_CHARS,
+    READER_MEMORY,
+    READER_SECONDS,
     Box,
     UnreadableFile,
     check_box,
@@ -37,10 +41,11 @@ from sanluanwu.imports.limits import (
 __all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_ROWS", "Sheet", "UnreadableFile", "read_sheets", "sniff"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_XLS_PROBE = Path(__file__).with_name("xls_probe.py")
-# The .xls probe's address space: calamine on a legitimate .xls within the bounds needs well under 300 MB.
-XLS_PROBE_MEMORY = 768 * 1024 * 1024
-XLS_PROBE_SECONDS = 60
+log = logging.getLogger(__name__)
+_SHEET_CHILD = Path(__file__).with_name("sheet_child.py")
+# One reading child at a time per process (each may take READER_MEMORY): the web workers and the job worker
+# together never hold more than a few of them, whatever is uploaded at once.
+_READERS = threading.BoundedSemaphore(1)
 
 
 @dataclass
@@ -67,60 +72,62 @@ def sniff(data: bytes, filename: str) -> str:
     raise UnreadableFile(f"不支持的文件类型“{filename}”：只接受 .xlsx、.xls 和 .csv")
 
 
-def _probe_xls(data: bytes) -> list[tuple[str, Box]]:
-    """Each sheet's used range as calamine reads it, measured in a child process under a memory limit.
+def _read_in_child(data: bytes) -> list[Sheet]:
+    """Every sheet as calamine reads it, read in a child process under memory and CPU limits (sheet_child.py).
 
-    calamine reads every sheet of a .xls when the workbook opens and trusts the DIMENSIONS record and the
-    cell positions (up to 65,535 columns) for its allocations; a crafted file aborts the process that opens
-    it. The child runs xls_probe.py (no Django, only calamine) with RLIMIT_AS set before calamine loads, so
-    such a file costs a dead child and a refusal, never the worker. .xls uploads are rare and small: the
-    probe adds ~0.1 s.
+    calamine aborts the process it runs in when a file makes it allocate without bound, and a file can do that
+    in ways no check of ours foresees; in a child such a file costs that child and a refusal. The child checks
+    each sheet's range and the text of all cells against the bounds before it makes or sends anything. It adds
+    ~0.7 s to a 100,000-row sheet (a new interpreter, the rows pickled and unpickled).
     """
+    limits = {"memory": READER_MEMORY, "seconds": READER_SECONDS, "rows": MAX_ROWS, "cols": MAX_COLUMNS,
+              "cells": MAX_CELLS, "text": MAX_TEXT_CHARS}  # fmt: skip
     if not sys.executable:
-        raise UnreadableFile("无法读取 .xls 文件，请用 Excel 或 WPS 另存为 .xlsx 后导入")
+        raise UnreadableFile("无法读取该 Excel 文件，请另存为 .csv 后导入")
+    if not _READERS.acquire(timeout=READER_SECONDS + 30):
+        raise UnreadableFile("系统正在读取其他文件，请稍后再试")
     try:
-        done = subprocess.run(
-            [sys.executable, "-I", str(_XLS_PROBE), str(XLS_PROBE_MEMORY), str(XLS_PROBE_SECONDS)],
-            input=data, capture_output=True, timeout=XLS_PROBE_SECONDS + 10, check=False,
-        )  # fmt: skip
+        done = subprocess.run([sys.executable, "-I", str(_SHEET_CHILD), json.dumps(limits)], input=data,
+                              capture_output=True, timeout=READER_SECONDS + 30, check=False)  # fmt: skip
     except subprocess.TimeoutExpired:
-        raise UnreadableFile("读取 .xls 文件超时（文件过大或已损坏），请另存为 .xlsx 后导入") from None
-    if done.returncode != 0:
-        if done.returncode == 3:  # calamine refused the file itself
-            raise UnreadableFile(f"无法读取该 Excel 文件：{done.stdout.decode('utf-8', 'replace')[:120]}")
-        raise UnreadableFile(
-            "读取 .xls 文件时超出内存或时间限制（文件过大或已损坏），请删除多余的行列或另存为 .xlsx 后导入"
-        )
-    try:
-        found = json.loads(done.stdout)
-        return [(str(name), Box(int(rows), int(cols))) for name, rows, cols in found]
-    except (ValueError, TypeError):
-        raise UnreadableFile("无法读取该 .xls 文件，请另存为 .xlsx 后导入") from None
-
-
-def _calamine(data: bytes) -> list[Sheet]:
-    try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise UnreadableFile(f"无法读取该 Excel 文件：{str(exc)[:120]}") from None
-    sheets = []
-    for name in wb.sheet_names:
+        raise UnreadableFile("读取文件超时（文件过大或结构异常），请删除多余的行列或拆分后导入") from None
+    finally:
+        _READERS.release()
+    if done.returncode == 0:
         try:
-            sheet = wb.get_sheet_by_name(name)
-            # The range from A1 that to_python(skip_empty_area=False) pads to; checked before those lists exist
-            # (the package checks bounded it already: this is the last line, not the first).
-            end = sheet.end or (-1, -1)
-            check_box(name, Box(end[0] + 1, end[1] + 1))
-            merged = list(sheet.merged_cell_ranges or [])
-            rows = sheet.to_python(skip_empty_area=False)
-        except UnreadableFile:
-            raise
-        except Exception as exc:
-            raise UnreadableFile(f"无法读取工作表“{name}”：{str(exc)[:120]}") from None
-        # to_python gives lists already; copying them would double the peak memory of a 100,000-row sheet.
-        sheets.append(Sheet(name, [r if type(r) is list else list(r) for r in rows], merged))
-        del sheet, rows
-    return sheets
+            found = pickle.loads(done.stdout)  # written by our own child, from calamine's values only
+        except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+            raise UnreadableFile("无法读取该 Excel 文件，请另存为 .xlsx 后导入") from None
+        sheets = [Sheet(str(name), rows, [tuple(map(tuple, m)) for m in merged]) for name, rows, merged in found]
+        check_total([(s.name, Box(len(s.rows), max((len(r) for r in s.rows), default=0))) for s in sheets])
+        return sheets
+    said = done.stdout.decode("utf-8", "replace")
+    if done.returncode == 3:  # calamine refused the file itself
+        log.info("calamine refused an upload: %s", said[:200])
+        if "password" in said.lower():
+            raise UnreadableFile("该 Excel 文件设置了打开密码，请取消密码后再导入")
+        raise UnreadableFile(
+            "无法读取该 Excel 文件（文件已损坏或格式不受支持），请用 Excel 或 WPS 打开后另存为 .xlsx 再导入"
+        )
+    if done.returncode in (5, 6):
+        try:
+            what = json.loads(said)
+        except ValueError:
+            what = {}
+        if done.returncode == 5 and what.get("sheet") is not None:
+            check_box(str(what["sheet"]), Box(int(what.get("rows", 0)), int(what.get("cols", 0))))
+        if done.returncode == 5:
+            raise UnreadableFile(
+                f"工作簿各工作表合计 {int(what.get('cells', 0))} 个单元格（已用区域），超过 {MAX_CELLS // 10_000} 万个："
+                "请删除不需要导入的工作表或拆分后导入"
+            )
+        raise UnreadableFile(
+            f"文件中的文字过多（超过 {MAX_TEXT_CHARS // 10_000} 万字，可能是同一段长文字被大量单元格引用），"
+            "请删除不需要导入的内容或拆分后导入"
+        )
+    raise UnreadableFile(
+        "读取文件时超出内存或时间限制（文件过大或结构异常），请删除多余的行列（包括远处的空白格式单元格）或另存为 .xlsx 后导入"
+    )
 
 
 def _decode(data: bytes) -> str:
@@ -177,10 +184,9 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
     kind = sniff(data, filename)
     if kind == "xlsx":
         xlsx_check.check_package(data)
-        sheets = _calamine(data)
+        sheets = _read_in_child(data)
     elif kind == "xls":
-        check_total(_probe_xls(data))
-        sheets = _calamine(data)
+        sheets = _read_in_child(data)
     else:
         sheets = _csv(data)
     for sheet in sheets:

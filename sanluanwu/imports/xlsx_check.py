@@ -24,7 +24,15 @@ from dataclasses import dataclass, field
 from typing import IO
 from xml.etree import ElementTree
 
-from sanluanwu.imports.limits import MAX_ENTRIES, MAX_RATIO, MAX_UNCOMPRESSED, Box, UnreadableFile, check_total
+from sanluanwu.imports.limits import (
+    MAX_CELLS,
+    MAX_ENTRIES,
+    MAX_RATIO,
+    MAX_UNCOMPRESSED,
+    Box,
+    UnreadableFile,
+    check_total,
+)
 
 CHUNK = 1 << 20
 # No writer puts a megabyte between two '>'; beyond it a piece is scanned with an overlap instead.
@@ -36,6 +44,7 @@ MACRO_MESSAGE = "文件含有宏或 ActiveX 控件（.xlsm/.xltm），不接受�
 
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*", b"\xd0\xcf\x11\xe0",
                  b"PK\x03\x04", b"\x01\x00\x00\x00", b"\xd7\xcd\xc6\x9a")  # fmt: skip
+_MARKUP_NAMES = (".xml", ".rels", ".vml")
 _WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _DECLARED_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 _UTF8_NAMES = {b"utf-8", b"utf8", b"us-ascii", b"ascii"}
@@ -51,6 +60,8 @@ _BIG_ROW = re.compile(rb'<row r="(\d{6,})"')
 _SHEET_DATA = re.compile(rb"<(?:[\w.\-]+:)?sheetData[\s/>]")
 _REF_ATTR = rb"""(?:^|\s)(?:[\w.\-]+:)?ref\s*=\s*(?:"([^"]*)"|'([^']*)')"""
 _MERGE = re.compile(rb"<(?:[\w.\-]+:)?mergeCell\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_SST = re.compile(rb"<(?:[\w.\-]+:)?sst\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_SST_COUNT = re.compile(rb"""(?:^|\s)(?:[\w.\-]+:)?(?:uniqueCount|count)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\b((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 _REF = re.compile(_REF_ATTR)
 _R = re.compile(rb"""(?:^|\s)(?:[\w.\-]+:)?r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -107,8 +118,12 @@ def _pieces(fh: IO[bytes], first: bytes = b"") -> Iterator[tuple[bytes, bool]]:
             carry = buf
 
 
-def _kind(head: bytes) -> str:
-    """xml (read as markup by a parser), or binary (an image, printer settings …)."""
+def _kind(head: bytes, name: str) -> str:
+    """xml (read as markup by a parser), or binary (an image, printer settings …).
+
+    A part is binary only when both its name and its first bytes say so: a `.xml` or `.rels` part is markup
+    whatever it starts with (“BM<!DOCTYPE …” must not pass as a bitmap).
+    """
     if head.startswith(_WIDE_BOMS) or head[:2] in (b"<\x00", b"\x00<"):
         raise UnreadableFile("文件内部部件使用了不支持的编码（UTF-16/32），请用 Excel 或 WPS 另存为 .xlsx 后导入")
     text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
@@ -116,6 +131,8 @@ def _kind(head: bytes) -> str:
         m = _DECLARED_ENCODING.match(text)
         if m and m.group(1).strip().lower() not in _UTF8_NAMES:
             raise UnreadableFile("文件内部部件使用了不支持的编码，请用 Excel 或 WPS 另存为 .xlsx 后导入")
+        return "xml"
+    if name.lower().endswith(_MARKUP_NAMES):
         return "xml"
     if head.startswith(_BINARY_MAGIC) or b"\x00" in head[:64]:
         return "binary"
@@ -135,14 +152,29 @@ def _check_markup(piece: bytes, cut: bool) -> None:
         i = piece.find(b"!", i + 1)
 
 
+def _check_shared_strings_root(piece: bytes) -> bool:
+    """calamine reserves room for `uniqueCount` strings before reading one: a huge count aborts it. True once seen."""
+    m = _SST.search(piece)
+    if m is None:
+        return False
+    for double, single in _SST_COUNT.findall(m.group(1)):
+        digits = re.sub(rb"\D", b"", double or single)
+        if len(digits) > 9 or (digits and int(digits) > MAX_CELLS):
+            raise UnreadableFile("文件的共享字符串表声明了异常的数量（可能是恶意文件），已拒绝")
+    return True
+
+
 def _first_pass(zf: zipfile.ZipFile, info: zipfile.ZipInfo, content_types: bool) -> _Part:
     part = _Part(info.filename)
+    shared_strings = info.filename.lower().endswith("sharedstrings.xml")
     with zf.open(info) as fh:
         head = fh.read(CHUNK)
-        kind = _kind(head[:4096])
+        kind = _kind(head[:4096], info.filename)
         for piece, cut in _pieces(fh, head):
             if kind == "xml":
                 _check_markup(piece, cut)
+            if shared_strings and _check_shared_strings_root(piece):
+                shared_strings = False
             if content_types and any(word in piece.lower() for word in _MACRO_CONTENT):
                 raise UnreadableFile(MACRO_MESSAGE)
             if piece.rfind(b"mergeCell") >= 0:  # calamine takes merged ranges from anywhere in the part
@@ -275,6 +307,17 @@ def _sheet_names(zf: zipfile.ZipFile, by_lower: dict[str, zipfile.ZipInfo]) -> d
     return names
 
 
+def _check_kind(by_lower: dict[str, zipfile.ZipInfo]) -> None:
+    """An .xlsx and nothing else: calamine tries .xlsb and OpenDocument when .xlsx fails, and reads those without
+    any of the checks here (an OpenDocument row repeated 100,000 times × 1,000 columns is a 1 KB file)."""
+    if "content.xml" in by_lower or "mimetype" in by_lower:
+        raise UnreadableFile("文件是 OpenDocument 表格（.ods），不能直接导入：请用 Excel 或 WPS 另存为 .xlsx 后导入")
+    if any(n.endswith(".bin") and n.rsplit("/", 1)[-1].startswith("workbook") for n in by_lower):
+        raise UnreadableFile("文件是 Excel 二进制工作簿（.xlsb），不能直接导入：请另存为 .xlsx 后导入")
+    if "_rels/.rels" not in by_lower or not any(n.endswith("workbook.xml") for n in by_lower):
+        raise UnreadableFile("文件不是 Excel 工作簿（缺少 workbook），无法导入")
+
+
 def _is_macro_part(name: str) -> bool:
     n = name.lower().replace("\\", "/")
     return "vbaproject" in n or (n.endswith(".bin") and "vba" in n) or "activex" in n or "macrosheet" in n
@@ -305,13 +348,14 @@ def check_package(data: bytes) -> list[tuple[str, Box]]:
         if total > MAX_UNCOMPRESSED:
             raise UnreadableFile("文件解压后过大（超过 200 MB），请拆分后导入")
         by_lower = {i.filename.replace("\\", "/").lower(): i for i in infos}
-        if not any(n.endswith("workbook.xml") for n in by_lower):
-            raise UnreadableFile("文件不是 Excel 工作簿（缺少 workbook），无法导入")
+        _check_kind(by_lower)
         try:
             parts = [_first_pass(zf, i, content_types=i.filename.lower() == "[content_types].xml") for i in infos]
         except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError):
             raise UnreadableFile("文件已损坏，无法作为 .xlsx 打开") from None
         names = _sheet_names(zf, by_lower)
+        if any(not path.endswith(".xml") for path in names):
+            raise UnreadableFile("文件内部结构异常（工作表不是 XML 部件），已拒绝")
         sheets = [(p, i, names.get(p.name.replace("\\", "/").lower()) or p.name) for p, i in zip(parts, infos, strict=True)
                   if p.sheet]  # fmt: skip
         for part, _info, label in sheets:

@@ -56,12 +56,10 @@ def _cell(ref: str, text: str = "x") -> str:
 def tripwire(monkeypatch):
     """calamine must never see a refused file."""
 
-    class Tripwire:
-        @staticmethod
-        def from_filelike(*_args, **_kwargs):
-            raise AssertionError("calamine was called before the file was checked")
+    def tripwire(*_args, **_kwargs):
+        raise AssertionError("calamine was called before the file was checked")
 
-    monkeypatch.setattr(readers, "CalamineWorkbook", Tripwire)
+    monkeypatch.setattr(readers, "_read_in_child", tripwire)
 
 
 def _refused(data: bytes, name: str = "x.xlsx") -> str:
@@ -276,9 +274,10 @@ def test_a_crafted_xls_costs_a_child_process_not_the_worker(kind):
     assert time.monotonic() - t0 < 30
 
 
-def test_a_plain_xls_is_measured_and_read():
-    assert readers._probe_xls(xls_bytes([["1", "张三塑料造粒作坊"]])) == [("Sheet1", Box(2, 15))]
-    assert readers.read_sheets(xls_bytes([["1", "张三塑料造粒作坊"]]), "ok.xls")[0].rows[1][1] == "张三塑料造粒作坊"
+def test_a_plain_xls_is_read():
+    sheet = readers.read_sheets(xls_bytes([["1", "张三塑料造粒作坊"]]), "ok.xls")[0]
+    assert sheet.name == "Sheet1" and len(sheet.rows) == 2 and len(sheet.rows[0]) == 15
+    assert sheet.rows[1][1] == "张三塑料造粒作坊"
 
 
 # --- CSV ----------------------------------------------------------------------------------------------------------
@@ -314,7 +313,101 @@ def test_reading_a_normal_sheet_in_a_limited_child_still_works():
     assert _in_child(messy_xlsx([["1", "张三塑料造粒作坊"]]), "ok.xlsx").strip() == "ok"
 
 
-def test_the_probe_reports_json_for_a_sheet():
-    done = subprocess.run([sys.executable, "-I", str(readers._XLS_PROBE), str(readers.XLS_PROBE_MEMORY), "30"],
-                          input=xls_bytes([]), capture_output=True, check=True)  # fmt: skip
-    assert json.loads(done.stdout) == [["Sheet1", 1, 15]]
+def test_the_child_reports_a_sheet_beyond_the_bounds_in_json():
+    limits = {"memory": 1 << 30, "seconds": 30, "rows": 1, "cols": 200, "cells": 100, "text": 100}
+    done = subprocess.run([sys.executable, "-I", str(readers._SHEET_CHILD), json.dumps(limits)],
+                          input=xls_bytes([["1", "张三"]]), capture_output=True, check=False)  # fmt: skip
+    assert done.returncode == 5 and json.loads(done.stdout) == {"sheet": "Sheet1", "rows": 2, "cols": 15}
+
+
+# --- what calamine would allocate from a small file, beyond the used range --------------------------------------
+
+
+def _shared_string_bomb(rows: int, length: int = 32_000) -> bytes:
+    """One shared string of `length` characters, referred to by every cell of `rows` × 16: each cell a copy."""
+    sst = f'<?xml version="1.0" encoding="UTF-8"?><sst {NS} count="1" uniqueCount="1"><si><t>{"字" * length}</t></si></sst>'
+    cells = "".join(f'<row r="{r}">' + "".join(f'<c r="{chr(65 + c)}{r}" t="s"><v>0</v></c>' for c in range(16))
+                    + "</row>" for r in range(1, rows + 1))  # fmt: skip
+    return _workbook(_sheet(cells), {"xl/sharedStrings.xml": sst.encode()})
+
+
+def test_one_long_shared_string_in_every_cell_is_refused_by_its_text_not_by_the_worker():
+    data = _shared_string_bomb(500)
+    assert len(data) < 40_000
+    message = _in_child(data, "ss.xlsx", memory=600_000_000)
+    assert "文字过多" in message or "内存或时间限制" in message
+
+
+def test_a_shared_string_count_of_900_billion_is_refused_before_calamine(tripwire):
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst {NS} count="1" uniqueCount="900000000000"><si><t>x</t></si></sst>'
+    )
+    data = _workbook(_sheet(f'<row r="1">{_cell("A1")}</row>'), {"xl/sharedStrings.xml": sst.encode()})
+    assert "共享字符串表声明了异常的数量" in _refused(data)
+
+
+def test_a_count_calamine_would_abort_on_costs_only_the_child():
+    """Even past the checks (here, the check of the count switched off), the reader's process survives."""
+    sst = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst {NS} count="1" uniqueCount="900000000000"><si><t>x</t></si></sst>'
+    )
+    data = _workbook(_sheet(f'<row r="1">{_cell("A1")}</row>'), {"xl/sharedStrings.xml": sst.encode()})
+    assert "内存或时间限制" in str(_raises(lambda: readers._read_in_child(data)))
+
+
+def _raises(call) -> Exception:
+    with pytest.raises(readers.UnreadableFile) as exc:
+        call()
+    return exc.value
+
+
+def _opendocument(rows: str) -> bytes:
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="附件2">{rows}</table:table></office:spreadsheet>'
+               "</office:body></office:document-content>")  # fmt: skip
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" '
+                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+                "</manifest:manifest>")  # fmt: skip
+    return _zip({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet", "META-INF/manifest.xml":
+                 manifest.encode(), "content.xml": content.encode(), "x/workbook.xml": b"<workbook/>"})  # fmt: skip
+
+
+def test_an_opendocument_file_named_xlsx_is_refused_before_calamine(tripwire):
+    repeated = ('<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+                'table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p>'
+                "</table:table-cell></table:table-row>")  # fmt: skip
+    data = _opendocument(repeated)
+    assert len(data) < 2_000
+    assert "OpenDocument" in _refused(data, "附件2.xlsx")
+
+
+def test_an_opendocument_expansion_costs_only_the_child():
+    repeated = ('<table:table-row table:number-rows-repeated="100000"><table:table-cell '
+                'table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p>'
+                "</table:table-cell></table:table-row>")  # fmt: skip
+    assert "内存或时间限制" in str(_raises(lambda: readers._read_in_child(_opendocument(repeated))))
+
+
+def test_a_binary_workbook_named_xlsx_is_refused(tripwire):
+    data = _workbook(_sheet(f'<row r="1">{_cell("A1")}</row>'), {"xl/workbook.bin": b"\x83\x01\x00"})
+    assert ".xlsb" in _refused(data)
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/sharedStrings.xml", "xl/styles.xml"])
+@pytest.mark.parametrize("prefix", [b"BM", b"GIF8", b"\x89PNG"])
+def test_a_declaration_behind_a_binary_looking_prefix_is_still_refused(tripwire, part, prefix):
+    doc = prefix + b'<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY e "boom">]>' + _sheet("").encode()[21:]
+    data = _workbook(_sheet(f'<row r="1">{_cell("A1")}</row>'), {part: doc})
+    assert "XML 实体" in _refused(data)
+
+
+def test_pictures_that_happen_to_contain_angle_brackets_are_not_declarations():
+    picture = b"\x89PNG\r\n\x1a\n" + b"<!DOCTYPE x>" * 10 + b"\x00" * 100
+    data = _workbook(_sheet(f'<row r="1">{_cell("A1", "企业名称")}</row>'), {"xl/media/image1.png": picture})
+    assert readers.read_sheets(data, "ok.xlsx")[0].rows == [["企业名称"]]

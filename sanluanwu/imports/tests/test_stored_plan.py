@@ -96,8 +96,14 @@ def test_a_tampered_stored_plan_is_never_unpickled(alice, campaign, district, re
     def refuse(*args, **kwargs):
         pytest.fail("unsigned data was unpickled")
 
-    monkeypatch.setattr(pickle, "loads", refuse)
-    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    # The plans module's pickle only: the sheet, read again, comes back pickled from the reading child process.
+    from types import SimpleNamespace
+
+    from sanluanwu.imports import plans
+
+    guarded = SimpleNamespace(**{name: getattr(pickle, name) for name in dir(pickle) if not name.startswith("__")})
+    guarded.loads = guarded.load = guarded.Unpickler = refuse
+    monkeypatch.setattr(plans, "pickle", guarded)
     batch = confirm_import(actor=alice, batch=batch)
     assert batch.status == BatchStatus.APPLIED and len(reads) == 2 and Case.objects.count() == 1
 
