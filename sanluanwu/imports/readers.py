@@ -98,7 +98,10 @@ def _read_in_child(data: bytes) -> list[Sheet]:
             found = pickle.loads(done.stdout)  # written by our own child, from calamine's values only
         except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
             raise UnreadableFile("无法读取该 Excel 文件，请另存为 .xlsx 后导入") from None
-        sheets = [Sheet(str(name), rows, [tuple(map(tuple, m)) for m in merged]) for name, rows, merged in found]
+        sheets = [
+            Sheet(str(name), rows, [((r0, c0), (r1, c1)) for (r0, c0), (r1, c1) in merged])
+            for name, rows, merged in found
+        ]
         check_total([(s.name, Box(len(s.rows), max((len(r) for r in s.rows), default=0))) for s in sheets])
         return sheets
     said = done.stdout.decode("utf-8", "replace")
