@@ -33,7 +33,7 @@ from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, CaseStatusChange, Enterprise
-from sanluanwu.registry.services import status_change_values
+from sanluanwu.registry.services import CLOSED_ENTERPRISE_MESSAGE, closed_enterprises, status_change_values
 
 # The stored fields a row can change, compared with the record to tell new, changed and unchanged apart.
 ENTERPRISE_FIELDS = ["name", "industry", "address", "village", "legal_person", "phone", "credit_code",
@@ -127,6 +127,7 @@ class Context:
                 "enterprise_id", "batch", "method", "completed_on"
             )
         )
+        self.closed_enterprises = closed_enterprises(town_ids=town_ids)  # read-only with their closed cases
         self.seen: dict[tuple[int, str], int] = {}  # (town, name key) → the row that named it first
         self._allowed: dict[tuple[str, int], str | None] = {}
 
@@ -349,6 +350,8 @@ def plan_baseline_row(ctx: Context, values: dict[str, Any], *, row: int) -> Deci
     ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS)
     if existing is not None and ent_changes:
         d.error(ROW, ctx.denial("enterprise.edit", town.pk))
+        if existing["id"] in ctx.closed_enterprises:
+            d.error(ROW, CLOSED_ENTERPRISE_MESSAGE)
     if d.errors:
         return d
     d.town_id = town.pk

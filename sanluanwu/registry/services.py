@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import TextField, Value
+from django.db.models import Count, Q, TextField, Value
 from django.db.models.functions import Concat, Lower
 
 from sanluanwu.accounts import permissions
@@ -194,10 +195,29 @@ def _cases_search_text(enterprise: Enterprise) -> Any:
     return Concat(Value(enterprise.search_text + " "), Lower("responsible_person"), output_field=TextField())
 
 
+CLOSED_MESSAGE = "该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
+CLOSED_ENTERPRISE_MESSAGE = (
+    "该企业的整治对象均已销号，企业信息随之冻结，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
+)
+
+
 def check_not_closed(case: Case) -> None:
     """A closed (销号) case is read-only for everyone: it changes only after a recorded reopening."""
     if case.status == CaseStatus.CLOSED:
-        raise TransitionNotAllowed("该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由")
+        raise TransitionNotAllowed(CLOSED_MESSAGE)
+
+
+def closed_enterprises(*, enterprise_ids: Sequence[int] | None = None, town_ids: Sequence[int] | None = None) -> set[int]:
+    """The enterprises (of these ids or towns) whose cases are all closed: their columns are those closed rows'
+    columns, so they are read-only too. An enterprise with an open case (it came back), or none yet, may change."""
+    cases = Case.objects.all()
+    if enterprise_ids is not None:
+        cases = cases.filter(enterprise_id__in=enterprise_ids)
+    if town_ids is not None:
+        cases = cases.filter(town_id__in=town_ids)
+    rows = (cases.values("enterprise_id").annotate(open=Count("id", filter=~Q(status=CaseStatus.CLOSED)))
+            .filter(open=0))  # fmt: skip
+    return {r["enterprise_id"] for r in rows}
 
 
 def status_change_values(
@@ -382,6 +402,8 @@ def update_enterprise(
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+        if closed_enterprises(enterprise_ids=[enterprise.pk]):
+            raise TransitionNotAllowed(CLOSED_ENTERPRISE_MESSAGE)
         if expected_version is not None and expected_version != enterprise.version:
             raise Conflict("该企业已被他人修改，请刷新后重新编辑")
         before = snapshot(enterprise, ENTERPRISE_AUDITED)

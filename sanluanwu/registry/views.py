@@ -170,7 +170,7 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     require_for(request, "case.edit", town_id=case.town_id)
     if not case.is_open:
-        messages.error(request, "该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由")
+        messages.error(request, services.CLOSED_MESSAGE)
         return redirect("registry:case_detail", pk=case.pk)
     if request.method != "POST":
         return _render_form(
