@@ -19,6 +19,7 @@ from django_tasks.base import TaskResultStatus
 
 from sanluanwu.accounts.models import User
 from sanluanwu.core import clock
+from sanluanwu.core.errors import Conflict
 from sanluanwu.imports import services
 from sanluanwu.imports.choices import BUSY, BatchStatus, BatchStep
 from sanluanwu.imports.models import ImportBatch
@@ -31,7 +32,11 @@ def _run(batch_id: int, user_id: int) -> None:
     actor = User.objects.get(pk=user_id)
     if batch.status != BatchStatus.QUEUED:
         return  # settled or retried meanwhile: this job is no longer the batch's
-    services.start(actor=actor, batch=batch)
+    try:
+        services.start(actor=actor, batch=batch)
+    except Conflict:
+        return  # another job took it up meanwhile
+
     try:
         if batch.step == BatchStep.PREVIEW:
             services.preview_import(actor=actor, batch=batch)

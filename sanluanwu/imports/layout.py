@@ -217,6 +217,8 @@ def find_layout(
     layout = best[1]
     if mapping:
         for c, fname in mapping.items():
+            if c not in layout.headers or fname not in FIELD_LABELS:
+                continue  # a column this sheet does not have (a mapping kept from before a new upload of it)
             layout.chosen[c] = fname
             layout.unknown.pop(c, None)
             layout.ignored.pop(c, None)

@@ -14,7 +14,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
-from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import strip_controls
 from sanluanwu.imports import importer, layout, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
@@ -98,7 +98,7 @@ def _plan(
     found = []
     shown: dict[str, dict[str, Any]] = {}  # sheets not planned: what the preview says of them
     for sheet in sheets:
-        mapping = {int(c): f for c, f in (batch.column_mapping.get(sheet.name) or {}).items()}
+        mapping = {int(c): f for c, f in (batch.column_mapping.get(sheet.name) or {}).items() if str(c).isdigit()}
         found_layout = layout.find_layout(sheet.rows, batch.kind, mapping, remembered)
         if found_layout is None:
             if any(any(parsing.text(v) for v in row) for row in sheet.rows):
@@ -158,6 +158,20 @@ def _summary(plan: importer.Plan) -> dict[str, Any]:
     }
 
 
+# A batch no step may start from again: it is done, or a job is on it.
+SETTLED = (BatchStatus.APPLIED, BatchStatus.CANCELLED)
+NOT_PREVIEWABLE = (*SETTLED, BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
+
+
+def _hold(batch: ImportBatch, allowed: tuple[str, ...] | frozenset[str]) -> None:
+    """Lock the batch's row for the caller's transaction and check it still stands where the step began: two
+    confirms pressed at once (two tabs, a double click, the API and the page) write once; the second is told."""
+    current = ImportBatch.objects.select_for_update().values_list("status", flat=True).get(pk=batch.pk)
+    if current not in allowed:
+        label = BatchStatus(current).label
+        raise Conflict(f"该批次当前状态为“{label}”，可能已由他人（或另一个窗口）处理，请刷新页面查看")
+
+
 def _record(actor: Any, batch: ImportBatch, action: str, *, fields: list[str], changes: dict[str, Any] | None = None,
             note: str = "") -> None:  # fmt: skip
     """Save the batch's own state with its audit event, inside the caller's transaction."""
@@ -170,6 +184,9 @@ def preview_import(
 ) -> ImportBatch:
     """Read and check every row; write nothing but the preview on the batch (its state audited with it)."""
     permissions.require(scope_for(actor), "import.upload", town_id=batch.unit_id)
+    entry = batch.status
+    if entry in SETTLED:
+        raise TransitionNotAllowed(f"该批次当前状态为“{batch.get_status_display()}”，不能再预览；如需再导入请重新上传")
     if column_mapping is not None:
         batch.column_mapping = column_mapping
         batch.save(update_fields=["column_mapping"])
@@ -181,6 +198,7 @@ def preview_import(
     except readers.UnreadableFile as exc:
         plans.discard(batch)
         with transaction.atomic():
+            _hold(batch, (entry,))
             batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
             batch.step = BatchStep.PREVIEW
             _record(actor, batch, "imports.batch.rejected", fields=["status", "message", "counts", "preview", "step"],
@@ -199,6 +217,7 @@ def preview_import(
     batch.message = "\n".join(notes)
     batch.status, batch.step, batch.progress = BatchStatus.PREVIEWED, BatchStep.PREVIEW, 50
     with transaction.atomic():
+        _hold(batch, (entry,))
         _record(actor, batch, "imports.batch.previewed",
                 fields=["counts", "preview", "sheet_date", "message", "status", "step", "progress"],
                 changes={k: [None, v] for k, v in batch.counts.items()})  # fmt: skip
@@ -212,7 +231,8 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
     rows unwritten and the batch 导入失败 with the reason, to be corrected or retried.
     """
     permissions.require(scope_for(actor), "import.confirm", town_id=batch.unit_id)
-    if batch.status != BatchStatus.APPLYING:  # APPLYING: the job worker started this confirm
+    entry = batch.status
+    if entry != BatchStatus.APPLYING:  # APPLYING: the job worker started this confirm
         check_confirmable(batch)
     if all_or_nothing is not None:
         batch.all_or_nothing = all_or_nothing
@@ -226,6 +246,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         except readers.UnreadableFile as exc:
             plans.discard(batch)
             with transaction.atomic():
+                _hold(batch, (entry,))
                 batch.status, batch.message = BatchStatus.REJECTED, str(exc)
                 _record(actor, batch, "imports.batch.rejected", fields=["status", "message", "all_or_nothing", "step"],
                         note=str(exc)[:500])  # fmt: skip
@@ -233,6 +254,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
     counts = plan.counts()
     if batch.all_or_nothing and counts["error"]:
         with transaction.atomic():
+            _hold(batch, (entry,))
             batch.status = BatchStatus.FAILED
             batch.message = (f"有 {counts['error']} 行有错误；按“全部成功才导入”的选择，没有导入任何数据。"
                              "请修改后重新上传。")  # fmt: skip
@@ -242,6 +264,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
         return batch
     try:
         with transaction.atomic():
+            _hold(batch, (entry,))
             importer.apply_plan(plan, actor=actor, campaign=current_campaign(), batch_label=f"导入批次 #{batch.pk}")
             batch.status = BatchStatus.APPLIED
             batch.applied_at = clock.now()
@@ -271,7 +294,10 @@ def queue(*, actor: Any, batch: ImportBatch, step: str) -> ImportBatch:
     permissions.require(scope_for(actor), code, town_id=batch.unit_id)
     if step == BatchStep.CONFIRM:
         check_confirmable(batch)
+    elif batch.status in NOT_PREVIEWABLE:
+        raise TransitionNotAllowed(f"该批次当前状态为“{batch.get_status_display()}”，不能再预览")
     with transaction.atomic():
+        _hold(batch, (batch.status,))
         batch.status, batch.step, batch.heartbeat_at, batch.job_id = BatchStatus.QUEUED, step, clock.now(), ""
         _record(actor, batch, "imports.batch.queued", fields=["status", "step", "heartbeat_at", "job_id"],
                 note=BatchStep(step).label)  # fmt: skip
@@ -281,6 +307,7 @@ def queue(*, actor: Any, batch: ImportBatch, step: str) -> ImportBatch:
 def start(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     """The job worker took the batch up: 正在预览 / 正在导入, with a heartbeat the page and settle() read."""
     with transaction.atomic():
+        _hold(batch, (BatchStatus.QUEUED,))
         batch.status = BatchStatus.PREVIEWING if batch.step == BatchStep.PREVIEW else BatchStatus.APPLYING
         batch.heartbeat_at = clock.now()
         _record(actor, batch, "imports.batch.started", fields=["status", "heartbeat_at"])
@@ -292,6 +319,8 @@ def fail(*, actor: Any, batch: ImportBatch, reason: str) -> ImportBatch:
     written; the batch says why and may be tried again."""
     with transaction.atomic():
         batch.refresh_from_db(fields=["status"])
+        if batch.status in SETTLED:
+            return batch  # another confirm finished it meanwhile: what this one failed at was never its to do
         batch.status, batch.message = BatchStatus.FAILED, reason
         _record(actor, batch, "imports.batch.failed", fields=["status", "message", "step"], note=reason[:500])
     return batch
@@ -359,8 +388,17 @@ def map_columns(*, actor: Any, batch: ImportBatch, choices: dict[str, dict[str, 
     """The user says what columns mean (sheet → column → field). Kept for this upload, and remembered for the
     unit's next uploads of the same kind by the header's text (columns move between sheets, headers stay)."""
     permissions.require(scope_for(actor), "import.upload", town_id=batch.unit_id)
+    if batch.status in NOT_PREVIEWABLE:
+        raise TransitionNotAllowed(f"该批次当前状态为“{batch.get_status_display()}”，不能再修改列对应")
     allowed = set(layout.fields_for(batch.kind)) | {"ignore"}
     sheets = (batch.preview or {}).get("sheets", {})
+    for sheet, columns in choices.items():
+        known = {column for column, _header, _field in (sheets.get(sheet) or {}).get("mappable", [])}
+        for column, fname in columns.items():
+            if column not in known:
+                raise ValidationFailed(f"工作表“{sheet}”没有需要指定含义的第 {column} 列，请刷新页面后重新指定")
+            if fname not in allowed:
+                raise ValidationFailed(f"“{fname}”不是可选的列含义，请刷新页面后重新指定")
     mapping: dict[str, dict[str, str]] = {name: dict(cols) for name, cols in (batch.column_mapping or {}).items()}
     remembered: dict[str, str] = {}
     with transaction.atomic():
@@ -368,8 +406,6 @@ def map_columns(*, actor: Any, batch: ImportBatch, choices: dict[str, dict[str, 
             info = sheets.get(sheet) or {}
             headers = {column: header for column, header, _field in info.get("mappable", [])}
             for column, fname in columns.items():
-                if fname not in allowed:
-                    continue
                 mapping.setdefault(sheet, {})[column] = fname
                 header_key = info.get("memory_keys", {}).get(column)
                 if batch.unit_id is None or not header_key:

@@ -110,14 +110,20 @@ def batch_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     for key in request.POST:
         value = request.POST.get(key, "")
         if key.startswith("map:") and value:
-            _prefix, sheet, column = key.split(":", 2)
-            choices.setdefault(sheet, {})[column] = value
+            parts = key.split(":", 2)
+            if len(parts) != 3:
+                messages.error(request, "列对应的提交内容有误，请刷新页面后重新指定")
+                return redirect("imports:batch_detail", pk=batch.pk)
+            choices.setdefault(parts[1], {})[parts[2]] = value
     try:
         services.map_columns(actor=request.user, batch=batch, choices=choices)
     except DomainError as exc:
         messages.error(request, exc.text)
         return redirect("imports:batch_detail", pk=batch.pk)
-    jobs.run_step(batch=batch, actor=request.user, step="preview")
+    try:
+        jobs.run_step(batch=batch, actor=request.user, step="preview")
+    except DomainError as exc:
+        messages.error(request, exc.text)
     return redirect("imports:batch_detail", pk=batch.pk)
 
 

@@ -31,7 +31,15 @@ class CaseForm(forms.Form):
         for key in [*columns.ENTERPRISE_INPUTS, *columns.CASE_INPUTS]:
             self.fields[key] = columns.form_field(key)
         self.fields["town"].queryset = towns_allowing(scope, permission)  # type: ignore[attr-defined]
+        self.editing = permission == "case.edit"
         self.warnings: list[dict[str, Any]] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # An edit is checked against the version it was made on (someone may have saved since): never without it.
+        if self.editing and data.get("version") is None and "version" not in self.errors:
+            raise forms.ValidationError("缺少记录版本号，无法确认您编辑的是最新内容：请刷新页面后重新编辑")
+        return data
 
     @classmethod
     def initial_from_case(cls, case: Case) -> dict[str, Any]:

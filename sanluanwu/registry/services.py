@@ -207,7 +207,9 @@ def check_not_closed(case: Case) -> None:
         raise TransitionNotAllowed(CLOSED_MESSAGE)
 
 
-def closed_enterprises(*, enterprise_ids: Sequence[int] | None = None, town_ids: Sequence[int] | None = None) -> set[int]:
+def closed_enterprises(
+    *, enterprise_ids: Sequence[int] | None = None, town_ids: Sequence[int] | None = None
+) -> set[int]:
     """The enterprises (of these ids or towns) whose cases are all closed: their columns are those closed rows'
     columns, so they are read-only too. An enterprise with an open case (it came back), or none yet, may change."""
     cases = Case.objects.all()

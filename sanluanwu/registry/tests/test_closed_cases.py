@@ -146,3 +146,20 @@ def test_the_status_on_a_past_day_comes_from_the_history(alice, campaign, distri
     assert as_of([case.pk], day0)[case.pk] == ("listed", None)
     assert as_of([case.pk], day0 + dt.timedelta(days=3))[case.pk] == ("stopped", None)
     assert as_of([case.pk], day0 + dt.timedelta(days=5))[case.pk] == ("closed", day0 + dt.timedelta(days=5))
+
+
+def test_the_edit_page_never_saves_without_the_version_it_was_made_on(client, alice, campaign, hutang_case):
+    from sanluanwu.registry.forms import CaseForm
+
+    client.force_login(alice)
+    data = {k: ("" if v is None else v) for k, v in CaseForm.initial_from_case(hutang_case).items()}
+    data |= {"town": hutang_case.town_id, "responsible_person": "别人"}
+    data["planned_completion"] = hutang_case.planned_completion.isoformat()
+    for version in (None, "abc"):
+        sent = {k: v for k, v in data.items() if k != "version"} | ({"version": version} if version else {})
+        response = client.post(f"/cases/{hutang_case.pk}/edit/", sent)
+        assert response.status_code == 400 and "请刷新页面后重新编辑" in response.content.decode(), version
+    assert Case.objects.get(pk=hutang_case.pk).version == hutang_case.version
+    response = client.post(f"/cases/{hutang_case.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Case.objects.get(pk=hutang_case.pk).responsible_person == "别人"
