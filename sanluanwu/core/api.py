@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db.models import QuerySet
 from django.http import Http404
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -45,6 +45,31 @@ class JSONParser(parsers.JSONParser):
             # Every body of this API is an object; views read it with .get()/.items().
             raise NotAnObject()
         return data
+
+
+class BoundedDateTimeField(serializers.DateTimeField):
+    """A date-time within params.DATE_RANGE: year 1 is refused with a message, never an overflow (a 500)."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        try:
+            result = super().to_internal_value(value)
+        except OverflowError:
+            raise serializers.ValidationError(f"时间不在合理范围内（{params.DATE_RANGE_TEXT}），请检查年份") from None
+        message = params.date_error(result, "时间")
+        if message:
+            raise serializers.ValidationError(message)
+        return result
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within params.DATE_RANGE."""
+
+    def to_internal_value(self, value: Any) -> Any:
+        result = super().to_internal_value(value)
+        message = params.date_error(result, "日期")
+        if message:
+            raise serializers.ValidationError(message)
+        return result
 
 
 class NotAnObject(exceptions.ParseError):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
 
 
@@ -13,3 +16,28 @@ def add_domain_errors(form: forms.Form, exc: DomainError) -> None:
         field = name if name in form.fields else None
         for message in messages:
             form.add_error(field, message)
+
+
+class BoundedDateTimeField(forms.DateTimeField):
+    """A date-time within params.DATE_RANGE: year 1 is refused with a message, never an overflow (a 500)."""
+
+    def to_python(self, value: Any) -> Any:
+        try:
+            result = super().to_python(value)
+        except OverflowError:
+            raise forms.ValidationError(f"时间不在合理范围内（{params.DATE_RANGE_TEXT}），请检查年份") from None
+        message = params.date_error(result, str(self.label or "时间"))
+        if message:
+            raise forms.ValidationError(message)
+        return result
+
+
+class BoundedDateField(forms.DateField):
+    """A date within params.DATE_RANGE."""
+
+    def to_python(self, value: Any) -> Any:
+        result = super().to_python(value)
+        message = params.date_error(result, str(self.label or "日期"))
+        if message:
+            raise forms.ValidationError(message)
+        return result

@@ -7,6 +7,7 @@ or poison every later read (a longitude of 1e308 on an inspection broke the insp
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -14,6 +15,22 @@ from sanluanwu.core.geo import LAT_RANGE, LON_RANGE
 
 # The largest id any table can hold (signed 64-bit, BigAutoField).
 MAX_ID = 2**63 - 1
+# Every date a record here speaks of (listed, planned, completed, inspected): from before the 2018-2019 campaign to
+# plans decades out. Year 1 or 9999 is a typing slip, and year 1 in a time zone east of UTC cannot even be stored.
+DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
+DATE_RANGE_TEXT = "2000-01-01 至 2099-12-31"
+
+
+def date_error(value: dt.date | None, label: str) -> str | None:
+    """The message for a date (or date-time) outside DATE_RANGE, naming the field; None when it is within."""
+    if value is None:
+        return None
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+        return None
+    return f"{label}（{day.isoformat()}）不在合理范围内（{DATE_RANGE_TEXT}），请检查年份"
+
+
 # A phone's reported accuracy; beyond 100 km it is no position at all.
 ACCURACY_RANGE = (0.0, 100_000.0)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 
 from sanluanwu.core import geo
+from sanluanwu.core.forms import BoundedDateTimeField
 from sanluanwu.lookback import checklist
 from sanluanwu.lookback.choices import Answer, PlaceKind
 from sanluanwu.lookback.services import InspectionInput
@@ -16,7 +17,7 @@ _TEXT = forms.Textarea(attrs={"rows": 2})
 
 
 class InspectionForm(forms.Form):
-    inspected_at = forms.DateTimeField(label="检查时间", required=False,
+    inspected_at = BoundedDateTimeField(label="检查时间", required=False,
                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))  # fmt: skip
     inspectors = forms.CharField(label="检查人员", max_length=200)
     # Bounded like the service (NUMBER_BOUNDS): a position from a broken phone is refused, never stored.

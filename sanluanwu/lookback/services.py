@@ -211,7 +211,10 @@ def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list
     if data.inspected_at:
         if data.inspected_at > clock.now() + dt.timedelta(minutes=10):
             errors["inspected_at"] = ["检查时间不能晚于现在"]
-        inspection.inspected_at = data.inspected_at
+        elif message := params.date_error(data.inspected_at, "检查时间"):
+            errors["inspected_at"] = [message]
+        else:
+            inspection.inspected_at = data.inspected_at
     inspection.inspectors = clean_text(data.inspectors) or inspection.inspectors
     if data.longitude is not None and data.latitude is not None:
         inspection.longitude = Decimal(f"{float(data.longitude):.6f}")
@@ -410,6 +413,9 @@ def _amended_values(changes: dict[str, Any]) -> dict[str, Any]:
                     when = None
             if when is None:
                 errors[name] = ["请填写检查时间，如 2020-07-15T09:30"]
+                continue
+            if message := params.date_error(when, "检查时间"):  # before make_aware: year 1 would overflow there
+                errors[name] = [message]
                 continue
             when = make_aware(when) if is_naive(when) else when
             if when > clock.now() + dt.timedelta(minutes=10):

@@ -27,7 +27,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import geo
+from sanluanwu.core import geo, params
 from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import rules, validation, workflow
@@ -346,6 +346,7 @@ def plan_baseline_row(ctx: Context, values: dict[str, Any], *, row: int) -> Deci
     if not method:
         d.error("method", "请填写2018-2019年整治方式")
     completed = values.get("completed_on")
+    d.error("completed_on", params.date_error(completed, "完成时间"))
     d.error(ROW, ctx.denial("baseline.record", town.pk))
     ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS)
     if existing is not None and ent_changes:

@@ -19,7 +19,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock, geo
+from sanluanwu.core import clock, geo, params
 from sanluanwu.core.errors import (
     Conflict,
     TransitionNotAllowed,
@@ -476,6 +476,8 @@ def record_baseline(
     permissions.require(scope_for(actor), "baseline.record", town_id=enterprise.town_id)
     if method not in BaselineMethod.values:
         raise ValidationFailed({"method": ["整治方式应为关停取缔、治理改造、整合搬迁或其他"]})
+    if message := params.date_error(completed_on, "完成时间"):
+        raise ValidationFailed({"completed_on": [message]})
     with transaction.atomic():
         record = BaselineRecord.objects.create(
             enterprise=enterprise,

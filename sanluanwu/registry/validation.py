@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from sanluanwu.core import params
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.registry import columns, rules
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
@@ -90,5 +91,7 @@ def case_errors(values: Mapping[str, Any], *, listed_on: dt.date, required: bool
         value = values.get(key)
         if value and len(value) > limit:
             add(errors, key, columns.text_errors(key, value))
-    add(errors, "planned_completion", rules.check_planned_completion(values.get("planned_completion"), listed_on))
+    add(errors, "listed_on", params.date_error(values.get("listed_on") or listed_on, "列入名单日期"))
+    add(errors, "planned_completion", params.date_error(values.get("planned_completion"), "计划完成时间")
+        or rules.check_planned_completion(values.get("planned_completion"), listed_on))  # fmt: skip
     return errors

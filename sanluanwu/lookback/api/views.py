@@ -19,7 +19,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params
-from sanluanwu.core.api import JSONParser
+from sanluanwu.core.api import BoundedDateTimeField, JSONParser
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.lookback import checklist, photos, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
@@ -89,7 +89,7 @@ def _number(name: str) -> serializers.FloatField:
 
 
 class InspectionWriteSerializer(serializers.Serializer[Any]):
-    inspected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    inspected_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     inspectors = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     longitude = _number("longitude")
     latitude = _number("latitude")

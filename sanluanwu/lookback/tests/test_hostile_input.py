@@ -191,3 +191,25 @@ def test_a_well_formed_amendment_still_works(alice, submitted):
                               format="json")  # fmt: skip
     assert response.status_code == 200, response.json()
     assert response.json()["inspectors"] == "阿达、李四"
+
+
+# --- dates --------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00", "0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59",
+                                  "1900-01-01T08:00"])  # fmt: skip
+def test_an_inspection_time_in_year_one_is_refused_on_every_path(client, ada, alice, draft, when):
+    response = _api(ada).patch(f"/api/v1/lookback/inspections/{draft.pk}/", {"inspected_at": when}, format="json")
+    assert response.status_code == 400 and "inspected_at" in response.json(), response.content
+    client.force_login(ada)
+    page = client.post(f"/lookback/inspections/{draft.pk}/", {"inspected_at": when[:16], "inspectors": "李排查员"})
+    assert page.status_code in (200, 400) and "请检查年份" in page.content.decode()
+    from sanluanwu.lookback.tests.test_categories import _all_clear
+
+    answers = _all_clear(services.applicable_items(draft.target))
+    submitted = services.submit_inspection(actor=ada, inspection=draft, data=services.InspectionInput(
+        inspectors="李排查员", answers=answers))  # fmt: skip
+    amend = _api(alice).post(f"/api/v1/lookback/inspections/{submitted.pk}/amend/",
+                             {"reason": "改时间", "changes": {"inspected_at": when}}, format="json")  # fmt: skip
+    assert amend.status_code == 400 and "请检查年份" in str(amend.json()), amend.content
+    assert _api(ada).get("/api/v1/lookback/inspections/").status_code == 200

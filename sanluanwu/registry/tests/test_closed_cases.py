@@ -163,3 +163,13 @@ def test_the_edit_page_never_saves_without_the_version_it_was_made_on(client, al
     response = client.post(f"/cases/{hutang_case.pk}/edit/", data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Case.objects.get(pk=hutang_case.pk).responsible_person == "别人"
+
+
+@pytest.mark.parametrize("field,value", [("listed_on", "0001-01-01"), ("planned_completion", "9999-12-31"),
+                                         ("planned_completion", "0001-01-01")])  # fmt: skip
+def test_a_date_in_an_absurd_year_is_refused_naming_the_field(alice, campaign, hutang_case, field, value):
+    api = APIClient()
+    api.force_authenticate(alice)
+    response = api.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version, field: value},
+                         format="json")  # fmt: skip
+    assert response.status_code == 400 and "请检查年份" in str(response.json().get(field)), response.content
