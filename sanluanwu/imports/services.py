@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
@@ -209,11 +210,12 @@ def preview_import(
     batch.preview = _summary(plan)
     batch.sheet_date = _sheet_date(plan)
     notes = _sheet_notes(plan)
-    same = ImportBatch.objects.filter(sha256=batch.sha256, status=BatchStatus.APPLIED).exclude(pk=batch.pk).first()
+    # The same file imported before, for the same unit and among the batches this user may see (never another town's).
+    same = (queries.batches_visible_to(actor).filter(sha256=batch.sha256, status=BatchStatus.APPLIED, unit_id=batch.unit_id)
+            .exclude(pk=batch.pk).order_by("-applied_at").first())  # fmt: skip
     if same and same.applied_at:
-        notes.append(
-            f"该文件已于 {same.applied_at:%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；再次导入只会写入有变化的行。"
-        )
+        notes.append(f"该文件已于 {timezone.localtime(same.applied_at):%Y-%m-%d %H:%M} 导入过（批次 #{same.pk}）；"
+                     "再次导入只会写入有变化的行。")  # fmt: skip
     batch.message = "\n".join(notes)
     batch.status, batch.step, batch.progress = BatchStatus.PREVIEWED, BatchStep.PREVIEW, 50
     with transaction.atomic():

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
@@ -26,10 +27,15 @@ def targets_visible_to(user_or_scope: Any) -> QuerySet[Target]:
 
 
 def inspections_visible_to(user_or_scope: Any) -> QuerySet[Inspection]:
+    """Submitted inspections in the user's scope; drafts (unfinished, unsigned) only where the user may record
+    inspections: the leader and read-only roles see what was submitted, on pages and API alike."""
     scope = _scope(user_or_scope)
-    if scope.sees_district:
-        return Inspection.objects.all()
-    return Inspection.objects.filter(town_id__in=scope.town_ids)
+    inspections = Inspection.objects.all() if scope.sees_district else Inspection.objects.filter(
+        town_id__in=scope.town_ids)  # fmt: skip
+    recording = permissions.towns_allowing(scope, "inspection.record")
+    if recording is None:
+        return inspections
+    return inspections.filter(~Q(status=InspectionStatus.DRAFT) | Q(town_id__in=recording))
 
 
 def photos_visible_to(user_or_scope: Any) -> QuerySet[Photo]:

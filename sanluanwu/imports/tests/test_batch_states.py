@@ -126,3 +126,14 @@ def test_a_mapping_to_a_meaning_that_does_not_exist_is_told(client, alice, campa
     batch = _previewed(alice, district["hutang"], _own_sheet("张三塑料造粒作坊"))
     with pytest.raises(ValidationFailed, match="不是可选的列含义"):
         services.map_columns(actor=alice, batch=batch, choices={"湖塘镇": {"1": "status; drop table"}})
+
+
+def test_the_same_file_imported_before_is_named_only_within_the_towns_own_batches(alice, bob, campaign, district):
+    from django.utils import timezone
+
+    data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")])
+    first = confirm_import(actor=alice, batch=_previewed(alice, district["hutang"], data))
+    again = _previewed(alice, district["hutang"], data)
+    assert f"该文件已于 {timezone.localtime(first.applied_at):%Y-%m-%d %H:%M} 导入过（批次 #{first.pk}）" in again.message
+    elsewhere = _previewed(bob, district["niutang"], data)
+    assert "导入过" not in elsewhere.message and f"#{first.pk}" not in elsewhere.message

@@ -66,3 +66,17 @@ def test_another_town_gets_404_on_places_inspections_and_photos(ada, bob, shut_t
         == 404
     )
     assert api.get(f"/api/v1/lookback/photos/{photo.pk}/original/").status_code == 404
+
+
+def test_a_draft_is_seen_only_by_those_who_may_record_it_in_the_api_as_on_the_page(client, ada, leo, office,
+                                                                                   shut_target):  # fmt: skip
+    draft = services.start_inspection(actor=ada, target=shut_target)
+    photo = services.add_photo(actor=ada, inspection=draft, data=jpeg_with_exif(), filename="a.jpg")
+    reader = _api(leo)
+    assert reader.get(f"/api/v1/lookback/inspections/{draft.pk}/").status_code == 404
+    assert draft.pk not in [i["id"] for i in reader.get("/api/v1/lookback/inspections/").json()["results"]]
+    assert reader.get(f"/api/v1/lookback/photos/{photo.pk}/original/").status_code == 404
+    client.force_login(leo)
+    assert client.get(f"/lookback/inspections/{draft.pk}/").status_code == 404
+    for who in (ada, office):
+        assert _api(who).get(f"/api/v1/lookback/inspections/{draft.pk}/").status_code == 200
