@@ -51,4 +51,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "imports.baseline.created": "导入2018-2019年集中整治记录",
     "imports.batch.mapped": "指定导入表格的列对应",
     "imports.column_mappings.cleared": "清除记住的列对应",
+    "imports.value_synonym.created": "新增取值同义词",
+    "imports.value_synonym.updated": "修改取值同义词",
+    "imports.value_synonym.deleted": "删除取值同义词",
 }

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
+from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, RemediationType
 
 
 class ImportBatch(models.Model):
@@ -64,7 +66,27 @@ class ValueSynonym(models.Model):
         constraints = [models.UniqueConstraint(fields=["field", "text"], name="synonym_unique")]
 
     def __str__(self) -> str:
-        return f"{self.get_field_display()}：{self.text} → {self.value}"
+        return f"{self.get_field_display()}：{self.text} → {self.value_label}"
+
+    @property
+    def value_label(self) -> str:
+        return dict(synonym_values(self.field)).get(self.value, self.value)
+
+    def clean(self) -> None:
+        allowed = dict(synonym_values(self.field))
+        if self.field in SYNONYM_VALUES and self.value not in allowed:
+            raise ValidationError({"value": f"“{self.get_field_display()}”只能对应：{'、'.join(allowed.values())}"})
+
+
+# What each kind of value synonym may stand for: the values the registry's columns take.
+SYNONYM_VALUES: dict[str, type[models.TextChoices]] = {
+    "remediation_type": RemediationType, "licence_status": LicenceStatus, "baseline_method": BaselineMethod,
+}  # fmt: skip
+
+
+def synonym_values(field: str) -> list[tuple[str, str]]:
+    choices = SYNONYM_VALUES.get(field)
+    return [(value, str(label)) for value, label in choices.choices] if choices else []
 
 
 class UnitColumnMapping(models.Model):

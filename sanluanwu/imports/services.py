@@ -12,11 +12,12 @@ from django.utils import timezone
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
-from sanluanwu.audit.services import record_event
+from sanluanwu.accounts.services import require_admin_permission
+from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
-from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.text import strip_controls
+from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed, validate_model
+from sanluanwu.core.text import clean_text, strip_controls
 from sanluanwu.imports import importer, layout, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
 from sanluanwu.imports.models import ImportBatch, UnitColumnMapping, ValueSynonym
@@ -439,3 +440,36 @@ def clear_column_mappings(*, actor: Any, unit: OrgUnit) -> int:
         record_event(actor=actor, action="imports.column_mappings.cleared", obj=unit,
                      changes={"column_mappings": [forgotten, None]})  # fmt: skip
     return len(forgotten)
+
+
+SYNONYM_AUDITED = ["field", "text", "value"]
+
+
+def save_value_synonym(*, actor: Any, synonym: ValueSynonym) -> ValueSynonym:
+    """A word for a value, added or changed in the admin: checked against the values the column takes, audited."""
+    new = synonym.pk is None
+    require_admin_permission(actor, "imports.add_valuesynonym" if new else "imports.change_valuesynonym",
+                             "新增取值同义词" if new else "修改取值同义词")  # fmt: skip
+    synonym.text = clean_text(synonym.text)
+    validate_model(synonym)
+    with transaction.atomic():
+        stored = ValueSynonym.objects.select_for_update().filter(pk=synonym.pk).first() if not new else None
+        before = snapshot(stored, SYNONYM_AUDITED) if stored else {}
+        synonym.save()
+        changes = diff_fields(before, snapshot(synonym, SYNONYM_AUDITED))
+        if new or changes:
+            record_event(actor=actor, action="imports.value_synonym.created" if new else "imports.value_synonym.updated",
+                         obj=synonym, changes=changes)  # fmt: skip
+    return synonym
+
+
+def delete_value_synonym(*, actor: Any, synonym: ValueSynonym) -> None:
+    """The event keeps what the synonym was; imports read from then on without it."""
+    require_admin_permission(actor, "imports.delete_valuesynonym", "删除取值同义词")
+    with transaction.atomic():
+        stored = ValueSynonym.objects.select_for_update().filter(pk=synonym.pk).first()
+        if stored is None:
+            return
+        record_event(actor=actor, action="imports.value_synonym.deleted", obj=stored,
+                     changes={k: [v, None] for k, v in snapshot(stored, SYNONYM_AUDITED).items()})  # fmt: skip
+        stored.delete()

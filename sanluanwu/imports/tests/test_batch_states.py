@@ -134,6 +134,8 @@ def test_the_same_file_imported_before_is_named_only_within_the_towns_own_batche
     data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")])
     first = confirm_import(actor=alice, batch=_previewed(alice, district["hutang"], data))
     again = _previewed(alice, district["hutang"], data)
-    assert f"该文件已于 {timezone.localtime(first.applied_at):%Y-%m-%d %H:%M} 导入过（批次 #{first.pk}）" in again.message
+    assert (
+        f"该文件已于 {timezone.localtime(first.applied_at):%Y-%m-%d %H:%M} 导入过（批次 #{first.pk}）" in again.message
+    )
     elsewhere = _previewed(bob, district["niutang"], data)
     assert "导入过" not in elsewhere.message and f"#{first.pk}" not in elsewhere.message

@@ -1,0 +1,43 @@
+"""The value synonyms an import reads are reference data: changed in the admin one at a time, each checked against the
+values its column takes and audited."""
+
+from __future__ import annotations
+
+from sanluanwu.accounts.tests.adminforms import form_values
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.imports.models import ValueSynonym
+
+ADD = "/admin/imports/valuesynonym/add/"
+
+
+def test_a_synonym_added_in_the_admin_is_audited(client, sysadmin):
+    client.force_login(sysadmin)
+    data = form_values(client, ADD) | {"field": "remediation_type", "text": "整治提升", "value": "rectification"}
+    assert client.post(ADD, data).status_code == 302
+    synonym = ValueSynonym.objects.get(text="整治提升")
+    event = AuditEvent.objects.get(action="imports.value_synonym.created")
+    assert event.object_id == str(synonym.pk) and event.changes["value"] == [None, "rectification"]
+    assert str(synonym) == "整治类型：整治提升 → 治理改造"
+
+
+def test_a_synonym_for_a_value_its_column_does_not_take_is_refused(client, sysadmin):
+    client.force_login(sysadmin)
+    for value in ("bogus_value", "licensed"):  # unknown, and a value of another column
+        data = form_values(client, ADD) | {"field": "remediation_type", "text": "攻击测试写法", "value": value}
+        response = client.post(ADD, data)
+        assert response.status_code == 200
+        assert "整治类型" in response.content.decode() and "只能对应" in response.content.decode() or (
+            "选择一个有效的选项" in response.content.decode())  # fmt: skip
+    assert not ValueSynonym.objects.exists() and not AuditEvent.objects.exists()
+
+
+def test_synonyms_are_deleted_one_at_a_time_and_each_deletion_is_audited(client, sysadmin):
+    synonym = ValueSynonym.objects.create(field="licence_status", text="有照", value="licensed")
+    client.force_login(sysadmin)
+    listing = client.get("/admin/imports/valuesynonym/").content.decode()
+    assert "delete_selected" not in listing
+    url = f"/admin/imports/valuesynonym/{synonym.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not ValueSynonym.objects.exists()
+    event = AuditEvent.objects.get(action="imports.value_synonym.deleted")
+    assert event.changes == {"field": ["licence_status", None], "text": ["有照", None], "value": ["licensed", None]}
