@@ -1,0 +1,50 @@
+"""A database too busy to take a write in time is a 503 the user can act on, not a 500.
+
+On the embedded SQLite of `make run` one writer holds the database at a time: while an 80,000-row import is being
+written (half a minute) another user's save waits up to the busy timeout (20 s) and then fails with "database is
+locked". On PostgreSQL the like is a lock or statement timeout. Nothing was written either way (the transaction
+rolled back): the user is told to try again in a moment, in Chinese, with Retry-After.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+
+logger = logging.getLogger(__name__)
+
+BUSY_TEXT = "系统正在处理大批数据（如表格导入），暂时无法保存，请稍等片刻后重试"
+_BUSY_SIGNS = ("database is locked", "database table is locked", "lock timeout", "statement timeout",
+               "could not obtain lock")  # fmt: skip
+
+
+def is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, OperationalError) and any(sign in str(exc).lower() for sign in _BUSY_SIGNS)
+
+
+def busy_response(request: HttpRequest) -> HttpResponse:
+    if request.path_info.startswith("/api/"):
+        response: HttpResponse = JsonResponse({"detail": BUSY_TEXT, "code": "busy"}, status=503)
+    else:
+        response = HttpResponse(loader.get_template("503.html").render({"message": BUSY_TEXT}), status=503,
+                                content_type="text/html; charset=utf-8")  # fmt: skip
+    response["Retry-After"] = "10"
+    return response
+
+
+class BusyDatabaseMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_busy(exception):
+            return None
+        logger.warning("database busy on %s %s: %s", request.method, request.path, exception)
+        return busy_response(request)
