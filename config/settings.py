@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "sanluanwu.audit.middleware.RequestContextMiddleware",
     "sanluanwu.core.middleware.BusyDatabaseMiddleware",
+    "sanluanwu.core.middleware.MethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django_tasks_db.models import DBTaskResult
+from rest_framework.authtoken.models import TokenProxy
 
 from sanluanwu.accounts import services
 from sanluanwu.accounts.models import Membership, OrgUnit, User
@@ -112,7 +113,10 @@ class UserAdmin(BaseUserAdmin):
 
 
 # Django's groups are not how this system grants anything (see UserAdmin), and the job queue's results are shown on
-# the import batches they belong to: neither is offered in the admin.
+# the import batches they belong to: neither is offered in the admin. API tokens are each user's own secret: an
+# admin who could read them could act as anyone, recorded as that person (三员分立); their management comes with
+# the security work (hashed, expiring, revocable by their owner).
 admin.site.unregister(Group)
-if admin.site.is_registered(DBTaskResult):
-    admin.site.unregister(DBTaskResult)
+for _model in (DBTaskResult, TokenProxy):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)

@@ -162,6 +162,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.UnsupportedMediaType):
         return Response({"detail": "不支持的请求内容类型：请使用 JSON 或表单", "code": "unsupported_media_type"},
                         status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)  # fmt: skip
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # A logged-in browser session without the page's CSRF token (scripts use a token instead).
+        return Response({"detail": "请求缺少有效的 CSRF 校验码：请刷新页面后重试；程序调用接口请使用令牌（Token）认证",
+                         "code": "csrf_failed"}, status=status.HTTP_403_FORBIDDEN)  # fmt: skip
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return Response({"detail": f"该接口不支持 {context['request'].method} 请求", "code": "method_not_allowed"},
+                        status=status.HTTP_405_METHOD_NOT_ALLOWED)  # fmt: skip
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response = drf_exception_handler(exc, context)
         if response is not None:

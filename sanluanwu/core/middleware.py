@@ -48,3 +48,21 @@ class BusyDatabaseMiddleware:
             return None
         logger.warning("database busy on %s %s: %s", request.method, request.path, exception)
         return busy_response(request)
+
+
+class MethodNotAllowedMiddleware:
+    """A page answers a method it does not take (a GET to a form's POST address, a DELETE) with a Chinese 405 page
+    instead of Django's empty body; the API says it in JSON itself (core.api.exception_handler)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.path_info.startswith("/api/") or response.content:
+            return response
+        allowed = response.get("Allow", "")
+        page = HttpResponse(loader.get_template("405.html").render({"method": request.method, "allowed": allowed}),
+                            status=405, content_type="text/html; charset=utf-8")  # fmt: skip
+        page["Allow"] = allowed
+        return page

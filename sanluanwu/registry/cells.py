@@ -245,7 +245,8 @@ def parse_choice(value: Any, field: str, synonyms: dict[str, str], *, label: str
 # ---- 整治进度 -----------------------------------------------------------------------------------------
 
 _STATUS_WORDS: list[tuple[str, list[str]]] = [
-    (CaseStatus.CLOSED, ["已销号", "已验收销号", "验收销号", "已验收", "销号"]),
+    (CaseStatus.CLOSED, ["已销号", "已验收销号", "验收销号", "已验收", "销号", "验收合格", "验收通过", "通过验收",
+                         "已通过验收"]),
     (CaseStatus.AWAITING_REVIEW, ["待现场审核", "待验收", "待审核", "已完成", "整改完成", "整治完成", "已整改",
                                   "已取缔", "已关停取缔"]),
     (CaseStatus.REMEDIATING, ["整治中", "整改中", "正在整改", "正在整治", "整改提升中", "治理中", "改造中"]),

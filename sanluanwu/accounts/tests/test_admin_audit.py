@@ -174,3 +174,13 @@ def test_a_failing_audit_write_rolls_the_membership_back(sysadmin, bob, district
     with pytest.raises(RuntimeError):
         services.add_membership(actor=sysadmin, user=bob, org_unit=district["hutang"], role="town_inspector")
     assert not Membership.objects.filter(user=bob, role="town_inspector").exists()
+
+
+def test_the_admin_cannot_read_or_make_anyones_api_token(client, sysadmin, alice):
+    from rest_framework.authtoken.models import Token
+
+    Token.objects.create(user=alice)
+    client.force_login(sysadmin)
+    for url in ("/admin/authtoken/tokenproxy/", "/admin/authtoken/tokenproxy/add/", "/admin/authtoken/token/"):
+        assert client.get(url).status_code == 404, url
+    assert Token.objects.get(user=alice).key not in client.get("/admin/").content.decode()

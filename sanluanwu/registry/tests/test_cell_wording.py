@@ -117,6 +117,10 @@ def test_words_that_deny_a_shutdown_are_only_a_note(written):
         ("已销号（2020-07-10）", Progress(CaseStatus.CLOSED, None, "", dt.date(2020, 7, 10))),
         ("整改中，已断电", Progress(CaseStatus.REMEDIATING, None, "整改中，已断电")),
         ("已关停取缔", Progress(CaseStatus.AWAITING_REVIEW, None, "已关停取缔")),
+        # A sheet that claims the review passed names 已销号 (and so is refused by an import), never a mere note.
+        ("验收合格已销号", Progress(CaseStatus.CLOSED, None, "验收合格已销号")),
+        ("通过验收", Progress(CaseStatus.CLOSED, None, "通过验收")),
+        ("待验收销号", Progress(CaseStatus.AWAITING_REVIEW, None, "待验收销号")),
         ("", Progress(None, None, "")),
     ],
 )

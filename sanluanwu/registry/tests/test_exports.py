@@ -168,3 +168,12 @@ def test_text_that_looks_like_rich_text_xml_stays_literal_text():
     write_attachment2(iter([ExportRow(1, [literal, *[""] * 13])]), buffer, unit_label="湖塘镇",
                       as_of=dt.date(2026, 11, 28))  # fmt: skip
     assert _sheet(buffer.getvalue()).cell(row=4, column=2).value == literal
+
+
+def test_a_department_export_is_headed_with_the_department_not_the_district(client, dora, hutang_case):
+    client.force_login(dora)
+    response = client.get("/cases/export/")
+    assert response.status_code == 200
+    ws = _sheet(b"".join(response.streaming_content))
+    assert "武进区生态环境局" in ws["A2"].value or "生态环境" in ws["A2"].value, ws["A2"].value
+    assert "全区" not in ws["A2"].value and ws.cell(4, 2).value != "张三塑料造粒作坊"

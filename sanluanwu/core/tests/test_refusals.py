@@ -1,4 +1,5 @@
-"""A write that finds the database held by a long import is told to try again (503, Chinese), never a 500."""
+"""Refusals the user can act on: a database held by a long import (503), a method a page or API does not take (405),
+a browser call without its CSRF token (403), each said in Chinese, never a 500 or an empty page."""
 
 from __future__ import annotations
 
@@ -39,3 +40,20 @@ def test_other_database_errors_stay_server_errors(client, alice, hutang_case, mo
     api.force_authenticate(alice)
     response = api.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version}, format="json")
     assert response.status_code == 500
+
+
+def test_a_method_a_page_does_not_take_is_told_in_chinese(client, alice, hutang_case):
+    client.force_login(alice)
+    response = client.get(f"/cases/{hutang_case.pk}/transition/")
+    assert response.status_code == 405 and "请求方式有误" in response.content.decode() and response["Allow"]
+
+
+def test_the_api_says_in_chinese_what_method_or_token_is_missing(alice, hutang_case):
+    api = APIClient()
+    api.force_authenticate(alice)
+    gone = api.delete(f"/api/v1/cases/{hutang_case.pk}/")
+    assert gone.status_code == 405 and gone.json()["detail"] == "该接口不支持 DELETE 请求"
+    browser = APIClient(enforce_csrf_checks=True)
+    browser.login(username="alice", password="Secret#2020")
+    refused = browser.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version}, format="json")
+    assert refused.status_code == 403 and "CSRF 校验码" in refused.json()["detail"]
