@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from sanluanwu.core.views import health
+from sanluanwu.core.views import favicon, health
 from sanluanwu.registry.views import home
 
 handler400 = "sanluanwu.core.views.bad_request"
@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz/", health, name="health"),
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),
     path("", include("sanluanwu.imports.urls")),
     path("", include("sanluanwu.lookback.urls")),

@@ -21,9 +21,9 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.registry.tests.test_scoping import PK_KINDS, _routes, _town_records
 from sanluanwu.registry.workflow import TRANSITIONS
 
-# Routes without business data or permissions of their own: the login, the health check, the API's schema, docs and
+# Routes without business data or permissions of their own: the login, the health check, the icon, the API's schema, docs and
 # token endpoint, and the home page that only redirects.
-OPEN_ROUTES = {"login", "logout", "health", "home", "api_schema", "api_docs", "api_token"}
+OPEN_ROUTES = {"login", "logout", "health", "favicon", "home", "api_schema", "api_docs", "api_token"}
 PERSONAS = ["office", "office_staff", "leo", "alice", "ada", "bob", "dora", "uma", "sysadmin", "mia"]
 
 

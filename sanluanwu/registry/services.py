@@ -195,6 +195,8 @@ def _cases_search_text(enterprise: Enterprise) -> Any:
     return Concat(Value(enterprise.search_text + " "), Lower("responsible_person"), output_field=TextField())
 
 
+# A workflow step's reason (退回整改, 重新打开): a paragraph, not a document.
+TRANSITION_NOTE_CHARS = 1000
 CLOSED_MESSAGE = "该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
 CLOSED_ENTERPRISE_MESSAGE = (
     "该企业的整治对象均已销号，企业信息随之冻结，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
@@ -444,6 +446,8 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
         note = clean_text(note)
         if transition.needs_note and not note:
             raise ValidationFailed({"note": [f"“{transition.label}”需要填写说明"]})
+        if len(note) > TRANSITION_NOTE_CHARS:
+            raise ValidationFailed({"note": [f"说明不超过 {TRANSITION_NOTE_CHARS} 字（现为 {len(note)} 字）"]})
         before = snapshot(case, CASE_AUDITED)
         now = clock.now()
         from_status = case.status

@@ -173,3 +173,20 @@ def test_a_date_in_an_absurd_year_is_refused_naming_the_field(alice, campaign, h
     response = api.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version, field: value},
                          format="json")  # fmt: skip
     assert response.status_code == 400 and "请检查年份" in str(response.json().get(field)), response.content
+
+
+def test_a_reason_is_a_paragraph_not_a_document(alice, office, campaign, district):
+    case = _closed_case(alice, district)
+    with pytest.raises(ValidationFailed, match="说明不超过 1000 字"):
+        services.transition_case(actor=office, case=case, action="reopen", note="复产" * 600)
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.CLOSED
+
+
+def test_each_reason_box_on_the_case_page_says_which_step_it_belongs_to(client, alice, campaign, district):
+    case = make_case(alice, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=30),
+                                                       "remediation_type": "shutdown"})  # fmt: skip
+    for step in TO_CLOSED[:3]:
+        case = services.transition_case(actor=alice, case=case, action=step)
+    client.force_login(alice)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'for="note-return_for_rework"' in page and "的理由（必填" in page
