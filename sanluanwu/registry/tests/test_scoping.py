@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Routes that hold no business data (login, logout, health, the API schema and docs, the token endpoint).
-NO_BUSINESS_DATA = {"login", "logout", "health", "favicon", "home", "api_schema", "api_docs", "api_token", "lookback-checklist"}
+NO_BUSINESS_DATA = {"login", "logout", "health", "favicon", "home", "api_schema", "api_docs", "api_token",
+                    "lookback-checklist"}  # fmt: skip
 # Which object a route's pk names, by the path segment before it; an unknown detail route fails the test.
 PK_KINDS = {
     "cases": "case",
