@@ -231,7 +231,9 @@ def run_compare(env: dict[str, str]) -> str:
         "",
         f"Ratio now / before: **{r['ratio']:.2f}** (target ≤ 1.10). Now every row also passes the permission table and the",
         "workflow table (step by step), texts are checked for length and control characters, a sheet's real size is",
-        "measured before it is read, and each status step writes a status-history row.",
+        "measured before it is read and the sheet is read in a child process under memory and CPU limits (~0.5 s of",
+        "the difference: a file that makes calamine abort costs that child, not the worker), and each status step",
+        "writes a status-history row.",
     ])  # fmt: skip
 
 
