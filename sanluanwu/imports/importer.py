@@ -22,7 +22,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import clock, geo
+from sanluanwu.core import clock, geo, memory
 from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
 from sanluanwu.registry import bulk, cells, columns
@@ -272,9 +272,17 @@ def plan_rows(
 ) -> Plan:
     results: list[RowResult] = []
     total = sum(max(len(sheet.rows) - layout.first_data_row, 0) for sheet, layout in sheets) or 1
+    plan_row = bulk.plan_case_row if kind == "list" else bulk.plan_baseline_row
+    with memory.few_collections():
+        return _plan_sheets(sheets, kind=kind, ctx=ctx, progress=progress, plan_row=plan_row, results=results,
+                            total=total)  # fmt: skip
+
+
+def _plan_sheets(sheets: list[tuple[Sheet, Layout]], *, kind: str, ctx: Context,
+                 progress: Callable[[int, int], None] | None, plan_row: Callable[..., bulk.Decision],
+                 results: list[RowResult], total: int) -> Plan:  # fmt: skip
     done = 0
     layouts = {}
-    plan_row = bulk.plan_case_row if kind == "list" else bulk.plan_baseline_row
     for sheet, layout in sheets:
         layouts[sheet.name] = describe(layout, kind)
         sheet_date = layout.sheet_date

@@ -39,7 +39,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock
+from sanluanwu.core import clock, memory
 from sanluanwu.imports import importer, queries
 from sanluanwu.imports.models import ImportBatch, StoredPlan
 
@@ -137,7 +137,7 @@ def load(batch: ImportBatch, fingerprint: str) -> importer.Plan | None:
                 mac.update(chunk)
         if not hmac.compare_digest(mac.hexdigest(), stored.mac):
             return None  # not written by this site (or damaged): never unpickle it
-        with gzip.open(path, "rb") as source:
+        with gzip.open(path, "rb") as source, memory.few_collections():
             plan = pickle.Unpickler(source).load()  # signed above with the site's secret key
     except (OSError, EOFError, pickle.UnpicklingError):
         return None

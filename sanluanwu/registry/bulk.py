@@ -401,11 +401,17 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
     # 1. enterprises: insert the new ones, update the changed ones
     new_ents = [r for r in writes if r.enterprise_id is None]
 
-    def enterprise_row(v: dict[str, Any], town_id: int | None) -> dict[str, Any]:
+    def enterprise_columns(v: dict[str, Any]) -> dict[str, Any]:
+        """The enterprise's own columns as stored: what its row holds and its creation event shows."""
         row = {k: v.get(k, "") for k in ENTERPRISE_FIELDS}
         row.update(longitude=v.get("longitude"), latitude=v.get("latitude"),
-                   coord_datum=v.get("coord_datum") or geo.DATUM_WGS84, town_id=town_id, name_key=name_key(v["name"]),
-                   created_at=now, updated_at=now, version=1, search_text=_search_text(v))  # fmt: skip
+                   coord_datum=v.get("coord_datum") or geo.DATUM_WGS84)  # fmt: skip
+        return row
+
+    def enterprise_row(v: dict[str, Any], town_id: int | None) -> dict[str, Any]:
+        row = enterprise_columns(v)
+        row.update(town_id=town_id, name_key=name_key(v["name"]), created_at=now, updated_at=now, version=1,
+                   search_text=_search_text(v))  # fmt: skip
         return row
 
     new_ids = insert_many(Enterprise, (enterprise_row(r.enterprise_values, r.town_id) for r in new_ents),
@@ -446,7 +452,7 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
 
     def enterprise_created_events() -> Any:
         for r in new_ents:
-            row = enterprise_row(r.enterprise_values, r.town_id)
+            row = enterprise_columns(r.enterprise_values)  # not the whole row again: no keys or search text
             yield events.event("imports.enterprise.created", Enterprise, ids[id(r)], row["name"],
                                {k: [None, v] for k in ENTERPRISE_FIELDS if (v := row[k]) is not None and v != ""},
                                f"第 {r.row} 行")  # fmt: skip
@@ -457,12 +463,17 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
     if kind == "list":
         new_cases = [r for r in writes if r.case_id is None and r.case_values]
 
+        def case_columns(v: dict[str, Any]) -> dict[str, Any]:
+            """The case's own columns as stored: what its row holds and its creation event shows."""
+            row = {k: v.get(k) if k in _NULLABLE_CASE_FIELDS else (v.get(k) or "") for k in CASE_FIELDS}
+            row.update(listed_on=v.get("listed_on"), status=v.get("status") or CaseStatus.LISTED)
+            return row
+
         def case_row(r: Write) -> dict[str, Any]:
             v = r.case_values
-            row = {k: v.get(k) if k in _NULLABLE_CASE_FIELDS else (v.get(k) or "") for k in CASE_FIELDS}
+            row = case_columns(v)
             row.update(enterprise_id=enterprise_id(r), campaign_id=campaign.pk if campaign else None,
-                       town_id=r.town_id, listed_on=v.get("listed_on"), status=v.get("status") or CaseStatus.LISTED,
-                       created_at=now, updated_at=now, created_by_id=actor_id, version=1,
+                       town_id=r.town_id, created_at=now, updated_at=now, created_by_id=actor_id, version=1,
                        search_text=case_search_text(search_of(r), v.get("responsible_person") or ""))  # fmt: skip
             return row
 
@@ -471,7 +482,7 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
 
         def case_created_events() -> Any:
             for r in new_cases:
-                row = case_row(r)
+                row = case_columns(r.case_values)
                 yield events.event("imports.case.created", Case, new_case_id[id(r)], name_of(r),
                                    {k: [None, v] for k in _CASE_EVENT_FIELDS if (v := row[k]) is not None and v != ""},
                                    f"第 {r.row} 行")  # fmt: skip

@@ -50,10 +50,12 @@ def check_workshop_name(*, name: str, licence_status: str, legal_person: str, in
         return None
     person = (legal_person or "").strip()
     name = (name or "").strip()
-    if person and name.startswith(person) and name.endswith(WORKSHOP_SUFFIXES):
-        suffix = next(s for s in WORKSHOP_SUFFIXES if name.endswith(s))
-        if len(name) > len(person) + len(suffix):
-            return None
+    if person and name.startswith(person):
+        for suffix in WORKSHOP_SUFFIXES:
+            if name.endswith(suffix):
+                if len(name) > len(person) + len(suffix):
+                    return None
+                break
     composed = compose_workshop_name(person, industry)
     return f"无营业执照的企业名称应按“负责人姓名+经营内容+作坊（或个体户）”填写（填写说明1），如“{composed}”"
 
