@@ -9,11 +9,10 @@ such a file costs this process and a refusal, never the web worker or the job wo
 Each sheet's range is checked against the bounds before its rows are made, and the text of all cells together
 against `text`, before anything is sent back: the parent never receives more than the bounds allow.
 
-Exit codes: 0 and the sheets on stdout (see read_output); 3 and calamine's message when
-calamine refuses the file; 5 and JSON {"sheet", "rows", "cols"} for a sheet beyond the bounds (or {"sheet": null,
-"cells"} for all sheets together); 6 and JSON
-{"sheet", "chars"} for too much text. Anything else (killed by a limit, aborted) means the file is refused.
-Imports nothing from the project: it must run without Django.
+Exit codes: 0 and the sheets on stdout (read_output reads them); 3 and calamine's message when calamine refuses
+the file; 5 and JSON {"sheet", "rows", "cols"} for a sheet beyond the bounds (or {"sheet": null, "cells"} for all
+sheets together); 6 and JSON {"sheet", "chars"} for too much text. Anything else (killed by a limit, aborted)
+means the file is refused. Imports nothing from the project: it must run without Django.
 """
 
 from __future__ import annotations
