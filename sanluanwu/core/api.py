@@ -61,17 +61,6 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return result
 
 
-class BoundedDateField(serializers.DateField):
-    """A date within params.DATE_RANGE."""
-
-    def to_internal_value(self, value: Any) -> Any:
-        result = super().to_internal_value(value)
-        message = params.date_error(result, "日期")
-        if message:
-            raise serializers.ValidationError(message)
-        return result
-
-
 class NotAnObject(exceptions.ParseError):
     default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
 

@@ -30,14 +30,3 @@ class BoundedDateTimeField(forms.DateTimeField):
         if message:
             raise forms.ValidationError(message)
         return result
-
-
-class BoundedDateField(forms.DateField):
-    """A date within params.DATE_RANGE."""
-
-    def to_python(self, value: Any) -> Any:
-        result = super().to_python(value)
-        message = params.date_error(result, str(self.label or "日期"))
-        if message:
-            raise forms.ValidationError(message)
-        return result
