@@ -40,16 +40,23 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         b.close()
 
 
+@pytest.fixture
+def small_demo(purge_audit_after: Any) -> None:
+    """The demo is built before the browser starts: while Playwright's event loop runs in this thread, Django keeps
+    the database connection per context (asgiref's Local), and one opened then is never closed by the test's
+    teardown, which leaves a session that stops PostgreSQL's test database from being dropped."""
+    from sanluanwu.demo.builder import build_demo
+
+    build_demo(size="small", seed=2020, password="Wujin@2020")
+
+
 def _db_tag() -> str:
     from django.db import connection
 
     return connection.vendor
 
 
-def test_town_manager_lists_a_case_fixing_a_point_outside_the_district(browser, live_server, purge_audit_after):
-    from sanluanwu.demo.builder import build_demo
-
-    build_demo(size="small", seed=2020, password="Wujin@2020")
+def test_town_manager_lists_a_case_fixing_a_point_outside_the_district(live_server, small_demo, browser):
     tag = _db_tag()
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     page.goto(f"{live_server.url}/login/")
