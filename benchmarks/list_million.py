@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import os
 import platform
+import socket
 import statistics
+import subprocess
+import sys
+import threading
 import time
+import urllib.request
+from pathlib import Path
 from typing import Any
 
 import psycopg
 
 ROWS = int(os.environ.get("BENCH_ROWS", "1000000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "7"))
+# Under concurrency: how many users at once, and for how long each level is measured.
+CLIENTS = [int(n) for n in os.environ.get("BENCH_CLIENTS", "1,4,16").split(",")]
+SECONDS = float(os.environ.get("BENCH_CONCURRENT_SECONDS", "20"))
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _admin_url(url: str) -> tuple[str, str]:
@@ -152,5 +162,87 @@ def run() -> str:
             "| --- | --- | ---: | ---: |",
             *rows,
             "",
+            *_concurrent(scenarios, {id(office_client): office_client, id(town_client): town_client}),
         ]
     )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _concurrent(scenarios: list[tuple[str, Any, str]], clients: dict[int, Any]) -> list[str]:
+    """The same pages under concurrency: gunicorn as bin/serve runs it (3 workers × 4 threads) on this database,
+    and N users at once, each requesting the scenarios in turn (with its own session) for SECONDS."""
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
+         "--workers", "3", "--threads", "4", "--timeout", "60", "--error-logfile", "-", "--log-level", "warning"],
+        cwd=ROOT, env=os.environ.copy(),
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.2)
+        cookies = {key: f"sessionid={c.cookies['sessionid'].value}" for key, c in clients.items()}
+        work = [(f"http://127.0.0.1:{port}{url}", cookies[id(client)]) for _, client, url in scenarios]
+        _load(work, max(CLIENTS), seconds=min(5.0, SECONDS))  # every worker warmed before anything is counted
+        levels = []
+        for users in CLIENTS:
+            levels.append((users, *_load(work, users)))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    single = levels[0][1]
+    lines = [
+        f"Under concurrency: the {len(scenarios)} requests above in turn, each simulated user with its own session, "
+        f"for {SECONDS:.0f} s per level, against gunicorn as `make run` serves (3 workers × 4 threads) on the same "
+        "machine (the users' client shares its 2 cores).",
+        "",
+        "| users at once | requests | errors | requests/s | × one user | median ms | p95 ms | worst ms |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for users, rate, samples, errors in levels:
+        ordered = sorted(samples)
+        p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+        lines.append(f"| {users} | {len(samples):,} | {errors} | {rate:.1f} | {rate / single:.2f} | "
+                     f"{statistics.median(ordered):.0f} | {p95:.0f} | {ordered[-1]:.0f} |")  # fmt: skip
+    return [*lines, ""]
+
+
+def _load(work: list[tuple[str, str]], users: int, seconds: float = SECONDS) -> tuple[float, list[float], int]:
+    samples: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user(offset: int) -> None:
+        i = offset
+        while time.monotonic() < stop:
+            url, cookie = work[i % len(work)]
+            i += 1
+            request = urllib.request.Request(url, headers={"Cookie": cookie})
+            t0 = time.perf_counter()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+                    ok = response.status == 200 and response.geturl() == url  # not sent to the login page
+            except OSError:
+                ok = False
+            ms = (time.perf_counter() - t0) * 1000
+            with lock:
+                samples.append(ms)
+                errors[0] += not ok
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=user, args=(n * 7,)) for n in range(users)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return len(samples) / (time.monotonic() - started), samples, errors[0]
