@@ -143,6 +143,7 @@ class Context:
         self.as_of = self.registry.as_of = sheet_date or self.today
         self.year = self.cells.year = sheet_date.year if sheet_date else self.campaign_year
         self.cells.year_from = "表中填报日期的年份" if sheet_date else "专项行动年份"
+        self.cells.near = sheet_date
         for key, column in columns.BY_KEY.items():
             if column.read is cells.read_date:
                 self.memo.pop(key, None)  # "7月底" depends on the year

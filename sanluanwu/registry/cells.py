@@ -74,9 +74,11 @@ _MONTH_FORM = re.compile(rf"(?:(\d{{4}})年)?(\d{{1,2}})月(底|末|上旬|中�
 _YEAR_END_FORM = re.compile(rf"(?:(\d{{4}})年|今年)?年?(?:底|末){_BY}")
 
 
-def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份") -> Parsed:
+def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份", near: dt.date | None = None) -> Parsed:
     """Excel dates and serials, 2020-07-31, 2020/7/31, 2020.7.31, 2020年7月31日, 7月31日, 9月10日前, 7月底,
-    8月中旬 (the part's last day), 年底前. A date without a year takes `year` (`year_from` says whose year it is).
+    8月中旬 (the part's last day), 年底前. A date without a year takes `year` (`year_from` says whose year it is);
+    given the day the sheet speaks of (`near`), a day or month without a year is the one nearest to it, so "1月10日前"
+    in a sheet of 30 November means next January.
     """
     if value is None or text(value) == "":
         return Parsed(None)
@@ -101,18 +103,26 @@ def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份") 
     implied = f"（年份取{year_from}）"
     m = _DAY_FORM.fullmatch(s)
     if m:
-        day = _date(int(m[1] or year), int(m[2]), int(m[3]), raw)
-        if m[1] and not m[4]:
-            return Parsed(day)
-        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{'' if m[1] else implied}")
+        if m[1]:
+            day = _date(int(m[1]), int(m[2]), int(m[3]), raw)
+            return Parsed(day) if not m[4] else Parsed(day, f"{raw} → {day:%Y-%m-%d}")
+        mo, d = int(m[2]), int(m[3])
+        day, how = _nearest(lambda y: _date(y, mo, d, raw), year, near, implied)
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{how}")
     m = _MONTH_FORM.fullmatch(s)
     if m:
-        y, mo = int(m[1] or year), int(m[2])
+        mo = int(m[2])
         if not 1 <= mo <= 12:
             raise CellError(f"“{raw}”的月份不对")
-        d = _PERIOD.get(m[3] or "", calendar.monthrange(y, mo)[1])
-        day = _date(y, mo, d, raw)
-        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{'' if m[1] else implied}")
+
+        def in_year(y: int) -> dt.date:
+            return _date(y, mo, _PERIOD.get(m[3] or "", calendar.monthrange(y, mo)[1]), raw)
+
+        if m[1]:
+            day = in_year(int(m[1]))
+            return Parsed(day, f"{raw} → {day:%Y-%m-%d}")
+        day, how = _nearest(in_year, year, near, implied)
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}{how}")
     m = _YEAR_END_FORM.fullmatch(s)
     if m:
         day = dt.date(int(m[1] or year), 12, 31)
@@ -120,6 +130,24 @@ def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份") 
     raise CellError(
         f"无法识别日期“{raw}”，可写 2020-07-31、2020/7/31、2020年7月31日、7月31日、9月10日前、7月底、8月中旬 或 年底前"
     )
+
+
+def _nearest(in_year: Callable[[int], dt.date], year: int, near: dt.date | None, implied: str) -> tuple[dt.date, str]:
+    """A day written without a year: in `year`, or, given the sheet's day, in the year that puts it nearest."""
+    if near is None:
+        return in_year(year), implied
+    options = []
+    for y in (near.year - 1, near.year, near.year + 1):
+        try:
+            options.append(in_year(y))
+        except CellError:  # 2月29日 in a common year
+            continue
+    if not options:
+        return in_year(year), implied
+    best = min(options, key=lambda d: (abs((d - near).days), d.year != near.year))
+    if best.year == near.year:
+        return best, implied
+    return best, f"（离表中填报日期 {near:%Y-%m-%d} 最近的{best.year}年）"
 
 
 def _date(y: int, m: int, d: int, raw: str) -> dt.date:
@@ -369,6 +397,7 @@ class CellContext:
     year_from: str  # how that year was chosen, for the interpretation shown
     datum: str  # of the sheet's coordinates
     towns_by_key: dict[str, Any] = field(default_factory=dict)  # key(name or short name) → OrgUnit
+    near: dt.date | None = None  # the sheet's own date: a day without a year is the one nearest to it
 
 
 Reader = Callable[[Any, CellContext], Parsed]
@@ -414,7 +443,7 @@ def read_remediation_type(value: Any, ctx: CellContext) -> Parsed:
 
 
 def read_date(value: Any, ctx: CellContext) -> Parsed:
-    return parse_date(value, year=ctx.year, year_from=ctx.year_from)
+    return parse_date(value, year=ctx.year, year_from=ctx.year_from, near=ctx.near)
 
 
 def read_progress(value: Any, ctx: CellContext) -> Parsed:

@@ -77,6 +77,14 @@ def test_the_sheets_own_date_is_the_listing_date_and_the_year_of_dates_without_o
     assert case.listed_on == dt.date(2020, 7, 15) and case.planned_completion == dt.date(2020, 7, 31)
 
 
+def test_a_deadline_without_a_year_after_the_turn_of_the_year_is_next_years(alice, campaign, district):
+    rows = [_row(1, "张三塑料造粒作坊", "张三", planned="1月10日前")]
+    batch = _preview(alice, district["hutang"], clerk_xlsx(rows, above=[TITLE, ["截至2020年7月15日"]]))
+    assert batch.counts["new"] == 1, batch.preview["errors"]
+    confirm_import(actor=alice, batch=batch)
+    assert Case.objects.get().planned_completion == dt.date(2021, 1, 10)
+
+
 def test_a_date_beside_the_header_is_the_sheets_date_and_no_unknown_column(alice, campaign, district):
     header = [*LIST_HEADER, "填报日期：2020.7.15"]
     batch = _preview(alice, district["hutang"], clerk_xlsx([_row(1, "张三塑料造粒作坊", "张三")], header=header))

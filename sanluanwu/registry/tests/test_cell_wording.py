@@ -47,6 +47,27 @@ def test_a_date_without_a_year_says_whose_year_it_took():
     assert parse_date("2020年8月15日", year=2019).shown == ""  # nothing was interpreted
 
 
+@pytest.mark.parametrize(
+    ("written", "near", "day"),
+    [
+        ("1月10日前", "2026-11-30", "2027-01-10"),  # next January, not ten months ago
+        ("1月中旬", "2026-11-30", "2027-01-20"),
+        ("12月20日", "2027-01-05", "2026-12-20"),  # a listing date written early in the new year
+        ("7月底", "2020-08-15", "2020-07-31"),  # an overdue deadline stays in the sheet's year
+        ("年底前", "2027-01-05", "2027-12-31"),  # 年底 is always the sheet's own year end
+        ("2月29日", "2023-12-01", "2024-02-29"),  # only a year that has the day
+    ],
+)
+def test_a_date_without_a_year_is_the_one_nearest_to_the_sheets_date(written, near, day):
+    sheet = dt.date.fromisoformat(near)
+    parsed = parse_date(written, year=sheet.year, year_from="表中填报日期的年份", near=sheet)
+    assert parsed.value == dt.date.fromisoformat(day)
+    if day[:4] != near[:4]:
+        assert parsed.shown == f"{written} → {day}（离表中填报日期 {near} 最近的{day[:4]}年）"
+    else:
+        assert parsed.shown.endswith("（年份取表中填报日期的年份）")
+
+
 def test_a_deadline_that_is_no_date_names_the_forms_that_are():
     with pytest.raises(CellError) as exc:
         parse_date("尽快", year=2020)
