@@ -111,12 +111,12 @@ def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份", 
         return Parsed(day, f"{raw} → {day:%Y-%m-%d}{how}")
     m = _MONTH_FORM.fullmatch(s)
     if m:
-        mo = int(m[2])
+        mo, part = int(m[2]), m[3] or ""
         if not 1 <= mo <= 12:
             raise CellError(f"“{raw}”的月份不对")
 
         def in_year(y: int) -> dt.date:
-            return _date(y, mo, _PERIOD.get(m[3] or "", calendar.monthrange(y, mo)[1]), raw)
+            return _date(y, mo, _PERIOD.get(part, calendar.monthrange(y, mo)[1]), raw)
 
         if m[1]:
             day = in_year(int(m[1]))
