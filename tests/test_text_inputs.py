@@ -73,8 +73,10 @@ def test_an_inspection_strips_controls_from_its_findings(ada, alice, campaign, d
     place = services.add_place(actor=alice, campaign=campaign, town=district["hutang"], kind="rental", name="出租房",
                                address="湖塘镇1号")  # fmt: skip
     draft = services.start_inspection(actor=ada, target=place)
-    response = _api(ada).patch(f"/api/v1/lookback/inspections/{draft.pk}/", {"env_problems": f"堆放{BIDI}原料\x00\n异味"},
-                               format="json")  # fmt: skip
+    response = _api(ada).patch(f"/api/v1/lookback/inspections/{draft.pk}/",
+                               {"version": draft.version, "env_problems": f"堆放{BIDI}原料\x00\n异味"}, format="json")  # fmt: skip
     assert response.status_code in (200, 400)
     draft.refresh_from_db()
     assert "\u202e" not in draft.env_problems and "\x00" not in draft.env_problems
+    if response.status_code == 200:
+        assert draft.env_problems == "堆放原料\n异味"

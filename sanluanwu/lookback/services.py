@@ -16,12 +16,12 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params
-from sanluanwu.core.errors import TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.lookback import checklist, photos
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
-from sanluanwu.registry import rules
+from sanluanwu.registry import columns, rules
 from sanluanwu.registry import services as registry
 from sanluanwu.registry.choices import OPEN_STATUSES, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
@@ -174,7 +174,13 @@ TEXT_FIELDS = ["inspectors", "distance_reason", "category_reason", "new_name", "
                "new_industry", "new_credit_code"]  # fmt: skip
 
 
+PROBLEM_FIELDS = ["env_problems", "safety_problems", "other_problems"]
+
+
 def _max_length(name: str) -> int | None:
+    """A column's limit; the three problem texts go onto the case, so they hold what its 附件2 columns hold."""
+    if name in PROBLEM_FIELDS:
+        return columns.BY_KEY[name].max_length
     return getattr(Inspection._meta.get_field(name), "max_length", None)
 
 
@@ -191,6 +197,11 @@ def _check_input(data: InspectionInput, errors: dict[str, list[str]]) -> None:
             errors[name] = ["请填写文字"]
         elif limit and len(value) > limit:
             errors[name] = [f"不超过 {limit} 个字"]
+    for name in PROBLEM_FIELDS:
+        value = getattr(data, name)
+        limit = _max_length(name)
+        if value is not None and (not isinstance(value, str) or (limit and len(value) > limit)):
+            errors[name] = [f"请填写文字，不超过 {limit} 个字"]
     for code, note in data.notes.items():
         if not isinstance(note, str) or len(note) > 500:
             errors.setdefault(f"note_{code}", []).append("说明应为文字，不超过 500 个字")
@@ -249,8 +260,35 @@ def _save_answers(inspection: Inspection, data: InspectionInput) -> None:
     ])  # fmt: skip
 
 
-def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> Inspection:
-    """Save what the inspector has so far; nothing is checked for completeness yet."""
+def draft_input(inspection: Inspection) -> InspectionInput:
+    """What a draft holds now, as an input: a partial change (the API's PATCH) starts from it, so a field not sent
+    keeps its value. A problem text still equal to what the checklist writes stays "written by the checklist"."""
+    stored = list(inspection.answers.all())
+    answers = {a.item: a.answer for a in stored}
+    notes = {a.item: a.note for a in stored if a.note}
+    found = checklist.findings(answers, notes, applicable_items(inspection.target))
+    return InspectionInput(
+        inspected_at=inspection.inspected_at, inspectors=inspection.inspectors, longitude=inspection.longitude,
+        latitude=inspection.latitude, accuracy_m=inspection.accuracy_m, distance_reason=inspection.distance_reason,
+        answers=answers, notes=notes,
+        env_problems=None if inspection.env_problems == found["env"] else inspection.env_problems,
+        safety_problems=None if inspection.safety_problems == found["safety"] else inspection.safety_problems,
+        other_problems=None if inspection.other_problems == found["other"] else inspection.other_problems,
+        category=None if inspection.category == inspection.derived_category else inspection.category,
+        category_reason=inspection.category_reason, new_name=inspection.new_name,
+        new_legal_person=inspection.new_legal_person, new_phone=inspection.new_phone,
+        new_industry=inspection.new_industry, new_credit_code=inspection.new_credit_code,
+    )  # fmt: skip
+
+
+def _check_version(inspection: Inspection, version: int | None) -> None:
+    if version is not None and version != inspection.version:
+        raise Conflict(f"该检查草稿已被修改（当前版本 {inspection.version}，您读取的是 {version}），请刷新后再保存")
+
+
+def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput, version: int | None = None) -> Inspection:
+    """Save what the inspector has so far; nothing is checked for completeness yet. Given the version the change
+    was made from, a draft saved meanwhile (another phone) is a conflict instead of being overwritten."""
     _require(actor, "inspection.record", inspection.town_id)
     if inspection.status != InspectionStatus.DRAFT:
         raise TransitionNotAllowed("已提交的检查只能通过“更正”修改")
@@ -261,6 +299,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput) -> 
             .select_related("target__baseline_record")
             .get(pk=inspection.pk)
         )
+        _check_version(inspection, version)
         before = snapshot(inspection, INSPECTION_AUDITED)
         _apply(inspection, data, errors)
         if errors:
@@ -299,6 +338,7 @@ def submit_inspection(
     data: InspectionInput,
     link_enterprise: Enterprise | None = None,
     acknowledge_new: bool = False,
+    version: int | None = None,
 ) -> Inspection:
     """Submit: every item answered, a far position explained; problems put the enterprise on the dynamic list."""
     _require(actor, "inspection.record", inspection.town_id)
@@ -308,6 +348,7 @@ def submit_inspection(
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record",
                                                                            "target__enterprise").get(pk=inspection.pk)  # fmt: skip
+        _check_version(inspection, version)
         target = inspection.target
         before = snapshot(inspection, INSPECTION_AUDITED)
         _apply(inspection, data, errors)

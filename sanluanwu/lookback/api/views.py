@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.db.models import QuerySet
@@ -111,12 +112,23 @@ class InspectionWriteSerializer(serializers.Serializer[Any]):
     link_enterprise = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
                                                max_value=params.MAX_ID)  # fmt: skip
     acknowledge_new = serializers.BooleanField(required=False, default=False)
+    version = serializers.IntegerField(required=False, min_value=1, max_value=params.MAX_ID,
+                                       help_text="读取到的版本号：保存草稿时必填，提交时可选；期间已被保存则返回 409")  # fmt: skip
 
-    def to_input(self) -> services.InspectionInput:
-        d = dict(self.validated_data)
-        d.pop("link_enterprise")
-        d.pop("acknowledge_new")
-        return services.InspectionInput(**d)
+    def to_input(self, inspection: Inspection) -> services.InspectionInput:
+        """The draft as it is, with the fields sent changed: a field not sent keeps its value."""
+        d = {k: v for k, v in self.validated_data.items() if k not in ("link_enterprise", "acknowledge_new", "version")}
+        return dataclasses.replace(services.draft_input(inspection), **d)
+
+
+def _write_data(request: Request, *, version_required: bool) -> InspectionWriteSerializer:
+    if not hasattr(request.data, "items"):
+        raise ValidationFailed('请求内容应为 JSON 对象，如 {"version": 3, "inspectors": "张三"}')
+    data = InspectionWriteSerializer(data=request.data, partial=True)
+    data.is_valid(raise_exception=True)
+    if version_required and "version" not in data.validated_data:
+        raise ValidationFailed({"version": ["保存草稿时必须提供读取到的版本号（version），以免覆盖另一台设备的保存"]})
+    return data
 
 
 class AssignSerializer(serializers.Serializer[Any]):
@@ -219,25 +231,25 @@ class InspectionViewSet(
     @extend_schema(request=InspectionWriteSerializer, responses={200: InspectionSerializer})
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         inspection = self.get_object()  # scope first: an outsider gets 404 whatever the body holds
-        data = InspectionWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        inspection = services.save_draft(actor=request.user, inspection=inspection, data=data.to_input())
+        data = _write_data(request, version_required=True)
+        inspection = services.save_draft(actor=request.user, inspection=inspection, data=data.to_input(inspection),
+                                         version=data.validated_data["version"])  # fmt: skip
         return Response(InspectionSerializer(inspection).data)
 
     @extend_schema(request=InspectionWriteSerializer, responses={200: InspectionSerializer})
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
         inspection = self.get_object()
-        data = InspectionWriteSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = _write_data(request, version_required=False)
         link = None
-        if data.validated_data["link_enterprise"]:
-            link = enterprises_visible_to(request.user).filter(pk=data.validated_data["link_enterprise"]).first()
+        if link_id := data.validated_data.get("link_enterprise"):
+            link = enterprises_visible_to(request.user).filter(pk=link_id).first()
             if link is None:
                 raise ValidationFailed({"link_enterprise": ["未找到该企业"]})
-        inspection = services.submit_inspection(actor=request.user, inspection=inspection, data=data.to_input(),
-                                                link_enterprise=link,
-                                                acknowledge_new=data.validated_data["acknowledge_new"])  # fmt: skip
+        inspection = services.submit_inspection(actor=request.user, inspection=inspection,
+                                                data=data.to_input(inspection), link_enterprise=link,
+                                                acknowledge_new=data.validated_data.get("acknowledge_new", False),
+                                                version=data.validated_data.get("version"))  # fmt: skip
         return Response(InspectionSerializer(inspection).data)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {

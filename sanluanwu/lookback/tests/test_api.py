@@ -24,8 +24,8 @@ def test_a_mobile_app_can_do_a_whole_inspection(ada, alice, shut_target):
     assert row["id"] == shut_target.pk and row["distance_m"] < 20 and "producing" in row["checklist"]
     inspection = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").json()
     url = f"/api/v1/lookback/inspections/{inspection['id']}/"
-    draft = api.patch(url, {"answers": {"producing": "yes"}, "longitude": 119.9651, "latitude": 31.7251,
-                            "accuracy_m": 8}, format="json")  # fmt: skip
+    draft = api.patch(url, {"version": inspection["version"], "answers": {"producing": "yes"}, "longitude": 119.9651,
+                            "latitude": 31.7251, "accuracy_m": 8}, format="json")  # fmt: skip
     assert draft.status_code == 200 and draft.json()["derived_category"] == 1
     photo = api.post(url + "photos/", {"photo": SimpleUploadedFile("a.jpg", jpeg_with_exif()), "item": "producing"},
                      format="multipart")  # fmt: skip
@@ -37,6 +37,39 @@ def test_a_mobile_app_can_do_a_whole_inspection(ada, alice, shut_target):
     assert done.json()["status"] == "submitted" and done.json()["case"]
     case = api.get(f"/api/v1/cases/{done.json()['case']}/").json()
     assert case["lookback_category"] == 1
+
+
+def test_a_draft_saved_in_parts_keeps_what_was_not_sent(ada, shut_target):
+    api = _api(ada)
+    inspection = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").json()
+    url = f"/api/v1/lookback/inspections/{inspection['id']}/"
+    first = api.patch(url, {"version": inspection["version"], "answers": ALL_CLEAR_SHUT | {"producing": "yes"},
+                            "env_problems": "废气直排", "distance_reason": "定位偏差", "longitude": 119.9651,
+                            "latitude": 31.7251, "accuracy_m": 8}, format="json").json()  # fmt: skip
+    second = api.patch(url, {"version": first["version"], "inspectors": "李排查员、王"}, format="json")
+    assert second.status_code == 200, second.json()
+    kept = second.json()
+    assert kept["inspectors"] == "李排查员、王" and kept["env_problems"] == "废气直排"
+    assert kept["distance_reason"] == "定位偏差" and kept["accuracy_m"] == 8
+    assert kept["answers"]["producing"]["answer"] == "yes"
+    third = api.patch(url, {"version": kept["version"], "accuracy_m": 5}, format="json").json()
+    assert third["accuracy_m"] == 5 and third["env_problems"] == "废气直排"
+    done = api.post(url + "submit/", {}, format="json")  # the draft as saved is what is submitted
+    assert done.status_code == 200, done.json()
+    assert done.json()["status"] == "submitted" and done.json()["inspectors"] == "李排查员、王"
+
+
+def test_a_draft_is_saved_only_from_the_version_read(ada, shut_target):
+    api = _api(ada)
+    inspection = api.post(f"/api/v1/lookback/targets/{shut_target.pk}/start/").json()
+    url = f"/api/v1/lookback/inspections/{inspection['id']}/"
+    missing = api.patch(url, {"inspectors": "李"}, format="json")
+    assert missing.status_code == 400 and "version" in missing.json()
+    assert api.patch(url, {"version": inspection["version"], "inspectors": "李"}, format="json").status_code == 200
+    stale = api.patch(url, {"version": inspection["version"], "inspectors": "王"}, format="json")  # another phone
+    assert stale.status_code == 409 and "请刷新" in str(stale.json()), stale.json()
+    assert api.get(url).json()["inspectors"] == "李"
+    assert api.patch(url, ["inspectors"], format="json").status_code == 400
 
 
 def test_submit_errors_name_the_missing_items(ada, shut_target):

@@ -175,7 +175,7 @@ def submitted(ada, draft):
 @pytest.mark.parametrize("changes", [[], "inspectors", 5, None, {"inspectors": 5}, {"inspectors": ["a"]},
                                      {"inspectors": {"a": 1}}, {"inspected_at": "yesterday"},
                                      {"inspected_at": "2999-01-01T00:00:00+08:00"}, {"inspectors": "x" * 201},
-                                     {"status": "draft"}, {}])  # fmt: skip
+                                     {"env_problems": "x" * 40000}, {"status": "draft"}, {}])  # fmt: skip
 def test_a_malformed_amendment_is_a_400(alice, submitted, changes):
     response = _api(alice).post(f"/api/v1/lookback/inspections/{submitted.pk}/amend/",
                               {"reason": "核对后更正", "changes": changes}, format="json")  # fmt: skip
@@ -213,3 +213,16 @@ def test_an_inspection_time_in_year_one_is_refused_on_every_path(client, ada, al
                              {"reason": "改时间", "changes": {"inspected_at": when}}, format="json")  # fmt: skip
     assert amend.status_code == 400 and "请检查年份" in str(amend.json()), amend.content
     assert _api(ada).get("/api/v1/lookback/inspections/").status_code == 200
+
+
+def test_a_problem_text_holds_no_more_than_the_case_column_on_every_path(ada, alice, draft):
+    from sanluanwu.core.errors import ValidationFailed
+    from sanluanwu.registry.columns import BY_KEY
+
+    limit = BY_KEY["env_problems"].max_length
+    too_long = "废" * (limit + 1)
+    response = _api(ada).patch(f"/api/v1/lookback/inspections/{draft.pk}/",
+                               {"version": draft.version, "env_problems": too_long}, format="json")  # fmt: skip
+    assert response.status_code == 400 and f"{limit}" in str(response.json()["env_problems"])
+    with pytest.raises(ValidationFailed):
+        services.save_draft(actor=ada, inspection=draft, data=services.InspectionInput(safety_problems=too_long))
