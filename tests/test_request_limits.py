@@ -66,3 +66,18 @@ def test_an_export_for_an_unknown_or_odd_town_is_not_a_server_error(alice, hutan
     for town, status in (("11421", 404), ("99999999999999999999", 400), ("²", 400), ("-1", 400)):
         assert api.get(f"/api/v1/cases/export/?town={town}").status_code == status, town
         assert api.get(f"/api/v1/cases/?town={town}").status_code == status, town
+
+
+def test_a_lone_surrogate_anywhere_in_a_json_body_is_a_400_not_a_500(alice, hutang_case):
+    api = _api(alice)
+    for method, path, raw in (
+        ("patch", f"/api/v1/cases/{hutang_case.pk}/", '{"version": 1, "licence_status": "\\ud800"}'),
+        ("post", "/api/v1/cases/", '{"remediation_type": "\\ud800", "name": "a"}'),
+        ("post", "/api/v1/lookback/targets/", '{"town": 1, "kind": "\\ud800", "name": "a", "address": "b"}'),
+        ("patch", "/api/v1/lookback/inspections/1/", '{"version": 1, "answers": {"\\udfff": "yes"}}'),
+        ("post", "/api/v1/lookback/inspections/1/amend/", '{"reason": "r", "changes": {"\\ud800": "x"}}'),
+    ):
+        response = getattr(api, method)(path, raw, content_type="application/json")
+        assert response.status_code in (400, 404), (path, response.status_code)
+        if response.status_code == 400:
+            assert "代理项" in response.json()["detail"], response.json()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,6 +45,10 @@ class JSONParser(parsers.JSONParser):
         if not isinstance(data, dict):
             # Every body of this API is an object; views read it with .get()/.items().
             raise NotAnObject()
+        try:  # "\ud800" is valid JSON but no text: no field could store it, and no answer could quote it back
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise NotText() from None
         return data
 
 
@@ -63,6 +68,10 @@ class BoundedDateTimeField(serializers.DateTimeField):
 
 class NotAnObject(exceptions.ParseError):
     default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
+
+
+class NotText(exceptions.ParseError):
+    default_detail = "请求内容含有无效的字符（单独的 UTF-16 代理项，如 \\ud800），不是文字"
 
 
 class KeysetPagination(BasePagination):
@@ -145,7 +154,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": request_too_large_message(exc), "code": "request_too_large"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.ParseError):
-        detail = str(exc.detail) if isinstance(exc, NotAnObject) else "请求内容无法解析：应为有效的 JSON（或表单）"
+        detail = (
+            str(exc.detail) if isinstance(exc, NotAnObject | NotText) else "请求内容无法解析：应为有效的 JSON（或表单）"
+        )
         return Response({"detail": detail, "code": "parse_error"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.UnsupportedMediaType):
