@@ -44,6 +44,7 @@ class RowResult:
     interpreted: list[dict[str, str]] = field(default_factory=list)
     changes: dict[str, list[Any]] = field(default_factory=dict)
     note: str = ""
+    warnings: list[str] = field(default_factory=list)  # a new enterprise that may be one on record (not blocking)
     # what to write (not shown): set by the planner, used by apply()
     enterprise_id: int | None = None
     case_id: int | None = None
@@ -58,7 +59,7 @@ class RowResult:
         """What the preview shows (the values to write stay internal)."""
         return {
             "sheet": self.sheet, "row": self.row, "outcome": self.outcome, "name": self.name, "errors": self.errors,
-            "interpreted": self.interpreted, "changes": self.changes, "note": self.note,
+            "interpreted": self.interpreted, "changes": self.changes, "note": self.note, "warnings": self.warnings,
             "enterprise_id": self.enterprise_id, "case_id": self.case_id,
         }  # fmt: skip
 
@@ -324,6 +325,7 @@ def _plan_sheets(sheets: list[tuple[Sheet, Layout]], *, kind: str, ctx: Context,
             else:
                 result.outcome = decision.outcome
                 result.note = decision.note
+                result.warnings = decision.warnings
                 result.town_id = decision.town_id
                 result.enterprise_id = decision.enterprise_id
                 result.case_id = decision.case_id
@@ -353,6 +355,8 @@ def _settled(result: RowResult) -> RowResult:
         result.errors = _NONE_LIST
     if not result.interpreted:
         result.interpreted = _NONE_LIST
+    if not result.warnings:
+        result.warnings = _NONE_LIST
     if not result.changes:
         result.changes = _NONE_DICT
     if not result.baseline_values:

@@ -146,9 +146,11 @@ def _sheet_date(plan: importer.Plan) -> Any:
 
 
 def _summary(plan: importer.Plan) -> dict[str, Any]:
-    # Errors first, then changes, then new rows: what a clerk must look at comes first.
-    order = {"error": 0, "changed": 1, "new": 2, "skipped": 3}
-    listed = sorted((r for r in plan.rows if r.outcome != "unchanged"), key=lambda r: order[r.outcome])
+    # Errors first, then new rows that may be on record already, changes, the other new rows: what a clerk must
+    # look at comes first.
+    order = {"error": 0, "changed": 2, "new": 3, "skipped": 4}
+    listed = sorted((r for r in plan.rows if r.outcome != "unchanged"),
+                    key=lambda r: 1 if r.warnings else order[r.outcome])  # fmt: skip
     shown = sorted(listed[:PREVIEW_ROWS_SHOWN], key=lambda r: (r.sheet, r.row))
     return {
         "sheets": plan.sheet_layouts,
@@ -156,6 +158,9 @@ def _summary(plan: importer.Plan) -> dict[str, Any]:
         "rows_truncated": max(len(listed) - PREVIEW_ROWS_SHOWN, 0),
         "errors": [
             {"sheet": r.sheet, "row": r.row, "name": r.name, **e} for r in plan.rows if r.errors for e in r.errors
+        ],
+        "warnings": [
+            {"sheet": r.sheet, "row": r.row, "name": r.name, "message": w} for r in plan.rows for w in r.warnings
         ],
     }
 

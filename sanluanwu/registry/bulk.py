@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from django.db import transaction
 
 from sanluanwu.accounts import permissions
+from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.services import BulkEvents
@@ -34,6 +35,7 @@ from sanluanwu.registry import rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, CaseStatusChange, Enterprise
 from sanluanwu.registry.services import CLOSED_ENTERPRISE_MESSAGE, closed_enterprises, status_change_values
+from sanluanwu.registry.similarity import Find, Known
 
 # The stored fields a row can change, compared with the record to tell new, changed and unchanged apart.
 ENTERPRISE_FIELDS = ["name", "industry", "address", "village", "legal_person", "phone", "credit_code",
@@ -55,6 +57,7 @@ class Decision:
     outcome: str = "error"  # new | changed | unchanged | error
     errors: list[tuple[str, str]] = field(default_factory=list)
     interpreted: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # shown, never blocking: a new one that may be on record
     changes: dict[str, list[Any]] = field(default_factory=dict)
     note: str = ""
     town_id: int | None = None
@@ -130,6 +133,30 @@ class Context:
         self.closed_enterprises = closed_enterprises(town_ids=town_ids)  # read-only with their closed cases
         self.seen: dict[tuple[int, str], int] = {}  # (town, name key) → the row that named it first
         self._allowed: dict[tuple[str, int], str | None] = {}
+        self._known_towns = {e["town_id"] for e in self.enterprise_by_id.values()}
+        self._index: Any = None
+
+    def similar(self, values: dict[str, Any], town_id: int) -> list[str]:
+        """A new enterprise that may be one on record in its town: the similarity rule and the words the case form
+        warns with (registry.rules), built once per batch from the records already fetched. A town with nothing
+        on record costs nothing."""
+        if town_id not in self._known_towns:
+            return []
+        if self._index is None:
+            from sanluanwu.registry.similarity_index import KnownIndex  # numpy: loaded when first needed
+
+            known = [Known(e["name"], e["town_id"], e["legal_person"], e["phone"], e["credit_code"],
+                           _float(e["longitude"]), _float(e["latitude"]), e["village"], id=e["id"])
+                     for e in self.enterprise_by_id.values()]  # fmt: skip
+            towns = OrgUnit.objects.filter(kind=OrgUnitKind.TOWN).values_list("name", flat=True)
+            self._index = KnownIndex(known, towns)
+        find = Find(values.get("name") or "", town_id, values.get("legal_person") or "", values.get("phone") or "",
+                    values.get("credit_code") or "", _float(values.get("longitude")), _float(values.get("latitude")),
+                    values.get("village") or "")  # fmt: skip
+        return [
+            f"{rules.similar_message(c)}；如是同一家，请把表中企业名称改为其登记名称后重新上传"
+            for c in self._index.match(find, 3).candidates
+        ]
 
     def denial(self, code: str, town_id: int) -> str | None:
         """The permission table's answer for the actor in a town (asked once per town and permission)."""
@@ -307,6 +334,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
         d.outcome = "new"
         d.enterprise_values = merged
         d.case_values = merged_case
+        d.warnings = ctx.similar(merged, town.pk)
         return d
     d.enterprise_id = existing["id"]
     d.enterprise_values = {k: merged[k] for k in ent_changes} | (
@@ -361,6 +389,7 @@ def plan_baseline_row(ctx: Context, values: dict[str, Any], *, row: int) -> Deci
     if existing is None:
         d.outcome = "new"
         d.enterprise_values = merged
+        d.warnings = ctx.similar(merged, town.pk)
         d.changes = {k: [None, v] for k, v in merged.items() if v not in (None, "")}
         d.changes["method"] = [None, method_text]
         return d
@@ -541,6 +570,10 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
         ])  # fmt: skip
         count += len(base_rows)
     BulkEvents.insert(itertools.chain.from_iterable(later), count=count)
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if value is not None else None
 
 
 def _search_text(values: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
 from sanluanwu.registry.choices import NO_LICENCE, LicenceStatus
-from sanluanwu.registry.similarity import PROBABLY_KNOWN, Find
+from sanluanwu.registry.similarity import PROBABLY_KNOWN, Candidate, Find
 
 WORKSHOP_SUFFIXES = ("作坊", "个体户")
 # What weighed most for a similar enterprise → the warning's kind and the field it points at.
@@ -121,6 +121,15 @@ class Warning:
         return data
 
 
+def similar_message(c: Candidate) -> str:
+    """How a candidate of the similarity rule is said, wherever an enterprise is entered (form, API, import)."""
+    likely = "很可能" if c.verdict == PROBABLY_KNOWN else "可能"
+    message = f"{likely}与已登记的企业“{c.name}”是同一家（{'；'.join(c.reasons)}）"
+    if c.against:
+        message += f"，但{'；'.join(c.against)}"
+    return message
+
+
 def duplicate_warnings(
     *,
     scope: Scope,
@@ -142,11 +151,7 @@ def duplicate_warnings(
     warnings: list[Warning] = []
     for c in similar_enterprises(scope, find, exclude_id=exclude_id).candidates:
         kind, field = _SIMILAR_KINDS[c.strongest]
-        likely = "很可能" if c.verdict == PROBABLY_KNOWN else "可能"
-        message = f"{likely}与已登记的企业“{c.name}”是同一家（{'；'.join(c.reasons)}）"
-        if c.against:
-            message += f"，但{'；'.join(c.against)}"
-        warnings.append(Warning(kind, field, message + "，请确认", c.enterprise_id))
+        warnings.append(Warning(kind, field, similar_message(c) + "，请确认", c.enterprise_id))
     if lon is not None and lat is not None:
         inside = geo.boundary_contains(town.boundary, lon, lat)
         if inside is False:
