@@ -407,6 +407,16 @@ def map_columns(*, actor: Any, batch: ImportBatch, choices: dict[str, dict[str, 
                 raise ValidationFailed(f"工作表“{sheet}”没有需要指定含义的第 {column} 列，请刷新页面后重新指定")
             if fname not in allowed:
                 raise ValidationFailed(f"“{fname}”不是可选的列含义，请刷新页面后重新指定")
+        chosen: dict[str, list[str]] = {}
+        for column, fname in columns.items():
+            if fname != "ignore":
+                chosen.setdefault(fname, []).append(column)
+        for fname, cols in chosen.items():
+            if len(cols) > 1:
+                headers = {c: h for c, h, _f in (sheets.get(sheet) or {}).get("mappable", [])}
+                named = "、".join(f"“{headers.get(c) or c}”" for c in cols)
+                raise ValidationFailed(f"工作表“{sheet}”中 {named} 都指定为“{layout.FIELD_LABELS.get(fname, fname)}”；"
+                                       "每个含义只能对应一列，其余请选“（不导入）”")  # fmt: skip
     mapping: dict[str, dict[str, str]] = {name: dict(cols) for name, cols in (batch.column_mapping or {}).items()}
     remembered: dict[str, str] = {}
     with transaction.atomic():

@@ -128,6 +128,20 @@ def test_a_mapping_to_a_meaning_that_does_not_exist_is_told(client, alice, campa
         services.map_columns(actor=alice, batch=batch, choices={"湖塘镇": {"1": "status; drop table"}})
 
 
+def test_two_columns_given_one_meaning_are_told_and_nothing_is_dropped_silently(client, alice, campaign, district):
+    batch = _previewed(alice, district["hutang"], _own_sheet("张三塑料造粒作坊"))
+    with pytest.raises(ValidationFailed, match="都指定为“企业名称”；每个含义只能对应一列"):
+        services.map_columns(actor=alice, batch=batch, choices={"湖塘镇": {"1": "name", "2": "name"}})
+    client.force_login(alice)
+    response = client.post(f"/imports/{batch.pk}/mapping/", {"map:湖塘镇:1": "name", "map:湖塘镇:2": "name"},
+                           follow=True)  # fmt: skip
+    assert "每个含义只能对应一列" in response.content.decode()
+    batch.refresh_from_db()
+    assert batch.column_mapping == {}
+    # Any number of columns may be left out.
+    services.map_columns(actor=alice, batch=batch, choices={"湖塘镇": {"1": "name", "2": "ignore", "5": "ignore"}})
+
+
 def test_the_same_file_imported_before_is_named_only_within_the_towns_own_batches(alice, bob, campaign, district):
     from django.utils import timezone
 
