@@ -43,7 +43,8 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_list(request: HttpRequest, form: UploadForm, request_error: str = "") -> HttpResponse:
-    page = keyset_page(queries.batches_visible_to(request.user).select_related("unit"), after=request.GET.get("after"),
+    page = keyset_page(queries.batches_visible_to(request.user).select_related("unit", "created_by"),
+                       after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
     scope = scope_for(request.user)
     mappings = queries.column_mappings_visible_to(scope) if permissions.allows(scope, "import.upload") else []

@@ -153,3 +153,12 @@ def test_the_same_file_imported_before_is_named_only_within_the_towns_own_batche
     )
     elsewhere = _previewed(bob, district["niutang"], data)
     assert "导入过" not in elsewhere.message and f"#{first.pk}" not in elsewhere.message
+
+
+def test_the_import_list_names_the_uploader_by_full_name(client, alice, campaign, district):
+    alice.full_name = "陈科长"
+    alice.save(update_fields=["full_name"])
+    _previewed(alice, district["hutang"], _own_sheet("张三塑料造粒作坊"))
+    client.force_login(alice)
+    page = client.get("/imports/").content.decode()
+    assert '<td data-label="上传人">陈科长</td>' in page
