@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -169,10 +170,7 @@ class TargetViewSet(
                                OpenApiParameter("lat", float), OpenApiParameter("after", int)])  # fmt: skip
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if request.query_params.get("worklist") in ("1", "true"):
-            lon, lat = (
-                params.longitude(request.query_params.get("lon")),
-                params.latitude(request.query_params.get("lat")),
-            )
+            lon, lat = _position(request.query_params)
             pairs = queries.worklist(request.user, lon=lon, lat=lat)
             distances = {t.pk: round(d, 1) for t, d in pairs if d is not None}
             data = TargetSerializer([t for t, _d in pairs], many=True, context={"distances": distances}).data
@@ -312,6 +310,23 @@ def checklist_items(request: Request) -> Response:
                       "category": int(i.category)} for i in checklist.ITEMS])  # fmt: skip
 
 
+def _position(q: Any) -> tuple[float | None, float | None]:
+    """`lon` and `lat` from a query: both or neither, each a number within range; anything else is told (400), not
+    silently dropped (a list that is not sorted by distance, a verdict without the place)."""
+    raw_lon, raw_lat = (q.get("lon") or "").strip(), (q.get("lat") or "").strip()
+    if not raw_lon and not raw_lat:
+        return None, None
+    lon, lat = params.longitude(raw_lon), params.latitude(raw_lat)
+    errors: dict[str, list[str]] = {}
+    if lon is None:
+        errors["lon"] = ["经度应为 -180 到 180 之间的数字" if raw_lon else "请同时提供经度（lon）和纬度（lat）"]
+    if lat is None:
+        errors["lat"] = ["纬度应为 -90 到 90 之间的数字" if raw_lat else "请同时提供经度（lon）和纬度（lat）"]
+    if errors:
+        raise ValidationFailed(errors)
+    return lon, lat
+
+
 @extend_schema(parameters=[OpenApiParameter("name", str), OpenApiParameter("town", int), OpenApiParameter("person", str),
                            OpenApiParameter("phone", str), OpenApiParameter("credit_code", str),
                            OpenApiParameter("village", str), OpenApiParameter("lon", float),
@@ -328,10 +343,12 @@ def candidates(request: Request) -> Response:
     town = params.pk(q.get("town"))
     if town is None:
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
+    if not towns_allowing(scope_for(request.user), "lookback.view").filter(pk=town).exists():
+        raise NotFound("未找到该镇（街道）")  # another town is not there, as everywhere else
     datum = q.get("datum") or geo.DATUM_WGS84
     if datum not in dict(geo.DATUM_CHOICES):
         raise ValidationFailed({"datum": ["坐标系只能是 wgs84（GPS、天地图）或 gcj02（高德、腾讯地图）"]})
-    lon, lat = params.longitude(q.get("lon")), params.latitude(q.get("lat"))
+    lon, lat = _position(q)
     if lon is not None and lat is not None:
         point = geo.point_from(lon, lat, datum)
         lon, lat = float(point.lon), float(point.lat)

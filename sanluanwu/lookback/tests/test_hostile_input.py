@@ -99,11 +99,12 @@ def test_the_page_form_refuses_absurd_numbers(client, ada, draft):
 
 @pytest.mark.parametrize("query", ["lon=nan&lat=nan", "lon=1e999&lat=31.7", "lon=inf&lat=-inf", "lon=119.9&lat=1e308",
                                    "lon=%EF%BC%91&lat=2", "acc=nan"])  # fmt: skip
-def test_bad_numbers_in_query_strings_are_ignored(client, ada, draft, query):
+def test_bad_numbers_in_query_strings_never_break_the_page_and_the_api_says_so(client, ada, draft, query):
     client.force_login(ada)
-    assert client.get(f"/lookback/worklist/?{query}").status_code == 200
-    assert _api(ada).get(f"/api/v1/lookback/targets/?worklist=1&{query}").status_code == 200
-    assert _api(ada).get(f"/api/v1/lookback/candidates/?town={draft.town_id}&name=张三&{query}").status_code == 200
+    assert client.get(f"/lookback/worklist/?{query}").status_code == 200  # the phone's position: the list, unsorted
+    expected = 200 if query.startswith("acc=") else 400  # the API takes no acc; a bad lon/lat is told
+    assert _api(ada).get(f"/api/v1/lookback/targets/?worklist=1&{query}").status_code == expected
+    assert _api(ada).get(f"/api/v1/lookback/candidates/?town={draft.town_id}&name=张三&{query}").status_code == expected
 
 
 @pytest.mark.parametrize("query", ["page_size=-1", "page_size=0", "page_size=99999999999999999999", "page_size=²",
@@ -226,3 +227,20 @@ def test_a_problem_text_holds_no_more_than_the_case_column_on_every_path(ada, al
     assert response.status_code == 400 and f"{limit}" in str(response.json()["env_problems"])
     with pytest.raises(ValidationFailed):
         services.save_draft(actor=ada, inspection=draft, data=services.InspectionInput(safety_problems=too_long))
+
+
+@pytest.mark.parametrize("query", [{"lon": "nan", "lat": "nan"}, {"lon": "1e308", "lat": "31.7"}, {"lon": "inf", "lat": "31.7"},
+                                   {"lon": "abc", "lat": "31.7"}, {"lon": "119.96"}, {"lat": "31.72"}])  # fmt: skip
+def test_a_position_that_is_no_position_is_told_not_ignored(ada, district, shut_target, query):
+    api = _api(ada)
+    worklist = api.get("/api/v1/lookback/targets/", {"worklist": 1, **query})
+    assert worklist.status_code == 400 and ("lon" in worklist.json() or "lat" in worklist.json()), worklist.json()
+    found = api.get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三", **query})
+    assert found.status_code == 400, found.json()
+    assert api.get("/api/v1/lookback/targets/", {"worklist": 1, "lon": "119.96", "lat": "31.72"}).status_code == 200
+
+
+def test_candidates_of_another_town_are_not_found(ada, district):
+    api = _api(ada)
+    assert api.get("/api/v1/lookback/candidates/", {"town": district["niutang"].pk, "name": "王五"}).status_code == 404
+    assert api.get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "王五"}).status_code == 200
