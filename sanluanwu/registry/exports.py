@@ -17,7 +17,7 @@ from typing import IO, Any
 import xlsxwriter
 from django.db.models import QuerySet
 
-from sanluanwu.core import clock
+from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
@@ -285,7 +285,13 @@ def parse_as_of(value: str | None) -> dt.date:
     """The 截至日期 of an export: YYYY-MM-DD, today when not given."""
     if not value:
         return clock.today()
+    written = value.strip()[:40]
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", written):
+        raise ValidationFailed({"as_of": [f"截至日期“{written}”格式不对，应为 YYYY-MM-DD，如 2020-07-15"]})
     try:
-        return dt.date.fromisoformat(value.strip())
+        day = dt.date.fromisoformat(written)
     except ValueError:
-        raise ValidationFailed({"as_of": [f"截至日期“{value}”格式不对，应为 YYYY-MM-DD，如 2020-07-15"]}) from None
+        raise ValidationFailed({"as_of": [f"截至日期“{written}”不存在，请检查月份和日期"]}) from None
+    if message := params.date_error(day, "截至日期"):
+        raise ValidationFailed({"as_of": [message]})
+    return day

@@ -177,3 +177,18 @@ def test_a_department_export_is_headed_with_the_department_not_the_district(clie
     ws = _sheet(b"".join(response.streaming_content))
     assert "武进区生态环境局" in ws["A2"].value or "生态环境" in ws["A2"].value, ws["A2"].value
     assert "全区" not in ws["A2"].value and ws.cell(4, 2).value != "张三塑料造粒作坊"
+
+
+@pytest.mark.parametrize(("as_of", "said"), [("0001-01-01", "不在合理范围内"), ("9999-12-31", "不在合理范围内"),
+                                             ("2100-01-01", "不在合理范围内"), ("+2020-01-01", "格式不对"),
+                                             ("2020-02-30", "不存在"), ("20200715", "格式不对")])  # fmt: skip
+def test_an_export_date_out_of_range_or_not_a_day_is_told(client, office, hutang_case, as_of, said):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(office)
+    response = api.get("/api/v1/cases/export/", {"town": hutang_case.town_id, "as_of": as_of})
+    assert response.status_code == 400 and said in str(response.json()), response.content
+    client.force_login(office)
+    page = client.get("/cases/export/", {"as_of": as_of}, follow=True)
+    assert said in page.content.decode()
