@@ -41,6 +41,7 @@ from sanluanwu.imports.limits import (
 __all__ = ["MAX_BYTES", "MAX_CELLS", "MAX_COLUMNS", "MAX_ROWS", "Sheet", "UnreadableFile", "read_sheets", "sniff"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream name in the OLE directory
 log = logging.getLogger(__name__)
 _SHEET_CHILD = Path(__file__).with_name("sheet_child.py")
 # One reading child at a time per process (each may take READER_MEMORY): the web workers and the job worker
@@ -60,6 +61,10 @@ def sniff(data: bytes, filename: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if data.startswith(_OLE2):
+        if _ENCRYPTED_PACKAGE in data[:1_000_000]:  # an .xlsx with an open password is an OLE file holding it
+            raise UnreadableFile(
+                "该 Excel 文件设置了打开密码，请在 Excel 或 WPS 中取消密码（文件 › 信息 › 保护工作簿）后再导入"
+            )
         return "xls"
     head = data[:4096]
     if b"\x00" in head:

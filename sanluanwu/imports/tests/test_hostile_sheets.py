@@ -411,3 +411,10 @@ def test_pictures_that_happen_to_contain_angle_brackets_are_not_declarations():
     picture = b"\x89PNG\r\n\x1a\n" + b"<!DOCTYPE x>" * 10 + b"\x00" * 100
     data = _workbook(_sheet(f'<row r="1">{_cell("A1", "企业名称")}</row>'), {"xl/media/image1.png": picture})
     assert readers.read_sheets(data, "ok.xlsx")[0].rows == [["企业名称"]]
+
+
+def test_a_workbook_with_an_open_password_is_told_so(tripwire):
+    # Saved by Excel's "encrypt with password" (an OLE file holding EncryptionInfo and EncryptedPackage).
+    data = (Path(__file__).parent / "data" / "encrypted.xlsx").read_bytes()
+    assert "设置了打开密码" in _refused(data)
+    assert "设置了打开密码" in _refused(data, "湖塘镇.xls")
