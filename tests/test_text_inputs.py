@@ -80,3 +80,11 @@ def test_an_inspection_strips_controls_from_its_findings(ada, alice, campaign, d
     assert "\u202e" not in draft.env_problems and "\x00" not in draft.env_problems
     if response.status_code == 200:
         assert draft.env_problems == "堆放原料\n异味"
+
+
+def test_a_nul_the_api_refuses_is_said_as_what_it_is(alice, hutang_case):
+    response = _api(alice).patch(f"/api/v1/cases/{hutang_case.pk}/",
+                                 {"version": hutang_case.version, "responsible_person": "李\x00四"}, format="json")  # fmt: skip
+    assert response.status_code == 400, response.json()  # DRF's field refuses it before our stripping sees it
+    said = str(response.json()["responsible_person"])
+    assert "不能包含空字符" in said and "空字符串" not in said  # Django's own Chinese says "an empty string"
