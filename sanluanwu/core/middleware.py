@@ -62,7 +62,8 @@ class MethodNotAllowedMiddleware:
         if response.status_code != 405 or request.path_info.startswith("/api/") or response.content:
             return response
         allowed = response.get("Allow", "")
-        page = HttpResponse(loader.get_template("405.html").render({"method": request.method, "allowed": allowed}),
-                            status=405, content_type="text/html; charset=utf-8")  # fmt: skip
+        context = {"method": request.method, "allowed": allowed}  # in the site's layout, with the user's menu
+        page = HttpResponse(loader.render_to_string("405.html", context, request=request), status=405,
+                            content_type="text/html; charset=utf-8")  # fmt: skip
         page["Allow"] = allowed
         return page

@@ -46,6 +46,7 @@ def test_a_method_a_page_does_not_take_is_told_in_chinese(client, alice, hutang_
     client.force_login(alice)
     response = client.get(f"/cases/{hutang_case.pk}/transition/")
     assert response.status_code == 405 and "请求方式有误" in response.content.decode() and response["Allow"]
+    assert "退出" in response.content.decode()  # in the site's layout, the user's menu and logout still there
 
 
 def test_the_api_says_in_chinese_what_method_or_token_is_missing(alice, hutang_case):
