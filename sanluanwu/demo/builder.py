@@ -15,6 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from sanluanwu.accounts.choices import OrgUnitKind, Role
 from sanluanwu.accounts.models import Membership, OrgUnit, User
@@ -225,6 +226,11 @@ def _enterprise_input(
     )
 
 
+def _moment(rng: random.Random, day: dt.date, hour: int) -> dt.datetime:
+    """A working-day moment on `day`, from `hour` o'clock (later steps of one day come later), district time."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(min(hour, 17), rng.randint(0, 59))))
+
+
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, max((end - start).days, 0)))
 
@@ -346,20 +352,26 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
             )
             town_code = (existing.town if existing else enterprise_data.town).code  # type: ignore[union-attr]
             actor = users.get(town_code, office)
-            case = services.create_case(
-                actor=actor,
-                enterprise=existing,
-                enterprise_data=enterprise_data,
-                case_data=case_data,
-                acknowledge_warnings=True,
-            )
-            # The look-back inspection that found it (the case is already open, so the inspection links to it).
-            place = targets.get(existing.pk) if existing else (targets.get(old.pk) if category == 3 else None)
-            if place is not None and place.status == "to_do":
-                _inspect(actor, place, problem=_PROBLEM_ITEM[category], link=case.enterprise)
-            for action in path:
+            # Written through the services at the moments they would have happened: listed (and inspected) on its
+            # listing day, each later step on a later day, so the history and an as-of export read like a campaign.
+            with clock.at(_moment(rng, listed_on, 9)):
+                case = services.create_case(
+                    actor=actor,
+                    enterprise=existing,
+                    enterprise_data=enterprise_data,
+                    case_data=case_data,
+                    acknowledge_warnings=True,
+                )
+                # The look-back inspection that found it (the case is already open, so the inspection links to it).
+                place = targets.get(existing.pk) if existing else (targets.get(old.pk) if category == 3 else None)
+                if place is not None and place.status == "to_do":
+                    _inspect(actor, place, problem=_PROBLEM_ITEM[category], link=case.enterprise)
+            step_days = sorted(_date_between(rng, listed_on + dt.timedelta(days=1), today - dt.timedelta(days=1))
+                               for _ in path)  # fmt: skip
+            for n, (action, day) in enumerate(zip(path, step_days, strict=True)):
                 note = "已核查，达到“两断三清”要求" if action == "approve_closure" else ""
-                case = services.transition_case(actor=office, case=case, action=action, note=note)
+                with clock.at(_moment(rng, day, 10 + n)):
+                    case = services.transition_case(actor=office, case=case, action=action, note=note)
         # Clean inspections for a share of the other places, key places, and a work list for hutang_xj.
         for place in Target.objects.filter(campaign=campaign, status="to_do").order_by("id"):
             if rng.random() < 0.35:

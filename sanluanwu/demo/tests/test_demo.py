@@ -111,3 +111,38 @@ def test_demo_accounts_log_in_with_the_demo_password(db, client, settings):
     response = client.post("/login/", {"username": "hutang", "password": "Wujin@2020"})
     assert response.status_code == 302
     assert "湖塘" in client.get("/cases/").content.decode()
+
+
+def test_the_demo_history_reads_like_a_campaign_not_one_afternoon(db):
+    from django.utils.timezone import localdate
+
+    from sanluanwu.core import clock
+    from sanluanwu.registry.models import CaseStatusChange
+    from sanluanwu.registry.queries import statuses_as_of
+
+    build_demo(size="small", seed=2020)
+    today = clock.today()
+    changes = list(CaseStatusChange.objects.select_related("case"))
+    assert changes and all(localdate(c.occurred_at) < today for c in changes)  # every step on a past day
+    assert all(c.case.listed_on < localdate(c.occurred_at) for c in changes)  # after its listing
+    closed = Case.objects.filter(status=CaseStatus.CLOSED)
+    assert closed and all(c.closed_on is not None and c.closed_on < today for c in closed)
+    created = AuditEvent.objects.filter(action="registry.case.created")
+    assert {localdate(e.occurred_at) for e in created} == set(Case.objects.values_list("listed_on", flat=True))
+    # A week ago cases stood at several steps already, fewer of them closed than today.
+    ids = list(Case.objects.values_list("pk", flat=True))
+    week_ago = [s for s, _d in statuses_as_of(ids, today - dt.timedelta(days=7)).values()]
+    now = [s for s, _d in statuses_as_of(ids, today).values()]
+    assert len(set(week_ago)) > 1
+    assert week_ago.count(CaseStatus.CLOSED) <= now.count(CaseStatus.CLOSED) == closed.count()
+
+
+def test_the_clock_stands_still_inside_at_and_only_there():
+    from django.utils import timezone
+
+    from sanluanwu.core import clock
+
+    moment = timezone.make_aware(dt.datetime(2020, 7, 15, 9, 30))
+    with clock.at(moment):
+        assert clock.now() == moment and clock.today() == dt.date(2020, 7, 15)
+    assert clock.now() != moment
