@@ -134,6 +134,8 @@ def test_no_list_shows_another_towns_records(request, persona, hutang_case, niut
         response = client.get(reverse(name), _params_for(name, hutang_case))
         if response.status_code in (403, 405):
             continue
+        if name == "lookback-candidates" and response.status_code == 404:
+            continue  # asked about another town by its id: not there, as every other route answers
         assert response.status_code == 200, f"{path}: {response.status_code}"
         body = _body(response)
         for secret in secrets:
