@@ -202,10 +202,13 @@ class _Reading:
         values: dict[str, Any] = {key: text(cells_in_row[c]) if c < n else "" for key, c in self.plain}
         errors: list[tuple[str, str]] = []
         shown: list[tuple[str, str]] = []
+        blank: list[str] = []
         for key, c, column in self.read:
             raw = cells_in_row[c] if c < n else None
             if c == self.coordinates and text(raw) == "":
                 continue  # an empty position: a new row needs one (registry.bulk says so), a known one keeps its own
+            if key in bulk.KEPT_IF_BLANK and text(raw) == "":
+                blank.append(key)  # a known case keeps its text (registry.bulk); 无 is how a sheet clears it
             parsed = _read(raw, column, ctx)
             if type(parsed) is str:
                 errors.append((key, parsed))
@@ -213,6 +216,8 @@ class _Reading:
             if parsed.shown:  # type: ignore[union-attr]
                 shown.append((key, parsed.shown))  # type: ignore[union-attr]
             values[key] = parsed.value  # type: ignore[union-attr]
+        if blank:
+            values[bulk.BLANK_CELLS] = blank
         if self.coordinates is not None and "coordinates" in values:
             values["coord_input"] = text(cells_in_row[self.coordinates])
         elif self.split is not None:

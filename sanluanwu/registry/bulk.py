@@ -48,6 +48,10 @@ ROW = ""  # an error about the whole row (the permission table refuses what it d
 # Plain values of the statuses compared on every row (a choices member's attribute access costs a descriptor call).
 _LISTED, _CLOSED = CaseStatus.LISTED.value, CaseStatus.CLOSED.value
 _NULLABLE_CASE_FIELDS = frozenset({"planned_completion", "closed_on", "lookback_category"})
+# A blank cell in these columns leaves a known case's text as it is (a clerk who did not retype it did not mean to
+# erase it); "无" clears it. The caller lists the blank ones under BLANK_CELLS.
+KEPT_IF_BLANK = frozenset({"env_problems", "safety_problems", "other_problems"})
+BLANK_CELLS = "blank_cells"
 
 
 @dataclass(slots=True)
@@ -296,7 +300,11 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     merged = _merge_enterprise(ctx, d, existing, values, town, kind="list", row=row)
 
     current = (case or {}).get("status", _LISTED)
-    cvals = {k: values[k] for k in validation.CASE_TEXTS if k in values}
+    kept = set(values.get(BLANK_CELLS, ())) if case else set()
+    cvals = {k: values[k] for k in validation.CASE_TEXTS if k in values and k not in kept}
+    for k in sorted(kept):
+        if case and case.get(k):
+            d.interpreted.append((k, f"空白 → 保留原有内容“{_short(case[k])}”（如要清空请填“无”）"))
     for k in ("lookback_category", "remediation_type", "planned_completion"):
         if k in values and values[k] is not None:
             cvals[k] = values[k]
@@ -304,7 +312,10 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     progress = values.get("progress")
     if progress is not None:
         target = progress.status or _implied(progress.at_least, current) or current
-        cvals["progress_note"] = progress.note
+        if progress.note or case is None or target != current or not case.get("progress_note"):
+            cvals["progress_note"] = progress.note
+        else:  # the same step said again without words: the note written before still stands
+            d.interpreted.append(("progress", f"进度未变，保留原进度说明“{_short(case['progress_note'])}”"))
     merged_case = dict(case or {})
     merged_case.update(cvals)
     is_new = case is None
@@ -570,6 +581,10 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
         ])  # fmt: skip
         count += len(base_rows)
     BulkEvents.insert(itertools.chain.from_iterable(later), count=count)
+
+
+def _short(text: str, n: int = 20) -> str:
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _float(value: Any) -> float | None:

@@ -268,3 +268,41 @@ def test_a_header_repeated_inside_the_table_is_skipped_not_imported(alice, campa
     batch = _import(alice, out.getvalue().encode(), district["hutang"], name="湖塘镇.csv")
     assert batch.counts["new"] == 2 and batch.counts["error"] == 0, batch.preview["errors"]
     assert [r["note"] for r in batch.preview["rows"] if r["outcome"] == "skipped"] == ["重复的表头行，未导入"]
+
+
+def test_a_blank_problem_cell_keeps_the_cases_text_and_wu_clears_it(office, campaign, district):
+    from conftest import make_case
+    from sanluanwu.registry import services
+
+    case = make_case(office, district["hutang"], case={"planned_completion": dt.date(2020, 12, 31),
+                                                       "env_problems": "废水直排河道", "safety_problems": "电线私拉"})  # fmt: skip
+    case = services.transition_case(actor=office, case=case, action="stop_production")
+    rows = [
+        _row(1, "张三塑料造粒作坊", "张三", env="", safety="无", progress="已停产", planned="2020-12-31", resp="李四")
+    ]
+    batch = _import(office, messy_xlsx(rows), district["hutang"])
+    (row,) = [r for r in batch.preview["rows"] if r["name"] == "张三塑料造粒作坊"]
+    assert row["outcome"] == "changed", row
+    shown = " ".join(i["shown"] for i in row["interpreted"])
+    assert "空白 → 保留原有内容“废水直排河道”" in shown
+    confirm_import(actor=office, batch=batch)
+    after = type(case).objects.get(pk=case.pk)
+    assert after.env_problems == "废水直排河道"  # not retyped is not erased
+    assert after.safety_problems == ""  # 无: there is none
+    assert after.status == "stopped"
+
+
+def test_the_same_step_said_again_keeps_the_progress_note(office, campaign, district):
+    from conftest import make_case
+    from sanluanwu.registry.models import Case
+
+    case = make_case(office, district["hutang"], case={"planned_completion": dt.date(2020, 12, 31)})
+    first = _import(office, messy_xlsx([_row(1, "张三塑料造粒作坊", "张三", progress="已停产：已断水断电",
+                                            planned="2020-12-31", resp="李四")]), district["hutang"])  # fmt: skip
+    confirm_import(actor=office, batch=first)
+    assert Case.objects.get(pk=case.pk).progress_note == "已断水断电"
+    again = _import(office, messy_xlsx([_row(1, "张三塑料造粒作坊", "张三", progress="已停产", planned="2020-12-31",
+                                            resp="李四")]), district["hutang"])  # fmt: skip
+    assert again.counts["unchanged"] == 1, again.preview
+    confirm_import(actor=office, batch=again)
+    assert Case.objects.get(pk=case.pk).progress_note == "已断水断电"
