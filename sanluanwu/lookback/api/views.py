@@ -318,10 +318,11 @@ def _position(q: Any) -> tuple[float | None, float | None]:
         return None, None
     lon, lat = params.longitude(raw_lon), params.latitude(raw_lat)
     errors: dict[str, list[str]] = {}
+    both = "请同时提供经度（lon）和纬度（lat）"
     if lon is None:
-        errors["lon"] = ["经度应为 -180 到 180 之间的数字" if raw_lon else "请同时提供经度（lon）和纬度（lat）"]
+        errors["lon"] = [services.NUMBER_BOUNDS["longitude"][2] if raw_lon else both]  # the one wording of the range
     if lat is None:
-        errors["lat"] = ["纬度应为 -90 到 90 之间的数字" if raw_lat else "请同时提供经度（lon）和纬度（lat）"]
+        errors["lat"] = [services.NUMBER_BOUNDS["latitude"][2] if raw_lat else both]
     if errors:
         raise ValidationFailed(errors)
     return lon, lat

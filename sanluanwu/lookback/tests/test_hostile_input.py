@@ -235,6 +235,8 @@ def test_a_position_that_is_no_position_is_told_not_ignored(ada, district, shut_
     api = _api(ada)
     worklist = api.get("/api/v1/lookback/targets/", {"worklist": 1, **query})
     assert worklist.status_code == 400 and ("lon" in worklist.json() or "lat" in worklist.json()), worklist.json()
+    said = str(worklist.json())
+    assert "73～136" in said or "3～54" in said or "请同时提供" in said  # the range the rule holds, not the globe's
     found = api.get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "张三", **query})
     assert found.status_code == 400, found.json()
     assert api.get("/api/v1/lookback/targets/", {"worklist": 1, "lon": "119.96", "lat": "31.72"}).status_code == 200
