@@ -15,10 +15,10 @@ from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import clock, geo, params
+from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
-from sanluanwu.lookback import checklist, photos
+from sanluanwu.lookback import checklist
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
 from sanluanwu.registry import columns, rules

@@ -20,10 +20,10 @@ from sanluanwu.accounts.api import TableObjectMixin, api_permissions
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import geo, params
+from sanluanwu.core import geo, params, photos
 from sanluanwu.core.api import BoundedDateTimeField, JSONParser
 from sanluanwu.core.errors import ValidationFailed
-from sanluanwu.lookback import checklist, photos, queries, services
+from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
 from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises

@@ -41,7 +41,7 @@ def _inspection(actor, target):
 
 
 def test_exif_time_and_position_are_read_and_the_original_kept_byte_for_byte(ada, shut_target):
-    from sanluanwu.lookback.photos import extension_for, original_path
+    from sanluanwu.core.photos import extension_for, original_path
 
     data = jpeg_with_exif()
     photo = services.add_photo(actor=ada, inspection=_inspection(ada, shut_target), data=data, filename="IMG_0001.JPG",
