@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("sanluanwu.registry.urls")),
     path("", include("sanluanwu.imports.urls")),
     path("", include("sanluanwu.lookback.urls")),
+    path("", include("sanluanwu.remediation.urls")),
+    path("", include("sanluanwu.notices.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

@@ -19,8 +19,15 @@ The roles, as Wujin runs the campaign (附件1):
   一律纳入), confirms on site that production has stopped, adds a key place found in the field. Does not
   edit cases, move them further along the workflow, assign places, import sheets or amend submitted
   inspections.
-- 部门工作人员 department_staff, 水电单位工作人员 utility_staff — act only on what is assigned to them
-  (the remediation tasks, which widen what they see through registry.visibility); nothing else.
+- 部门工作人员 department_staff — acts only on what is assigned to the unit (registry.visibility): the
+  remediation tasks it owns, the cases it leads (工信局 confirms shutdowns, 生态环境局 rectifications and their plans,
+  and the lead department signs off a passed review: 销号), enforcement it records on those cases.
+- 水电单位工作人员 utility_staff — its own cut-off tasks only (断水, 断电), through the task pages: never the case
+  page, the list, a phone number or the problems found.
+
+The remediation steps (stop, classification, tasks, plan, review, sign-off) each have a permission here; the
+transition tables (registry/workflow.py for the case, remediation/workflow.py for tasks, plans and the type)
+name them, and the services check them with `assigned=True` when the actor's unit is the owner or the lead.
 
 Closed (销号) cases are read-only for everyone: changing one needs the reopening (case.reopen) first.
 A permission with a town is held by a district role anywhere, and by a town role in its own town only.
@@ -44,6 +51,9 @@ _OFFICE = frozenset({Role.OFFICE_ADMIN, Role.OFFICE_STAFF})
 _READERS = frozenset({*_OFFICE, Role.LEADER, Role.TOWN_MANAGER, Role.TOWN_INSPECTOR})
 _MANAGERS = frozenset({*_OFFICE, Role.TOWN_MANAGER})
 _FIELD = frozenset({*_MANAGERS, Role.TOWN_INSPECTOR})
+_DEPT = frozenset({Role.DEPARTMENT_STAFF})
+_OWNERS = frozenset({*_FIELD, Role.DEPARTMENT_STAFF, Role.UTILITY_STAFF})
+_ALL = frozenset(Role.values)
 
 
 @dataclass(frozen=True)
@@ -58,15 +68,17 @@ PERMISSIONS: dict[str, Permission] = {
     for p in [
         # The dynamic list (registry). Department and utility staff see only the cases assigned to them (through
         # registry.visibility: none until the remediation tasks exist, and their list says so).
-        Permission("case.view", "查看动态管理整治名单", _READERS | ASSIGNED_ROLES),
-        Permission("case.export", "导出附件2", _READERS | ASSIGNED_ROLES),
+        Permission("case.view", "查看动态管理整治名单", _READERS | _DEPT),
+        Permission("case.export", "导出附件2", _READERS | _DEPT),
         Permission("case.create", "将企业列入动态管理整治名单", _MANAGERS),
         Permission("case.edit", "修改整治对象", _MANAGERS),
-        Permission("case.stop_production", "确认已停产", _FIELD),
-        Permission("case.start_remediation", "开始整治", _MANAGERS),
-        Permission("case.submit_for_review", "申请现场审核", _MANAGERS),
-        Permission("case.approve_closure", "现场审核通过并销号", _MANAGERS),
-        Permission("case.return_for_rework", "退回整治", _MANAGERS),
+        Permission("case.stop_production", "登记停产", _FIELD),
+        Permission("case.start_remediation", "确认整治类型（牵头部门）", _DEPT),
+        Permission("case.submit_for_review", "申请现场审核", _FIELD),
+        Permission("case.pass_review", "现场审核通过", _MANAGERS),
+        Permission("case.return_for_rework", "现场审核不通过并退回整治", _MANAGERS),
+        Permission("case.approve_closure", "签认销号（牵头部门）", _DEPT),
+        Permission("case.refuse_signoff", "不予签认并退回整治（牵头部门）", _DEPT),
         Permission("case.reopen", "重新打开已销号的整治对象", frozenset({Role.OFFICE_ADMIN})),
         Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),
         Permission("baseline.record", "登记2018-2019年集中整治记录", _MANAGERS),
@@ -82,6 +94,18 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("lookback.assign", "分配排查任务", _MANAGERS),
         Permission("inspection.record", "记录回头看检查（草稿、照片、提交）", _FIELD),
         Permission("inspection.amend", "更正已提交的检查", _MANAGERS),
+        # Remediation (主要任务（二）（三）, 附件1): the type, tasks, plans, reviews, enforcement, the ledger.
+        Permission("remediation.view", "查看整治工作", _READERS | _DEPT),
+        Permission("remediation.propose_type", "提出整治类型", _MANAGERS),
+        Permission("remediation.justify", "说明全部关停取缔的理由（防止“一刀切”）", _MANAGERS),
+        Permission("task.view", "查看整治任务", _READERS | _DEPT | frozenset({Role.UTILITY_STAFF})),
+        Permission("task.complete", "办理整治任务（登记完成情况或无法办理的原因）", _OWNERS),
+        Permission("plan.edit", "编制整改方案", _MANAGERS),
+        Permission("plan.decide", "审批整改方案（牵头部门）", _DEPT),
+        Permission("plan.progress", "登记整改事项进展", _FIELD),
+        Permission("enforcement.record", "登记执法记录", _DEPT | _OFFICE),
+        Permission("ledger.download", "下载整治台账", _READERS | _DEPT),
+        Permission("notice.view", "查看消息", _ALL),
         # Reference data (the admin): accounts, org units, campaigns, value synonyms.
         Permission("reference.manage", "管理账号和基础数据", frozenset({Role.SYSTEM_ADMIN})),
     ]

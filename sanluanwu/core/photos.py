@@ -42,6 +42,25 @@ class StoredPhoto:
     taken_at: dt.datetime | None
     longitude: Decimal | None
     latitude: Decimal | None
+    dhash: str = (
+        ""  # a 64-bit difference hash of the picture (16 hex digits): near-identical pictures differ in few bits
+    )
+
+
+def difference_hash(img: Image.Image) -> str:
+    """dHash: the picture in 9×8 grey, one bit per pair of horizontal neighbours. Survives resizing, recompression
+    and small edits; two photos of the same scene taken apart differ in many bits."""
+    small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    px = list(small.getdata())
+    bits = 0
+    for row in range(8):
+        for col in range(8):
+            bits = (bits << 1) | (px[row * 9 + col] > px[row * 9 + col + 1])
+    return f"{bits:016x}"
+
+
+def hamming(a: str, b: str) -> int:
+    return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
 def _magic_kind(head: bytes) -> str | None:
@@ -134,6 +153,7 @@ def store_photo(data: bytes, original_name: str) -> StoredPhoto:
         preview.thumbnail((PREVIEW_EDGE, PREVIEW_EDGE))
         out = io.BytesIO()
         preview.save(out, "JPEG", quality=82)
+        dhash = difference_hash(preview)
     except PhotoRejected:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
@@ -147,7 +167,7 @@ def store_photo(data: bytes, original_name: str) -> StoredPhoto:
         fh.write(data)
     preview_path(stored_name).write_bytes(out.getvalue())
     return StoredPhoto(stored_name, hashlib.sha256(data).hexdigest(), content_type, len(data), width, height,
-                       taken_at, lon, lat)  # fmt: skip
+                       taken_at, lon, lat, dhash)  # fmt: skip
 
 
 def extension_for(content_type: str) -> str:

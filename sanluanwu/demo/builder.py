@@ -23,11 +23,13 @@ from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign, Phase
 from sanluanwu.core import clock, geo
 from sanluanwu.demo import reference as ref
+from sanluanwu.demo import walk
 from sanluanwu.lookback import services as lookback
 from sanluanwu.lookback.models import Target
 from sanluanwu.registry import rules, services
 from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case, Enterprise
+from sanluanwu.remediation.reference import ensure_reference
 
 SIZES = {"full": (1500, 300), "small": (60, 24)}
 # The checklist item whose problem answer leads to each category (see lookback/checklist.py).
@@ -86,6 +88,7 @@ def build_org_units() -> dict[str, OrgUnit]:
         upsert(code, name=name, short_name=short, kind=OrgUnitKind.DEPARTMENT, parent=district, duty=duty, sort_order=i)
     for i, (name, short, code, duty) in enumerate(ref.UTILITIES):
         upsert(code, name=name, short_name=short, kind=OrgUnitKind.UTILITY, parent=district, duty=duty, sort_order=i)
+    ensure_reference(units)  # 附件1's duties: lead departments and the tasks of a shutdown
     return units
 
 
@@ -236,13 +239,9 @@ def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
 
 
 # (status target, share) and the transitions that reach it from "listed".
-_PATHS = [
-    ([], 0.15),
-    (["stop_production"], 0.15),
-    (["stop_production", "start_remediation"], 0.30),
-    (["stop_production", "start_remediation", "submit_for_review"], 0.10),
-    (["stop_production", "start_remediation", "submit_for_review", "approve_closure"], 0.30),
-]
+# How far each demo case has got in the remediation work (demo.walk.STAGES), and how often.
+_PATHS = [("listed", 0.08), ("stopped", 0.08), ("proposed", 0.12), ("confirmed", 0.14), ("half_done", 0.18),
+          ("work_done", 0.08), ("awaiting_review", 0.08), ("awaiting_signoff", 0.08), ("closed", 0.16)]  # fmt: skip
 
 
 def _inspect(actor: Any, place: Target, *, problem: str | None, link: Enterprise | None) -> None:
@@ -269,6 +268,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
         users = build_accounts(units, password or settings.DEMO_PASSWORD)
         campaign = build_campaign(today)
         office = users["office"]
+        parties = walk.Parties(users, office, users.get("office2"))
         names = _Names(rng)
         weights = [row[8] for row in ref.TOWNS]
         survey = campaign.phases.get(kind=PhaseKind.SURVEY)
@@ -327,7 +327,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 enterprise_data = _enterprise_input(rng, names, row, units[row[2]])
             path = rng.choices([p for p, _ in _PATHS], weights=[w for _, w in _PATHS])[0]
             listed_on = _date_between(rng, survey.starts_on, today - dt.timedelta(days=3))
-            overdue = rng.random() < 0.2 and len(path) < 4
+            overdue = rng.random() < 0.2 and walk.STAGES.index(path) < 5
             if overdue:
                 planned = _date_between(rng, listed_on, today - dt.timedelta(days=1))
             else:
@@ -338,7 +338,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 rtype = rng.choice([RemediationType.RECTIFICATION] * 3 + [RemediationType.SHUTDOWN])
             else:
                 rtype = rng.choice([RemediationType.SHUTDOWN, RemediationType.RECTIFICATION])
-            undecided = not path and rng.random() < 0.4
+            undecided = path == "listed" and rng.random() < 0.4
             case_data = services.CaseInput(
                 lookback_category=category,
                 responsible_person=names.person(),
@@ -366,12 +366,16 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                 place = targets.get(existing.pk) if existing else (targets.get(old.pk) if category == 3 else None)
                 if place is not None and place.status == "to_do":
                     _inspect(actor, place, problem=_PROBLEM_ITEM[category], link=case.enterprise)
-            step_days = sorted(_date_between(rng, listed_on + dt.timedelta(days=1), today - dt.timedelta(days=1))
-                               for _ in path)  # fmt: skip
-            for n, (action, day) in enumerate(zip(path, step_days, strict=True)):
-                note = "已核查，达到“两断三清”要求" if action == "approve_closure" else ""
-                with clock.at(_moment(rng, day, 10 + n)):
-                    case = services.transition_case(actor=office, case=case, action=action, note=note)
+            # The remediation work, each step a day or so after the one before, never past yesterday.
+            gap = rng.choice([1, 1, 2, 3])
+            last_day = today - dt.timedelta(days=1)
+
+            def at(n: int, listed_on: dt.date = listed_on, gap: int = gap, last_day: dt.date = last_day) -> Any:
+                return clock.at(_moment(rng, min(listed_on + dt.timedelta(days=n * gap), last_day), 10))
+
+            case = walk.walk(case, path, parties, rtype=rtype, seed=rng.randrange(1 << 30), at=at,
+                             done_share=rng.choice([0.2, 0.4, 0.6]), water_permit=rng.random() < 0.15,
+                             illegal_land=rng.random() < 0.15)  # fmt: skip
         # Clean inspections for a share of the other places, key places, and a work list for hutang_xj.
         for place in Target.objects.filter(campaign=campaign, status="to_do").order_by("id"):
             if rng.random() < 0.35:

@@ -121,6 +121,7 @@ UTILITIES: list[tuple[str, str, str, str]] = [
 DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "系统管理员", "system_admin", "office"),
     ("office", "王主任", "office_admin", "office"),
+    ("office2", "赵科员", "office_staff", "office"),
     ("leader", "区领导", "leader", "wujin"),
     ("hutang", "陈科长", "town_manager", "hutang"),
     ("niutang", "周科长", "town_manager", "niutang"),
@@ -130,6 +131,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("scjgj", "市场监管局联络员", "department_staff", "scjgj"),
     ("slj", "水利局联络员", "department_staff", "slj"),
     ("fgj", "发改局联络员", "department_staff", "fgj"),
+    ("nyncj", "农业农村局联络员", "department_staff", "nyncj"),
+    ("yjglj", "应急管理局联络员", "department_staff", "yjglj"),
+    ("zrzyj", "自然资源和规划分局联络员", "department_staff", "zrzygh"),
     ("shuiwu", "水务公司联络员", "utility_staff", "shuiwu"),
     ("gongdian", "供电公司联络员", "utility_staff", "gongdian"),
 ]

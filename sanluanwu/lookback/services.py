@@ -325,7 +325,7 @@ def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str,
     with transaction.atomic():
         photo = Photo.objects.create(inspection=inspection, item=item, original_name=strip_controls(filename)[:255],
                                      uploaded_by=actor if actor.pk else None, uploaded_at=clock.now(),
-                                     **stored.__dict__)  # fmt: skip
+                                     **{k: v for k, v in stored.__dict__.items() if k != "dhash"})  # fmt: skip
         record_event(actor=actor, action="lookback.photo.added", obj=photo,
                      changes={"sha256": [None, photo.sha256], "item": [None, item]})  # fmt: skip
     return photo

@@ -275,12 +275,17 @@ def parse_choice(value: Any, field: str, synonyms: dict[str, str], *, label: str
 _STATUS_WORDS: list[tuple[str, list[str]]] = [
     (CaseStatus.CLOSED, ["已销号", "已验收销号", "验收销号", "已验收", "销号", "验收合格", "验收通过", "通过验收",
                          "已通过验收"]),
+    (CaseStatus.AWAITING_SIGNOFF, ["待牵头部门签认", "待部门签认", "待签认", "现场审核通过", "审核通过"]),
     (CaseStatus.AWAITING_REVIEW, ["待现场审核", "待验收", "待审核", "已完成", "整改完成", "整治完成", "已整改",
                                   "已取缔", "已关停取缔"]),
-    (CaseStatus.REMEDIATING, ["整治中", "整改中", "正在整改", "正在整治", "整改提升中", "治理中", "改造中"]),
+    (CaseStatus.REMEDIATING, ["两断三清进行中", "整治中", "整改中", "正在整改", "正在整治", "整改提升中", "治理中", "改造中"]),
+    (CaseStatus.STOPPED, ["待部门确认类型", "待确认整治类型", "待确认类型"]),
     (CaseStatus.LISTED, ["已列入名单", "已列入", "未开始", "未整治", "待整治"]),
 ]  # fmt: skip
 _STATUS_LABELS = {label: status for status, label in CaseStatus.choices}
+# The stages the remediation work derives (registry.Case.stage) and the status each belongs to.
+_STAGE_HEADS = {"待部门确认类型": CaseStatus.STOPPED, "两断三清进行中": CaseStatus.REMEDIATING,
+                "整改中": CaseStatus.REMEDIATING, "待确认整改方案": CaseStatus.REMEDIATING}  # fmt: skip
 # 两断三清 items done (断水, 断电, 清除原料/设备/产品): production has stopped, whatever else is under way.
 _SHUTDOWN_ITEMS = re.compile(
     r"已(?:经)?(?:完成)?(?:断水|断电|停水|停电|两断三清)"  # 已断水断电, 已断电, 已完成两断三清
@@ -322,6 +327,10 @@ def parse_progress(value: Any) -> Parsed:
         head, closed_on = m[1], dt.date.fromisoformat(m[2])
     if head in _STATUS_LABELS:
         return Parsed(Progress(_STATUS_LABELS[head], None, note.strip() if sep else "", closed_on))
+    stage = re.sub(r"[（(]\d+/\d+项?[）)]$", "", head)
+    if stage in _STAGE_HEADS:  # our own derived words (两断三清进行中（3/5）): the status they stand for
+        status = _STAGE_HEADS[stage]
+        return Parsed(Progress(status, None, note.strip() if sep else ""), f"{head} → {CaseStatus(status).label}")
     s = key(raw)
     stopped = Parsed(Progress(None, CaseStatus.STOPPED, raw), f"{raw} → 已停产或保持更后的进度（原文作为进度说明）")
     if _SHUTDOWN_ITEMS.match(s):

@@ -54,10 +54,12 @@ class CaseStatus(models.TextChoices):
     STOPPED = "stopped", "已停产"
     REMEDIATING = "remediating", "整治中"
     AWAITING_REVIEW = "awaiting_review", "待现场审核"
+    AWAITING_SIGNOFF = "awaiting_signoff", "待牵头部门签认"
     CLOSED = "closed", "已销号"
 
 
-OPEN_STATUSES = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW]
+OPEN_STATUSES = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW,
+                 CaseStatus.AWAITING_SIGNOFF]  # fmt: skip
 
 
 class BaselineMethod(models.TextChoices):
@@ -69,10 +71,13 @@ class BaselineMethod(models.TextChoices):
     OTHER = "other", "其他"
 
 
-def progress_words(status: str, note: str, closed_on: dt.date | None) -> str:
-    """整治进度 in words, from the record: "已停产：已断水断电", "已销号（2020-08-20）". The one rendering of it
-    (list, case page, 附件2, API); an import reads these words back exactly."""
+def progress_words(status: str, note: str, closed_on: dt.date | None, stage: str = "") -> str:
+    """整治进度 in words, from the record: "已停产：已断水断电", "两断三清进行中（3/5）", "已销号（2020-08-20）". The one
+    rendering of it (list, case page, 附件2, API); `stage` is what the remediation work derives from the case's tasks
+    or plan (registry stores it, never types it); an import reads these words back."""
     text = CaseStatus(status).label if status in CaseStatus.values else status
+    if stage and status != CaseStatus.CLOSED:
+        text = stage
     if status == CaseStatus.CLOSED and closed_on:
         text = f"{text}（{closed_on:%Y-%m-%d}）"
     return f"{text}：{note}" if note else text

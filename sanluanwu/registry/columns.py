@@ -130,7 +130,7 @@ ATTACHMENT2: list[Column] = [
            text=None, read=cells.read_date, repeats=True,
            synonyms=("计划完成时间", "完成时限", "计划完成日期", "整治期限", "完成时间", "计划完成时限", "整改期限",
                      "整改时限", "治理期限", "整治时限", "完成期限", "计划整治完成时间", "整治完成时限")),
-    Column("progress", "整治进度", sources=("status", "progress_note", "closed_on"), render=progress_words, width=14,
+    Column("progress", "整治进度", sources=("status", "progress_note", "closed_on", "stage"), render=progress_words, width=14,
            text=None, read=cells.read_progress, repeats=True,
            synonyms=("整治进度", "进度", "整治情况", "整改进度", "完成情况", "整治进展", "进展情况", "整治进展情况",
                      "目前进度", "工作进度", "整改情况", "整治完成情况", "目前整治情况", "整治推进情况")),

@@ -48,7 +48,7 @@ _CELLS = columns.ATTACHMENT2[1:]
 _FIELDS = ("id", *dict.fromkeys(source for c in _CELLS for source in c.sources))
 _AT = {name: i for i, name in enumerate(_FIELDS)}
 _PLAN = [(c.render, tuple(_AT[source] for source in c.sources)) for c in _CELLS]
-_STATUS_AT, _NOTE_AT, _CLOSED_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"]
+_STATUS_AT, _NOTE_AT, _CLOSED_AT, _STAGE_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"], _AT["stage"]
 
 
 def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> Iterator[ExportRow]:
@@ -69,7 +69,7 @@ def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> 
             if r[0] in past:
                 values = list(r)
                 values[_STATUS_AT], values[_CLOSED_AT] = past[r[0]]
-                values[_NOTE_AT] = ""
+                values[_NOTE_AT] = values[_STAGE_AT] = ""  # today's words, not that day's
                 r = tuple(values)
             yield ExportRow(r[0], [render(*[r[i] for i in at]) if render else r[at[0]] for render, at in _PLAN])
 

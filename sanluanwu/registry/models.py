@@ -141,6 +141,9 @@ class Case(models.Model):
     listed_on = models.DateField("列入名单日期")
     status = models.CharField("整治状态", max_length=20, choices=CaseStatus.choices, default=CaseStatus.LISTED)
     progress_note = models.TextField("整治进度说明", blank=True)
+    # 整治进度 as the remediation work derives it from the stop, the classification, the tasks or the plan and the
+    # review ("两断三清进行中（3/5）"); written only by registry.services.set_stage, never typed.
+    stage = models.CharField("整治阶段", max_length=40, blank=True, default="")
     responsible_person = models.CharField("责任人", max_length=50)
     closed_on = models.DateField("销号日期", null=True, blank=True)
     # Lower-cased name, address and person of the enterprise: the free-text search column
@@ -186,7 +189,7 @@ class Case(models.Model):
     @property
     def progress_text(self) -> str:
         """整治进度 in words, from the case record (never retyped)."""
-        return progress_words(self.status, self.progress_note, self.closed_on)
+        return progress_words(self.status, self.progress_note, self.closed_on, self.stage)
 
 
 class CaseStatusChange(models.Model):

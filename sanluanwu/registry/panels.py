@@ -23,3 +23,14 @@ def register_case_panel(panel: CasePanel) -> CasePanel:
 
 def render_case_panels(request: HttpRequest, case: Any) -> list[SafeString]:
     return [html for panel in CASE_PANELS if (html := panel(request, case))]
+
+
+# Where a user without the list lands (a utility's work list): higher apps register f(scope) -> url or None.
+HomePage = Callable[[Any], str | None]
+HOME_PAGES: list[HomePage] = []
+
+
+def register_home_page(page: HomePage) -> HomePage:
+    if page not in HOME_PAGES:
+        HOME_PAGES.append(page)
+    return page

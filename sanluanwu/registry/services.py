@@ -430,17 +430,37 @@ def update_enterprise(
     return enterprise
 
 
-def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> Case:
-    """Move a case along the workflow table (workflow.py); one audit event with old → new status."""
+def transition_case(
+    *,
+    actor: Any,
+    case: Case,
+    action: str,
+    note: str = "",
+    via: str = "",
+    assigned: bool = False,
+    stage: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Case:
+    """Move a case along the workflow table (workflow.py); one audit event with old → new status and one status-history
+    row. A step that needs a record (the stop, the confirmed type, the review, the sign-off) is taken only by the app
+    that keeps the record (`via`), in its transaction; it may say the actor acts on a case assigned to their unit
+    (`assigned`), set the derived stage and the type and planned date the lead department confirmed (`values`)."""
     scope = scope_for(actor)
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise TransitionNotAllowed(f"未知操作：{action}")
+    if transition.via and via != transition.via:
+        raise TransitionNotAllowed(f"“{transition.label}”不能直接办理：{transition.via_hint}")
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
-        permissions.require(scope, transition.permission, town_id=case.town_id)
+        permissions.require(scope, transition.permission, town_id=case.town_id, assigned=assigned)
         if case.status not in transition.sources:
             raise TransitionNotAllowed(f"当前状态为“{case.get_status_display()}”，不能执行“{transition.label}”")
+        before = snapshot(case, CASE_AUDITED)
+        for name, value in (values or {}).items():
+            if name not in ("remediation_type", "planned_completion"):
+                raise ValueError(f"transition_case cannot set {name}")
+            setattr(case, name, value)
         if transition.guard and (problem := transition.guard(case)):
             raise TransitionNotAllowed(problem)
         note = clean_text(note)
@@ -448,14 +468,17 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
             raise ValidationFailed({"note": [f"“{transition.label}”需要填写说明"]})
         if len(note) > TRANSITION_NOTE_CHARS:
             raise ValidationFailed({"note": [f"说明不超过 {TRANSITION_NOTE_CHARS} 字（现为 {len(note)} 字）"]})
-        before = snapshot(case, CASE_AUDITED)
         now = clock.now()
         from_status = case.status
         case.status = transition.target
         case.closed_on = clock.today() if transition.target == CaseStatus.CLOSED else None
+        if stage is not None or not transition.via:
+            case.stage = (stage or "")[:40]  # a plain step (reopening) starts the derived words afresh
         case.version += 1
         case.updated_at = now
-        case.save(update_fields=["status", "closed_on", "version", "updated_at"])
+        if values:
+            _full_clean(case, exclude=["enterprise", "campaign"])
+        case.save(update_fields=["status", "closed_on", "stage", "version", "updated_at", *(values or {})])
         _record_status(case=case, from_status=from_status, actor=actor, action=transition.action, at=now, note=note)
         record_event(
             actor=actor,
@@ -465,6 +488,34 @@ def transition_case(*, actor: Any, case: Case, action: str, note: str = "") -> C
             note=f"{transition.label}{'：' + note if note else ''}",
         )
     return case
+
+
+def set_remediation_type(
+    *, actor: Any, case: Case, remediation_type: str, planned_completion: dt.date, via: str, assigned: bool = False
+) -> Case:
+    """The lead department's confirmed type and date on a case already under remediation (a rectification turned
+    into a shutdown): only the remediation app (`via`) sets them, audited like an edit."""
+    if via != "remediation":
+        raise TransitionNotAllowed("整治类型由牵头部门在“整治工作”中确认")
+    permissions.require(scope_for(actor), "case.start_remediation", town_id=case.town_id, assigned=assigned)
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        check_not_closed(case)
+        before = snapshot(case, CASE_AUDITED)
+        case.remediation_type, case.planned_completion = remediation_type, planned_completion
+        _full_clean(case, exclude=["enterprise", "campaign"])
+        case.version += 1
+        case.updated_at = clock.now()
+        case.save(update_fields=["remediation_type", "planned_completion", "version", "updated_at"])
+        record_event(actor=actor, action="registry.case.updated", obj=case,
+                     changes=diff_fields(before, snapshot(case, CASE_AUDITED)), note="牵头部门确认整治类型")  # fmt: skip
+    return case
+
+
+def set_stage(*, case_id: int, stage: str) -> None:
+    """The derived 整治进度 words of a case whose status did not change (a task done: 两断三清进行中（3/5））. Written by
+    the remediation services in their transaction; not a user's edit, so the case's version stays."""
+    Case.objects.filter(pk=case_id).update(stage=stage[:40])
 
 
 def record_baseline(

@@ -19,7 +19,7 @@ from sanluanwu.core.pagination import keyset_page, numbered_page
 from sanluanwu.registry import columns, filters, queries, services
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseForm
-from sanluanwu.registry.panels import render_case_panels
+from sanluanwu.registry.panels import HOME_PAGES, render_case_panels
 from sanluanwu.registry.rules import compose_workshop_name
 from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
@@ -259,6 +259,9 @@ def home(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     if permissions.allows(scope, "case.view"):
         return redirect("registry:case_list")
+    for page in HOME_PAGES:
+        if url := page(scope):
+            return redirect(url)
     if permissions.allows(scope, "reference.manage") or request.user.is_staff:
         return redirect("admin:index")
     raise Http404("您的账号尚未分配单位和角色，请联系系统管理员")

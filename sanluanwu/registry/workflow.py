@@ -35,21 +35,58 @@ class Transition:
     target: str
     guard: Callable[[Case], str | None] | None = None
     needs_note: bool = False
-    # 销号 needs the on-site review: never by a sheet import, whoever imports it.
+    # A sheet may SAY a case reached this step (the import then notes that the step is done in the system and keeps
+    # the status); False: the sheet's row is refused (销号 and its review are never done by a sheet).
     by_import: bool = True
+    # The app whose service takes this step together with the record it needs (the stop record, the confirmed type,
+    # the review, the sign-off): "remediation". transition_case refuses such a step from anyone else.
+    via: str = ""
+    # Why it is blocked until then, for a user looking for the button.
+    via_hint: str = ""
 
     @property
     def permission(self) -> str:
         return f"case.{self.action}"
 
 
+_REMEDIATION = "remediation"
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
-        Transition("stop_production", "确认已停产（先停后治）", frozenset({S.LISTED}), S.STOPPED),
-        Transition("start_remediation", "开始整治", frozenset({S.STOPPED}), S.REMEDIATING, _has_plan),
-        Transition("submit_for_review", "整治完成，申请现场审核", frozenset({S.REMEDIATING}), S.AWAITING_REVIEW),
-        Transition("approve_closure", "现场审核通过，销号", frozenset({S.AWAITING_REVIEW}), S.CLOSED, by_import=False),
+        Transition(
+            "stop_production",
+            "登记停产（先停后治）",
+            frozenset({S.LISTED}),
+            S.STOPPED,
+            via=_REMEDIATION,
+            via_hint="请在“整治工作”中登记停产记录（停产日期、下令单位、证据）",
+        ),
+        Transition(
+            "start_remediation",
+            "牵头部门确认整治类型，开始整治",
+            frozenset({S.STOPPED}),
+            S.REMEDIATING,
+            _has_plan,
+            via=_REMEDIATION,
+            via_hint="由镇（街道）提出整治类型，牵头部门在“整治工作”中确认",
+        ),
+        Transition(
+            "submit_for_review",
+            "整治完成，申请现场审核",
+            frozenset({S.REMEDIATING}),
+            S.AWAITING_REVIEW,
+            via=_REMEDIATION,
+            via_hint="全部任务或整改事项完成后，在“整治工作”中申请现场审核",
+        ),
+        Transition(
+            "pass_review",
+            "现场审核通过",
+            frozenset({S.AWAITING_REVIEW}),
+            S.AWAITING_SIGNOFF,
+            by_import=False,
+            via=_REMEDIATION,
+            via_hint="请在“整治工作”中填写现场审核记录",
+        ),
         Transition(
             "return_for_rework",
             "现场审核未通过，退回整治",
@@ -57,6 +94,27 @@ TRANSITIONS: dict[str, Transition] = {
             S.REMEDIATING,
             needs_note=True,
             by_import=False,
+            via=_REMEDIATION,
+            via_hint="请在“整治工作”中填写现场审核记录",
+        ),
+        Transition(
+            "approve_closure",
+            "牵头部门签认，销号",
+            frozenset({S.AWAITING_SIGNOFF}),
+            S.CLOSED,
+            by_import=False,
+            via=_REMEDIATION,
+            via_hint="由牵头部门在“整治工作”中签认",
+        ),
+        Transition(
+            "refuse_signoff",
+            "牵头部门不予签认，退回整治",
+            frozenset({S.AWAITING_SIGNOFF}),
+            S.REMEDIATING,
+            needs_note=True,
+            by_import=False,
+            via=_REMEDIATION,
+            via_hint="由牵头部门在“整治工作”中签认",
         ),
         Transition(
             "reopen",
@@ -73,8 +131,8 @@ for _t in TRANSITIONS.values():
 
 # The forward path a status change in a sheet walks, one workflow step at a time.
 FORWARD: dict[str, str] = {S.LISTED: "stop_production", S.STOPPED: "start_remediation", S.REMEDIATING: "submit_for_review",
-           S.AWAITING_REVIEW: "approve_closure"}  # fmt: skip
-STATUS_ORDER: list[str] = [S.LISTED, S.STOPPED, S.REMEDIATING, S.AWAITING_REVIEW, S.CLOSED]
+           S.AWAITING_REVIEW: "pass_review", S.AWAITING_SIGNOFF: "approve_closure"}  # fmt: skip
+STATUS_ORDER: list[str] = [S.LISTED, S.STOPPED, S.REMEDIATING, S.AWAITING_REVIEW, S.AWAITING_SIGNOFF, S.CLOSED]
 
 
 def allows(transition: Transition, scope: Scope, case: Case) -> bool:
@@ -83,7 +141,8 @@ def allows(transition: Transition, scope: Scope, case: Case) -> bool:
 
 
 def allowed_actions(scope: Scope, case: Case) -> list[Transition]:
-    return [t for t in TRANSITIONS.values() if case.status in t.sources and allows(t, scope, case)]
+    """The plain steps (no record needed) the user may take now: the buttons of the case page."""
+    return [t for t in TRANSITIONS.values() if not t.via and case.status in t.sources and allows(t, scope, case)]
 
 
 def forward_steps(current: str, target: str) -> list[Transition] | None:

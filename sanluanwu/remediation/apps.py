@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class RemediationConfig(AppConfig):
+    name = "sanluanwu.remediation"
+    label = "remediation"
+    verbose_name = "整治工作"
+
+    def ready(self) -> None:
+        from sanluanwu.audit.display import register_action_labels
+        from sanluanwu.registry.panels import register_case_panel
+        from sanluanwu.registry.visibility import register_case_visibility
+        from sanluanwu.remediation.choices import AUDIT_ACTIONS
+        from sanluanwu.remediation.panels import remediation_panel
+        from sanluanwu.remediation.queries import assigned_case_condition
+
+        register_action_labels(AUDIT_ACTIONS)
+        register_case_visibility(assigned_case_condition)
+        register_case_panel(remediation_panel)
+
+        from sanluanwu.registry.panels import register_home_page
+        from sanluanwu.remediation.views import home_page
+
+        register_home_page(home_page)

@@ -1,0 +1,261 @@
+"""The remediation work end to end through the services, as each party of 附件1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+
+import pytest
+from django.db import connection
+
+from conftest import make_case
+from sanluanwu.core import clock
+from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.demo.walk import site_photo, walk
+from sanluanwu.registry import services as registry
+from sanluanwu.registry.choices import CaseStatus
+from sanluanwu.registry.models import CaseStatusChange
+from sanluanwu.registry.queries import cases_visible_to
+from sanluanwu.remediation import queries, services
+from sanluanwu.remediation.choices import TaskState
+from sanluanwu.remediation.models import Task
+
+
+def test_a_town_manager_can_no_longer_close_a_case_with_buttons_alone(alice, case):
+    for action in ("stop_production", "start_remediation", "submit_for_review", "pass_review", "approve_closure"):
+        with pytest.raises(TransitionNotAllowed) as exc:
+            registry.transition_case(actor=alice, case=case, action=action)
+        assert "不能直接办理" in str(exc.value)
+
+
+def test_the_stop_is_a_record_with_evidence_before_anything_else(ada, alice, case):
+    with pytest.raises(TransitionNotAllowed):
+        services.propose_type(actor=alice, case=case, remediation_type="shutdown", reason="无证",
+                              planned_completion=clock.today() + dt.timedelta(days=20))  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_stop(actor=ada, case=case, stopped_on=clock.today())
+    assert "停产须有证据" in str(exc.value)
+    stop = services.record_stop(actor=ada, case=case, stopped_on=clock.today(), ordered_by=case.town,
+                                photos=[services.Upload(site_photo(case, seed=1), "a.jpg")])  # fmt: skip
+    case.refresh_from_db()
+    assert case.status == CaseStatus.STOPPED and stop.recorded_by == ada
+    assert CaseStatusChange.objects.filter(case=case, action="stop_production", actor=ada).exists()
+
+
+def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case, gina, walt, uma, sam, alice, ada):
+    case = walk(case, "confirmed", parties)
+    assert case.status == CaseStatus.REMEDIATING and case.remediation_type == "shutdown"
+    kinds = set(case.tasks.values_list("kind__code", "owner_unit__code"))
+    assert {("water_cut", "shuiwu"), ("power_cut", "gongdian"), ("clear_materials", "hutang"),
+            ("clear_equipment", "hutang"), ("clear_products", "hutang")} <= kinds  # fmt: skip
+    assert case.stage == "两断三清进行中（0/5）"
+    # The water company sees its task, not the case (no phone, no problems).
+    assert queries.tasks_visible_to(walt).filter(case=case).count() == 1
+    assert not cases_visible_to(walt).exists()
+    water = case.tasks.get(kind__code="water_cut")
+    with pytest.raises(ValidationFailed) as exc:
+        services.complete_task(actor=walt, task=water, acted_on=clock.today())
+    assert "户号或表号" in str(exc.value) and "止码" in str(exc.value)
+    with pytest.raises(PermissionDenied):
+        services.complete_task(actor=uma, task=water, acted_on=clock.today(), account_no="1", final_reading="1")
+    with pytest.raises(TransitionNotAllowed) as exc:
+        services.request_review(actor=ada, case=case)
+    assert "待水务公司断水" in str(exc.value)
+    case = walk(case, "work_done", parties)
+    assert case.stage == "任务已完成，待申请现场审核"
+    case = walk(case, "awaiting_review", parties)
+    review = services.open_review(case)
+    # Four eyes: the inspector who asked cannot pass it.
+    with pytest.raises(PermissionDenied):
+        services.record_review(actor=ada, review=review, reviewed_on=clock.today(), participants="李", checks={},
+                               result="passed", reasons="好")  # fmt: skip
+    case = walk(case, "awaiting_signoff", parties)
+    assert case.status == CaseStatus.AWAITING_SIGNOFF
+    with pytest.raises(PermissionDenied):  # only the lead department signs off
+        services.sign_off(actor=alice, review=case.reviews.get(), sign=True)
+    case = walk(case, "closed", parties)
+    assert case.status == CaseStatus.CLOSED and case.closed_on == clock.today()
+    actions = list(CaseStatusChange.objects.filter(case=case).values_list("action", flat=True))
+    assert actions == ["stop_production", "start_remediation", "submit_for_review", "pass_review", "approve_closure"]
+
+
+def test_a_pass_needs_each_of_the_five_items_confirmed_with_a_photo(parties, case, alice):
+    case = walk(case, "awaiting_review", parties)
+    review = services.open_review(case)
+    items = services.review_items(case)
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_review(actor=alice, review=review, reviewed_on=clock.today(), participants="陈（湖塘镇）",
+                               checks={c: (True, "") for c, _l in items}, result="passed", reasons="核查")  # fmt: skip
+    assert "断水”须有至少一张现场照片" in str(exc.value)
+
+
+def test_a_failed_review_returns_the_unconfirmed_items_as_new_work(parties, case, alice, walt):
+    case = walk(case, "awaiting_review", parties)
+    review = services.open_review(case)
+    checks = {c: (c != "water_cut", "") for c, _l in services.review_items(case)}
+    services.record_review(actor=alice, review=review, reviewed_on=clock.today(), participants="陈（湖塘镇）",
+                           checks=checks, result="failed", reasons="水表未拆除")  # fmt: skip
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REMEDIATING
+    assert case.tasks.get(kind__code="water_cut").state == TaskState.OPEN
+    assert case.tasks.get(kind__code="power_cut").state == TaskState.DONE
+    assert walt.notices.filter(kind="task_rework").exists()
+
+
+def test_photos_far_away_on_another_day_or_reused_are_flagged_and_passing_needs_a_reason(parties, case, alice):
+    case = walk(case, "awaiting_review", parties)
+    review = services.open_review(case)
+    items = services.review_items(case)
+    reused = case.evidence.filter(step="task").first()
+    from sanluanwu.core import photos as core_photos
+
+    ext = core_photos.extension_for(reused.content_type)
+    old_bytes = core_photos.original_path(reused.stored_name, ext).read_bytes()
+    uploads = [services.Upload(site_photo(case, seed=i, offset_m=500 if code == "power_cut" else 0,
+                                          day=clock.today() - dt.timedelta(days=3) if code == "clear_products"
+                                          else clock.today()), f"{code}.jpg", code) for i, (code, _l) in
+               enumerate(items)]  # fmt: skip
+    uploads[0] = services.Upload(old_bytes, "same.jpg", "water_cut")
+    args = dict(actor=alice, review=review, reviewed_on=clock.today(), participants="陈（湖塘镇）",
+                checks={c: (True, "") for c, _l in items}, result="passed", reasons="核查", photos=uploads)  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        services.record_review(**args)
+    assert "证据提示" in str(exc.value)
+    warnings = " ".join(w["text"] for w in services.review_warnings(case, review))
+    assert "完全相同" in warnings and "超过 200 米" in warnings and "不是当天" in warnings
+    services.record_review(**{**args, "photos": [], "warnings_note": "断水照片为同一水表，位置偏差系GPS漂移"})
+    review.refresh_from_db()
+    assert review.result == "passed" and review.warnings and "GPS" in review.warnings_note
+
+
+def test_the_lead_department_confirms_or_returns_the_type_and_only_it(parties, case, alice, ada, dora, gina):
+    walk(case, "stopped", parties)
+    c = services.propose_type(actor=alice, case=case, remediation_type="shutdown", reason="无证无照",
+                              planned_completion=clock.today() + dt.timedelta(days=20))  # fmt: skip
+    case.refresh_from_db()
+    assert case.stage == "待部门确认类型" and cases_visible_to(gina).filter(pk=case.pk).exists()
+    with pytest.raises(PermissionDenied):
+        services.decide_type(actor=dora, classification=c, confirm=True)
+    with pytest.raises(ValidationFailed):
+        services.decide_type(actor=gina, classification=c, confirm=False)
+    services.decide_type(actor=gina, classification=c, confirm=False, note="具备整改条件，建议治理改造")
+    assert alice.notices.filter(kind="type_returned").exists()
+    c2 = services.propose_type(actor=alice, case=case, remediation_type="rectification", reason="有证照",
+                               planned_completion=clock.today() + dt.timedelta(days=20))  # fmt: skip
+    assert c2.lead_unit.code == "sthjj"
+    services.decide_type(actor=dora, classification=c2, confirm=True)
+    case.refresh_from_db()
+    assert case.status == CaseStatus.REMEDIATING and case.remediation_type == "rectification"
+    assert case.stage == "待编制整改方案"
+
+
+def test_a_rectification_plan_is_approved_or_returned_with_versions_kept(parties, case, alice, dora):
+    walk(case, "confirmed", parties, rtype="rectification")
+    plan = services.latest_plan(case)
+    services.decide_plan(actor=dora, plan=plan, approve=False, note="缺少废水治理措施")
+    deadline = clock.today() + dt.timedelta(days=20)
+    v2 = services.save_plan(actor=alice, case=case, responsible="李四", goal="达标", measures="加装废水处理",
+                            deadline=deadline, items=[{"category": "pollution", "text": "废水处理", "deadline": deadline}])  # fmt: skip
+    assert v2.number == 2 and case.plans.count() == 2
+    services.submit_plan(actor=alice, plan=v2)
+    services.decide_plan(actor=dora, plan=v2, approve=True)
+    case.refresh_from_db()
+    assert case.stage == "整改中（0/1项）"
+
+
+def test_an_overdue_rectification_turns_into_a_shutdown_by_a_recorded_decision(
+    parties, case, alice, gina, time_machine
+):
+    case = walk(case, "half_done", parties, rtype="rectification")
+    time_machine.move_to(clock.now() + dt.timedelta(days=60))
+    assert queries.overdue_rectifications(cases_visible_to(alice)).filter(pk=case.pk).exists()
+    c = services.propose_type(actor=alice, case=case, remediation_type="shutdown", reason="逾期未完成整改",
+                              planned_completion=clock.today() + dt.timedelta(days=20))  # fmt: skip
+    assert c.is_conversion
+    services.decide_type(actor=gina, classification=c, confirm=True)
+    case.refresh_from_db()
+    assert case.remediation_type == "shutdown" and case.tasks.count() >= 5
+    assert case.plans.filter(state="superseded").exists()
+
+
+def test_blanket_shutdowns_need_a_justification(alice, campaign, district, parties):
+    for n, person in enumerate(["赵一", "钱二", "孙三", "周五", "吴六"]):
+        c = make_case(
+            alice,
+            district["hutang"],
+            name=f"{person}塑料造粒作坊",
+            legal_person=person,
+            coordinates=f"119.96{n}, 31.72{n}",
+        )
+        walk(c, "stopped", parties)
+        kwargs = dict(actor=alice, case=c, remediation_type="shutdown", reason="无证",
+                      planned_completion=clock.today() + dt.timedelta(days=20))  # fmt: skip
+        if n < 4:
+            services.propose_type(**kwargs)
+        else:
+            with pytest.raises(ValidationFailed) as exc:
+                services.propose_type(**kwargs)
+            assert "一刀切" in str(exc.value)
+            services.propose_type(**kwargs, justification="均位于生态红线内")
+    warnings = queries.blanket_warnings(queries.scope_for(alice), campaign.pk)
+    assert warnings and warnings[0].justified
+
+
+def test_a_utility_user_sees_no_phone_and_no_problems(client, parties, case, walt):
+    walk(case, "confirmed", parties)
+    task = case.tasks.get(kind__code="water_cut")
+    client.force_login(walt)
+    page = client.get(f"/remediation/tasks/{task.pk}/").content.decode()
+    assert case.enterprise.name in page and "13812345678" not in page and "废气直排" not in page
+    assert client.get(f"/cases/{case.pk}/").status_code in (403, 404)
+    assert client.get("/").url == "/remediation/tasks/"
+
+
+def test_every_page_of_the_work_opens_for_the_party_it_is_for(client, parties, case, alice, dora, gina):
+    case = walk(case, "awaiting_signoff", parties)
+    client.force_login(alice)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    assert client.get(f"/remediation/cases/{case.pk}/ledger/").status_code == 200
+    docx = client.get(f"/remediation/cases/{case.pk}/ledger.docx")
+    assert docx.status_code == 200 and docx.content[:2] == b"PK"
+    assert client.get(f"/remediation/ledger/town.docx?town={case.town_id}").status_code == 200
+    assert client.get("/remediation/").status_code == 200 and client.get("/notices/").status_code == 200
+    client.force_login(gina)
+    review = case.reviews.get()
+    assert client.get(f"/remediation/cases/{case.pk}/signoff/{review.pk}/").status_code == 200
+    assert client.post(f"/remediation/cases/{case.pk}/signoff/{review.pk}/", {"decision": "sign"}).status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+
+
+def test_the_export_shows_the_derived_progress(parties, case, office):
+    from sanluanwu.registry.exports import attachment2_rows
+    from sanluanwu.registry.models import Case
+
+    walk(case, "half_done", parties)
+    rows = list(attachment2_rows(Case.objects.filter(pk=case.pk)))
+    assert rows[0].cells[12].startswith("两断三清进行中（")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_sign_offs_end_with_one(parties, case, gina, purge_audit_after):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the row lock is PostgreSQL's")
+    case = walk(case, "awaiting_signoff", parties)
+    review = case.reviews.get()
+    results: list[str] = []
+
+    def sign() -> None:
+        try:
+            services.sign_off(actor=gina, review=review, sign=True)
+            results.append("ok")
+        except TransitionNotAllowed as exc:
+            results.append(str(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign) for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(results)[0] == "ok" and "已签认" in sorted(results)[1]
+    assert Task.objects.filter(case=case).exists()

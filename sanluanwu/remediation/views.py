@@ -1,0 +1,442 @@
+"""Thin views of the remediation work: read the form, call one service, render or redirect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from sanluanwu.accounts import permissions
+from sanluanwu.accounts.decorators import requires
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import clock, photos
+from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.registry.queries import access_case, cases_visible_to
+from sanluanwu.remediation import ledger, queries, services
+from sanluanwu.remediation.choices import (
+    TWO_CUTS_THREE_CLEARS,
+    EnforcementKind,
+    EvidencePhase,
+    PlanItemCategory,
+    TaskState,
+)
+from sanluanwu.remediation.models import Classification, PlanItem, Review, Task
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+
+
+def _uploads(request: HttpRequest, name: str, item_code: str = "", phase: str = "") -> list[services.Upload]:
+    """The photos of a form field; each size is checked before its bytes are read."""
+    out = []
+    for f in request.FILES.getlist(name):
+        if refusal := photos.size_refusal(f.size or 0):
+            raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
+        out.append(services.Upload(f.read(), f.name or "photo.jpg", item_code, phase))
+    return out
+
+
+def _fail(request: HttpRequest, template: str, context: dict[str, Any], exc: DomainError) -> HttpResponse:
+    context.update(errors=exc.errors, error_text=exc.text, data=request.POST)
+    return render(
+        request,
+        template,
+        context,
+        status=409 if exc.__class__.__name__ in ("Conflict", "TransitionNotAllowed") else 400,
+    )
+
+
+def _back(request: HttpRequest, case_pk: int, text: str) -> HttpResponse:
+    messages.success(request, text)
+    return redirect(f"/cases/{case_pk}/#remediation")
+
+
+# ---- work lists ------------------------------------------------------------------------------------------------
+
+
+@requires(GET="task.view")
+def worklist(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    state = request.GET.get("state", "open")
+    overdue = request.GET.get("overdue") == "1"
+    kind = request.GET.get("kind", "")[:40]
+    tasks = queries.work_list(scope, state=state, overdue=overdue, kind=kind, mine=request.GET.get("all") != "1")
+    return render(request, "remediation/worklist.html", {
+        "tasks": tasks[:500], "total": tasks.count(), "state": state, "overdue": overdue, "kind": kind,
+        "states": TaskState.choices, "today": clock.today(), "pending": queries.pending_for(request.user),
+        "utility_only": bool(scope.utility_ids) and not (scope.department_ids or scope.town_ids or scope.sees_district),
+    })  # fmt: skip
+
+
+@requires(GET="remediation.view")
+def todo(request: HttpRequest) -> HttpResponse:
+    what = request.GET.get("what", "types")
+    labels = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
+    if what not in labels:
+        raise Http404("未知的待办类别")
+    cases = queries.todo_cases(request.user, what).filter(pk__in=cases_visible_to(request.user).values("pk"))
+    return render(
+        request,
+        "remediation/todo.html",
+        {
+            "cases": cases[:500],
+            "what": what,
+            "label": labels[what],
+            "labels": labels,
+            "pending": queries.pending_for(request.user),
+        },
+    )
+
+
+@requires(GET="remediation.view")
+def overview(request: HttpRequest) -> HttpResponse:
+    """The office's and a town's view of the work: 一刀切 warnings, overdue rectifications, overdue tasks, enforcement."""
+    from django.db.models import Count, Sum
+
+    from sanluanwu.remediation.models import Enforcement
+
+    scope = scope_for(request.user)
+    campaign = current_campaign()
+    visible = cases_visible_to(scope)
+    enforcement = (Enforcement.objects.filter(case__in=visible).values("kind")
+                   .annotate(n=Count("id"), total=Sum("amount")).order_by("kind"))  # fmt: skip
+    return render(request, "remediation/overview.html", {
+        "blanket": queries.blanket_warnings(scope, campaign.pk if campaign else None),
+        "overdue_rect": queries.overdue_rectifications(visible).select_related("enterprise", "town")[:200],
+        "overdue_tasks": queries.work_list(scope, overdue=True, state="", mine=False)[:200],
+        "enforcement": [{"label": EnforcementKind(r["kind"]).label, **r} for r in enforcement],
+        "today": clock.today(),
+    })  # fmt: skip
+
+
+# ---- tasks -----------------------------------------------------------------------------------------------------
+
+
+@requires(GET="task.view", POST="task.complete")
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A task as its owner sees it. A utility sees the enterprise's name, address, place and its own task only."""
+    task = queries.access_task(request.user, pk)
+    scope = scope_for(request.user)
+    context = {"task": task, "case": task.case, "enterprise": task.case.enterprise, "today": clock.today(),
+               "denial": services.task_permission(scope, task),
+               "photos": task.case.evidence.filter(step="task", subject_id=task.pk),
+               "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists()}  # fmt: skip
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "block":
+                services.block_task(actor=request.user, task=task, reason=request.POST.get("reason", ""))
+                messages.success(request, "已登记无法办理的原因，属地镇（街道）将收到提醒")
+            else:
+                services.complete_task(
+                    actor=request.user, task=task, acted_on=_date(request.POST.get("acted_on")),  # type: ignore[arg-type]
+                    note=request.POST.get("note", ""), document_no=request.POST.get("document_no", ""),
+                    account_no=request.POST.get("account_no", ""), final_reading=request.POST.get("final_reading"),
+                    photos=_uploads(request, "photos"), expected_version=_int(request.POST.get("version")),
+                )  # fmt: skip
+                messages.success(request, f"“{task.kind.label}”已登记完成")
+        except DomainError as exc:
+            return _fail(request, "remediation/task_detail.html", context, exc)
+        return redirect("remediation:task_detail", pk=task.pk)
+    return render(request, "remediation/task_detail.html", context)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@requires(GET="task.view")
+def evidence(request: HttpRequest, pk: int) -> FileResponse:
+    e = queries.evidence_for(request.user, pk)
+    response = FileResponse(photos.preview_path(e.stored_name).open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# ---- the steps on a case ---------------------------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, pk: int, code: str, *, assigned: bool = False) -> Any:
+    case = access_case(request.user, pk)
+    if reason := permissions.denial(scope_for(request.user), code, town_id=case.town_id, assigned=assigned):
+        raise DjangoPermissionDenied(reason)
+    return case
+
+
+@requires(GET="case.stop_production", POST="case.stop_production")
+def stop(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, "case.stop_production")
+    units = OrgUnit.objects.filter(kind__in=["town", "department", "office"], is_active=True).order_by(
+        "kind", "sort_order"
+    )
+    context = {"case": case, "units": units, "today": clock.today()}
+    if request.method == "POST":
+        try:
+            ordered = request.POST.get("ordered_by")
+            services.record_stop(
+                actor=request.user, case=case, stopped_on=_date(request.POST.get("stopped_on")),  # type: ignore[arg-type]
+                ordered_by=units.filter(pk=_int(ordered) or 0).first() if ordered else None,
+                document_no=request.POST.get("document_no", ""), note=request.POST.get("note", ""),
+                photos=_uploads(request, "photos", phase=EvidencePhase.BEFORE),
+            )  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/stop_form.html", context, exc)
+        return _back(request, case.pk, "已登记停产；下一步：提出整治类型")
+    return render(request, "remediation/stop_form.html", context)
+
+
+@requires(GET="remediation.propose_type", POST="remediation.propose_type")
+def propose_type(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, "remediation.propose_type")
+    campaign_id = case.campaign_id
+    n, all_shut, justified = services.blanket_status(case.town_id, campaign_id, adding="shutdown")
+    context = {"case": case, "today": clock.today(), "blanket": n >= 5 and all_shut and not justified, "n": n,
+               "conversion": case.status == "remediating"}  # fmt: skip
+    if request.method == "POST":
+        try:
+            services.propose_type(
+                actor=request.user, case=case, remediation_type=request.POST.get("remediation_type", ""),
+                reason=request.POST.get("reason", ""),
+                planned_completion=_date(request.POST.get("planned_completion")),  # type: ignore[arg-type]
+                holds_water_permit=request.POST.get("holds_water_permit") == "on",
+                illegal_land=request.POST.get("illegal_land") == "on",
+                justification=request.POST.get("justification", ""),
+            )  # fmt: skip
+        except DomainError as exc:
+            context["blanket"] = context["blanket"] or "justification" in exc.errors
+            return _fail(request, "remediation/type_form.html", context, exc)
+        return _back(request, case.pk, "已提出整治类型，等待牵头部门确认")
+    return render(request, "remediation/type_form.html", context)
+
+
+@requires(GET="case.start_remediation", POST="case.start_remediation")
+def decide_type(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    c = get_object_or_404(Classification.objects.select_related("lead_unit", "proposed_by"), pk=cid, case=case)
+    context = {"case": case, "c": c, "kinds": _task_preview(case, c)}
+    if request.method == "POST":
+        try:
+            services.decide_type(actor=request.user, classification=c, confirm=request.POST.get("decision") == "confirm",
+                                 note=request.POST.get("note", ""))  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/type_decide.html", context, exc)
+        return _back(request, case.pk, "已确认整治类型" if request.POST.get("decision") == "confirm" else "已退回")
+    return render(request, "remediation/type_decide.html", context)
+
+
+def _task_preview(case: Any, c: Classification) -> list[Any]:
+    from sanluanwu.remediation.models import TaskKind
+
+    if c.remediation_type != "shutdown":
+        return []
+    return [k for k in TaskKind.objects.filter(is_active=True).select_related("owner_unit")
+            if services._applies(k, case, c)]  # fmt: skip
+
+
+@requires(GET="plan.edit", POST="plan.edit")
+def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, "plan.edit")
+    plan = services.latest_plan(case)
+    items = list(plan.items.all()) if plan else []
+    context = {"case": case, "plan": plan, "items": items, "categories": PlanItemCategory.choices,
+               "blank_rows": range(max(3, 6 - len(items)))}  # fmt: skip
+    if request.method == "POST":
+        rows = [{"category": c, "text": t, "deadline": _date(d)} for c, t, d in zip(
+            request.POST.getlist("item_category"), request.POST.getlist("item_text"),
+            request.POST.getlist("item_deadline"), strict=False)][:60]  # fmt: skip
+        try:
+            saved = services.save_plan(
+                actor=request.user, case=case, responsible=request.POST.get("responsible", ""),
+                goal=request.POST.get("goal", ""), measures=request.POST.get("measures", ""),
+                deadline=_date(request.POST.get("deadline")), items=rows,  # type: ignore[arg-type]
+                expected_version=_int(request.POST.get("version")),
+            )  # fmt: skip
+            if request.POST.get("submit") == "1":
+                services.submit_plan(actor=request.user, plan=saved)
+        except DomainError as exc:
+            return _fail(request, "remediation/plan_form.html", context, exc)
+        return _back(
+            request, case.pk, "整改方案已提交生态环境局审批" if request.POST.get("submit") == "1" else "整改方案已保存"
+        )
+    return render(request, "remediation/plan_form.html", context)
+
+
+@requires(GET="plan.decide", POST="plan.decide")
+def plan_decide(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    plan = get_object_or_404(case.plans, pk=plan_pk)
+    context = {"case": case, "plan": plan, "earlier": case.plans.exclude(pk=plan.pk).order_by("-number")}
+    if request.method == "POST":
+        try:
+            services.decide_plan(actor=request.user, plan=plan, approve=request.POST.get("decision") == "approve",
+                                 note=request.POST.get("note", ""))  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/plan_decide.html", context, exc)
+        return _back(
+            request, case.pk, "已批准整改方案" if request.POST.get("decision") == "approve" else "已退回整改方案"
+        )
+    return render(request, "remediation/plan_decide.html", context)
+
+
+@requires(GET="plan.progress", POST="plan.progress")
+def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    case = _case(request, pk, "plan.progress")
+    item = get_object_or_404(PlanItem, pk=item_pk, plan__case=case)
+    context = {"case": case, "item": item, "today": clock.today()}
+    if request.method == "POST":
+        try:
+            services.complete_plan_item(actor=request.user, item=item, done_on=_date(request.POST.get("done_on")),  # type: ignore[arg-type]
+                                        note=request.POST.get("note", ""), photos=_uploads(request, "photos"))  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/item_form.html", context, exc)
+        return _back(request, case.pk, "已登记整改事项完成")
+    return render(request, "remediation/item_form.html", context)
+
+
+@requires(GET="case.submit_for_review", POST="case.submit_for_review")
+def request_review(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk, "case.submit_for_review")
+    context = {"case": case, "remaining": services.work_remaining(case)}
+    if request.method == "POST":
+        try:
+            services.request_review(actor=request.user, case=case)
+        except DomainError as exc:
+            return _fail(request, "remediation/review_request.html", context, exc)
+        return _back(request, case.pk, "已申请现场审核，本镇（街道）管理人员将收到提醒")
+    return render(request, "remediation/review_request.html", context)
+
+
+@requires(GET="case.pass_review", POST="case.pass_review")
+def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+    case = _case(request, pk, "case.pass_review")
+    r = get_object_or_404(Review.objects.select_related("requested_by"), pk=review_pk, case=case)
+    items = services.review_items(case)
+    tasks = {t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.select_related("kind", "owner_unit")}
+    before = {}
+    for e in case.evidence.exclude(step="review"):
+        before.setdefault(e.item_code, []).append(e)
+    rows = [{"code": code, "label": label, "task": tasks.get(code), "earlier": before.get(code, []),
+             "is_five": code in dict(TWO_CUTS_THREE_CLEARS)} for code, label in items]  # fmt: skip
+    context = {"case": case, "review": r, "rows": rows, "today": clock.today(),
+               "four_eyes": r.requested_by_id == request.user.pk}  # fmt: skip
+    if request.method == "POST":
+        checks = {row["code"]: (request.POST.get(f"ok_{row['code']}") == "on", request.POST.get(f"note_{row['code']}", ""))
+                  for row in rows}  # fmt: skip
+        uploads: list[services.Upload] = []
+        try:
+            for row in rows:
+                uploads += _uploads(request, f"photos_{row['code']}", row["code"], EvidencePhase.AFTER)
+            services.record_review(
+                actor=request.user, review=r, reviewed_on=_date(request.POST.get("reviewed_on")),  # type: ignore[arg-type]
+                participants=request.POST.get("participants", ""), checks=checks,
+                result=request.POST.get("result", ""), reasons=request.POST.get("reasons", ""), photos=uploads,
+                warnings_note=request.POST.get("warnings_note", ""),
+            )  # fmt: skip
+        except DomainError as exc:
+            context["warnings"] = services.review_warnings(case, r)
+            return _fail(request, "remediation/review_form.html", context, exc)
+        return _back(request, case.pk, "已记录现场审核")
+    context["warnings"] = services.review_warnings(case, r)
+    return render(request, "remediation/review_form.html", context)
+
+
+@requires(GET="case.approve_closure", POST="case.approve_closure")
+def signoff(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    r = get_object_or_404(Review.objects.prefetch_related("checks"), pk=review_pk, case=case)
+    context = {"case": case, "review": r, "photos": case.evidence.filter(step="review", subject_id=r.pk)}
+    if request.method == "POST":
+        try:
+            services.sign_off(actor=request.user, review=r, sign=request.POST.get("decision") == "sign",
+                              note=request.POST.get("note", ""))  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/signoff_form.html", context, exc)
+        return _back(
+            request, case.pk, "已签认，该对象已销号" if request.POST.get("decision") == "sign" else "已退回整治"
+        )
+    return render(request, "remediation/signoff_form.html", context)
+
+
+@requires(GET="enforcement.record", POST="enforcement.record")
+def enforcement(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    context = {"case": case, "kinds": EnforcementKind.choices, "today": clock.today()}
+    if request.method == "POST":
+        try:
+            services.record_enforcement(
+                actor=request.user, case=case, kind=request.POST.get("kind", ""),
+                legal_basis=request.POST.get("legal_basis", ""), document_no=request.POST.get("document_no", ""),
+                decided_on=_date(request.POST.get("decided_on")), amount=request.POST.get("amount"),  # type: ignore[arg-type]
+                note=request.POST.get("note", ""), photos=_uploads(request, "photos"),
+            )  # fmt: skip
+        except DomainError as exc:
+            return _fail(request, "remediation/enforcement_form.html", context, exc)
+        return _back(request, case.pk, "已登记执法记录")
+    return render(request, "remediation/enforcement_form.html", context)
+
+
+# ---- the ledger (台账) -----------------------------------------------------------------------------------------
+
+
+@requires(GET="ledger.download")
+def ledger_page(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    return render(request, "remediation/ledger.html", {"l": ledger.case_ledger(case, scope_for(request.user))})
+
+
+@requires(GET="ledger.download")
+def ledger_docx(request: HttpRequest, pk: int) -> HttpResponse:
+    case = access_case(request.user, pk)
+    data = ledger.docx_for([case], scope_for(request.user), title=f"{case.enterprise.name} 整治台账")
+    return _docx(data, f"整治台账-{case.enterprise.name}.docx")
+
+
+@requires(GET="ledger.download")
+def town_ledger_docx(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    town = OrgUnit.objects.filter(pk=_int(request.GET.get("town")) or 0, kind="town").first()
+    if town is None:
+        town = OrgUnit.objects.filter(pk__in=scope.town_ids).first()
+    if town is None:
+        raise Http404("请选择镇（街道）")
+    cases = cases_visible_to(scope).filter(town=town).select_related("enterprise", "town", "campaign").order_by("id")
+    if not cases.exists():
+        raise Http404("该镇（街道）没有您可查看的整治对象")
+    limit = getattr(settings, "LEDGER_MAX_CASES", 2000)
+    data = ledger.docx_for(list(cases[:limit]), scope, title=f"{town.name} 散乱污整治台账")
+    return _docx(data, f"整治台账-{town.name}.docx")
+
+
+def _docx(data: bytes, filename: str) -> HttpResponse:
+    from urllib.parse import quote
+
+    response = HttpResponse(
+        data, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def home_page(scope: Any) -> str | None:
+    """A utility (no list to read) lands on its work list."""
+    if permissions.allows(scope, "task.view") and not permissions.allows(scope, "case.view"):
+        return "/remediation/tasks/"
+    return None
+
+
+def task_owner(task: Task) -> str:
+    return task.owner_unit.name
