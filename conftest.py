@@ -179,3 +179,30 @@ def niutang_case(bob: User, campaign: Campaign, district: dict[str, OrgUnit]) ->
     return make_case(
         bob, district["niutang"], name="王五木材加工作坊", legal_person="王五", industry="木材加工", phone="13900001111"
     )
+
+
+def walk_case(case: Case, to: str, **options: Any) -> Case:
+    """Take a case through the remediation work to stage `to` (demo.walk.STAGES) as the parties of 附件1 would: the
+    town's own manager and inspector when the test has them, the office otherwise, and one person in each department
+    and utility that takes part (created on first use)."""
+    from sanluanwu.demo.walk import Parties, walk
+
+    def member(code: str, role: str) -> User:
+        unit = OrgUnit.objects.get(code=code)
+        found = User.objects.filter(memberships__org_unit=unit, memberships__role=role).order_by("id").first()
+        return found or make_user(f"walk_{code}_{role}", role, unit)
+
+    for code in ("gxj", "sthjj", "scjgj", "slj", "zrzygh", "fgj"):
+        member(code, "department_staff")
+    for code in ("shuiwu", "gongdian"):
+        member(code, "utility_staff")
+    town = case.town.code
+    users: dict[str, Any] = {}
+    manager = User.objects.filter(memberships__org_unit=case.town, memberships__role="town_manager").order_by("id")
+    inspector = User.objects.filter(memberships__org_unit=case.town, memberships__role="town_inspector").order_by("id")
+    if manager.exists():
+        users[town] = manager.first()
+    if inspector.exists():
+        users[f"{town}_xj"] = inspector.first()
+    parties = Parties(users, member("office", "office_admin"), member("office", "office_staff"))
+    return walk(case, to, parties, **options)

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("sanluanwu.registry.api.urls")),
     path("", include("sanluanwu.imports.api.urls")),
     path("", include("sanluanwu.lookback.api.urls")),
+    path("", include("sanluanwu.remediation.api.urls")),
 ]

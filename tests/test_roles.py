@@ -82,7 +82,13 @@ def _url(name: str, path: str, pattern: URLPattern, records: dict[str, Any]) -> 
     marker = "<int:pk>" if "<int:pk>" in path else "(?P<pk>"
     segment = path.split(marker)[0].rstrip("/").split("/")[-1].lstrip("^")
     record = records[PK_KINDS[segment]]
-    return reverse(name, kwargs={"pk": record.pk}), record
+    # A second id under a case (its classification, plan, item, review): the town's own when there is one.
+    others = {p: getattr(records.get(SECOND_IDS.get(p, "")), "pk", 987654)
+              for p in pattern.pattern.regex.groupindex if p != "pk"}  # fmt: skip
+    return reverse(name, kwargs={"pk": record.pk, **others}), record
+
+
+SECOND_IDS = {"cid": "classification", "plan_pk": "plan", "item_pk": "plan_item", "review_pk": "review"}
 
 
 def _send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
@@ -95,7 +101,7 @@ def _send(client: Client, method: str, url: str, body: dict[str, Any]) -> Any:
 
 def _town_of(record: Any) -> int | None:
     return getattr(record, "town_id", None) or getattr(getattr(record, "inspection", None), "town_id", None) or (
-        getattr(record, "unit_id", None))  # fmt: skip
+        getattr(record, "unit_id", None)) or getattr(getattr(record, "case", None), "town_id", None)  # fmt: skip
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -140,7 +146,7 @@ def test_a_refusal_names_the_role_and_what_it_may_not_do(leo, hutang_case):
     api.force_authenticate(leo)
     response = api.post(f"/api/v1/cases/{hutang_case.pk}/transition/", {"action": "stop_production"}, format="json")
     assert response.status_code == 403
-    assert "区领导" in response.json()["detail"] and "不能确认已停产" in response.json()["detail"]
+    assert "区领导" in response.json()["detail"] and "不能登记停产" in response.json()["detail"]
 
 
 def test_the_table_says_what_each_role_may_do():
@@ -155,13 +161,25 @@ def test_the_table_says_what_each_role_may_do():
     for code in ("inspection.record", "case.stop_production", "lookback.add_place", "case.view"):
         assert permissions.allows(inspector, code, town_id=7)
     for code in ("case.edit", "case.create", "import.upload", "import.confirm", "lookback.assign", "inspection.amend",
-                 "case.start_remediation", "case.approve_closure"):  # fmt: skip
+                 "case.pass_review", "remediation.propose_type", "plan.edit"):  # fmt: skip
         assert not permissions.allows(inspector, code, town_id=7), code
         assert permissions.allows(manager, code, town_id=7) and not permissions.allows(manager, code, town_id=8), code
+    # The lead department confirms the type and signs off (销号), on the cases assigned to it; no town role does.
+    dept = Scope(user_id=6, roles=frozenset({Role.DEPARTMENT_STAFF}), department_ids=frozenset({9}))
+    for code in ("case.start_remediation", "case.approve_closure", "plan.decide"):
+        assert not permissions.allows(manager, code, town_id=7) and not permissions.allows(inspector, code, town_id=7)
+        assert permissions.allows(dept, code, town_id=7, assigned=True) and not permissions.allows(
+            dept, code, town_id=7
+        )
+    # A utility works its own tasks only: no list, no export, no case page.
+    utility = Scope(user_id=7, roles=frozenset({Role.UTILITY_STAFF}), utility_ids=frozenset({10}))
+    assert permissions.allows(utility, "task.complete", town_id=7, assigned=True)
+    assert not any(permissions.allows(utility, c) for c in ("case.view", "case.export", "remediation.view"))
     leader = Scope(user_id=2, roles=frozenset({Role.LEADER}), sees_district=True)
     assert permissions.allows(leader, "case.export", town_id=7)
     writes = [c for c in permissions.PERMISSIONS if c not in ("case.view", "case.export", "import.view",
-                                                               "import.download", "lookback.view")]  # fmt: skip
+                                                               "import.download", "lookback.view", "remediation.view",
+                                                               "task.view", "ledger.download", "notice.view")]  # fmt: skip
     assert not any(permissions.allows(leader, c, town_id=7) for c in writes)
     admin = Scope(user_id=3, roles=frozenset({Role.SYSTEM_ADMIN}))
     assert [c for c in permissions.PERMISSIONS if permissions.allows(admin, c)] == ["reference.manage"]

@@ -53,7 +53,7 @@ _MANAGERS = frozenset({*_OFFICE, Role.TOWN_MANAGER})
 _FIELD = frozenset({*_MANAGERS, Role.TOWN_INSPECTOR})
 _DEPT = frozenset({Role.DEPARTMENT_STAFF})
 _OWNERS = frozenset({*_FIELD, Role.DEPARTMENT_STAFF, Role.UTILITY_STAFF})
-_ALL = frozenset(Role.values)
+_ALL_BUT_ADMIN = frozenset(Role.values) - {Role.SYSTEM_ADMIN}  # 三员分立: the system admin gets no business notices
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("plan.progress", "登记整改事项进展", _FIELD),
         Permission("enforcement.record", "登记执法记录", _DEPT | _OFFICE),
         Permission("ledger.download", "下载整治台账", _READERS | _DEPT),
-        Permission("notice.view", "查看消息", _ALL),
+        Permission("notice.view", "查看消息", _ALL_BUT_ADMIN),
         # Reference data (the admin): accounts, org units, campaigns, value synonyms.
         Permission("reference.manage", "管理账号和基础数据", frozenset({Role.SYSTEM_ADMIN})),
     ]

@@ -234,6 +234,52 @@ def _moment(rng: random.Random, day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(min(hour, 17), rng.randint(0, 59))))
 
 
+# Cases every demo account finds work in on its first login, whatever the random draw gave: (town, stage, type,
+# licensed, holds a water permit, illegal land, days ago the work began). Begun 25 days ago, a shutdown's tasks
+# (due in 10 days) are overdue; begun 4 days ago, they are open and in time; a rectification begun 44 days ago is past
+# its deadline.
+_SHOWCASE = [
+    ("hutang", "listed", "shutdown", False, False, False, 3),
+    ("hutang", "stopped", "shutdown", False, False, False, 5),
+    ("hutang", "proposed", "shutdown", False, False, False, 6),
+    ("niutang", "proposed", "rectification", True, False, False, 6),
+    ("hutang", "confirmed", "shutdown", True, True, True, 25),
+    ("niutang", "confirmed", "shutdown", False, False, False, 4),
+    ("hutang", "confirmed", "rectification", True, False, False, 8),
+    ("hutang", "work_done", "shutdown", False, False, False, 20),
+    ("hutang", "awaiting_review", "shutdown", False, False, False, 22),
+    ("niutang", "awaiting_signoff", "rectification", True, False, False, 30),
+    ("hutang", "awaiting_signoff", "shutdown", False, False, False, 28),
+    ("hutang", "closed", "shutdown", True, False, False, 35),
+    ("hutang", "half_done", "rectification", True, False, False, 44),
+]
+
+
+def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], users: dict[str, Any], parties: Any,
+              campaign: Campaign, earliest: dt.date, today: dt.date) -> None:  # fmt: skip
+    rows = {row[2]: row for row in ref.TOWNS}
+    for n, (code, stage, rtype, licensed, permit, land, days) in enumerate(_SHOWCASE):
+        data = _enterprise_input(rng, names, rows[code], units[code])
+        for _ in range(50):  # the draw decides licensed or not: draw again until it is what this case needs
+            if (data.licence_status == LicenceStatus.LICENSED) == licensed:
+                break
+            data = _enterprise_input(rng, names, rows[code], units[code])
+        listed_on = max(earliest, today - dt.timedelta(days=days))
+        with clock.at(_moment(rng, listed_on, 9)):
+            case = services.create_case(
+                actor=users.get(code, users["office"]), enterprise_data=data, acknowledge_warnings=True,
+                case_data=services.CaseInput(lookback_category=LookbackCategory.NEVER_LISTED, listed_on=listed_on,
+                                             responsible_person=names.person(), env_problems=rng.choice(ref.ENV_PROBLEMS),
+                                             campaign=campaign),
+            )  # fmt: skip
+
+        def at(step: int, listed_on: dt.date = listed_on) -> Any:
+            return clock.at(_moment(rng, min(listed_on + dt.timedelta(days=step), today - dt.timedelta(days=1)), 10))
+
+        walk.walk(case, stage, parties, rtype=rtype, seed=9000 + n, at=at, done_share=0.4, water_permit=permit,
+                  illegal_land=land)  # fmt: skip
+
+
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
     return start + dt.timedelta(days=rng.randint(0, max((end - start).days, 0)))
 
@@ -305,7 +351,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
         rectified = [b for b in baseline if b[1] == BaselineMethod.RECTIFICATION]
         rng.shuffle(shut)
         rng.shuffle(rectified)
-        for _ in range(n_cases):
+        for _ in range(n_cases - len(_SHOWCASE)):  # the showcase cases make up the rest
             category = rng.choices([1, 2, 3, 4], weights=[35, 25, 15, 25])[0]
             existing: Enterprise | None = None
             enterprise_data = None
@@ -376,6 +422,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
             case = walk.walk(case, path, parties, rtype=rtype, seed=rng.randrange(1 << 30), at=at,
                              done_share=rng.choice([0.2, 0.4, 0.6]), water_permit=rng.random() < 0.15,
                              illegal_land=rng.random() < 0.15)  # fmt: skip
+        _showcase(rng, names, units, users, parties, campaign, survey.starts_on, today)
         # Clean inspections for a share of the other places, key places, and a work list for hutang_xj.
         for place in Target.objects.filter(campaign=campaign, status="to_do").order_by("id"):
             if rng.random() < 0.35:

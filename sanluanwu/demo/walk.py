@@ -75,12 +75,13 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
          water_permit: bool = False, illegal_land: bool = False) -> Case:  # fmt: skip
     """Take `case` from where it stands to stage `to` of STAGES. `at(n)` gives a clock context for step n (the demo
     spreads steps over past days); tests leave it None."""
+    case.refresh_from_db()
     target = STAGES.index(to)
     start = {"listed": 0, "stopped": 1, "remediating": 3, "awaiting_review": 6, "awaiting_signoff": 7,
              "closed": 8}[case.status]  # fmt: skip
     if case.status == "stopped" and services.current_classification(case) is not None:
         start = 2
-    rng = random.Random(seed)
+    rng = random.Random(f"{seed}-{case.pk}-{start}")  # each call its own pictures: no accidental duplicates
     n = 0
 
     def moment() -> Any:
@@ -109,6 +110,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
     if start < 3 <= target:
         with moment():
             c = services.current_classification(case)
+            assert c is not None
             services.decide_type(actor=parties.unit_user(c.lead_unit_id), classification=c, confirm=True,
                                  note="同意")  # fmt: skip
     case.refresh_from_db()
@@ -138,15 +140,18 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
                         photos=[photo(clock.today())] if kind.needs_photo else [],
                     )  # fmt: skip
         else:
-            plan = services.latest_plan(case)
-            assert plan is not None
-            if plan.state == "submitted":
+            latest = services.latest_plan(case)
+            assert latest is not None
+            if latest.state == "submitted":
                 with moment():
                     c = services.confirmed_classification(case)
-                    services.decide_plan(actor=parties.unit_user(c.lead_unit_id), plan=plan, approve=True, note="同意")
-            items = list(plan.items.filter(state="open").order_by("id"))
+                    assert c is not None
+                    services.decide_plan(
+                        actor=parties.unit_user(c.lead_unit_id), plan=latest, approve=True, note="同意"
+                    )
+            open_items = list(latest.items.filter(state="open").order_by("id"))
             share = 1.0 if target >= 5 else done_share
-            for item in items[: round(len(items) * share)]:
+            for item in open_items[: round(len(open_items) * share)]:
                 with moment():
                     services.complete_plan_item(actor=parties.field(case), item=item, done_on=clock.today(),
                                                 note="已按方案完成", photos=[photo(clock.today())])  # fmt: skip
@@ -161,16 +166,17 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
             assert review is not None
             reviewer = parties.reviewer(case, review.requested_by)
             today = clock.today()
-            items = services.review_items(case)
+            checked = services.review_items(case)
             uploads = [services.Upload(site_photo(case, seed=rng.randrange(1 << 30), day=today), f"R_{code}.jpg", code,
-                                       "after") for code, _l in items if code in TWO_CUTS_THREE_CLEARS_CODES]  # fmt: skip
+                                       "after") for code, _l in checked if code in TWO_CUTS_THREE_CLEARS_CODES]  # fmt: skip
             services.record_review(actor=reviewer, review=review, reviewed_on=today,
                                    participants=f"{reviewer.display_name}（{case.town.name}）\n村干部（{case.enterprise.village or '所在村'}）",
-                                   checks={code: (True, "") for code, _l in items}, result="passed",
+                                   checks={code: (True, "") for code, _l in checked}, result="passed",
                                    reasons="逐项现场核查，达到要求", photos=uploads)  # fmt: skip
     if start < 8 <= target:
         with moment():
             review = case.reviews.order_by("-id").first()
+            assert review is not None and review.signoff_unit_id is not None
             services.sign_off(
                 actor=parties.unit_user(review.signoff_unit_id), review=review, sign=True, note="同意销号"
             )

@@ -149,7 +149,8 @@ def _summary(plan: importer.Plan) -> dict[str, Any]:
     # Errors first, then new rows that may be on record already, changes, the other new rows: what a clerk must
     # look at comes first.
     order = {"error": 0, "changed": 2, "new": 3, "skipped": 4}
-    listed = sorted((r for r in plan.rows if r.outcome != "unchanged"),
+    # An unchanged row is listed only when it says something the clerk must read (progress the system holds back).
+    listed = sorted((r for r in plan.rows if r.outcome != "unchanged" or r.warnings),
                     key=lambda r: 1 if r.warnings else order[r.outcome])  # fmt: skip
     shown = sorted(listed[:PREVIEW_ROWS_SHOWN], key=lambda r: (r.sheet, r.row))
     return {

@@ -18,3 +18,8 @@ class LookbackConfig(AppConfig):
         from sanluanwu.registry.panels import register_case_panel
 
         register_case_panel(evidence_panel)
+
+        from sanluanwu.lookback.panels import ledger_section
+        from sanluanwu.remediation.ledger import register_ledger_section
+
+        register_ledger_section(ledger_section)

@@ -16,3 +16,21 @@ def evidence_panel(request: HttpRequest, case: Any) -> SafeString | None:
     if not inspections:
         return None
     return mark_safe(render_to_string("lookback/case_evidence.html", {"inspections": inspections}, request=request))
+
+
+def ledger_section(case: Any) -> tuple[str, list[tuple[str, str]]] | None:
+    """The look-back inspections that found the case, for its ledger (remediation.ledger)."""
+    from django.utils import timezone
+
+    from sanluanwu.lookback.models import Inspection
+
+    rows = []
+    for i in (Inspection.objects.filter(case=case).exclude(status="draft").select_related("created_by")
+              .prefetch_related("photos").order_by("inspected_at")):  # fmt: skip
+        problems = "；".join(p for p in (i.env_problems, i.safety_problems, i.other_problems) if p) or "—"
+        where = f"{i.longitude},{i.latitude}" if i.longitude is not None else "未定位"
+        far = f"（距登记位置 {i.distance_m:,.0f} 米：{i.distance_reason}）" if i.distance_reason else ""
+        rows.append((f"{timezone.localtime(i.inspected_at):%Y-%m-%d %H:%M} 检查",
+                     f"检查人员：{i.inspectors}；结果：{i.get_result_display() or '—'}；问题：{problems}；位置：{where}{far}；"
+                     f"照片 {i.photos.count()} 张"))  # fmt: skip
+    return ("回头看检查", rows) if rows else None

@@ -245,27 +245,36 @@ def _diff(old: dict[str, Any] | None, new: dict[str, Any], fields: list[str]) ->
     return out
 
 
-def _steps(ctx: Context, d: Decision, merged_case: dict[str, Any], current: str, target: str, town_id: int) -> None:
-    """Walk the workflow from the case's status to the one the sheet gives, one allowed step at a time."""
+def _steps(ctx: Context, d: Decision, merged_case: dict[str, Any], current: str, target: str, town_id: int) -> str:
+    """Walk the workflow from the case's status to the one the sheet gives, one allowed step at a time; the status
+    reached. A step that needs its record (the stop, the confirmed type, the review: `via`) is not taken by a sheet:
+    the row keeps the status and says where the step is done, unless the step may never come from a sheet (销号)."""
     steps = workflow.forward_steps(current, target)
     if steps is None:
         d.error("progress", f"整治进度不能倒退（系统中为“{CaseStatus(current).label}”，表中为"
                             f"“{CaseStatus(target).label}”），如需退回请在系统中办理")  # fmt: skip
-        return
+        return current
     case = SimpleNamespace(**merged_case)
+    taken: list[workflow.Transition] = []
     for step in steps:
         if not step.by_import:
             d.error("progress", f"表中整治进度为“{CaseStatus(target).label}”，需要“{step.label}”：须经现场审核，"
                                 "不能通过表格导入办理，请在系统中办理")  # fmt: skip
-            return
+            return current
+        if step.via:
+            d.warnings.append(f"表中整治进度为“{CaseStatus(target).label}”，系统中为“{CaseStatus(current).label}”："
+                              f"{step.via_hint}；本行其他内容照常导入，进度以系统记录为准")  # fmt: skip
+            break
         reason = ctx.denial(step.permission, town_id)
         if reason:
             d.error("progress", f"表中整治进度为“{CaseStatus(target).label}”，需要“{step.label}”：{reason}")
-            return
+            return current
         if step.guard and (problem := step.guard(case)):  # type: ignore[arg-type]
             d.error("progress", f"表中整治进度为“{CaseStatus(target).label}”，需要“{step.label}”：{problem}")
-            return
-    d.steps = tuple(s.action for s in steps)
+            return current
+        taken.append(step)
+    d.steps = tuple(s.action for s in taken)
+    return taken[-1].target if taken else current
 
 
 def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision:
@@ -312,7 +321,9 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     progress = values.get("progress")
     if progress is not None:
         target = progress.status or _implied(progress.at_least, current) or current
-        if progress.note or case is None or target != current or not case.get("progress_note"):
+        steps = (workflow.forward_steps(current, target) or []) if target != current else []
+        moves = bool(steps) and not steps[0].via  # a step a sheet takes (none since the stop became a record)
+        if progress.note or case is None or moves or not case.get("progress_note"):
             cvals["progress_note"] = progress.note
         else:  # the same step said again without words: the note written before still stands
             d.interpreted.append(("progress", f"进度未变，保留原进度说明“{_short(case['progress_note'])}”"))
@@ -328,7 +339,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
                                                                                        ENTERPRISE_FIELDS)):  # fmt: skip
         d.error("progress", "该整治对象已销号，不能通过导入修改；如需修改，请由区办公室“重新打开（撤销销号）”")
     elif target != current:
-        _steps(ctx, d, merged_case, current, target, town.pk)
+        target = _steps(ctx, d, merged_case, current, target, town.pk)
     merged_case["status"] = target
     merged_case["closed_on"] = (case or {}).get("closed_on") if target == _CLOSED else None
     # The permission table for what the row does in the town.
@@ -345,7 +356,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
         d.outcome = "new"
         d.enterprise_values = merged
         d.case_values = merged_case
-        d.warnings = ctx.similar(merged, town.pk)
+        d.warnings += ctx.similar(merged, town.pk)
         return d
     d.enterprise_id = existing["id"]
     d.enterprise_values = {k: merged[k] for k in ent_changes} | (
@@ -400,7 +411,7 @@ def plan_baseline_row(ctx: Context, values: dict[str, Any], *, row: int) -> Deci
     if existing is None:
         d.outcome = "new"
         d.enterprise_values = merged
-        d.warnings = ctx.similar(merged, town.pk)
+        d.warnings += ctx.similar(merged, town.pk)
         d.changes = {k: [None, v] for k, v in merged.items() if v not in (None, "")}
         d.changes["method"] = [None, method_text]
         return d

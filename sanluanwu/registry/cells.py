@@ -16,7 +16,14 @@ from typing import Any, NamedTuple
 
 from sanluanwu.core import geo
 from sanluanwu.core.text import clean_text, to_halfwidth
-from sanluanwu.registry.choices import CaseStatus, LicenceStatus, LookbackCategory, RemediationType, category_short
+from sanluanwu.registry.choices import (
+    CaseStatus,
+    LicenceStatus,
+    LookbackCategory,
+    RemediationType,
+    Stage,
+    category_short,
+)
 
 
 class CellError(ValueError):
@@ -283,9 +290,6 @@ _STATUS_WORDS: list[tuple[str, list[str]]] = [
     (CaseStatus.LISTED, ["已列入名单", "已列入", "未开始", "未整治", "待整治"]),
 ]  # fmt: skip
 _STATUS_LABELS = {label: status for status, label in CaseStatus.choices}
-# The stages the remediation work derives (registry.Case.stage) and the status each belongs to.
-_STAGE_HEADS = {"待部门确认类型": CaseStatus.STOPPED, "两断三清进行中": CaseStatus.REMEDIATING,
-                "整改中": CaseStatus.REMEDIATING, "待确认整改方案": CaseStatus.REMEDIATING}  # fmt: skip
 # 两断三清 items done (断水, 断电, 清除原料/设备/产品): production has stopped, whatever else is under way.
 _SHUTDOWN_ITEMS = re.compile(
     r"已(?:经)?(?:完成)?(?:断水|断电|停水|停电|两断三清)"  # 已断水断电, 已断电, 已完成两断三清
@@ -327,10 +331,10 @@ def parse_progress(value: Any) -> Parsed:
         head, closed_on = m[1], dt.date.fromisoformat(m[2])
     if head in _STATUS_LABELS:
         return Parsed(Progress(_STATUS_LABELS[head], None, note.strip() if sep else "", closed_on))
-    stage = re.sub(r"[（(]\d+/\d+项?[）)]$", "", head)
-    if stage in _STAGE_HEADS:  # our own derived words (两断三清进行中（3/5）): the status they stand for
-        status = _STAGE_HEADS[stage]
-        return Parsed(Progress(status, None, note.strip() if sep else ""), f"{head} → {CaseStatus(status).label}")
+    counted = re.fullmatch(r"(.+?)[（(]\d+/\d+项?[）)]", head)
+    staged = Stage.COUNTED.get(counted[1], "") if counted else Stage.STATUS.get(head, "")
+    if staged:  # our own derived words (两断三清进行中（3/5）, 待部门确认类型): the status they stand for
+        return Parsed(Progress(staged, None, note.strip() if sep else ""), f"{head} → {CaseStatus(staged).label}")
     s = key(raw)
     stopped = Parsed(Progress(None, CaseStatus.STOPPED, raw), f"{raw} → 已停产或保持更后的进度（原文作为进度说明）")
     if _SHUTDOWN_ITEMS.match(s):

@@ -58,6 +58,25 @@ class CaseStatus(models.TextChoices):
     CLOSED = "closed", "已销号"
 
 
+class Stage:
+    """The words of 整治进度 the remediation work derives from its records (Case.stage), within a status. Defined here,
+    where 附件2 is written and read, so the import reads back exactly what the export writes."""
+
+    AWAITING_TYPE = "待部门确认类型"
+    TYPE_RETURNED = "类型被退回，待重新提出"
+    TWO_CUTS_THREE_CLEARS = "两断三清进行中"  # followed by （done/5）
+    TASKS_DONE = "任务已完成，待申请现场审核"
+    PLAN_TO_DRAFT = "待编制整改方案"
+    PLAN_RETURNED = "整改方案退回修改"
+    PLAN_SUBMITTED = "待确认整改方案"
+    RECTIFYING = "整改中"  # followed by （done/n项）
+
+    # The status each belongs to; the counted ones only with their count (a bare 整改中 is a town's own word).
+    STATUS = {AWAITING_TYPE: "stopped", TYPE_RETURNED: "stopped", TASKS_DONE: "remediating",
+              PLAN_TO_DRAFT: "remediating", PLAN_RETURNED: "remediating", PLAN_SUBMITTED: "remediating"}  # fmt: skip
+    COUNTED = {TWO_CUTS_THREE_CLEARS: "remediating", RECTIFYING: "remediating"}
+
+
 OPEN_STATUSES = [CaseStatus.LISTED, CaseStatus.STOPPED, CaseStatus.REMEDIATING, CaseStatus.AWAITING_REVIEW,
                  CaseStatus.AWAITING_SIGNOFF]  # fmt: skip
 

@@ -25,6 +25,38 @@ def render_case_panels(request: HttpRequest, case: Any) -> list[SafeString]:
     return [html for panel in CASE_PANELS if (html := panel(request, case))]
 
 
+# The steps of the work on a case that higher apps own (the remediation's stop, type, tasks, review, sign-off): each
+# hook returns dicts {"action", "label", "url", "reason"} ("" reason: the user may take it now). The API's
+# allowed_actions and next_steps read them; the case page shows them in the app's own panel.
+CaseSteps = Callable[[Any, Any], list[dict[str, str]]]
+CASE_STEPS: list[CaseSteps] = []
+
+
+def register_case_steps(hook: CaseSteps) -> CaseSteps:
+    if hook not in CASE_STEPS:
+        CASE_STEPS.append(hook)
+    return hook
+
+
+def case_steps(scope: Any, case: Any) -> list[dict[str, str]]:
+    return [step for hook in CASE_STEPS for step in hook(scope, case)]
+
+
+# What the top of the list page shows a user before the list (the work waiting for them): request -> html or None.
+ListBanner = Callable[[HttpRequest], SafeString | None]
+LIST_BANNERS: list[ListBanner] = []
+
+
+def register_list_banner(banner: ListBanner) -> ListBanner:
+    if banner not in LIST_BANNERS:
+        LIST_BANNERS.append(banner)
+    return banner
+
+
+def render_list_banners(request: HttpRequest) -> list[SafeString]:
+    return [html for banner in LIST_BANNERS if (html := banner(request))]
+
+
 # Where a user without the list lands (a utility's work list): higher apps register f(scope) -> url or None.
 HomePage = Callable[[Any], str | None]
 HOME_PAGES: list[HomePage] = []

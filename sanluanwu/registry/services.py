@@ -449,11 +449,11 @@ def transition_case(
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise TransitionNotAllowed(f"未知操作：{action}")
-    if transition.via and via != transition.via:
-        raise TransitionNotAllowed(f"“{transition.label}”不能直接办理：{transition.via_hint}")
     with transaction.atomic():
         case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
         permissions.require(scope, transition.permission, town_id=case.town_id, assigned=assigned)
+        if transition.via and via != transition.via:
+            raise TransitionNotAllowed(f"“{transition.label}”不能直接办理：{transition.via_hint}")
         if case.status not in transition.sources:
             raise TransitionNotAllowed(f"当前状态为“{case.get_status_display()}”，不能执行“{transition.label}”")
         before = snapshot(case, CASE_AUDITED)

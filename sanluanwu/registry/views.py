@@ -19,7 +19,7 @@ from sanluanwu.core.pagination import keyset_page, numbered_page
 from sanluanwu.registry import columns, filters, queries, services
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseForm
-from sanluanwu.registry.panels import HOME_PAGES, render_case_panels
+from sanluanwu.registry.panels import HOME_PAGES, render_case_panels, render_list_banners
 from sanluanwu.registry.rules import compose_workshop_name
 from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
@@ -86,6 +86,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "column_params": _params_list(request, "cols"),
             # A department or utility user sees only what is assigned to the unit: say so when that is nothing.
             "assigned_only": not scope.sees_district and not scope.town_ids,
+            # Only on the first page of the plain list: the work waiting for the user (registered by higher apps).
+            "banners": [] if request.GET else render_list_banners(request),
         },
         status=status,
     )

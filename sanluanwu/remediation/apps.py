@@ -20,7 +20,15 @@ class RemediationConfig(AppConfig):
         register_case_visibility(assigned_case_condition)
         register_case_panel(remediation_panel)
 
-        from sanluanwu.registry.panels import register_home_page
+        from sanluanwu.registry.panels import register_list_banner
+        from sanluanwu.remediation.panels import pending_banner
+
+        register_list_banner(pending_banner)
+
+        from sanluanwu.registry.panels import register_case_steps, register_home_page
+        from sanluanwu.remediation.queries import case_steps
+
+        register_case_steps(case_steps)
         from sanluanwu.remediation.views import home_page
 
         register_home_page(home_page)

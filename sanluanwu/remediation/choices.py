@@ -16,7 +16,6 @@ class TaskState(models.TextChoices):
     OPEN = "open", "待办理"
     DONE = "done", "已完成"
     BLOCKED = "blocked", "无法办理"
-    CANCELLED = "cancelled", "已取消"
 
 
 class TaskCondition(models.TextChoices):
@@ -111,7 +110,6 @@ AUDIT_ACTIONS: dict[str, str] = {
     "remediation.task.done": "整治任务完成",
     "remediation.task.blocked": "整治任务无法办理",
     "remediation.task.reopened": "整治任务重新办理",
-    "remediation.task.cancelled": "整治任务取消",
     "remediation.plan.saved": "保存整改方案",
     "remediation.plan.submitted": "提交整改方案",
     "remediation.plan.approved": "批准整改方案",

@@ -92,9 +92,9 @@ def warnings_for(evidence: Evidence, *, site: tuple[Any, Any] | None, day: dt.da
                 out.append(f"拍摄于 {taken:%Y-%m-%d}，不是当天（{day:%Y-%m-%d}）")
         elif evidence.taken_at is None:
             out.append("照片没有拍摄时间")
-        if evidence.longitude is not None and site and site[0] is not None and site[1] is not None:
-            metres = geo.distance_m(float(evidence.longitude), float(evidence.latitude), float(site[0]),
-                                    float(site[1]))  # fmt: skip
+        lon, lat = evidence.longitude, evidence.latitude
+        if lon is not None and lat is not None and site and site[0] is not None and site[1] is not None:
+            metres = geo.distance_m(float(lon), float(lat), float(site[0]), float(site[1]))
             if metres > DISTANCE_WARNING_M:
                 out.append(f"拍摄位置距企业约 {metres:,.0f} 米（超过 {DISTANCE_WARNING_M} 米）")
         elif evidence.longitude is None:

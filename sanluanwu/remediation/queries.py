@@ -12,7 +12,7 @@ from django.http import Http404
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.registry.choices import CaseStatus, RemediationType
+from sanluanwu.registry.choices import CaseStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
 from sanluanwu.remediation import services
 from sanluanwu.remediation.choices import (
@@ -111,17 +111,24 @@ def pending_for(user: Any) -> list[Pending]:
         n = Review.objects.filter(signoff_state=SignoffState.PENDING, signoff_unit_id__in=scope.department_ids).count()
         if n:
             out.append(Pending("待签认销号", "/remediation/todo/?what=signoffs", n))
+    if scope.sees_district and permissions.allows(scope, "remediation.view"):
+        late = Task.objects.filter(state__in=[TaskState.OPEN, TaskState.BLOCKED], due_on__lt=clock.today()).count()
+        if late:
+            out.append(Pending("逾期未办的整治任务", "/remediation/#overdue-tasks", late))
+        n = overdue_rectifications(Case.objects.all()).count()
+        if n:
+            out.append(Pending("超过治理期限的治理改造", "/remediation/#overdue-rectifications", n))
     if scope.town_ids:
         base = Case.objects.filter(town_id__in=scope.town_ids)
         if permissions.allows(scope, "case.pass_review"):
             n = base.filter(status=CaseStatus.AWAITING_REVIEW).count()
             if n:
                 out.append(Pending("待现场审核", "/cases/?status=awaiting_review", n))
-        n = base.filter(status=CaseStatus.REMEDIATING, stage="任务已完成，待申请现场审核").count()
-        n += base.filter(status=CaseStatus.REMEDIATING, stage__regex=r"^整改中（(\d+)/\1项）$").count()
+        n = base.filter(status=CaseStatus.REMEDIATING, stage=Stage.TASKS_DONE).count()
+        n += base.filter(status=CaseStatus.REMEDIATING, stage__regex=rf"^{Stage.RECTIFYING}（(\d+)/\1项）$").count()
         if n:
             out.append(Pending("可申请现场审核", "/cases/?status=remediating", n))
-        n = base.filter(status=CaseStatus.STOPPED).exclude(stage="待部门确认类型").count()
+        n = base.filter(status=CaseStatus.STOPPED).exclude(stage=Stage.AWAITING_TYPE).count()
         if n:
             out.append(Pending("待提出整治类型", "/cases/?status=stopped", n))
         n = base.filter(status=CaseStatus.LISTED).count()
@@ -222,7 +229,7 @@ class CaseWork:
 def case_work(case: Case, scope: Scope) -> CaseWork:
     tasks = list(case.tasks.select_related("kind", "owner_unit", "coordinator_unit", "done_by").order_by(
         "kind__sort_order", "id"))  # fmt: skip
-    by_item = {t.kind.item_code: t for t in tasks if t.kind.item_code and t.state != TaskState.CANCELLED}
+    by_item = {t.kind.item_code: t for t in tasks if t.kind.item_code}
     evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for e in case.evidence.select_related("uploaded_by"):
         evidence.setdefault((e.step, e.subject_id), []).append(e)
@@ -248,7 +255,7 @@ def case_work(case: Case, scope: Scope) -> CaseWork:
         ("review", work.reviews),
     ):
         for row in rows:
-            row.photos = evidence.get((kind, row.pk), [])
+            row.photos = evidence.get((kind, row.pk), [])  # type: ignore[union-attr]
     work.overdue_rectification = bool(
         case.remediation_type == RemediationType.RECTIFICATION and case.status == CaseStatus.REMEDIATING
         and case.planned_completion and case.planned_completion < clock.today())  # fmt: skip
@@ -268,14 +275,14 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
     out: list[Action] = []
     current = next((c for c in reversed(work.classifications) if c.state != ClassificationState.SUPERSEDED), None)
     if s == CaseStatus.LISTED:
-        out.append(Action("stop", "登记停产", f"{base}/stop/", _deny(scope, "case.stop_production", case)))
+        out.append(Action("stop_production", "登记停产", f"{base}/stop/", _deny(scope, "case.stop_production", case)))
     elif s == CaseStatus.STOPPED:
         if current is not None and current.state == ClassificationState.PROPOSED:
             lead = current.lead_unit_id in scope.department_ids
             reason = "" if lead else f"待{current.lead_unit.display_name}确认整治类型"
             if lead:
                 reason = _deny(scope, "case.start_remediation", case, assigned=True)
-            out.append(Action("decide_type", f"确认整治类型（{current.get_remediation_type_display()}）",
+            out.append(Action("confirm_type", f"确认整治类型（{current.get_remediation_type_display()}）",
                               f"{base}/type/{current.pk}/", reason))  # fmt: skip
         else:
             out.append(Action("propose_type", "提出整治类型", f"{base}/type/",
@@ -283,13 +290,13 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
     elif s == CaseStatus.REMEDIATING:
         if current is not None and current.state == ClassificationState.PROPOSED and current.is_conversion:
             lead = current.lead_unit_id in scope.department_ids
-            out.append(Action("decide_type", "确认转为关停取缔", f"{base}/type/{current.pk}/",
+            out.append(Action("confirm_type", "确认转为关停取缔", f"{base}/type/{current.pk}/",
                               "" if lead else f"待{current.lead_unit.display_name}确认转为关停取缔"))  # fmt: skip
         if case.remediation_type == RemediationType.RECTIFICATION:
             plan = work.plans[-1] if work.plans else None
             live = plan if plan and plan.state != PlanState.SUPERSEDED else None
             if live is None or live.state in (PlanState.DRAFT, PlanState.RETURNED):
-                out.append(Action("plan", "编制整改方案" if live is None else "修改整改方案", f"{base}/plan/",
+                out.append(Action("edit_plan", "编制整改方案" if live is None else "修改整改方案", f"{base}/plan/",
                                   _deny(scope, "plan.edit", case)))  # fmt: skip
             elif live.state == PlanState.SUBMITTED:
                 lead = bool(current and current.lead_unit_id in scope.department_ids)
@@ -300,25 +307,25 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
                 out.append(Action("convert", "转为关停取缔（治理期限已过）", f"{base}/type/",
                                   _deny(scope, "remediation.propose_type", case)))  # fmt: skip
         remaining = services.work_remaining(case)
-        out.append(Action("request_review", "申请现场审核", f"{base}/review/request/",
+        out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
                           "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
     elif s == CaseStatus.AWAITING_REVIEW:
         review = next((r for r in reversed(work.reviews) if not r.result), None)
         reason = _deny(scope, "case.pass_review", case)
         if not reason and review and review.requested_by_id == scope.user_id:
             reason = "您申请了本次现场审核，须由本镇（街道）其他管理人员或区办公室审核（四眼原则）"
-        out.append(Action("review", "填写现场审核记录", f"{base}/review/{review.pk if review else 0}/", reason))
+        out.append(Action("record_review", "填写现场审核记录", f"{base}/review/{review.pk if review else 0}/", reason))
     elif s == CaseStatus.AWAITING_SIGNOFF:
         review = next((r for r in reversed(work.reviews) if r.signoff_state == SignoffState.PENDING), None)
         unit = review.signoff_unit if review else None
         lead = bool(unit and unit.pk in scope.department_ids)
-        out.append(Action("signoff", "签认销号", f"{base}/signoff/{review.pk if review else 0}/",
+        out.append(Action("approve_closure", "签认销号", f"{base}/signoff/{review.pk if review else 0}/",
                           _deny(scope, "case.approve_closure", case, assigned=True) if lead
                           else f"待{unit.display_name if unit else '牵头部门'}签认销号"))  # fmt: skip
     if (s != CaseStatus.LISTED and case.is_open
             and permissions.allows(scope, "enforcement.record", town_id=case.town_id,
                                    assigned=bool(scope.department_ids))):  # fmt: skip
-        out.append(Action("enforcement", "登记执法记录", f"{base}/enforcement/"))
+        out.append(Action("record_enforcement", "登记执法记录", f"{base}/enforcement/"))
     return out
 
 
@@ -332,7 +339,7 @@ def evidence_for(user: Any, pk: Any) -> Evidence:
         raise Http404("未找到该照片")
     if cases_visible_to(scope).filter(pk=ev.case_id).exists():
         return ev
-    if ev.step == EvidenceStep.TASK and tasks_visible_to(scope).filter(pk=ev.subject_id).exists():
+    if ev.step == EvidenceStep.TASK and tasks_visible_to(scope).filter(pk=ev.subject_id or 0).exists():
         return ev
     raise Http404("未找到该照片")
 
@@ -343,3 +350,11 @@ def recent_reviews_failed(case: Case) -> list[Review]:
 
 def today() -> dt.date:
     return clock.today()
+
+
+def case_steps(scope: Scope, case: Case) -> list[dict[str, str]]:
+    """registry.panels hook: the steps of the work on a case, for the API's allowed_actions and next_steps."""
+    if not permissions.allows(scope, "remediation.view"):
+        return []
+    return [{"action": a.key, "label": a.label, "url": a.url, "reason": a.reason}
+            for a in case_work(case, scope).actions]  # fmt: skip

@@ -19,7 +19,7 @@ from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllow
 from sanluanwu.core.text import clean_multiline, clean_text
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
-from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType
+from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
 from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation import workflow
@@ -137,31 +137,30 @@ def derive_stage(case: Case) -> str:
     current = current_classification(case)
     if status == CaseStatus.STOPPED:
         if current and current.state == ClassificationState.PROPOSED:
-            return "待部门确认类型"
+            return Stage.AWAITING_TYPE
         if current and current.state == ClassificationState.RETURNED:
-            return "类型被退回，待重新提出"
+            return Stage.TYPE_RETURNED
         return ""
     if status != CaseStatus.REMEDIATING:
         return ""
     if current and current.state == ClassificationState.PROPOSED and current.is_conversion:
-        return "待部门确认类型"
+        return Stage.AWAITING_TYPE
     if case.remediation_type == RemediationType.SHUTDOWN:
-        tasks = list(case.tasks.exclude(state=TaskState.CANCELLED).select_related("kind"))
+        tasks = list(case.tasks.select_related("kind"))
         items = [t for t in tasks if t.kind.item_code in TWO_CUTS_THREE_CLEARS_CODES]
         done_items = {t.kind.item_code for t in items if t.state == TaskState.DONE}
         if tasks and all(t.state == TaskState.DONE for t in tasks):
-            return "任务已完成，待申请现场审核"
-        return f"两断三清进行中（{len(done_items)}/{len(TWO_CUTS_THREE_CLEARS)}）"
+            return Stage.TASKS_DONE
+        return f"{Stage.TWO_CUTS_THREE_CLEARS}（{len(done_items)}/{len(TWO_CUTS_THREE_CLEARS)}）"
     plan = latest_plan(case)
     if plan is None:
-        return "待编制整改方案"
+        return Stage.PLAN_TO_DRAFT
     if plan.state == PlanState.SUBMITTED:
-        return "待确认整改方案"
+        return Stage.PLAN_SUBMITTED
     if plan.state in (PlanState.DRAFT, PlanState.RETURNED):
-        return "整改方案退回修改" if plan.state == PlanState.RETURNED or plan.number > 1 else "待编制整改方案"
-    items = list(plan.items.all())
-    done = sum(1 for i in items if i.state == ItemState.DONE)
-    return f"整改中（{done}/{len(items)}项）"
+        return Stage.PLAN_RETURNED if plan.state == PlanState.RETURNED or plan.number > 1 else Stage.PLAN_TO_DRAFT
+    states = list(plan.items.values_list("state", flat=True))
+    return f"{Stage.RECTIFYING}（{states.count(ItemState.DONE)}/{len(states)}项）"
 
 
 def refresh_stage(case: Case) -> None:
@@ -201,7 +200,7 @@ def record_stop(
         ev.store(actor=actor, case=case, step=EvidenceStep.STOP, subject_id=stop.pk, uploads=list(photos))
         record_event(actor=actor, action="remediation.stop.recorded", obj=case,
                      note=f"停产日期 {stopped_on:%Y-%m-%d}；下令单位：{ordered_by or '—'}；文书编号：{document_no or '—'}；"
-                          f"照片 {len(photos)} 张")  # fmt: skip
+                          f"照片 {len(photos)} 张{'；' + note if note else ''}")  # fmt: skip
         registry.transition_case(actor=actor, case=case, action="stop_production", via=VIA,
                                  note=f"停产日期 {stopped_on:%Y-%m-%d}")  # fmt: skip
     return stop
@@ -320,9 +319,11 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
         for old in case.classifications.filter(state=ClassificationState.CONFIRMED).exclude(pk=c.pk):
             old.state = ClassificationState.SUPERSEDED
             old.save(update_fields=["state"])
-        values = {"remediation_type": c.remediation_type, "planned_completion": c.planned_completion}
+        values: dict[str, Any] = {"remediation_type": c.remediation_type, "planned_completion": c.planned_completion}
         if c.is_conversion:
-            registry.set_remediation_type(actor=actor, case=case, via=VIA, assigned=True, **values)
+            registry.set_remediation_type(actor=actor, case=case, via=VIA, assigned=True,
+                                          remediation_type=c.remediation_type,
+                                          planned_completion=c.planned_completion)  # fmt: skip
             for plan in case.plans.exclude(state=PlanState.SUPERSEDED):
                 plan.state = PlanState.SUPERSEDED
                 plan.save(update_fields=["state"])
@@ -351,7 +352,7 @@ def _applies(kind: TaskKind, case: Case, c: Classification) -> bool:
 def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> list[Task]:
     """The tasks 附件1 assigns to a shutdown, from the task-kind table; each owner is told."""
     today = clock.today()
-    existing = set(case.tasks.exclude(state=TaskState.CANCELLED).values_list("kind_id", flat=True))
+    existing = set(case.tasks.values_list("kind_id", flat=True))
     created = []
     for kind in TaskKind.objects.filter(is_active=True).select_related("owner_unit"):
         if kind.pk in existing or not _applies(kind, case, classification):
@@ -445,7 +446,7 @@ def complete_task(
         record_event(actor=actor, action="remediation.task.done", obj=task,
                      changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
         refresh_stage(case)
-        if all(t.state in (TaskState.DONE, TaskState.CANCELLED) for t in case.tasks.all()):
+        if not case.tasks.exclude(state=TaskState.DONE).exists():
             notify(kind="tasks_done", units=[case.town_id], url=_case_url(case), exclude=actor,
                    text=f"“{case.enterprise.name}”的整治任务已全部完成，可申请现场审核")  # fmt: skip
     return task
@@ -625,9 +626,7 @@ def work_remaining(case: Case) -> list[str]:
     today = clock.today()
     if case.remediation_type == RemediationType.SHUTDOWN:
         out = []
-        for t in case.tasks.exclude(state__in=[TaskState.DONE, TaskState.CANCELLED]).select_related(
-            "kind", "owner_unit"
-        ):
+        for t in case.tasks.exclude(state=TaskState.DONE).select_related("kind", "owner_unit"):
             late = "，已逾期" if t.due_on < today else ""
             what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%m月%d日}到期{late}"
             out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
@@ -740,13 +739,10 @@ def record_review(
                 raise ValidationFailed({"checks": ["审核通过须逐项现场确认：" + "；".join(errors)]})
         warnings = review_warnings(case, review)
         if result == ReviewResult.PASSED and warnings and not warnings_note:
-            raise ValidationFailed(
-                {
-                    "warnings_note": [
-                        f"有 {len(warnings)} 条证据提示（拍摄位置、日期、EXIF 或重复照片），审核通过须说明理由（记入台账）"
-                    ]
-                }
+            message = (
+                f"有 {len(warnings)} 条证据提示（拍摄位置、日期、EXIF 或重复照片），审核通过须说明理由（记入台账）"
             )
+            raise ValidationFailed({"warnings_note": [message]}, warnings=warnings)
         for code, label in items:
             confirmed, note = checks.get(code, (False, ""))
             ReviewCheck.objects.create(review=review, item_code=code, label=label, confirmed=bool(confirmed),
@@ -777,11 +773,12 @@ def record_review(
 
 def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reasons: str) -> None:
     """A failed review turns what it could not confirm back into work for its owner."""
-    for task in case.tasks.filter(state__in=[TaskState.DONE, TaskState.BLOCKED]).select_related("kind"):
+    rework = workflow.TASK["rework"]  # the reviewer holds its permission (case.return_for_rework), checked above
+    for task in case.tasks.filter(state__in=rework.sources).select_related("kind"):
         key = task.kind.item_code or f"task:{task.pk}"
         if checks.get(key, (False, ""))[0]:
             continue
-        task.state, task.version = TaskState.OPEN, task.version + 1
+        task.state, task.version = rework.target, task.version + 1
         task.due_on = max(task.due_on, clock.today() + dt.timedelta(days=task.kind.due_days))
         task.save(update_fields=["state", "version", "due_on"])
         record_event(actor=actor, action="remediation.task.reopened", obj=task, note=f"现场审核未通过：{reasons}")
@@ -848,8 +845,10 @@ def record_enforcement(
     if unit is None:
         units = sorted(scope.department_ids)
         if not units:
-            raise ValidationFailed({"unit": ["请选择执法单位"]})
+            raise ValidationFailed({"unit": ["请选择执法单位（区级部门）"]})
         unit = OrgUnit.objects.get(pk=units[0])
+    elif unit.kind != "department":
+        raise ValidationFailed({"unit": ["执法单位应为区级部门"]})
     elif scope.department_ids and unit.pk not in scope.department_ids:
         raise PermissionDenied("只能以本单位名义登记执法记录")
     if kind not in EnforcementKind.values:

@@ -24,5 +24,5 @@ urlpatterns = [
     path("remediation/cases/<int:pk>/enforcement/", views.enforcement, name="enforcement"),
     path("remediation/cases/<int:pk>/ledger/", views.ledger_page, name="ledger"),
     path("remediation/cases/<int:pk>/ledger.docx", views.ledger_docx, name="ledger_docx"),
-    path("remediation/ledger/town.docx", views.town_ledger_docx, name="town_ledger_docx"),
+    path("remediation/ledger/", views.town_ledger, name="town_ledger"),
 ]

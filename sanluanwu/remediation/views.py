@@ -251,7 +251,12 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "plan.edit")
     plan = services.latest_plan(case)
     items = list(plan.items.all()) if plan else []
-    context = {"case": case, "plan": plan, "items": items, "categories": PlanItemCategory.choices,
+    # What the form starts from: the latest version (a returned one is revised as the next), or the case's own values.
+    start = {"responsible": plan.responsible if plan else case.responsible_person, "goal": plan.goal if plan else "",
+             "measures": plan.measures if plan else "",
+             "deadline": (plan.deadline if plan else case.planned_completion or "") and
+             f"{(plan.deadline if plan else case.planned_completion):%Y-%m-%d}"}  # fmt: skip
+    context = {"case": case, "plan": plan, "items": items, "categories": PlanItemCategory.choices, "v": start,
                "blank_rows": range(max(3, 6 - len(items)))}  # fmt: skip
     if request.method == "POST":
         rows = [{"category": c, "text": t, "deadline": _date(d)} for c, t, d in zip(
@@ -267,6 +272,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if request.POST.get("submit") == "1":
                 services.submit_plan(actor=request.user, plan=saved)
         except DomainError as exc:
+            from types import SimpleNamespace
+
+            context["items"] = [SimpleNamespace(**r) for r in rows if str(r["text"] or "").strip()]  # as typed
             return _fail(request, "remediation/plan_form.html", context, exc)
         return _back(
             request, case.pk, "整改方案已提交生态环境局审批" if request.POST.get("submit") == "1" else "整改方案已保存"
@@ -325,16 +333,18 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     r = get_object_or_404(Review.objects.select_related("requested_by"), pk=review_pk, case=case)
     items = services.review_items(case)
     tasks = {t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.select_related("kind", "owner_unit")}
-    before = {}
+    before: dict[str, list[Any]] = {}
     for e in case.evidence.exclude(step="review"):
         before.setdefault(e.item_code, []).append(e)
-    rows = [{"code": code, "label": label, "task": tasks.get(code), "earlier": before.get(code, []),
+    rows: list[dict[str, Any]] = [{"code": code, "label": label, "task": tasks.get(code), "earlier": before.get(code, []),
              "is_five": code in dict(TWO_CUTS_THREE_CLEARS)} for code, label in items]  # fmt: skip
     context = {"case": case, "review": r, "rows": rows, "today": clock.today(),
                "four_eyes": r.requested_by_id == request.user.pk}  # fmt: skip
     if request.method == "POST":
         checks = {row["code"]: (request.POST.get(f"ok_{row['code']}") == "on", request.POST.get(f"note_{row['code']}", ""))
                   for row in rows}  # fmt: skip
+        for row in rows:  # shown again as typed if the record is refused
+            row["ok"], row["note"] = checks[row["code"]]
         uploads: list[services.Upload] = []
         try:
             for row in rows:
@@ -373,11 +383,16 @@ def signoff(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
 @requires(GET="enforcement.record", POST="enforcement.record")
 def enforcement(request: HttpRequest, pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
-    context = {"case": case, "kinds": EnforcementKind.choices, "today": clock.today()}
+    scope = scope_for(request.user)
+    units = OrgUnit.objects.filter(kind="department", is_active=True).order_by("sort_order")
+    if scope.department_ids:
+        units = units.filter(pk__in=scope.department_ids)
+    context = {"case": case, "kinds": EnforcementKind.choices, "today": clock.today(), "units": units}
     if request.method == "POST":
         try:
             services.record_enforcement(
                 actor=request.user, case=case, kind=request.POST.get("kind", ""),
+                unit=units.filter(pk=_int(request.POST.get("unit")) or 0).first(),
                 legal_basis=request.POST.get("legal_basis", ""), document_no=request.POST.get("document_no", ""),
                 decided_on=_date(request.POST.get("decided_on")), amount=request.POST.get("amount"),  # type: ignore[arg-type]
                 note=request.POST.get("note", ""), photos=_uploads(request, "photos"),
@@ -405,18 +420,26 @@ def ledger_docx(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(GET="ledger.download")
-def town_ledger_docx(request: HttpRequest) -> HttpResponse:
+def town_ledger(request: HttpRequest) -> HttpResponse:
+    """A town's whole ledger as one .docx (?town=); without a town, the towns the user may download, to choose from."""
+    from django.db.models import Count
+
     scope = scope_for(request.user)
+    visible = cases_visible_to(scope)
     town = OrgUnit.objects.filter(pk=_int(request.GET.get("town")) or 0, kind="town").first()
     if town is None:
-        town = OrgUnit.objects.filter(pk__in=scope.town_ids).first()
-    if town is None:
-        raise Http404("请选择镇（街道）")
-    cases = cases_visible_to(scope).filter(town=town).select_related("enterprise", "town", "campaign").order_by("id")
-    if not cases.exists():
-        raise Http404("该镇（街道）没有您可查看的整治对象")
+        towns = visible.values("town_id", "town__name").annotate(n=Count("id")).order_by("town__sort_order")
+        return render(request, "remediation/town_ledger.html", {"towns": towns, "asked": request.GET.get("town")},
+                      status=404 if request.GET.get("town") else 200)  # fmt: skip
+    cases = visible.filter(town=town).select_related("enterprise", "town", "campaign").order_by("id")
     limit = getattr(settings, "LEDGER_MAX_CASES", 2000)
-    data = ledger.docx_for(list(cases[:limit]), scope, title=f"{town.name} 散乱污整治台账")
+    chosen = list(cases[: limit + 1])
+    if not chosen:
+        raise Http404("该镇（街道）没有您可查看的整治对象")
+    if len(chosen) > limit:
+        messages.error(request, f"{town.name}的整治对象超过 {limit} 个，请按整治对象分别下载台账")
+        return redirect("remediation:town_ledger")
+    data = ledger.docx_for(chosen, scope, title=f"{town.name} 散乱污整治台账")
     return _docx(data, f"整治台账-{town.name}.docx")
 
 

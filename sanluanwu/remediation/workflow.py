@@ -44,8 +44,6 @@ TASK: dict[str, Step] = _table(
     Step("block", "无法办理", frozenset({T.OPEN}), T.BLOCKED, "task.complete", needs_note=True),
     # A failed on-site review turns an item it could not confirm back into work (the reviewer's decision).
     Step("rework", "退回重新办理", frozenset({T.DONE, T.BLOCKED}), T.OPEN, "case.return_for_rework", needs_note=True),
-    # A conversion or a withdrawn shutdown cancels what is still open.
-    Step("cancel", "取消任务", frozenset({T.OPEN, T.BLOCKED}), T.CANCELLED, "case.start_remediation", needs_note=True),
 )
 
 PLAN: dict[str, Step] = _table(

@@ -32,10 +32,14 @@ def test_an_edit_records_old_and_new_values_of_changed_fields_only(alice, hutang
 
 
 def test_a_transition_is_audited_with_old_and_new_status(alice, hutang_case):
-    services.transition_case(actor=alice, case=hutang_case, action="stop_production", note="已断水断电")
+    from sanluanwu.remediation import services as remediation
+
+    remediation.record_stop(actor=alice, case=hutang_case, stopped_on=hutang_case.listed_on,
+                            document_no="湖停字〔2020〕1号", note="已断水断电")  # fmt: skip
     event = AuditEvent.objects.get(action="registry.case.transitioned")
     assert event.changes["status"] == ["listed", "stopped"]
-    assert "已断水断电" in event.note
+    assert "停产日期" in event.note
+    assert "已断水断电" in AuditEvent.objects.get(action="remediation.stop.recorded").note
 
 
 def test_a_refused_write_leaves_no_event(alice, campaign, district):

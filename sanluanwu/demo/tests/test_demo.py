@@ -9,6 +9,7 @@ from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.queries import current_campaign, current_phase
+from sanluanwu.core import clock
 from sanluanwu.demo.builder import build_demo
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
@@ -48,6 +49,10 @@ def test_the_small_demo_has_every_unit_account_and_case_state(db):
         "shuiwu",
         "gongdian",
         "admin",
+        "office2",
+        "nyncj",
+        "yjglj",
+        "zrzyj",
     } == usernames
     assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
     assert set(Case.objects.values_list("lookback_category", flat=True)) == {1, 2, 3, 4}
@@ -65,8 +70,14 @@ def test_the_demo_is_deterministic_for_a_seed(db):
     assert len(first) > 60
     # Same seed on a fresh district gives the same records: compare against a rebuilt copy.
     from sanluanwu.lookback.models import Inspection, Target
+    from sanluanwu.notices.models import Notice
     from sanluanwu.registry.models import CaseStatusChange
+    from sanluanwu.remediation import models as remediation
 
+    for model in (remediation.Evidence, remediation.Enforcement, remediation.Review, remediation.Plan,
+                  remediation.Task, remediation.Classification, remediation.StopRecord,
+                  remediation.BlanketJustification, Notice):  # fmt: skip
+        model.objects.all().delete()
     Inspection.objects.all().delete()
     Target.objects.all().delete()
     CaseStatusChange.objects.all().delete()
@@ -146,3 +157,28 @@ def test_the_clock_stands_still_inside_at_and_only_there():
     with clock.at(moment):
         assert clock.now() == moment and clock.today() == dt.date(2020, 7, 15)
     assert clock.now() != moment
+
+
+def test_every_demo_account_of_the_work_finds_work_on_its_first_login(db):
+    """The issue's list: utilities have open and overdue cut-offs, 工信局 shutdowns to confirm and sign off, 生态环境局
+    plans to approve and sign-offs, 市场监管局 licences, 水利局 a permit, 自然资源 land, the towns reviews to request."""
+    from sanluanwu.remediation.models import Task
+    from sanluanwu.remediation.queries import pending_for
+
+    build_demo(size="small", seed=5)
+
+    def labels(username: str) -> str:
+        return " ".join(p.label for p in pending_for(User.objects.get(username=username)))
+
+    for utility in ("gongdian", "shuiwu"):
+        open_tasks = Task.objects.filter(owner_unit__code=utility, state="open")
+        assert (
+            open_tasks.filter(due_on__lt=clock.today()).exists()
+            and open_tasks.filter(due_on__gte=clock.today()).exists()
+        )
+    assert "待确认整治类型" in labels("gxj") and "待签认销号" in labels("gxj")
+    assert "待审批整改方案" in labels("sthjj") and "待签认销号" in labels("sthjj")
+    for dept, kind in (("scjgj", "revoke_licence"), ("slj", "cancel_water_permit"), ("zrzygh", "illegal_land")):
+        assert Task.objects.filter(owner_unit__code=dept, kind__code=kind, state="open").exists(), dept
+    assert "可申请现场审核" in labels("hutang_xj") and "待现场审核" in labels("hutang")
+    assert "逾期未办的整治任务" in labels("office")

@@ -84,7 +84,10 @@ def test_a_messy_sheet_lands_row_by_row_with_interpretations_shown(alice, campai
     batch = confirm_import(actor=alice, batch=batch)
     assert batch.status == BatchStatus.APPLIED
     li = Case.objects.get(enterprise__name="李四木材加工作坊")
-    assert li.lookback_category == 1 and li.remediation_type == "rectification" and li.status == "remediating"
+    # 整改中 in a sheet is kept as the words: remediation starts with the stop record and the lead department's
+    # confirmation in the system, never with a sheet (the preview said so).
+    assert li.lookback_category == 1 and li.remediation_type == "rectification" and li.status == "listed"
+    assert any("登记停产记录" in w for r in by_row.values() for w in r["warnings"])
     assert li.env_problems == "" and li.planned_completion == dt.date(2021, 1, 15) and li.progress_note == "整改中"
     assert (str(li.enterprise.longitude), str(li.enterprise.latitude)) == ("119.966100", "31.726200")
     wang = Case.objects.get(enterprise__name="王五废品回收个体户")
@@ -175,17 +178,17 @@ def test_an_edited_export_updates_the_same_cases_and_audits_old_and_new(office, 
     batch = confirm_import(actor=office, batch=preview_import(actor=office, batch=batch))
     assert batch.counts["changed"] == 1, batch.preview
     case.refresh_from_db()
-    assert (case.status, case.progress_note, case.responsible_person) == ("stopped", "已断水断电", "周责任")
+    # The stop is a record: a sheet's 已停产 keeps the case listed and its words as the note (the preview says where).
+    assert (case.status, case.progress_note, case.responsible_person) == ("listed", "已断水断电", "周责任")
     event = AuditEvent.objects.get(action="imports.case.updated")
     assert event.changes["responsible_person"] == ["李四", "周责任"] and "第 4 行" in event.note
 
 
 def test_progress_cannot_go_backwards_through_an_import(office, campaign, district):
-    from conftest import make_case
-    from sanluanwu.registry import services
+    from conftest import make_case, walk_case
 
     case = make_case(office, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=9)})
-    services.transition_case(actor=office, case=case, action="stop_production")
+    walk_case(case, "stopped")
     rows = [
         _row(
             1,
@@ -271,12 +274,11 @@ def test_a_header_repeated_inside_the_table_is_skipped_not_imported(alice, campa
 
 
 def test_a_blank_problem_cell_keeps_the_cases_text_and_wu_clears_it(office, campaign, district):
-    from conftest import make_case
-    from sanluanwu.registry import services
+    from conftest import make_case, walk_case
 
     case = make_case(office, district["hutang"], case={"planned_completion": dt.date(2020, 12, 31),
                                                        "env_problems": "废水直排河道", "safety_problems": "电线私拉"})  # fmt: skip
-    case = services.transition_case(actor=office, case=case, action="stop_production")
+    case = walk_case(case, "stopped")
     rows = [
         _row(1, "张三塑料造粒作坊", "张三", env="", safety="无", progress="已停产", planned="2020-12-31", resp="李四")
     ]

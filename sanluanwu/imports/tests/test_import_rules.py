@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import make_case
+from conftest import make_case, walk_case
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied
@@ -16,7 +16,6 @@ from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.services import confirm_import, preview_import, upload_import
 from sanluanwu.imports.tests.sheets import messy_xlsx
 from sanluanwu.imports.tests.test_import_list import _row
-from sanluanwu.registry import services
 from sanluanwu.registry.models import Case, CaseStatusChange
 
 pytestmark = pytest.mark.usefixtures("in_2020")  # the sheets write 2020 dates
@@ -57,38 +56,35 @@ def test_a_read_only_or_inspector_account_cannot_import_a_sheet_at_all(request, 
 
 
 def test_closing_a_case_is_never_possible_by_import_whoever_imports(office, alice, campaign, district):
-    case = _case(alice, district, remediation_type="shutdown")
-    for step in ("stop_production", "start_remediation", "submit_for_review"):
-        case = services.transition_case(actor=alice, case=case, action=step)
+    case = walk_case(_case(alice, district, remediation_type="shutdown"), "awaiting_review")
     for actor in (alice, office):
         batch = _preview(actor, _sheet_for(case, progress="已销号"), district["hutang"])
         assert batch.counts["error"] == 1, batch.preview
         message = batch.preview["errors"][0]["message"]
-        assert "现场审核通过，销号" in message and "须经现场审核" in message
+        assert "现场审核通过" in message and "须经现场审核" in message
     case.refresh_from_db()
     assert case.status == "awaiting_review"
 
 
-def test_a_status_change_walks_the_workflow_step_by_step_and_each_step_is_history(alice, campaign, district):
+def test_a_sheet_that_says_a_step_happened_keeps_the_status_and_says_where_the_step_is_done(alice, campaign, district):
+    """Each step of the remediation needs its record (the stop, the confirmed type, the review): a sheet never takes
+    one. The row still imports, and the preview says what the system holds and where the step is done."""
     case = _case(alice, district, remediation_type="shutdown")
     batch = _preview(alice, _sheet_for(case, progress="待现场审核"), district["hutang"])
-    assert batch.counts["changed"] == 1, batch.preview["errors"]
+    assert batch.counts["error"] == 0, batch.preview["errors"]
+    shown = " ".join(w for r in batch.preview["rows"] for w in r["warnings"])
+    assert "系统中为“已列入名单”" in shown and "登记停产记录" in shown
     confirm_import(actor=alice, batch=batch)
     case.refresh_from_db()
-    assert case.status == "awaiting_review"
-    steps = list(CaseStatusChange.objects.filter(case=case).order_by("id").values_list("action", "from_status",
-                                                                                       "to_status"))  # fmt: skip
-    assert steps == [("stop_production", "listed", "stopped"),
-                     ("start_remediation", "stopped", "remediating"),
-                     ("submit_for_review", "remediating", "awaiting_review")]  # fmt: skip
-    assert CaseStatusChange.objects.filter(case=case, action="start_remediation", note__contains="第 6 行").exists()
+    assert case.status == "listed"
+    assert not CaseStatusChange.objects.filter(case=case).exists()
 
 
-def test_a_step_whose_guard_fails_is_an_error_row_naming_the_step_and_the_rule(alice, campaign, district):
-    case = _case(alice, district, remediation_type="")
+def test_a_step_that_needs_a_record_is_named_with_where_it_is_done(alice, campaign, district):
+    case = walk_case(_case(alice, district, remediation_type=""), "stopped")
     batch = _preview(alice, _sheet_for(case, progress="整治中", rtype=""), district["hutang"])
-    message = batch.preview["errors"][0]["message"]
-    assert "开始整治" in message and "请先确定整治类型" in message
+    shown = " ".join(w for r in batch.preview["rows"] for w in r["warnings"])
+    assert "牵头部门" in shown and "系统中为“已停产”" in shown
 
 
 def test_every_row_is_checked_against_the_permission_table_in_its_town(ada, alice, campaign, district):
@@ -101,23 +97,22 @@ def test_every_row_is_checked_against_the_permission_table_in_its_town(ada, alic
                        campaign=case.campaign, today=clock.today(), district_boundary=None)  # fmt: skip
     stop = cells.Progress("stopped", None, "")
     decision = bulk.plan_case_row(ctx, {"name": case.enterprise.name, "progress": stop}, row=5)
-    assert decision.outcome == "changed" and decision.steps == ("stop_production",)  # seen on site: allowed
+    assert decision.outcome == "unchanged" and decision.steps == ()  # the stop is a record, not a sheet's word
+    assert any("登记停产记录" in w for w in decision.warnings)
     ctx.seen.clear()
     edit = bulk.plan_case_row(ctx, {"name": case.enterprise.name, "responsible_person": "别人"}, row=6)
     assert edit.outcome == "error" and any("不能修改整治对象" in m for _k, m in edit.errors)
     ctx.seen.clear()
-    further = bulk.plan_case_row(ctx, {"name": case.enterprise.name, "progress": cells.Progress("remediating", None, "")},
-                                 row=7)  # fmt: skip
-    assert any("不能开始整治" in m for _k, m in further.errors)
+    further = bulk.plan_case_row(ctx, {"name": case.enterprise.name, "progress": cells.Progress("remediating", None, ""),
+                                       "responsible_person": "别人"}, row=7)  # fmt: skip
+    assert any("不能修改整治对象" in m for _k, m in further.errors)
     ctx.seen.clear()
     new = bulk.plan_case_row(ctx, {"name": "赵六石材加工作坊", "town": district["hutang"]}, row=8)
     assert any("不能将企业列入动态管理整治名单" in m for _k, m in new.errors)
 
 
 def test_a_closed_case_is_not_changed_by_a_sheet(office, alice, campaign, district):
-    case = _case(alice, district, remediation_type="shutdown")
-    for step in ("stop_production", "start_remediation", "submit_for_review", "approve_closure"):
-        case = services.transition_case(actor=alice, case=case, action=step)
+    case = walk_case(_case(alice, district, remediation_type="shutdown"), "closed")
     closed = f"已销号（{case.closed_on:%Y-%m-%d}）"
     same = _preview(alice, _sheet_for(case, progress=closed), district["hutang"])
     assert same.counts["unchanged"] == 1, same.preview  # the export of a closed case imports back unchanged

@@ -8,14 +8,13 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from conftest import make_case
+from conftest import make_case, walk_case
 from sanluanwu.core import clock
 from sanluanwu.imports.choices import BatchStatus
 from sanluanwu.imports.models import ImportBatch
 from sanluanwu.imports.services import confirm_import, preview_import, upload_import
 from sanluanwu.imports.tests.sheets import LIST_HEADER, clerk_xlsx
 from sanluanwu.imports.tests.test_import_list import _row
-from sanluanwu.registry import services as registry
 from sanluanwu.registry.models import Case
 
 pytestmark = pytest.mark.usefixtures("in_2020")  # today is 2020-07-20
@@ -137,7 +136,8 @@ def test_a_deadline_without_a_year_before_the_sheets_date_is_kept_in_its_year_an
     assert batch.preview["errors"][0]["message"] == "计划完成时间（2020-03-31）不能早于列入名单日期（2020-07-15）"
 
 
-def test_shutdown_progress_moves_a_listed_case_to_stopped_and_keeps_the_words(office, campaign, district):
+def test_shutdown_progress_keeps_the_words_and_leaves_the_stop_to_its_record(office, campaign, district):
+    """已断水断电 in a sheet: the words are kept as the progress note; the status moves only with a stop record."""
     planned = clock.today() + dt.timedelta(days=9)
     make_case(office, district["hutang"], case={"planned_completion": planned})
     rows = [
@@ -147,15 +147,16 @@ def test_shutdown_progress_moves_a_listed_case_to_stopped_and_keeps_the_words(of
     batch = confirm_import(actor=office, batch=_preview(office, district["hutang"], clerk_xlsx(rows)))
     assert batch.counts["changed"] == 1 and batch.counts["new"] == 1, batch.result["errors"]
     zhang = Case.objects.get(enterprise__name="张三塑料造粒作坊")
-    assert (zhang.status, zhang.progress_note) == ("stopped", "已断水断电")
-    assert Case.objects.get(enterprise__name="李四塑料造粒作坊").status == "stopped"
+    assert (zhang.status, zhang.progress_note) == ("listed", "已断水断电")
+    assert Case.objects.get(enterprise__name="李四塑料造粒作坊").status == "listed"
+    shown = [w for r in batch.preview["rows"] for w in r["warnings"]]
+    assert any("登记停产记录" in s for s in shown)
 
 
 def test_shutdown_progress_never_moves_a_case_that_is_further_on_back(office, campaign, district):
     planned = clock.today() + dt.timedelta(days=9)
     case = make_case(office, district["hutang"], case={"planned_completion": planned})
-    registry.transition_case(actor=office, case=case, action="stop_production")
-    registry.transition_case(actor=office, case=case, action="start_remediation")
+    walk_case(case, "confirmed")
     row = _row(1, "张三塑料造粒作坊", "张三", progress="设备已清除", planned=planned.isoformat(), resp="李四")
     batch = confirm_import(actor=office, batch=_preview(office, district["hutang"], clerk_xlsx([row])))
     assert batch.counts["changed"] == 1, batch.result["errors"]

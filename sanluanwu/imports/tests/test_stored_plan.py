@@ -64,9 +64,9 @@ def test_an_edit_saved_between_preview_and_confirm_makes_the_confirm_check_the_f
         _row(2, "李四木材作坊", "李四"),
     ])  # fmt: skip
     assert batch.counts["unchanged"] == 1 and batch.counts["new"] == 1, batch.preview["errors"]
-    from sanluanwu.registry import services
+    from conftest import walk_case
 
-    services.transition_case(actor=office, case=case, action="stop_production")  # someone stops it meanwhile
+    walk_case(case, "stopped")  # someone records the stop meanwhile
     batch = confirm_import(actor=alice, batch=batch)
     assert len(reads) == 2  # planned anew: the sheet now says the case went backwards
     assert batch.status == BatchStatus.APPLIED and batch.counts["error"] == 1

@@ -71,6 +71,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     progress_text = serializers.CharField(read_only=True)
     overdue = serializers.SerializerMethodField()
     allowed_actions = serializers.SerializerMethodField()
+    next_steps = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -98,6 +99,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
             "closed_on",
             "overdue",
             "allowed_actions",
+            "next_steps",
             "version",
             "created_at",
             "updated_at",
@@ -107,12 +109,32 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
     def get_overdue(self, case: Case) -> bool:
         return case.is_overdue(clock.today())
 
+    def _steps(self, case: Case) -> list[dict[str, str]]:
+        """The steps of the work other apps own, for one case (a detail answer; a list leaves them out: its rows
+        would each cost their own queries)."""
+        from sanluanwu.accounts.scope import scope_for
+        from sanluanwu.registry.panels import case_steps
+
+        if self.parent is not None:  # a row of a list
+            return []
+        cache = self.context.setdefault("_steps", {})
+        if case.pk not in cache:
+            cache[case.pk] = case_steps(scope_for(getattr(self.context.get("request"), "user", None)), case)
+        return cache[case.pk]  # type: ignore[no-any-return]
+
     def get_allowed_actions(self, case: Case) -> list[str]:
+        """The workflow steps the user may take now: the plain ones of the table, and (in a detail answer) the steps
+        of the remediation work with their own endpoints under /api/v1/remediation/."""
         from sanluanwu.accounts.scope import scope_for
         from sanluanwu.registry.workflow import allowed_actions
 
         request = self.context.get("request")
-        return [t.action for t in allowed_actions(scope_for(getattr(request, "user", None)), case)]
+        plain = [t.action for t in allowed_actions(scope_for(getattr(request, "user", None)), case)]
+        return plain + [s["action"] for s in self._steps(case) if not s["reason"]]
+
+    def get_next_steps(self, case: Case) -> list[dict[str, str]]:
+        """Every step that applies now, with the reason it is not yours or not yet (e.g. 待供电公司断电（12月10日到期））."""
+        return self._steps(case)
 
 
 class CaseWriteSerializer(EnterpriseWriteSerializer):

@@ -121,12 +121,16 @@ def test_a_body_that_is_not_an_object_is_a_400(alice, hutang_case):
         assert response.status_code == 400, (body, response.status_code)
 
 
-def test_transitions_through_the_api(alice, hutang_case):
+def test_transitions_through_the_api(alice, office, hutang_case):
     client = APIClient()
     client.force_authenticate(alice)
     url = f"/api/v1/cases/{hutang_case.pk}/transition/"
-    assert client.post(url, {"action": "stop_production"}, format="json").json()["status"] == "stopped"
-    refused = client.post(url, {"action": "approve_closure"}, format="json")
+    # The stop is a record: the plain transition endpoint refuses it and says where it is done.
+    stop = client.post(url, {"action": "stop_production"}, format="json")
+    assert stop.status_code == 409 and "登记停产记录" in stop.json()["non_field_errors"][0]
+    assert client.post(url, {"action": "approve_closure"}, format="json").status_code == 403  # the lead department's
+    client.force_authenticate(office)
+    refused = client.post(url, {"action": "reopen", "note": "复产"}, format="json")  # an open case: not in this state
     assert refused.status_code == 409 and "不能执行" in refused.json()["non_field_errors"][0]
 
 

@@ -10,7 +10,7 @@ import io
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import case_input, enterprise_input, make_case
+from conftest import case_input, enterprise_input, make_case, walk_case
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
@@ -19,14 +19,11 @@ from sanluanwu.registry import queries, services
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.models import Case, CaseStatusChange
 
-TO_CLOSED = ["stop_production", "start_remediation", "submit_for_review", "approve_closure"]
-
 
 def _closed_case(actor, district, **enterprise):
     case = make_case(actor, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=30),
                                                        "remediation_type": "shutdown"}, **enterprise)  # fmt: skip
-    for step in TO_CLOSED:
-        case = services.transition_case(actor=actor, case=case, action=step)
+    case = walk_case(case, "closed")
     assert case.status == CaseStatus.CLOSED
     return case
 
@@ -121,14 +118,15 @@ def test_each_status_change_is_a_row_and_creation_is_not_one(alice, campaign, di
     case = make_case(alice, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=30),
                                                        "remediation_type": "shutdown"})  # fmt: skip
     assert not CaseStatusChange.objects.filter(case=case).exists()
-    for step in TO_CLOSED:
-        services.transition_case(actor=alice, case=case, action=step)
+    walk_case(case, "closed")
     rows = list(CaseStatusChange.objects.filter(case=case).order_by("occurred_at", "id")
                 .values_list("from_status", "to_status", "action", "actor_name"))  # fmt: skip
     assert [r[:3] for r in rows] == [("listed", "stopped", "stop_production"), ("stopped", "remediating",
                                      "start_remediation"), ("remediating", "awaiting_review", "submit_for_review"),
-                                     ("awaiting_review", "closed", "approve_closure")]  # fmt: skip
-    assert {r[3] for r in rows} == {"alice"}
+                                     ("awaiting_review", "awaiting_signoff", "pass_review"),
+                                     ("awaiting_signoff", "closed", "approve_closure")]  # fmt: skip
+    # Who took each step: the town (stop, review request), the lead department (type, sign-off), a second reviewer.
+    assert rows[0][3] == rows[2][3] == "alice" and rows[1][3] == rows[4][3] != "alice" and rows[3][3] != "alice"
 
 
 def test_the_status_on_a_past_day_comes_from_the_history(alice, campaign, district, time_machine):
@@ -138,10 +136,9 @@ def test_the_status_on_a_past_day_comes_from_the_history(alice, campaign, distri
                                                        "remediation_type": "shutdown"})  # fmt: skip
     day0 = clock.today()
     time_machine.move_to(start + dt.timedelta(days=2), tick=False)
-    services.transition_case(actor=alice, case=case, action="stop_production")
+    walk_case(case, "stopped")
     time_machine.move_to(start + dt.timedelta(days=5), tick=False)
-    for step in TO_CLOSED[1:]:
-        services.transition_case(actor=alice, case=case, action=step)
+    walk_case(case, "closed")
     as_of = queries.statuses_as_of
     assert as_of([case.pk], day0)[case.pk] == ("listed", None)
     assert as_of([case.pk], day0 + dt.timedelta(days=3))[case.pk] == ("stopped", None)
@@ -182,11 +179,14 @@ def test_a_reason_is_a_paragraph_not_a_document(alice, office, campaign, distric
     assert Case.objects.get(pk=case.pk).status == CaseStatus.CLOSED
 
 
-def test_each_reason_box_on_the_case_page_says_which_step_it_belongs_to(client, alice, campaign, district):
+def test_each_reason_box_says_which_step_it_belongs_to(client, alice, office, campaign, district):
+    """The review's reasons are asked on its own form; the case page says who may fill it in (four eyes)."""
     case = make_case(alice, district["hutang"], case={"planned_completion": clock.today() + dt.timedelta(days=30),
                                                        "remediation_type": "shutdown"})  # fmt: skip
-    for step in TO_CLOSED[:3]:
-        case = services.transition_case(actor=alice, case=case, action=step)
+    case = walk_case(case, "awaiting_review")
     client.force_login(alice)
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    assert 'for="note-return_for_rework"' in page and "的理由（必填" in page
+    assert "填写现场审核记录" in page and "四眼原则" in page
+    client.force_login(office)
+    form = client.get(f"/remediation/cases/{case.pk}/review/{case.reviews.get().pk}/").content.decode()
+    assert 'for="reasons"' in form and "结论和理由" in form and 'for="warnings_note"' in form

@@ -9,9 +9,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
-from conftest import make_case
+from conftest import make_case, walk_case
 from sanluanwu.core import clock
-from sanluanwu.registry import services
 from sanluanwu.registry.exports import COLUMNS, NOTES, TITLE, attachment2_rows, write_attachment2
 from sanluanwu.registry.models import Case
 
@@ -90,7 +89,7 @@ def test_the_export_follows_the_list_filters_and_the_scope(client, office, bob, 
 def test_as_of_shows_the_cases_listed_by_then_with_their_progress_then(office, hutang_case, time_machine):
     listed = hutang_case.listed_on
     time_machine.move_to(dt.datetime.combine(listed + dt.timedelta(days=3), dt.time(10)))
-    services.transition_case(actor=office, case=hutang_case, action="stop_production")
+    walk_case(hutang_case, "stopped")
     rows = list(attachment2_rows(Case.objects.all(), as_of=listed + dt.timedelta(days=1)))
     assert rows[0].cells[12] == "已列入名单"
     rows = list(attachment2_rows(Case.objects.all(), as_of=listed + dt.timedelta(days=3)))

@@ -90,8 +90,12 @@ def test_edit_form_saves_and_records_the_change(client, alice, hutang_case, dist
 def test_transition_buttons_come_from_the_workflow_table(client, alice, hutang_case):
     client.force_login(alice)
     html = client.get(f"/cases/{hutang_case.pk}/").content.decode()
-    assert "确认已停产（先停后治）" in html and "现场审核通过" not in html
-    client.post(f"/cases/{hutang_case.pk}/transition/", {"action": "stop_production"})
+    stop_form = f"/remediation/cases/{hutang_case.pk}/stop/"
+    assert f'href="{stop_form}"' in html and "登记停产" in html and "现场审核通过" not in html
+    client.post(f"/cases/{hutang_case.pk}/transition/", {"action": "stop_production"})  # a bare button: refused
+    hutang_case.refresh_from_db()
+    assert hutang_case.status == "listed"
+    client.post(stop_form, {"stopped_on": clock.today().isoformat(), "document_no": "湖停字〔2020〕1号"})
     hutang_case.refresh_from_db()
     assert hutang_case.status == "stopped"
 

@@ -21,6 +21,8 @@ PK_KINDS = {
     "targets": "target",
     "inspections": "inspection",
     "photos": "photo",
+    "tasks": "task",
+    "evidence": "evidence",
 }
 
 
@@ -100,8 +102,16 @@ def _town_records(case: Any) -> dict[str, Any]:
     )
     photo = Photo.objects.filter(inspection=inspection).first() or lookback.add_photo(
         actor=actor, inspection=inspection, data=jpeg_with_exif(), filename=f"{case.enterprise.name}.jpg")  # fmt: skip
+    if case.status == "listed":  # the remediation work: a stop record with its photo, the town's own tasks
+        from conftest import walk_case
+        from sanluanwu.remediation.models import TaskKind
+
+        # Only the town's own tasks: a utility's or department's task is theirs to see (they are not outsiders).
+        TaskKind.objects.exclude(owner_kind="town").update(is_active=False)
+        walk_case(case, "confirmed")
     return {"case": case, "enterprise": case.enterprise, "batch": batch, "target": target, "inspection": inspection,
-            "photo": photo}  # fmt: skip
+            "photo": photo, "task": case.tasks.order_by("id").first(), "evidence": case.evidence.order_by("id").first(),
+            "classification": case.classifications.order_by("id").first()}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -163,8 +173,10 @@ def test_every_detail_route_answers_for_another_towns_record_as_for_a_missing_on
     """404 (or, when the role may not use the route at all, the same 403 a missing id gets): existence is not told."""
     client = _login(request.getfixturevalue(persona))
     for name, path in _routes_with("detail"):
-        url = reverse(name, kwargs={"pk": _pk_for(path, hutang_case)})
-        missing = reverse(name, kwargs={"pk": 987654})
+        # A route under a case with a second id (a plan, a review …): the case's id is what scoping checks first.
+        others = {p: 987654 for p in _params(dict((n, pt) for n, _x, pt in _routes())[name]) - {"pk"}}
+        url = reverse(name, kwargs={"pk": _pk_for(path, hutang_case), **others})
+        missing = reverse(name, kwargs={"pk": 987654, **others})
         for method in ("get", "post", "put", "patch"):
             answers = []
             for target in (url, missing):
@@ -238,7 +250,7 @@ def test_a_leader_is_read_only(leo, hutang_case):
     response = client.post("/api/v1/cases/", {}, content_type="application/json")
     assert response.status_code in (400, 403)
     response = client.post(f"/cases/{hutang_case.pk}/transition/", {"action": "stop_production"})
-    assert response.status_code == 403 and "不能确认已停产" in response.content.decode()
+    assert response.status_code == 403 and "不能登记停产" in response.content.decode()
     hutang_case.refresh_from_db()
     assert hutang_case.status == "listed"
 

@@ -1,0 +1,454 @@
+"""Remediation API (/api/v1/remediation/…): the same services, scoping and permission table as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from sanluanwu.accounts.api import TableObjectMixin
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core import params, photos
+from sanluanwu.core.api import JSONParser
+from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.notices.models import Notice
+from sanluanwu.notices.queries import notices_for
+from sanluanwu.notices.services import mark_read
+from sanluanwu.registry.choices import RemediationType
+from sanluanwu.registry.models import Case
+from sanluanwu.registry.queries import access_case, cases_visible_to
+from sanluanwu.remediation import queries, services
+from sanluanwu.remediation.choices import EnforcementKind, PlanItemCategory, ReviewResult, TaskState
+from sanluanwu.remediation.models import Classification, Plan, PlanItem, Review, Task
+
+_PARSERS = [JSONParser, MultiPartParser, FormParser]
+
+
+class BoundedDateField(serializers.DateField):
+    """A date within params.DATE_RANGE (year 1 or 9999 is refused with a message, never an overflow)."""
+
+    def to_internal_value(self, value: Any) -> dt.date:
+        result: dt.date = super().to_internal_value(value)
+        if message := params.date_error(result, "日期"):
+            raise serializers.ValidationError(message)
+        return result
+
+
+def _uploads(request: Request, item_code: str = "", phase: str = "") -> list[services.Upload]:
+    """`photos` of a multipart body, each refused by its declared size before it is read."""
+    files = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
+    out = []
+    for f in files:
+        if refusal := photos.size_refusal(f.size or 0):
+            raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
+        out.append(services.Upload(f.read(), f.name or "photo.jpg", item_code, phase))
+    return out
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
+
+
+# ---- tasks -----------------------------------------------------------------------------------------------------
+
+
+class TaskSerializer(serializers.ModelSerializer[Task]):
+    """A task as its owner needs it: for a utility nothing of the case but the enterprise's name, address and place."""
+
+    kind_code = serializers.CharField(source="kind.code", read_only=True)
+    kind_label = serializers.CharField(source="kind.label", read_only=True)
+    evidence_help = serializers.CharField(source="kind.evidence_help", read_only=True)
+    needs_meter = serializers.BooleanField(source="kind.needs_meter", read_only=True)
+    owner_unit_name = serializers.CharField(source="owner_unit.name", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    enterprise_name = serializers.CharField(source="case.enterprise.name", read_only=True)
+    address = serializers.SerializerMethodField()
+    longitude = serializers.DecimalField(source="case.enterprise.longitude", max_digits=9, decimal_places=6,
+                                         read_only=True)  # fmt: skip
+    latitude = serializers.DecimalField(source="case.enterprise.latitude", max_digits=9, decimal_places=6,
+                                        read_only=True)  # fmt: skip
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Task
+        fields = ["id", "case", "kind_code", "kind_label", "evidence_help", "needs_meter", "owner_unit",
+                  "owner_unit_name", "due_on", "overdue", "state", "state_display", "acted_on", "document_no",
+                  "account_no", "final_reading", "note", "blocked_reason", "done_at", "version", "enterprise_name",
+                  "address", "longitude", "latitude"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_address(self, task: Task) -> str:
+        return f"{task.case.town.name} {task.case.enterprise.address}"
+
+    def get_overdue(self, task: Task) -> bool:
+        return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < queries.today()
+
+
+class CompleteSerializer(serializers.Serializer[Any]):
+    acted_on = BoundedDateField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    document_no = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    account_no = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    final_reading = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                                             default=None)  # fmt: skip
+    version = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=2000)
+
+
+class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Task]):
+    """The unit's work list (`?state=open|done|blocked`, `?overdue=1`, `?kind=water_cut`); complete or block a task."""
+
+    serializer_class = TaskSerializer
+    parser_classes = _PARSERS
+    table_permissions = {"list": "task.view", "retrieve": "task.view", "complete": "task.complete",
+                         "block": "task.complete"}  # fmt: skip
+
+    def get_queryset(self) -> QuerySet[Task]:
+        q = self.request.query_params
+        return queries.work_list(self.request.user, state=q.get("state", "")[:20], overdue=q.get("overdue") == "1",
+                                 kind=q.get("kind", "")[:40], mine=q.get("all") != "1")  # fmt: skip
+
+    def fetch_object(self) -> Task:
+        return queries.access_task(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=CompleteSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        data = _valid(CompleteSerializer, request)
+        task = services.complete_task(actor=request.user, task=task, acted_on=data["acted_on"], note=data["note"],
+                                      document_no=data["document_no"], account_no=data["account_no"],
+                                      final_reading=data["final_reading"], photos=_uploads(request),
+                                      expected_version=data["version"])  # fmt: skip
+        return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+    @extend_schema(request=ReasonSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def block(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        services.block_task(actor=request.user, task=task, reason=_valid(ReasonSerializer, request)["reason"])
+        return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+
+# ---- the work on one case ------------------------------------------------------------------------------------
+
+
+class StopSerializer(serializers.Serializer[Any]):
+    stopped_on = BoundedDateField()
+    ordered_by = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True)
+    document_no = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ProposeSerializer(serializers.Serializer[Any]):
+    remediation_type = serializers.ChoiceField(choices=RemediationType.choices)
+    reason = serializers.CharField(max_length=2000)
+    planned_completion = BoundedDateField()
+    holds_water_permit = serializers.BooleanField(default=False)
+    illegal_land = serializers.BooleanField(default=False)
+    justification = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DecisionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, help_text="整治类型认定或整改方案的编号")
+    approve = serializers.BooleanField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PlanItemSerializer(serializers.Serializer[Any]):
+    category = serializers.ChoiceField(choices=PlanItemCategory.choices)
+    text = serializers.CharField(max_length=300)
+    deadline = BoundedDateField()
+
+
+class PlanSerializer(serializers.Serializer[Any]):
+    responsible = serializers.CharField(max_length=50)
+    goal = serializers.CharField(max_length=2000)
+    measures = serializers.CharField(max_length=2000)
+    deadline = BoundedDateField()
+    items = serializers.ListField(child=PlanItemSerializer(), max_length=50)
+    submit = serializers.BooleanField(default=False)
+    version = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True)
+
+
+class ItemDoneSerializer(serializers.Serializer[Any]):
+    item = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
+    done_on = BoundedDateField()
+    note = serializers.CharField(max_length=2000)
+
+
+class CheckSerializer(serializers.Serializer[Any]):
+    item_code = serializers.CharField(max_length=40)
+    confirmed = serializers.BooleanField()
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class ReviewSerializer(serializers.Serializer[Any]):
+    review = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
+    reviewed_on = BoundedDateField()
+    participants = serializers.CharField(max_length=2000)
+    checks = serializers.ListField(child=CheckSerializer(), max_length=100)
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    reasons = serializers.CharField(max_length=2000)
+    warnings_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class SignoffSerializer(serializers.Serializer[Any]):
+    review = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
+    sign = serializers.BooleanField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class EnforcementSerializer(serializers.Serializer[Any]):
+    unit = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True,
+                                    help_text="执法单位（区级部门）；部门工作人员不填即为本单位")  # fmt: skip
+    kind = serializers.ChoiceField(choices=EnforcementKind.choices)
+    legal_basis = serializers.CharField(max_length=300)
+    document_no = serializers.CharField(max_length=60)
+    decided_on = BoundedDateField()
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+def _text(value: Any) -> str | None:
+    """A decimal as the rest of the API writes it (a string, never a float)."""
+    return None if value is None else str(value)
+
+
+def _stamp(value: Any) -> str | None:
+    return value.isoformat() if value else None
+
+
+def work_data(case: Case, user: Any) -> dict[str, Any]:
+    """A case's whole remediation as the API answers it, with the next steps and why a step is not yours yet."""
+    work = queries.case_work(case, scope_for(user))
+
+    def who(u: Any) -> str:
+        return getattr(u, "display_name", "") if u else ""
+
+    def evidence(rows: list[Any]) -> list[dict[str, Any]]:
+        return [{"id": e.pk, "original_name": e.original_name, "sha256": e.sha256, "taken_at": _stamp(e.taken_at),
+                 "longitude": _text(e.longitude), "latitude": _text(e.latitude), "item_code": e.item_code, "phase": e.phase,
+                 "duplicates": e.duplicates} for e in rows]  # fmt: skip
+
+    return {
+        "case": case.pk, "status": case.status, "progress_text": case.progress_text,
+        "remediation_type": case.remediation_type, "overdue_rectification": work.overdue_rectification,
+        "stops": [{"id": s.pk, "stopped_on": s.stopped_on, "ordered_by": s.ordered_by_id, "document_no": s.document_no,
+                   "note": s.note, "recorded_by": who(s.recorded_by), "recorded_at": _stamp(s.recorded_at),
+                   "evidence": evidence(work.photos("stop", s.pk))} for s in work.stops],
+        "classifications": [{"id": c.pk, "remediation_type": c.remediation_type, "reason": c.reason,
+                             "planned_completion": c.planned_completion, "is_conversion": c.is_conversion,
+                             "state": c.state, "lead_unit": c.lead_unit.name, "proposed_by": who(c.proposed_by),
+                             "proposed_at": _stamp(c.proposed_at), "decided_by": who(c.decided_by),
+                             "decided_at": _stamp(c.decided_at), "decision_note": c.decision_note}
+                            for c in work.classifications],
+        "two_cuts_three_clears": [{"code": i["code"], "label": i["label"], "task": i["task"].pk if i["task"] else None,
+                                   "state": i["task"].state if i["task"] else ""} for i in work.items],
+        "tasks": TaskSerializer(work.tasks, many=True).data,
+        "plans": [{"id": p.pk, "number": p.number, "state": p.state, "responsible": p.responsible, "goal": p.goal,
+                   "measures": p.measures, "deadline": p.deadline, "decision_note": p.decision_note,
+                   "items": [{"id": i.pk, "category": i.category, "text": i.text, "deadline": i.deadline,
+                              "state": i.state, "done_on": i.done_on, "note": i.note} for i in p.items.all()]}
+                  for p in work.plans],
+        "reviews": [{"id": r.pk, "requested_by": who(r.requested_by), "requested_at": _stamp(r.requested_at),
+                     "reviewed_on": r.reviewed_on, "participants": r.participants, "result": r.result,
+                     "reasons": r.reasons, "warnings": r.warnings, "warnings_note": r.warnings_note,
+                     "reviewer": who(r.reviewer), "signoff_state": r.signoff_state,
+                     "signoff_by": who(r.signoff_by), "signoff_note": r.signoff_note,
+                     "checks": [{"item_code": c.item_code, "label": c.label, "confirmed": c.confirmed, "note": c.note}
+                                for c in r.checks.all()], "evidence": evidence(work.photos("review", r.pk))}
+                    for r in work.reviews],
+        "enforcements": [{"id": e.pk, "unit": e.unit.name, "kind": e.kind, "legal_basis": e.legal_basis,
+                          "document_no": e.document_no, "decided_on": e.decided_on, "amount": _text(e.amount)}
+                         for e in work.enforcements],
+        "allowed_actions": [a.key for a in work.actions if a.allowed],
+        "next_steps": [{"action": a.key, "label": a.label, "reason": a.reason} for a in work.actions],
+    }  # fmt: skip
+
+
+class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Case]):
+    """The remediation of one case: GET its whole record; POST a step (each names its permission in the table)."""
+
+    parser_classes = _PARSERS
+    serializer_class = StopSerializer  # the schema of each action is declared on it
+    table_permissions = {
+        "retrieve": "remediation.view", "stop": "case.stop_production", "propose_type": "remediation.propose_type",
+        "decide_type": "case.start_remediation", "plan": "plan.edit", "decide_plan": "plan.decide",
+        "item_done": "plan.progress", "request_review": "case.submit_for_review", "review": "case.pass_review",
+        "signoff": "case.approve_closure", "enforcement": "enforcement.record",
+    }  # fmt: skip
+
+    def get_queryset(self) -> QuerySet[Case]:
+        return cases_visible_to(self.request.user)
+
+    def fetch_object(self) -> Case:
+        return access_case(self.request.user, self.kwargs["pk"])
+
+    def _answer(self, case: Case) -> Response:
+        return Response(work_data(access_case(self.request.user, case.pk), self.request.user))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._answer(self.get_object())
+
+    @extend_schema(request=StopSerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request: Request, pk: str | None = None) -> Response:
+        from sanluanwu.accounts.models import OrgUnit
+
+        case = self.get_object()
+        data = _valid(StopSerializer, request)
+        ordered = OrgUnit.objects.filter(pk=data.get("ordered_by") or 0).first()
+        services.record_stop(actor=request.user, case=case, stopped_on=data["stopped_on"], ordered_by=ordered,
+                             document_no=data["document_no"], note=data["note"], photos=_uploads(request))  # fmt: skip
+        return self._answer(case)
+
+    @extend_schema(request=ProposeSerializer)
+    @action(detail=True, methods=["post"], url_path="type")
+    def propose_type(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        services.propose_type(actor=request.user, case=case, **_valid(ProposeSerializer, request))
+        return self._answer(case)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="type-decision")
+    def decide_type(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(DecisionSerializer, request)
+        c = Classification.objects.filter(case=case, pk=data["id"]).first()
+        if c is None:
+            raise ValidationFailed({"id": ["该整治对象没有这一整治类型认定"]})
+        services.decide_type(actor=request.user, classification=c, confirm=data["approve"], note=data["note"])
+        return self._answer(case)
+
+    @extend_schema(request=PlanSerializer)
+    @action(detail=True, methods=["post"])
+    def plan(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(PlanSerializer, request)
+        plan = services.save_plan(actor=request.user, case=case, responsible=data["responsible"], goal=data["goal"],
+                                  measures=data["measures"], deadline=data["deadline"], items=data["items"],
+                                  expected_version=data.get("version"))  # fmt: skip
+        if data["submit"]:
+            services.submit_plan(actor=request.user, plan=plan)
+        return self._answer(case)
+
+    @extend_schema(request=DecisionSerializer)
+    @action(detail=True, methods=["post"], url_path="plan-decision")
+    def decide_plan(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(DecisionSerializer, request)
+        plan = Plan.objects.filter(case=case, pk=data["id"]).first()
+        if plan is None:
+            raise ValidationFailed({"id": ["该整治对象没有这一整改方案"]})
+        services.decide_plan(actor=request.user, plan=plan, approve=data["approve"], note=data["note"])
+        return self._answer(case)
+
+    @extend_schema(request=ItemDoneSerializer)
+    @action(detail=True, methods=["post"], url_path="item-done")
+    def item_done(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(ItemDoneSerializer, request)
+        item = PlanItem.objects.filter(plan__case=case, pk=data["item"]).first()
+        if item is None:
+            raise ValidationFailed({"item": ["该整治对象没有这一整改事项"]})
+        services.complete_plan_item(actor=request.user, item=item, done_on=data["done_on"], note=data["note"],
+                                    photos=_uploads(request))  # fmt: skip
+        return self._answer(case)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"], url_path="review-request")
+    def request_review(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        services.request_review(actor=request.user, case=case)
+        return self._answer(case)
+
+    @extend_schema(request=ReviewSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request: Request, pk: str | None = None) -> Response:
+        """Multipart: photos of an item are sent as `photos_<item_code>`; checks as JSON in the `checks` field."""
+        case = self.get_object()
+        data = _valid(ReviewSerializer, request)
+        review = Review.objects.filter(case=case, pk=data["review"]).first()
+        if review is None:
+            raise ValidationFailed({"review": ["该整治对象没有这一现场审核申请"]})
+        uploads: list[services.Upload] = []
+        for code, _label in services.review_items(case):
+            for f in request.FILES.getlist(f"photos_{code}") if hasattr(request, "FILES") else []:
+                if refusal := photos.size_refusal(f.size or 0):
+                    raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
+                uploads.append(services.Upload(f.read(), f.name or "photo.jpg", code, "after"))
+        services.record_review(actor=request.user, review=review, reviewed_on=data["reviewed_on"],
+                               participants=data["participants"], result=data["result"], reasons=data["reasons"],
+                               checks={c["item_code"]: (c["confirmed"], c["note"]) for c in data["checks"]},
+                               photos=uploads, warnings_note=data["warnings_note"])  # fmt: skip
+        return self._answer(case)
+
+    @extend_schema(request=SignoffSerializer)
+    @action(detail=True, methods=["post"])
+    def signoff(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(SignoffSerializer, request)
+        review = Review.objects.filter(case=case, pk=data["review"]).first()
+        if review is None:
+            raise ValidationFailed({"review": ["该整治对象没有这一现场审核"]})
+        services.sign_off(actor=request.user, review=review, sign=data["sign"], note=data["note"])
+        return self._answer(case)
+
+    @extend_schema(request=EnforcementSerializer)
+    @action(detail=True, methods=["post"])
+    def enforcement(self, request: Request, pk: str | None = None) -> Response:
+        from sanluanwu.accounts.models import OrgUnit
+
+        case = self.get_object()
+        data = _valid(EnforcementSerializer, request)
+        unit_id = data.pop("unit", None)
+        unit = OrgUnit.objects.filter(pk=unit_id, kind="department").first() if unit_id else None
+        if unit_id and unit is None:
+            raise ValidationFailed({"unit": ["执法单位应为区级部门"]})
+        services.record_enforcement(actor=request.user, case=case, unit=unit, photos=_uploads(request), **data)
+        return self._answer(case)
+
+
+# ---- notices -----------------------------------------------------------------------------------------------
+
+
+class NoticeSerializer(serializers.ModelSerializer[Notice]):
+    class Meta:
+        model = Notice
+        fields = ["id", "kind", "text", "url", "created_at", "read_at"]
+        read_only_fields = fields
+
+
+class ReadSerializer(serializers.Serializer[Any]):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=params.MAX_ID), max_length=500,
+                                required=False, help_text="不填则全部标为已读")  # fmt: skip
+
+
+class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notice]):
+    """The user's own notices, newest first (`?unread=1`); `read/` marks some or all read."""
+
+    serializer_class = NoticeSerializer
+    table_permissions = {"list": "notice.view", "read": "notice.view"}
+
+    def get_queryset(self) -> QuerySet[Notice]:
+        qs = notices_for(self.request.user)
+        return qs.filter(read_at__isnull=True) if self.request.query_params.get("unread") == "1" else qs
+
+    @extend_schema(request=ReadSerializer, responses={200: None})
+    @action(detail=False, methods=["post"])
+    def read(self, request: Request) -> Response:
+        data = _valid(ReadSerializer, request)
+        return Response({"marked": mark_read(actor=request.user, notice_ids=data.get("ids"))})

@@ -1,0 +1,160 @@
+"""A shutdown walked from the stop to 销号 in real headless Chromium, each step by the account whose duty it is
+(附件1): the town's inspector and manager, 工信局, the water and power companies. Screenshots in test-artifacts/."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_browser import ARTIFACTS, _db_tag, browser, small_demo  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Wujin@2020"
+
+
+@pytest.fixture
+def fresh_case(small_demo: Any, tmp_path: Path) -> dict[str, Any]:  # noqa: F811
+    """A newly listed case of 湖塘镇 and photos taken at its place today, made before the browser starts."""
+    from conftest import make_case
+    from sanluanwu.accounts.models import User
+    from sanluanwu.core import clock
+    from sanluanwu.demo.walk import site_photo
+
+    hutang = User.objects.get(username="hutang")
+    case = make_case(hutang, hutang.memberships.get().org_unit, name="吴浏览塑料造粒作坊", legal_person="吴浏览",
+                     coordinates="119.9612, 31.7188")  # fmt: skip
+    photos = {}
+    for n, name in enumerate(["stop", "water", "power", "materials", "equipment", "products", "r1", "r2", "r3", "r4",
+                              "r5"]):  # fmt: skip
+        path = tmp_path / f"{name}.jpg"
+        path.write_bytes(site_photo(case, seed=7000 + n, day=clock.today()))
+        photos[name] = str(path)
+    return {"pk": case.pk, "photos": photos}
+
+
+def _login(browser: Any, url: str, username: str, *, phone: bool = False) -> Any:  # noqa: F811
+    viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+    page = browser.new_page(viewport=viewport, locale="zh-CN", is_mobile=phone)
+    page.goto(f"{url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    return page
+
+
+def test_a_shutdown_from_stop_to_closure_across_the_accounts_that_take_part(live_server, fresh_case, browser):  # noqa: F811
+    from sanluanwu.core import clock
+    from sanluanwu.registry.models import Case
+
+    tag, pk, photos = _db_tag(), fresh_case["pk"], fresh_case["photos"]
+    url = live_server.url
+    shot = 0
+    on_case = re.compile(rf"/cases/{pk}/(#remediation)?$")  # back on the case page after a step
+
+    def snap(page: Any, name: str) -> None:
+        nonlocal shot
+        shot += 1
+        page.screenshot(path=str(ARTIFACTS / f"{tag}-remediation-{shot:02d}-{name}.png"), full_page=True)
+
+    # The inspector records the stop with a photo.
+    xj = _login(browser, url, "hutang_xj")
+    xj.goto(f"{url}/cases/{pk}/")
+    xj.click("#remediation .next-steps a >> text=登记停产")
+    xj.fill("#document_no", "湖停字〔2020〕88号")
+    xj.set_input_files("#photos", photos["stop"])
+    snap(xj, "stop-form")
+    xj.click("button[type=submit].primary")
+    xj.wait_for_url(on_case)
+    assert "已停产" in xj.inner_text("#remediation h2")
+
+    # The manager proposes a shutdown; the page says who decides.
+    town = _login(browser, url, "hutang")
+    town.goto(f"{url}/remediation/cases/{pk}/type/")
+    town.select_option("#remediation_type", "shutdown")
+    town.fill("#reason", "无营业执照，废气直排，位于居民区，不具备整改条件")
+    town.fill("#planned_completion", (clock.today() + dt.timedelta(days=30)).isoformat())
+    if town.locator("#justification").count():
+        town.fill("#justification", "演示：本镇认定对象均无证无照")
+    town.click("button[type=submit].primary")
+    town.wait_for_url(on_case)
+    assert "待工信局确认整治类型" in town.inner_text("#remediation")
+    snap(town, "proposed-town-view")
+
+    # 工信局 confirms: the tasks of 附件1 are created.
+    gxj = _login(browser, url, "gxj")
+    gxj.goto(f"{url}/cases/{pk}/")
+    gxj.click("#remediation .next-steps a >> text=确认整治类型")
+    snap(gxj, "confirm-type")
+    gxj.click("button[value=confirm]")
+    gxj.wait_for_url(on_case)
+    panel = gxj.inner_text("#remediation")
+    assert "两断三清进行中（0/5）" in panel and "水务公司" in panel and "供电公司" in panel
+    snap(gxj, "tasks-created")
+
+    # The water and power companies each cut off, on their phone, seeing only their own task.
+    for username, photo in (("shuiwu", photos["water"]), ("gongdian", photos["power"])):
+        utility = _login(browser, url, username, phone=True)
+        assert "/remediation/tasks/" in utility.url
+        utility.click("text=吴浏览塑料造粒作坊")
+        body = utility.inner_text("main")
+        assert "13812345678" not in body and "废气直排" not in body
+        utility.fill("#account_no", "320412000088")
+        utility.fill("#final_reading", "1234.5")
+        utility.set_input_files("#photos", photo)
+        snap(utility, f"{username}-task-phone")
+        utility.click("button[value=complete]")
+        utility.wait_for_load_state()
+        assert "已完成" in utility.inner_text("main")
+        assert utility.goto(f"{url}/cases/{pk}/").status == 403
+
+    # The town clears materials, equipment and products.
+    for label, photo in (("清除原料", photos["materials"]), ("清除设备", photos["equipment"]),
+                         ("清除产品", photos["products"])):  # fmt: skip
+        xj.goto(f"{url}/cases/{pk}/")
+        xj.click(f"#remediation table >> text={label}")
+        xj.set_input_files("#photos", photo)
+        xj.click("button[value=complete]")
+        xj.wait_for_load_state()
+        assert "已登记完成" in xj.inner_text("main"), xj.inner_text("main")[:600]
+    xj.goto(f"{url}/cases/{pk}/")
+    assert "任务已完成，待申请现场审核" in xj.inner_text("#remediation")
+    xj.click("#remediation .next-steps a >> text=申请现场审核")
+    assert xj.locator("button[type=submit].primary").count(), xj.inner_text("main")[:800]
+    xj.click("button[type=submit].primary")
+    xj.wait_for_url(on_case)
+
+    # The manager reviews on site (the inspector who asked could not pass it).
+    town.goto(f"{url}/cases/{pk}/")
+    town.click("#remediation .next-steps a >> text=填写现场审核记录")
+    town.fill("#participants", "陈科长（湖塘镇）\n村委会主任（新华村）")
+    for n, code in enumerate(["water_cut", "power_cut", "clear_materials", "clear_equipment", "clear_products"]):
+        town.check(f"input[name=ok_{code}]")
+        town.set_input_files(f"input[name=photos_{code}]", photos[f"r{n + 1}"])
+    town.check("input[name=result][value=passed]")
+    town.fill("#reasons", "两断三清逐项现场核查到位")
+    snap(town, "review-form")
+    town.click("button[type=submit].primary")
+    town.wait_for_load_state()
+    if "证据提示" in town.inner_text("main") and "待" not in town.inner_text("h1"):
+        town.fill("#warnings_note", "已现场核对")
+        town.click("button[type=submit].primary")
+    town.wait_for_url(on_case)
+    assert "待工信局签认销号" in town.inner_text("#remediation")
+
+    # 工信局 signs off: 销号.
+    gxj.goto(f"{url}/cases/{pk}/")
+    gxj.click("#remediation .next-steps a >> text=签认销号")
+    snap(gxj, "signoff")
+    gxj.click("button[value=sign]")
+    gxj.wait_for_url(on_case)
+    assert Case.objects.get(pk=pk).status == "closed"
+    assert "已销号" in gxj.inner_text(".lead")
+    snap(gxj, "closed")
+    gxj.goto(f"{url}/remediation/cases/{pk}/ledger/")
+    assert "现场审核与签认" in gxj.inner_text("main")
+    snap(gxj, "ledger")
