@@ -83,8 +83,8 @@ def test_the_type_table_in_every_state_for_every_party(request, parties, case, s
                 if c is None:
                     continue  # nothing to decide on
                 result = attempt(
-                    lambda u=user: services.decide_type(
-                        actor=u, classification=c, confirm=action == "confirm", note="意见"
+                    lambda u=user, a=action: services.decide_type(
+                        actor=u, classification=c, confirm=a == "confirm", note="意见"
                     )
                 )
                 may = name == "gina" and state in step.sources
@@ -172,7 +172,9 @@ def test_the_plan_table_in_every_state_for_every_party(request, parties, case, s
                 may = name == "alice" and state in step.sources
             else:
                 result = attempt(
-                    lambda u=user: services.decide_plan(actor=u, plan=plan, approve=action == "approve", note="意见")
+                    lambda u=user, a=action: services.decide_plan(
+                        actor=u, plan=plan, approve=a == "approve", note="意见"
+                    )
                 )
                 may = name == "dora" and state in step.sources
             assert (result == "ok") == may, f"{action} in {state or '未编制'} by {name}: {result}"
