@@ -32,6 +32,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    from django.core.cache import cache
+
+    cache.clear()  # counts cached by one test never answer another
 
 
 # A day in the remediation phase (综合整治) of the real 2020 campaign, for tests whose sheets write 2020 dates.

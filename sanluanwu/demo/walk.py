@@ -14,7 +14,7 @@ from PIL import Image
 
 from sanluanwu.core import clock
 from sanluanwu.registry.models import Case
-from sanluanwu.remediation import services
+from sanluanwu.remediation import queries, services
 from sanluanwu.remediation.choices import TWO_CUTS_THREE_CLEARS_CODES, TaskState
 
 # How far a case gets, in order.
@@ -79,7 +79,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
     target = STAGES.index(to)
     start = {"listed": 0, "stopped": 1, "remediating": 3, "awaiting_review": 6, "awaiting_signoff": 7,
              "closed": 8}[case.status]  # fmt: skip
-    if case.status == "stopped" and services.current_classification(case) is not None:
+    if case.status == "stopped" and queries.current_classification(case) is not None:
         start = 2
     rng = random.Random(f"{seed}-{case.pk}-{start}")  # each call its own pictures: no accidental duplicates
     n = 0
@@ -109,7 +109,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
                                   justification="各对象均为无证无照且位于禁止区域，经镇政府集体研究全部关停取缔")  # fmt: skip
     if start < 3 <= target:
         with moment():
-            c = services.current_classification(case)
+            c = queries.current_classification(case)
             assert c is not None
             services.decide_type(actor=parties.unit_user(c.lead_unit_id), classification=c, confirm=True,
                                  note="同意")  # fmt: skip
@@ -140,11 +140,11 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
                         photos=[photo(clock.today())] if kind.needs_photo else [],
                     )  # fmt: skip
         else:
-            latest = services.latest_plan(case)
+            latest = queries.latest_plan(case)
             assert latest is not None
             if latest.state == "submitted":
                 with moment():
-                    c = services.confirmed_classification(case)
+                    c = queries.confirmed_classification(case)
                     assert c is not None
                     services.decide_plan(
                         actor=parties.unit_user(c.lead_unit_id), plan=latest, approve=True, note="同意"
@@ -162,11 +162,11 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
             services.request_review(actor=requester, case=case)
     if start < 7 <= target:
         with moment():
-            review = services.open_review(case)
+            review = queries.open_review(case)
             assert review is not None
             reviewer = parties.reviewer(case, review.requested_by)
             today = clock.today()
-            checked = services.review_items(case)
+            checked = queries.review_items(case)
             uploads = [services.Upload(site_photo(case, seed=rng.randrange(1 << 30), day=today), f"R_{code}.jpg", code,
                                        "after") for code, _l in checked if code in TWO_CUTS_THREE_CLEARS_CODES]  # fmt: skip
             services.record_review(actor=reviewer, review=review, reviewed_on=today,

@@ -23,3 +23,8 @@ class LookbackConfig(AppConfig):
         from sanluanwu.remediation.ledger import register_ledger_section
 
         register_ledger_section(ledger_section)
+
+        from sanluanwu.lookback.panels import same_photos
+        from sanluanwu.remediation.evidence import register_duplicate_finder
+
+        register_duplicate_finder(same_photos)

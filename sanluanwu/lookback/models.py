@@ -114,7 +114,7 @@ class Photo(models.Model):
     item = models.CharField("检查项", max_length=40, blank=True)
     original_name = models.CharField("原文件名", max_length=255)
     stored_name = models.CharField("存储名", max_length=100, unique=True)
-    sha256 = models.CharField("SHA-256", max_length=64)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)  # a remediation photo sent again is found by it
     content_type = models.CharField("类型", max_length=30)
     size = models.PositiveIntegerField("大小")
     width = models.PositiveIntegerField("宽")

@@ -18,6 +18,14 @@ def evidence_panel(request: HttpRequest, case: Any) -> SafeString | None:
     return mark_safe(render_to_string("lookback/case_evidence.html", {"inspections": inspections}, request=request))
 
 
+def same_photos(sha256: str) -> list[dict[str, Any]]:
+    """remediation.evidence finder: a look-back inspection photo with these very bytes."""
+    from sanluanwu.lookback.models import Photo
+
+    return [{"lookback_photo_id": p.pk, "text": f"与回头看检查照片（{p.original_name}）完全相同"}
+            for p in Photo.objects.filter(sha256=sha256).only("id", "original_name")[:5]]  # fmt: skip
+
+
 def ledger_section(case: Any) -> tuple[str, list[tuple[str, str]]] | None:
     """The look-back inspections that found the case, for its ledger (remediation.ledger)."""
     from django.utils import timezone

@@ -5,6 +5,7 @@ bits)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,12 +31,34 @@ class Upload:
     phase: str = ""
 
 
+def uploads(files: list[Any], *, item_code: str = "", phase: str = "") -> list[Upload]:
+    """The photos of a form or API field; each is refused by its declared size before a byte of it is read."""
+    out = []
+    for f in files:
+        if refusal := photos.size_refusal(f.size or 0):
+            raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
+        out.append(Upload(f.read(), f.name or "photo.jpg", item_code, phase))
+    return out
+
+
 def _parts(dhash: str) -> list[int | None]:
     if not dhash:
         return [None] * 4
     value = int(dhash, 16)
     # Signed 16-bit parts would do too; keep them non-negative and small.
     return [(value >> shift) & 0xFFFF for shift in (48, 32, 16, 0)]
+
+
+# Photos kept by higher apps (the look-back's inspection photos) are searched through finders they register:
+# sha256 -> [{"text": "与回头看检查照片完全相同…"}]; a look-back picture sent again as proof of remediation is flagged.
+DuplicateFinder = Callable[[str], list[dict[str, Any]]]
+_FINDERS: list[DuplicateFinder] = []
+
+
+def register_duplicate_finder(finder: DuplicateFinder) -> DuplicateFinder:
+    if finder not in _FINDERS:
+        _FINDERS.append(finder)
+    return finder
 
 
 def _duplicates(case_id: int, step: str, subject_id: int | None, sha256: str, dhash: str) -> list[dict[str, Any]]:
@@ -55,6 +78,8 @@ def _duplicates(case_id: int, step: str, subject_id: int | None, sha256: str, dh
             found.append({"evidence_id": other.pk, "case_id": other.case_id, "same_file": same,
                           "text": f"与{where}{EvidenceStep(other.step).label}照片"
                                   f"{'完全相同' if same else '几乎相同'}"})  # fmt: skip
+    for finder in _FINDERS:
+        found.extend(finder(sha256))
     return found
 
 

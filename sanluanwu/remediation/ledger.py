@@ -154,10 +154,14 @@ def docx_for(cases: list[Any], scope: Scope, *, title: str) -> bytes:
             doc.add_heading(name, level=2)
             table = doc.add_table(rows=0, cols=2)
             table.style = "Table Grid"
+            table.autofit = False
             for label, text in rows:
                 cells = table.add_row().cells
                 cells[0].text, cells[1].text = label, text
-                cells[0].width, cells[1].width = Cm(4), Cm(13)
+            for column, width in zip(table.columns, (Cm(3.6), Cm(13.4)), strict=True):
+                column.width = width  # the grid LibreOffice and Word lay out by
+                for cell in column.cells:
+                    cell.width = width
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,22 +9,35 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
 from sanluanwu.accounts import permissions
+from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.registry.choices import CaseStatus, RemediationType, Stage
+from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
-from sanluanwu.remediation import services
+from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
     TWO_CUTS_THREE_CLEARS,
+    TWO_CUTS_THREE_CLEARS_CODES,
     ClassificationState,
     EvidenceStep,
+    ItemState,
     PlanState,
-    ReviewResult,
     SignoffState,
+    TaskCondition,
     TaskState,
 )
-from sanluanwu.remediation.models import Classification, Evidence, Plan, Review, Task
+from sanluanwu.remediation.models import (
+    BlanketJustification,
+    Classification,
+    Evidence,
+    LeadUnit,
+    Plan,
+    Review,
+    Task,
+    TaskKind,
+)
 
 
 def _scope(user_or_scope: Any) -> Scope:
@@ -112,12 +124,11 @@ def pending_for(user: Any) -> list[Pending]:
         if n:
             out.append(Pending("待签认销号", "/remediation/todo/?what=signoffs", n))
     if scope.sees_district and permissions.allows(scope, "remediation.view"):
-        late = Task.objects.filter(state__in=[TaskState.OPEN, TaskState.BLOCKED], due_on__lt=clock.today()).count()
+        late, rect = _district_overdue()
         if late:
             out.append(Pending("逾期未办的整治任务", "/remediation/#overdue-tasks", late))
-        n = overdue_rectifications(Case.objects.all()).count()
-        if n:
-            out.append(Pending("超过治理期限的治理改造", "/remediation/#overdue-rectifications", n))
+        if rect:
+            out.append(Pending("超过治理期限的治理改造", "/remediation/#overdue-rectifications", rect))
     if scope.town_ids:
         base = Case.objects.filter(town_id__in=scope.town_ids)
         if permissions.allows(scope, "case.pass_review"):
@@ -137,11 +148,27 @@ def pending_for(user: Any) -> list[Pending]:
     return out
 
 
+def _district_overdue() -> tuple[int, int]:
+    """Overdue tasks and rectifications in the whole district: counted at most every two minutes (the office's list
+    page shows them on every visit, and at a million cases the second count reads many rows)."""
+    from django.core.cache import cache
+
+    key = f"remediation:district-overdue:{clock.today():%Y%m%d}"
+    found = cache.get(key)
+    if found is None:
+        found = (Task.objects.filter(state__in=[TaskState.OPEN, TaskState.BLOCKED], due_on__lt=clock.today()).count(),
+                 overdue_rectifications(Case.objects.all()).count())  # fmt: skip
+        cache.set(key, found, 120)
+    return found  # type: ignore[no-any-return]
+
+
 def todo_cases(user: Any, what: str) -> QuerySet[Case]:
     """A department's decisions to take: types to confirm, plans to approve, sign-offs to give."""
     scope = _scope(user)
     units = scope.department_ids
-    cases = Case.objects.select_related("enterprise", "town")
+    from sanluanwu.registry.queries import cases_visible_to
+
+    cases = cases_visible_to(scope).select_related("enterprise", "town")
     if what == "types":
         return cases.filter(classifications__lead_unit_id__in=units,
                             classifications__state=ClassificationState.PROPOSED).distinct()  # fmt: skip
@@ -179,7 +206,7 @@ def blanket_warnings(scope: Scope, campaign_id: int | None) -> list[BlanketWarni
         if not scope.sees_district and town not in scope.town_ids:
             continue
         if r["n"] >= BLANKET_SHUTDOWN_MIN and r["n"] == r["shut"]:
-            _n, _all, justified = services.blanket_status(town, campaign_id)
+            _n, _all, justified = blanket_status(town, campaign_id)
             out.append(BlanketWarning(town, r["case__town__name"], r["n"], justified))
     return out
 
@@ -306,7 +333,7 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
             if work.overdue_rectification and not (current and current.state == ClassificationState.PROPOSED):
                 out.append(Action("convert", "转为关停取缔（治理期限已过）", f"{base}/type/",
                                   _deny(scope, "remediation.propose_type", case)))  # fmt: skip
-        remaining = services.work_remaining(case)
+        remaining = work_remaining(case)
         out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
                           "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
     elif s == CaseStatus.AWAITING_REVIEW:
@@ -344,17 +371,147 @@ def evidence_for(user: Any, pk: Any) -> Evidence:
     raise Http404("未找到该照片")
 
 
-def recent_reviews_failed(case: Case) -> list[Review]:
-    return list(case.reviews.filter(result=ReviewResult.FAILED))
-
-
-def today() -> dt.date:
-    return clock.today()
-
-
 def case_steps(scope: Scope, case: Case) -> list[dict[str, str]]:
     """registry.panels hook: the steps of the work on a case, for the API's allowed_actions and next_steps."""
     if not permissions.allows(scope, "remediation.view"):
         return []
     return [{"action": a.key, "label": a.label, "url": a.url, "reason": a.reason}
             for a in case_work(case, scope).actions]  # fmt: skip
+
+
+# ---- reads the services and the pages share ------------------------------------------------------------------
+
+
+def lead_unit(remediation_type: str) -> OrgUnit:
+    lead = LeadUnit.objects.select_related("unit").filter(remediation_type=remediation_type).first()
+    if lead is None:
+        raise ValidationFailed(
+            f"尚未设置“{RemediationType(remediation_type).label}”的牵头部门，请系统管理员在基础数据中设置"
+        )
+    return lead.unit
+
+
+def current_classification(case: Case) -> Classification | None:
+    return case.classifications.exclude(state=ClassificationState.SUPERSEDED).order_by("-proposed_at", "-id").first()
+
+
+def confirmed_classification(case: Case) -> Classification | None:
+    return case.classifications.filter(state=ClassificationState.CONFIRMED).order_by("-decided_at", "-id").first()
+
+
+def derive_stage(case: Case) -> str:
+    """整治进度 in words from the case and its records: 待部门确认类型, 两断三清进行中（3/5）, 整改中（2/4项）…"""
+    status = case.status
+    current = current_classification(case)
+    if status == CaseStatus.STOPPED:
+        if current and current.state == ClassificationState.PROPOSED:
+            return Stage.AWAITING_TYPE
+        if current and current.state == ClassificationState.RETURNED:
+            return Stage.TYPE_RETURNED
+        return ""
+    if status != CaseStatus.REMEDIATING:
+        return ""
+    if current and current.state == ClassificationState.PROPOSED and current.is_conversion:
+        return Stage.AWAITING_TYPE
+    if case.remediation_type == RemediationType.SHUTDOWN:
+        tasks = list(case.tasks.select_related("kind"))
+        items = [t for t in tasks if t.kind.item_code in TWO_CUTS_THREE_CLEARS_CODES]
+        done_items = {t.kind.item_code for t in items if t.state == TaskState.DONE}
+        if tasks and all(t.state == TaskState.DONE for t in tasks):
+            return Stage.TASKS_DONE
+        return f"{Stage.TWO_CUTS_THREE_CLEARS}（{len(done_items)}/{len(TWO_CUTS_THREE_CLEARS)}）"
+    plan = latest_plan(case)
+    if plan is None:
+        return Stage.PLAN_TO_DRAFT
+    if plan.state == PlanState.SUBMITTED:
+        return Stage.PLAN_SUBMITTED
+    if plan.state in (PlanState.DRAFT, PlanState.RETURNED):
+        return Stage.PLAN_RETURNED if plan.state == PlanState.RETURNED or plan.number > 1 else Stage.PLAN_TO_DRAFT
+    states = list(plan.items.values_list("state", flat=True))
+    return f"{Stage.RECTIFYING}（{states.count(ItemState.DONE)}/{len(states)}项）"
+
+
+def blanket_status(town_id: int, campaign_id: int, *, adding: str | None = None) -> tuple[int, bool, bool]:
+    """(classified cases, all of them shutdowns, a justification is on record) for a town in a campaign, with one
+    more proposal of type `adding` counted in."""
+    types = list(Classification.objects.filter(case__town_id=town_id, case__campaign_id=campaign_id)
+                 .exclude(state__in=[ClassificationState.SUPERSEDED, ClassificationState.RETURNED])
+                 .values_list("case_id", "remediation_type"))  # fmt: skip
+    by_case = dict(types)
+    n = len(by_case) + (1 if adding else 0)
+    all_shut = n > 0 and all(t == RemediationType.SHUTDOWN for t in by_case.values()) and adding in (None, "shutdown")
+    justified = BlanketJustification.objects.filter(town_id=town_id, campaign_id=campaign_id).exists()
+    return n, all_shut, justified
+
+
+def applies(kind: TaskKind, case: Case, c: Classification) -> bool:
+    if kind.condition == TaskCondition.LICENSED:
+        return case.enterprise.licence_status == LicenceStatus.LICENSED
+    if kind.condition == TaskCondition.WATER_PERMIT:
+        return c.holds_water_permit
+    if kind.condition == TaskCondition.ILLEGAL_LAND:
+        return c.illegal_land
+    return True
+
+
+def task_permission(scope: Scope, task: Task, code: str = "task.complete") -> str | None:
+    """Why the actor may not act on this task, or None: the owner unit's staff, or the town's own people."""
+    if task.owner_unit_id == task.case.town_id:
+        return permissions.denial(scope, code, town_id=task.case.town_id)
+    if task.owner_unit_id in (scope.department_ids | scope.utility_ids):
+        return permissions.denial(scope, code, town_id=task.case.town_id, assigned=True)
+    return f"该任务由{task.owner_unit.name}办理"
+
+
+def latest_plan(case: Case) -> Plan | None:
+    return case.plans.exclude(state=PlanState.SUPERSEDED).order_by("-number").first()
+
+
+def work_remaining(case: Case) -> list[str]:
+    """What is still to do before the on-site review can be requested (empty: nothing)."""
+    c = confirmed_classification(case)
+    if c is None:
+        return ["整治类型尚未经牵头部门确认"]
+    current = current_classification(case)
+    if current is not None and current.state == ClassificationState.PROPOSED:
+        return ["转为关停取缔的提议待牵头部门确认"]
+    today = clock.today()
+    if case.remediation_type == RemediationType.SHUTDOWN:
+        out = []
+        for t in case.tasks.exclude(state=TaskState.DONE).select_related("kind", "owner_unit"):
+            late = "，已逾期" if t.due_on < today else ""
+            what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%m月%d日}到期{late}"
+            out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
+        if not case.tasks.exists():
+            out.append("尚未派发关停取缔任务")
+        return out
+    plan = latest_plan(case)
+    if plan is None or plan.state != PlanState.APPROVED:
+        return ["整改方案尚未经生态环境局批准"]
+    return [f"待完成整改事项：{i.text}（{i.deadline:%m月%d日}到期）" for i in plan.items.exclude(state=ItemState.DONE)]
+
+
+def open_review(case: Case) -> Review | None:
+    return case.reviews.filter(result="").order_by("-requested_at", "-id").first()
+
+
+def review_items(case: Case) -> list[tuple[str, str]]:
+    """What an on-site review checks: the five 两断三清 items and the other tasks, or the plan's items."""
+    if case.remediation_type == RemediationType.SHUTDOWN:
+        items = list(TWO_CUTS_THREE_CLEARS)
+        for t in case.tasks.filter(state=TaskState.DONE).select_related("kind"):
+            if t.kind.item_code not in TWO_CUTS_THREE_CLEARS_CODES:
+                items.append((f"task:{t.pk}", t.kind.label))
+        return items
+    plan = latest_plan(case)
+    return [(f"plan_item:{i.pk}", f"{i.get_category_display()}：{i.text}") for i in (plan.items.all() if plan else [])]
+
+
+def review_warnings(case: Case, review: Review) -> list[dict[str, Any]]:
+    """The evidence warnings of a review's photos, against the case's place and the review's day."""
+    site = (case.enterprise.longitude, case.enterprise.latitude)
+    out = []
+    for e in case.evidence.filter(step=EvidenceStep.REVIEW, subject_id=review.pk):
+        for text in ev.warnings_for(e, site=site, day=review.reviewed_on):
+            out.append({"evidence_id": e.pk, "name": e.original_name, "item_code": e.item_code, "text": text})
+    return out

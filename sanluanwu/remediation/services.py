@@ -1,4 +1,5 @@
-"""The only way the remediation work changes: keyword-only, actor required, one transaction, audited; every case
+"""The only way the remediation work changes (its reads are in queries.py, re-exported here for the callers that
+take a step right after reading one): keyword-only, actor required, one transaction, audited; every case
 status change goes through registry.services.transition_case (status history, audit) with via="remediation"."""
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllow
 from sanluanwu.core.text import clean_multiline, clean_text
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
-from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
+from sanluanwu.registry.choices import CaseStatus, RemediationType
 from sanluanwu.registry.models import Case
+from sanluanwu.registry.queries import cases_visible_to
 from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation import workflow
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
-    TWO_CUTS_THREE_CLEARS,
     TWO_CUTS_THREE_CLEARS_CODES,
     ClassificationState,
     EnforcementKind,
@@ -36,14 +37,12 @@ from sanluanwu.remediation.choices import (
     PlanState,
     ReviewResult,
     SignoffState,
-    TaskCondition,
     TaskState,
 )
 from sanluanwu.remediation.models import (
     BlanketJustification,
     Classification,
     Enforcement,
-    LeadUnit,
     Plan,
     PlanItem,
     Review,
@@ -51,6 +50,19 @@ from sanluanwu.remediation.models import (
     StopRecord,
     Task,
     TaskKind,
+)
+from sanluanwu.remediation.queries import (
+    applies,
+    blanket_status,
+    confirmed_classification,
+    current_classification,
+    derive_stage,
+    latest_plan,
+    lead_unit,
+    review_items,
+    review_warnings,
+    task_permission,
+    work_remaining,
 )
 
 VIA = "remediation"
@@ -91,29 +103,6 @@ def _units(scope: Scope) -> frozenset[int]:
     return scope.department_ids | scope.utility_ids
 
 
-def lead_unit(remediation_type: str) -> OrgUnit:
-    lead = LeadUnit.objects.select_related("unit").filter(remediation_type=remediation_type).first()
-    if lead is None:
-        raise ValidationFailed(
-            f"尚未设置“{RemediationType(remediation_type).label}”的牵头部门，请系统管理员在基础数据中设置"
-        )
-    return lead.unit
-
-
-def current_classification(case: Case) -> Classification | None:
-    return case.classifications.exclude(state=ClassificationState.SUPERSEDED).order_by("-proposed_at", "-id").first()
-
-
-def confirmed_classification(case: Case) -> Classification | None:
-    return case.classifications.filter(state=ClassificationState.CONFIRMED).order_by("-decided_at", "-id").first()
-
-
-def is_lead(scope: Scope, case: Case) -> bool:
-    """The actor's department leads the case's confirmed (or proposed) type."""
-    current = confirmed_classification(case) or current_classification(case)
-    return bool(current and current.lead_unit_id in scope.department_ids)
-
-
 def _locked(case: Case) -> Case:
     locked = Case.objects.select_for_update().select_related("enterprise", "town").get(pk=case.pk)
     registry.check_not_closed(locked)
@@ -129,38 +118,6 @@ def _town_managers(case: Case, **kw: Any) -> None:
 
 
 # ---- the derived words of 整治进度 --------------------------------------------------------------------------------
-
-
-def derive_stage(case: Case) -> str:
-    """整治进度 in words from the case and its records: 待部门确认类型, 两断三清进行中（3/5）, 整改中（2/4项）…"""
-    status = case.status
-    current = current_classification(case)
-    if status == CaseStatus.STOPPED:
-        if current and current.state == ClassificationState.PROPOSED:
-            return Stage.AWAITING_TYPE
-        if current and current.state == ClassificationState.RETURNED:
-            return Stage.TYPE_RETURNED
-        return ""
-    if status != CaseStatus.REMEDIATING:
-        return ""
-    if current and current.state == ClassificationState.PROPOSED and current.is_conversion:
-        return Stage.AWAITING_TYPE
-    if case.remediation_type == RemediationType.SHUTDOWN:
-        tasks = list(case.tasks.select_related("kind"))
-        items = [t for t in tasks if t.kind.item_code in TWO_CUTS_THREE_CLEARS_CODES]
-        done_items = {t.kind.item_code for t in items if t.state == TaskState.DONE}
-        if tasks and all(t.state == TaskState.DONE for t in tasks):
-            return Stage.TASKS_DONE
-        return f"{Stage.TWO_CUTS_THREE_CLEARS}（{len(done_items)}/{len(TWO_CUTS_THREE_CLEARS)}）"
-    plan = latest_plan(case)
-    if plan is None:
-        return Stage.PLAN_TO_DRAFT
-    if plan.state == PlanState.SUBMITTED:
-        return Stage.PLAN_SUBMITTED
-    if plan.state in (PlanState.DRAFT, PlanState.RETURNED):
-        return Stage.PLAN_RETURNED if plan.state == PlanState.RETURNED or plan.number > 1 else Stage.PLAN_TO_DRAFT
-    states = list(plan.items.values_list("state", flat=True))
-    return f"{Stage.RECTIFYING}（{states.count(ItemState.DONE)}/{len(states)}项）"
 
 
 def refresh_stage(case: Case) -> None:
@@ -207,19 +164,6 @@ def record_stop(
 
 
 # ---- 明确整治类型 ---------------------------------------------------------------------------------------------
-
-
-def blanket_status(town_id: int, campaign_id: int, *, adding: str | None = None) -> tuple[int, bool, bool]:
-    """(classified cases, all of them shutdowns, a justification is on record) for a town in a campaign, with one
-    more proposal of type `adding` counted in."""
-    types = list(Classification.objects.filter(case__town_id=town_id, case__campaign_id=campaign_id)
-                 .exclude(state__in=[ClassificationState.SUPERSEDED, ClassificationState.RETURNED])
-                 .values_list("case_id", "remediation_type"))  # fmt: skip
-    by_case = dict(types)
-    n = len(by_case) + (1 if adding else 0)
-    all_shut = n > 0 and all(t == RemediationType.SHUTDOWN for t in by_case.values()) and adding in (None, "shutdown")
-    justified = BlanketJustification.objects.filter(town_id=town_id, campaign_id=campaign_id).exists()
-    return n, all_shut, justified
 
 
 def propose_type(
@@ -339,23 +283,13 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
     return c
 
 
-def _applies(kind: TaskKind, case: Case, c: Classification) -> bool:
-    if kind.condition == TaskCondition.LICENSED:
-        return case.enterprise.licence_status == LicenceStatus.LICENSED
-    if kind.condition == TaskCondition.WATER_PERMIT:
-        return c.holds_water_permit
-    if kind.condition == TaskCondition.ILLEGAL_LAND:
-        return c.illegal_land
-    return True
-
-
 def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> list[Task]:
     """The tasks 附件1 assigns to a shutdown, from the task-kind table; each owner is told."""
     today = clock.today()
     existing = set(case.tasks.values_list("kind_id", flat=True))
     created = []
     for kind in TaskKind.objects.filter(is_active=True).select_related("owner_unit"):
-        if kind.pk in existing or not _applies(kind, case, classification):
+        if kind.pk in existing or not applies(kind, case, classification):
             continue
         owner_id = case.town_id if kind.owner_kind == OwnerKind.TOWN else kind.owner_unit_id
         if owner_id is None:
@@ -373,15 +307,6 @@ def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> 
 
 
 # ---- 任务 --------------------------------------------------------------------------------------------------
-
-
-def task_permission(scope: Scope, task: Task, code: str = "task.complete") -> str | None:
-    """Why the actor may not act on this task, or None: the owner unit's staff, or the town's own people."""
-    if task.owner_unit_id == task.case.town_id:
-        return permissions.denial(scope, code, town_id=task.case.town_id)
-    if task.owner_unit_id in _units(scope):
-        return permissions.denial(scope, code, town_id=task.case.town_id, assigned=True)
-    return f"该任务由{task.owner_unit.name}办理"
 
 
 def complete_task(
@@ -473,10 +398,6 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
 
 
 # ---- 整改方案 ----------------------------------------------------------------------------------------------
-
-
-def latest_plan(case: Case) -> Plan | None:
-    return case.plans.exclude(state=PlanState.SUPERSEDED).order_by("-number").first()
 
 
 def save_plan(
@@ -615,30 +536,6 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
 # ---- 现场审核、签认、销号 ----------------------------------------------------------------------------------------
 
 
-def work_remaining(case: Case) -> list[str]:
-    """What is still to do before the on-site review can be requested (empty: nothing)."""
-    c = confirmed_classification(case)
-    if c is None:
-        return ["整治类型尚未经牵头部门确认"]
-    current = current_classification(case)
-    if current is not None and current.state == ClassificationState.PROPOSED:
-        return ["转为关停取缔的提议待牵头部门确认"]
-    today = clock.today()
-    if case.remediation_type == RemediationType.SHUTDOWN:
-        out = []
-        for t in case.tasks.exclude(state=TaskState.DONE).select_related("kind", "owner_unit"):
-            late = "，已逾期" if t.due_on < today else ""
-            what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%m月%d日}到期{late}"
-            out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
-        if not case.tasks.exists():
-            out.append("尚未派发关停取缔任务")
-        return out
-    plan = latest_plan(case)
-    if plan is None or plan.state != PlanState.APPROVED:
-        return ["整改方案尚未经生态环境局批准"]
-    return [f"待完成整改事项：{i.text}（{i.deadline:%m月%d日}到期）" for i in plan.items.exclude(state=ItemState.DONE)]
-
-
 def request_review(*, actor: Any, case: Case) -> Review:
     scope = scope_for(actor)
     permissions.require(scope, "case.submit_for_review", town_id=case.town_id)
@@ -654,32 +551,6 @@ def request_review(*, actor: Any, case: Case) -> Review:
         _town_managers(case, kind="review_requested", url=_case_url(case), exclude=actor,
                        text=f"“{case.enterprise.name}”申请现场审核，请安排（申请人不能审核）")  # fmt: skip
     return review
-
-
-def open_review(case: Case) -> Review | None:
-    return case.reviews.filter(result="").order_by("-requested_at", "-id").first()
-
-
-def review_items(case: Case) -> list[tuple[str, str]]:
-    """What an on-site review checks: the five 两断三清 items and the other tasks, or the plan's items."""
-    if case.remediation_type == RemediationType.SHUTDOWN:
-        items = list(TWO_CUTS_THREE_CLEARS)
-        for t in case.tasks.filter(state=TaskState.DONE).select_related("kind"):
-            if t.kind.item_code not in TWO_CUTS_THREE_CLEARS_CODES:
-                items.append((f"task:{t.pk}", t.kind.label))
-        return items
-    plan = latest_plan(case)
-    return [(f"plan_item:{i.pk}", f"{i.get_category_display()}：{i.text}") for i in (plan.items.all() if plan else [])]
-
-
-def review_warnings(case: Case, review: Review) -> list[dict[str, Any]]:
-    """The evidence warnings of a review's photos, against the case's place and the review's day."""
-    site = (case.enterprise.longitude, case.enterprise.latitude)
-    out = []
-    for e in case.evidence.filter(step=EvidenceStep.REVIEW, subject_id=review.pk):
-        for text in ev.warnings_for(e, site=site, day=review.reviewed_on):
-            out.append({"evidence_id": e.pk, "name": e.original_name, "item_code": e.item_code, "text": text})
-    return out
 
 
 def record_review(
@@ -835,8 +706,6 @@ def record_enforcement(
     photos: Sequence[Upload] = (),
 ) -> Enforcement:
     """A department's enforcement decision on a case it holds (or the office's, naming the department)."""
-    from sanluanwu.registry.queries import cases_visible_to
-
     scope = scope_for(actor)
     visible = cases_visible_to(scope).filter(pk=case.pk).exists()
     permissions.require(scope, "enforcement.record", town_id=case.town_id, assigned=visible)

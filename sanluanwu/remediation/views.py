@@ -17,7 +17,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
-from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.errors import DomainError
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
@@ -27,7 +27,8 @@ from sanluanwu.remediation.choices import (
     PlanItemCategory,
     TaskState,
 )
-from sanluanwu.remediation.models import Classification, PlanItem, Review, Task
+from sanluanwu.remediation.evidence import uploads as evidence_uploads
+from sanluanwu.remediation.models import Classification, PlanItem, Review
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -38,13 +39,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _uploads(request: HttpRequest, name: str, item_code: str = "", phase: str = "") -> list[services.Upload]:
-    """The photos of a form field; each size is checked before its bytes are read."""
-    out = []
-    for f in request.FILES.getlist(name):
-        if refusal := photos.size_refusal(f.size or 0):
-            raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
-        out.append(services.Upload(f.read(), f.name or "photo.jpg", item_code, phase))
-    return out
+    return evidence_uploads(request.FILES.getlist(name), item_code=item_code, phase=phase)
 
 
 def _fail(request: HttpRequest, template: str, context: dict[str, Any], exc: DomainError) -> HttpResponse:
@@ -85,7 +80,7 @@ def todo(request: HttpRequest) -> HttpResponse:
     labels = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
     if what not in labels:
         raise Http404("未知的待办类别")
-    cases = queries.todo_cases(request.user, what).filter(pk__in=cases_visible_to(request.user).values("pk"))
+    cases = queries.todo_cases(request.user, what)
     return render(
         request,
         "remediation/todo.html",
@@ -129,7 +124,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.access_task(request.user, pk)
     scope = scope_for(request.user)
     context = {"task": task, "case": task.case, "enterprise": task.case.enterprise, "today": clock.today(),
-               "denial": services.task_permission(scope, task),
+               "denial": queries.task_permission(scope, task),
                "photos": task.case.evidence.filter(step="task", subject_id=task.pk),
                "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists()}  # fmt: skip
     if request.method == "POST":
@@ -202,7 +197,7 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 def propose_type(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "remediation.propose_type")
     campaign_id = case.campaign_id
-    n, all_shut, justified = services.blanket_status(case.town_id, campaign_id, adding="shutdown")
+    n, all_shut, justified = queries.blanket_status(case.town_id, campaign_id, adding="shutdown")
     context = {"case": case, "today": clock.today(), "blanket": n >= 5 and all_shut and not justified, "n": n,
                "conversion": case.status == "remediating"}  # fmt: skip
     if request.method == "POST":
@@ -243,13 +238,13 @@ def _task_preview(case: Any, c: Classification) -> list[Any]:
     if c.remediation_type != "shutdown":
         return []
     return [k for k in TaskKind.objects.filter(is_active=True).select_related("owner_unit")
-            if services._applies(k, case, c)]  # fmt: skip
+            if queries.applies(k, case, c)]  # fmt: skip
 
 
 @requires(GET="plan.edit", POST="plan.edit")
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "plan.edit")
-    plan = services.latest_plan(case)
+    plan = queries.latest_plan(case)
     items = list(plan.items.all()) if plan else []
     # What the form starts from: the latest version (a returned one is revised as the next), or the case's own values.
     start = {"responsible": plan.responsible if plan else case.responsible_person, "goal": plan.goal if plan else "",
@@ -317,7 +312,7 @@ def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @requires(GET="case.submit_for_review", POST="case.submit_for_review")
 def request_review(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "case.submit_for_review")
-    context = {"case": case, "remaining": services.work_remaining(case)}
+    context = {"case": case, "remaining": queries.work_remaining(case)}
     if request.method == "POST":
         try:
             services.request_review(actor=request.user, case=case)
@@ -331,14 +326,14 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     case = _case(request, pk, "case.pass_review")
     r = get_object_or_404(Review.objects.select_related("requested_by"), pk=review_pk, case=case)
-    items = services.review_items(case)
+    items = queries.review_items(case)
     tasks = {t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.select_related("kind", "owner_unit")}
     before: dict[str, list[Any]] = {}
     for e in case.evidence.exclude(step="review"):
         before.setdefault(e.item_code, []).append(e)
     rows: list[dict[str, Any]] = [{"code": code, "label": label, "task": tasks.get(code), "earlier": before.get(code, []),
              "is_five": code in dict(TWO_CUTS_THREE_CLEARS)} for code, label in items]  # fmt: skip
-    context = {"case": case, "review": r, "rows": rows, "today": clock.today(),
+    context = {"case": case, "review": r, "rows": rows, "today": clock.today(), "before": case.evidence.filter(step="stop"),
                "four_eyes": r.requested_by_id == request.user.pk}  # fmt: skip
     if request.method == "POST":
         checks = {row["code"]: (request.POST.get(f"ok_{row['code']}") == "on", request.POST.get(f"note_{row['code']}", ""))
@@ -356,10 +351,10 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
                 warnings_note=request.POST.get("warnings_note", ""),
             )  # fmt: skip
         except DomainError as exc:
-            context["warnings"] = services.review_warnings(case, r)
+            context["warnings"] = exc.warnings  # of the photos just sent (the refused record kept none of them)
             return _fail(request, "remediation/review_form.html", context, exc)
         return _back(request, case.pk, "已记录现场审核")
-    context["warnings"] = services.review_warnings(case, r)
+    context["warnings"] = queries.review_warnings(case, r)
     return render(request, "remediation/review_form.html", context)
 
 
@@ -459,7 +454,3 @@ def home_page(scope: Any) -> str | None:
     if permissions.allows(scope, "task.view") and not permissions.allows(scope, "case.view"):
         return "/remediation/tasks/"
     return None
-
-
-def task_owner(task: Task) -> str:
-    return task.owner_unit.name

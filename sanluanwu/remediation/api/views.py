@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
-from sanluanwu.core import params, photos
+from sanluanwu.core import clock, params
 from sanluanwu.core.api import JSONParser
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.notices.models import Notice
@@ -26,6 +27,7 @@ from sanluanwu.registry.models import Case
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import queries, services
 from sanluanwu.remediation.choices import EnforcementKind, PlanItemCategory, ReviewResult, TaskState
+from sanluanwu.remediation.evidence import uploads
 from sanluanwu.remediation.models import Classification, Plan, PlanItem, Review, Task
 
 _PARSERS = [JSONParser, MultiPartParser, FormParser]
@@ -41,15 +43,9 @@ class BoundedDateField(serializers.DateField):
         return result
 
 
-def _uploads(request: Request, item_code: str = "", phase: str = "") -> list[services.Upload]:
-    """`photos` of a multipart body, each refused by its declared size before it is read."""
-    files = request.FILES.getlist("photos") if hasattr(request, "FILES") else []
-    out = []
-    for f in files:
-        if refusal := photos.size_refusal(f.size or 0):
-            raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
-        out.append(services.Upload(f.read(), f.name or "photo.jpg", item_code, phase))
-    return out
+def _uploads(request: Request, name: str = "photos", item_code: str = "", phase: str = "") -> list[services.Upload]:
+    files = request.FILES.getlist(name) if hasattr(request, "FILES") else []
+    return uploads(files, item_code=item_code, phase=phase)
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
@@ -90,7 +86,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         return f"{task.case.town.name} {task.case.enterprise.address}"
 
     def get_overdue(self, task: Task) -> bool:
-        return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < queries.today()
+        return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < clock.today()
 
 
 class CompleteSerializer(serializers.Serializer[Any]):
@@ -300,10 +296,11 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def _answer(self, case: Case) -> Response:
         return Response(work_data(access_case(self.request.user, case.pk), self.request.user))
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self._answer(self.get_object())
 
-    @extend_schema(request=StopSerializer)
+    @extend_schema(request=StopSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def stop(self, request: Request, pk: str | None = None) -> Response:
         from sanluanwu.accounts.models import OrgUnit
@@ -315,14 +312,14 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
                              document_no=data["document_no"], note=data["note"], photos=_uploads(request))  # fmt: skip
         return self._answer(case)
 
-    @extend_schema(request=ProposeSerializer)
+    @extend_schema(request=ProposeSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="type")
     def propose_type(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         services.propose_type(actor=request.user, case=case, **_valid(ProposeSerializer, request))
         return self._answer(case)
 
-    @extend_schema(request=DecisionSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="type-decision")
     def decide_type(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -333,7 +330,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         services.decide_type(actor=request.user, classification=c, confirm=data["approve"], note=data["note"])
         return self._answer(case)
 
-    @extend_schema(request=PlanSerializer)
+    @extend_schema(request=PlanSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def plan(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -345,7 +342,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
             services.submit_plan(actor=request.user, plan=plan)
         return self._answer(case)
 
-    @extend_schema(request=DecisionSerializer)
+    @extend_schema(request=DecisionSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="plan-decision")
     def decide_plan(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -356,7 +353,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         services.decide_plan(actor=request.user, plan=plan, approve=data["approve"], note=data["note"])
         return self._answer(case)
 
-    @extend_schema(request=ItemDoneSerializer)
+    @extend_schema(request=ItemDoneSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="item-done")
     def item_done(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -368,14 +365,14 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
                                     photos=_uploads(request))  # fmt: skip
         return self._answer(case)
 
-    @extend_schema(request=None)
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"], url_path="review-request")
     def request_review(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         services.request_review(actor=request.user, case=case)
         return self._answer(case)
 
-    @extend_schema(request=ReviewSerializer)
+    @extend_schema(request=ReviewSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Multipart: photos of an item are sent as `photos_<item_code>`; checks as JSON in the `checks` field."""
@@ -384,19 +381,15 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         review = Review.objects.filter(case=case, pk=data["review"]).first()
         if review is None:
             raise ValidationFailed({"review": ["该整治对象没有这一现场审核申请"]})
-        uploads: list[services.Upload] = []
-        for code, _label in services.review_items(case):
-            for f in request.FILES.getlist(f"photos_{code}") if hasattr(request, "FILES") else []:
-                if refusal := photos.size_refusal(f.size or 0):
-                    raise ValidationFailed({"photos": [f"“{f.name}”：{refusal}"]})
-                uploads.append(services.Upload(f.read(), f.name or "photo.jpg", code, "after"))
+        taken = [u for code, _label in queries.review_items(case) for u in _uploads(request, f"photos_{code}", code,
+                                                                                       "after")]  # fmt: skip
         services.record_review(actor=request.user, review=review, reviewed_on=data["reviewed_on"],
                                participants=data["participants"], result=data["result"], reasons=data["reasons"],
                                checks={c["item_code"]: (c["confirmed"], c["note"]) for c in data["checks"]},
-                               photos=uploads, warnings_note=data["warnings_note"])  # fmt: skip
+                               photos=taken, warnings_note=data["warnings_note"])  # fmt: skip
         return self._answer(case)
 
-    @extend_schema(request=SignoffSerializer)
+    @extend_schema(request=SignoffSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def signoff(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
@@ -407,7 +400,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         services.sign_off(actor=request.user, review=review, sign=data["sign"], note=data["note"])
         return self._answer(case)
 
-    @extend_schema(request=EnforcementSerializer)
+    @extend_schema(request=EnforcementSerializer, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post"])
     def enforcement(self, request: Request, pk: str | None = None) -> Response:
         from sanluanwu.accounts.models import OrgUnit

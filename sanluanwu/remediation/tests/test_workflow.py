@@ -263,3 +263,18 @@ def test_two_simultaneous_sign_offs_end_with_one(parties, case, gina, purge_audi
     [t.join() for t in threads]
     assert sorted(results)[0] == "ok" and "已签认" in sorted(results)[1]
     assert Task.objects.filter(case=case).exists()
+
+
+def test_a_look_back_photo_sent_again_as_proof_of_remediation_is_flagged(parties, case, ada):
+    from sanluanwu.lookback import services as lookback
+
+    walk(case, "confirmed", parties)
+    place = lookback.add_place(actor=ada, campaign=case.campaign, town=case.town, kind="rental", name="出租房",
+                               address=case.enterprise.address)  # fmt: skip
+    picture = site_photo(case, seed=77)
+    lookback.add_photo(actor=ada, inspection=lookback.start_inspection(actor=ada, target=place), data=picture,
+                       filename="found.jpg")  # fmt: skip
+    task = case.tasks.get(kind__code="clear_materials")
+    services.complete_task(actor=ada, task=task, acted_on=clock.today(), photos=[services.Upload(picture, "done.jpg")])
+    flagged = case.evidence.get(step="task", subject_id=task.pk)
+    assert any("回头看检查照片" in d["text"] for d in flagged.duplicates)
