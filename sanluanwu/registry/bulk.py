@@ -345,6 +345,10 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     # The permission table for what the row does in the town.
     ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS) if existing else {}
     case_changes = _diff(case, merged_case, CASE_FIELDS) if case else {}
+    if current in workflow.CONFIRMED_STATUSES:
+        for name in workflow.CONFIRMED_FIELDS:
+            if name in case_changes:
+                d.error(name, workflow.CONFIRMED_MESSAGE)
     code = "case.create" if is_new else "case.edit"
     if is_new or ent_changes or {k for k in case_changes if k != "status"}:
         d.error(ROW, ctx.denial(code, town.pk))

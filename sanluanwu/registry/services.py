@@ -27,7 +27,7 @@ from sanluanwu.core.errors import (
     WarningsNotAcknowledged,
 )
 from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
-from sanluanwu.registry import columns, rules, validation
+from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
 from sanluanwu.registry.models import (
     CASE_AUDITED,
@@ -367,6 +367,10 @@ def update_case(
         if not ({"name", "longitude", "latitude", "town"} & diff_fields(ent_before, ent_after).keys()):
             warnings = []
         _apply_case(case=case, data=case_data, errors=errors)
+        if case.status in workflow.CONFIRMED_STATUSES:
+            for name in workflow.CONFIRMED_FIELDS:
+                if diff_fields({name: case_before.get(name)}, snapshot(case, [name])):
+                    _add(errors, name, workflow.CONFIRMED_MESSAGE)
         _raise(errors, warnings, acknowledge_warnings)
         now = clock.now()
         ent_changes = diff_fields(ent_before, ent_after)

@@ -129,6 +129,16 @@ TRANSITIONS: dict[str, Transition] = {
 for _t in TRANSITIONS.values():
     assert _t.permission in permissions.PERMISSIONS, f"{_t.permission} is missing from accounts/permissions.py"
 
+# Once the lead department has confirmed the type (remediation started), the type and the planned date are its
+# decision: an edit, a PATCH or a sheet may not change them (a rectification turns into a shutdown by a proposal the
+# lead department confirms, in the remediation work).
+CONFIRMED_STATUSES = frozenset({S.REMEDIATING, S.AWAITING_REVIEW, S.AWAITING_SIGNOFF, S.CLOSED})
+CONFIRMED_FIELDS = ("remediation_type", "planned_completion")
+CONFIRMED_MESSAGE = (
+    "整治类型和计划完成时间已由牵头部门确认，不能直接修改；治理改造逾期需转为关停取缔的，请在“整治工作”中提出"
+)
+
+
 # The forward path a status change in a sheet walks, one workflow step at a time.
 FORWARD: dict[str, str] = {S.LISTED: "stop_production", S.STOPPED: "start_remediation", S.REMEDIATING: "submit_for_review",
            S.AWAITING_REVIEW: "pass_review", S.AWAITING_SIGNOFF: "approve_closure"}  # fmt: skip

@@ -56,7 +56,7 @@ class CaseLedger:
 
 
 def case_ledger(case: Any, scope: Scope) -> CaseLedger:
-    w = queries.case_work(case, scope)
+    w = queries.case_work(case, scope, with_actions=False)
     e = case.enterprise
     out = CaseLedger(case)
     out.sections.append(("企业基本情况", [
@@ -147,13 +147,16 @@ def docx_for(cases: list[Any], scope: Scope, *, title: str) -> bytes:
     run.font.size = Pt(16)
     doc.add_paragraph(f"生成时间：{timezone.localtime(clock.now()):%Y-%m-%d %H:%M}　共 {len(cases)} 个整治对象").alignment = (
         WD_ALIGN_PARAGRAPH.CENTER)  # fmt: skip
+    # Style ids looked up once and set on the XML: python-docx searches the styles by name on every assignment, which
+    # was half the time of a town's ledger.
+    h1, h2, grid = (doc.styles[name].style_id for name in ("Heading 1", "Heading 2", "Table Grid"))
     for n, case in enumerate(cases, start=1):
         ledger = case_ledger(case, scope)
-        doc.add_heading(f"{n}. {case.enterprise.name}（{case.town.name}）", level=1)
+        doc.add_paragraph(f"{n}. {case.enterprise.name}（{case.town.name}）")._p.style = h1
         for name, rows in ledger.sections:
-            doc.add_heading(name, level=2)
+            doc.add_paragraph(name)._p.style = h2
             table = doc.add_table(rows=0, cols=2)
-            table.style = "Table Grid"
+            table._tbl.tblStyle_val = grid
             table.autofit = False
             for label, text in rows:
                 cells = table.add_row().cells

@@ -253,7 +253,7 @@ class CaseWork:
         return self.evidence.get((step, subject_id), [])
 
 
-def case_work(case: Case, scope: Scope) -> CaseWork:
+def case_work(case: Case, scope: Scope, *, with_actions: bool = True) -> CaseWork:
     tasks = list(case.tasks.select_related("kind", "owner_unit", "coordinator_unit", "done_by").order_by(
         "kind__sort_order", "id"))  # fmt: skip
     by_item = {t.kind.item_code: t for t in tasks if t.kind.item_code}
@@ -286,7 +286,8 @@ def case_work(case: Case, scope: Scope) -> CaseWork:
     work.overdue_rectification = bool(
         case.remediation_type == RemediationType.RECTIFICATION and case.status == CaseStatus.REMEDIATING
         and case.planned_completion and case.planned_completion < clock.today())  # fmt: skip
-    work.actions = case_actions(case, scope, work)
+    if with_actions:  # the next steps and their reasons (the panel, the API); the ledger needs only the record
+        work.actions = case_actions(case, scope, work)
     return work
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError
 from sanluanwu.demo.walk import site_photo, walk
-from sanluanwu.remediation import services, workflow
+from sanluanwu.remediation import queries, services, workflow
 from sanluanwu.remediation.choices import ClassificationState, PlanState, TaskState
 
 
@@ -132,7 +132,7 @@ PLAN_STATES = [workflow.NONE, PlanState.DRAFT, PlanState.SUBMITTED, PlanState.AP
 
 def _planned(case: Any, parties: Any, state: str, alice: Any, dora: Any) -> Any:
     walk(case, "proposed", parties, rtype="rectification")
-    services.decide_type(actor=dora, classification=services.current_classification(case), confirm=True)
+    services.decide_type(actor=dora, classification=queries.current_classification(case), confirm=True)
     if state == workflow.NONE:
         return None
     plan = services.save_plan(actor=alice, case=case, responsible="李四", goal="达标", measures="加装设施",

@@ -68,7 +68,7 @@ def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case,
     case = walk(case, "work_done", parties)
     assert case.stage == "任务已完成，待申请现场审核"
     case = walk(case, "awaiting_review", parties)
-    review = services.open_review(case)
+    review = queries.open_review(case)
     # Four eyes: the inspector who asked cannot pass it.
     with pytest.raises(PermissionDenied):
         services.record_review(actor=ada, review=review, reviewed_on=clock.today(), participants="李", checks={},
@@ -85,8 +85,8 @@ def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case,
 
 def test_a_pass_needs_each_of_the_five_items_confirmed_with_a_photo(parties, case, alice):
     case = walk(case, "awaiting_review", parties)
-    review = services.open_review(case)
-    items = services.review_items(case)
+    review = queries.open_review(case)
+    items = queries.review_items(case)
     with pytest.raises(ValidationFailed) as exc:
         services.record_review(actor=alice, review=review, reviewed_on=clock.today(), participants="陈（湖塘镇）",
                                checks={c: (True, "") for c, _l in items}, result="passed", reasons="核查")  # fmt: skip
@@ -95,8 +95,8 @@ def test_a_pass_needs_each_of_the_five_items_confirmed_with_a_photo(parties, cas
 
 def test_a_failed_review_returns_the_unconfirmed_items_as_new_work(parties, case, alice, walt):
     case = walk(case, "awaiting_review", parties)
-    review = services.open_review(case)
-    checks = {c: (c != "water_cut", "") for c, _l in services.review_items(case)}
+    review = queries.open_review(case)
+    checks = {c: (c != "water_cut", "") for c, _l in queries.review_items(case)}
     services.record_review(actor=alice, review=review, reviewed_on=clock.today(), participants="陈（湖塘镇）",
                            checks=checks, result="failed", reasons="水表未拆除")  # fmt: skip
     case.refresh_from_db()
@@ -108,8 +108,8 @@ def test_a_failed_review_returns_the_unconfirmed_items_as_new_work(parties, case
 
 def test_photos_far_away_on_another_day_or_reused_are_flagged_and_passing_needs_a_reason(parties, case, alice):
     case = walk(case, "awaiting_review", parties)
-    review = services.open_review(case)
-    items = services.review_items(case)
+    review = queries.open_review(case)
+    items = queries.review_items(case)
     reused = case.evidence.filter(step="task").first()
     from sanluanwu.core import photos as core_photos
 
@@ -155,7 +155,7 @@ def test_the_lead_department_confirms_or_returns_the_type_and_only_it(parties, c
 
 def test_a_rectification_plan_is_approved_or_returned_with_versions_kept(parties, case, alice, dora):
     walk(case, "confirmed", parties, rtype="rectification")
-    plan = services.latest_plan(case)
+    plan = queries.latest_plan(case)
     services.decide_plan(actor=dora, plan=plan, approve=False, note="缺少废水治理措施")
     deadline = clock.today() + dt.timedelta(days=20)
     v2 = services.save_plan(actor=alice, case=case, responsible="李四", goal="达标", measures="加装废水处理",
@@ -278,3 +278,23 @@ def test_a_look_back_photo_sent_again_as_proof_of_remediation_is_flagged(parties
     services.complete_task(actor=ada, task=task, acted_on=clock.today(), photos=[services.Upload(picture, "done.jpg")])
     flagged = case.evidence.get(step="task", subject_id=task.pk)
     assert any("回头看检查照片" in d["text"] for d in flagged.duplicates)
+
+
+def test_the_confirmed_type_and_date_cannot_be_edited_around_the_lead_department(parties, case, alice, district):
+    from conftest import case_input, enterprise_input
+
+    case = walk(case, "confirmed", parties)
+    for change in (
+        {"remediation_type": "rectification"},
+        {"planned_completion": clock.today() + dt.timedelta(days=90)},
+    ):
+        data = case_input(**{"remediation_type": case.remediation_type, "planned_completion": case.planned_completion,
+                             **change})  # fmt: skip
+        with pytest.raises(ValidationFailed) as exc:
+            registry.update_case(actor=alice, case=case, enterprise_data=enterprise_input(district["hutang"]),
+                                 case_data=data)  # fmt: skip
+        assert "已由牵头部门确认" in str(exc.value)
+    # Other columns stay the town's to correct.
+    data = case_input(remediation_type=case.remediation_type, planned_completion=case.planned_completion,
+                      responsible_person="王科长")  # fmt: skip
+    registry.update_case(actor=alice, case=case, enterprise_data=enterprise_input(district["hutang"]), case_data=data)
