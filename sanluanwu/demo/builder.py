@@ -29,9 +29,12 @@ from sanluanwu.lookback.models import Target
 from sanluanwu.registry import rules, services
 from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCategory, RemediationType
 from sanluanwu.registry.models import Case, Enterprise
+from sanluanwu.remediation import services as remediation
+from sanluanwu.remediation.choices import BLANKET_SHUTDOWN_MIN, EnforcementKind
+from sanluanwu.remediation.queries import blanket_status
 from sanluanwu.remediation.reference import ensure_reference
 
-SIZES = {"full": (1500, 300), "small": (60, 24)}
+SIZES = {"full": (1500, 300), "small": (60, 30)}
 # The checklist item whose problem answer leads to each category (see lookback/checklist.py).
 _PROBLEM_ITEM = {1: "producing", 2: "facilities_running", 3: "new_operator", 4: "never_listed"}
 CAMPAIGN_NAME = "“散乱污”企业（作坊）整治“回头看”百日专项行动"
@@ -258,6 +261,7 @@ _SHOWCASE = [
 def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], users: dict[str, Any], parties: Any,
               campaign: Campaign, earliest: dt.date, today: dt.date) -> None:  # fmt: skip
     rows = {row[2]: row for row in ref.TOWNS}
+    made: dict[tuple[str, str, str], Case] = {}
     for n, (code, stage, rtype, licensed, permit, land, days) in enumerate(_SHOWCASE):
         data = _enterprise_input(rng, names, rows[code], units[code])
         for _ in range(50):  # the draw decides licensed or not: draw again until it is what this case needs
@@ -276,8 +280,38 @@ def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], user
         def at(step: int, listed_on: dt.date = listed_on) -> Any:
             return clock.at(_moment(rng, min(listed_on + dt.timedelta(days=step), today - dt.timedelta(days=1)), 10))
 
-        walk.walk(case, stage, parties, rtype=rtype, seed=9000 + n, at=at, done_share=0.4, water_permit=permit,
-                  illegal_land=land)  # fmt: skip
+        made[(code, stage, rtype)] = walk.walk(case, stage, parties, rtype=rtype, seed=9000 + n, at=at,
+                                               done_share=0.4, water_permit=permit, illegal_land=land)  # fmt: skip
+    # 从严执法: a fine by 生态环境局 on a rectification it leads, an order to stop by 工信局 on a shutdown.
+    with clock.at(_moment(rng, today - dt.timedelta(days=2), 15)):
+        remediation.record_enforcement(actor=users["sthjj"], case=made[("niutang", "awaiting_signoff", "rectification")],
+                                       kind=EnforcementKind.FINE, legal_basis="《中华人民共和国大气污染防治法》第九十九条",
+                                       document_no="武环罚字〔2020〕36号", decided_on=today - dt.timedelta(days=2),
+                                       amount="50000", note="未批先建、废气未经处理排放")  # fmt: skip
+        remediation.record_enforcement(actor=users["gxj"], case=made[("hutang", "confirmed", "shutdown")],
+                                       kind=EnforcementKind.ORDER_STOP, legal_basis="《江苏省大气污染防治条例》第七十八条",
+                                       document_no="武工信责字〔2020〕12号", decided_on=today - dt.timedelta(days=2))  # fmt: skip
+    # 一刀切: a small town that put every case it classified into shutdown (it had to say why, on the record).
+    for row in sorted(ref.TOWNS, key=lambda r: r[8]):
+        town = units[row[2]]
+        n, all_shut, _justified = blanket_status(town.pk, campaign.pk)  # the first town that is still all shutdowns
+        if row[2] not in ("hutang", "niutang") and (n == 0 or all_shut):
+            break
+    for k in range(BLANKET_SHUTDOWN_MIN):
+        data = _enterprise_input(rng, names, row, town)
+        listed_on = max(earliest, today - dt.timedelta(days=12))
+        with clock.at(_moment(rng, listed_on, 9)):
+            case = services.create_case(
+                actor=users["office"], enterprise_data=data, acknowledge_warnings=True,
+                case_data=services.CaseInput(lookback_category=LookbackCategory.NEVER_LISTED, listed_on=listed_on,
+                                             responsible_person=names.person(), env_problems=rng.choice(ref.ENV_PROBLEMS),
+                                             campaign=campaign),
+            )  # fmt: skip
+
+        def later(step: int, listed_on: dt.date = listed_on) -> Any:
+            return clock.at(_moment(rng, min(listed_on + dt.timedelta(days=step), today - dt.timedelta(days=1)), 10))
+
+        walk.walk(case, "confirmed", parties, rtype="shutdown", seed=9500 + k, at=later)
 
 
 def _date_between(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:
@@ -351,7 +385,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
         rectified = [b for b in baseline if b[1] == BaselineMethod.RECTIFICATION]
         rng.shuffle(shut)
         rng.shuffle(rectified)
-        for _ in range(n_cases - len(_SHOWCASE)):  # the showcase cases make up the rest
+        for _ in range(n_cases - len(_SHOWCASE) - BLANKET_SHUTDOWN_MIN):  # the showcase cases make up the rest
             category = rng.choices([1, 2, 3, 4], weights=[35, 25, 15, 25])[0]
             existing: Enterprise | None = None
             enterprise_data = None

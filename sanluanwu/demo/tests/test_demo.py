@@ -22,7 +22,7 @@ def test_a_plain_migrate_creates_no_accounts(db):
 
 def test_the_small_demo_has_every_unit_account_and_case_state(db):
     summary = build_demo(size="small", seed=7)
-    assert summary.cases == 24
+    assert summary.cases == 30  # 12 drawn at random, 13 showcase cases, 5 in a town of shutdowns only
     names = set(OrgUnit.objects.values_list("name", flat=True))
     assert {
         "湖塘镇",
@@ -56,7 +56,7 @@ def test_the_small_demo_has_every_unit_account_and_case_state(db):
     } == usernames
     assert set(Case.objects.values_list("status", flat=True)) == set(CaseStatus.values)
     assert set(Case.objects.values_list("lookback_category", flat=True)) == {1, 2, 3, 4}
-    assert AuditEvent.objects.filter(action="registry.case.created").count() == 24
+    assert AuditEvent.objects.filter(action="registry.case.created").count() == 30
     from sanluanwu.lookback.models import Inspection, Target
 
     assert Target.objects.filter(status="done").exists() and Target.objects.filter(status="to_do").exists()
@@ -182,3 +182,15 @@ def test_every_demo_account_of_the_work_finds_work_on_its_first_login(db):
         assert Task.objects.filter(owner_unit__code=dept, kind__code=kind, state="open").exists(), dept
     assert "可申请现场审核" in labels("hutang_xj") and "待现场审核" in labels("hutang")
     assert "逾期未办的整治任务" in labels("office")
+
+
+def test_the_demo_shows_a_blanket_shutdown_town_and_enforcement(db):
+    from sanluanwu.accounts.scope import scope_for
+    from sanluanwu.remediation.models import Enforcement
+    from sanluanwu.remediation.queries import blanket_warnings
+
+    build_demo(size="small", seed=8)
+    office = User.objects.get(username="office")
+    warnings = blanket_warnings(scope_for(office), current_campaign().pk)
+    assert warnings and all(w.justified for w in warnings)
+    assert set(Enforcement.objects.values_list("kind", flat=True)) >= {"fine", "order_stop"}
