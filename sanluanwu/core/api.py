@@ -15,13 +15,21 @@ from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError, PermissionDenied, request_too_large_message, user_message
 from sanluanwu.core.pagination import NumberedPage, keyset_page, numbered_page
 
 REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def _drf_handler() -> Any:
+    """DRF's own handler, imported when first needed: rest_framework.views reads DEFAULT_PARSER_CLASSES (which names
+    this module's JSONParser) when it is imported, so importing it at the top makes a cycle whenever this module is
+    the first to load (the order of Django's system checks decides that)."""
+    from rest_framework.views import exception_handler
+
+    return exception_handler
 
 
 class JSONParser(parsers.JSONParser):
@@ -170,8 +178,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": f"该接口不支持 {context['request'].method} 请求", "code": "method_not_allowed"},
                         status=status.HTTP_405_METHOD_NOT_ALLOWED)  # fmt: skip
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        response = drf_exception_handler(exc, context)
+        response = _drf_handler()(exc, context)
         if response is not None:
             response.data = {"detail": "请先登录或提供有效的令牌", "code": "not_authenticated"}
         return response
-    return drf_exception_handler(exc, context)
+    return _drf_handler()(exc, context)

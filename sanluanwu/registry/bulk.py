@@ -31,7 +31,7 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import case_search_text, name_key, search_text
-from sanluanwu.registry import rules, validation, workflow
+from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, CaseStatusChange, Enterprise
 from sanluanwu.registry.services import CLOSED_ENTERPRISE_MESSAGE, closed_enterprises, status_change_values
@@ -344,11 +344,14 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     merged_case["closed_on"] = (case or {}).get("closed_on") if target == _CLOSED else None
     # The permission table for what the row does in the town.
     ent_changes = _diff(existing, merged, ENTERPRISE_FIELDS) if existing else {}
-    case_changes = _diff(case, merged_case, CASE_FIELDS) if case else {}
-    if current in workflow.CONFIRMED_STATUSES:
+    if case and current in workflow.CONFIRMED_STATUSES:
+        # The lead department's decision stands: the sheet's own type or date is shown, not written.
         for name in workflow.CONFIRMED_FIELDS:
-            if name in case_changes:
-                d.error(name, workflow.CONFIRMED_MESSAGE)
+            if name in cvals and _diff(case, {**case, name: cvals[name]}, [name]):
+                merged_case[name] = case[name]
+                d.warnings.append(f"{columns.BY_KEY[name].header}：表中为“{cvals[name] or '（空）'}”，"
+                                  f"系统中为牵头部门确认的“{case[name] or '（空）'}”，以系统为准")  # fmt: skip
+    case_changes = _diff(case, merged_case, CASE_FIELDS) if case else {}
     code = "case.create" if is_new else "case.edit"
     if is_new or ent_changes or {k for k in case_changes if k != "status"}:
         d.error(ROW, ctx.denial(code, town.pk))

@@ -107,10 +107,10 @@ def test_reopening_needs_the_office_and_a_reason_and_leads_back_to_remediation(a
     assert (last.from_status, last.to_status, last.action, last.note) == ("closed", "remediating", "reopen",
                                                                           "专项督查发现复产")  # fmt: skip
     assert AuditEvent.objects.filter(object_id=str(case.pk), note__contains="专项督查发现复产").exists()
-    # Open again: the town may edit it as before.
+    # Open again: the town may edit it as before (the type and date stay those the lead department confirmed).
     services.update_case(actor=alice, case=reopened, enterprise_data=enterprise_input(district["hutang"]),
                          case_data=case_input(responsible_person="王科长", remediation_type="shutdown",
-                                              planned_completion=clock.today() + dt.timedelta(days=9)))  # fmt: skip
+                                              planned_completion=reopened.planned_completion))  # fmt: skip
     assert Case.objects.get(pk=case.pk).responsible_person == "王科长"
 
 
