@@ -156,8 +156,11 @@ def store_photo(data: bytes, original_name: str) -> StoredPhoto:
         dhash = difference_hash(preview)
     except PhotoRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError, SyntaxError) as exc:
-        raise PhotoRejected(f"“{original_name}”无法作为照片读取（{exc.__class__.__name__}），可能已损坏") from None
+    except Image.DecompressionBombError:
+        limit = settings.PHOTO_MAX_PIXELS // 1_000_000
+        raise PhotoRejected(f"“{original_name}”像素过多，单张不超过 {limit} 百万像素") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise PhotoRejected(f"“{original_name}”无法作为照片读取，文件可能已损坏或不是照片") from None
     content_type, ext = _FORMATS[kind]
     stored_name = uuid.uuid4().hex
     # Write once: O_EXCL refuses to overwrite, and the file is made read-only.

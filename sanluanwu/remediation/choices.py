@@ -16,6 +16,11 @@ class TaskState(models.TextChoices):
     OPEN = "open", "待办理"
     DONE = "done", "已完成"
     BLOCKED = "blocked", "无法办理"
+    WAIVED = "waived", "经核实无需办理"
+
+
+# A task that no longer holds up the on-site review.
+FINISHED_TASK_STATES = frozenset({TaskState.DONE, TaskState.WAIVED})
 
 
 class TaskCondition(models.TextChoices):
@@ -110,6 +115,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "remediation.task.done": "整治任务完成",
     "remediation.task.blocked": "整治任务无法办理",
     "remediation.task.reopened": "整治任务重新办理",
+    "remediation.task.waived": "牵头部门核实任务无需办理",
     "remediation.plan.saved": "保存整改方案",
     "remediation.plan.submitted": "提交整改方案",
     "remediation.plan.approved": "批准整改方案",

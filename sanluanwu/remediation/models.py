@@ -298,6 +298,9 @@ class Enforcement(models.Model):
         verbose_name = "执法记录"
         verbose_name_plural = "执法记录"
         ordering = ["decided_on", "id"]
+        # One decision is one record: the same document sent twice (two clicks, two clients) is refused.
+        constraints = [models.UniqueConstraint(fields=["case", "unit", "document_no"], name="enforcement_unique_document",
+                                               violation_error_message="该执法决定书文号已登记")]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.document_no}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from sanluanwu.registry.models import Case
 from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
+    FINISHED_TASK_STATES,
     TWO_CUTS_THREE_CLEARS,
     TWO_CUTS_THREE_CLEARS_CODES,
     ClassificationState,
@@ -79,13 +81,20 @@ def access_task(user: Any, pk: Any) -> Task:
 
 def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False, kind: str = "",
               mine: bool = True) -> QuerySet[Task]:  # fmt: skip
-    """A unit's tasks: open first by due date; filters by state, overdue and kind."""
+    """A unit's tasks: open first by due date; filters by state ("" for all), overdue and kind (a task kind's code).
+    A filter that is no state or no code is refused with the reason, never dropped."""
+    if state and state not in TaskState.values:
+        raise ValidationFailed(
+            {"state": [f"状态应为：{'、'.join(f'{v}（{label}）' for v, label in TaskState.choices)}"]}
+        )
+    if kind and not re.fullmatch(r"[a-z0-9_-]{1,40}", kind):
+        raise ValidationFailed({"kind": ["任务类型代码只含小写字母、数字、下划线，如 water_cut"]})
     scope = _scope(user_or_scope)
     tasks = tasks_visible_to(scope).select_related("kind", "owner_unit", "case__enterprise", "case__town")
     if mine and not scope.sees_district:
         units = scope.department_ids | scope.utility_ids | scope.town_ids
         tasks = tasks.filter(Q(owner_unit_id__in=units) | Q(coordinator_unit_id__in=units))
-    if state in TaskState.values:
+    if state:
         tasks = tasks.filter(state=state)
     if overdue:
         tasks = tasks.filter(state__in=[TaskState.OPEN, TaskState.BLOCKED], due_on__lt=clock.today())
@@ -297,7 +306,7 @@ def _deny(scope: Scope, code: str, case: Case, *, assigned: bool = False) -> str
 
 def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
     """Every step of the work that applies to the case now, with a link for whoever may take it and, for everyone
-    else, why not (e.g. "待供电公司断电（12月10日到期）")."""
+    else, why not (e.g. "待供电公司断电（2026-12-10到期）")."""
     base = f"/remediation/cases/{case.pk}"
     s = case.status
     out: list[Action] = []
@@ -334,6 +343,9 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
             if work.overdue_rectification and not (current and current.state == ClassificationState.PROPOSED):
                 out.append(Action("convert", "转为关停取缔（治理期限已过）", f"{base}/type/",
                                   _deny(scope, "remediation.propose_type", case)))  # fmt: skip
+        if current is not None and current.lead_unit_id in scope.department_ids:  # the lead settles blocked tasks
+            out.extend(Action("waive_task", f"核实“{t.kind.label}”无法办理的原因", f"/remediation/tasks/{t.pk}/")
+                       for t in work.tasks if t.state == TaskState.BLOCKED)  # fmt: skip
         remaining = work_remaining(case)
         out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
                           "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
@@ -418,7 +430,7 @@ def derive_stage(case: Case) -> str:
         tasks = list(case.tasks.select_related("kind"))
         items = [t for t in tasks if t.kind.item_code in TWO_CUTS_THREE_CLEARS_CODES]
         done_items = {t.kind.item_code for t in items if t.state == TaskState.DONE}
-        if tasks and all(t.state == TaskState.DONE for t in tasks):
+        if tasks and all(t.state in FINISHED_TASK_STATES for t in tasks):
             return Stage.TASKS_DONE
         return f"{Stage.TWO_CUTS_THREE_CLEARS}（{len(done_items)}/{len(TWO_CUTS_THREE_CLEARS)}）"
     plan = latest_plan(case)
@@ -479,9 +491,9 @@ def work_remaining(case: Case) -> list[str]:
     today = clock.today()
     if case.remediation_type == RemediationType.SHUTDOWN:
         out = []
-        for t in case.tasks.exclude(state=TaskState.DONE).select_related("kind", "owner_unit"):
+        for t in case.tasks.exclude(state__in=FINISHED_TASK_STATES).select_related("kind", "owner_unit"):
             late = "，已逾期" if t.due_on < today else ""
-            what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%m月%d日}到期{late}"
+            what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%Y-%m-%d}到期{late}"
             out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
         if not case.tasks.exists():
             out.append("尚未派发关停取缔任务")
@@ -489,7 +501,7 @@ def work_remaining(case: Case) -> list[str]:
     plan = latest_plan(case)
     if plan is None or plan.state != PlanState.APPROVED:
         return ["整改方案尚未经生态环境局批准"]
-    return [f"待完成整改事项：{i.text}（{i.deadline:%m月%d日}到期）" for i in plan.items.exclude(state=ItemState.DONE)]
+    return [f"待完成整改事项：{i.text}（{i.deadline:%Y-%m-%d}到期）" for i in plan.items.exclude(state=ItemState.DONE)]
 
 
 def open_review(case: Case) -> Review | None:

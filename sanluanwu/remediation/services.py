@@ -27,6 +27,7 @@ from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation import workflow
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
+    FINISHED_TASK_STATES,
     TWO_CUTS_THREE_CLEARS_CODES,
     ClassificationState,
     EnforcementKind,
@@ -95,7 +96,7 @@ def _not_future(value: dt.date, label: str, field: str) -> None:
 def _step(table: dict[str, workflow.Step], action: str, state: str, label_of: str) -> workflow.Step:
     step = table[action]
     if state not in step.sources:
-        raise TransitionNotAllowed(f"当前为“{label_of}”，不能{step.label}（可能已被他人处理，请刷新页面）")
+        raise TransitionNotAllowed(f"当前为“{label_of}”，不能执行“{step.label}”（可能已被他人处理，请刷新页面）")
     return step
 
 
@@ -185,8 +186,8 @@ def propose_type(
         raise ValidationFailed({"remediation_type": ["请选择整治类型：关停取缔或治理改造"]})
     reason = _text(reason, "理由", required=True, field="reason")
     planned_completion = _date(planned_completion, "计划完成时间", "planned_completion")
-    if planned_completion < case.listed_on:
-        raise ValidationFailed({"planned_completion": ["计划完成时间不能早于列入名单日期"]})
+    if planned_completion < max(case.listed_on, clock.today()):
+        raise ValidationFailed({"planned_completion": ["计划完成时间不能早于今天，也不能早于列入名单日期"]})
     justification = _text(justification, "全部关停取缔的理由", field="justification")
     with transaction.atomic():
         case = _locked(case)
@@ -243,8 +244,8 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
     action = "confirm" if confirm else "return"
     note = _text(note, "退回理由" if not confirm else "意见", required=not confirm)
     with transaction.atomic():
+        case = _locked(classification.case)  # the case first, then its record: one lock order everywhere
         c = Classification.objects.select_for_update().get(pk=classification.pk)
-        case = _locked(c.case)
         if c.lead_unit_id not in scope.department_ids:
             raise PermissionDenied(f"“{c.get_remediation_type_display()}”由{c.lead_unit.name}确认")
         permissions.require(scope, workflow.CLASSIFICATION[action].permission, town_id=case.town_id, assigned=True)
@@ -302,7 +303,7 @@ def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> 
                      note=f"{kind.label} → {task.owner_unit.name}，{task.due_on:%Y-%m-%d} 前")  # fmt: skip
         units = [owner_id] + ([kind.coordinator_unit_id] if kind.coordinator_unit_id else [])
         notify(kind="task_new", units=units, exclude=actor, url=f"/remediation/tasks/{task.pk}/",
-               text=f"新任务：{kind.label} · {case.enterprise.name}（{task.due_on:%m月%d日}前）")  # fmt: skip
+               text=f"新任务：{kind.label} · {case.enterprise.name}（{task.due_on:%Y-%m-%d}前）")  # fmt: skip
     return created
 
 
@@ -334,13 +335,14 @@ def complete_task(
             reading = Decimal(str(final_reading).strip())
         except ArithmeticError:
             raise ValidationFailed({"final_reading": ["止码应为数字"]}) from None
-        if not reading.is_finite() or reading < 0 or reading >= Decimal("1e12"):
-            raise ValidationFailed({"final_reading": ["止码应为 0 至 999,999,999,999 之间的数字"]})
+        if not reading.is_finite() or reading < 0 or reading.quantize(Decimal("0.01")) >= Decimal("1e12"):
+            raise ValidationFailed({"final_reading": ["止码应为 0 至 999,999,999,999.99 之间的数字"]})
+        reading = reading.quantize(Decimal("0.01"))
     with transaction.atomic():
+        case = _locked(task.case)
         task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
         if reason := task_permission(scope, task):
             raise PermissionDenied(reason)
-        case = _locked(task.case)
         if expected_version is not None and expected_version != task.version:
             raise Conflict("该任务已被他人办理或修改，请刷新页面后再操作（您填写的内容未保存，请先复制）")
         _step(workflow.TASK, "complete", task.state, task.get_state_display())
@@ -360,6 +362,8 @@ def complete_task(
             raise ValidationFailed(errors)
         before = snapshot(task, ["state", "acted_on", "document_no", "account_no", "final_reading", "note"])
         task.state = TaskState.DONE
+        if not kind.needs_meter:  # a meter is asked only of a cut-off: nothing else carries one into the ledger
+            account_no, reading = "", None
         task.acted_on, task.note, task.document_no, task.account_no, task.final_reading = (
             acted_on, note, document_no, account_no, reading)  # fmt: skip
         task.blocked_reason = ""
@@ -371,7 +375,7 @@ def complete_task(
         record_event(actor=actor, action="remediation.task.done", obj=task,
                      changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
         refresh_stage(case)
-        if not case.tasks.exclude(state=TaskState.DONE).exists():
+        if not case.tasks.exclude(state__in=FINISHED_TASK_STATES).exists():
             notify(kind="tasks_done", units=[case.town_id], url=_case_url(case), exclude=actor,
                    text=f"“{case.enterprise.name}”的整治任务已全部完成，可申请现场审核")  # fmt: skip
     return task
@@ -382,10 +386,10 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
     scope = scope_for(actor)
     reason = _text(reason, "无法办理的原因", required=True)
     with transaction.atomic():
+        case = _locked(task.case)
         task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
         if denial := task_permission(scope, task):
             raise PermissionDenied(denial)
-        case = _locked(task.case)
         _step(workflow.TASK, "block", task.state, task.get_state_display())
         task.state, task.blocked_reason, task.done_by, task.done_at = TaskState.BLOCKED, reason, actor, clock.now()
         task.version += 1
@@ -394,6 +398,29 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
         refresh_stage(case)
         _town_managers(case, kind="task_blocked", url=_case_url(case),
                        text=f"“{case.enterprise.name}”的“{task.kind.label}”无法办理：{reason}")  # fmt: skip
+    return task
+
+
+def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
+    """The lead department checks why a task cannot be done and settles it (经核实无需办理, e.g. there is no water
+    account at this address); the on-site review still confirms the item on the spot."""
+    scope = scope_for(actor)
+    reason = _text(reason, "核实情况", required=True)
+    with transaction.atomic():
+        case = _locked(task.case)
+        task = Task.objects.select_for_update().select_related("kind", "owner_unit").get(pk=task.pk)
+        lead = confirmed_classification(case)
+        if lead is None or lead.lead_unit_id not in scope.department_ids:
+            raise PermissionDenied(f"由{lead.lead_unit.name if lead else '牵头部门'}核实")
+        step = workflow.TASK["waive"]
+        permissions.require(scope, step.permission, town_id=case.town_id, assigned=True)
+        _step(workflow.TASK, "waive", task.state, task.get_state_display())
+        task.state, task.note, task.version = step.target, f"牵头部门核实：{reason}", task.version + 1
+        task.save(update_fields=["state", "note", "version"])
+        record_event(actor=actor, action="remediation.task.waived", obj=task, note=f"{task.kind.label}：{reason}")
+        refresh_stage(case)
+        _town_managers(case, kind="task_waived", url=_case_url(case),
+                       text=f"“{case.enterprise.name}”的“{task.kind.label}”经牵头部门核实无需办理：{reason}")  # fmt: skip
     return task
 
 
@@ -419,6 +446,8 @@ def save_plan(
     goal = _text(goal, "治理目标", required=True, field="goal")
     measures = _text(measures, "治理措施", required=True, field="measures")
     deadline = _date(deadline, "治理期限", "deadline")
+    if deadline < clock.today():
+        raise ValidationFailed({"deadline": ["治理期限不能早于今天"]})
     cleaned: list[tuple[str, str, dt.date]] = []
     for n, item in enumerate(items, start=1):
         text = clean_text(item.get("text") or "")
@@ -467,8 +496,8 @@ def save_plan(
 def submit_plan(*, actor: Any, plan: Plan) -> Plan:
     scope = scope_for(actor)
     with transaction.atomic():
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
         case = _locked(plan.case)
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
         permissions.require(scope, "plan.edit", town_id=case.town_id)
         _step(workflow.PLAN, "submit", plan.state, plan.get_state_display())
         plan.state, plan.submitted_by, plan.submitted_at = PlanState.SUBMITTED, actor, clock.now()
@@ -487,8 +516,8 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
     action = "approve" if approve else "return"
     note = _text(note, "退回意见" if not approve else "审批意见", required=not approve)
     with transaction.atomic():
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
         case = _locked(plan.case)
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
         c = confirmed_classification(case)
         if c is None or c.lead_unit_id not in scope.department_ids:
             raise PermissionDenied(f"整改方案由{c.lead_unit.name if c else '牵头部门'}审批")
@@ -514,8 +543,8 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
     _not_future(done_on, "完成日期", "done_on")
     note = _text(note, "完成情况", required=True)
     with transaction.atomic():
-        item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
         case = _locked(item.plan.case)
+        item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
         permissions.require(scope, "plan.progress", town_id=case.town_id)
         if item.plan.state != PlanState.APPROVED:
             raise TransitionNotAllowed("整改方案批准后才能登记整改事项进展")
@@ -577,8 +606,8 @@ def record_review(
     reasons = _text(reasons, "结论和理由", required=True, field="reasons")
     warnings_note = _text(warnings_note, "对证据提示的说明", field="warnings_note")
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
         case = _locked(review.case)
+        review = Review.objects.select_for_update().get(pk=review.pk)
         action = "pass_review" if result == ReviewResult.PASSED else "return_for_rework"
         permissions.require(scope, f"case.{action}", town_id=case.town_id)
         if review.result or case.status != CaseStatus.AWAITING_REVIEW:
@@ -669,8 +698,8 @@ def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Revie
     note = _text(note, "不予签认的理由" if not sign else "签认意见", required=not sign)
     action = "approve_closure" if sign else "refuse_signoff"
     with transaction.atomic():
-        review = Review.objects.select_for_update().get(pk=review.pk)
         case = Case.objects.select_for_update().select_related("enterprise", "town").get(pk=review.case_id)
+        review = Review.objects.select_for_update().get(pk=review.pk)
         if review.signoff_unit_id not in scope.department_ids:
             raise PermissionDenied(f"由{review.signoff_unit.name if review.signoff_unit else '牵头部门'}签认")
         permissions.require(scope, f"case.{action}", town_id=case.town_id, assigned=True)
@@ -733,11 +762,14 @@ def record_enforcement(
             value = Decimal(str(amount).strip().replace(",", "")) if amount not in (None, "") else None
         except ArithmeticError:
             value = None
+        if value is not None and value.is_finite():
+            value = value.quantize(Decimal("0.01"))  # to the fen first: 0.004 is no fine, 99,999,999,999.999 too much
         if value is None or not value.is_finite() or value <= 0 or value >= Decimal("1e11"):
-            raise ValidationFailed({"amount": ["罚款须填写金额（元），大于 0 且小于 1000 亿"]})
-        value = value.quantize(Decimal("0.01"))
+            raise ValidationFailed({"amount": ["罚款须填写金额（元），至少 0.01 元且小于 1000 亿元"]})
     with transaction.atomic():
-        case = _locked(case)
+        case = _locked(case)  # two of the same decision at once: the second waits here, then finds the first
+        if Enforcement.objects.filter(case=case, unit=unit, document_no=document_no).exists():
+            raise Conflict(f"{unit.name}已登记决定书“{document_no}”，同一决定不重复登记")
         e = Enforcement.objects.create(case=case, unit=unit, kind=kind, legal_basis=legal_basis,
                                        document_no=document_no, decided_on=decided_on, amount=value, note=note,
                                        recorded_by=actor, recorded_at=clock.now())  # fmt: skip

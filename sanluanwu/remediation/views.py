@@ -17,7 +17,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
-from sanluanwu.core.errors import DomainError
+from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
@@ -32,10 +32,14 @@ from sanluanwu.remediation.models import Classification, PlanItem, Review
 
 
 def _date(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat((value or "").strip())
-    except ValueError:
+    """A form's date: None when left empty (the service says it is needed); written wrong, refused as such."""
+    text = (value or "").strip()
+    if not text:
         return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(f"日期“{text[:20]}”格式不对，应为“年-月-日”，如 {clock.today():%Y-%m-%d}") from None
 
 
 def _uploads(request: HttpRequest, name: str, item_code: str = "", phase: str = "") -> list[services.Upload]:
@@ -43,7 +47,7 @@ def _uploads(request: HttpRequest, name: str, item_code: str = "", phase: str = 
 
 
 def _fail(request: HttpRequest, template: str, context: dict[str, Any], exc: DomainError) -> HttpResponse:
-    context.update(errors=exc.errors, error_text=exc.text, data=request.POST)
+    context.update(errors=list(exc.errors.items()), error_text=exc.text, data=request.POST)
     return render(
         request,
         template,
@@ -66,12 +70,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     overdue = request.GET.get("overdue") == "1"
     kind = request.GET.get("kind", "")[:40]
-    tasks = queries.work_list(scope, state=state, overdue=overdue, kind=kind, mine=request.GET.get("all") != "1")
+    status = 200
+    try:
+        tasks = queries.work_list(scope, state=state, overdue=overdue, kind=kind, mine=request.GET.get("all") != "1")
+    except ValidationFailed as exc:  # a bad filter is said, and the list is empty until it is corrected
+        messages.error(request, f"筛选条件有误：{exc.text}")
+        tasks, status, state, kind = queries.tasks_visible_to(scope).none(), 400, "", ""
     return render(request, "remediation/worklist.html", {
         "tasks": tasks[:500], "total": tasks.count(), "state": state, "overdue": overdue, "kind": kind,
         "states": TaskState.choices, "today": clock.today(), "pending": queries.pending_for(request.user),
         "utility_only": bool(scope.utility_ids) and not (scope.department_ids or scope.town_ids or scope.sees_district),
-    })  # fmt: skip
+    }, status=status)  # fmt: skip
 
 
 @requires(GET="remediation.view")
@@ -126,12 +135,16 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"task": task, "case": task.case, "enterprise": task.case.enterprise, "today": clock.today(),
                "denial": queries.task_permission(scope, task),
                "photos": task.case.evidence.filter(step="task", subject_id=task.pk),
-               "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists()}  # fmt: skip
+               "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists(),
+               "can_waive": task.state == TaskState.BLOCKED and _leads(scope, task.case)}  # fmt: skip
     if request.method == "POST":
         try:
             if request.POST.get("action") == "block":
                 services.block_task(actor=request.user, task=task, reason=request.POST.get("reason", ""))
                 messages.success(request, "已登记无法办理的原因，属地镇（街道）将收到提醒")
+            elif request.POST.get("action") == "waive":
+                services.waive_task(actor=request.user, task=task, reason=request.POST.get("reason", ""))
+                messages.success(request, "已核实：该任务无需办理")
             else:
                 services.complete_task(
                     actor=request.user, task=task, acted_on=_date(request.POST.get("acted_on")),  # type: ignore[arg-type]
@@ -144,6 +157,19 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return _fail(request, "remediation/task_detail.html", context, exc)
         return redirect("remediation:task_detail", pk=task.pk)
     return render(request, "remediation/task_detail.html", context)
+
+
+def _lenient_date(value: str | None) -> dt.date | None:
+    """An item's date in a list of rows: unreadable is None, and the service names the row that needs one."""
+    try:
+        return _date(value)
+    except ValidationFailed:
+        return None
+
+
+def _leads(scope: Any, case: Any) -> bool:
+    lead = queries.confirmed_classification(case)
+    return lead is not None and lead.lead_unit_id in scope.department_ids
 
 
 def _int(value: Any) -> int | None:
@@ -162,6 +188,12 @@ def evidence(request: HttpRequest, pk: int) -> FileResponse:
 
 
 # ---- the steps on a case ---------------------------------------------------------------------------------------
+
+
+def _lead_only(request: HttpRequest, unit: Any, what: str) -> None:
+    """A decision of the lead department: any other user gets 403 with whose decision it is, before the form."""
+    if unit is None or unit.pk not in scope_for(request.user).department_ids:
+        raise DjangoPermissionDenied(f"{what}由{unit.name if unit else '牵头部门'}办理")
 
 
 def _case(request: HttpRequest, pk: int, code: str, *, assigned: bool = False) -> Any:
@@ -221,6 +253,7 @@ def propose_type(request: HttpRequest, pk: int) -> HttpResponse:
 def decide_type(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     case = access_case(request.user, pk)
     c = get_object_or_404(Classification.objects.select_related("lead_unit", "proposed_by"), pk=cid, case=case)
+    _lead_only(request, c.lead_unit, "确认整治类型")
     context = {"case": case, "c": c, "kinds": _task_preview(case, c)}
     if request.method == "POST":
         try:
@@ -254,10 +287,11 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"case": case, "plan": plan, "items": items, "categories": PlanItemCategory.choices, "v": start,
                "blank_rows": range(max(3, 6 - len(items)))}  # fmt: skip
     if request.method == "POST":
-        rows = [{"category": c, "text": t, "deadline": _date(d)} for c, t, d in zip(
-            request.POST.getlist("item_category"), request.POST.getlist("item_text"),
-            request.POST.getlist("item_deadline"), strict=False)][:60]  # fmt: skip
+        rows: list[dict[str, Any]] = []
         try:
+            rows = [{"category": c, "text": t, "deadline": _lenient_date(d)} for c, t, d in zip(
+                request.POST.getlist("item_category"), request.POST.getlist("item_text"),
+                request.POST.getlist("item_deadline"), strict=False)][:60]  # fmt: skip
             saved = services.save_plan(
                 actor=request.user, case=case, responsible=request.POST.get("responsible", ""),
                 goal=request.POST.get("goal", ""), measures=request.POST.get("measures", ""),
@@ -281,6 +315,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_decide(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
     plan = get_object_or_404(case.plans, pk=plan_pk)
+    confirmed = queries.confirmed_classification(case)
+    _lead_only(request, confirmed.lead_unit if confirmed else None, "审批整改方案")
     context = {"case": case, "plan": plan, "earlier": case.plans.exclude(pk=plan.pk).order_by("-number")}
     if request.method == "POST":
         try:
@@ -361,7 +397,9 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
 @requires(GET="case.approve_closure", POST="case.approve_closure")
 def signoff(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     case = access_case(request.user, pk)
-    r = get_object_or_404(Review.objects.prefetch_related("checks"), pk=review_pk, case=case)
+    r = get_object_or_404(Review.objects.prefetch_related("checks").select_related("signoff_unit"), pk=review_pk,
+                          case=case)  # fmt: skip
+    _lead_only(request, r.signoff_unit, "签认销号")
     context = {"case": case, "review": r, "photos": case.evidence.filter(step="review", subject_id=r.pk)}
     if request.method == "POST":
         try:

@@ -42,8 +42,18 @@ CLASSIFICATION: dict[str, Step] = _table(
 TASK: dict[str, Step] = _table(
     Step("complete", "登记完成", frozenset({T.OPEN, T.BLOCKED}), T.DONE, "task.complete"),
     Step("block", "无法办理", frozenset({T.OPEN}), T.BLOCKED, "task.complete", needs_note=True),
+    # A task that cannot be done (no water account at this address …): the lead department checks the reason and
+    # settles it; the on-site review still confirms the item on the spot.
+    Step("waive", "核实无需办理", frozenset({T.BLOCKED}), T.WAIVED, "case.start_remediation", needs_note=True),
     # A failed on-site review turns an item it could not confirm back into work (the reviewer's decision).
-    Step("rework", "退回重新办理", frozenset({T.DONE, T.BLOCKED}), T.OPEN, "case.return_for_rework", needs_note=True),
+    Step(
+        "rework",
+        "退回重新办理",
+        frozenset({T.DONE, T.BLOCKED, T.WAIVED}),
+        T.OPEN,
+        "case.return_for_rework",
+        needs_note=True,
+    ),
 )
 
 PLAN: dict[str, Step] = _table(

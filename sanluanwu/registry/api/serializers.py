@@ -133,7 +133,7 @@ class CaseSerializer(serializers.ModelSerializer[Case]):
         return plain + [s["action"] for s in self._steps(case) if not s["reason"]]
 
     def get_next_steps(self, case: Case) -> list[dict[str, str]]:
-        """Every step that applies now, with the reason it is not yours or not yet (e.g. 待供电公司断电（12月10日到期））."""
+        """Every step that applies now, with the reason it is not yours or not yet (e.g. 待供电公司断电（2026-12-10到期））."""
         return self._steps(case)
 
 

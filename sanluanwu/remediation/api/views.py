@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.db.models import QuerySet
@@ -109,7 +110,7 @@ class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelM
     serializer_class = TaskSerializer
     parser_classes = _PARSERS
     table_permissions = {"list": "task.view", "retrieve": "task.view", "complete": "task.complete",
-                         "block": "task.complete"}  # fmt: skip
+                         "block": "task.complete", "waive": "case.start_remediation"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Task]:
         q = self.request.query_params
@@ -128,6 +129,14 @@ class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelM
                                       document_no=data["document_no"], account_no=data["account_no"],
                                       final_reading=data["final_reading"], photos=_uploads(request),
                                       expected_version=data["version"])  # fmt: skip
+        return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+    @extend_schema(request=ReasonSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def waive(self, request: Request, pk: str | None = None) -> Response:
+        """The lead department settles a task that cannot be done (经核实无需办理)."""
+        task = self.get_object()
+        services.waive_task(actor=request.user, task=task, reason=_valid(ReasonSerializer, request)["reason"])
         return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
 
     @extend_schema(request=ReasonSerializer, responses={200: TaskSerializer})
@@ -253,8 +262,8 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
                             for c in work.classifications],
         "two_cuts_three_clears": [{"code": i["code"], "label": i["label"], "task": i["task"].pk if i["task"] else None,
                                    "state": i["task"].state if i["task"] else ""} for i in work.items],
-        "tasks": TaskSerializer(work.tasks, many=True).data,
-        "plans": [{"id": p.pk, "number": p.number, "state": p.state, "responsible": p.responsible, "goal": p.goal,
+        "tasks": [{**TaskSerializer(t).data, "evidence": evidence(work.photos("task", t.pk))} for t in work.tasks],
+        "plans": [{"id": p.pk, "number": p.number, "version": p.version, "state": p.state, "responsible": p.responsible, "goal": p.goal,
                    "measures": p.measures, "deadline": p.deadline, "decision_note": p.decision_note,
                    "items": [{"id": i.pk, "category": i.category, "text": i.text, "deadline": i.deadline,
                               "state": i.state, "done_on": i.done_on, "note": i.note} for i in p.items.all()]}
@@ -307,7 +316,11 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
 
         case = self.get_object()
         data = _valid(StopSerializer, request)
-        ordered = OrgUnit.objects.filter(pk=data.get("ordered_by") or 0).first()
+        ordered = None
+        if data.get("ordered_by"):
+            ordered = OrgUnit.objects.filter(pk=data["ordered_by"], kind__in=["town", "department", "office"]).first()
+            if ordered is None:
+                raise ValidationFailed({"ordered_by": ["下令单位应为镇（街道）、区级部门或区办公室"]})
         services.record_stop(actor=request.user, case=case, stopped_on=data["stopped_on"], ordered_by=ordered,
                              document_no=data["document_no"], note=data["note"], photos=_uploads(request))  # fmt: skip
         return self._answer(case)
@@ -377,7 +390,17 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def review(self, request: Request, pk: str | None = None) -> Response:
         """Multipart: photos of an item are sent as `photos_<item_code>`; checks as JSON in the `checks` field."""
         case = self.get_object()
-        data = _valid(ReviewSerializer, request)
+        body = request.data
+        if isinstance(body.get("checks"), str):  # multipart (photos need it): the checks come as one JSON field
+            try:
+                body = {**{k: body.get(k) for k in body}, "checks": json.loads(body["checks"])}
+            except ValueError:
+                raise ValidationFailed(
+                    {"checks": ['checks 应为 JSON 数组，如 [{"item_code": "water_cut", "confirmed": true}]']}
+                ) from None
+        checked = ReviewSerializer(data=body)
+        checked.is_valid(raise_exception=True)
+        data = dict(checked.validated_data)
         review = Review.objects.filter(case=case, pk=data["review"]).first()
         if review is None:
             raise ValidationFailed({"review": ["该整治对象没有这一现场审核申请"]})

@@ -10,7 +10,7 @@ from django.db import connection
 
 from conftest import make_case
 from sanluanwu.core import clock
-from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.demo.walk import site_photo, walk
 from sanluanwu.registry import services as registry
 from sanluanwu.registry.choices import CaseStatus
@@ -306,3 +306,59 @@ def test_the_confirmed_type_and_date_cannot_be_edited_around_the_lead_department
     data = case_input(remediation_type=case.remediation_type, planned_completion=case.planned_completion,
                       responsible_person="王科长")  # fmt: skip
     registry.update_case(actor=alice, case=case, enterprise_data=enterprise_input(district["hutang"]), case_data=data)
+
+
+def test_a_task_that_cannot_be_done_is_settled_by_the_lead_department_and_the_review_goes_on(parties, case, gina,
+                                                                                             uma, alice):  # fmt: skip
+    case = walk(case, "confirmed", parties)
+    power = case.tasks.get(kind__code="power_cut")
+    services.block_task(actor=uma, task=power, reason="该地址无用电户号，未接入电网")
+    assert any("无法办理" in r for r in queries.work_remaining(case))
+    with pytest.raises(PermissionDenied):
+        services.waive_task(actor=alice, task=power, reason="核实")
+    services.waive_task(actor=gina, task=power, reason="经现场核实无电表")
+    walk(case, "work_done", parties)
+    assert queries.work_remaining(case) == []
+    assert "待申请现场审核" in type(case).objects.get(pk=case.pk).stage
+
+
+def test_the_same_enforcement_decision_is_recorded_once(parties, case, office, district):
+    walk(case, "confirmed", parties)
+    args = dict(actor=office, case=case, unit=district["sthjj"], kind="order_stop", legal_basis="《大气污染防治法》",
+                document_no="武环责字〔2020〕9号", decided_on=clock.today())  # fmt: skip
+    services.record_enforcement(**args)
+    with pytest.raises(Conflict):
+        services.record_enforcement(**args)
+    for amount in ("0.004", "99999999999.999"):
+        with pytest.raises(ValidationFailed):
+            services.record_enforcement(**{**args, "kind": "fine", "amount": amount, "document_no": f"罚{amount}"})
+
+
+def test_a_meter_reading_that_rounds_past_the_limit_is_refused_not_a_server_error(parties, case, walt):
+    walk(case, "confirmed", parties)
+    water = case.tasks.get(kind__code="water_cut")
+    with pytest.raises(ValidationFailed):
+        services.complete_task(actor=walt, task=water, acted_on=clock.today(), account_no="1",
+                               final_reading="999999999999.999", photos=[services.Upload(site_photo(case, seed=3), "w.jpg")])  # fmt: skip
+
+
+def test_forms_answer_bad_input_with_the_reasons_not_a_server_error(client, parties, case, alice, gina, bob, walt):
+    from conftest import make_user
+
+    walk(case, "confirmed", parties, rtype="rectification")
+    client.force_login(alice)
+    for items in ({}, {"item_category": "safety", "item_text": "消防", "item_deadline": "abc"}):
+        response = client.post(f"/remediation/cases/{case.pk}/plan/", {"responsible": "李四", "goal": "达标",
+                                "measures": "措施", "deadline": (clock.today() + dt.timedelta(days=9)).isoformat(), **items})  # fmt: skip
+        assert response.status_code == 400 and "整改事项" in response.content.decode()
+    client.force_login(walt)
+    assert client.get("/remediation/tasks/?kind=%00").status_code == 400
+    assert client.get("/remediation/tasks/?state=nonsense").status_code == 400
+    # A department that does not lead the case is told whose decision it is, before any form.
+    fgj = make_user("fred", "department_staff", case.town.parent.children.get(code="fgj"))
+    plan = queries.latest_plan(case)
+    client.force_login(fgj)
+    assert client.get(f"/remediation/cases/{case.pk}/plan/{plan.pk}/decide/").status_code in (403, 404)
+    client.force_login(gina)  # 工信局 leads shutdowns, not this rectification
+    response = client.get(f"/remediation/cases/{case.pk}/plan/{plan.pk}/decide/")
+    assert response.status_code in (403, 404)
