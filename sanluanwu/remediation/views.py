@@ -465,7 +465,7 @@ def town_ledger(request: HttpRequest) -> HttpResponse:
         return render(request, "remediation/town_ledger.html", {"towns": towns, "asked": request.GET.get("town")},
                       status=404 if request.GET.get("town") else 200)  # fmt: skip
     cases = visible.filter(town=town).select_related("enterprise", "town", "campaign").order_by("id")
-    limit = getattr(settings, "LEDGER_MAX_CASES", 2000)
+    limit = settings.LEDGER_MAX_CASES
     chosen = list(cases[: limit + 1])
     if not chosen:
         raise Http404("该镇（街道）没有您可查看的整治对象")

@@ -362,3 +362,14 @@ def test_forms_answer_bad_input_with_the_reasons_not_a_server_error(client, part
     client.force_login(gina)  # 工信局 leads shutdowns, not this rectification
     response = client.get(f"/remediation/cases/{case.pk}/plan/{plan.pk}/decide/")
     assert response.status_code in (403, 404)
+
+
+def test_a_town_ledger_too_large_for_one_request_is_refused_with_the_reason(client, settings, parties, case, alice,
+                                                                           district):  # fmt: skip
+    make_case(alice, district["hutang"], name="孙三塑料造粒作坊", legal_person="孙三", coordinates="119.9661, 31.7261")
+    settings.LEDGER_MAX_CASES = 1
+    client.force_login(alice)
+    response = client.get(f"/remediation/ledger/?town={case.town_id}", follow=True)
+    assert "超过 1 个" in response.content.decode()
+    settings.LEDGER_MAX_CASES = 10
+    assert client.get(f"/remediation/ledger/?town={case.town_id}")["Content-Type"].startswith("application/vnd")
