@@ -31,7 +31,7 @@ from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCa
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.remediation import services as remediation
 from sanluanwu.remediation.choices import BLANKET_SHUTDOWN_MIN, EnforcementKind
-from sanluanwu.remediation.queries import blanket_status
+from sanluanwu.remediation.queries import blanket_status, current_classification
 from sanluanwu.remediation.reference import ensure_reference
 
 SIZES = {"full": (1500, 300), "small": (60, 30)}
@@ -249,6 +249,7 @@ _SHOWCASE = [
     ("hutang", "confirmed", "shutdown", True, True, True, 25),
     ("niutang", "confirmed", "shutdown", False, False, False, 4),
     ("hutang", "confirmed", "rectification", True, False, False, 8),
+    ("hutang", "plan_to_draft", "rectification", True, False, False, 7),
     ("hutang", "work_done", "shutdown", False, False, False, 20),
     ("hutang", "awaiting_review", "shutdown", False, False, False, 22),
     ("niutang", "awaiting_signoff", "rectification", True, False, False, 30),
@@ -280,6 +281,14 @@ def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], user
         def at(step: int, listed_on: dt.date = listed_on) -> Any:
             return clock.at(_moment(rng, min(listed_on + dt.timedelta(days=step), today - dt.timedelta(days=1)), 10))
 
+        if stage == "plan_to_draft":  # confirmed, and the town has its plan to write
+            walk.walk(case, "proposed", parties, rtype=rtype, seed=9000 + n, at=at)
+            proposed = current_classification(case)
+            assert proposed is not None
+            with at(3):
+                remediation.decide_type(actor=users["sthjj"], classification=proposed,
+                                        confirm=True, note="同意治理改造，请尽快编制整改方案")  # fmt: skip
+            continue
         made[(code, stage, rtype)] = walk.walk(case, stage, parties, rtype=rtype, seed=9000 + n, at=at,
                                                done_share=0.4, water_permit=permit, illegal_land=land)  # fmt: skip
     # 从严执法: a fine by 生态环境局 on a rectification it leads, an order to stop by 工信局 on a shutdown.

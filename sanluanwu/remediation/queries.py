@@ -59,7 +59,8 @@ def assigned_case_condition(scope: Scope) -> Q | None:
 
 def tasks_visible_to(user_or_scope: Any) -> QuerySet[Task]:
     """Every task for the office and leaders; the own towns' cases' tasks for a town user; a department's or
-    utility's own (as owner or coordinator)."""
+    utility's own (as owner or coordinator), and for a department every task of a case it leads (it settles those
+    that cannot be done)."""
     scope = _scope(user_or_scope)
     tasks = Task.objects.all()
     if not permissions.allows(scope, "task.view"):
@@ -67,8 +68,9 @@ def tasks_visible_to(user_or_scope: Any) -> QuerySet[Task]:
     if scope.sees_district:
         return tasks
     units = scope.department_ids | scope.utility_ids
+    led = Classification.objects.filter(lead_unit_id__in=scope.department_ids).values("case_id")
     return tasks.filter(Q(case__town_id__in=scope.town_ids) | Q(owner_unit_id__in=units)
-                        | Q(coordinator_unit_id__in=units))  # fmt: skip
+                        | Q(coordinator_unit_id__in=units) | Q(case_id__in=led))  # fmt: skip
 
 
 def access_task(user: Any, pk: Any) -> Task:

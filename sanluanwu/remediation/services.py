@@ -478,7 +478,9 @@ def save_plan(
             raise Conflict("整改方案已被他人修改，请刷新页面后再编辑（您填写的内容未保存，请先复制）")
         if plan is None or plan.state == PlanState.RETURNED:
             number = (plan.number + 1) if plan else 1
-            plan = Plan(case=case, number=number, created_by=actor, created_at=clock.now())
+            # The version goes on from the returned one: a client holding the old version cannot save over the new.
+            version = (plan.version + 1) if plan else 1
+            plan = Plan(case=case, number=number, version=version, created_by=actor, created_at=clock.now())
         else:
             plan.version += 1
         plan.state = PlanState.DRAFT

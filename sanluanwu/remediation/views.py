@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -292,14 +293,15 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
             rows = [{"category": c, "text": t, "deadline": _lenient_date(d)} for c, t, d in zip(
                 request.POST.getlist("item_category"), request.POST.getlist("item_text"),
                 request.POST.getlist("item_deadline"), strict=False)][:60]  # fmt: skip
-            saved = services.save_plan(
-                actor=request.user, case=case, responsible=request.POST.get("responsible", ""),
-                goal=request.POST.get("goal", ""), measures=request.POST.get("measures", ""),
-                deadline=_date(request.POST.get("deadline")), items=rows,  # type: ignore[arg-type]
-                expected_version=_int(request.POST.get("version")),
-            )  # fmt: skip
-            if request.POST.get("submit") == "1":
-                services.submit_plan(actor=request.user, plan=saved)
+            with transaction.atomic():  # saved and submitted together, or neither
+                saved = services.save_plan(
+                    actor=request.user, case=case, responsible=request.POST.get("responsible", ""),
+                    goal=request.POST.get("goal", ""), measures=request.POST.get("measures", ""),
+                    deadline=_date(request.POST.get("deadline")), items=rows,  # type: ignore[arg-type]
+                    expected_version=_int(request.POST.get("version")),
+                )  # fmt: skip
+                if request.POST.get("submit") == "1":
+                    services.submit_plan(actor=request.user, plan=saved)
         except DomainError as exc:
             from types import SimpleNamespace
 

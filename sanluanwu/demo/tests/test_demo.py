@@ -22,7 +22,7 @@ def test_a_plain_migrate_creates_no_accounts(db):
 
 def test_the_small_demo_has_every_unit_account_and_case_state(db):
     summary = build_demo(size="small", seed=7)
-    assert summary.cases == 30  # 12 drawn at random, 13 showcase cases, 5 in a town of shutdowns only
+    assert summary.cases == 30  # 11 drawn at random, 14 showcase cases, 5 in a town of shutdowns only
     names = set(OrgUnit.objects.values_list("name", flat=True))
     assert {
         "湖塘镇",
@@ -194,3 +194,15 @@ def test_the_demo_shows_a_blanket_shutdown_town_and_enforcement(db):
     warnings = blanket_warnings(scope_for(office), current_campaign().pk)
     assert warnings and all(w.justified for w in warnings)
     assert set(Enforcement.objects.values_list("kind", flat=True)) >= {"fine", "order_stop"}
+
+
+def test_the_town_has_a_plan_to_write_and_the_lead_department_can_open_every_task_of_its_cases(db):
+    from sanluanwu.registry.choices import Stage
+    from sanluanwu.remediation.models import Task
+    from sanluanwu.remediation.queries import tasks_visible_to
+
+    build_demo(size="small", seed=4)
+    assert Case.objects.filter(town__code="hutang", stage=Stage.PLAN_TO_DRAFT).exists()
+    gxj = User.objects.get(username="gxj")
+    led = Task.objects.filter(case__classifications__lead_unit__code="gxj").distinct()
+    assert led.exists() and set(tasks_visible_to(gxj).values_list("id", flat=True)) >= set(led.values_list("id", flat=True))

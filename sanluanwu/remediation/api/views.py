@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -348,11 +349,12 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
     def plan(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
         data = _valid(PlanSerializer, request)
-        plan = services.save_plan(actor=request.user, case=case, responsible=data["responsible"], goal=data["goal"],
-                                  measures=data["measures"], deadline=data["deadline"], items=data["items"],
-                                  expected_version=data.get("version"))  # fmt: skip
-        if data["submit"]:
-            services.submit_plan(actor=request.user, plan=plan)
+        with transaction.atomic():  # saved and submitted together, or neither
+            plan = services.save_plan(actor=request.user, case=case, responsible=data["responsible"],
+                                      goal=data["goal"], measures=data["measures"], deadline=data["deadline"],
+                                      items=data["items"], expected_version=data.get("version"))  # fmt: skip
+            if data["submit"]:
+                services.submit_plan(actor=request.user, plan=plan)
         return self._answer(case)
 
     @extend_schema(request=DecisionSerializer, responses={200: OpenApiTypes.OBJECT})
