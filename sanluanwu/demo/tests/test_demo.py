@@ -205,4 +205,6 @@ def test_the_town_has_a_plan_to_write_and_the_lead_department_can_open_every_tas
     assert Case.objects.filter(town__code="hutang", stage=Stage.PLAN_TO_DRAFT).exists()
     gxj = User.objects.get(username="gxj")
     led = Task.objects.filter(case__classifications__lead_unit__code="gxj").distinct()
-    assert led.exists() and set(tasks_visible_to(gxj).values_list("id", flat=True)) >= set(led.values_list("id", flat=True))
+    assert led.exists() and set(tasks_visible_to(gxj).values_list("id", flat=True)) >= set(
+        led.values_list("id", flat=True)
+    )
