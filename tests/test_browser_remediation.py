@@ -59,6 +59,7 @@ def test_a_shutdown_from_stop_to_closure_across_the_accounts_that_take_part(live
     def snap(page: Any, name: str) -> None:
         nonlocal shot
         shot += 1
+        page.wait_for_load_state("networkidle")  # the photos too
         page.screenshot(path=str(ARTIFACTS / f"{tag}-remediation-{shot:02d}-{name}.png"), full_page=True)
 
     # The inspector records the stop with a photo.
