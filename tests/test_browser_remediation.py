@@ -31,7 +31,9 @@ def fresh_case(small_demo: Any, tmp_path: Path) -> dict[str, Any]:  # noqa: F811
     for n, name in enumerate(["stop", "water", "power", "materials", "equipment", "products", "r1", "r2", "r3", "r4",
                               "r5"]):  # fmt: skip
         path = tmp_path / f"{name}.jpg"
-        path.write_bytes(site_photo(case, seed=7000 + n, day=clock.today()))
+        # The review's photos were taken the day before: the reviewer is warned and must say why to pass.
+        day = clock.today() - dt.timedelta(days=1) if name.startswith("r") else clock.today()
+        path.write_bytes(site_photo(case, seed=7000 + n, day=day))
         photos[name] = str(path)
     return {"pk": case.pk, "photos": photos}
 
@@ -133,19 +135,29 @@ def test_a_shutdown_from_stop_to_closure_across_the_accounts_that_take_part(live
     town.goto(f"{url}/cases/{pk}/")
     town.click("#remediation .next-steps a >> text=填写现场审核记录")
     town.fill("#participants", "陈科长（湖塘镇）\n村委会主任（新华村）")
-    for n, code in enumerate(["water_cut", "power_cut", "clear_materials", "clear_equipment", "clear_products"]):
-        town.check(f"input[name=ok_{code}]")
-        town.set_input_files(f"input[name=photos_{code}]", photos[f"r{n + 1}"])
-    town.check("input[name=result][value=passed]")
-    town.fill("#reasons", "两断三清逐项现场核查到位")
+
+    def fill_review() -> None:
+        for n, code in enumerate(["water_cut", "power_cut", "clear_materials", "clear_equipment", "clear_products"]):
+            town.check(f"input[name=ok_{code}]")
+            town.set_input_files(f"input[name=photos_{code}]", photos[f"r{n + 1}"])
+        town.check("input[name=result][value=passed]")
+        town.fill("#reasons", "两断三清逐项现场核查到位")
+
+    fill_review()
     snap(town, "review-form")
     town.click("button[type=submit].primary")
     town.wait_for_load_state()
-    if "证据提示" in town.inner_text("main") and "待" not in town.inner_text("h1"):
-        town.fill("#warnings_note", "已现场核对")
-        town.click("button[type=submit].primary")
+    # The photos were taken on another day: the pass is refused until the reviewer explains why; the form keeps
+    # everything typed, but a browser never keeps chosen files, so the photos are chosen again.
+    warned = town.inner_text("main")
+    assert "证据提示" in warned and "不是当天" in warned and not on_case.search(town.url)
+    snap(town, "review-warnings")
+    fill_review()
+    town.fill("#warnings_note", "照片为昨日现场拍摄，已现场核对")
+    town.click("button[type=submit].primary")
     town.wait_for_url(on_case)
     assert "待工信局签认销号" in town.inner_text("#remediation")
+    assert "照片为昨日现场拍摄" in town.inner_text("#remediation")  # the reason stands beside the warnings
 
     # 工信局 signs off: 销号.
     gxj.goto(f"{url}/cases/{pk}/")
