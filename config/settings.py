@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sanluanwu.remediation",
     "sanluanwu.imports",
     "sanluanwu.lookback",
+    "sanluanwu.reporting",
     "sanluanwu.demo",
 ]
 
@@ -97,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "sanluanwu.accounts.context_processors.scope",
                 "sanluanwu.notices.context_processors.bell",
+                "sanluanwu.reporting.context_processors.campaign_banner",
             ],
         },
     },
@@ -259,3 +261,8 @@ PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 15 * 1024 * 1024))
 # refused with the reason, within gunicorn's worker timeout; a larger town downloads case by case for now.
 LEDGER_MAX_CASES = int(os.environ.get("LEDGER_MAX_CASES", 800))
 PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))
+
+# A town's work plan (工作方案): a Word, WPS, PDF or OFD document, checked by size before it is read.
+WORKPLAN_MAX_BYTES = int(os.environ.get("WORKPLAN_MAX_BYTES", 20 * 1024 * 1024))
+# How often the scheduler (bin/serve, `manage.py run_schedule`) runs the reporting reminders, in seconds.
+SCHEDULE_INTERVAL = int(os.environ.get("SCHEDULE_INTERVAL", 900))

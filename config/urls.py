@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("sanluanwu.lookback.urls")),
     path("", include("sanluanwu.remediation.urls")),
     path("", include("sanluanwu.notices.urls")),
+    path("", include("sanluanwu.reporting.urls")),
+    path("", include("sanluanwu.campaigns.urls")),
     path("api/v1/", include("config.api")),
     path("admin/", admin.site.urls),
 ]

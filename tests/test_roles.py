@@ -179,7 +179,9 @@ def test_the_table_says_what_each_role_may_do():
     assert permissions.allows(leader, "case.export", town_id=7)
     writes = [c for c in permissions.PERMISSIONS if c not in ("case.view", "case.export", "import.view",
                                                                "import.download", "lookback.view", "remediation.view",
-                                                               "task.view", "ledger.download", "notice.view")]  # fmt: skip
+                                                               "task.view", "ledger.download", "notice.view",
+                                                               "report.view", "report.monitor", "workplan.view",
+                                                               "brief.view", "summary.download")]  # fmt: skip
     assert not any(permissions.allows(leader, c, town_id=7) for c in writes)
     admin = Scope(user_id=3, roles=frozenset({Role.SYSTEM_ADMIN}))
     assert [c for c in permissions.PERMISSIONS if permissions.allows(admin, c)] == ["reference.manage"]

@@ -3,6 +3,10 @@
 
 The roles, as Wujin runs the campaign (附件1):
 
+- Reporting: the office admin sets up campaigns (campaign.manage); the office reviews the half-monthly reports
+  (report.review); each town manager submits its town's report, work plan and briefs; department staff send briefs;
+  the leader and the office download the summary.
+
 - 系统管理员 system_admin — accounts, org units and reference data (in the admin). Sees and changes no
   business data (三员分立): no list, no case, no import, no look-back.
 - 办公室管理员 office_admin — the district office's head of the work: everything on the dynamic list in
@@ -106,6 +110,19 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("enforcement.record", "登记执法记录", _DEPT | _OFFICE),
         Permission("ledger.download", "下载整治台账", _READERS | _DEPT),
         Permission("notice.view", "查看消息", _ALL_BUT_ADMIN),
+        # Campaigns and reporting (四、工作要求（三）, 实施步骤): the office sets a campaign up; towns report each half
+        # month (附件2), send briefs and their work plan; the office accepts or returns reports.
+        Permission("campaign.manage", "设置专项行动（阶段、报送规则、参加单位）", frozenset({Role.OFFICE_ADMIN})),
+        Permission("report.view", "查看半月报送", _READERS),
+        Permission("report.monitor", "查看全区报送情况并下载全区汇总表", _OFFICE | frozenset({Role.LEADER})),
+        Permission("report.submit", "报送半月报表（附件2）", frozenset({Role.TOWN_MANAGER})),
+        Permission("report.request_reopen", "申请退回已审核的报表", frozenset({Role.TOWN_MANAGER})),
+        Permission("report.review", "审核半月报表（通过、退回、调整报送日期、同意重新报送）", _OFFICE),
+        Permission("workplan.view", "查看工作方案", _READERS),
+        Permission("workplan.upload", "上传工作方案", frozenset({Role.TOWN_MANAGER})),
+        Permission("brief.view", "查看工作简讯", _READERS | _DEPT),
+        Permission("brief.submit", "报送工作简讯", frozenset({Role.TOWN_MANAGER, Role.DEPARTMENT_STAFF})),
+        Permission("summary.download", "下载专项行动总结", _OFFICE | frozenset({Role.LEADER})),
         # Reference data (the admin): accounts, org units, campaigns, value synonyms.
         Permission("reference.manage", "管理账号和基础数据", frozenset({Role.SYSTEM_ADMIN})),
     ]

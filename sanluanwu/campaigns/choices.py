@@ -19,4 +19,5 @@ AUDIT_ACTIONS: dict[str, str] = {
     "campaigns.phase.created": "新增实施阶段",
     "campaigns.phase.updated": "修改实施阶段",
     "campaigns.phase.deleted": "删除实施阶段",
+    "campaigns.campaign.participants": "调整参加单位",
 }

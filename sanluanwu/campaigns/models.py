@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.choices import PhaseKind
 
 
@@ -18,6 +19,20 @@ class Campaign(models.Model):
     ends_on = models.DateField("结束日期")
     baseline_label = models.CharField("回头看的集中整治批次", max_length=60, default="2018-2019年集中整治")
     is_active = models.BooleanField("进行中", default=True)
+    district = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name="所属区", limit_choices_to={"kind": "district"})  # fmt: skip
+    # The units taking part: the towns send the 附件2 table each half month, towns and departments send briefs. A
+    # period freezes the towns expected when it falls due (reporting), so a later change never rewrites old rates.
+    participants = models.ManyToManyField(OrgUnit, blank=True, related_name="campaigns", verbose_name="参加单位")
+    # 四、工作要求（三）: the 附件2 table before the 15th and the 30th (February: its last day), 1-2 briefs a month.
+    first_due_day = models.PositiveSmallIntegerField("上半月报送日", default=15)
+    second_due_day = models.PositiveSmallIntegerField(
+        "下半月报送日", default=30, help_text="月末不足该日时为月末最后一天"
+    )
+    reminder_days = models.CharField("提前提醒天数", max_length=20, default="3,1", help_text="逗号分隔，如 3,1")
+    briefs_min = models.PositiveSmallIntegerField("每月工作简讯（至少）", default=1)
+    briefs_max = models.PositiveSmallIntegerField("每月工作简讯（至多）", default=2)
+    updated_at = models.DateTimeField("更新时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "专项行动"
@@ -28,8 +43,29 @@ class Campaign(models.Model):
         return self.name
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": "结束日期不能早于开始日期"})
+            errors["ends_on"] = "结束日期不能早于开始日期"
+        if self.starts_on and self.ends_on and (self.ends_on - self.starts_on).days > 3 * 366:
+            errors["ends_on"] = "专项行动不能超过三年，请检查结束日期"
+        if not 1 <= (self.first_due_day or 0) <= 27:
+            errors["first_due_day"] = "上半月报送日应在 1 至 27 日之间"
+        if not (self.first_due_day or 0) < (self.second_due_day or 0) <= 31:
+            errors["second_due_day"] = "下半月报送日应晚于上半月报送日，且不超过 31 日"
+        if self.reminder_days and self.reminder_day_list() is None:
+            errors["reminder_days"] = "提前提醒天数应为 0 至 14 之间的整数，用逗号分隔，如 3,1"
+        if (self.briefs_min or 0) > (self.briefs_max or 0):
+            errors["briefs_max"] = "每月工作简讯的上限不能小于下限"
+        if errors:
+            raise ValidationError(errors)
+
+    def reminder_day_list(self) -> list[int] | None:
+        """The days before a due date on which the units not yet reported are reminded; None when written wrong."""
+        try:
+            days = sorted({int(p) for p in self.reminder_days.replace("，", ",").split(",") if p.strip()}, reverse=True)
+        except ValueError:
+            return None
+        return days if all(0 <= d <= 14 for d in days) and len(days) <= 5 else None
 
 
 class Phase(models.Model):

@@ -26,6 +26,11 @@ def today() -> dt.date:
     return timezone.localdate(now())
 
 
+def is_fixed() -> bool:
+    """Whether clock.at() holds the clock (the demo loader writing the past: "today" is not the records' today)."""
+    return _fixed.get() is not None
+
+
 @contextmanager
 def at(moment: dt.datetime) -> Iterator[None]:
     """Inside the block, now() is `moment` (aware) for this thread or task only: what is written there says it

@@ -24,6 +24,7 @@ from sanluanwu.campaigns.models import Campaign, Phase
 from sanluanwu.core import clock, geo
 from sanluanwu.demo import reference as ref
 from sanluanwu.demo import walk
+from sanluanwu.demo.reporting import build_reporting
 from sanluanwu.lookback import services as lookback
 from sanluanwu.lookback.models import Target
 from sanluanwu.registry import rules, services
@@ -33,6 +34,7 @@ from sanluanwu.remediation import services as remediation
 from sanluanwu.remediation.choices import BLANKET_SHUTDOWN_MIN, EnforcementKind
 from sanluanwu.remediation.queries import blanket_status, current_classification
 from sanluanwu.remediation.reference import ensure_reference
+from sanluanwu.reporting import services as reporting_services
 
 SIZES = {"full": (1500, 300), "small": (60, 30)}
 # The checklist item whose problem answer leads to each category (see lookback/checklist.py).
@@ -156,6 +158,12 @@ def build_campaign(today: dt.date) -> Campaign:
         Phase.objects.update_or_create(
             campaign=campaign, kind=kind, defaults={"starts_on": start, "ends_on": stop, "description": text}
         )
+    # Every town and department takes part; the district is the one of the units (附件1).
+    units = OrgUnit.objects.filter(kind__in=[OrgUnitKind.TOWN, OrgUnitKind.DEPARTMENT], is_active=True)
+    campaign.participants.set(list(units))
+    campaign.district = OrgUnit.objects.filter(kind=OrgUnitKind.DISTRICT).first()
+    campaign.save(update_fields=["district"])
+    reporting_services.sync_periods(campaign=campaign, today=today)
     return campaign
 
 
@@ -480,6 +488,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                                    coordinates=f"{lon:.6f}, {lat:.6f}")  # fmt: skip
         open_hutang = list(Target.objects.filter(campaign=campaign, town=units["hutang"], status="to_do")[:15])
         lookback.assign_targets(actor=users["hutang"], targets=open_hutang, inspector=users["hutang_xj"])
+        build_reporting(rng, campaign, users, office, today)
     return DemoSummary(
         org_units=OrgUnit.objects.count(),
         users=User.objects.count(),

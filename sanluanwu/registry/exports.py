@@ -51,16 +51,18 @@ _PLAN = [(c.render, tuple(_AT[source] for source in c.sources)) for c in _CELLS]
 _STATUS_AT, _NOTE_AT, _CLOSED_AT, _STAGE_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"], _AT["stage"]
 
 
-def attachment2_rows(cases: QuerySet[Case], *, as_of: dt.date | None = None) -> Iterator[ExportRow]:
+def attachment2_rows(
+    cases: QuerySet[Case], *, as_of: dt.date | None = None, from_history: bool | None = None
+) -> Iterator[ExportRow]:
     """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`.
 
-    For a past day the status comes from the status history (CaseStatusChange) and the progress note, which the
-    history does not keep, is left out.
+    For a past day (or whenever `from_history`) the status comes from the status history (CaseStatusChange) and the
+    progress note, which the history does not keep, is left out.
     """
     today = clock.today()
     as_of = as_of or today
     cases = cases.filter(listed_on__lte=as_of).order_by("town__sort_order", "listed_on", "id")
-    rebuild = as_of < today
+    rebuild = as_of < today if from_history is None else from_history
     chunk: list[tuple[Any, ...]] = []
 
     def flush(rows: list[tuple[Any, ...]]) -> Iterator[ExportRow]:
@@ -185,49 +187,89 @@ def export_filename(unit_label: str, as_of: dt.date) -> str:
     return f"{FILE_STEM}_{unit_label}_{as_of:%Y-%m-%d}.xlsx"
 
 
-def write_attachment2(
+@dataclass(frozen=True)
+class Signature:
+    """The line under the notes of the official form: who filled it in, who checked it, a telephone number."""
+
+    filler: str = ""
+    reviewer: str = ""
+    phone: str = ""
+
+    @property
+    def text(self) -> str:
+        return f"填表人：{self.filler or ' ' * 12}        审核人：{self.reviewer or ' ' * 12}        联系电话：{self.phone}"
+
+
+def _formats(wb: Any) -> dict[str, Any]:
+    """The workbook's formats, made once per workbook (a district workbook has a sheet per unit)."""
+    cached = getattr(wb, "_slw_formats", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
+    formats = {
+        "title": wb.add_format({**base, "font_name": "黑体", "font_size": 16, "bold": True, "align": "center"}),
+        "meta": wb.add_format({**base, "font_size": 11}),
+        "head": wb.add_format(
+            {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": "#F2F2F2"}
+        ),
+        "cell": wb.add_format({**base, "text_wrap": True, "border": 1}),
+        "center": wb.add_format({**base, "align": "center", "text_wrap": True, "border": 1}),
+        "date": wb.add_format({**base, "align": "center", "border": 1, "num_format": "yyyy-mm-dd"}),
+        "note": wb.add_format({**base, "text_wrap": True, "valign": "top"}),
+        "mark": wb.add_format({**base, "font_name": "黑体", "font_size": 12}),
+    }
+    wb._slw_formats = formats
+    return formats
+
+
+def new_workbook(target: str | IO[bytes]) -> Any:
+    """A workbook as every table of the system is written: constant memory, strings never formulas or links."""
+    return xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})  # fmt: skip
+
+
+def add_attachment2_sheet(
+    wb: Any,
     rows: Iterable[ExportRow],
-    target: str | IO[bytes],
     *,
+    sheet_name: str = "附件2",
     unit_label: str,
     as_of: dt.date,
     system_ids: bool = True,
     reference_writer: bool = False,
+    official: bool = False,
+    signature: Signature | None = None,
 ) -> int:
-    """Write the 附件2 workbook; returns the number of case rows. Constant memory: fine at 100,000 rows.
-
-    The case rows are written by _write_rows_fast; `reference_writer` writes them cell by cell through
-    xlsxwriter's API instead (the tests check that both give the same sheet, byte for byte).
-    """
-    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
-                                      "strings_to_urls": False})  # fmt: skip
-    ws = wb.add_worksheet("附件2")
-    base = {"font_name": "宋体", "font_size": 10, "valign": "vcenter"}
-    title_f = wb.add_format({**base, "font_name": "黑体", "font_size": 16, "bold": True, "align": "center"})
-    meta_f = wb.add_format({**base, "font_size": 11})
-    head_f = wb.add_format(
-        {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": "#F2F2F2"}
-    )
-    cell_f = wb.add_format({**base, "text_wrap": True, "border": 1})
-    center_f = wb.add_format({**base, "align": "center", "text_wrap": True, "border": 1})
-    date_f = wb.add_format({**base, "align": "center", "border": 1, "num_format": "yyyy-mm-dd"})
-    note_f = wb.add_format({**base, "text_wrap": True, "valign": "top"})
+    """One 附件2 sheet in `wb`; returns the number of case rows. `official` writes the form as the office files it:
+    "附件2" at the top left above the title, and the 填表人 / 审核人 / 联系电话 line under the notes."""
+    f = _formats(wb)
+    ws = wb.add_worksheet(sheet_name)
+    title_f, meta_f, head_f, cell_f, center_f, date_f, note_f = (
+        f["title"], f["meta"], f["head"], f["cell"], f["center"], f["date"], f["note"])  # fmt: skip
     last_col = len(COLUMNS) - 1
     for i, (_h, width) in enumerate(COLUMNS):
         ws.set_column(i, i, width)
     ws.set_column(len(COLUMNS), len(COLUMNS), 12, None, {"hidden": True})
-    ws.set_row(0, 30)
-    ws.merge_range(0, 0, 0, last_col, TITLE, title_f)
-    ws.merge_range(1, 0, 1, last_col, f"填报单位：{unit_label}        截至日期：{as_of:%Y年%m月%d日}", meta_f)
-    ws.set_row(2, 45)
+    top = 0
+    if official:
+        ws.set_row(0, 20)
+        ws.write_string(0, 0, "附件2", f["mark"])
+        top = 1
+    ws.set_row(top, 30)
+    ws.merge_range(top, 0, top, last_col, TITLE, title_f)
+    ws.merge_range(
+        top + 1, 0, top + 1, last_col, f"填报单位：{unit_label}        截至日期：{as_of:%Y年%m月%d日}", meta_f
+    )
+    head = top + 2
+    ws.set_row(head, 45)
     for i, (header, _w) in enumerate(COLUMNS):
-        ws.write_string(2, i, header, head_f)
+        ws.write_string(head, i, header, head_f)
     if system_ids:
-        ws.write_string(2, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
-    ws.freeze_panes(3, 2)
+        ws.write_string(head, len(COLUMNS), SYSTEM_ID_HEADER, head_f)
+    ws.freeze_panes(head + 1, 2)
     centered = {j for j, c in enumerate(_CELLS) if c.centered}
     widths = [w for _h, w in COLUMNS][1:]
-    row_no = 3
+    row_no = head + 1
     if reference_writer:
         n = 0
         for n, export_row in enumerate(rows, start=1):
@@ -253,14 +295,39 @@ def write_attachment2(
         ws.set_row(row_no, 18 if k == 0 else (30 if len(text) < 120 else 42))
         ws.merge_range(row_no, 0, row_no, last_col, text, note_f)
         row_no += 1
+    if official:
+        row_no += 1
+        ws.set_row(row_no, 24)
+        ws.merge_range(row_no, 0, row_no, last_col, (signature or Signature()).text, f["meta"])
+        row_no += 1
     ws.set_landscape()
     ws.set_paper(9)  # A4
     ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
     ws.center_horizontally()
-    ws.repeat_rows(2)
+    ws.repeat_rows(head)
     ws.print_area(0, 0, row_no - 1, last_col)
     ws.fit_to_pages(1, 0)
     ws.set_footer("&C第 &P 页，共 &N 页")
+    return n
+
+
+def write_attachment2(
+    rows: Iterable[ExportRow],
+    target: str | IO[bytes],
+    *,
+    unit_label: str,
+    as_of: dt.date,
+    system_ids: bool = True,
+    reference_writer: bool = False,
+) -> int:
+    """Write the 附件2 workbook; returns the number of case rows. Constant memory: fine at 100,000 rows.
+
+    The case rows are written by _write_rows_fast; `reference_writer` writes them cell by cell through
+    xlsxwriter's API instead (the tests check that both give the same sheet, byte for byte).
+    """
+    wb = new_workbook(target)
+    n = add_attachment2_sheet(wb, rows, unit_label=unit_label, as_of=as_of, system_ids=system_ids,
+                              reference_writer=reference_writer)  # fmt: skip
     wb.close()
     return n
 

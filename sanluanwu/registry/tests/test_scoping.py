@@ -23,6 +23,13 @@ PK_KINDS = {
     "photos": "photo",
     "tasks": "task",
     "evidence": "evidence",
+    "periods": "period",
+    "slots": "slot",
+    "reports": "report",
+    "workplans": "workplan",
+    "briefs": "brief",
+    "brief-photos": "brief_photo",
+    "campaigns": "campaign",
 }
 
 
@@ -79,6 +86,29 @@ def _pk_for(path: str, case: Any) -> int:
     return records[PK_KINDS[segment]].pk
 
 
+def _reporting_records(case: Any, actor: Any) -> dict[str, Any]:
+    """The town's report of the current period, its work plan and a brief with a photo, each named after the case's
+    enterprise (the report's rows hold it)."""
+    from sanluanwu.core import clock
+    from sanluanwu.lookback.tests.test_photos import jpeg_with_exif
+    from sanluanwu.reporting import services as reporting
+    from sanluanwu.reporting.models import Brief, Period, Slot, WorkPlan
+
+    period = Period.objects.filter(campaign=case.campaign, starts_on__lte=clock.today()).order_by("-starts_on").first()
+    slot = Slot.objects.get(period=period, unit=case.town)
+    report = slot.reports.first() or reporting.submit_report(actor=actor, slot=slot, filler=case.enterprise.name,
+                                                             reviewer="审核人", phone="0519-86000000")  # fmt: skip
+    plan = WorkPlan.objects.filter(unit=case.town).first() or reporting.upload_workplan(
+        actor=actor, campaign=case.campaign, unit=case.town, title=f"{case.enterprise.name}所在镇工作方案",
+        filename="方案.pdf", content=b"%PDF-1.4 demo")  # fmt: skip
+    brief = Brief.objects.filter(unit=case.town).first() or reporting.save_brief(
+        actor=actor, campaign=case.campaign, unit=case.town, month=clock.today(), title=f"{case.enterprise.name}已停产",
+        text=case.enterprise.name, photos_in=[reporting.PhotoUpload("a.jpg", jpeg_with_exif())], submit=True)  # fmt: skip
+    slot.refresh_from_db()
+    return {"period": period, "slot": slot, "report": report, "workplan": plan, "brief": brief,
+            "brief_photo": brief.photos.first(), "campaign": case.campaign}  # fmt: skip
+
+
 def _town_records(case: Any) -> dict[str, Any]:
     """One record of every kind for the case's town, made through the services by a user of that town.
 
@@ -109,7 +139,9 @@ def _town_records(case: Any) -> dict[str, Any]:
         # Only the town's own tasks: a utility's or department's task is theirs to see (they are not outsiders).
         TaskKind.objects.exclude(owner_kind="town").update(is_active=False)
         walk_case(case, "confirmed")
-    return {"case": case, "enterprise": case.enterprise, "batch": batch, "target": target, "inspection": inspection,
+    reporting = _reporting_records(case, actor)
+    return {**reporting, "case": case, "enterprise": case.enterprise, "batch": batch, "target": target,
+            "inspection": inspection,
             "photo": photo, "task": case.tasks.order_by("id").first(), "evidence": case.evidence.order_by("id").first(),
             "classification": case.classifications.order_by("id").first()}  # fmt: skip
 

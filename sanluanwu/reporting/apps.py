@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    name = "sanluanwu.reporting"
+    label = "reporting"
+    verbose_name = "报送与总结"
+
+    def ready(self) -> None:
+        from sanluanwu.audit.display import register_action_labels
+        from sanluanwu.campaigns.services import register_campaign_changed
+        from sanluanwu.reporting import services
+        from sanluanwu.reporting.choices import AUDIT_ACTIONS
+
+        register_action_labels(AUDIT_ACTIONS)
+        register_campaign_changed(services.follow_campaign)

@@ -1,0 +1,443 @@
+"""Thin views of the reporting work: read the form, call one service or query, render or send the file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from sanluanwu.accounts import permissions
+from sanluanwu.accounts.choices import OrgUnitKind
+from sanluanwu.accounts.decorators import requires
+from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.campaigns.queries import current_campaign
+from sanluanwu.core import clock, photos
+from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
+from sanluanwu.registry.exports import Signature
+from sanluanwu.reporting import builders, documents, exports, queries, services
+from sanluanwu.reporting import figures as fig
+from sanluanwu.reporting import summary as summary_data
+from sanluanwu.reporting.choices import SUBMITTABLE, BriefState, SlotState
+from sanluanwu.reporting.models import Brief, BriefPhoto, Period, WorkPlan
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _campaign(request: HttpRequest) -> Campaign:
+    """The campaign a page is about: ?campaign=<id>, else the current one."""
+    raw = request.GET.get("campaign", "")
+    campaign = None
+    if raw:
+        campaign = Campaign.objects.filter(pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0).first()
+        if campaign is None:
+            raise Http404("未找到该专项行动")
+    campaign = campaign or current_campaign()
+    if campaign is None:
+        raise Http404("尚未设置专项行动")
+    return campaign
+
+
+def _download(content: bytes, filename: str, content_type: str) -> FileResponse:
+    response = FileResponse(io.BytesIO(content), content_type=content_type)
+    response["Content-Disposition"] = attachment_header(filename)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _error(request: HttpRequest, exc: DomainError) -> None:
+    messages.error(request, exc.text)
+
+
+# ---- overview and periods ----------------------------------------------------------------------------------------
+
+
+@requires(GET="report.view")
+def overview(request: HttpRequest) -> HttpResponse:
+    """The office: every period with its rates and the units' rates over the campaign; a town: its own reports."""
+    scope = scope_for(request.user)
+    campaign = _campaign(request)
+    periods = list(queries.periods_of(campaign))
+    rates = queries.period_rates(periods, scope)
+    today = clock.today()
+    monitor = permissions.allows(scope, "report.monitor")
+    slots = []
+    if not monitor:
+        slots = list(queries.slots_visible_to(scope).filter(period__campaign=campaign).order_by("period__starts_on",
+                                                                                               "unit__sort_order"))  # fmt: skip
+    return render(request, "reporting/overview.html", {
+        "campaign": campaign, "campaigns": Campaign.objects.order_by("-starts_on"),
+        "periods": [(p, rates.get(p.pk, queries.Rates())) for p in periods], "today": today, "monitor": monitor,
+        "unit_rates": queries.unit_rates(campaign, scope=scope) if monitor else [],
+        "campaign_rates": queries.campaign_rates(campaign) if monitor else None, "slots": slots,
+        "current": queries.current_period(campaign), "next_due": queries.next_due(campaign),
+    })  # fmt: skip
+
+
+@requires(GET="report.monitor")
+def period(request: HttpRequest, pk: int) -> HttpResponse:
+    p = queries.access_period(request.user, pk)
+    slots = list(p.slots.select_related("unit").order_by("unit__sort_order", "unit__name"))
+    latest = {r.slot_id: r for r in queries.latest_reports(slots)}
+    rates = queries.period_rates([p]).get(p.pk, queries.Rates())
+    return render(request, "reporting/period.html", {
+        "period": p, "rows": [(s, latest.get(s.pk)) for s in slots], "rates": rates, "today": clock.today(),
+        "changes": p.due_changes.select_related("changed_by"),
+        "can_review": permissions.allows(scope_for(request.user), "report.review"),
+    })  # fmt: skip
+
+
+@requires(POST="report.review")
+def move_due(request: HttpRequest, pk: int) -> HttpResponse:
+    p = queries.access_period(request.user, pk)
+    try:
+        raw = request.POST.get("due_on", "").strip()[:20]
+        try:
+            due_on = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise ValidationFailed({"due_on": [f"新截止日期“{raw}”格式不对，应为“年-月-日”"]}) from None
+        services.move_due_date(actor=request.user, period=p, due_on=due_on, reason=request.POST.get("reason", ""))
+        messages.success(request, f"{p.label}的报送截止日期已调整为 {due_on:%Y-%m-%d}")
+    except DomainError as exc:
+        _error(request, exc)
+    return redirect("reporting:period", pk=p.pk)
+
+
+@requires(GET="report.monitor")
+def workbook(request: HttpRequest, pk: int) -> FileResponse:
+    p = queries.access_period(request.user, pk)
+    buffer = io.BytesIO()
+    builders.district_workbook(p, buffer)
+    return _download(buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE)
+
+
+# ---- a unit's report ---------------------------------------------------------------------------------------------
+
+
+@requires(GET="report.view", POST="report.view")
+def slot(request: HttpRequest, pk: int) -> HttpResponse:
+    """The unit's report for a period: the draft (before submitting), every version, the review and reopening."""
+    s = queries.access_slot(request.user, pk)
+    scope = scope_for(request.user)
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "submit":
+                report = services.submit_report(actor=request.user, slot=s, filler=request.POST.get("filler", ""),
+                                                reviewer=request.POST.get("reviewer", ""),
+                                                phone=request.POST.get("phone", ""),
+                                                remark=request.POST.get("remark", ""))  # fmt: skip
+                messages.success(request, f"已报送第{report.number}版" + ("（逾期报送）" if report.late else ""))
+            elif action == "accept":
+                services.accept_report(actor=request.user, slot=s, comment=request.POST.get("comment", ""))
+                messages.success(request, "已审核通过，报表已锁定")
+            elif action == "return":
+                services.return_report(actor=request.user, slot=s, comment=request.POST.get("comment", ""))
+                messages.success(request, "已退回，镇（街道）更正后重新报送")
+            elif action == "request_reopen":
+                services.request_reopen(actor=request.user, slot=s, reason=request.POST.get("reason", ""))
+                messages.success(request, "已提交重新报送申请，待办公室处理")
+            elif action in ("grant_reopen", "refuse_reopen"):
+                services.decide_reopen(actor=request.user, slot=s, granted=action == "grant_reopen",
+                                       comment=request.POST.get("comment", ""))  # fmt: skip
+                messages.success(request, "已同意重新报送" if action == "grant_reopen" else "已不同意重新报送")
+            else:
+                raise ValidationFailed({"action": ["未知的操作"]})
+            return redirect("reporting:slot", pk=s.pk)
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise DjangoPermissionDenied(exc.text) from None
+            _error(request, exc)
+            status = exc.status_code
+            s = queries.access_slot(request.user, pk)
+    reports = list(s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows").order_by("-number"))
+    can_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
+    draft = queries.draft_report(s) if can_submit else None
+    latest = reports[0] if reports else None
+    return render(
+        request,
+        "reporting/slot.html",
+        {
+            "slot": s,
+            "period": s.period,
+            "reports": reports,
+            "latest": latest,
+            "draft": draft,
+            "lines": draft.lines if draft else (fig.lines(latest.figures, latest.previous_figures) if latest else []),
+            "can_submit": can_submit,
+            "today": clock.today(),
+            "can_review": permissions.allows(scope, "report.review") and s.state == SlotState.SUBMITTED,
+            "can_decide": permissions.allows(scope, "report.review") and s.state == SlotState.REOPEN_REQUESTED,
+            "can_request": permissions.allows(scope, "report.request_reopen", town_id=s.unit_id)
+            and s.state == SlotState.ACCEPTED,
+            "requests": s.reopen_requests.select_related("requested_by", "decided_by"),
+            "figure_heads": fig.FIGURE_HEADINGS,
+            "user_phone": getattr(request.user, "phone", ""),
+            "user_name": getattr(request.user, "display_name", ""),
+            "post": request.POST if status != 200 else {},
+        },
+        status=status,
+    )
+
+
+@requires(GET="report.view")
+def slot_preview(request: HttpRequest, pk: int) -> FileResponse:
+    """The report as it would be submitted now (not frozen, not recorded): for the town to check before submitting."""
+    s = queries.access_slot(request.user, pk)
+    draft = queries.draft_report(s)
+    content = exports.report_xlsx(draft.rows, unit_label=s.unit.name, period_label=f"{s.period.label}，{s.period.span}",
+                                  as_of=draft.as_of, lines=draft.lines,
+                                  previous_label=draft.previous.slot.period.label if draft.previous else "",
+                                  signature=Signature(), remark="")  # fmt: skip
+    return _download(content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE)
+
+
+@requires(GET="report.view")
+def report_file(request: HttpRequest, pk: int) -> FileResponse:
+    r = queries.access_report(request.user, pk)
+    content = bytes(r.file)
+    response = _download(content, r.filename, XLSX_CONTENT_TYPE)
+    response["X-Content-SHA256"] = hashlib.sha256(content).hexdigest()
+    return response
+
+
+# ---- work plans --------------------------------------------------------------------------------------------------
+
+
+@requires(GET="workplan.view", POST="workplan.upload")
+def workplans(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    campaign = _campaign(request)
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        allowed = [t for t in scope.town_ids if permissions.allows(scope, "workplan.upload", town_id=t)]
+        unit = OrgUnit.objects.filter(pk__in=allowed, kind=OrgUnitKind.TOWN).order_by("sort_order").first()
+        try:
+            if unit is None:
+                raise ValidationFailed("您不属于任何镇（街道），不能上传工作方案")
+            if upload is None:
+                raise ValidationFailed({"file": ["请选择工作方案文件"]})
+            if upload.size is not None and upload.size > services.settings.WORKPLAN_MAX_BYTES:
+                raise ValidationFailed(
+                    {"file": [f"工作方案不能超过 {services.settings.WORKPLAN_MAX_BYTES // 1048576} MB"]}
+                )
+            plan = services.upload_workplan(actor=request.user, campaign=campaign, unit=unit,
+                                            title=request.POST.get("title", ""), filename=upload.name or "",
+                                            content=upload.read())  # fmt: skip
+            messages.success(request, f"已上传工作方案（第{plan.number}版）")
+            return redirect("reporting:workplans")
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise DjangoPermissionDenied(exc.text) from None
+            _error(request, exc)
+            status = 400
+    plans = list(queries.workplans_visible_to(scope).filter(campaign=campaign).order_by("unit__sort_order", "-number"))
+    latest: dict[int, WorkPlan] = {}
+    counts: dict[int, int] = {}
+    for plan in plans:
+        latest.setdefault(plan.unit_id, plan)
+        counts[plan.unit_id] = counts.get(plan.unit_id, 0) + 1
+    towns = list(campaign.participants.filter(kind=OrgUnitKind.TOWN).order_by("sort_order", "name"))
+    if not scope.sees_district:
+        towns = [t for t in towns if t.pk in scope.town_ids]
+    return render(request, "reporting/workplans.html", {
+        "campaign": campaign, "rows": [(t, latest.get(t.pk), counts.get(t.pk, 0)) for t in towns],
+        "uploaded": sum(1 for t in towns if t.pk in latest), "plans": plans,
+        "can_upload": permissions.allows(scope, "workplan.upload") and bool(scope.town_ids),
+    }, status=status)  # fmt: skip
+
+
+@requires(GET="workplan.view")
+def workplan_file(request: HttpRequest, pk: int) -> FileResponse:
+    plan = queries.access_workplan(request.user, pk)
+    return _download(bytes(plan.content), plan.filename, plan.content_type)
+
+
+# ---- briefs ------------------------------------------------------------------------------------------------------
+
+
+def _month(value: str | None) -> dt.date | None:
+    text = (value or "").strip()[:10]
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:7] + "-01")
+    except ValueError:
+        raise ValidationFailed({"month": [f"月份“{text}”格式不对，应为“年-月”，如 {clock.today():%Y-%m}"]}) from None
+
+
+def _own_units(request: HttpRequest) -> list[OrgUnit]:
+    scope = scope_for(request.user)
+    units = OrgUnit.objects.filter(pk__in=scope.town_ids | scope.department_ids).order_by("kind", "sort_order")
+    return [u for u in units if services.may_write_brief(request.user, u)]
+
+
+@requires(GET="brief.view")
+def briefs(request: HttpRequest) -> HttpResponse:
+    """Per month who sent how many (the document asks 1-2), and the briefs to read in one place."""
+    scope = scope_for(request.user)
+    campaign = _campaign(request)
+    visible = queries.briefs_visible_to(scope).filter(campaign=campaign)
+    try:
+        month = _month(request.GET.get("month"))
+    except ValidationFailed as exc:
+        _error(request, exc)
+        month = None
+    months = []
+    m = campaign.starts_on.replace(day=1)
+    while m <= min(campaign.ends_on, clock.today()):
+        months.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    counts = {(r["unit_id"], r["month"]): r["n"] for r in visible.filter(state=BriefState.SUBMITTED)
+              .values("unit_id", "month").annotate(n=Count("id"))}  # fmt: skip
+    units = list(campaign.participants.order_by("kind", "sort_order", "name"))
+    if not scope.sees_district:
+        units = [u for u in units if u.pk in scope.town_ids | scope.department_ids]
+    matrix = [(u, [(mo, counts.get((u.pk, mo), 0)) for mo in months]) for u in units]
+    listing = visible.order_by("-month", "-submitted_at", "-id")
+    if month:
+        listing = listing.filter(month=month)
+    return render(request, "reporting/briefs.html", {
+        "campaign": campaign, "months": months, "matrix": matrix, "month": month,
+        "briefs": listing.prefetch_related("photos")[:200], "low": campaign.briefs_min, "high": campaign.briefs_max,
+        "can_write": bool(_own_units(request)), "periods": queries.periods_of(campaign).filter(starts_on__lte=clock.today()),
+    })  # fmt: skip
+
+
+def _photo_uploads(request: HttpRequest) -> list[services.PhotoUpload]:
+    out = []
+    for f in request.FILES.getlist("photos")[:10]:
+        if f.size is not None and (refusal := photos.size_refusal(f.size)):
+            raise ValidationFailed({"photos": [f"照片“{(f.name or '')[:40]}”：{refusal}"]})
+        out.append(services.PhotoUpload(f.name or "photo.jpg", f.read()))
+    return out
+
+
+@requires(GET="brief.submit", POST="brief.submit")
+def brief_new(request: HttpRequest) -> HttpResponse:
+    return _brief_form(request, None)
+
+
+@requires(GET="brief.view", POST="brief.submit")
+def brief(request: HttpRequest, pk: int) -> HttpResponse:
+    b = queries.access_brief(request.user, pk)
+    if request.method == "GET" and (b.state != BriefState.DRAFT or not services.may_write_brief(request.user, b.unit)):
+        return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all()})
+    return _brief_form(request, b)
+
+
+def _brief_form(request: HttpRequest, b: Brief | None) -> HttpResponse:
+    units = _own_units(request)
+    campaign = b.campaign if b else _campaign(request)
+    status = 200
+    if request.method == "POST":
+        try:
+            if b is not None and not services.may_write_brief(request.user, b.unit):
+                raise DjangoPermissionDenied("只能修改本单位的工作简讯")
+            raw_unit = request.POST.get("unit", "")
+            unit = (
+                b.unit
+                if b
+                else next((u for u in units if str(u.pk) == raw_unit), units[0] if len(units) == 1 else None)
+            )
+            if unit is None:
+                raise ValidationFailed({"unit": ["请选择报送单位"]})
+            month = _month(request.POST.get("month")) or clock.today().replace(day=1)
+            saved = services.save_brief(actor=request.user, campaign=campaign, unit=unit, month=month,
+                                        title=request.POST.get("title", ""), text=request.POST.get("text", ""),
+                                        photos_in=_photo_uploads(request), brief=b,
+                                        submit=request.POST.get("action") == "submit")  # fmt: skip
+            messages.success(request, "已报送" if saved.state == BriefState.SUBMITTED else "已保存草稿")
+            return redirect("reporting:brief", pk=saved.pk)
+        except DomainError as exc:
+            if exc.status_code == 403:
+                raise DjangoPermissionDenied(exc.text) from None
+            _error(request, exc)
+            status = exc.status_code
+    values = {"unit": request.POST.get("unit", ""),
+              "month": request.POST.get("month") or (b.month if b else clock.today()).strftime("%Y-%m"),
+              "title": request.POST.get("title", b.title if b else ""), "text": request.POST.get("text", b.text if b else "")}  # fmt: skip
+    return render(request, "reporting/brief_form.html", {
+        "brief": b, "units": units, "campaign": campaign, "v": values, "photos": b.photos.all() if b else [],
+    }, status=status)  # fmt: skip
+
+
+@requires(GET="brief.view")
+def brief_photo(request: HttpRequest, pk: int) -> FileResponse:
+    photo = BriefPhoto.objects.filter(pk=pk if 0 < pk < 2**62 else 0,
+                                      brief__in=queries.briefs_visible_to(request.user)).first()  # fmt: skip
+    if photo is None:
+        raise Http404("未找到该照片")
+    response = FileResponse(photos.preview_path(photo.stored_name).open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@requires(GET="brief.submit")
+def brief_draft(request: HttpRequest) -> FileResponse:
+    """A draft 简讯 (.docx) from a period's figures, for the unit to edit and submit; nothing is recorded."""
+    units = _own_units(request)
+    raw_unit = request.GET.get("unit", "")
+    unit = next((u for u in units if str(u.pk) == raw_unit), units[0] if units else None)
+    if unit is None:
+        raise Http404("没有可以报送简讯的单位")
+    raw = request.GET.get("period", "")
+    p = Period.objects.filter(pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0).select_related("campaign").first()
+    if p is None:
+        campaign = current_campaign()
+        p = queries.current_period(campaign) if campaign else None
+        if p is None:
+            raise Http404("未找到报送期")
+    content = builders.brief_draft(unit, p)
+    return _download(content, f"工作简讯_{unit.name}_{p.label}.docx", DOCX)
+
+
+# ---- the summary -------------------------------------------------------------------------------------------------
+
+
+def _summary(request: HttpRequest) -> summary_data.CampaignSummary:
+    campaign = _campaign(request)
+    as_of = min(campaign.ends_on, clock.today())
+    return summary_data.campaign_summary(campaign, as_of)
+
+
+@requires(GET="summary.download")
+def summary(request: HttpRequest) -> HttpResponse:
+    data = _summary(request)
+    header, rows = summary_data.table(data)
+    return render(request, "reporting/summary.html", {"s": data, "header": header, "rows": rows,
+                                                      "campaigns": Campaign.objects.order_by("-starts_on")})  # fmt: skip
+
+
+@requires(GET="summary.download")
+def summary_docx(request: HttpRequest) -> FileResponse:
+    data = _summary(request)
+    return _download(documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx", DOCX)
+
+
+@requires(GET="summary.download")
+def summary_xlsx(request: HttpRequest) -> FileResponse:
+    data = _summary(request)
+    header, rows = summary_data.table(data)
+    buffer = io.BytesIO()
+    enforcement = [[k, n, float(a)] for k, n, a in data.enforcement_kinds]
+    periods = queries.periods_of(data.campaign).filter(due_on__lte=data.as_of)
+    rates = queries.period_rates(periods)
+    period_rows = [[p.label, p.due_on.isoformat(), r.expected, r.submitted, r.on_time, r.late, r.missing,
+                    r.completeness, r.timeliness] for p in periods for r in [rates.get(p.pk, queries.Rates())]]  # fmt: skip
+    exports.table_xlsx(buffer, title=f"{data.campaign.name}工作总结（截至{data.as_of:%Y-%m-%d}）", sheets=[
+        ("各单位情况", header, rows),
+        ("执法情况", ["执法类别", "件数", "罚款（元）"], enforcement),
+        ("报送情况", ["报送期", "截止日期", "应报", "已报", "按时", "逾期", "未报", "完整率", "及时率"], period_rows),
+    ])  # fmt: skip
+    return _download(buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE)
