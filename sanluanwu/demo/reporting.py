@@ -53,11 +53,12 @@ def _docx(title: str, unit: str) -> bytes:
 
 
 def _read_old_notices(today: dt.date) -> None:
-    """The history's notices were read when they came; those of the last two days wait on the bell."""
+    """The history's notices (the remediation work's too) were read when they came; those of the last two days wait on
+    the bell, so a visitor's bell shows what is new rather than two months of messages."""
     from sanluanwu.notices.models import Notice
     from sanluanwu.notices.services import mark_read
 
-    old = Notice.objects.filter(kind__startswith="reporting.", read_at__isnull=True,
+    old = Notice.objects.filter(read_at__isnull=True,
                                 created_at__lt=timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=2),
                                                                                        dt.time.min)))  # fmt: skip
     by_user: dict[int, list[int]] = {}

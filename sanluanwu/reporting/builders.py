@@ -48,7 +48,7 @@ def district_workbook(period: Period, target: IO[bytes]) -> None:
     for s in slots:
         report = reports.get(s.unit_id)
         if report is not None:
-            status_of[s.unit_id] = (f"第{report.number}版，{report.get_state_display()}"
+            status_of[s.unit_id] = (f"第{report.number}版，{s.get_state_display()}"
                                     + ("，逾期" if s.on_time is False else ""))  # fmt: skip
         else:
             status_of[s.unit_id] = "未报送（按记录生成）"

@@ -125,7 +125,7 @@ def brief_draft(
         if not counts.get("listed") and not (before or {}).get("listed"):
             _para(doc, f"{label.replace('：', '（', 1)}）：未发现。")
             continue
-        _para(doc, f"{label.replace('：', '（', 1)}）：列入{_figure_words(counts, before)}。")
+        _para(doc, f"{label.replace('：', '（', 1)}）：{_figure_words(counts, before)}。")
     for key, short, _label in fig.TYPE_ROWS[:2]:
         counts = figures.get("type", {}).get(key, fig.empty())
         _para(doc, f"其中{short}类{counts.get('listed', 0)}家，已销号{counts.get('closed', 0)}家。")

@@ -165,6 +165,7 @@ def district_workbook(target: str | IO[bytes], *, title: str, parts: list[UnitPa
     ws.set_column(3, width, 9)
     ws.merge_range(0, 0, 0, width, title, f["title"])
     row = 2
+    ws.set_row(row, 30)
     ws.write_string(row, 0, "单位", f["head"])
     ws.write_string(row, 1, "排查类型", f["head"])
     ws.write_string(row, 2, "报送情况", f["head"])

@@ -81,6 +81,13 @@ def previous_report(slot: Slot) -> Report | None:
     )
 
 
+def last_signature(slot: Slot) -> Report | None:
+    """The unit's most recent report (any period): its 填表人, 审核人 and 联系电话 fill the next one's form."""
+    return (
+        Report.objects.filter(slot__unit_id=slot.unit_id).only("filler", "reviewer", "phone").order_by("-submitted_at").first()
+    )
+
+
 def report_as_of(period: Period, today: dt.date | None = None) -> dt.date:
     """A report shows its unit's cases as of the period's end, or of today while the period runs."""
     return min(period.ends_on, today or clock.today())

@@ -189,6 +189,13 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _last_signature(s: Slot, user: Any) -> dict[str, str]:
+    last = queries.last_signature(s)
+    if last is not None:
+        return {"filler": last.filler, "reviewer": last.reviewer, "phone": last.phone}
+    return {"filler": getattr(user, "display_name", ""), "reviewer": "", "phone": getattr(user, "phone", "")}
+
+
 @requires(GET="report.view")
 def slot_preview(request: HttpRequest, pk: int) -> FileResponse:
     """The report as it would be submitted now (not frozen, not recorded): for the town to check before submitting."""
@@ -305,10 +312,13 @@ def briefs(request: HttpRequest) -> HttpResponse:
         units = [u for u in units if u.pk in scope.town_ids | scope.department_ids]
     matrix = [(u, [(mo, counts.get((u.pk, mo), 0)) for mo in months]) for u in units]
     listing = visible.order_by("-month", "-submitted_at", "-id")
+    if month is None:  # the latest month anything was written in; the others one click away
+        month = listing.values_list("month", flat=True).first()
     if month:
         listing = listing.filter(month=month)
     return render(request, "reporting/briefs.html", {
         "campaign": campaign, "months": months, "matrix": matrix, "month": month,
+        "this_month": clock.today().replace(day=1),
         "briefs": listing.prefetch_related("photos")[:200], "low": campaign.briefs_min, "high": campaign.briefs_max,
         "can_write": bool(_own_units(request)), "periods": queries.periods_of(campaign).filter(starts_on__lte=clock.today()),
     })  # fmt: skip

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import models
 
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns import services as campaigns
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core.errors import PermissionDenied
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed
 from sanluanwu.reporting import services
 from sanluanwu.reporting.models import Period, Report, Slot
 from sanluanwu.reporting.periods import PeriodDates, half_months
@@ -231,6 +232,29 @@ def test_a_new_campaign_set_up_by_the_office_gets_its_own_periods_and_leaves_the
     stored = Report.objects.get(pk=old_report.pk)
     assert (stored.sha256, stored.rows, stored.figures) == (old_report.sha256, old_report.rows, old_report.figures)
     assert AuditEvent.objects.filter(action="campaigns.campaign.created", object_id=str(new.pk)).exists()
+
+
+def test_the_periods_follow_when_the_office_shortens_a_campaign(summer, office, travel):
+    travel(D(2020, 7, 20))
+    summer.ends_on = D(2020, 8, 10)
+    campaigns.save_campaign(actor=office, campaign=summer)
+    periods = list(Period.objects.filter(campaign=summer).order_by("starts_on"))
+    assert [(p.starts_on, p.ends_on, p.due_on) for p in periods][-1] == (D(2020, 8, 1), D(2020, 8, 10), D(2020, 8, 15))
+    assert len(periods) == 3
+
+
+def test_a_second_due_day_before_the_second_half_begins_is_refused(district, office, travel):
+    # A half month due before it starts could never be reported on time (move_due_date refuses such a date too).
+    travel(D(2020, 7, 1))
+    with pytest.raises(ValidationFailed) as exc:
+        campaigns.save_campaign_setup(
+            actor=office,
+            campaign=Campaign(name="报送日设置错误", starts_on=D(2020, 9, 1), ends_on=D(2020, 9, 30), first_due_day=5,
+                              second_due_day=10),
+            phases={}, participants=[district["hutang"]],
+        )  # fmt: skip
+    assert "second_due_day" in exc.value.errors
+    assert not Period.objects.filter(due_on__lt=models.F("starts_on")).exists()
 
 
 def test_only_the_office_admin_sets_up_a_campaign(district, alice, travel):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from conftest import make_user
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
@@ -93,8 +94,6 @@ def test_a_town_joining_later_never_pushes_a_rate_above_100_percent(summer, dist
     travel(D(2020, 7, 20))
     summer.participants.add(newcomer)
     services.sync_periods(campaign=summer, today=D(2020, 7, 20))
-    from conftest import make_user
-
     carl = make_user("carl", "town_manager", newcomer)
     submit(carl, slot_of(summer, JULY_16, newcomer))
 

@@ -17,7 +17,7 @@ from sanluanwu.notices.models import Notice
 from sanluanwu.reporting import queries, services
 from sanluanwu.reporting.choices import ReportState, SlotState
 from sanluanwu.reporting.models import DueDateChange, Period, ReopenRequest, Report
-from sanluanwu.reporting.tests.steps import case_in, fresh, slot_of, submit
+from sanluanwu.reporting.tests.steps import case_in, fresh, new_campaign, slot_of, submit
 
 D = dt.date
 JULY_1, JULY_16 = D(2020, 7, 1), D(2020, 7, 16)
@@ -49,6 +49,22 @@ def test_a_report_submitted_after_its_due_date_is_marked_late(hutang_first, alic
     assert fresh(hutang_first).on_time is False
     assert AuditEvent.objects.get(action="reporting.report.submitted", object_id=str(report.pk)).changes["late"] == [
         None, True]  # fmt: skip
+
+
+def test_februarys_second_half_report_is_on_time_on_the_29th_in_2024_and_late_on_march_1st(district, alice, bob,
+                                                                                           travel):  # fmt: skip
+    travel(D(2024, 2, 1))
+    c = new_campaign("2024年春季行动", D(2024, 2, 1), D(2024, 3, 31), [district["hutang"], district["niutang"]],
+                     today=D(2024, 2, 1))  # fmt: skip
+    travel(D(2024, 2, 29), 23, 30)
+    on_time = submit(alice, slot_of(c, D(2024, 2, 16), district["hutang"]))
+    travel(D(2024, 3, 1), 8)
+    late = submit(bob, slot_of(c, D(2024, 2, 16), district["niutang"]))
+    assert on_time.slot.period.due_on == D(2024, 2, 29)
+    assert (on_time.late, late.late) == (False, True)
+    assert on_time.as_of == D(2024, 2, 29) and late.as_of == D(2024, 2, 29)  # the period's last day
+    rates = queries.period_rates([on_time.slot.period])[on_time.slot.period_id]
+    assert (rates.completeness, rates.timeliness) == ("100.0%", "50.0%")
 
 
 def test_a_report_cannot_be_submitted_before_its_period_begins(summer, district, alice):
@@ -354,6 +370,22 @@ def test_a_report_compares_itself_with_the_units_last_report_of_an_earlier_perio
     later = submit(alice, slot_of(summer, JULY_16, district["hutang"]))
     assert later.previous_figures == corrected.figures and later.previous_label == "2020年7月上半月"
     assert submit(alice, hutang_first).previous_figures is None  # the first period has nothing before it
+
+
+def test_a_reports_file_shows_its_figures_and_their_change_since_the_last_report(summer, hutang_first, alice,
+                                                                                 district, travel):  # fmt: skip
+    case = make_case(alice, district["hutang"], case=case_in(summer))
+    travel(D(2020, 7, 10))
+    submit(alice, hutang_first)
+    travel(D(2020, 7, 17))
+    walk_case(case, "stopped")
+    report = submit(alice, slot_of(summer, JULY_16, district["hutang"]))
+    ws = load_workbook(io.BytesIO(bytes(report.file)))["汇总"]
+    total = next(row for row in ws.iter_rows(values_only=True) if row[0] == "合计")
+    keys = ["listed", "stopped", "remediating", "awaiting_review", "closed", "overdue", "relapsed"]
+    assert {k: total[1 + 2 * i] for i, k in enumerate(keys)} == report.figures["total"]
+    assert (total[2], total[4], total[6]) == ("0", "+1", "0")  # listed, stopped, remediating since 7月上半月
+    assert any("2020年7月上半月" in str(c) for row in ws.iter_rows(values_only=True) for c in row if c)
 
 
 def test_the_office_is_told_of_a_submission_and_the_town_of_the_outcome(hutang_first, alice, ada, office, travel):

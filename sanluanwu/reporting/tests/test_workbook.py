@@ -186,3 +186,39 @@ def test_a_units_frozen_report_stands_in_the_workbook_for_its_figures(summer, di
     assert live["awaiting_review"] == 1 and report.figures["total"]["awaiting_review"] == 0
     assert {k: lines[("湖塘镇", "小计")][k] for k in FIGURE_KEYS} == report.figures["total"]
     assert lines[("湖塘镇", "小计")]["status"] == "第1版，待审核"
+
+
+# ---- the draft brief -----------------------------------------------------------------------------------------------
+
+
+def brief_text(unit, period) -> str:
+    from docx import Document
+
+    return "\n".join(p.text for p in Document(io.BytesIO(builders.brief_draft(unit, period))).paragraphs)
+
+
+def test_a_draft_brief_carries_the_towns_figures_as_of_the_period(summer, district, july, travel):
+    travel(D(2020, 7, 20))
+    text = brief_text(district["hutang"], period_of(summer, JULY_1))
+    assert "湖塘镇" in text and "截至07月15日" in text and "2020年7月上半月" in text
+    assert "全镇动态管理名单共" in text
+
+
+def test_a_streets_draft_brief_speaks_of_the_whole_street(summer, district, july, travel):
+    travel(D(2020, 7, 20))
+    text = brief_text(district["nanxiashu"], period_of(summer, JULY_1))
+    assert "全街道动态管理名单共" in text  # 南夏墅街道: not "全道"
+
+
+def test_a_departments_draft_brief_counts_and_names_the_whole_district(summer, district, july, travel):
+    travel(D(2020, 7, 20))
+    text = brief_text(district["sthjj"], period_of(summer, JULY_1))
+    assert "列入名单3家" in text  # 湖塘 and 牛塘 together
+    assert "全区动态管理名单共" in text  # the district's cases: not "全局" (the bureau)
+
+
+def test_a_draft_briefs_category_lines_do_not_repeat_a_word(summer, district, july, travel):
+    travel(D(2020, 7, 20))
+    text = brief_text(district["hutang"], period_of(summer, JULY_1))
+    assert "第一类（关停取缔后复产经营）：" in text
+    assert "列入列入" not in text
