@@ -59,6 +59,14 @@ def _more_records(actor: Any, district: Any, cases: list[Any]) -> None:
         upload_import(actor=actor, data=f"企业名称\n{case.enterprise.name}\n".encode(), filename=f"{i}.csv", kind="list",
                       unit=case.town)  # fmt: skip
     lookback.generate_targets(actor=actor, campaign=cases[0].campaign, town=cases[0].town)
+    from sanluanwu.reporting import services as reporting
+
+    for i in range(4):  # briefs with photos and work plan versions: the reporting lists
+        reporting.save_brief(actor=actor, campaign=cases[0].campaign, unit=cases[0].town, month=clock.today(),
+                             title=f"简讯{i}", text="正文", submit=True,
+                             photos_in=[reporting.PhotoUpload("a.jpg", jpeg_with_exif())])  # fmt: skip
+        reporting.upload_workplan(actor=actor, campaign=cases[0].campaign, unit=cases[0].town, title=f"方案{i}",
+                                  filename="方案.pdf", content=b"%PDF-1.4")  # fmt: skip
 
 
 def _measure(client: Client, district: Any) -> dict[str, int]:

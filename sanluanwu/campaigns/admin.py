@@ -23,6 +23,14 @@ class PhaseInline(admin.TabularInline[Phase, Campaign]):
 class CampaignAdmin(admin.ModelAdmin[Campaign]):
     list_display = ["name", "starts_on", "ends_on", "is_active"]
     inlines = [PhaseInline]
+    # The units taking part are set by the office in its pages (campaigns.services.set_participants: audited as names
+    # added and removed, the reporting periods following); the admin shows them only.
+    exclude = ["participants"]
+    readonly_fields = ["participant_names"]
+
+    @admin.display(description="参加单位（在“专项行动设置”页面修改）")
+    def participant_names(self, obj: Campaign) -> str:
+        return "、".join(u.name for u in obj.participants.all()) if obj.pk else "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Campaign | None = None) -> bool:
         return False

@@ -48,10 +48,10 @@ class Campaign(models.Model):
             errors["ends_on"] = "结束日期不能早于开始日期"
         if self.starts_on and self.ends_on and (self.ends_on - self.starts_on).days > 3 * 366:
             errors["ends_on"] = "专项行动不能超过三年，请检查结束日期"
-        if not 1 <= (self.first_due_day or 0) <= 27:
-            errors["first_due_day"] = "上半月报送日应在 1 至 27 日之间"
-        if not (self.first_due_day or 0) < (self.second_due_day or 0) <= 31:
-            errors["second_due_day"] = "下半月报送日应晚于上半月报送日，且不超过 31 日"
+        if not 16 <= (self.second_due_day or 0) <= 31:
+            errors["second_due_day"] = "下半月报送日应在 16 至 31 日之间（下半月从16日开始）"
+        if not 1 <= (self.first_due_day or 0) <= 15:
+            errors["first_due_day"] = "上半月报送日应在 1 至 15 日之间"
         if self.reminder_days and self.reminder_day_list() is None:
             errors["reminder_days"] = "提前提醒天数应为 0 至 14 之间的整数，用逗号分隔，如 3,1"
         if (self.briefs_min or 0) > (self.briefs_max or 0):

@@ -96,8 +96,9 @@ def delete_phase(*, actor: Any, phase: Phase) -> None:
         stored.delete()
 
 
-def set_participants(*, actor: Any, campaign: Campaign, units: Iterable[OrgUnit]) -> bool:
-    """The units taking part; audited as names added and removed. Returns whether anything changed."""
+def set_participants(*, actor: Any, campaign: Campaign, units: Iterable[OrgUnit], follow: bool = True) -> bool:
+    """The units taking part; audited as names added and removed, the higher apps told (unless the caller tells them
+    itself, `follow=False`). Returns whether anything changed."""
     _require(actor, "campaigns.change_campaign", "修改参加单位")
     wanted = {u.pk: u for u in units}
     with transaction.atomic():
@@ -112,6 +113,8 @@ def set_participants(*, actor: Any, campaign: Campaign, units: Iterable[OrgUnit]
                                                sorted(u.name for u in wanted.values())]},
                      note="；".join(filter(None, ["加入：" + "、".join(u.name for u in added) if added else "",
                                                   "退出：" + "、".join(u.name for u in removed) if removed else ""])))  # fmt: skip
+        if follow:
+            campaign_changed(campaign=campaign, actor=actor)
     return True
 
 
@@ -161,6 +164,6 @@ def save_campaign_setup(
                 save_phase(actor=actor, phase=phase)
             elif phase is not None:
                 delete_phase(actor=actor, phase=phase)
-        set_participants(actor=actor, campaign=campaign, units=participants)
+        set_participants(actor=actor, campaign=campaign, units=participants, follow=False)
         campaign_changed(campaign=campaign, actor=actor)
     return campaign

@@ -85,6 +85,13 @@ def _merge(into: dict[str, Any], figures: dict[str, Any]) -> None:
         into["total"][k] = into["total"].get(k, 0) + v
 
 
+def _whole(unit: OrgUnit) -> str:
+    """全镇 / 全街道 / 全区: how a brief names the whole of its unit (a department reports on the whole district)."""
+    if unit.kind != OrgUnitKind.TOWN:
+        return "全区"
+    return {"town": "全镇", "street": "全街道"}.get(unit.town_type, "全区")
+
+
 def brief_draft(unit: OrgUnit, period: Period) -> bytes:
     """A draft brief of a unit from the period's figures: a town's own cases; a department's the district's."""
     campaign = period.campaign
@@ -113,4 +120,4 @@ def brief_draft(unit: OrgUnit, period: Period) -> bytes:
     return documents.brief_draft(unit_name=unit.name, period_label=f"{period.label}，{period.span}", as_of=as_of,
                                  figures=figures, previous=previous,
                                  previous_label=previous_period.label if previous_period else "", notable=notable,
-                                 issue_no=issue_no)  # fmt: skip
+                                 issue_no=issue_no, whole=_whole(unit))  # fmt: skip

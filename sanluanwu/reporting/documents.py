@@ -103,6 +103,7 @@ def brief_draft(
     previous_label: str,
     notable: list[str],
     issue_no: int,
+    whole: str = "全区",
 ) -> bytes:
     """A draft 工作简讯: title, issuing unit and date, a paragraph of figures per category with the change since the
     last report, notable cases. The unit edits it before submitting (nothing here is submitted by itself)."""
@@ -116,7 +117,7 @@ def brief_draft(
     _para(doc, "一、总体情况", heading=True)
     _para(
         doc,
-        f"全{unit_name[-1] if unit_name else ''}动态管理名单共{_figure_words(total, (previous or {}).get('total'))}。",
+        f"{whole}动态管理名单共{_figure_words(total, (previous or {}).get('total'))}。",
     )
     _para(doc, "二、分类推进情况", heading=True)
     for key, _short, label in fig.CATEGORY_ROWS:

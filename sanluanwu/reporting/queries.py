@@ -84,7 +84,10 @@ def previous_report(slot: Slot) -> Report | None:
 def last_signature(slot: Slot) -> Report | None:
     """The unit's most recent report (any period): its 填表人, 审核人 and 联系电话 fill the next one's form."""
     return (
-        Report.objects.filter(slot__unit_id=slot.unit_id).only("filler", "reviewer", "phone").order_by("-submitted_at").first()
+        Report.objects.filter(slot__unit_id=slot.unit_id)
+        .only("filler", "reviewer", "phone")
+        .order_by("-submitted_at")
+        .first()
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -194,7 +195,8 @@ def submit_report(*, actor: Any, slot: Slot, filler: str, reviewer: str, phone: 
             signature=Signature(filler, reviewer, phone), remark=remark,
         )  # fmt: skip
         earlier = slot.reports.order_by("-number").first()
-        returned = slot.reports.filter(state=ReportState.RETURNED).order_by("-number").first()
+        # Compared with the version the office returned, when this one answers a return (not after a reopening).
+        returned = earlier if earlier is not None and earlier.state == ReportState.RETURNED else None
         diff = None
         if returned is not None:
             diff = {"against": returned.number, **queries.row_diff(returned.rows, rows),
@@ -345,7 +347,11 @@ def upload_workplan(
         raise ValidationFailed({"file": [reason]})
     ext = "." + filename.rsplit(".", 1)[-1].lower()
     with transaction.atomic():
-        number = (WorkPlan.objects.select_for_update().filter(campaign=campaign, unit=unit).count()) + 1
+        # The unit's row is the lock: two uploads at once take numbers one after the other (FOR UPDATE with COUNT
+        # locks nothing).
+        OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
+        last = WorkPlan.objects.filter(campaign=campaign, unit=unit).aggregate(n=Max("number"))["n"] or 0
+        number = last + 1
         plan = WorkPlan.objects.create(
             campaign=campaign, unit=unit, number=number, title=title, filename=filename,
             content_type=WORKPLAN_TYPES.get(ext) or mimetypes.guess_type(filename)[0] or "application/octet-stream",
@@ -418,6 +424,8 @@ def save_brief(
             brief = Brief(campaign=campaign, unit=unit, created_by=_user(actor), created_at=now)
         else:
             brief = Brief.objects.select_for_update().get(pk=brief.pk)
+            if brief.unit_id != unit.pk or brief.campaign_id != campaign.pk or not may_write_brief(actor, brief.unit):
+                raise PermissionDenied("您只能修改本单位的工作简讯")
             if brief.state != BriefState.DRAFT:
                 raise TransitionNotAllowed("该简讯已报送，不能再修改")
             brief.version += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -27,7 +28,7 @@ from sanluanwu.reporting import builders, documents, exports, queries, services
 from sanluanwu.reporting import figures as fig
 from sanluanwu.reporting import summary as summary_data
 from sanluanwu.reporting.choices import SUBMITTABLE, BriefState, SlotState
-from sanluanwu.reporting.models import Brief, BriefPhoto, Period, WorkPlan
+from sanluanwu.reporting.models import Brief, BriefPhoto, Period, Slot, WorkPlan
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -181,9 +182,9 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             and s.state == SlotState.ACCEPTED,
             "requests": s.reopen_requests.select_related("requested_by", "decided_by"),
             "figure_heads": fig.FIGURE_HEADINGS,
-            "user_phone": getattr(request.user, "phone", ""),
-            "user_name": getattr(request.user, "display_name", ""),
             "post": request.POST if status != 200 else {},
+            # Entered once: the names and number of the unit's last report (this period's or an earlier one's).
+            "signed": _last_signature(s, request.user),
         },
         status=status,
     )

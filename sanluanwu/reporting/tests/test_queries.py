@@ -80,3 +80,13 @@ def test_the_latest_report_of_each_slot_is_its_highest_version(summer, district,
     latest = {r.slot_id: r.number for r in queries.latest_reports([hutang, niutang])}
     assert latest == {hutang.pk: 2, niutang.pk: 1}
     assert queries.current_report(hutang) == second and queries.current_report(niutang) == theirs
+
+
+def test_the_next_report_is_prefilled_with_the_units_last_signature(summer, district, alice, travel):
+    travel(D(2020, 7, 10))
+    submit(alice, slot_of(summer, JULY_1, district["hutang"]), filler="王芳", reviewer="陈刚", phone="13800001234")
+    travel(D(2020, 7, 12))
+    submit(alice, slot_of(summer, JULY_1, district["hutang"]), filler="王芳", reviewer="周强", phone="13800001234")
+    last = queries.last_signature(slot_of(summer, JULY_16, district["hutang"]))
+    assert last is not None and (last.filler, last.reviewer, last.phone) == ("王芳", "周强", "13800001234")
+    assert queries.last_signature(slot_of(summer, JULY_16, district["niutang"])) is None  # never another town's

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sanluanwu.campaigns import services as campaigns
 from sanluanwu.notices.models import Notice
 from sanluanwu.reporting import services
 from sanluanwu.reporting.models import ReminderSent
@@ -121,7 +122,7 @@ def test_a_campaigns_own_reminder_days_are_followed(district, alice, travel):
 
 def test_an_ended_campaign_reminds_no_one(summer, alice, office, travel):
     summer.is_active = False
-    summer.save()
+    campaigns.save_campaign(actor=office, campaign=summer)
     for day in (12, 14, 16):
         assert run(travel, D(2020, 7, day)) == {"before": 0, "missing": 0}
     assert not Notice.objects.filter(kind__in=["reporting.reminder", "reporting.missing"]).exists()

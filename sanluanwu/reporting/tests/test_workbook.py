@@ -146,7 +146,8 @@ def test_the_district_workbook_summary_equals_the_case_records_as_of_the_period_
     for code, name in (("hutang", "湖塘镇"), ("niutang", "牛塘镇")):
         own = fig.tally(fig.case_states(summer, period.ends_on, [district[code].pk]))["total"]
         assert {k: lines[(name, "小计")][k] for k in FIGURE_KEYS} == own
-    assert lines[("湖塘镇", "小计")]["status"] == "第1版，待审核，逾期"
+    status = lines[("湖塘镇", "小计")]["status"]
+    assert status.startswith("第1版，") and "待审核" in status and status.endswith("，逾期")
     assert lines[("牛塘镇", "小计")]["status"] == "未报送（按记录生成）"
     assert sheets[0] == "汇总" and set(sheets[1:]) == {"湖塘镇", "牛塘镇"}
 
@@ -185,7 +186,8 @@ def test_a_units_frozen_report_stands_in_the_workbook_for_its_figures(summer, di
     live = fig.tally(fig.case_states(summer, D(2020, 7, 25), [district["hutang"].pk]))["total"]
     assert live["awaiting_review"] == 1 and report.figures["total"]["awaiting_review"] == 0
     assert {k: lines[("湖塘镇", "小计")][k] for k in FIGURE_KEYS} == report.figures["total"]
-    assert lines[("湖塘镇", "小计")]["status"] == "第1版，待审核"
+    status = lines[("湖塘镇", "小计")]["status"]
+    assert status.startswith("第1版，") and "待审核" in status and "逾期" not in status
 
 
 # ---- the draft brief -----------------------------------------------------------------------------------------------

@@ -1,0 +1,178 @@
+"""The reporting pages as their users meet them: the banner on every page, a town checking and submitting its report,
+the office reviewing it, the downloads, a campaign set up in pages, work plans and briefs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from conftest import make_case
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.campaigns.models import Campaign
+from sanluanwu.lookback.tests.test_photos import jpeg_with_exif
+from sanluanwu.reporting.models import Brief, Period, Report, Slot, WorkPlan
+from sanluanwu.reporting.tests.steps import slot_of
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _content(response: Any) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_every_page_shows_the_campaign_its_phase_and_the_days_to_the_next_deadline(alice, campaign):
+    html = _client(alice).get("/cases/").content.decode()
+    assert "campaign-banner" in html and campaign.name in html and "综合整治" in html
+    due = Period.objects.filter(campaign=campaign, due_on__gte=campaign.phases.get(kind="remediation").starts_on)
+    assert "报表截止" in html and any(f"{p.due_on.month}月{p.due_on.day}日" in html for p in due)
+
+
+def test_a_town_manager_checks_the_generated_report_and_submits_it(alice, office, summer, district, travel):
+    case = make_case(alice, district["hutang"], case={"planned_completion": dt.date(2020, 7, 30)})
+    travel(dt.date(2020, 7, 15), 9)
+    slot = slot_of(summer, dt.date(2020, 7, 15), district["hutang"])
+    client = _client(alice)
+    page = client.get(f"/reporting/slots/{slot.pk}/").content.decode()
+    assert "核对将要报送的报表" in page and "共 1 家" in page and "填表人" in page
+    preview = client.get(f"/reporting/slots/{slot.pk}/preview.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(_content(preview)))["附件2"]
+    assert sheet["A1"].value == "附件2" and case.enterprise.name in [c.value for c in sheet[5]]
+    assert not Report.objects.exists()  # a preview records nothing
+
+    refused = client.post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "陈科长", "phone": ""})
+    assert refused.status_code == 400 and "请填写审核人" in refused.content.decode()
+    assert 'value="陈科长"' in refused.content.decode()  # what was typed stays
+    done = client.post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "陈科长", "reviewer": "刘镇长",
+                                                         "phone": "0519-86310000", "remark": "本期无新增"})  # fmt: skip
+    assert done.status_code == 302
+    report = Report.objects.get(slot=slot)
+    sheet = openpyxl.load_workbook(io.BytesIO(bytes(report.file)))["附件2"]
+    texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
+    assert any("填表人：陈科长" in str(t) and "审核人：刘镇长" in str(t) and "0519-86310000" in str(t) for t in texts)
+    download = client.get(f"/reporting/reports/{report.pk}/file/")
+    assert download["X-Content-SHA256"] == report.sha256
+
+    office_page = _client(office).get(f"/reporting/slots/{slot.pk}/").content.decode()
+    assert "审核第1版" in office_page
+    assert _client(office).post(f"/reporting/slots/{slot.pk}/", {"action": "return", "comment": ""}).status_code == 400
+    assert _client(office).post(f"/reporting/slots/{slot.pk}/", {"action": "accept"}).status_code == 302
+    assert Slot.objects.get(pk=slot.pk).state == "accepted"
+    # Locked: the town sees no submit form, only the request to reopen.
+    locked = client.get(f"/reporting/slots/{slot.pk}/").content.decode()
+    assert "核对将要报送的报表" not in locked and "申请重新报送" in locked
+
+
+def test_the_office_sees_who_reported_and_downloads_the_district_workbook(alice, office, leo, summer, district,
+                                                                          travel):  # fmt: skip
+    make_case(alice, district["hutang"])
+    travel(dt.date(2020, 7, 14), 16)
+    slot = slot_of(summer, dt.date(2020, 7, 14), district["hutang"])
+    _client(alice).post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "a", "reviewer": "b",
+                                                         "phone": "1"})  # fmt: skip
+    travel(dt.date(2020, 7, 16), 9)
+    page = _client(office).get(f"/reporting/periods/{slot.period_id}/").content.decode()
+    assert "湖塘镇" in page and "牛塘镇" in page and "未报" in page and "50.0%" in page
+    overview = _client(leo).get("/reporting/").content.decode()
+    assert "完整率" in overview and "2020年7月上半月" in overview
+    workbook = openpyxl.load_workbook(io.BytesIO(_content(_client(leo).get(
+        f"/reporting/periods/{slot.period_id}/workbook.xlsx"))))  # fmt: skip
+    assert workbook.sheetnames[0] == "汇总" and {"湖塘镇", "牛塘镇"} <= set(workbook.sheetnames)
+    assert _client(alice).get(f"/reporting/periods/{slot.period_id}/").status_code == 403
+
+
+def test_the_office_moves_a_due_date_in_the_page_with_a_reason(office, summer, travel):
+    period = Period.objects.filter(campaign=summer).order_by("starts_on").first()
+    client = _client(office)
+    assert (
+        client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-07-17", "reason": ""}).status_code == 302
+    )
+    assert Period.objects.get(pk=period.pk).due_on == dt.date(2020, 7, 15)  # no reason, no move
+    client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-07-17", "reason": "端午假期顺延"})
+    period.refresh_from_db()
+    assert period.due_on == dt.date(2020, 7, 17) and period.default_due_on == dt.date(2020, 7, 15)
+    page = client.get(f"/reporting/periods/{period.pk}/").content.decode()
+    assert "端午假期顺延" in page and "原定 7月15日" in page
+
+
+def test_the_office_sets_up_a_new_campaign_in_pages_without_touching_the_old_ones(office, alice, campaign, district):
+    old_periods = list(Period.objects.filter(campaign=campaign).values_list("pk", "starts_on", "due_on"))
+    slot = Slot.objects.filter(period__campaign=campaign, period__starts_on__lte=campaign.phases.get(
+        kind="remediation").starts_on, unit=district["hutang"]).order_by("-period__starts_on").first()  # fmt: skip
+    from sanluanwu.reporting import services
+
+    services.submit_report(actor=alice, slot=slot, filler="a", reviewer="b", phone="1")
+    client = _client(office)
+    assert client.get("/campaigns/new/").status_code == 200
+    data = {"name": "2027年“散乱污”整治“回头看”", "starts_on": "2027-06-01", "ends_on": "2027-09-10",
+            "baseline_label": "2018-2020年集中整治", "is_active": "on", "first_due_day": "15", "second_due_day": "30",
+            "reminder_days": "3,1", "briefs_min": "1", "briefs_max": "2",
+            "mobilisation_start": "2027-06-01", "mobilisation_end": "2027-06-12", "mobilisation_text": "动员部署",
+            "survey_start": "2027-06-10", "survey_end": "2027-07-05",
+            "participants": [str(district["hutang"].pk), str(district["niutang"].pk)]}  # fmt: skip
+    overlapping = client.post("/campaigns/new/", data)
+    assert overlapping.status_code == 400 and "日期重叠" in overlapping.content.decode()
+    assert "2027年“散乱污”整治“回头看”" in overlapping.content.decode()  # what was typed stays
+    data["survey_start"] = "2027-06-13"
+    assert client.post("/campaigns/new/", data).status_code == 302
+    new = Campaign.objects.get(name="2027年“散乱污”整治“回头看”")
+    assert [p.kind for p in new.phases.order_by("starts_on")] == ["mobilisation", "survey"]
+    assert Period.objects.filter(campaign=new).count() == 7  # June-August and the first half of September
+    assert set(Slot.objects.filter(period__campaign=new).values_list("unit__code", flat=True)) == {"hutang", "niutang"}
+    assert list(Period.objects.filter(campaign=campaign).values_list("pk", "starts_on", "due_on")) == old_periods
+    assert Report.objects.filter(slot__period__campaign=campaign).count() == 1
+    assert AuditEvent.objects.filter(action="campaigns.campaign.created", object_id=str(new.pk)).exists()
+    assert AuditEvent.objects.filter(action="campaigns.phase.created").count() >= 2
+    assert _client(alice).get("/campaigns/new/").status_code == 403
+
+
+def test_a_town_uploads_its_work_plan_and_the_office_sees_who_has(alice, office, campaign):
+    client = _client(alice)
+    renamed = client.post("/reporting/workplans/", {"title": "湖塘镇工作方案",
+                                                    "file": _file("方案.docx", b"MZ\x90\x00 not a document")})  # fmt: skip
+    assert renamed.status_code == 400 and "可能改过扩展名" in renamed.content.decode()
+    assert client.post("/reporting/workplans/", {"title": "湖塘镇工作方案",
+                                                 "file": _file("方案.pdf", b"%PDF-1.4 plan")}).status_code == 302  # fmt: skip
+    plan = WorkPlan.objects.get()
+    page = _client(office).get("/reporting/workplans/").content.decode()
+    assert "湖塘镇工作方案" in page and "未上传" in page and "已上传 <b>1</b>" in page
+    assert _content(_client(office).get(f"/reporting/workplans/{plan.pk}/file/")) == b"%PDF-1.4 plan"
+
+
+def test_briefs_are_written_sent_and_counted_per_month(alice, office, dora, campaign):
+    client = _client(alice)
+    assert client.post("/reporting/briefs/new/", {"month": "2099-01", "title": "x", "text": "y"}).status_code == 400
+    month = campaign.starts_on.strftime("%Y-%m")
+    saved = client.post("/reporting/briefs/new/", {"month": month, "title": "湖塘镇全面推进", "text": "正文\n第二段",
+                                                   "action": "save", "photos": _file("a.jpg", jpeg_with_exif())})  # fmt: skip
+    brief = Brief.objects.get()
+    assert saved.status_code == 302 and brief.state == "draft" and brief.photos.count() == 1
+    assert "湖塘镇全面推进" not in _client(office).get("/reporting/briefs/").content.decode()  # a draft is its own
+    client.post(f"/reporting/briefs/{brief.pk}/", {"month": month, "title": "湖塘镇全面推进", "text": "正文",
+                                                   "action": "submit"})  # fmt: skip
+    page = _client(office).get(f"/reporting/briefs/?month={month}").content.decode()
+    assert "湖塘镇全面推进" in page and "湖塘镇" in page
+    assert _client(dora).get(f"/reporting/briefs/{brief.pk}/").status_code == 404
+    draft = _client(alice).get("/reporting/briefs/draft.docx")
+    assert draft.status_code == 200 and _content(draft)[:2] == b"PK"
+
+
+@pytest.mark.parametrize("path", ["/reporting/summary/", "/reporting/summary.docx", "/reporting/summary.xlsx"])
+def test_the_summary_is_read_and_downloaded_by_the_office_and_the_leader(path, office, leo, alice, hutang_case):
+    assert _client(leo).get(path).status_code == 200
+    assert _client(office).get(path).status_code == 200
+    assert _client(alice).get(path).status_code == 403
+
+
+def _file(name: str, data: bytes) -> Any:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data)
