@@ -60,13 +60,13 @@ JOIN LATERAL (SELECT id, name FROM accounts_orgunit WHERE kind = 'town' ORDER BY
               OFFSET (g %% 18) LIMIT 1) t ON true;
 
 INSERT INTO registry_case (enterprise_id, campaign_id, town_id, lookback_category, env_problems, safety_problems,
-    other_problems, remediation_type, planned_completion, listed_on, status, progress_note, responsible_person,
+    other_problems, remediation_type, planned_completion, listed_on, status, progress_note, stage, responsible_person,
     closed_on, search_text, version, created_at, updated_at, created_by_id)
 SELECT e.id, %(campaign)s, e.town_id, 1 + e.id %% 4, '废气直排', '', '',
        CASE WHEN e.id %% 3 = 0 THEN 'rectification' ELSE 'shutdown' END,
        CURRENT_DATE + ((e.id %% 90) - 30)::int, CURRENT_DATE - 40,
        (ARRAY['listed','stopped','remediating','awaiting_review','closed'])[1 + e.id %% 5],
-       '', '责任人' || (e.id %% 50), NULL, e.search_text, 1, now(), now(), NULL
+       '', '', '责任人' || (e.id %% 50), NULL, e.search_text, 1, now(), now(), NULL
 FROM registry_enterprise e;
 """
 

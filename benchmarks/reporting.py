@@ -12,7 +12,6 @@ step every few days after its listing, so the state on a past day (what the repo
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import json
 import os
@@ -52,7 +51,7 @@ JOIN (SELECT id, name, row_number() OVER (ORDER BY sort_order, id) - 1 AS k
 CREATE TEMP TABLE bench_plan AS
 SELECT e.id AS enterprise_id, e.town_id, e.search_text,
        (e.id %% 5)::int + CASE WHEN e.id %% 5 = 4 THEN 1 ELSE 0 END AS steps,
-       6 + (e.id * 7 %% 35)::int AS days_ago
+       6 + (e.id / 5 %% 35)::int AS days_ago
 FROM registry_enterprise e;
 
 INSERT INTO registry_case (enterprise_id, campaign_id, town_id, lookback_category, env_problems, safety_problems,
@@ -96,14 +95,17 @@ last AS (SELECT DISTINCT ON (case_id) case_id, to_status FROM registry_casestatu
          WHERE occurred_at < %(end)s ORDER BY case_id, occurred_at DESC, id DESC),
 nxt AS (SELECT DISTINCT ON (case_id) case_id, from_status FROM registry_casestatuschange
         WHERE occurred_at >= %(end)s ORDER BY case_id, occurred_at, id),
-s AS (SELECT c.town_id, COALESCE(last.to_status, nxt.from_status, c.status) AS st, c.planned_completion AS planned
+s AS (SELECT c.town_id, COALESCE(last.to_status, nxt.from_status, c.status) AS st, c.planned_completion AS planned,
+             EXISTS (SELECT 1 FROM registry_casestatuschange r WHERE r.case_id = c.id AND r.occurred_at < %(end)s
+                     AND r.from_status = 'closed' AND r.to_status <> 'closed') AS relapsed
       FROM c LEFT JOIN last ON last.case_id = c.id LEFT JOIN nxt ON nxt.case_id = c.id)
 SELECT town_id, count(*), count(*) FILTER (WHERE st <> 'listed'), count(*) FILTER (WHERE st = 'remediating'),
        count(*) FILTER (WHERE st IN ('awaiting_review', 'awaiting_signoff')), count(*) FILTER (WHERE st = 'closed'),
-       count(*) FILTER (WHERE st <> 'closed' AND planned < %(as_of)s)
+       count(*) FILTER (WHERE st <> 'closed' AND planned < %(as_of)s),
+       count(*) FILTER (WHERE relapsed)
 FROM s GROUP BY town_id
 """
-CHECKED = ["listed", "stopped", "remediating", "awaiting_review", "closed", "overdue"]
+CHECKED = ["listed", "stopped", "remediating", "awaiting_review", "closed", "overdue", "relapsed"]
 
 
 def _peak_mb() -> float:
@@ -171,12 +173,15 @@ def step_setup() -> dict[str, Any]:
 
 def step_submit(index: str) -> dict[str, Any]:
     """One town's submit_report for the period (its first version, or a correction when it has reported)."""
+    from django.urls import reverse
+
     from sanluanwu.accounts.models import User
     from sanluanwu.reporting.services import submit_report
 
     town = submitting_towns()[int(index)]
     slot = _period().slots.get(unit=town)
     actor = User.objects.get(username=f"bench_{town.code}")
+    reverse("reporting:slot", args=[slot.pk])  # the URLconf loaded, as in a serving process
     t0 = time.perf_counter()
     report = submit_report(actor=actor, slot=slot, filler="王填表", reviewer="李审核", phone="0519-86000000")
     seconds = time.perf_counter() - t0
@@ -243,6 +248,42 @@ def step_floor() -> dict[str, Any]:
     return {"seconds": time.perf_counter() - t0, "rows": n}
 
 
+def step_parts() -> dict[str, Any]:
+    """Where the workbook's time goes beyond the floor's: the live units' figures (this period's and the previous
+    one's), their rows as of the period's end (status from the history) against the same rows as of today (no
+    history read), and the frozen reports' rows decoded."""
+    from sanluanwu.core import clock
+    from sanluanwu.registry.exports import attachment2_rows
+    from sanluanwu.registry.models import Case
+    from sanluanwu.reporting import builders, exports, queries
+    from sanluanwu.reporting.models import Report
+
+    period = _period()
+    as_of = queries.report_as_of(period)
+    frozen = {t.pk for t in submitting_towns()}
+    live = [t.pk for t in _towns() if t.pk not in frozen]
+    cases = Case.objects.filter(campaign=period.campaign, town_id__in=live)
+    out: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    builders._unit_figures(period)
+    previous = builders._previous_period(period)
+    if previous is not None:
+        builders._unit_figures(previous)
+    out["figures_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    out["live_rows"] = sum(1 for _ in attachment2_rows(cases, as_of=as_of))
+    out["history_rows_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sum(1 for _ in attachment2_rows(cases, as_of=clock.today()))
+    out["today_rows_seconds"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    reports = Report.objects.filter(slot__period=period).order_by("slot_id", "-number").distinct("slot_id")
+    out["frozen_rows"] = sum(1 for r in reports.only("rows") for _ in exports.decode_rows(r.rows))
+    out["frozen_rows_seconds"] = time.perf_counter() - t0
+    out["seconds"] = sum(v for k, v in out.items() if k.endswith("_seconds"))
+    return out
+
+
 def step_check() -> dict[str, Any]:
     """The workbook's summary sheet (每单位小计 and 全区合计) against the case counts as of the period's end, counted
     from the tables directly."""
@@ -277,13 +318,13 @@ def step_check() -> dict[str, Any]:
             "district": got.get("全区"), "as_of": as_of.isoformat()}  # fmt: skip
 
 
-def step_profile(what: str) -> dict[str, Any]:
+def step_profile(what: str, *args: str) -> dict[str, Any]:
     """cProfile of one measured step (not part of `make bench`): the top functions by cumulative time, to stderr."""
     import cProfile
     import pstats
 
     profiler = cProfile.Profile()
-    result = profiler.runcall(globals()[f"step_{what}"])
+    result = profiler.runcall(globals()[f"step_{what}"], *args)
     pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
     return dict(result)
 

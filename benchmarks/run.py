@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark and write benchmarks/RESULTS.md.
 
 Benchmarks use their own PostgreSQL databases (BENCH_DATABASE_URL, default slw_bench on 127.0.0.1), rebuilt each
-run. BENCH_ONLY=list|matching|attachment2|compare runs one part; the other part's last results are kept in RESULTS.md.
+run. BENCH_ONLY=list|matching|attachment2|compare|reporting runs one part; the other parts' last results are kept in
+RESULTS.md.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ MARK = "<!-- section:{} -->"
 
 
 def _section(name: str, body: str) -> None:
-    """Replace one section of RESULTS.md (list / attachment2), keeping the others."""
+    """Replace one section of RESULTS.md (list / matching / attachment2 / compare / reporting), keeping the others."""
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
     start, end = MARK.format(name), MARK.format(name + "-end")
     block = f"{start}\n{body.strip()}\n{end}"
@@ -125,6 +126,149 @@ def run_attachment2(env: dict[str, str]) -> str:
         "Since issue 8 the import is above its 3× target: every row also passes the permission and workflow tables",
         "and the sheet is read in a memory-limited child process; the import of commit 46418fd measures about 3.0×",
         "this floor on the same machine, and the next section compares the two directly (limit: 1.10).",
+    ]
+    return "\n".join(lines)
+
+
+def _reporting_step(env: dict[str, str], *args: str) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.reporting", *args], env=env, capture_output=True,
+                         text=True, cwd=HERE.parent)  # fmt: skip
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        out.check_returncode()
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run_reporting(env: dict[str, str]) -> str:
+    """The reporting app at 100,000 cases (benchmarks/reporting.py): its own database, rebuilt; every measurement in
+    its own process, alternating with the floor (the plain district 附件2 export) so both see the same machine."""
+    from benchmarks.list_million import _admin_url
+    from benchmarks.reporting import SUBMITTING
+
+    runs = int(os.environ.get("BENCH_RUNS_REPORTING", "3"))
+    admin, name = _admin_url(env["DATABASE_URL"])
+    _sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], env=env, check=True, cwd=HERE.parent)
+    setup = _reporting_step(env, "setup")
+    firsts = [_reporting_step(env, "submit", str(i)) for i in range(SUBMITTING)]
+    floors: list[dict[str, Any]] = []
+    books: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    submits: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    for _ in range(runs):
+        floors.append(_reporting_step(env, "floor"))
+        books.append(_reporting_step(env, "workbook"))
+        summaries.append(_reporting_step(env, "summary"))
+        submits.append(_reporting_step(env, "submit", "0"))  # a correction: the next version of the first town's
+        parts.append(_reporting_step(env, "parts"))
+    check = _reporting_step(env, "check")
+
+    def med(results: list[dict[str, Any]], key: str = "seconds") -> float:
+        return statistics.median(float(r[key]) for r in results)
+
+    def peak(results: list[dict[str, Any]]) -> float:
+        return max(float(r["peak_mb"]) for r in results)
+
+    floor_s, floor_mb = med(floors), peak(floors)
+    floor_runs = ", ".join(f"{float(r['seconds']):.2f}" for r in floors)
+
+    def line(label: str, results: list[dict[str, Any]], key: str = "seconds", memory: bool = True) -> str:
+        seconds = med(results, key)
+        samples = ", ".join(f"{float(r[key]):.2f}" for r in results)
+        mb = f"{peak(results):.0f}" if memory else ""
+        ratio_mb = f"{peak(results) / floor_mb:.2f}×" if memory else ""
+        return f"| {label} | {seconds:.2f} | {samples} | {mb} | {seconds / floor_s:.2f}× | {ratio_mb} |"
+
+    cases, book_mb = int(setup["cases"]), float(books[0]["bytes"]) / 1e6
+    town_rows = int(firsts[0]["rows"])
+    first_s = [float(r["seconds"]) for r in firsts]
+    d = check["district"] or {}
+    totals = (
+        f"**the totals match**: every unit's 小计 and the district's 合计 ({', '.join(f'{k} {v:,}' for k, v in d.items())})"
+        if check["matched"]
+        else "**the totals do NOT match**: " + "; ".join(check["mismatches"])
+    )
+    lines = [
+        f"## Reporting at {cases:,} cases (PostgreSQL)",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}; "
+        f"{str(setup['postgres']).split(' (')[0]} on 127.0.0.1. Each step runs in its own process (peak memory = that process's ru_maxrss, "
+        "Django included). `BENCH_ONLY=reporting`, benchmarks/reporting.py.",
+        f"- Data: the demo's org units and campaign (its half-month periods and 18 expected towns), {cases:,} "
+        f"enterprises and cases over the 18 towns (about {town_rows:,} each), listed 6-40 days before today "
+        f"({setup['today']}), a fifth each 已列入名单 / 已停产 / 整治中 / 待现场审核 / 已销号, with the "
+        f"{int(setup['changes']):,} status-history rows those statuses imply (a workflow step every few days after the "
+        f"listing); generated by SQL in {float(setup['seconds']):.0f} s, then VACUUM ANALYZE.",
+        f"- Period: {setup['period']}, the latest already due; its reports show the cases as of {setup['as_of']}. "
+        f"{SUBMITTING} of the 18 towns submitted through `submit_report` (first versions: median "
+        f"{statistics.median(first_s):.2f} s, {min(first_s):.2f}-{max(first_s):.2f} s, peak "
+        f"{peak(firsts):.0f} MB); the other {int(setup['slots']) - SUBMITTING} are generated live from the records.",
+        f"- Medians of {runs} runs, each run alternating floor, workbook, summary and a submission. *× floor*: against "
+        "the floor's median time and peak memory in this same run.",
+        "",
+        "| measurement | median s | runs (s) | peak MB | × floor (time) | × floor (memory) |",
+        "| --- | ---: | --- | ---: | ---: | ---: |",
+        line(
+            f"district workbook of the period (`builders.district_workbook`: summary sheet + 18 unit sheets, "
+            f"{SUBMITTING} frozen + {int(setup['slots']) - SUBMITTING} live, {cases:,} rows, {book_mb:.1f} MB)",
+            books,
+        ),
+        line(
+            "— in it (measured apart): the live units' figures, this period's and the previous one's "
+            "(`figures.case_states`)",
+            parts,
+            "figures_seconds",
+            memory=False,
+        ),
+        line(
+            f"— in it: the live units' {int(parts[0]['live_rows']):,} rows as of the period's end (status from the "
+            "history, `registry.queries.statuses_as_of`)",
+            parts,
+            "history_rows_seconds",
+            memory=False,
+        ),
+        line(
+            "— for comparison: the same rows as of today (no history read)", parts, "today_rows_seconds", memory=False
+        ),
+        line(
+            f"— in it: the frozen reports' {int(parts[0]['frozen_rows']):,} rows decoded",
+            parts,
+            "frozen_rows_seconds",
+            memory=False,
+        ),
+        line("campaign summary as of today: figures + .docx + .xlsx", summaries),
+        line("— `summary.campaign_summary`", summaries, "data_seconds", memory=False),
+        line("— `documents.summary_docx`", summaries, "docx_seconds", memory=False),
+        line(
+            "— the .xlsx as the summary_xlsx view builds it (`exports.table_xlsx`)",
+            summaries,
+            "xlsx_seconds",
+            memory=False,
+        ),
+        line(
+            f"one town's `submit_report` ({submits[0]['town']}, {int(submits[0]['rows']):,} rows: draft from the "
+            "history, frozen rows and figures, the rendered .xlsx; a correction, versions "
+            f"{submits[0]['number']}-{submits[-1]['number']})",
+            submits,
+        ),
+        f"| **floor**: the plain district 附件2 export of all {cases:,} cases as of today (`write_attachment2`) | "
+        f"{floor_s:.2f} | {floor_runs} | {floor_mb:.0f} | 1.00× | 1.00× |",
+        "",
+        f"Check: the workbook's summary sheet (read back with openpyxl, read-only) against the case counts as of "
+        f"{check['as_of']} counted from registry_case and registry_casestatuschange directly (not through "
+        f"reporting.figures), for {int(check['units'])} units and the district: {totals}.",
+        "",
+        f"The workbook writes as many rows as the floor and is {med(books) / floor_s:.2f}× its time: beyond the floor's "
+        f"work it counts the live units' figures for this period and the previous one ({med(parts, 'figures_seconds'):.1f}"
+        f" s: the change since the last period needs the previous period's figures, all 18 units live while it has "
+        f"no report) and reads the live units' statuses from the history "
+        f"({med(parts, 'history_rows_seconds') - med(parts, 'today_rows_seconds'):.1f} s more than today's statuses "
+        "for the same rows: `statuses_as_of` sends each chunk's 5,000 case ids as 5,000 query parameters, twice, and "
+        "loads every history row's time; one query with the as-of status as a correlated subquery on "
+        "status_change_case_idx took half the time in a trial). A frozen unit costs less than a live one: its rows "
+        f"are decoded from the report, its figures are stored. A submission freezes a town's {town_rows:,} rows in "
+        f"{med(submits):.1f} s; the summary reads every case's state once (`case_states`) and writes small files.",
     ]
     return "\n".join(lines)
 
@@ -263,6 +407,9 @@ def main() -> int:
         _section("attachment2", run_attachment2(io_env))
     if only in ("", "compare"):
         _section("compare", run_compare(env))
+    if only in ("", "reporting"):
+        reporting_env = {**env, "DATABASE_URL": os.environ["BENCH_DATABASE_URL"] + "_reporting"}
+        _section("reporting", run_reporting(reporting_env))
     print(RESULTS.read_text(encoding="utf-8"))
     return 0
 

@@ -22,7 +22,7 @@ from sanluanwu.core.errors import DomainError, ValidationFailed
 class CampaignForm(forms.ModelForm[Campaign]):
     class Meta:
         model = Campaign
-        fields = ["name", "document_no", "issued_on", "starts_on", "ends_on", "baseline_label", "is_active",
+        fields = ["name", "district", "document_no", "issued_on", "starts_on", "ends_on", "baseline_label", "is_active",
                   "first_due_day", "second_due_day", "reminder_days", "briefs_min", "briefs_max"]  # fmt: skip
         widgets = {f: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
                    for f in ("issued_on", "starts_on", "ends_on")}  # fmt: skip

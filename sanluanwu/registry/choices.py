@@ -90,11 +90,15 @@ class BaselineMethod(models.TextChoices):
     OTHER = "other", "其他"
 
 
+# Status → its words, looked up once per row of an export (CaseStatus(status).label rebuilds the choices each call).
+_STATUS_WORDS = {str(s.value): str(s.label) for s in CaseStatus}
+
+
 def progress_words(status: str, note: str, closed_on: dt.date | None, stage: str = "") -> str:
     """整治进度 in words, from the record: "已停产：已断水断电", "两断三清进行中（3/5）", "已销号（2020-08-20）". The one
     rendering of it (list, case page, 附件2, API); `stage` is what the remediation work derives from the case's tasks
     or plan (registry stores it, never types it); an import reads these words back."""
-    text = CaseStatus(status).label if status in CaseStatus.values else status
+    text = _STATUS_WORDS.get(status, status)
     if stage and status != CaseStatus.CLOSED:
         text = stage
     if status == CaseStatus.CLOSED and closed_on:

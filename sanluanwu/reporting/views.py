@@ -7,6 +7,7 @@ import hashlib
 import io
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
@@ -235,10 +236,8 @@ def workplans(request: HttpRequest) -> HttpResponse:
                 raise ValidationFailed("您不属于任何镇（街道），不能上传工作方案")
             if upload is None:
                 raise ValidationFailed({"file": ["请选择工作方案文件"]})
-            if upload.size is not None and upload.size > services.settings.WORKPLAN_MAX_BYTES:
-                raise ValidationFailed(
-                    {"file": [f"工作方案不能超过 {services.settings.WORKPLAN_MAX_BYTES // 1048576} MB"]}
-                )
+            if upload.size is not None and upload.size > settings.WORKPLAN_MAX_BYTES:
+                raise ValidationFailed({"file": [f"工作方案不能超过 {settings.WORKPLAN_MAX_BYTES // 1048576} MB"]})
             plan = services.upload_workplan(actor=request.user, campaign=campaign, unit=unit,
                                             title=request.POST.get("title", ""), filename=upload.name or "",
                                             content=upload.read())  # fmt: skip

@@ -18,7 +18,19 @@ from sanluanwu.audit.display import ACTION_LABELS, action_label, object_type_lab
 
 PACKAGE = Path(__file__).resolve().parents[2]
 DISPLAY_MAP = PACKAGE / "audit" / "display.py"  # the labels themselves are not uses
-APPS = ("accounts", "audit", "campaigns", "core", "demo", "imports", "lookback", "notices", "registry", "remediation")
+APPS = (
+    "accounts",
+    "audit",
+    "campaigns",
+    "core",
+    "demo",
+    "imports",
+    "lookback",
+    "notices",
+    "registry",
+    "remediation",
+    "reporting",
+)
 CODE_SHAPE = re.compile(rf"^(?:{'|'.join(APPS)})\.[a-z_]+\.[a-z_]+$")
 EVENT_WRITERS = {"record_event": "action", "event": None}  # None: the code is the first positional argument
 
