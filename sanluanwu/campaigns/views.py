@@ -57,15 +57,24 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = CampaignForm(request.POST or None, instance=campaign)
     status = 200
     if request.method == "POST":
-        chosen = {int(v) for v in request.POST.getlist("participants") if v.isdigit() and len(v) < 10}
+        raw = request.POST.getlist("participants")
+        chosen = {int(v) for v in raw if v.isdigit() and len(v) < 10}
         try:
+            known = {u.pk for u in units}
+            if len(chosen) != len(set(raw)) or not chosen <= known:
+                raise ValidationFailed({"participants": ["参加单位中有不存在或已停用的单位，请刷新页面后重新勾选"]})
+            if not chosen:
+                raise ValidationFailed({"participants": ["请至少选择一个参加单位（参加的镇（街道）才需要报送附件2）"]})
             planned: dict[str, tuple[dt.date | None, dt.date | None, str]] = {}
             for kind in PhaseKind:
                 planned[kind.value] = (
                     _date(request.POST.get(f"{kind.value}_start", ""), f"{kind.label}开始日期", f"phase_{kind.value}"),
                     _date(request.POST.get(f"{kind.value}_end", ""), f"{kind.label}结束日期", f"phase_{kind.value}"),
-                    request.POST.get(f"{kind.value}_text", "").strip()[:2000],
+                    request.POST.get(f"{kind.value}_text", "").strip(),
                 )
+                if len(planned[kind.value][2]) > 2000:
+                    raise ValidationFailed({f"phase_{kind.value}": [
+                        f"{kind.label}的工作内容不能超过 2000 个字（现有 {len(planned[kind.value][2])} 个）"]})  # fmt: skip
             if not form.is_valid():
                 raise ValidationFailed({k: [str(m) for m in v] for k, v in form.errors.items()})
             saved = services.save_campaign_setup(actor=request.user, campaign=form.instance, phases=planned,

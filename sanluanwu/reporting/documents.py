@@ -12,6 +12,11 @@ from sanluanwu.reporting.choices import FIGURES
 from sanluanwu.reporting.summary import COLUMNS, CampaignSummary
 
 
+def _cn(day: dt.date) -> str:
+    """2020年7月5日, as official documents write a date (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _document() -> Any:
     from docx import Document
     from docx.oxml.ns import qn
@@ -110,8 +115,8 @@ def brief_draft(
     doc = _document()
     _title(doc, "“散乱污”整治“回头看”工作简讯", 22)
     _centered(doc, f"第{issue_no}期")
-    _centered(doc, f"{unit_name}                {as_of:%Y年%m月%d日}", 12)
-    _para(doc, f"截至{as_of:%m月%d日}，{unit_name}“散乱污”企业（作坊）整治“回头看”专项行动（{period_label}）进展如下。"
+    _centered(doc, f"{unit_name}                {_cn(as_of)}", 12)
+    _para(doc, f"截至{as_of.month}月{as_of.day}日，{unit_name}“散乱污”企业（作坊）整治“回头看”专项行动（{period_label}）进展如下。"
                + (f"“较上期”均与{previous_label}报表相比。" if previous is not None else ""))  # fmt: skip
     total = figures.get("total", fig.empty())
     _para(doc, "一、总体情况", heading=True)
@@ -146,9 +151,9 @@ def summary_docx(summary: CampaignSummary) -> bytes:
     v = d.values
     doc = _document()
     _title(doc, f"{summary.campaign.name}工作总结", 18)
-    _centered(doc, f"（根据系统记录生成，截至{summary.as_of:%Y年%m月%d日}）", 12)
+    _centered(doc, f"（根据系统记录生成，截至{_cn(summary.as_of)}）", 12)
     _para(doc, "一、基本情况", heading=True)
-    _para(doc, f"专项行动自{summary.campaign.starts_on:%Y年%m月%d日}至{summary.campaign.ends_on:%Y年%m月%d日}。"
+    _para(doc, f"专项行动自{_cn(summary.campaign.starts_on)}至{_cn(summary.campaign.ends_on)}。"
                f"全区共有应排查场所{v.get('targets', 0)}处，已完成排查{v.get('inspected', 0)}处；发现并列入动态管理名单"
                f"{v.get('found', 0)}家，其中" + "、".join(f"{label}{v.get(key, 0)}家" for key, label in COLUMNS[3:7]) + "。")  # fmt: skip
     _para(doc, "二、整治情况", heading=True)

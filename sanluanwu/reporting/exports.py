@@ -33,6 +33,7 @@ def _summary_block(wb: Any, ws: Any, row: int, title: str, lines: list[Line], *,
     head = wb._slw_summary_formats
     ws.merge_range(row, 0, row, 1 + len(FIGURES) * (2 if with_changes else 1), title, head["sub"])
     row += 1
+    ws.set_row(row, 30)  # the headings wrap (已停产（累计）, 完成率（已销号/列入）)
     ws.write_string(row, 0, "分类", head["head"])
     col = 1
     for _key, label in FIGURES:
@@ -104,7 +105,8 @@ def report_xlsx(
     f = _summary_formats(wb)
     ws = wb.add_worksheet("汇总")
     ws.set_column(0, 0, 16)
-    ws.set_column(1, 2 * len(FIGURES) + 1, 10)
+    ws.set_column(1, 2 * len(FIGURES), 10)
+    ws.set_column(2 * len(FIGURES) + 1, 2 * len(FIGURES) + 1, 14)
     ws.merge_range(0, 0, 0, 2 * len(FIGURES) + 1, f"{unit_label}“散乱污”整治“回头看”进展汇总（{period_label}）",
                    f["title"])  # fmt: skip
     ws.merge_range(1, 0, 1, 2 * len(FIGURES) + 1, f"截至 {as_of:%Y年%m月%d日}；较上期：与{previous_label or '上期（无）'}相比",
@@ -161,7 +163,7 @@ def district_workbook(target: str | IO[bytes], *, title: str, parts: list[UnitPa
     width = 3 + 2 * len(FIGURES) + 1
     ws.set_column(0, 0, 16)
     ws.set_column(1, 1, 14)
-    ws.set_column(2, 2, 18)
+    ws.set_column(2, 2, 26)
     ws.set_column(3, width, 9)
     ws.merge_range(0, 0, 0, width, title, f["title"])
     row = 2
@@ -218,7 +220,11 @@ def table_xlsx(target: IO[bytes], *, title: str, sheets: list[tuple[str, list[st
     for name, header, rows in sheets:
         ws = wb.add_worksheet(sheet_name(name, used))
         ws.set_column(0, 0, 20)
-        ws.set_column(1, max(len(header) - 1, 1), 11)
+        for c, text in enumerate(header[1:], start=1):  # wide enough for the heading and the longest value
+            longest = max([len(text) * 2, *(len(str(r[c])) + 2 for r in rows if c < len(r))])
+            ws.set_column(c, c, min(max(11, longest), 30))
+        ws.set_row(0, 28)
+        ws.set_row(1, 30)
         ws.merge_range(0, 0, 0, max(len(header) - 1, 1), f"{title} · {name}", f["title"])
         for c, text in enumerate(header):
             ws.write_string(1, c, text, f["head"])

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import mimetypes
+import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +26,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
-from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_multiline, clean_text
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
@@ -120,12 +122,20 @@ def _follow_units(period: Period, units: list[OrgUnit]) -> None:
             slot.delete()
 
 
-def move_due_date(*, actor: Any, period: Period, due_on: dt.date, reason: str) -> Period:
-    """The office moves a due date (a holiday) with a reason; recorded and shown. Timeliness follows the new date."""
+def move_due_date(*, actor: Any, period: Period, due_on: dt.date, reason: str, confirm_past: bool = False) -> Period:
+    """The office moves a due date (a holiday) with a reason; recorded and shown. Timeliness follows the new date, so
+    moving the date of a period already due needs `confirm_past` (the page asks)."""
     permissions.require(scope_for(actor), "report.review")
     reason = _text(reason, "reason", "调整理由", limit=300, required=True)
-    if due_on < period.starts_on:
-        raise ValidationFailed({"due_on": [f"报送截止日期不能早于本期开始日期（{period.starts_on:%Y-%m-%d}）"]})
+    if period.due_on < clock.today() and not confirm_past:
+        on_time = period.slots.filter(on_time=True).count()
+        raise ValidationFailed({"confirm_past": [
+            f"本期已于 {period.due_on:%Y-%m-%d} 截止，调整后将按新日期重新判断各单位是否按时（现按时 {on_time} 家）；"
+            "确需调整请勾选“确认调整已截止的报送期”"]})  # fmt: skip
+    earliest = min(period.ends_on, period.default_due_on) - dt.timedelta(days=7)
+    if due_on < earliest:
+        raise ValidationFailed({"due_on": [f"报送截止日期不能早于 {earliest:%Y-%m-%d}（规定报送日期 "
+                                           f"{period.default_due_on:%Y-%m-%d} 前一周），本期 {period.span}"]})  # fmt: skip
     if (due_on - period.ends_on).days > 60:
         raise ValidationFailed({"due_on": ["报送截止日期不能晚于本期结束后 60 天"]})
     with transaction.atomic():
@@ -169,19 +179,42 @@ def _hold(slot: Slot, expected: Iterable[str], action: str) -> Slot:
     return held
 
 
-def submit_report(*, actor: Any, slot: Slot, filler: str, reviewer: str, phone: str, remark: str = "") -> Report:
+_PHONE = re.compile(r"[0-9０-９+＋()（）\- 转,，/、ext.]{5,30}", re.IGNORECASE)
+
+
+def submit_report(
+    *,
+    actor: Any,
+    slot: Slot,
+    filler: str,
+    reviewer: str,
+    phone: str,
+    remark: str = "",
+    expected_version: int | None = None,
+) -> Report:
     """Freeze the unit's report as of the period's end (today while it runs): the 附件2 rows, the summary with its
     change since the last report, the rendered xlsx and its SHA-256. A correction is a new version; after the due
-    date the report is marked late, and the unit's timeliness is judged on its first submission."""
+    date the report is marked late, and the unit's timeliness is judged on its first submission.
+
+    `expected_version` is the slot's version the form was read at: a second click or a second tab finds it moved on
+    (409), and a version identical to the one awaiting review is refused, so no duplicate versions pile up."""
     scope = scope_for(actor)
     permissions.require(scope, "report.submit", town_id=slot.unit_id)
     filler = _text(filler, "filler", "填表人", limit=50, required=True)
     reviewer = _text(reviewer, "reviewer", "审核人", limit=50, required=True)
     phone = _text(phone, "phone", "联系电话", limit=30, required=True)
+    if not _PHONE.fullmatch(phone):
+        raise ValidationFailed(
+            {"phone": [f"联系电话“{phone}”不像电话号码：只能有数字、空格、-、+、括号和“转”，如 0519-86310000"]}
+        )
     remark = _text(remark, "remark", "备注", limit=2000, lines=True)
     today = clock.today()
     with transaction.atomic():
         slot = _hold(slot, SUBMITTABLE, "报送")
+        if expected_version is not None and expected_version != slot.version:
+            raise Conflict(
+                f"该报表刚刚有了变化（现为第{slot.versions}版，{SlotState(slot.state).label}），请刷新页面后再操作"
+            )
         period = slot.period
         if today < period.starts_on:
             raise TransitionNotAllowed(f"{period.label}（{period.span}）尚未开始，不能报送")
@@ -195,6 +228,11 @@ def submit_report(*, actor: Any, slot: Slot, filler: str, reviewer: str, phone: 
             signature=Signature(filler, reviewer, phone), remark=remark,
         )  # fmt: skip
         earlier = slot.reports.order_by("-number").first()
+        if (earlier is not None and earlier.state == ReportState.SUBMITTED and earlier.as_of == draft.as_of
+                and earlier.rows == rows
+                and earlier.figures == draft.figures and (earlier.filler, earlier.reviewer, earlier.phone, earlier.remark)
+                == (filler, reviewer, phone, remark)):  # fmt: skip
+            raise ValidationFailed(f"与待审核的第{earlier.number}版完全相同，无需重复报送")
         # Compared with the version the office returned, when this one answers a return (not after a reopening).
         returned = earlier if earlier is not None and earlier.state == ReportState.RETURNED else None
         diff = None
@@ -333,6 +371,32 @@ def document_refusal(filename: str, content: bytes, *, what: str) -> str | None:
         return f"{what}不能超过 {limit // (1024 * 1024)} MB（该文件 {len(content) / 1024 / 1024:.1f} MB）"
     if not content.startswith(_MAGIC[ext]):
         return f"“{filename[:60]}”的内容不是{ext[1:].upper()}文件（可能改过扩展名），请上传原文件"
+    if content.startswith(b"PK"):
+        return _package_refusal(filename, content, ext)
+    return None
+
+
+# A Word (.docx) or OFD package is a zip: its directory is read (never its contents) to refuse a zip bomb or a zip
+# that is not such a document before anyone downloads it.
+_PACKAGE_PARTS = {".docx": "word/document.xml", ".ofd": "OFD.xml"}
+_PACKAGE_MAX_UNPACKED = 200 * 1024 * 1024
+_PACKAGE_MAX_RATIO = 200
+
+
+def _package_refusal(filename: str, content: bytes, ext: str) -> str | None:
+    import io
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            entries = package.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return f"“{filename[:60]}”已损坏，无法打开，请重新保存后上传"
+    names = {e.filename for e in entries}
+    unpacked = sum(e.file_size for e in entries)
+    if len(entries) > 5000 or unpacked > _PACKAGE_MAX_UNPACKED or unpacked > _PACKAGE_MAX_RATIO * max(len(content), 1):
+        return f"“{filename[:60]}”解压后异常巨大（{unpacked / 1048576:.0f} MB），不像正常的文档，请上传原文件"
+    if _PACKAGE_PARTS[ext] not in names:
+        return f"“{filename[:60]}”不是有效的{ext[1:].upper()}文档（缺少正文部分），请上传原文件"
     return None
 
 
@@ -472,16 +536,22 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
                 window = min(due_windows)
                 for slot in slots:
                     if _once(slot, ReminderKind.BEFORE, period.due_on, window):
-                        when = "今天" if left == 0 else f"{left} 天后（{period.due_on:%m月%d日}）"
-                        notify(kind="reporting.reminder", url=reverse("reporting:slot", args=[slot.pk]),
-                               text=f"请于{when}前报送{period.label}“散乱污”整治进展报表（附件2）",
+                        due = f"{period.due_on.month}月{period.due_on.day}日"
+                        words = (f"今天（{due}）是{period.label}报表截止日，请核对后报送附件2" if left == 0 else
+                                 f"{period.label}报表将于{due}截止（还有 {left} 天），请核对后报送附件2")  # fmt: skip
+                        notify(kind="reporting.reminder", url=reverse("reporting:slot", args=[slot.pk]), text=words,
                                units=[slot.unit_id], roles=[Role.TOWN_MANAGER])  # fmt: skip
                         sent["before"] += 1
             elif -3 <= left <= -1:
                 for slot in slots:
                     if slot.first_submitted_at is None and _once(slot, ReminderKind.MISSING, period.due_on, -1):
+                        due = f"{period.due_on.month}月{period.due_on.day}日"
                         notify(kind="reporting.missing", url=url, units=_offices(), roles=_OFFICE_ROLES,
-                               text=f"{slot.unit.name}未按时报送{period.label}报表（截止 {period.due_on:%m月%d日}）")  # fmt: skip
+                               text=f"{slot.unit.name}未按时报送{period.label}报表（{due}截止）")  # fmt: skip
+                        # The town hears it too: it may still submit, marked late.
+                        notify(kind="reporting.overdue", url=reverse("reporting:slot", args=[slot.pk]),
+                               units=[slot.unit_id], roles=[Role.TOWN_MANAGER],
+                               text=f"{period.label}报表已于{due}截止，您单位尚未报送，请尽快报送（将标为逾期）")  # fmt: skip
                         sent["missing"] += 1
     return sent
 

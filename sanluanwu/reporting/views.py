@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 from typing import Any
 
 from django.conf import settings
@@ -84,32 +85,58 @@ def overview(request: HttpRequest) -> HttpResponse:
     })  # fmt: skip
 
 
-@requires(GET="report.monitor")
-def period(request: HttpRequest, pk: int) -> HttpResponse:
-    p = queries.access_period(request.user, pk)
+def _period_page(request: HttpRequest, p: Period, *, status: int = 200, errors: Any = None) -> HttpResponse:
     slots = list(p.slots.select_related("unit").order_by("unit__sort_order", "unit__name"))
     latest = {r.slot_id: r for r in queries.latest_reports(slots)}
     rates = queries.period_rates([p]).get(p.pk, queries.Rates())
-    return render(request, "reporting/period.html", {
-        "period": p, "rows": [(s, latest.get(s.pk)) for s in slots], "rates": rates, "today": clock.today(),
-        "changes": p.due_changes.select_related("changed_by"),
-        "can_review": permissions.allows(scope_for(request.user), "report.review"),
-    })  # fmt: skip
+    return render(
+        request,
+        "reporting/period.html",
+        {
+            "period": p,
+            "rows": [(s, latest.get(s.pk)) for s in slots],
+            "rates": rates,
+            "today": clock.today(),
+            "due_passed": p.due_on < clock.today(),
+            "changes": p.due_changes.select_related("changed_by"),
+            "can_review": permissions.allows(scope_for(request.user), "report.review"),
+            "errors": errors or {},
+            "post": request.POST if status != 200 else {},
+        },
+        status=status,
+    )
+
+
+@requires(GET="report.monitor")
+def period(request: HttpRequest, pk: int) -> HttpResponse:
+    return _period_page(request, queries.access_period(request.user, pk))
+
+
+def _due_date(raw: str) -> dt.date:
+    text = raw.strip()[:20]
+    if not text:
+        raise ValidationFailed({"due_on": ["请填写新截止日期"]})
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValidationFailed({"due_on": [f"新截止日期“{text}”格式不对，应为“年-月-日”，如 2020-07-17"]})
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed({"due_on": [f"新截止日期“{text}”不存在，请检查月份和日期"]}) from None
 
 
 @requires(POST="report.review")
 def move_due(request: HttpRequest, pk: int) -> HttpResponse:
     p = queries.access_period(request.user, pk)
     try:
-        raw = request.POST.get("due_on", "").strip()[:20]
-        try:
-            due_on = dt.date.fromisoformat(raw)
-        except ValueError:
-            raise ValidationFailed({"due_on": [f"新截止日期“{raw}”格式不对，应为“年-月-日”"]}) from None
-        services.move_due_date(actor=request.user, period=p, due_on=due_on, reason=request.POST.get("reason", ""))
-        messages.success(request, f"{p.label}的报送截止日期已调整为 {due_on:%Y-%m-%d}")
+        due_on = _due_date(request.POST.get("due_on", ""))
+        services.move_due_date(actor=request.user, period=p, due_on=due_on, reason=request.POST.get("reason", ""),
+                               confirm_past=request.POST.get("confirm_past") == "1")  # fmt: skip
     except DomainError as exc:
-        _error(request, exc)
+        if exc.status_code == 403:
+            raise DjangoPermissionDenied(exc.text) from None
+        messages.error(request, exc.text)
+        return _period_page(request, p, status=exc.status_code, errors=exc.errors)
+    messages.success(request, f"{p.label}的报送截止日期已调整为 {due_on:%Y-%m-%d}")
     return redirect("reporting:period", pk=p.pk)
 
 
@@ -137,7 +164,8 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
                 report = services.submit_report(actor=request.user, slot=s, filler=request.POST.get("filler", ""),
                                                 reviewer=request.POST.get("reviewer", ""),
                                                 phone=request.POST.get("phone", ""),
-                                                remark=request.POST.get("remark", ""))  # fmt: skip
+                                                remark=request.POST.get("remark", ""),
+                                                expected_version=_int(request.POST.get("version")))  # fmt: skip
                 messages.success(request, f"已报送第{report.number}版" + ("（逾期报送）" if report.late else ""))
             elif action == "accept":
                 services.accept_report(actor=request.user, slot=s, comment=request.POST.get("comment", ""))
@@ -189,6 +217,11 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _int(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 10 else None
 
 
 def _last_signature(s: Slot, user: Any) -> dict[str, str]:
@@ -341,8 +374,14 @@ def brief_new(request: HttpRequest) -> HttpResponse:
 @requires(GET="brief.view", POST="brief.submit")
 def brief(request: HttpRequest, pk: int) -> HttpResponse:
     b = queries.access_brief(request.user, pk)
-    if request.method == "GET" and (b.state != BriefState.DRAFT or not services.may_write_brief(request.user, b.unit)):
-        return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all()})
+    if b.state != BriefState.DRAFT or not services.may_write_brief(request.user, b.unit):
+        status = 200
+        if request.method == "POST":  # a sent brief no longer changes; the page says so and shows it
+            messages.error(
+                request, "该简讯已报送，不能再修改" if b.state != BriefState.DRAFT else "只能修改本单位的工作简讯"
+            )
+            status = 409 if b.state != BriefState.DRAFT else 403
+        return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all()}, status=status)
     return _brief_form(request, b)
 
 

@@ -214,3 +214,23 @@ def test_the_town_has_a_plan_to_write_and_the_lead_department_can_open_every_tas
     assert led.exists() and set(tasks_visible_to(gxj).values_list("id", flat=True)) >= set(
         led.values_list("id", flat=True)
     )
+
+
+def test_the_demos_status_history_reads_in_the_order_the_work_was_done(db):
+    """Steps squeezed onto yesterday keep their order: the last change of each case's history is where it stands,
+    so the reports (which read a day's state from the history) agree with the list."""
+    from sanluanwu.registry.models import CaseStatusChange
+
+    build_demo(size="small", seed=11)  # a seed whose draw squeezed several steps onto yesterday
+    last: dict[int, str] = {}
+    broken = []
+    for case_id, from_status, to_status in CaseStatusChange.objects.order_by(
+        "case_id", "occurred_at", "id"
+    ).values_list("case_id", "from_status", "to_status"):
+        if case_id in last and from_status != last[case_id]:
+            broken.append(case_id)  # a step stamped before the one it followed
+        last[case_id] = to_status
+    assert not broken
+    wrong = [(pk, status, last[pk]) for pk, status in Case.objects.values_list("pk", "status") if pk in last
+             and last[pk] != status]  # fmt: skip
+    assert not wrong

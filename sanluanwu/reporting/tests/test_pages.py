@@ -77,7 +77,7 @@ def test_the_office_sees_who_reported_and_downloads_the_district_workbook(alice,
     travel(dt.date(2020, 7, 14), 16)
     slot = slot_of(summer, dt.date(2020, 7, 14), district["hutang"])
     _client(alice).post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "a", "reviewer": "b",
-                                                         "phone": "1"})  # fmt: skip
+                                                         "phone": "0519-86310000"})  # fmt: skip
     travel(dt.date(2020, 7, 16), 9)
     page = _client(office).get(f"/reporting/periods/{slot.period_id}/").content.decode()
     assert "湖塘镇" in page and "牛塘镇" in page and "未报" in page and "50.0%" in page
@@ -92,10 +92,12 @@ def test_the_office_sees_who_reported_and_downloads_the_district_workbook(alice,
 def test_the_office_moves_a_due_date_in_the_page_with_a_reason(office, summer, travel):
     period = Period.objects.filter(campaign=summer).order_by("starts_on").first()
     client = _client(office)
-    assert (
-        client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-07-17", "reason": ""}).status_code == 302
-    )
+    refused = client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-07-17", "reason": ""})
+    assert refused.status_code == 400 and "请填写调整理由" in refused.content.decode()
+    assert 'value="2020-07-17"' in refused.content.decode()  # what was typed stays
     assert Period.objects.get(pk=period.pk).due_on == dt.date(2020, 7, 15)  # no reason, no move
+    wrong = client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-02-30", "reason": "x"})
+    assert wrong.status_code == 400 and "不存在" in wrong.content.decode()
     client.post(f"/reporting/periods/{period.pk}/due/", {"due_on": "2020-07-17", "reason": "端午假期顺延"})
     period.refresh_from_db()
     assert period.due_on == dt.date(2020, 7, 17) and period.default_due_on == dt.date(2020, 7, 15)
@@ -109,7 +111,7 @@ def test_the_office_sets_up_a_new_campaign_in_pages_without_touching_the_old_one
         kind="remediation").starts_on, unit=district["hutang"]).order_by("-period__starts_on").first()  # fmt: skip
     from sanluanwu.reporting import services
 
-    services.submit_report(actor=alice, slot=slot, filler="a", reviewer="b", phone="1")
+    services.submit_report(actor=alice, slot=slot, filler="a", reviewer="b", phone="0519-86310000")
     client = _client(office)
     assert client.get("/campaigns/new/").status_code == 200
     data = {"name": "2027年“散乱污”整治“回头看”", "starts_on": "2027-06-01", "ends_on": "2027-09-10",
@@ -176,3 +178,18 @@ def _file(name: str, data: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data)
+
+
+def test_a_campaign_needs_known_participants_and_at_least_one(office, campaign):
+    client = _client(office)
+    data = {"name": campaign.name, "starts_on": campaign.starts_on.isoformat(), "ends_on": campaign.ends_on.isoformat(),
+            "baseline_label": campaign.baseline_label, "is_active": "on", "first_due_day": "15", "second_due_day": "30",
+            "reminder_days": "3,1", "briefs_min": "1", "briefs_max": "2"}  # fmt: skip
+    for kind in campaign.phases.all():
+        data |= {f"{kind.kind}_start": kind.starts_on.isoformat(), f"{kind.kind}_end": kind.ends_on.isoformat()}
+    before = set(campaign.participants.values_list("pk", flat=True))
+    unknown = client.post(f"/campaigns/{campaign.pk}/edit/", data | {"participants": ["99999"]})
+    assert unknown.status_code == 400 and "不存在或已停用" in unknown.content.decode()
+    empty = client.post(f"/campaigns/{campaign.pk}/edit/", data)
+    assert empty.status_code == 400 and "至少选择一个参加单位" in empty.content.decode()
+    assert set(campaign.participants.values_list("pk", flat=True)) == before

@@ -75,7 +75,7 @@ def test_the_latest_report_of_each_slot_is_its_highest_version(summer, district,
     travel(D(2020, 7, 10))
     hutang, niutang = slot_of(summer, JULY_1, district["hutang"]), slot_of(summer, JULY_1, district["niutang"])
     submit(alice, hutang)
-    second = submit(alice, hutang)
+    second = submit(alice, hutang, remark="更正：补充一家")
     theirs = submit(bob, niutang)
     latest = {r.slot_id: r.number for r in queries.latest_reports([hutang, niutang])}
     assert latest == {hutang.pk: 2, niutang.pk: 1}

@@ -54,7 +54,7 @@ def test_a_corrected_report_counts_once(summer, district, alice, office, travel)
     submit(alice, slot)
     services.return_report(actor=office, slot=slot, comment="请更正")
     submit(alice, slot)
-    submit(alice, slot)
+    submit(alice, slot, remark="再次更正")
     rates = queries.period_rates([slot.period])[slot.period_id]
     assert (rates.expected, rates.submitted, rates.on_time) == (2, 1, 1)
 

@@ -41,8 +41,8 @@ def test_town_managers_are_reminded_3_days_and_1_day_before_and_the_office_the_d
         16: {"before": 0, "missing": 2},  # due + 1: the office, one per unit
     }
     assert len(reminders(alice)) == 2 and len(reminders(bob)) == 2
-    assert "3 天后（07月15日）" in reminders(alice)[0] and "2020年7月上半月" in reminders(alice)[0]
-    assert "1 天后（07月15日）" in reminders(alice)[1]
+    assert "将于7月15日截止（还有 3 天）" in reminders(alice)[0] and "2020年7月上半月" in reminders(alice)[0]
+    assert "将于7月15日截止（还有 1 天）" in reminders(alice)[1]
     assert reminders(ada) == [] and reminders(office) == []  # managers only; the office gets the other kind
     told = missing(office)
     assert len(told) == 2 and any("湖塘镇" in t for t in told) and any("牛塘镇" in t for t in told)
@@ -68,7 +68,7 @@ def test_no_reminder_goes_on_the_days_between_the_windows_once_the_earlier_one_i
 
 def test_a_missed_run_still_sends_the_reminder_that_was_due(summer, alice, office, travel):
     assert run(travel, D(2020, 7, 13)) == {"before": 2, "missing": 0}  # the job did not run on the 12th
-    assert "2 天后" in reminders(alice)[0]
+    assert "还有 2 天" in reminders(alice)[0]
     assert run(travel, D(2020, 7, 18)) == {"before": 0, "missing": 2}  # nor on the 16th and 17th
     assert run(travel, D(2020, 7, 19)) == {"before": 0, "missing": 0}
 
@@ -126,3 +126,12 @@ def test_an_ended_campaign_reminds_no_one(summer, alice, office, travel):
     for day in (12, 14, 16):
         assert run(travel, D(2020, 7, day)) == {"before": 0, "missing": 0}
     assert not Notice.objects.filter(kind__in=["reporting.reminder", "reporting.missing"]).exists()
+
+
+def test_a_town_that_missed_the_due_date_is_told_the_day_after_as_the_office_is(summer, alice, bob, office, travel):
+    submit(bob, slot_of(summer, JULY_1, bob.memberships.get().org_unit))  # 牛塘 reported in time
+    run(travel, D(2020, 7, 16))
+    overdue = Notice.objects.filter(kind="reporting.overdue")
+    assert [n.recipient for n in overdue] == [alice]
+    assert "已于7月15日截止" in overdue[0].text and "标为逾期" in overdue[0].text
+    assert len(missing(office)) == 1 and "湖塘镇" in missing(office)[0]

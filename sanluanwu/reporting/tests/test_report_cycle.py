@@ -101,7 +101,9 @@ def test_a_moved_due_date_is_recorded_with_its_reason_and_turns_a_late_report_on
     assert late.late and fresh(hutang_first).on_time is False
     period = hutang_first.period
     travel(D(2020, 7, 18), 9)
-    services.move_due_date(actor=office, period=period, due_on=D(2020, 7, 17), reason="防汛抢险，报送日期顺延两天")
+    services.move_due_date(
+        actor=office, period=period, due_on=D(2020, 7, 17), reason="防汛抢险，报送日期顺延两天", confirm_past=True
+    )
 
     period.refresh_from_db()
     assert (period.due_on, period.default_due_on, period.due_reason) == (D(2020, 7, 17), D(2020, 7, 15),
@@ -133,6 +135,8 @@ def test_a_due_date_moves_only_with_a_reason_and_within_bounds(hutang_first, off
         services.move_due_date(actor=office, period=period, due_on=D(2020, 7, 17), reason="   ")
     with pytest.raises(ValidationFailed):
         services.move_due_date(actor=office, period=period, due_on=D(2020, 6, 30), reason="早于本期开始")
+    with pytest.raises(ValidationFailed, match="不能早于 2020-07-08"):  # more than a week before its due date
+        services.move_due_date(actor=office, period=period, due_on=D(2020, 7, 7), reason="提前太多")
     with pytest.raises(ValidationFailed):
         services.move_due_date(actor=office, period=period, due_on=D(2020, 9, 14), reason="本期结束后61天")
     with pytest.raises(ValidationFailed):
@@ -396,3 +400,37 @@ def test_the_office_is_told_of_a_submission_and_the_town_of_the_outcome(hutang_f
     services.accept_report(actor=office, slot=hutang_first)
     assert Notice.objects.filter(recipient=alice, kind="reporting.accepted").count() == 1
     assert not Notice.objects.filter(recipient=ada, kind="reporting.accepted").exists()  # managers only
+
+
+def test_moving_the_due_date_of_a_period_already_due_needs_a_confirmation(hutang_first, alice, office, travel):
+    travel(D(2020, 7, 14))
+    submit(alice, hutang_first)
+    travel(D(2020, 7, 20))
+    with pytest.raises(ValidationFailed, match="现按时 1 家"):
+        services.move_due_date(actor=office, period=hutang_first.period, due_on=D(2020, 7, 13), reason="补记")
+    assert fresh(hutang_first).on_time is True
+    services.move_due_date(actor=office, period=hutang_first.period, due_on=D(2020, 7, 13), reason="补记",
+                           confirm_past=True)  # fmt: skip
+    assert fresh(hutang_first).on_time is False
+
+
+def test_a_second_click_or_a_second_tab_adds_no_version(hutang_first, alice, travel):
+    from sanluanwu.core.errors import Conflict
+
+    travel(D(2020, 7, 10))
+    read_at = fresh(hutang_first).version  # the form was read at this version (both tabs)
+    services.submit_report(actor=alice, slot=hutang_first, filler="张填表", reviewer="李审核", phone="0519-86310000",
+                           expected_version=read_at)  # fmt: skip
+    with pytest.raises(Conflict, match="请刷新页面"):
+        services.submit_report(actor=alice, slot=hutang_first, filler="张填表", reviewer="李审核",
+                               phone="0519-86310000", expected_version=read_at)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="完全相同"):  # the same again, from a fresh page: nothing new to send
+        submit(alice, hutang_first)
+    assert submit(alice, hutang_first, remark="补充：新发现一家").number == 2
+
+
+def test_a_telephone_number_must_look_like_one(hutang_first, alice, travel):
+    travel(D(2020, 7, 10))
+    with pytest.raises(ValidationFailed, match="不像电话号码"):
+        submit(alice, hutang_first, phone="abc<>")
+    assert submit(alice, hutang_first, phone="0519-8631 0000 转 8012").phone == "0519-8631 0000 转 8012"

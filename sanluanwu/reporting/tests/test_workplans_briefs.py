@@ -18,7 +18,20 @@ from sanluanwu.reporting.choices import BriefState
 from sanluanwu.reporting.models import Brief, BriefPhoto, WorkPlan
 
 D = dt.date
-DOCX = b"PK\x03\x04" + b"\x14\x00\x06\x00" + b"word/document.xml" * 20
+
+
+def _docx() -> bytes:
+    """A real (tiny) Word document: the upload's package is read, so a fake one would be refused."""
+    import io
+
+    from docx import Document
+
+    buffer = io.BytesIO()
+    Document().save(buffer)
+    return buffer.getvalue()
+
+
+DOCX = _docx()
 PDF = b"%PDF-1.7\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 10
 
 
@@ -152,3 +165,15 @@ def test_a_brief_is_for_a_month_of_the_campaign_with_at_most_nine_photos(summer,
         services.save_brief(actor=alice, campaign=summer, unit=hutang, month=D(2020, 7, 1), title=" ", text="正文")
     assert "title" in exc.value.errors
     assert not Brief.objects.exists()
+
+
+def test_a_zip_bomb_named_docx_is_refused_before_anyone_downloads_it(alice, campaign):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("word/document.xml", b"\0" * (60 * 1024 * 1024))
+    with pytest.raises(ValidationFailed, match="解压后异常巨大"):
+        services.upload_workplan(actor=alice, campaign=campaign, unit=alice.memberships.get().org_unit, title="方案",
+                                 filename="bomb.docx", content=buffer.getvalue())  # fmt: skip
