@@ -376,11 +376,11 @@ def brief(request: HttpRequest, pk: int) -> HttpResponse:
     b = queries.access_brief(request.user, pk)
     if b.state != BriefState.DRAFT or not services.may_write_brief(request.user, b.unit):
         status = 200
-        if request.method == "POST":  # a sent brief no longer changes; the page says so and shows it
-            messages.error(
-                request, "该简讯已报送，不能再修改" if b.state != BriefState.DRAFT else "只能修改本单位的工作简讯"
-            )
-            status = 409 if b.state != BriefState.DRAFT else 403
+        if request.method == "POST":
+            if not services.may_write_brief(request.user, b.unit):
+                raise DjangoPermissionDenied("您只能修改本单位的工作简讯")
+            messages.error(request, "该简讯已报送，不能再修改")  # a sent brief no longer changes; the page shows it
+            status = 409
         return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all()}, status=status)
     return _brief_form(request, b)
 
