@@ -267,44 +267,39 @@ def submit_report(
     return report
 
 
+def _review(*, actor: Any, slot: Slot, accepted: bool, comment: str) -> Report:
+    """The office's decision on the latest version: the version and the slot change together, audited, the town
+    told."""
+    with transaction.atomic():
+        slot = _hold(slot, [SlotState.SUBMITTED], "审核通过" if accepted else "退回")
+        report = slot.reports.select_for_update().order_by("-number").first()
+        assert report is not None
+        report.state = ReportState.ACCEPTED if accepted else ReportState.RETURNED
+        report.reviewed_by, report.reviewed_at, report.review_comment = _user(actor), clock.now(), comment
+        report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
+        slot.state, slot.version = (SlotState.ACCEPTED if accepted else SlotState.RETURNED), slot.version + 1
+        slot.save(update_fields=["state", "version"])
+        record_event(actor=actor, action="reporting.report.accepted" if accepted else "reporting.report.returned",
+                     obj=report, note=comment, org_unit_name=slot.unit.name)  # fmt: skip
+        words = "已审核通过" if accepted else f"被退回：{comment}"
+        notify(kind="reporting.accepted" if accepted else "reporting.returned",
+               text=f"{slot.period.label}报表（第{report.number}版）{words}",
+               url=reverse("reporting:slot", args=[slot.pk]), units=[slot.unit_id], roles=[Role.TOWN_MANAGER])  # fmt: skip
+    return report
+
+
 def accept_report(*, actor: Any, slot: Slot, comment: str = "") -> Report:
     """The office accepts the latest version: it is locked (reopened only through a granted request)."""
     permissions.require(scope_for(actor), "report.review")
     comment = _text(comment, "comment", "审核意见", limit=1000, lines=True)
-    with transaction.atomic():
-        slot = _hold(slot, [SlotState.SUBMITTED], "审核通过")
-        report = slot.reports.select_for_update().order_by("-number").first()
-        assert report is not None
-        report.state, report.reviewed_by, report.reviewed_at = ReportState.ACCEPTED, _user(actor), clock.now()
-        report.review_comment = comment
-        report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
-        slot.state, slot.version = SlotState.ACCEPTED, slot.version + 1
-        slot.save(update_fields=["state", "version"])
-        record_event(actor=actor, action="reporting.report.accepted", obj=report, note=comment,
-                     org_unit_name=slot.unit.name)  # fmt: skip
-        notify(kind="reporting.accepted", text=f"{slot.period.label}报表（第{report.number}版）已审核通过",
-               url=reverse("reporting:slot", args=[slot.pk]), units=[slot.unit_id], roles=[Role.TOWN_MANAGER])  # fmt: skip
-    return report
+    return _review(actor=actor, slot=slot, accepted=True, comment=comment)
 
 
 def return_report(*, actor: Any, slot: Slot, comment: str) -> Report:
     """The office returns the latest version with what to correct; the town corrects and resubmits."""
     permissions.require(scope_for(actor), "report.review")
     comment = _text(comment, "comment", "退回意见", limit=1000, required=True, lines=True)
-    with transaction.atomic():
-        slot = _hold(slot, [SlotState.SUBMITTED], "退回")
-        report = slot.reports.select_for_update().order_by("-number").first()
-        assert report is not None
-        report.state, report.reviewed_by, report.reviewed_at = ReportState.RETURNED, _user(actor), clock.now()
-        report.review_comment = comment
-        report.save(update_fields=["state", "reviewed_by", "reviewed_at", "review_comment"])
-        slot.state, slot.version = SlotState.RETURNED, slot.version + 1
-        slot.save(update_fields=["state", "version"])
-        record_event(actor=actor, action="reporting.report.returned", obj=report, note=comment,
-                     org_unit_name=slot.unit.name)  # fmt: skip
-        notify(kind="reporting.returned", text=f"{slot.period.label}报表（第{report.number}版）被退回：{comment}",
-               url=reverse("reporting:slot", args=[slot.pk]), units=[slot.unit_id], roles=[Role.TOWN_MANAGER])  # fmt: skip
-    return report
+    return _review(actor=actor, slot=slot, accepted=False, comment=comment)
 
 
 def request_reopen(*, actor: Any, slot: Slot, reason: str) -> ReopenRequest:
