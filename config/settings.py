@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "sanluanwu.audit.middleware.RequestContextMiddleware",
     "sanluanwu.core.middleware.BusyDatabaseMiddleware",
     "sanluanwu.core.middleware.MethodNotAllowedMiddleware",
+    "sanluanwu.core.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -67,3 +67,20 @@ class MethodNotAllowedMiddleware:
                             content_type="text/html; charset=utf-8")  # fmt: skip
         page["Allow"] = allowed
         return page
+
+
+class NoStoreMiddleware:
+    """等保: nothing a logged-in user was shown (a page, an API answer, a download, a photo) stays in a browser's or
+    a proxy's cache for the next user of a shared office computer. Anonymous pages (the login) keep their headers;
+    static files never get here (whitenoise answers them first)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        return response

@@ -254,5 +254,4 @@ def photo(request: HttpRequest, pk: int, original: bool = False) -> FileResponse
                                 filename=p.original_name)  # fmt: skip
     else:
         response = FileResponse(photos.preview_path(p.stored_name).open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
     return response

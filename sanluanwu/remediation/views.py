@@ -184,7 +184,6 @@ def _int(value: Any) -> int | None:
 def evidence(request: HttpRequest, pk: int) -> FileResponse:
     e = queries.evidence_for(request.user, pk)
     response = FileResponse(photos.preview_path(e.stored_name).open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 

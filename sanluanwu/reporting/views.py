@@ -428,7 +428,6 @@ def brief_photo(request: HttpRequest, pk: int) -> FileResponse:
     if photo is None:
         raise Http404("未找到该照片")
     response = FileResponse(photos.preview_path(photo.stored_name).open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -105,3 +105,30 @@ def test_the_actors_units_come_from_the_hook_accounts_registered(alice, district
     monkeypatch.setattr(actors, "_actor_units", [])
     with transaction.atomic():
         assert record_event(actor=alice, action="accounts.user.updated", obj=alice).org_unit_name == ""
+
+
+def test_an_audit_row_cannot_be_rewritten_by_insert_or_replace(hutang_case):
+    """SQLite's INSERT OR REPLACE deletes the old row without firing delete triggers; PostgreSQL's upsert updates it.
+    Either way the database refuses, and the event reads as it was written."""
+    event = AuditEvent.objects.filter(object_id=str(hutang_case.pk)).order_by("id").first()
+    columns = ("id, occurred_at, actor_username, actor_name, org_unit_name, action, object_type, object_id, "
+               "object_repr, changes, note, request_id, ip, result")  # fmt: skip
+    values = (event.pk, event.occurred_at, "forger", "", "", "registry.case.created", event.object_type,
+              event.object_id, "改写", "{}", "", "", "", "success")  # fmt: skip
+    marks = ", ".join(["%s"] * len(values))
+    if connection.vendor == "sqlite":
+        statement = f"INSERT OR REPLACE INTO audit_auditevent ({columns}) VALUES ({marks})"
+    else:
+        statement = (f"INSERT INTO audit_auditevent ({columns}) VALUES ({marks}) "
+                     "ON CONFLICT (id) DO UPDATE SET actor_username = EXCLUDED.actor_username")  # fmt: skip
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement, values)
+    assert AuditEvent.objects.get(pk=event.pk).actor_username == event.actor_username
+
+
+def test_nothing_a_logged_in_user_was_shown_is_kept_in_a_cache(client, alice, hutang_case):
+    client.force_login(alice)
+    for url in ("/cases/", f"/cases/{hutang_case.pk}/", "/api/v1/cases/", "/cases/export/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "no-store, private", url
