@@ -126,9 +126,19 @@ LOGIN_REDIRECT_URL = "home"  # the home view sends each role to its work
 LOGOUT_REDIRECT_URL = "login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "sanluanwu.accounts.passwords.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", 10))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 2.0 level 2 (sanluanwu/accounts/passwords.py): 3 of 4 character classes, not the user name, not the last 5.
+    {
+        "NAME": "sanluanwu.accounts.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": int(os.environ.get("PASSWORD_MIN_CLASSES", 3))},
+    },
+    {"NAME": "sanluanwu.accounts.passwords.NotContainingUsernameValidator"},
+    {"NAME": "sanluanwu.accounts.passwords.HistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sanluanwu.accounts.views import password_change
 from sanluanwu.core.views import favicon, health
 from sanluanwu.registry.views import home
 
@@ -20,6 +21,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/password/", password_change, name="account_password"),
     path("healthz/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),

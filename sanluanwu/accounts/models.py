@@ -115,3 +115,19 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": f"角色“{self.get_role_display()}”不能设在{self.org_unit.get_kind_display()}"}
             )
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (等保: a new password may not be one of the last five)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="password_history", verbose_name="用户")
+    password = models.CharField("密码（哈希）", max_length=128)
+    created_at = models.DateTimeField("设置时间")
+
+    class Meta:
+        verbose_name = "历史密码"
+        verbose_name_plural = "历史密码"
+        ordering = ["user", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d}"

@@ -13,10 +13,11 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
-from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
-from sanluanwu.core.errors import PermissionDenied, validate_model
+from sanluanwu.core import clock
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
 
 ORG_UNIT_AUDITED = ["parent", "kind", "town_type", "name", "short_name", "code", "duty", "managed_by", "boundary",
                     "sort_order", "is_active"]  # fmt: skip
@@ -111,7 +112,38 @@ def record_password_change(*, actor: Any, user: User) -> None:
 
 def _record_password_change(actor: Any, user: User) -> None:
     note = "已修改登录密码" if user.has_usable_password() else "已停用密码登录"
+    if user.has_usable_password():
+        PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
     record_event(actor=actor, action="accounts.user.password_changed", obj=user, note=note)
+
+
+def change_own_password(*, actor: Any, current: str, new: str, repeated: str) -> User:
+    """A user changes their own password: the current one is checked, the new one meets the password profile
+    (settings.AUTH_PASSWORD_VALIDATORS) and is typed twice. Every other session ends with it (Django ties a session to
+    the password hash) and every API token of the user is revoked. Audited; the history keeps the hash."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.utils import translation
+    from rest_framework.authtoken.models import Token
+
+    user = User.objects.get(pk=actor.pk)
+    if not user.check_password(current or ""):
+        raise ValidationFailed({"current": ["当前密码不正确"]})
+    if not new:
+        raise ValidationFailed({"new": ["请填写新密码"]})
+    if new != repeated:
+        raise ValidationFailed({"repeated": ["两次输入的新密码不一致"]})
+    try:
+        with translation.override("zh-hans"):  # Django's own messages in Chinese, in a request or a command alike
+            validate_password(new, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"new": [str(m) for m in exc.messages]}) from None
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        Token.objects.filter(user=user).delete()
+        _record_password_change(actor, user)
+    return user
 
 
 def add_membership(*, actor: Any, user: User, org_unit: OrgUnit, role: str) -> Membership:

@@ -1,0 +1,74 @@
+"""The password profile and changing one's own password (等保 2.0 level 2)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from sanluanwu.accounts import services
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core.errors import ValidationFailed
+
+OLD = "Secret#2020"  # conftest.make_user's password
+
+
+@pytest.mark.parametrize(
+    ("new", "says"),
+    [
+        ("Ab#12345", "至少包含 10 个字符"),
+        ("abcdefgh12", "至少 3 类"),
+        ("Alice#2020xyz", "不能包含用户名"),
+        ("Password123", "太常见了"),
+        (OLD, "最近 5 次"),
+    ],
+)
+def test_a_new_password_must_meet_the_profile(alice, new, says):
+    with pytest.raises(ValidationFailed) as exc:
+        services.change_own_password(actor=alice, current=OLD, new=new, repeated=new)
+    assert says in exc.value.text
+
+
+def test_the_current_password_is_checked_and_the_new_one_typed_twice(alice):
+    with pytest.raises(ValidationFailed, match="当前密码不正确"):
+        services.change_own_password(actor=alice, current="wrong", new="Hutang#2026x", repeated="Hutang#2026x")
+    with pytest.raises(ValidationFailed, match="不一致"):
+        services.change_own_password(actor=alice, current=OLD, new="Hutang#2026x", repeated="Hutang#2026y")
+
+
+def test_none_of_the_last_five_passwords_comes_back(alice):
+    current = OLD
+    for n in range(5):
+        new = f"Hutang#{n}x2026"
+        services.change_own_password(actor=alice, current=current, new=new, repeated=new)
+        current = new
+    with pytest.raises(ValidationFailed, match="最近 5 次"):
+        services.change_own_password(actor=alice, current=current, new="Hutang#1x2026", repeated="Hutang#1x2026")
+    services.change_own_password(actor=alice, current=current, new=OLD, repeated=OLD)  # the sixth back: allowed
+
+
+def test_changing_ones_password_in_the_page_ends_the_other_sessions_and_tokens(alice):
+    other = Client()
+    other.force_login(alice)
+    token = Token.objects.create(user=alice)
+    me = Client()
+    me.login(username="alice", password=OLD)
+    page = me.get("/account/password/")
+    assert page.status_code == 200 and "至少 3 类" in page.content.decode()
+    refused = me.post("/account/password/", {"current": OLD, "new": "short", "repeated": "short"})
+    assert refused.status_code == 400 and "至少包含 10 个字符" in refused.content.decode()
+    done = me.post("/account/password/", {"current": OLD, "new": "Hutang#2026x", "repeated": "Hutang#2026x"})
+    assert done.status_code == 302
+    assert me.get("/cases/").status_code == 200  # this session goes on
+    assert other.get("/cases/").status_code == 302  # the other one has ended (back to the login)
+    assert not Token.objects.filter(pk=token.pk).exists()
+    event = AuditEvent.objects.get(action="accounts.user.password_changed", object_id=str(alice.pk))
+    assert event.actor_username == "alice" and "Hutang" not in str(event.changes) + event.note
+    assert Client().login(username="alice", password="Hutang#2026x")
+
+
+def test_every_account_reaches_its_password_page_and_no_one_else_is_needed(client, uma, sysadmin):
+    assert client.get("/account/password/").status_code == 302  # anonymous: to the login
+    for user in (uma, sysadmin):
+        client.force_login(user)
+        assert client.get("/account/password/").status_code == 200
