@@ -147,6 +147,9 @@ def save_campaign_setup(
         ):
             errors[f"phase_{kind}"] = [f"{label}：应在专项行动的起止日期（{campaign.starts_on:%Y-%m-%d} 至 "
                                        f"{campaign.ends_on:%Y-%m-%d}）之内"]  # fmt: skip
+    participants = list(participants)
+    if not participants:
+        errors["participants"] = ["请至少选择一个参加单位（参加的镇（街道）才需要报送附件2）"]
     dated = sorted((s, e, k) for k, (s, e, _t) in phases.items() if s and e)
     for (_s1, e1, k1), (s2, _e2, k2) in itertools.pairwise(dated):
         if s2 <= e1:

@@ -63,8 +63,6 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             known = {u.pk for u in units}
             if len(chosen) != len(set(raw)) or not chosen <= known:
                 raise ValidationFailed({"participants": ["参加单位中有不存在或已停用的单位，请刷新页面后重新勾选"]})
-            if not chosen:
-                raise ValidationFailed({"participants": ["请至少选择一个参加单位（参加的镇（街道）才需要报送附件2）"]})
             planned: dict[str, tuple[dt.date | None, dt.date | None, str]] = {}
             for kind in PhaseKind:
                 planned[kind.value] = (
