@@ -18,7 +18,7 @@ from sanluanwu.registry.exports import attachment2_rows
 from sanluanwu.registry.models import Case
 from sanluanwu.reporting import figures as fig
 from sanluanwu.reporting.choices import BriefState, ReportState, SlotState
-from sanluanwu.reporting.models import Brief, Period, Report, Slot, WorkPlan
+from sanluanwu.reporting.models import Brief, BriefPhoto, Period, Report, Slot, WorkPlan
 
 
 def _scope(user_or_scope: Any) -> Scope:
@@ -289,3 +289,11 @@ def latest_reports(slots: list[Slot]) -> list[Report]:
             seen.add(r.slot_id)
             out.append(r)
     return out
+
+
+def access_brief_photo(user: Any, pk: Any) -> BriefPhoto:
+    """A photo of a brief the user may read; 404 otherwise."""
+    try:
+        return BriefPhoto.objects.get(pk=params.pk(pk) or 0, brief__in=briefs_visible_to(user))
+    except BriefPhoto.DoesNotExist:
+        raise Http404("未找到该照片") from None

@@ -30,7 +30,7 @@ from sanluanwu.reporting import builders, documents, exports, queries, services
 from sanluanwu.reporting import figures as fig
 from sanluanwu.reporting import summary as summary_data
 from sanluanwu.reporting.choices import SUBMITTABLE, BriefState, SlotState
-from sanluanwu.reporting.models import Brief, BriefPhoto, Period, Slot, WorkPlan
+from sanluanwu.reporting.models import Brief, Period, Slot, WorkPlan
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -423,10 +423,7 @@ def _brief_form(request: HttpRequest, b: Brief | None) -> HttpResponse:
 
 @requires(GET="brief.view")
 def brief_photo(request: HttpRequest, pk: int) -> FileResponse:
-    photo = BriefPhoto.objects.filter(pk=pk if 0 < pk < 2**62 else 0,
-                                      brief__in=queries.briefs_visible_to(request.user)).first()  # fmt: skip
-    if photo is None:
-        raise Http404("未找到该照片")
+    photo = queries.access_brief_photo(request.user, pk)
     response = FileResponse(photos.preview_path(photo.stored_name).open("rb"), content_type="image/jpeg")
     return response
 
