@@ -21,6 +21,8 @@ class TownType(models.TextChoices):
 
 class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", "系统管理员"
+    SECURITY_ADMIN = "security_admin", "安全管理员"
+    AUDIT_ADMIN = "audit_admin", "审计管理员"
     OFFICE_ADMIN = "office_admin", "办公室管理员"
     OFFICE_STAFF = "office_staff", "办公室工作人员"
     TOWN_MANAGER = "town_manager", "镇（街道）管理员"
@@ -33,6 +35,8 @@ class Role(models.TextChoices):
 # Which kind of org unit each role belongs to; a membership that breaks this is refused.
 ROLE_UNIT_KINDS: dict[str, set[str]] = {
     Role.SYSTEM_ADMIN: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
+    Role.SECURITY_ADMIN: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
+    Role.AUDIT_ADMIN: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
     Role.OFFICE_ADMIN: {OrgUnitKind.OFFICE},
     Role.OFFICE_STAFF: {OrgUnitKind.OFFICE},
     Role.TOWN_MANAGER: {OrgUnitKind.TOWN},
@@ -41,6 +45,10 @@ ROLE_UNIT_KINDS: dict[str, set[str]] = {
     Role.UTILITY_STAFF: {OrgUnitKind.UTILITY},
     Role.LEADER: {OrgUnitKind.DISTRICT, OrgUnitKind.OFFICE},
 }
+
+# 三员分立 (等保 2.0): the system, security and audit admins. None of them sees or changes business data; their
+# passwords expire sooner and they must log in with a second factor.
+ADMIN_ROLES: frozenset[str] = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
 
 
 # How this app's audit action codes read on the timeline (registered with the audit app in apps.py).

@@ -78,6 +78,17 @@ class User(AbstractUser):
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    # 等保 2.0 account rules (accounts/security.py reads them).
+    demo_account = models.BooleanField(
+        "演示账号",
+        default=False,
+        editable=False,
+        help_text="由演示数据加载程序创建：免于首次登录强制改密和强制绑定双因素，其余安全规则照常适用",
+    )
+    must_change_password = models.BooleanField(
+        "须修改密码", default=False, help_text="新建或重置的密码：登录后必须先修改密码，其他页面和接口一律不可用"
+    )
+    password_changed_at = models.DateTimeField("密码设置时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "用户"

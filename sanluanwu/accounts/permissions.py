@@ -41,7 +41,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sanluanwu.accounts.choices import Role
+from sanluanwu.accounts.choices import ADMIN_ROLES, Role
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import PermissionDenied
 
@@ -57,7 +57,7 @@ _MANAGERS = frozenset({*_OFFICE, Role.TOWN_MANAGER})
 _FIELD = frozenset({*_MANAGERS, Role.TOWN_INSPECTOR})
 _DEPT = frozenset({Role.DEPARTMENT_STAFF})
 _OWNERS = frozenset({*_FIELD, Role.DEPARTMENT_STAFF, Role.UTILITY_STAFF})
-_ALL_BUT_ADMIN = frozenset(Role.values) - {Role.SYSTEM_ADMIN}  # 三员分立: the system admin gets no business notices
+_ALL_BUT_ADMIN = frozenset(Role.values) - ADMIN_ROLES  # 三员分立: the admins get no business notices
 
 
 @dataclass(frozen=True)

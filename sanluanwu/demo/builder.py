@@ -106,6 +106,9 @@ def build_accounts(units: dict[str, OrgUnit], password: str) -> dict[str, User]:
             defaults={
                 "full_name": full_name,
                 "password": hashed,
+                "demo_account": True,
+                "must_change_password": False,
+                "password_changed_at": clock.now(),
                 "is_active": True,
                 "is_staff": role == Role.SYSTEM_ADMIN,
                 "is_superuser": role == Role.SYSTEM_ADMIN,
