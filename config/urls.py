@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sanluanwu.accounts.login import AdminLoginForm, LoginForm, lockouts
 from sanluanwu.accounts.views import password_change
 from sanluanwu.core.views import favicon, health
 from sanluanwu.registry.views import home
@@ -12,16 +13,20 @@ handler400 = "sanluanwu.core.views.bad_request"
 
 admin.site.site_header = "武进区散乱污动态管理系统 · 基础数据管理"
 admin.site.site_title = "基础数据管理"
+admin.site.login_form = AdminLoginForm  # the same answer for every failed login (accounts/security.py)
 
 urlpatterns = [
     path("", home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="login.html", redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            template_name="login.html", authentication_form=LoginForm, redirect_authenticated_user=True
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", password_change, name="account_password"),
+    path("security/lockouts/", lockouts, name="security_lockouts"),
     path("healthz/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),

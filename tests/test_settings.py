@@ -32,6 +32,22 @@ def test_check_deploy_passes_with_production_settings(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_check_deploy_says_nothing_at_all_with_production_settings(tmp_path):
+    """Not even a warning or a note below the fail level: every deploy check is met (axes.W006 is silenced in
+    settings with its reason: the per-address throttle)."""
+    result = _manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "DEBUG",
+        env={"SLW_HTTPS": "1", "SECRET_KEY": "x" * 64 + "-production-key", "SLW_VAR_DIR": str(tmp_path),
+             "ALLOWED_HOSTS": "slw.example.gov.cn"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+    assert "WARNING" not in result.stdout + result.stderr
+
+
 def test_a_secret_key_is_generated_into_var_once(tmp_path):
     _manage("check", env={"SLW_VAR_DIR": str(tmp_path)})
     key = (tmp_path / "secret_key").read_text()

@@ -63,16 +63,27 @@ class UserAdmin(BaseUserAdmin):
     groups and per-model permissions: those are not offered here, so nobody is misled into setting them."""
 
     inlines = [MembershipInline]
-    list_display = ["username", "full_name", "units", "is_active", "last_login"]
-    list_filter = ["is_active", "memberships__role", "memberships__org_unit__kind"]
+    list_display = ["username", "full_name", "units", "is_active", "demo_account", "must_change_password", "last_login"]
+    list_filter = [
+        "is_active",
+        "demo_account",
+        "must_change_password",
+        "memberships__role",
+        "memberships__org_unit__kind",
+    ]
     search_fields = ["username", "full_name", "memberships__org_unit__name"]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("单位信息", {"fields": ("full_name", "phone")}),
         ("状态", {"fields": ("is_active", "is_staff", "is_superuser"),
                   "description": "“职员状态”用于登录本管理后台（系统管理员）；单位和角色在下方“任职”中设置。"}),
+        ("账号安全（等保）", {"fields": ("must_change_password", "password_changed_at", "demo_account"),
+                      "description": "新建用户或重置密码后，“须修改密码”自动勾选：用户登录后须先修改密码。"
+                                     "“演示账号”由演示数据加载程序设置（不可修改）：免于首次登录强制改密和强制绑定双因素，"
+                                     "密码有效期等其余规则照常适用。"}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )  # fmt: skip
+    readonly_fields = ["demo_account", "password_changed_at"]
 
     @admin.display(description="单位与角色")
     def units(self, obj: User) -> str:

@@ -18,3 +18,11 @@ class AccountsConfig(AppConfig):
         from sanluanwu.audit.actors import register_actor_units
 
         register_actor_units(unit_names_of)
+
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
+        from sanluanwu.accounts import security
+
+        user_logged_in.connect(security.on_logged_in, dispatch_uid="slw_logged_in")
+        user_login_failed.connect(security.on_login_failed, dispatch_uid="slw_login_failed")
+        user_logged_out.connect(security.on_logged_out, dispatch_uid="slw_logged_out")

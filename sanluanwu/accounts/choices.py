@@ -60,4 +60,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.user.created": "新建用户",
     "accounts.user.updated": "修改用户信息",
     "accounts.user.password_changed": "修改密码",
+    # Security events (等保; accounts/security.py).
+    "accounts.login.succeeded": "登录成功",
+    "accounts.login.failed": "登录失败",
+    "accounts.account.locked": "账号因登录失败被锁定",
+    "accounts.account.unlocked": "解除账号登录锁定",
+    "accounts.logout": "退出登录",
 }

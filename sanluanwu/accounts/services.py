@@ -69,6 +69,8 @@ def save_user(*, actor: Any, user: User) -> User:
     with transaction.atomic():
         stored = _stored(user)
         before = snapshot(stored, USER_AUDITED) if stored else {}
+        if (stored is None and user.has_usable_password()) or (stored is not None and stored.password != user.password):
+            _password_set_by_admin(user)
         user.save()
         changes = diff_fields(before, snapshot(user, USER_AUDITED))
         if new:
@@ -104,10 +106,20 @@ def set_user_permissions(
 
 
 def record_password_change(*, actor: Any, user: User) -> None:
-    """The admin's own password form has just changed the password in the caller's transaction: record that."""
+    """The admin's own password form has just changed the password in the caller's transaction: record that. A
+    password set by someone else is a reset: its owner must change it before anything else works (等保)."""
     require_admin_permission(actor, "accounts.change_user", "修改用户密码")
     with transaction.atomic():
+        _password_set_by_admin(user)
+        user.save(update_fields=["must_change_password", "password_changed_at"])
         _record_password_change(actor, user)
+
+
+def _password_set_by_admin(user: User) -> None:
+    """A new or reset password is known to the admin who set it: its owner changes it first (not on the demo's
+    accounts, whose password the README gives); its age counts from now."""
+    user.must_change_password = user.has_usable_password()
+    user.password_changed_at = clock.now()
 
 
 def _record_password_change(actor: Any, user: User) -> None:
@@ -140,7 +152,9 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
         raise ValidationFailed({"new": [str(m) for m in exc.messages]}) from None
     with transaction.atomic():
         user.set_password(new)
-        user.save(update_fields=["password"])
+        user.must_change_password = False
+        user.password_changed_at = clock.now()
+        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
         Token.objects.filter(user=user).delete()
         _record_password_change(actor, user)
     return user

@@ -9,7 +9,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from sanluanwu.accounts import services
+from sanluanwu.accounts import security, services
 from sanluanwu.core.errors import DomainError
 
 
@@ -30,5 +30,6 @@ def password_change(request: HttpRequest) -> HttpResponse:
             errors, status = exc.errors, exc.status_code
     elif request.method != "GET":
         return HttpResponse(status=405)
-    return render(request, "accounts/password.html", {"errors": errors, "rules": password_validators_help_texts()},
-                  status=status)  # fmt: skip
+    context = {"errors": errors, "rules": password_validators_help_texts(),
+               "forced": security.password_change_required(request.user)}  # fmt: skip
+    return render(request, "accounts/password.html", context, status=status)

@@ -1,0 +1,119 @@
+"""等保 request guards (rules in accounts/security.py): the login throttle per address, the session timeouts and the
+forced password change. Pages are redirected with a Chinese message; the API answers JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template import loader
+from django.urls import reverse
+
+from sanluanwu.accounts import security
+from sanluanwu.core import clock
+
+THROTTLED_TEXT = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
+IDLE_TEXT = "您已 {minutes} 分钟未操作，为保护账号安全已自动退出，请重新登录"
+ABSOLUTE_TEXT = "本次登录已超过 {hours} 小时，为保护账号安全已自动退出，请重新登录"
+
+# The login paths an address is throttled on (a POST tries a password there).
+LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/")
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+class LoginThrottleMiddleware:
+    """Too many failed logins from one address: every login path answers 429 (Retry-After) before any password
+    is tried, whatever the user name."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        trying = request.method == "POST" and request.path_info in LOGIN_PATHS
+        if trying and security.address_throttled(request.META.get("REMOTE_ADDR")):
+            return self.throttled(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def throttled(request: HttpRequest) -> HttpResponse:
+        minutes = settings.LOGIN_LOCK_MINUTES
+        text = THROTTLED_TEXT.format(minutes=minutes)
+        if _is_api(request):
+            response: HttpResponse = JsonResponse({"detail": text, "code": "throttled"}, status=429)
+        else:
+            page = loader.render_to_string("accounts/throttled.html", {"message": text}, request=request)
+            response = HttpResponse(page, status=429, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(minutes * 60)
+        return response
+
+
+class SessionTimeoutMiddleware:
+    """A session ends after SESSION_IDLE_SECONDS without a request and SESSION_ABSOLUTE_SECONDS after its login.
+    The last activity is written at most once every SESSION_ACTIVITY_WRITE_SECONDS, so a page view does not write
+    the session row (SESSION_SAVE_EVERY_REQUEST did, on every request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            ended = self.check(request)
+            if ended is not None:
+                return ended
+        return self.get_response(request)
+
+    def check(self, request: HttpRequest) -> HttpResponse | None:
+        session = request.session
+        now = int(clock.now().timestamp())
+        login_at = session.get(security.SESSION_LOGIN_AT)
+        seen_at = session.get(security.SESSION_SEEN_AT)
+        if not isinstance(login_at, int) or not isinstance(seen_at, int):
+            # A session from before these rules: its clocks start now.
+            session[security.SESSION_LOGIN_AT] = session[security.SESSION_SEEN_AT] = now
+            return None
+        if now - login_at >= settings.SESSION_ABSOLUTE_SECONDS:
+            return self.end(request, ABSOLUTE_TEXT.format(hours=settings.SESSION_ABSOLUTE_SECONDS // 3600))
+        if now - seen_at >= settings.SESSION_IDLE_SECONDS:
+            return self.end(request, IDLE_TEXT.format(minutes=settings.SESSION_IDLE_SECONDS // 60))
+        if now - seen_at >= settings.SESSION_ACTIVITY_WRITE_SECONDS:
+            session[security.SESSION_SEEN_AT] = now  # modified: saved (and its expiry renewed) with this response
+        return None
+
+    @staticmethod
+    def end(request: HttpRequest, text: str) -> HttpResponse:
+        logout(request)  # flushes the session: its row is deleted, the cookie gets a new empty key
+        if _is_api(request):
+            return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
+        messages.info(request, text)
+        return redirect(f"{reverse('login')}?next={request.get_full_path()}" if request.method == "GET"
+                        else reverse("login"))  # fmt: skip
+
+
+class PasswordPolicyMiddleware:
+    """A new, reset (not on a demo account) or expired password: every page redirects to the password page, every
+    API call is refused 403, until it is changed. Logout, the password page, static files and health stay open.
+    (The API's token requests are refused by security.PasswordCurrent, which sees the token's user.)"""
+
+    OPEN_PREFIXES = ("/account/password/", "/logout/", "/healthz/", "/favicon.ico", "/static/", "/login/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if path.startswith(self.OPEN_PREFIXES) or path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
+            return self.get_response(request)
+        if not security.password_change_required(getattr(request, "user", None)):
+            return self.get_response(request)
+        if _is_api(request):
+            return JsonResponse({"detail": security.PASSWORD_CHANGE_TEXT, "code": "password_change_required"},
+                                status=403)  # fmt: skip
+        return redirect("account_password")

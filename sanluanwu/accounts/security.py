@@ -1,0 +1,264 @@
+"""等保 2.0 level-2 account rules: login lockout and throttle (django-axes), password expiry and the forced change,
+ending a user's sessions, and the security events of logins.
+
+- An account is locked after settings.LOGIN_FAILURE_LIMIT failed logins within LOGIN_LOCK_MINUTES, for
+  LOGIN_LOCK_MINUTES (axes counts by user name; its AccessAttempt rows are the record). The login answers a locked
+  account exactly as a wrong password or an unknown user: no oracle. The security admin unlocks (`unlock`).
+- An address with LOGIN_ADDRESS_FAILURE_LIMIT failures within the same window is answered 429 on every login path
+  (accounts.middleware.LoginThrottleMiddleware), counted from the same rows.
+- A password expires PASSWORD_MAX_AGE_DAYS after it was set (PASSWORD_ADMIN_MAX_AGE_DAYS for an admin role); a new
+  or reset one (must_change_password) must be changed first, except on the demo's accounts. Until then only the
+  password page, logout, static files and the health check answer (accounts.middleware, PasswordCurrent for the API).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from axes.backends import AxesStandaloneBackend
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.http import HttpRequest, HttpResponse
+from rest_framework.permissions import BasePermission
+
+from sanluanwu.accounts.choices import ADMIN_ROLES
+from sanluanwu.accounts.models import User
+from sanluanwu.accounts.permissions import require
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.services import record_event
+from sanluanwu.core import clock
+from sanluanwu.core.errors import ValidationFailed
+
+LOGIN_FAILED_TEXT = "用户名或密码不正确，或账号已被暂时锁定"
+PASSWORD_CHANGE_TEXT = "请先修改密码：您的密码是新设置或被重置的，或已过期，修改后才能继续使用本系统"
+
+# Session keys (accounts.middleware.SessionTimeoutMiddleware): when this session logged in and was last active,
+# as epoch seconds (the session serializer is JSON).
+SESSION_LOGIN_AT = "_slw_login_at"
+SESSION_SEEN_AT = "_slw_seen_at"
+
+
+# Lockout and throttle ------------------------------------------------------------------------------------------
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """axes' check before the password is tried. An authenticate() without a request is not a login from outside
+    (the test client's login(), a shell): every HTTP login path (the login page, the admin's, the token endpoint)
+    passes its request and is tested for the lockout in accounts/tests/test_lockout.py."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def lockout_response(request: HttpRequest, original_response: HttpResponse | None, credentials: Any) -> HttpResponse:
+    """axes' answer to a login it refused: the plain failed login the view already made (same page, status and text
+    as a wrong password), so a locked account cannot be told from a wrong password or an unknown user."""
+    if original_response is not None:
+        return original_response
+    return HttpResponse(LOGIN_FAILED_TEXT, status=400, content_type="text/plain; charset=utf-8")
+
+
+def _window_start() -> dt.datetime:
+    return clock.now() - dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+
+
+def address_failures(ip_address: str | None) -> int:
+    """Failed logins from one address within the window, whatever the user names tried."""
+    if not ip_address:
+        return 0
+    rows = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=_window_start())
+    return int(rows.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+
+
+def address_throttled(ip_address: str | None) -> bool:
+    return address_failures(ip_address) >= settings.LOGIN_ADDRESS_FAILURE_LIMIT
+
+
+@dataclass(frozen=True)
+class Lockout:
+    username: str
+    failures: int
+    last_failure: dt.datetime
+
+    @property
+    def until(self) -> dt.datetime:
+        return self.last_failure + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+
+
+def current_lockouts() -> list[Lockout]:
+    """The accounts (user names tried, known or not) locked now, the most recent first. Not scoped to a town:
+    only the security admin reads it (security.unlock)."""
+    rows = (
+        AccessAttempt.objects.filter(attempt_time__gte=_window_start())
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.LOGIN_FAILURE_LIMIT)
+        .order_by("-last", "username")
+    )
+    return [Lockout(r["username"] or "", int(r["failures"]), r["last"]) for r in rows]
+
+
+def unlock(*, actor: Any, username: str) -> int:
+    """The security admin lifts an account's lock (its counted failures go with it); audited. Returns how many
+    failure records were removed; an account that is not locked is refused."""
+    require(scope_for(actor), "security.unlock")
+    with transaction.atomic():
+        attempts = AccessAttempt.objects.select_for_update().filter(username=username)
+        subject = User.objects.filter(username=username).first() or attempts.first()
+        if subject is None:
+            raise ValidationFailed({"username": ["该账号没有登录失败记录，无需解锁"]})
+        failures = int(attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+        count, _ = attempts.delete()
+        record_event(actor=actor, action="accounts.account.unlocked", obj=subject,
+                     note=f"解除登录锁定：{username}（清除失败登录 {failures} 次）")  # fmt: skip
+    return count
+
+
+# Security events of logins (receivers connected in AccountsConfig.ready()) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class _Stranger:
+    """Who tried to log in, as the audit event names them: only the user name typed."""
+
+    username: str
+    display_name: str = "（未登录）"
+    pk: None = None
+
+
+def _client_address(request: Any) -> str:
+    return str(getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "") or "")
+
+
+def record_login(request: Any, user: User, *, via: str) -> None:
+    """A successful login (page, admin or token endpoint) as a security event."""
+    with transaction.atomic():
+        record_event(actor=user, action="accounts.login.succeeded", obj=user,
+                     note=f"{via}登录成功，地址 {_client_address(request)}")  # fmt: skip
+
+
+def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """Start the session's clocks; a login through a form (POST) is audited. Django has already given the session a
+    new key (login() cycles it), so a key known before the login is worth nothing after it."""
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(clock.now().timestamp())
+    request.session[SESSION_LOGIN_AT] = now
+    request.session[SESSION_SEEN_AT] = now
+    if request.method == "POST":  # the test client's force_login() is no login by a person
+        via = "管理后台" if request.path_info.startswith("/admin/") else "页面"
+        record_login(request, user, via=via)
+
+
+def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
+    """A failed login: the user name tried and the address; and, when this failure locked the account, the lock."""
+    if request is None:
+        return
+    username = str(credentials.get("username") or "")[:150]
+    address = _client_address(request)
+    subject: Any = User.objects.filter(username=username).first() if username else None
+    locked = bool(getattr(request, "axes_locked_out", False))
+    just_locked = locked and getattr(request, "axes_failures_since_start", None) is not None
+    with transaction.atomic():
+        if subject is None:
+            subject = AccessAttempt.objects.filter(username=username, ip_address=address).first()
+        if subject is None:
+            subject = User(username=username)  # nothing to point at (axes off): the event still says who and where
+        if locked and not just_locked:
+            note = f"账号已锁定，未验证密码；尝试的用户名 {username}，地址 {address}"
+        else:
+            note = f"用户名或密码不正确；尝试的用户名 {username}，地址 {address}"
+        record_event(actor=_Stranger(username), action="accounts.login.failed", obj=subject, note=note,
+                     result="failure")  # fmt: skip
+        if just_locked:
+            record_event(actor=_Stranger(username), action="accounts.account.locked", obj=subject,
+                         note=f"{settings.LOGIN_LOCK_MINUTES} 分钟内登录失败 {settings.LOGIN_FAILURE_LIMIT} 次，"
+                              f"账号锁定 {settings.LOGIN_LOCK_MINUTES} 分钟；地址 {address}")  # fmt: skip
+
+
+def on_logged_out(sender: Any, request: Any, user: Any = None, **kwargs: Any) -> None:
+    """A logout by a person (the logout button posts) as a security event."""
+    if user is None or request is None or getattr(request, "method", None) != "POST":
+        return
+    with transaction.atomic():
+        record_event(actor=user, action="accounts.logout", obj=user, note=f"退出登录，地址 {_client_address(request)}")
+
+
+# Sessions ----------------------------------------------------------------------------------------------------------
+
+
+def end_all_sessions(user: User, *, keep: str | None = None) -> int:
+    """End every session of the user (all devices), but `keep` (a session key): for "log out everywhere". A password
+    change needs no call: Django ties each session to the password hash, so they end with it anyway."""
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=clock.now()).iterator():
+        if session.session_key == keep:
+            continue
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+# Password expiry and the forced change --------------------------------------------------------------------------
+
+
+def _holds_admin_role(user: User) -> bool:
+    return bool(scope_for(user).roles & ADMIN_ROLES)
+
+
+def password_set_at(user: User) -> dt.datetime:
+    """When the current password was set; accounts from before the rule count from when they were made."""
+    return user.password_changed_at or user.date_joined
+
+
+def password_expires_at(user: User) -> dt.datetime:
+    days = settings.PASSWORD_ADMIN_MAX_AGE_DAYS if _holds_admin_role(user) else settings.PASSWORD_MAX_AGE_DAYS
+    return password_set_at(user) + dt.timedelta(days=days)
+
+
+def _may_need_check(user: User) -> bool:
+    """Whether the password is old enough for expiry or its reminder to matter under any role: most requests
+    then need no membership query to know the user's roles."""
+    shortest = min(settings.PASSWORD_ADMIN_MAX_AGE_DAYS, settings.PASSWORD_MAX_AGE_DAYS)
+    return clock.now() >= password_set_at(user) + dt.timedelta(days=shortest - settings.PASSWORD_REMINDER_DAYS)
+
+
+def days_until_expiry(user: User) -> int | None:
+    """Whole days left before the password expires, when within the reminder's days (else None)."""
+    if not user.is_authenticated or not user.has_usable_password() or not _may_need_check(user):
+        return None
+    left = password_expires_at(user) - clock.now()
+    if left.total_seconds() <= 0 or left > dt.timedelta(days=settings.PASSWORD_REMINDER_DAYS):
+        return None
+    return max(1, -(-int(left.total_seconds()) // 86400))  # 0.5 days left reads "1天后"
+
+
+def password_change_required(user: Any) -> bool:
+    """A new or reset password (not on a demo account), or an expired one: nothing works until it is changed."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.must_change_password and not user.demo_account:
+        return True
+    if not user.has_usable_password() or not _may_need_check(user):
+        return False
+    return clock.now() >= password_expires_at(user)
+
+
+class PasswordCurrent(BasePermission):
+    """Every API call (session or token) is refused 403 until a new, reset or expired password is changed."""
+
+    message = PASSWORD_CHANGE_TEXT
+    code = "password_change_required"
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return not password_change_required(request.user)
