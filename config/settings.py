@@ -78,12 +78,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
     # 等保 (accounts.middleware): too many failed logins from one address → 429; idle/absolute session timeouts;
     # an expired or new/reset password must be changed before anything else works.
     "sanluanwu.accounts.middleware.LoginThrottleMiddleware",
     "sanluanwu.accounts.middleware.SessionTimeoutMiddleware",
     "sanluanwu.accounts.middleware.PasswordPolicyMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "sanluanwu.audit.middleware.RequestContextMiddleware",

@@ -146,7 +146,7 @@ def test_logins_failures_locks_and_logouts_are_security_events_with_the_address(
     failed = AuditEvent.objects.filter(action="accounts.login.failed").order_by("id")
     assert failed.count() == 6 and all("10.1.2.3" in e.note and e.result == "failure" for e in failed)
     assert failed[0].actor_username == "alice" and failed[0].object_id == str(alice.pk)
-    assert "账号已锁定" in failed.last().note  # noqa: ordered by id above
+    assert "账号已锁定" in failed.last().note  # ordered by id above
     locked = AuditEvent.objects.get(action="accounts.account.locked")
     assert locked.object_id == str(alice.pk)
     _login(client, "ghost", "wrong-password", ip="10.1.2.3")
