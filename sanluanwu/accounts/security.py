@@ -32,7 +32,7 @@ from sanluanwu.accounts.permissions import require
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
-from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed
 
 LOGIN_FAILED_TEXT = "用户名或密码不正确，或账号已被暂时锁定"
 PASSWORD_CHANGE_TEXT = "请先修改密码：您的密码是新设置或被重置的，或已过期，修改后才能继续使用本系统"
@@ -254,11 +254,14 @@ def password_change_required(user: Any) -> bool:
     return clock.now() >= password_expires_at(user)
 
 
+class PasswordChangeRequired(PermissionDenied):
+    code = "password_change_required"
+
+
 class PasswordCurrent(BasePermission):
     """Every API call (session or token) is refused 403 until a new, reset or expired password is changed."""
 
-    message = PASSWORD_CHANGE_TEXT
-    code = "password_change_required"
-
     def has_permission(self, request: Any, view: Any) -> bool:
-        return not password_change_required(request.user)
+        if password_change_required(request.user):
+            raise PasswordChangeRequired(PASSWORD_CHANGE_TEXT)
+        return True
