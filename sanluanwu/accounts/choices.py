@@ -65,5 +65,5 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.login.failed": "登录失败",
     "accounts.account.locked": "账号因登录失败被锁定",
     "accounts.account.unlocked": "解除账号登录锁定",
-    "accounts.logout": "退出登录",
+    "accounts.session.logged_out": "退出登录",
 }

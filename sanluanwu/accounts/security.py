@@ -190,7 +190,12 @@ def on_logged_out(sender: Any, request: Any, user: Any = None, **kwargs: Any) ->
     if user is None or request is None or getattr(request, "method", None) != "POST":
         return
     with transaction.atomic():
-        record_event(actor=user, action="accounts.logout", obj=user, note=f"退出登录，地址 {_client_address(request)}")
+        record_event(
+            actor=user,
+            action="accounts.session.logged_out",
+            obj=user,
+            note=f"退出登录，地址 {_client_address(request)}",
+        )
 
 
 # Sessions ----------------------------------------------------------------------------------------------------------

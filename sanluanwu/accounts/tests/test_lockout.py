@@ -159,4 +159,4 @@ def test_logins_failures_locks_and_logouts_are_security_events_with_the_address(
     assert _token(Client(), "alice", OLD).status_code == 200
     assert AuditEvent.objects.filter(action="accounts.login.succeeded", note__contains="接口令牌").count() == 1
     client.post("/logout/", REMOTE_ADDR="10.1.2.4")
-    assert AuditEvent.objects.get(action="accounts.logout").actor_username == "alice"
+    assert AuditEvent.objects.get(action="accounts.session.logged_out").actor_username == "alice"
