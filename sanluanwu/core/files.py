@@ -26,8 +26,16 @@ def private_umask() -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """Make a data directory (and its missing parents) readable by the service user only."""
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    """Make a data directory (and its missing parents: mkdir(parents=True) would give them the umask's mode)
+    readable by the service user only."""
+    missing = []
+    parent = path
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=DIR_MODE, exist_ok=True)
+        _strip(directory)
     _strip(path)
     return path
 
