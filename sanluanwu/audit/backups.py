@@ -38,8 +38,8 @@ class BackupError(Exception):
 
 def file_roots() -> dict[str, Path]:
     """The directories whose files a backup holds, by the name they have inside it."""
-    media = settings.STORAGES["default"].get("OPTIONS", {}).get("location", Path(settings.VAR_DIR) / "media")
-    return {"photos": Path(settings.PHOTO_ROOT), "import-plans": Path(settings.IMPORT_PLAN_ROOT), "media": Path(media)}
+    return {"photos": Path(settings.PHOTO_ROOT), "import-plans": Path(settings.IMPORT_PLAN_ROOT),
+            "media": files.media_root()}  # fmt: skip
 
 
 def sha256_of(path: Path) -> str:

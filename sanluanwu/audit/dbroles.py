@@ -34,12 +34,13 @@ def as_migration_role(alias: str = "default") -> Iterator[dict[str, Any]]:
         return
     owner = dj_database_url.parse(url)
     connection.close()
-    connection.settings_dict.update({key: owner[key] for key in _KEYS})
+    settings_dict: dict[str, Any] = connection.settings_dict  # type: ignore[assignment]
+    settings_dict.update({key: owner.get(key) for key in _KEYS})
     try:
         yield app
     finally:
         connection.close()
-        connection.settings_dict.update({key: app[key] for key in _KEYS})
+        settings_dict.update({key: app[key] for key in _KEYS})
 
 
 def grant_application_role(cursor: Any, role: str, *, database: str | None = None) -> None:

@@ -12,6 +12,7 @@ import os
 import stat
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import connections
@@ -51,8 +52,15 @@ def data_paths() -> Iterator[Path]:
     yield var / "secret_key"
     yield Path(settings.PHOTO_ROOT)
     yield Path(settings.IMPORT_PLAN_ROOT)
-    yield Path(settings.STORAGES["default"].get("OPTIONS", {}).get("location", var / "media"))
+    yield media_root()
     yield Path(getattr(settings, "BACKUP_ROOT", var / "backups"))
+
+
+def media_root() -> Path:
+    """Where the default file storage keeps files (nothing stores there today; kept private and backed up)."""
+    storage: dict[str, Any] = settings.STORAGES["default"]  # type: ignore[assignment]
+    options: dict[str, Any] = storage.get("OPTIONS", {})
+    return Path(options.get("location") or Path(settings.VAR_DIR) / "media")
 
 
 def _strip(path: Path) -> None:

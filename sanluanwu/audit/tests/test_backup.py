@@ -100,7 +100,7 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(alice, campaign,
     assert "清单之外的文件：extra.txt" in message
     assert Case.objects.count() == 1
     os.remove(backup / backups.MANIFEST)
-    with pytest.raises(CommandError, match="清单 manifest.json 缺失或无法读取"):
+    with pytest.raises(CommandError, match=r"清单 manifest\.json 缺失或无法读取"):
         call_command("restore", str(backup), "--check")
 
 
