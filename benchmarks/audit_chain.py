@@ -42,8 +42,10 @@ def main() -> None:
         for _ in range(n):
             chain.seal({"occurred_at": clock.now(), "changes": changes}, chain.lock_head())
     chain_part = (time.perf_counter() - started) / n
-    print(f"{connection.vendor}: record_event in its own transaction {single * 1e6:.0f} µs/event, "
-          f"of which the chain (lock + head + hash) {chain_part * 1e6:.0f} µs")
+    print(
+        f"{connection.vendor}: record_event in its own transaction {single * 1e6:.0f} µs/event, "
+        f"of which the chain (lock + head + hash) {chain_part * 1e6:.0f} µs"
+    )
 
     bulk = BulkEvents(actor=user, note_prefix="导入：")
     batch = 200_000
@@ -56,13 +58,28 @@ def main() -> None:
             BulkEvents.insert(rows, count=batch)
         bulk_seconds += time.perf_counter() - started
         written += batch
+    # The same COPY without the chain (rolled back: it would break the chain), for comparison.
+    from sanluanwu.core.bulk import insert_many
+
+    rows = (bulk.event("bench.bulk", User, i, f"第{i}行", changes) for i in range(batch))
+    started = time.perf_counter()
+    try:
+        with transaction.atomic():
+            insert_many(AuditEvent, rows, count=batch)
+            unchained = time.perf_counter() - started
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    print(f"the same COPY unchained: {batch / unchained:,.0f} events/s")
     row = bulk.event("bench.bulk", User, 1, "第1行", changes)
     started = time.perf_counter()
     for _ in range(100_000):
         chain.seal(row, "0" * 64)
     seal = (time.perf_counter() - started) / 100_000
-    print(f"BulkEvents.insert (COPY on PostgreSQL): {written / bulk_seconds:,.0f} events/s chained; "
-          f"hashing alone {seal * 1e6:.1f} µs/event")
+    print(
+        f"BulkEvents.insert (COPY on PostgreSQL): {written / bulk_seconds:,.0f} events/s chained; "
+        f"hashing alone {seal * 1e6:.1f} µs/event"
+    )
 
     count = AuditEvent.objects.count()
     started = time.perf_counter()
