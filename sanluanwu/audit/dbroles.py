@@ -60,6 +60,9 @@ def grant_application_role(cursor: Any, role: str, *, database: str | None = Non
             name
         ),
     ]
+    cursor.execute("SELECT to_regclass(%s)", [AUDIT_TABLE])
+    if cursor.fetchone()[0] is None:  # before the first migrate: the migrate after it grants again
+        statements = [s for s in statements if AUDIT_TABLE not in s.as_string(cursor.connection)]
     if database:
         statements.insert(0, sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), name))
     for statement in statements:

@@ -22,5 +22,9 @@ class Command(migrate.Command):
             connection = connections[alias]
             if connection.vendor == "postgresql" and connection.settings_dict["USER"] != app["USER"]:
                 with connection.cursor() as cursor:
-                    dbroles.grant_application_role(cursor, app["USER"])
+                    cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [app["USER"]])
+                    if cursor.fetchone():
+                        dbroles.grant_application_role(cursor, app["USER"])
+                    else:
+                        self.stderr.write(f"应用角色 {app['USER']} 尚不存在：请运行 manage.py setup_db_roles")
         files.make_private()
