@@ -333,3 +333,10 @@ PHOTO_MAX_PIXELS = int(os.environ.get("PHOTO_MAX_PIXELS", 40_000_000))
 WORKPLAN_MAX_BYTES = int(os.environ.get("WORKPLAN_MAX_BYTES", 20 * 1024 * 1024))
 # How often the scheduler (bin/serve, `manage.py run_schedule`) runs the reporting reminders, in seconds.
 SCHEDULE_INTERVAL = int(os.environ.get("SCHEDULE_INTERVAL", 900))
+
+# PostgreSQL: the schema's owner (the migration role). When set, `migrate`, `setup_db_roles`, `backup` and `restore`
+# connect as it, and DATABASE_URL's role gets DML everywhere but only SELECT and INSERT on the audit log
+# (sanluanwu/audit/dbroles.py).
+MIGRATION_DATABASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "")
+# Where `manage.py backup` writes (a directory 0700 per backup, files 0600; sanluanwu/audit/backups.py).
+BACKUP_ROOT = Path(os.environ.get("SLW_BACKUP_ROOT", VAR_DIR / "backups"))

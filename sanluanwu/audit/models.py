@@ -19,8 +19,11 @@ class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
 class AuditEvent(models.Model):
     """Who did what to which object, when, from which request; `changes` maps field → [old, new].
 
-    The database refuses UPDATE and DELETE on this table (triggers in migration 0002), so even a
-    raw query cannot rewrite history. The hash chain of 等保 comes with the security issue.
+    The database refuses UPDATE, DELETE (triggers in migration 0002; on SQLite INSERT OR REPLACE too, 0004) and, on
+    PostgreSQL, TRUNCATE by the application (0006), so even a raw query cannot rewrite history; and every event
+    carries the hash of the one before (audit/chain.py, checked by `manage.py verify_audit`), so a row changed,
+    inserted or removed behind the database's back is found. Nothing purges this table: security events are kept
+    well past 网络安全法's 180 days and business history for the life of its record.
     """
 
     occurred_at = models.DateTimeField("时间", db_index=True)
@@ -45,6 +48,9 @@ class AuditEvent(models.Model):
     request_id = models.CharField("请求编号", max_length=64, blank=True)
     ip = models.CharField("IP", max_length=64, blank=True)
     result = models.CharField("结果", max_length=10, default="success")
+    # The hash chain (audit/chain.py): the hash of the event before this one, and this one's own.
+    prev_hash = models.CharField("前序哈希", max_length=64, blank=True, editable=False)
+    hash = models.CharField("哈希", max_length=64, editable=False)
 
     objects = AuditEventQuerySet.as_manager()
 
@@ -67,6 +73,10 @@ class AuditEvent(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise RuntimeError("审计记录只能追加，不能修改")
+        from sanluanwu.audit import chain
+
+        self.prev_hash = chain.lock_head()
+        self.hash = chain.seal({name: getattr(self, name) for name in chain.CONTENT}, self.prev_hash)
         super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:

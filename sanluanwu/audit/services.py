@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models, transaction
 
+from sanluanwu.audit import chain
 from sanluanwu.audit.actors import actor_unit_names
 from sanluanwu.audit.context import client_ip_var, current_request_id
 from sanluanwu.audit.models import AuditEvent
@@ -114,4 +115,5 @@ class BulkEvents:
     def insert(rows: Iterable[dict[str, Any]], *, count: int) -> None:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("audit events must be written inside the transaction of the change")
-        insert_many(AuditEvent, rows, count=count)
+        # Chained onto the head under the append lock (ids are reserved after it, so id order is chain order).
+        insert_many(AuditEvent, chain.chained(rows, chain.lock_head()), count=count)

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from sanluanwu.core import params
+from sanluanwu.core import files, params
 
 pillow_heif.register_heif_opener()  # HEIC/HEIF from phone cameras
 
@@ -75,8 +75,8 @@ def _magic_kind(head: bytes) -> str | None:
 
 def root() -> Path:
     path = Path(settings.PHOTO_ROOT)
-    (path / "originals").mkdir(parents=True, exist_ok=True)
-    (path / "previews").mkdir(parents=True, exist_ok=True)
+    files.private_dir(path / "originals")  # the service user's only (core.files)
+    files.private_dir(path / "previews")
     return path
 
 
@@ -163,12 +163,14 @@ def store_photo(data: bytes, original_name: str) -> StoredPhoto:
         raise PhotoRejected(f"“{original_name}”无法作为照片读取，文件可能已损坏或不是照片") from None
     content_type, ext = _FORMATS[kind]
     stored_name = uuid.uuid4().hex
-    # Write once: O_EXCL refuses to overwrite, and the file is made read-only.
+    # Write once: O_EXCL refuses to overwrite, and the file is made read-only, for the service user alone.
     path = original_path(stored_name, ext)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o440)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o400)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
-    preview_path(stored_name).write_bytes(out.getvalue())
+    fd = os.open(preview_path(stored_name), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, files.FILE_MODE)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(out.getvalue())
     return StoredPhoto(stored_name, hashlib.sha256(data).hexdigest(), content_type, len(data), width, height,
                        taken_at, lon, lat, dhash)  # fmt: skip
 

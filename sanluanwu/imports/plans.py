@@ -24,6 +24,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import pickle
 import secrets
 from pathlib import Path
@@ -39,7 +40,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock, memory
+from sanluanwu.core import clock, files, memory
 from sanluanwu.imports import importer, queries
 from sanluanwu.imports.models import ImportBatch, StoredPlan
 
@@ -107,8 +108,9 @@ def store(batch: ImportBatch, plan: importer.Plan, fingerprint: str) -> None:
         _remove(stale)
     filename = f"batch-{batch.pk}-{secrets.token_hex(8)}.plan.gz"
     try:
-        Path(settings.IMPORT_PLAN_ROOT).mkdir(parents=True, exist_ok=True)
-        with open(_path(filename), "xb") as raw:
+        files.private_dir(Path(settings.IMPORT_PLAN_ROOT))
+        fd = os.open(_path(filename), os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+        with open(fd, "wb") as raw:
             signing = _Signing(raw)
             with gzip.GzipFile(fileobj=signing, mode="wb", compresslevel=1, mtime=0) as sink:  # type: ignore[call-overload]
                 pickler = pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL)

@@ -1,0 +1,244 @@
+"""Backups of the records: the database (PostgreSQL: pg_dump -Fc; SQLite: the online backup API), the files the
+apps keep (photos, import plans, media) and a manifest of every file's size and SHA-256 with the audit chain's
+head. One directory (0700, files 0600) per backup under settings.BACKUP_ROOT.
+
+`restore` checks the whole backup against its manifest before it touches anything, replaces the database and the
+files only when confirmed, and then checks that the audit chain is intact and ends where the manifest says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import stat
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from sanluanwu.audit import chain, dbroles
+from sanluanwu.core import clock, files
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup that cannot be made or restored; the message is for the operator (Chinese)."""
+
+
+def file_roots() -> dict[str, Path]:
+    """The directories whose files a backup holds, by the name they have inside it."""
+    return {"photos": Path(settings.PHOTO_ROOT), "import-plans": Path(settings.IMPORT_PLAN_ROOT),
+            "media": files.media_root()}  # fmt: skip
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    if root.is_dir():
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                yield path
+
+
+def _copy_private(source: Path, target: Path, mode: int) -> None:
+    files.private_dir(target.parent)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".restore-")
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, _CHUNK)
+        os.chmod(temp, mode & 0o700)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _pg_env(db: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+    args = ["-d", db["NAME"]]
+    if db.get("HOST"):
+        args += ["-h", str(db["HOST"])]
+    if db.get("PORT"):
+        args += ["-p", str(db["PORT"])]
+    if db.get("USER"):
+        args += ["-U", str(db["USER"])]
+    env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    return args, env
+
+
+def _dump_database(target: Path) -> tuple[str, int, str]:
+    """Write the database to `target`; returns (its file name, audit events, chain head) as of the same moment."""
+    if connection.vendor == "sqlite":
+        path = target / "database.sqlite3"
+        connection.ensure_connection()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+        os.close(fd)
+        copy = sqlite3.connect(path)
+        try:
+            connection.connection.backup(copy)  # one consistent snapshot, while others keep working
+            count, head = copy.execute(
+                f"SELECT COUNT(*), (SELECT hash FROM {chain.TABLE} ORDER BY id DESC LIMIT 1) FROM {chain.TABLE}"
+            ).fetchone()
+        finally:
+            copy.close()
+        return path.name, int(count), head or chain.GENESIS
+    path = target / "database.dump"
+    args, env = _pg_env(connection.settings_dict)
+    connection.ensure_connection()
+    raw = connection.connection
+    with raw.transaction(), raw.cursor() as cursor:
+        # The dump and the manifest's chain head come from one snapshot, however many events are appended meanwhile.
+        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        cursor.execute(f"SELECT COUNT(*), (SELECT hash FROM {chain.TABLE} ORDER BY id DESC LIMIT 1) FROM {chain.TABLE}")
+        count, head = cursor.fetchone()
+        done = subprocess.run(
+            ["pg_dump", "-Fc", "--no-owner", "--no-acl", f"--snapshot={snapshot}", "-f", str(path), *args],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+    if done.returncode:
+        raise BackupError(f"pg_dump 失败：{done.stderr.strip()}")
+    path.chmod(files.FILE_MODE)
+    return path.name, int(count), head or chain.GENESIS
+
+
+def create() -> Path:
+    """Make a backup; returns its directory."""
+    root = files.private_dir(Path(settings.BACKUP_ROOT))
+    stamp = clock.now().astimezone(tz=None).strftime("%Y%m%d-%H%M%S-%f")
+    target = root / f"backup-{stamp}"
+    target.mkdir(mode=files.DIR_MODE)
+    with dbroles.as_migration_role():
+        db_name, count, head = _dump_database(target)
+    entries = []
+    for name, source_root in file_roots().items():
+        for source in _walk(source_root):
+            rel = Path("files", name, source.relative_to(source_root))
+            mode = stat.S_IMODE(source.stat().st_mode)
+            _copy_private(source, target / rel, mode)
+            entries.append({"path": rel.as_posix(), "size": (target / rel).stat().st_size,
+                            "sha256": sha256_of(target / rel), "mode": mode & 0o700})  # fmt: skip
+    database = target / db_name
+    manifest = {
+        "format": FORMAT,
+        "created_at": clock.now().isoformat(),
+        "vendor": connection.vendor,
+        "database": {"path": db_name, "size": database.stat().st_size, "sha256": sha256_of(database)},
+        "audit": {"count": count, "head": head},
+        "files": entries,
+    }
+    fd = os.open(target / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+    return target
+
+
+@dataclass
+class Checked:
+    manifest: dict[str, Any]
+    problems: list[str]
+
+
+def check(backup: Path) -> Checked:
+    """Compare every file of a backup with its manifest (nothing missing, changed or added)."""
+    try:
+        manifest = json.loads((backup / MANIFEST).read_text(encoding="utf-8"))
+        listed = [manifest["database"], *manifest["files"]]
+        assert manifest["format"] == FORMAT and {"count", "head"} <= manifest["audit"].keys()
+    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        return Checked({}, [f"清单 {MANIFEST} 缺失或无法读取"])
+    problems = []
+    for entry in listed:
+        path = backup / entry["path"]
+        if ".." in Path(entry["path"]).parts or Path(entry["path"]).is_absolute():
+            problems.append(f"清单中的路径不合法：{entry['path']}")
+        elif not path.is_file():
+            problems.append(f"缺少文件：{entry['path']}")
+        elif path.stat().st_size != entry["size"] or sha256_of(path) != entry["sha256"]:
+            problems.append(f"文件与清单不符（已损坏或被改动）：{entry['path']}")
+    known = {entry["path"] for entry in listed} | {MANIFEST}
+    for path in sorted(backup.rglob("*")):
+        if path.is_file() and path.relative_to(backup).as_posix() not in known:
+            problems.append(f"清单之外的文件：{path.relative_to(backup).as_posix()}")
+    return Checked(manifest, problems)
+
+
+def _restore_database(backup: Path, manifest: dict[str, Any]) -> None:
+    source = backup / manifest["database"]["path"]
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        copy = sqlite3.connect(source)
+        try:
+            copy.backup(connection.connection)  # page by page into the live database, under its write lock
+        finally:
+            copy.close()
+        return
+    with dbroles.as_migration_role() as app:
+        args, env = _pg_env(connection.settings_dict)
+        connection.close()
+        done = subprocess.run(
+            ["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-acl", "--single-transaction", *args,
+             str(source)],
+            env=env, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if done.returncode:
+            raise BackupError(f"pg_restore 失败（数据库未改动）：{done.stderr.strip()}")
+        if connection.settings_dict["USER"] != app["USER"]:
+            with connection.cursor() as cursor:
+                dbroles.grant_application_role(cursor, app["USER"])
+
+
+def _restore_files(backup: Path, manifest: dict[str, Any]) -> None:
+    by_root: dict[str, dict[Path, dict[str, Any]]] = {name: {} for name in file_roots()}
+    for entry in manifest["files"]:
+        _, name, *rest = Path(entry["path"]).parts
+        by_root.setdefault(name, {})[Path(*rest)] = entry
+    for name, root in file_roots().items():
+        wanted = by_root.get(name, {})
+        for path in list(_walk(root)):
+            if path.relative_to(root) not in wanted:
+                path.unlink()
+        for rel, entry in wanted.items():
+            target = root / rel
+            if target.is_file() and target.stat().st_size == entry["size"] and sha256_of(target) == entry["sha256"]:
+                if stat.S_IMODE(target.stat().st_mode) != entry["mode"]:
+                    target.chmod(entry["mode"])
+                continue
+            _copy_private(backup / entry["path"], target, entry["mode"])
+
+
+def restore(backup: Path, *, confirmed: bool) -> chain.Verdict:
+    """Replace the database and files with the backup's; nothing is touched unless the backup checks out whole."""
+    checked = check(backup)
+    if checked.problems:
+        raise BackupError("备份已损坏，拒绝恢复（当前数据未做任何改动）：\n" + "\n".join(checked.problems))
+    manifest = checked.manifest
+    if manifest["vendor"] != connection.vendor:
+        raise BackupError(f"该备份来自 {manifest['vendor']} 数据库，当前为 {connection.vendor}，不能恢复")
+    if not confirmed:
+        raise BackupError("恢复将用备份替换当前的全部数据和文件，此后的改动会丢失；确认请加 --yes")
+    _restore_database(backup, manifest)
+    _restore_files(backup, manifest)
+    verdict = chain.verify()
+    if verdict.broken is not None:
+        raise BackupError(f"恢复后审计链校验失败：{verdict.broken.message}")
+    if (verdict.count, verdict.head) != (manifest["audit"]["count"], manifest["audit"]["head"]):
+        raise BackupError(f"恢复后审计链（{verdict.count} 条）与备份清单（{manifest['audit']['count']} 条）不符")
+    return verdict

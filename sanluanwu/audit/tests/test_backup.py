@@ -1,0 +1,117 @@
+"""Backup and restore: a drill (back up, change records and files, restore, all exactly as before), and refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from conftest import make_case
+from sanluanwu.audit import backups, chain
+from sanluanwu.audit.models import AuditEvent
+from sanluanwu.core.photos import original_path, store_photo
+from sanluanwu.lookback.tests.test_photos import jpeg_with_exif
+from sanluanwu.registry.models import Case
+
+
+@pytest.fixture
+def places(settings, tmp_path):
+    settings.PHOTO_ROOT = tmp_path / "photos"
+    settings.BACKUP_ROOT = tmp_path / "backups"
+    settings.STORAGES = {**settings.STORAGES, "default": {**settings.STORAGES["default"],
+                                                          "OPTIONS": {"location": tmp_path / "media"}}}  # fmt: skip
+    return tmp_path
+
+
+def records() -> dict[str, tuple[int, str]]:
+    """Every table's row count and a hash of its rows in id order."""
+    state = {}
+    for model in apps.get_models():
+        rows = [[bytes(v) if isinstance(v, memoryview) else v for v in row]
+                for row in model._base_manager.order_by("pk").values_list()]  # fmt: skip
+        state[model._meta.label] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return state
+
+
+def file_state(root: Path) -> dict[str, tuple[str, int]]:
+    return {p.relative_to(root).as_posix(): (backups.sha256_of(p), stat.S_IMODE(p.stat().st_mode))
+            for p in root.rglob("*") if p.is_file()}  # fmt: skip
+
+
+def command(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_drill_brings_back_records_files_and_the_audit_chain_exactly(alice, campaign, district, places,
+                                                                             purge_audit_after):  # fmt: skip
+    make_case(alice, district["hutang"])
+    kept, changed = store_photo(jpeg_with_exif(), "一.jpg"), store_photo(jpeg_with_exif(size=(640, 480)), "二.jpg")
+    before_records, before_files = records(), file_state(places / "photos")
+    assert "备份完成" in command("backup")
+    (backup,) = (places / "backups").iterdir()
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in backup.rglob("*"))
+    manifest = backups.check(backup).manifest
+    assert manifest["audit"] == {"count": AuditEvent.objects.count(), "head": chain.head()[1]}
+    assert len(manifest["files"]) == 4 and all(len(f["sha256"]) == 64 for f in manifest["files"])
+
+    make_case(alice, district["hutang"], name="张三五金加工作坊")  # a case added
+    original_path(kept.stored_name, "jpg").unlink()  # a photo deleted
+    modified = original_path(changed.stored_name, "jpg")
+    modified.chmod(0o600)
+    modified.write_bytes(b"not the photo")  # a photo modified
+    assert Case.objects.count() == 2 and records() != before_records
+
+    with pytest.raises(CommandError, match="确认请加 --yes"):
+        call_command("restore", str(backup))
+    assert Case.objects.count() == 2  # nothing touched without --yes
+    assert "恢复完成，审计链完整" in command("restore", str(backup), "--yes")
+
+    assert records() == before_records
+    assert file_state(places / "photos") == before_files
+    assert command("verify_audit").startswith(f"审计链完整，共 {manifest['audit']['count']} 条")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_backup_is_refused_before_anything_is_touched(alice, campaign, district, places, purge_audit_after):
+    store_photo(jpeg_with_exif(), "一.jpg")
+    backup = backups.create()
+    make_case(alice, district["hutang"])
+    photo = next((backup / "files" / "photos").rglob("*.jpg"))
+    photo.chmod(0o600)
+    photo.write_bytes(b"damaged")
+    (backup / "extra.txt").write_text("?")
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(backup), "--yes")
+    message = str(refused.value)
+    assert "备份已损坏，拒绝恢复（当前数据未做任何改动）" in message
+    assert f"文件与清单不符（已损坏或被改动）：{photo.relative_to(backup).as_posix()}" in message
+    assert "清单之外的文件：extra.txt" in message
+    assert Case.objects.count() == 1
+    os.remove(backup / backups.MANIFEST)
+    with pytest.raises(CommandError, match=r"清单 manifest\.json 缺失或无法读取"):
+        call_command("restore", str(backup), "--check")
+
+
+def test_backup_refuses_a_database_of_another_kind(tmp_path, monkeypatch):
+    backup = tmp_path / "b"
+    backup.mkdir()
+    (backup / "database.x").write_bytes(b"")
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    manifest: dict[str, Any] = {"format": 1, "vendor": other, "audit": {"count": 0, "head": ""}, "files": [],
+                                "database": {"path": "database.x", "size": 0,
+                                             "sha256": hashlib.sha256(b"").hexdigest()}}  # fmt: skip
+    (backup / backups.MANIFEST).write_text(__import__("json").dumps(manifest))
+    with pytest.raises(backups.BackupError, match="不能恢复"):
+        backups.restore(backup, confirmed=True)
