@@ -143,9 +143,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(port: int, log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """bin/serve as production runs it (gunicorn, job worker, scheduler), on `port`; waits until it answers."""
-    env = {**_env(), "PORT": str(port), "HOST": "127.0.0.1"}
+    env = {**(env or _env()), "PORT": str(port), "HOST": "127.0.0.1"}
     server = subprocess.Popen(["bin/serve"], cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
                               start_new_session=True)  # fmt: skip
     for _ in range(300):
