@@ -46,8 +46,13 @@ def _planned_completion(value: Any, case: Any, overdue: bool) -> str:
     return (text or "—") + (OVERDUE_TAG if overdue else "")
 
 
+_STATUS_LABELS = dict(CaseStatus.choices)
+
+
 def _progress(value: Any, case: Any, overdue: bool) -> str:
-    shown = case.stage if case.stage and case.status != CaseStatus.CLOSED else case.get_status_display()
+    shown = (
+        case.stage if case.stage and case.status != CaseStatus.CLOSED else _STATUS_LABELS.get(case.status, case.status)
+    )
     html = f'<span class="status st-{escape(case.status)}">{escape(shown)}</span>'
     if case.progress_note:
         html += f'<small class="muted">{escape(Truncator(case.progress_note).chars(40))}</small>'
@@ -55,6 +60,8 @@ def _progress(value: Any, case: Any, overdue: bool) -> str:
 
 
 def _text(value: Any, case: Any, overdue: bool) -> str:
+    if type(value) is str and "\n" not in value and "\r" not in value:
+        return str(escape(value))  # what linebreaksbr gives for one line of plain text, without its regex
     return str(linebreaksbr(value, autoescape=True) or "")
 
 
