@@ -51,14 +51,14 @@ class _Role(HttpUser):
     def page(self, url: str, name: str) -> str:
         with self.client.get(url, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
-                response.failure(f"{response.status_code}")
+                response.failure(f"{response.status_code} {response.error or ''}")  # 0: no answer (e.g. a reset)
                 return ""
             return str(response.text)
 
     def api(self, method: str, url: str, name: str, ok: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
         with self.client.request(method, url, name=name, catch_response=True, **kwargs) as response:
             if response.status_code not in ok:
-                response.failure(f"{response.status_code} {response.text[:200]}")
+                response.failure(f"{response.status_code} {response.error or response.text[:200]}")
                 return None
             response.success()  # a 409 listed in `ok` is the service refusing a stale version, as it should
             return response.json() if response.content and response.status_code < 300 else None
