@@ -1,8 +1,10 @@
 """`make bench`: run every benchmark and write benchmarks/RESULTS.md.
 
 Benchmarks use their own PostgreSQL databases (BENCH_DATABASE_URL, default slw_bench on 127.0.0.1), rebuilt each
-run. BENCH_ONLY=list|matching|attachment2|compare|reporting runs one part; the other parts' last results are kept in
-RESULTS.md.
+run. BENCH_ONLY=list|matching|attachment2|compare|reporting|load|deadline runs one part; the other parts' last results are kept
+in RESULTS.md. The load part (benchmarks/load.py: the list page and the API list at 1,000,000 cases under 32 clients,
+against bin/serve) uses BENCH_LOAD_DATABASE_URL (default slw_bench_load); BENCH_LOAD_REUSE=1 keeps its data. The
+deadline part (benchmarks/deadline.py + locustfile.py) uses BENCH_DEADLINE_DATABASE_URL (the demo data).
 """
 
 from __future__ import annotations
@@ -410,6 +412,22 @@ def main() -> int:
     if only in ("", "reporting"):
         reporting_env = {**env, "DATABASE_URL": os.environ["BENCH_DATABASE_URL"] + "_reporting"}
         _section("reporting", run_reporting(reporting_env))
+    if only in ("", "load"):
+        # Its own process: it sets Django up on its own database and starts bin/serve on it.
+        out = subprocess.run([sys.executable, "-m", "benchmarks.load"], env=env, capture_output=True, text=True,
+                             cwd=HERE.parent)  # fmt: skip
+        if out.returncode:
+            sys.stderr.write(out.stderr)
+            out.check_returncode()
+        _section("load", out.stdout)
+    if only in ("", "deadline"):
+        # Locust around a reporting deadline (benchmarks/deadline.py): its own process and database.
+        out = subprocess.run([sys.executable, "-m", "benchmarks.deadline"], env=env, capture_output=True, text=True,
+                             cwd=HERE.parent)  # fmt: skip
+        if out.returncode:
+            sys.stderr.write(out.stderr)
+            out.check_returncode()
+        _section("deadline", out.stdout)
     print(RESULTS.read_text(encoding="utf-8"))
     return 0
 

@@ -20,6 +20,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import clock
 from sanluanwu.core import params as core_params
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.widgets import FastSelect
 from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus, LookbackCategory, RemediationType, category_short
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.registry.queries import search_key
@@ -84,15 +85,16 @@ class _RawCheckbox(forms.CheckboxInput):
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label="搜索", method="search", max_length=100,
                                   widget=forms.TextInput(attrs={"placeholder": "企业名称、地址、负责人或责任人"}))  # fmt: skip
-    town = django_filters.ModelChoiceFilter(label="镇（街道）", queryset=None, empty_label="全部")
+    # FastSelect: the filter menus drawn without a template per option (core.widgets), on every view of the list.
+    town = django_filters.ModelChoiceFilter(label="镇（街道）", queryset=None, empty_label="全部", widget=FastSelect)
     category = django_filters.ChoiceFilter(
-        label="排查类型", field_name="lookback_category", empty_label="全部",
+        label="排查类型", field_name="lookback_category", empty_label="全部", widget=FastSelect,
         choices=[(str(v), category_short(v)) for v in LookbackCategory.values],
     )  # fmt: skip
     remediation_type = django_filters.ChoiceFilter(
-        label="整治类型", choices=RemediationType.choices, empty_label="全部"
+        label="整治类型", choices=RemediationType.choices, empty_label="全部", widget=FastSelect
     )
-    status = django_filters.ChoiceFilter(label="状态", method="filter_status", empty_label="全部",
+    status = django_filters.ChoiceFilter(label="状态", method="filter_status", empty_label="全部", widget=FastSelect,
                                          choices=[("open", "未销号"), *CaseStatus.choices])  # fmt: skip
     overdue = StrictBooleanFilter(label="仅看逾期", method="filter_overdue",
                                   widget=_RawCheckbox(check_test=lambda v: str(v).lower() in StrictBooleanField.TRUE))  # fmt: skip

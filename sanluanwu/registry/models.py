@@ -171,6 +171,9 @@ class Case(models.Model):
             models.Index(fields=["town", "-id"], name="case_town_id_idx"),
             models.Index(fields=["status", "-id"], name="case_status_id_idx"),
             models.Index(fields=["town", "status", "-id"], name="case_town_status_id_idx"),
+            # The town's 待办 counts on the list page (remediation.queries.pending_for: status and stage in words)
+            # read the index alone; without it each count read ~11,000 rows of a town at 1,000,000 cases (0.1 s).
+            models.Index(fields=["town", "status", "stage"], name="case_town_status_stage_idx"),
             models.Index(fields=["lookback_category", "-id"], name="case_category_id_idx"),
             models.Index(fields=["remediation_type", "-id"], name="case_type_id_idx"),
             models.Index(fields=["planned_completion"], name="case_planned_idx"),

@@ -16,7 +16,7 @@ from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
-from sanluanwu.registry import columns, filters, queries, services
+from sanluanwu.registry import columns, filters, list_rows, queries, services
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseForm
 from sanluanwu.registry.panels import HOME_PAGES, render_case_panels, render_list_banners
@@ -67,18 +67,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
     else:
         page = keyset_page(cases, after=request.GET.get("after"), before=request.GET.get("before"))
     shown = _chosen_columns(request)
+    today = clock.today()
     return render(
         request,
         "registry/case_list.html",
         {
             "form": filterset.form,
             "page": page,
-            "rows": [(case, [(c, c.cell(case)) for c in shown]) for case in page.items],
+            "rows": list_rows.render_rows(page.items, shown, today),
             "columns": shown,
             "all_columns": columns.LIST_COLUMNS,
             "sorts": filters.SORTS,
             "sort": sort,
-            "today": clock.today(),
+            "today": today,
             "base_query": _list_params(request),
             "sort_query": _list_params(request, "sort"),
             # The export form and the column choice keep the current filters as hidden fields.

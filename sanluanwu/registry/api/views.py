@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core import fast_serializers
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import filters, queries, services
@@ -81,7 +82,7 @@ class CaseViewSet(
 
     @extend_schema(parameters=[*_CASE_FILTERS, *_PAGING])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return _fast_list(self)
 
     @extend_schema(request=CaseWriteSerializer, responses={201: CaseSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -139,6 +140,14 @@ class CaseViewSet(
         return Response(CaseSerializer(case, context={"request": request}).data)
 
 
+def _fast_list(view: viewsets.GenericViewSet[Any]) -> Response:
+    """ListModelMixin.list with the rows serialised by a compiled plan (core.fast_serializers): the same JSON,
+    about a third of the time per row."""
+    page = view.paginate_queryset(view.filter_queryset(view.get_queryset()))
+    rows = fast_serializers.represent_many(view.get_serializer(page, many=True), page or [])
+    return view.get_paginated_response(rows)
+
+
 def _required_version(data: dict[str, Any]) -> int:
     """A change to a versioned record names the version it was made from; two concurrent changes cannot both win."""
     version = data.get("version")
@@ -181,7 +190,7 @@ class EnterpriseViewSet(
 
     @extend_schema(parameters=[*_filter_parameters(filters.EnterpriseFilter), *_PAGING[:2], _PAGING[3]])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().list(request, *args, **kwargs)
+        return _fast_list(self)
 
     @extend_schema(request=EnterpriseWriteSerializer, responses={201: EnterpriseSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -1,0 +1,309 @@
+"""Locust around a reporting deadline (issue 11): pages' p95 idle, and while an import and district exports run.
+
+On PostgreSQL with the demo data (`manage.py load_demo`; BENCH_DEADLINE_REUSE=1 keeps a loaded database), bin/serve
+as production runs it, and benchmarks/locustfile.py with BENCH_DEADLINE_USERS (200) simulated users of every role
+for BENCH_DEADLINE_SECONDS, twice: once alone ("idle"), once while a 10,000-row 附件2 of 湖塘镇 is uploaded,
+previewed and confirmed through the API and 5 district workbooks (汇总表) are downloaded at the same time.
+Goal: pages' p95 under 1 s, no errors, and no page's p95 past 2× its idle p95 during the background work.
+`python -m benchmarks.deadline` prints the section; `BENCH_ONLY=deadline make bench` writes it into RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import itertools
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from benchmarks.load import ROOT, _free_port, _load_average, start_server, stop_server
+
+USERS = int(os.environ.get("BENCH_DEADLINE_USERS", "200"))
+SECONDS = int(os.environ.get("BENCH_DEADLINE_SECONDS", "120"))
+IMPORT_ROWS = int(os.environ.get("BENCH_DEADLINE_IMPORT_ROWS", "10000"))
+EXPORTS = 5
+WORK = ROOT / "var" / "bench-deadline"
+# The demo's accounts (README) of each role the locustfile simulates.
+ACCOUNTS = {
+    "town_manager": ["hutang", "niutang"],
+    "inspector": ["hutang_xj"],
+    "office": ["office", "office2"],
+    "department": ["sthjj", "gxj", "scjgj", "slj", "zrzyj"],
+    "utility": ["gongdian", "shuiwu"],
+    "leader": ["leader"],
+}
+
+
+def database_url() -> str:
+    return os.environ.get("BENCH_DEADLINE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/slw_bench_deadline")
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "config.settings",
+            "ALLOWED_HOSTS": "testserver,127.0.0.1", "SLW_PLAIN_STATIC": "1"}  # fmt: skip
+
+
+def _manage(*args: str) -> None:
+    subprocess.run([sys.executable, "manage.py", *args], env=_env(), cwd=ROOT, check=True)
+
+
+def _step(*args: str) -> Any:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.deadline", *args], env=_env(), cwd=ROOT,
+                         capture_output=True, text=True)  # fmt: skip
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        out.check_returncode()
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def prepare() -> float | None:
+    """The demo database (seconds it took to load), or None when an earlier one is kept."""
+    import psycopg
+
+    from benchmarks.list_million import _admin_url
+
+    if os.environ.get("BENCH_DEADLINE_REUSE") == "1":
+        try:
+            with psycopg.connect(database_url().replace("postgres://", "postgresql://", 1)) as conn:
+                if conn.execute("SELECT 1 FROM accounts_user WHERE username = 'hutang'").fetchone():
+                    return None
+        except psycopg.Error:
+            pass
+    admin, name = _admin_url(database_url())
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    t0 = time.perf_counter()
+    _manage("migrate", "-v0")
+    _manage("load_demo")
+    with psycopg.connect(database_url().replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    return time.perf_counter() - t0
+
+
+def _sessions(path: str) -> dict[str, Any]:
+    """Logged-in sessions for every simulated user (role → cookie and CSRF token), and the ids the background
+    work needs. A CSRF secret as cookie and header is what a browser's form or script sends."""
+    import django
+
+    django.setup()
+    from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+    from django.test import Client
+
+    from sanluanwu.accounts.models import OrgUnit, User
+    from sanluanwu.reporting.models import Period
+
+    out: dict[str, list[dict[str, str]]] = {}
+    per_role = USERS
+    for role, usernames in ACCOUNTS.items():
+        users = list(User.objects.filter(username__in=usernames))
+        out[role] = []
+        for n in range(per_role):
+            client = Client()
+            client.force_login(users[n % len(users)])
+            secret = _get_new_csrf_string()
+            out[role].append({"cookie": f"sessionid={client.cookies['sessionid'].value}; csrftoken={secret}",
+                              "csrf": secret})  # fmt: skip
+    from sanluanwu.core import clock
+
+    Path(path).write_text(
+        json.dumps({"roles": out, "today": clock.today().isoformat(), "now": clock.now().isoformat()})
+    )
+    period = Period.objects.order_by("-starts_on").first()
+    return {"hutang": OrgUnit.objects.get(code="hutang").pk, "period": period.pk if period else None}
+
+
+def _sheet(path: str) -> dict[str, Any]:
+    """A 附件2 of 湖塘镇 with IMPORT_ROWS new rows (benchmarks.attachment2's generator, names made unique)."""
+    import django
+
+    django.setup()
+    from benchmarks.attachment2 import synthetic_rows
+    from sanluanwu.core import clock
+    from sanluanwu.registry.exports import write_attachment2
+    from sanluanwu.registry.models import Case
+
+    # Rows not imported by an earlier run on a kept database: the generator's rows from an offset that grows with it.
+    offset = Case.objects.count()
+    rows = itertools.islice(synthetic_rows(offset + IMPORT_ROWS), offset, None)
+    write_attachment2(rows, path, unit_label="湖塘镇", as_of=clock.today(), system_ids=False)
+    return {"bytes": Path(path).stat().st_size}
+
+
+def _locust(port: int, prefix: Path, sessions: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "locust", "-f", "benchmarks/locustfile.py", "--headless", "-u", str(USERS),
+         "-r", str(max(1, USERS // 10)), "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{port}", "--csv",
+         str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
+        cwd=ROOT, env={**os.environ, "SLW_LOCUST_SESSIONS": str(sessions)},
+        stdout=(prefix.parent / f"{prefix.name}.log").open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def _stats(prefix: Path) -> dict[str, dict[str, float]]:
+    rows = {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            rows[f"{row['Type']} {row['Name']}".strip()] = {
+                "requests": float(row["Request Count"]), "failures": float(row["Failure Count"]),
+                "median": float(row["Median Response Time"] or 0), "p95": float(row["95%"] or 0),
+                "p99": float(row["99%"] or 0), "rps": float(row["Requests/s"] or 0),
+            }  # fmt: skip
+    return rows
+
+
+def _request(port: int, method: str, path: str, session: dict[str, str], body: bytes = b"",
+             content_type: str = "") -> tuple[int, bytes]:  # fmt: skip
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Cookie": session["cookie"], "X-CSRFToken": session["csrf"], "Referer": f"http://127.0.0.1:{port}/"}
+    if content_type:
+        headers["Content-Type"] = content_type
+    conn.request(method, path, body=body or None, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    return response.status, data
+
+
+def _multipart(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in
+             fields.items()]  # fmt: skip
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n".encode()
+                 + data + b"\r\n")  # fmt: skip
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _import(port: int, session: dict[str, str], unit: int, sheet: Path, out: dict[str, Any]) -> None:
+    """Upload → preview (the worker) → confirm → applied, as the town manager would through the API."""
+    t0 = time.perf_counter()
+    body, kind = _multipart({"kind": "list", "unit": str(unit)}, "湖塘镇附件2.xlsx", sheet.read_bytes())
+    status, data = _request(port, "POST", "/api/v1/imports/", session, body, kind)
+    if status != 201:
+        out["import"] = f"upload answered {status}: {data[:200]!r}"
+        return
+    batch = json.loads(data)["id"]
+
+    def wait(states: set[str]) -> dict[str, Any]:
+        while True:
+            got = json.loads(_request(port, "GET", f"/api/v1/imports/{batch}/", session)[1])
+            if got["status"] in states:
+                return got  # type: ignore[no-any-return]
+            time.sleep(2)
+
+    previewed = wait({"previewed", "rejected", "failed", "interrupted"})
+    out["preview_s"] = time.perf_counter() - t0
+    if previewed["status"] != "previewed":
+        out["import"] = f"preview ended {previewed['status']}: {previewed.get('message')}"
+        return
+    status, data = _request(port, "POST", f"/api/v1/imports/{batch}/confirm/", session, b"{}", "application/json")
+    done = wait({"applied", "failed", "interrupted"})
+    out["import_s"] = time.perf_counter() - t0
+    out["import"] = f"{done['status']} ({json.dumps(done.get('counts'), ensure_ascii=False)})"
+
+
+def _export(port: int, session: dict[str, str], period: int, out: list[float]) -> None:
+    t0 = time.perf_counter()
+    status, data = _request(port, "GET", f"/reporting/periods/{period}/workbook.xlsx", session)
+    out.append(time.perf_counter() - t0 if status == 200 and data[:2] == b"PK" else -status)
+
+
+def _background(port: int, ids: dict[str, Any], sessions: dict[str, Any], sheet: Path) -> tuple[threading.Thread,
+                                                                                                 dict[str, Any]]:  # fmt: skip
+    result: dict[str, Any] = {"exports": []}
+
+    def work() -> None:
+        threads = [threading.Thread(target=_import, args=(port, sessions["town_manager"][0], ids["hutang"], sheet,
+                                                           result))]  # fmt: skip
+        threads += [threading.Thread(target=_export, args=(port, sessions["office"][n], ids["period"],
+                                                           result["exports"])) for n in range(EXPORTS)]  # fmt: skip
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    return thread, result
+
+
+def run() -> str:
+    WORK.mkdir(parents=True, exist_ok=True)
+    loaded = prepare()
+    sessions_file, sheet = WORK / "sessions.json", WORK / "import.xlsx"
+    ids = _step("sessions", str(sessions_file))
+    _step("sheet", str(sheet))
+    sessions = json.loads(sessions_file.read_text())["roles"]
+    port = _free_port()
+    before = _load_average()
+    server = start_server(port, WORK / "serve.log", _env())
+    try:
+        idle = _locust(port, WORK / "idle", sessions_file)
+        idle.wait()
+        busy = _locust(port, WORK / "busy", sessions_file)
+        time.sleep(min(15, SECONDS / 4))  # the users ramped up before the background work starts
+        started = time.perf_counter()
+        thread, background = _background(port, ids, sessions, sheet)
+        busy.wait()
+        thread.join()
+        background["all_s"] = time.perf_counter() - started
+    finally:
+        stop_server(server)
+    after = _load_average()
+    return _section(loaded, _stats(WORK / "idle"), _stats(WORK / "busy"), background, before, after)
+
+
+def _section(loaded: float | None, idle: dict[str, dict[str, float]], busy: dict[str, dict[str, float]],
+             background: dict[str, Any], before: str, after: str) -> str:  # fmt: skip
+    lines = [
+        "## Users of every role around a reporting deadline (locust, issue 11)",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average 1/5/15 min: "
+        f"{before} before, {after} after); locust, bin/serve (gunicorn 3 × 4 threads, job worker, scheduler) and "
+        "PostgreSQL all on it.",
+        "- Data: the demo (`load_demo`"
+        + (f", {loaded:.0f} s with VACUUM ANALYZE)" if loaded is not None else ", kept from an earlier run)"),
+        f"- {USERS} simulated users (benchmarks/locustfile.py: town managers 6, inspectors 3, office 3, departments 3, "
+        f"utilities 2, leader 1 by weight; 1-4 s between actions) for {SECONDS} s, twice: idle, then with the "
+        f"background work: a {IMPORT_ROWS:,}-row 附件2 of 湖塘镇 uploaded, previewed and confirmed through the API, "
+        f"and {EXPORTS} district workbooks (汇总表) downloaded at the same time.",
+        f"- Background: import {background.get('import', 'not finished')}, preview after "
+        f"{background.get('preview_s', 0):.0f} s, applied after {background.get('import_s', 0):.0f} s; exports "
+        f"{', '.join(f'{s:.1f}' for s in background['exports'])} s.",
+        "",
+        "| request | idle requests | idle failures | idle p95 ms | busy requests | busy failures | busy p95 ms | busy / idle |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for name in sorted(idle, key=lambda n: (n.strip() == "Aggregated", n)):
+        i, b = idle[name], busy.get(name, {})
+        ratio = (b.get("p95", 0) / i["p95"]) if i["p95"] else 0
+        lines.append(f"| {name or 'all'} | {i['requests']:.0f} | {i['failures']:.0f} | {i['p95']:.0f} | "
+                     f"{b.get('requests', 0):.0f} | {b.get('failures', 0):.0f} | {b.get('p95', 0):.0f} | "
+                     f"{ratio:.2f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if sys.argv[1:2] == ["sessions"]:
+        print(json.dumps(_sessions(sys.argv[2])))
+        return 0
+    if sys.argv[1:2] == ["sheet"]:
+        print(json.dumps(_sheet(sys.argv[2])))
+        return 0
+    os.environ.update(_env())
+    print(run())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
