@@ -14,7 +14,7 @@ The roles, as Wujin runs the campaign (附件1):
 - 办公室管理员 office_admin — the district office's head of the work: everything on the dynamic list in
   every town; the only role that reopens a closed (销号) case, with a recorded reason.
 - 办公室工作人员 office_staff — the office's daily work in every town: lists, records, edits, imports,
-  look-back planning, workflow steps; not reopening a closed case.
+  look-back planning, workflow steps; not reopening a closed case nor restoring a withdrawn one.
 - 区领导 leader — reads everything and downloads the tables; changes nothing.
 - 镇（街道）管理员 town_manager — in the own town (实施主体): lists and edits cases, moves them along the
   workflow up to 销号 after the on-site review, imports sheets (preview and confirm), plans the look-back
@@ -36,6 +36,9 @@ transition tables (registry/workflow.py for the case, remediation/workflow.py fo
 name them, and the services check them with `assigned=True` when the actor's unit is the owner or the lead.
 
 Closed (销号) cases are read-only for everyone: changing one needs the reopening (case.reopen) first.
+Nothing is deleted: a case listed by mistake (误列) is withdrawn with a reason (case.withdraw: the town's manager or
+the office, while it is only listed) and restored by the office admin alone (case.restore); withdrawn cases are
+read-only, off the lists (the office finds them with the status filter), the counts and the figures.
 A permission with a town is held by a district role anywhere, and by a town role in its own town only.
 """
 
@@ -86,6 +89,10 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("case.approve_closure", "签认销号（牵头部门）", _DEPT),
         Permission("case.refuse_signoff", "不予签认并退回整治（牵头部门）", _DEPT),
         Permission("case.reopen", "重新打开已销号的整治对象", frozenset({Role.OFFICE_ADMIN})),
+        # 误列: the town that listed a case (or the office) withdraws it with a reason; only the office admin restores
+        # it, so a town cannot move a case out of the counts and back around a reporting deadline.
+        Permission("case.withdraw", "撤销误列的整治对象", _MANAGERS),
+        Permission("case.restore", "恢复已撤销的整治对象", frozenset({Role.OFFICE_ADMIN})),
         Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),
         Permission("baseline.record", "登记2018-2019年集中整治记录", _MANAGERS),
         # Sheet imports: a preview already stores the file, so it needs the same role as the confirm.

@@ -74,6 +74,16 @@ class BoundedDateTimeField(serializers.DateTimeField):
         return result
 
 
+class RowIdField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A related row by its id, read as core.params reads ids: JSON's 1e309 (infinity), NaN, 1.5, true or a 40-digit
+    number is "no such row", never a query (Django's lookup raises OverflowError for infinity: a 500)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, float) or params.pk(data) is None:
+            self.fail("does_not_exist", pk_value=str(data)[:30])
+        return super().to_internal_value(data)
+
+
 class NotAnObject(exceptions.ParseError):
     default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
 

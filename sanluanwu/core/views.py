@@ -10,6 +10,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views.decorators.http import require_safe
 
 from sanluanwu.core.errors import request_too_large_message, user_message
 
@@ -25,8 +26,9 @@ _BARE_500 = (
 )
 
 
-def health(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for the operator's monitor."""
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness and database check for the operator's monitor (GET or HEAD: nothing else answers a monitor)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})

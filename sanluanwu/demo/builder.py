@@ -276,6 +276,15 @@ _SHOWCASE = [
     ("hutang", "awaiting_signoff", "shutdown", False, False, False, 28),
     ("hutang", "closed", "shutdown", True, False, False, 35),
     ("hutang", "half_done", "rectification", True, False, False, 44),
+    (
+        "niutang",
+        "withdrawn",
+        "shutdown",
+        False,
+        False,
+        False,
+        2,
+    ),  # listed twice by mistake (误列): withdrawn, not deleted
 ]
 
 
@@ -308,6 +317,11 @@ def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], user
             with at(3):
                 remediation.decide_type(actor=users["sthjj"], classification=proposed,
                                         confirm=True, note="同意治理改造，请尽快编制整改方案")  # fmt: skip
+            continue
+        if stage == "withdrawn":
+            with at(1):
+                services.transition_case(actor=users.get(code, users["office"]), case=case, action="withdraw",
+                                         note="与本镇已列入的同一作坊重复登记，撤销误列")  # fmt: skip
             continue
         made[(code, stage, rtype)] = walk.walk(case, stage, parties, rtype=rtype, seed=9000 + n, at=at,
                                                done_share=0.4, water_permit=permit, illegal_land=land)  # fmt: skip

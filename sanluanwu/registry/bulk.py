@@ -46,7 +46,7 @@ _CASE_EVENT_FIELDS = [*CASE_FIELDS, "listed_on"]
 BASELINE_BATCH = "2018-2019年集中整治"
 ROW = ""  # an error about the whole row (the permission table refuses what it does), not one column
 # Plain values of the statuses compared on every row (a choices member's attribute access costs a descriptor call).
-_LISTED, _CLOSED = CaseStatus.LISTED.value, CaseStatus.CLOSED.value
+_LISTED, _CLOSED, _WITHDRAWN = CaseStatus.LISTED.value, CaseStatus.CLOSED.value, CaseStatus.WITHDRAWN.value
 _NULLABLE_CASE_FIELDS = frozenset({"planned_completion", "closed_on", "lookback_category"})
 # A blank cell in these columns leaves a known case's text as it is (a clerk who did not retype it did not mean to
 # erase it); "无" clears it. The caller lists the blank ones under BLANK_CELLS.
@@ -338,6 +338,8 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
     if current == _CLOSED and (_diff(case, merged_case, CASE_FIELDS) or _diff(existing, merged,
                                                                                        ENTERPRISE_FIELDS)):  # fmt: skip
         d.error("progress", "该整治对象已销号，不能通过导入修改；如需修改，请由区办公室“重新打开（撤销销号）”")
+    elif current == _WITHDRAWN:
+        d.error("progress", "该整治对象已撤销（误列），不能通过导入修改；如确属整治对象，请由区办公室“恢复”")
     elif target != current:
         target = _steps(ctx, d, merged_case, current, target, town.pk)
     merged_case["status"] = target
@@ -386,7 +388,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
 def _implied(at_least: str | None, current: str) -> str | None:
     """The least status progress words imply (已断水断电 → 已停产), when the case is not already past it."""
     order = workflow.STATUS_ORDER
-    if at_least and order.index(at_least) > order.index(current):
+    if at_least and current in order and order.index(at_least) > order.index(current):
         return at_least
     return None
 

@@ -56,6 +56,8 @@ class CaseStatus(models.TextChoices):
     AWAITING_REVIEW = "awaiting_review", "待现场审核"
     AWAITING_SIGNOFF = "awaiting_signoff", "待牵头部门签认"
     CLOSED = "closed", "已销号"
+    # Listed by mistake (误列): withdrawn with a reason instead of deleted, restorable; off lists, counts and figures.
+    WITHDRAWN = "withdrawn", "已撤销（误列）"
 
 
 class Stage:
@@ -114,6 +116,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "registry.case.updated": "修改整治信息",
     "registry.case.transitioned": "整治进度变更",
     "registry.case.reopened": "重新打开（撤销销号）",
+    "registry.case.withdrawn": "撤销（误列）",
+    "registry.case.restored": "恢复已撤销的整治对象",
     "registry.case.status_changed": "整治进度变更（导入）",
     "registry.baseline.created": "登记2018-2019年集中整治记录",
 }

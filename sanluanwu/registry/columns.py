@@ -18,6 +18,7 @@ from django import forms
 from rest_framework import serializers
 
 from sanluanwu.core import geo
+from sanluanwu.core.api import RowIdField
 from sanluanwu.registry import cells
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType, progress_words
 
@@ -243,7 +244,7 @@ def serializer_field(key: str) -> serializers.Field:
         from sanluanwu.accounts.choices import OrgUnitKind
         from sanluanwu.accounts.models import OrgUnit
 
-        return serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), label=label)
+        return RowIdField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), label=label)
     if key == "coord_datum":
         return serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84, label=label)
     if key == "lookback_category":

@@ -115,6 +115,13 @@ class CaseFilter(django_filters.FilterSet):
             queryset = queryset.filter(search_text__contains=word)
         return queryset
 
+    def filter_queryset(self, queryset: QuerySet[Case]) -> QuerySet[Case]:
+        """Withdrawn cases (误列) are on no list unless asked for by their status (the office reviews them there)."""
+        chosen = self.form.cleaned_data.get("status") if self.is_bound and self.form.is_valid() else ""
+        if chosen != CaseStatus.WITHDRAWN:
+            queryset = queryset.exclude(status=CaseStatus.WITHDRAWN)
+        return super().filter_queryset(queryset)  # type: ignore[no-any-return]
+
     def filter_status(self, queryset: QuerySet[Case], name: str, value: str) -> QuerySet[Case]:
         if value == "open":
             return queryset.filter(status__in=OPEN_STATUSES)

@@ -184,7 +184,8 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status != CaseStatus.CLOSED
+        """Under remediation: neither closed (销号) nor withdrawn (误列); only an open case is edited or overdue."""
+        return self.status not in (CaseStatus.CLOSED, CaseStatus.WITHDRAWN)
 
     def is_overdue(self, today: object) -> bool:
         return bool(self.is_open and self.planned_completion and self.planned_completion < today)  # type: ignore[operator]

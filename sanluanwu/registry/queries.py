@@ -40,11 +40,14 @@ def cases_visible_to(user_or_scope: Any) -> QuerySet[Case]:
 
 def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:
     """The status each case had at the end of `as_of` (and its closing day if closed), from the status history: a
-    case is listed as 已列入名单 and each change of status is a row; a case without rows stands where it stood."""
+    case is listed as 已列入名单 and each change of status is a row; a case without rows stands where it stood. A
+    withdrawal (误列) is not a status of the past: the days a restored case was withdrawn read as 已列入名单 (the status
+    it is withdrawn from and restored to), as in the reports' figures (reporting.figures)."""
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     result: dict[int, tuple[str, dt.date | None]] = {}
     rows = (
         CaseStatusChange.objects.filter(case_id__in=list(case_ids), occurred_at__lt=end)
+        .exclude(to_status=CaseStatus.WITHDRAWN)
         .order_by("case_id", "occurred_at", "id")
         .values_list("case_id", "to_status", "occurred_at")
     )
@@ -56,7 +59,7 @@ def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, 
     if missing:
         later = CaseStatusChange.objects.filter(case_id__in=missing).order_by("case_id", "occurred_at", "id")
         for case_id, status in later.values_list("case_id", "from_status"):
-            result.setdefault(case_id, (status, None))
+            result.setdefault(case_id, (CaseStatus.LISTED if status == CaseStatus.WITHDRAWN else status, None))
     return result
 
 

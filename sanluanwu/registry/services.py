@@ -197,6 +197,7 @@ def _cases_search_text(enterprise: Enterprise) -> Any:
 
 # A workflow step's reason (退回整改, 重新打开): a paragraph, not a document.
 TRANSITION_NOTE_CHARS = 1000
+WITHDRAWN_MESSAGE = "该整治对象已撤销（误列），不能修改；如确属整治对象，请由区办公室“恢复”并说明理由"
 CLOSED_MESSAGE = "该整治对象已销号，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
 CLOSED_ENTERPRISE_MESSAGE = (
     "该企业的整治对象均已销号，企业信息随之冻结，不能修改；如需修改，请由区办公室“重新打开（撤销销号）”并说明理由"
@@ -204,9 +205,12 @@ CLOSED_ENTERPRISE_MESSAGE = (
 
 
 def check_not_closed(case: Case) -> None:
-    """A closed (销号) case is read-only for everyone: it changes only after a recorded reopening."""
+    """A closed (销号) case is read-only for everyone: it changes only after a recorded reopening; a withdrawn (误列)
+    one after its restoring."""
     if case.status == CaseStatus.CLOSED:
         raise TransitionNotAllowed(CLOSED_MESSAGE)
+    if case.status == CaseStatus.WITHDRAWN:
+        raise TransitionNotAllowed(WITHDRAWN_MESSAGE)
 
 
 def closed_enterprises(
@@ -434,6 +438,10 @@ def update_enterprise(
     return enterprise
 
 
+# Steps with an audit code of their own (the security review looks for withdrawals of records).
+_TRANSITION_EVENTS = {"withdraw": "registry.case.withdrawn", "restore": "registry.case.restored"}
+
+
 def transition_case(
     *,
     actor: Any,
@@ -486,7 +494,7 @@ def transition_case(
         _record_status(case=case, from_status=from_status, actor=actor, action=transition.action, at=now, note=note)
         record_event(
             actor=actor,
-            action="registry.case.transitioned",
+            action=_TRANSITION_EVENTS.get(transition.action, "registry.case.transitioned"),
             obj=case,
             changes=diff_fields(before, snapshot(case, CASE_AUDITED)),
             note=f"{transition.label}{'：' + note if note else ''}",

@@ -17,6 +17,7 @@ from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
 from sanluanwu.registry import columns, filters, list_rows, queries, services
+from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseForm
 from sanluanwu.registry.panels import HOME_PAGES, render_case_panels, render_list_banners
@@ -173,7 +174,8 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
     scope = scope_for(request.user)
     require_for(request, "case.edit", town_id=case.town_id)
     if not case.is_open:
-        messages.error(request, services.CLOSED_MESSAGE)
+        closed = case.status == CaseStatus.CLOSED
+        messages.error(request, services.CLOSED_MESSAGE if closed else services.WITHDRAWN_MESSAGE)
         return redirect("registry:case_detail", pk=case.pk)
     if request.method != "POST":
         return _render_form(

@@ -116,6 +116,25 @@ TRANSITIONS: dict[str, Transition] = {
             via=_REMEDIATION,
             via_hint="由牵头部门在“整治工作”中签认",
         ),
+        # A case listed by mistake (误列) is withdrawn, never deleted: its history, audit trail and enterprise stay; lists,
+        # counts and figures leave it out from that day on; the office restores it (to 已列入名单) with a reason.
+        # Only from 已列入名单: once production is stopped, other units' records hang on the case.
+        Transition(
+            "withdraw",
+            "撤销（误列）",
+            frozenset({S.LISTED}),
+            S.WITHDRAWN,
+            needs_note=True,
+            by_import=False,
+        ),
+        Transition(
+            "restore",
+            "恢复（撤回撤销）",
+            frozenset({S.WITHDRAWN}),
+            S.LISTED,
+            needs_note=True,
+            by_import=False,
+        ),
         Transition(
             "reopen",
             "重新打开（撤销销号）",
@@ -156,7 +175,10 @@ def allowed_actions(scope: Scope, case: Case) -> list[Transition]:
 
 
 def forward_steps(current: str, target: str) -> list[Transition] | None:
-    """The workflow steps from `current` forward to `target`; None when `target` lies behind."""
+    """The workflow steps from `current` forward to `target`; None when `target` lies behind (or off the path: a
+    withdrawn case moves only by its restoring)."""
+    if current not in STATUS_ORDER or target not in STATUS_ORDER:
+        return None
     if STATUS_ORDER.index(target) < STATUS_ORDER.index(current):
         return None
     steps = []

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from sanluanwu.remediation.models import LeadUnit, TaskKind
 
@@ -13,7 +16,15 @@ class TaskKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                     "due_days", "needs_meter", "needs_photo", "needs_document", "is_active", "sort_order"]  # fmt: skip
     list_editable = ["due_days", "is_active", "sort_order"]
 
+    # Tasks point at their kind: a kind is retired (is_active), never deleted.
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(LeadUnit)
 class LeadUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["remediation_type", "unit"]
+
+    # Which department leads a type is changed, not deleted (a type without a lead would stall every case of it).
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

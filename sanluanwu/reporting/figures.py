@@ -2,6 +2,8 @@
 
 The state of a case on a past day comes from its status history (registry's CaseStatusChange rows), never from the
 audit log; a case reopened after 销号 counts as relapsed (销号后复发). Every figure a report shows is counted here, once.
+A withdrawn case (误列) counts on no day: the withdrawal corrects the list; restored, it counts on every day again (it is
+withdrawn only from 已列入名单 and restored to it, so its withdrawn days read as 已列入名单). Frozen reports keep theirs.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def end_of(day: dt.date) -> dt.datetime:
 
 def case_states(campaign: Campaign, as_of: dt.date, town_ids: Iterable[int] | None = None) -> list[CaseState]:
     """Every case of the campaign listed by `as_of` (in the given towns), as it stood at the end of that day."""
-    cases = Case.objects.filter(campaign=campaign, listed_on__lte=as_of)
-    changes = CaseStatusChange.objects.filter(case__campaign=campaign)
+    cases = Case.objects.filter(campaign=campaign, listed_on__lte=as_of).exclude(status=CaseStatus.WITHDRAWN)
+    changes = CaseStatusChange.objects.filter(case__campaign=campaign).exclude(to_status=CaseStatus.WITHDRAWN)
     if town_ids is not None:
         ids = list(town_ids)
         cases = cases.filter(town_id__in=ids)
@@ -68,7 +70,7 @@ def case_states(campaign: Campaign, as_of: dt.date, town_ids: Iterable[int] | No
         later = changes.filter(occurred_at__gte=end).order_by("case_id", "occurred_at", "id")
         for case_id, from_status in later.values_list("case_id", "from_status").iterator(chunk_size=10000):
             if case_id in missing and case_id not in status_at:
-                status_at[case_id] = from_status
+                status_at[case_id] = CaseStatus.LISTED if from_status == CaseStatus.WITHDRAWN else from_status
     states = []
     for case_id, town_id, category, rtype, planned, current in rows:
         status = status_at.get(case_id, current)

@@ -22,7 +22,7 @@ def test_a_plain_migrate_creates_no_accounts(db):
 
 def test_the_small_demo_has_every_unit_account_and_case_state(db):
     summary = build_demo(size="small", seed=7)
-    assert summary.cases == 30  # 11 drawn at random, 14 showcase cases, 5 in a town of shutdowns only
+    assert summary.cases == 30  # 10 drawn at random, 15 showcase cases (one withdrawn), 5 in a town of shutdowns only
     names = set(OrgUnit.objects.values_list("name", flat=True))
     assert {
         "湖塘镇",
