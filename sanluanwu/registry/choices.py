@@ -116,4 +116,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "registry.case.reopened": "重新打开（撤销销号）",
     "registry.case.status_changed": "整治进度变更（导入）",
     "registry.baseline.created": "登记2018-2019年集中整治记录",
+    "registry.enterprise.revealed": "查看完整联系电话",
+    "registry.export.created": "导出表格（个人信息已脱敏）",
+    "registry.export.unmasked": "导出含完整个人信息的表格",
 }

@@ -26,6 +26,7 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
+from sanluanwu.core.masking import is_masked_form
 from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
@@ -119,6 +120,8 @@ def _apply_enterprise(
     """Validate the input and copy it onto the (unsaved or existing) enterprise; collect errors."""
     scope = scope_for(actor)
     values = validation.clean({key: getattr(data, key) for key in validation.ENTERPRISE_TEXTS})
+    if is_masked_form(values["phone"], enterprise.phone):  # the masked number sent back unchanged (form or API)
+        values["phone"] = enterprise.phone
     values["licence_status"] = data.licence_status
     name, legal_person, credit_code = values["name"], values["legal_person"], values["credit_code"]
     if data.town is None or data.town.kind != OrgUnitKind.TOWN:
@@ -553,3 +556,51 @@ def record_baseline(
             changes=diff_fields({}, snapshot(record, ["batch", "method", "method_text", "completed_on"])),
         )
     return record
+
+
+# Why a clear number was needed: said by the user, kept in the audit event.
+REASON_CHARS = 200
+
+
+def _reason(reason: str) -> str:
+    text = clean_text(reason or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
+    return text
+
+
+def reveal_enterprise_phone(*, actor: Any, enterprise: Enterprise, reason: str) -> str:
+    """The clear phone number of an enterprise, for a user allowed to see it in its town; every reveal is a
+    security event (who, which enterprise, why), written even when nothing else changes."""
+    permissions.require(scope_for(actor), "person.reveal", town_id=enterprise.town_id)
+    why = _reason(reason)
+    with transaction.atomic():
+        record_event(actor=actor, action="registry.enterprise.revealed", obj=enterprise,
+                     changes={"fields": [None, ["phone"]]}, note=why)  # fmt: skip
+    return enterprise.phone
+
+
+def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
+    """Refuse an unmasked export before the file is written: export.unmasked and a reason."""
+    if unmasked:
+        permissions.require(scope_for(actor), "export.unmasked")
+        _reason(reason)
+
+
+def record_export(
+    *, actor: Any, kind: str, filename: str, sha256: str, rows: int, unmasked: bool = False, reason: str = ""
+) -> None:
+    """Every export is a security event (one per file, however many rows): what, how many rows, the file's
+    SHA-256, and whether it held personal data in clear, which needs export.unmasked and a reason."""
+    scope = scope_for(actor)
+    why = ""
+    if unmasked:
+        permissions.require(scope, "export.unmasked")
+        why = _reason(reason)
+    with transaction.atomic():
+        record_event(
+            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created", obj=actor,
+            changes={"kind": [None, kind], "filename": [None, filename], "sha256": [None, sha256],
+                     "rows": [None, rows], "unmasked": [None, unmasked]},
+            note=why,
+        )  # fmt: skip

@@ -15,4 +15,5 @@ urlpatterns = [
     path("cases/<int:pk>/transition/", views.case_transition, name="case_transition"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/reveal/", views.enterprise_reveal, name="enterprise_reveal"),
 ]

@@ -104,9 +104,15 @@ def case_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"无法导出：{exc.text}")
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
     town = filterset.form.cleaned_data.get("town")
-    return attachment2_response(
-        filterset.qs, unit_label=queries.unit_label(scope, town.pk if town else None), as_of=as_of
-    )
+    unmasked = request.GET.get("unmasked") == "1"
+    try:
+        return attachment2_response(
+            filterset.qs, actor=request.user, unit_label=queries.unit_label(scope, town.pk if town else None),
+            as_of=as_of, unmasked=unmasked, reason=request.GET.get("reason", ""),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, f"无法导出：{exc.text}")
+        return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of', 'unmasked', 'reason')}")
 
 
 @requires(GET="case.view")
@@ -125,6 +131,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "baseline_records": case.enterprise.baseline_records.all(),
             "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
             "panels": render_case_panels(request, case),
+            "can_reveal": permissions.allows(scope, "person.reveal", town_id=case.town_id),
             "today": clock.today(),
         },
     )
@@ -251,8 +258,24 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "baseline_records": baseline,
             "events": timeline_for([enterprise, *cases, *baseline]),
+            "can_reveal": permissions.allows(scope_for(request.user), "person.reveal", town_id=enterprise.town_id),
         },
     )
+
+
+@requires(POST="person.reveal")
+def enterprise_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整号码: the enterprise's clear phone, after the user says why; audited (services.reveal_enterprise_phone).
+    Answered on a page of its own (never cached: core.middleware.NoStoreMiddleware), not kept in the record page."""
+    enterprise = queries.access_enterprise(request.user, pk)
+    require_for(request, "person.reveal", town_id=enterprise.town_id)
+    try:
+        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=enterprise,
+                                                 reason=request.POST.get("reason", ""))  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, exc.text)
+        return redirect("registry:enterprise_detail", pk=enterprise.pk)
+    return render(request, "registry/enterprise_reveal.html", {"enterprise": enterprise, "phone": phone})
 
 
 def home(request: HttpRequest) -> HttpResponse:

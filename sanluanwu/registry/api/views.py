@@ -115,7 +115,9 @@ class CaseViewSet(
         return self.update(request, *args, **kwargs)
 
     @extend_schema(
-        parameters=[*_CASE_FILTERS[:6], OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天")],
+        parameters=[*_CASE_FILTERS[:6], OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
+                    OpenApiParameter("unmasked", bool, description="导出完整联系电话（需相应权限并说明原因，留痕）"),
+                    OpenApiParameter("reason", str, description="导出完整个人信息的原因")],
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"])
@@ -125,7 +127,9 @@ class CaseViewSet(
         cases = self.get_queryset()
         town = self.filtered_town
         label = queries.unit_label(scope_for(request.user), town.pk if town else None)
-        return attachment2_response(cases, unit_label=label, as_of=as_of)
+        unmasked = request.query_params.get("unmasked") in ("1", "true")
+        return attachment2_response(cases, actor=request.user, unit_label=label, as_of=as_of, unmasked=unmasked,
+                                    reason=request.query_params.get("reason", ""))  # fmt: skip
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
