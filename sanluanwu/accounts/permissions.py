@@ -95,6 +95,7 @@ PERMISSIONS: dict[str, Permission] = {
         # them unmasked (a reason, audited with the file's SHA-256).
         Permission("person.reveal", "查看完整的联系电话、身份证号", _PERSONAL),
         Permission("export.unmasked", "导出含完整联系电话、身份证号的表格", _PERSONAL),
+        Permission("clash.resolve", "处理跨镇（街道）统一社会信用代码重复", _OFFICE),
         Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),
         Permission("baseline.record", "登记2018-2019年集中整治记录", _MANAGERS),
         # Sheet imports: a preview already stores the file, so it needs the same role as the confirm.

@@ -36,6 +36,7 @@ from sanluanwu.registry.models import (
     BaselineRecord,
     Case,
     CaseStatusChange,
+    CreditCodeClash,
     Enterprise,
 )
 from sanluanwu.registry.workflow import TRANSITIONS
@@ -159,7 +160,9 @@ def _apply_enterprise(
         same = Enterprise.objects.filter(town=data.town, name_key=enterprise.name_key).exclude(pk=enterprise.pk)
         if same.exists():
             _add(errors, "name", f"{data.town.name}已有同名企业“{name}”，同一镇（街道）内企业名称不能重复")
-        if credit_code and Enterprise.objects.filter(credit_code=credit_code).exclude(pk=enterprise.pk).exists():
+        # Only a holder the user can see is said (their own town's, or any for the office); one in another town is
+        # accepted and flagged for the office (_flag_credit_code_clash): no answer tells a town about another's.
+        if credit_code and _visible_holders(scope, credit_code, enterprise.pk).exists():
             _add(errors, "credit_code", "该统一社会信用代码已登记在另一家企业")
     warnings: list[rules.Warning] = []
     if not errors and data.town is not None:
@@ -262,9 +265,54 @@ def _save_or_conflict(obj: Any) -> None:
         ) from exc
 
 
+def _visible_holders(scope: Any, credit_code: str, exclude_id: int | None) -> Any:
+    from sanluanwu.registry.queries import enterprises_visible_to
+
+    return enterprises_visible_to(scope).filter(credit_code=credit_code).exclude(pk=exclude_id)
+
+
+def _flag_credit_code_clash(*, actor: Any, enterprise: Enterprise) -> None:
+    """After saving: another town's enterprise holding the same credit code becomes a clash for the office. The
+    event is the clash's own (never on the enterprise's timeline, which the town reads)."""
+    if not enterprise.credit_code:
+        return
+    holders = Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk)
+    open_ = set(CreditCodeClash.objects.filter(enterprise=enterprise, resolved_at__isnull=True)
+                .values_list("holder_id", flat=True))  # fmt: skip
+    for holder_id in holders.values_list("pk", flat=True):
+        if holder_id in open_:
+            continue
+        clash = CreditCodeClash.objects.create(
+            credit_code=enterprise.credit_code, enterprise=enterprise, holder_id=holder_id, raised_at=clock.now(),
+            raised_by_name=getattr(actor, "display_name", "") or getattr(actor, "username", ""),
+        )
+        record_event(actor=actor, action="registry.credit_code_clash.raised", obj=clash,
+                     changes={"credit_code": [None, clash.credit_code], "enterprise": [None, enterprise.pk],
+                              "holder": [None, holder_id]})  # fmt: skip
+
+
+def resolve_credit_code_clash(*, actor: Any, clash: CreditCodeClash, note: str) -> CreditCodeClash:
+    """The office closes a clash after correcting one of the records (or finding both right), saying how."""
+    permissions.require(scope_for(actor), "clash.resolve")
+    text = clean_text(note or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"note": ["请说明处理结果（如：已将湖塘镇记录的信用代码更正为……）"]})
+    with transaction.atomic():
+        clash = CreditCodeClash.objects.select_for_update().get(pk=clash.pk)
+        if clash.resolved_at is not None:
+            raise Conflict("该重复已处理")
+        clash.resolved_at = clock.now()
+        clash.resolved_by_name = getattr(actor, "display_name", "") or getattr(actor, "username", "")
+        clash.resolution = text
+        clash.save(update_fields=["resolved_at", "resolved_by_name", "resolution"])
+        record_event(actor=actor, action="registry.credit_code_clash.resolved", obj=clash, note=text)
+    return clash
+
+
 def _insert_enterprise(*, actor: Any, enterprise: Enterprise) -> None:
     _full_clean(enterprise)
     _save_or_conflict(enterprise)
+    _flag_credit_code_clash(actor=actor, enterprise=enterprise)
     record_event(
         actor=actor,
         action="registry.enterprise.created",
@@ -431,6 +479,8 @@ def update_enterprise(
             _full_clean(enterprise)
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=changes)
+            if "credit_code" in changes:
+                _flag_credit_code_clash(actor=actor, enterprise=enterprise)
             Case.objects.filter(enterprise=enterprise).update(
                 town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
             )

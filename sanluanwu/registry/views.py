@@ -278,6 +278,25 @@ def enterprise_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/enterprise_reveal.html", {"enterprise": enterprise, "phone": phone})
 
 
+@requires(GET="clash.resolve")
+def clash_list(request: HttpRequest) -> HttpResponse:
+    """统一社会信用代码重复: codes a town registered while another town holds them (the town was not told)."""
+    clashes = list(queries.open_credit_code_clashes(request.user)[:500])
+    return render(request, "registry/clash_list.html", {"clashes": clashes})
+
+
+@requires(POST="clash.resolve")
+def clash_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    clash = queries.access_credit_code_clash(request.user, pk)
+    try:
+        services.resolve_credit_code_clash(actor=request.user, clash=clash, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, "已处理")
+    return redirect("registry:clash_list")
+
+
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect("login")

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from sanluanwu.accounts.api import TableObjectMixin, api_permissions
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
 from sanluanwu.core.api import BoundedDateTimeField, JSONParser
@@ -68,7 +69,7 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         read_only_fields = fields
 
 
-class InspectionSerializer(serializers.ModelSerializer[Inspection]):
+class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Inspection]):
     answers = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
 

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -158,6 +158,15 @@ def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     return {**current, **dict(request.data.items())}
 
 
+class RevealSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, help_text="查看完整号码的原因（留痕）")
+
+
+class RevealedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    phone = serializers.CharField()
+
+
 class EnterpriseViewSet(
     TableObjectMixin,
     mixins.ListModelMixin,
@@ -171,7 +180,8 @@ class EnterpriseViewSet(
     serializer_class = EnterpriseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "enterprise.edit",
-                         "update": "enterprise.edit", "partial_update": "enterprise.edit"}  # fmt: skip
+                         "update": "enterprise.edit", "partial_update": "enterprise.edit",
+                         "reveal": "person.reveal"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Enterprise]:
         scope = scope_for(self.request.user)
@@ -215,3 +225,13 @@ class EnterpriseViewSet(
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, **kwargs)
+
+    @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """显示完整号码: the clear phone number, with the reason why (audited as a security event)."""
+        e = self.get_object()
+        data = RevealSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=e, reason=data.validated_data["reason"])
+        return Response({"id": e.pk, "phone": phone})
