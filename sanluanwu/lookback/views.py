@@ -14,10 +14,10 @@ from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core.masking import is_masked_form, mask_phone
 from sanluanwu.core import params, photos
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
+from sanluanwu.core.masking import is_masked_form, mask_phone
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm

@@ -10,9 +10,9 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
+from sanluanwu.core.masking import mask_phone
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
-from sanluanwu.core.masking import mask_phone
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
 
 _TEXTAREA = forms.Textarea(attrs={"rows": 2})

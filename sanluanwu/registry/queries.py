@@ -145,9 +145,11 @@ def open_credit_code_clashes(user_or_scope: Any) -> QuerySet[CreditCodeClash]:
     scope = user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
     if not permissions.allows(scope, "clash.resolve"):
         return CreditCodeClash.objects.none()
-    return CreditCodeClash.objects.filter(resolved_at__isnull=True).select_related(
-        "enterprise__town", "holder__town"
-    ).order_by("-raised_at", "-id")
+    return (
+        CreditCodeClash.objects.filter(resolved_at__isnull=True)
+        .select_related("enterprise__town", "holder__town")
+        .order_by("-raised_at", "-id")
+    )
 
 
 def access_credit_code_clash(user_or_scope: Any, pk: Any) -> CreditCodeClash:

@@ -268,7 +268,8 @@ def _save_or_conflict(obj: Any) -> None:
 def _visible_holders(scope: Any, credit_code: str, exclude_id: int | None) -> Any:
     from sanluanwu.registry.queries import enterprises_visible_to
 
-    return enterprises_visible_to(scope).filter(credit_code=credit_code).exclude(pk=exclude_id)
+    holders = enterprises_visible_to(scope).filter(credit_code=credit_code)
+    return holders.exclude(pk=exclude_id) if exclude_id else holders
 
 
 def _flag_credit_code_clash(*, actor: Any, enterprise: Enterprise) -> None:
@@ -283,7 +284,10 @@ def _flag_credit_code_clash(*, actor: Any, enterprise: Enterprise) -> None:
         if holder_id in open_:
             continue
         clash = CreditCodeClash.objects.create(
-            credit_code=enterprise.credit_code, enterprise=enterprise, holder_id=holder_id, raised_at=clock.now(),
+            credit_code=enterprise.credit_code,
+            enterprise=enterprise,
+            holder_id=holder_id,
+            raised_at=clock.now(),
             raised_by_name=getattr(actor, "display_name", "") or getattr(actor, "username", ""),
         )
         record_event(actor=actor, action="registry.credit_code_clash.raised", obj=clash,

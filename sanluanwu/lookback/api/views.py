@@ -19,11 +19,11 @@ from rest_framework.response import Response
 from sanluanwu.accounts.api import TableObjectMixin, api_permissions
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
-from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
 from sanluanwu.core.api import BoundedDateTimeField, JSONParser
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target

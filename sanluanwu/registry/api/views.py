@@ -115,9 +115,12 @@ class CaseViewSet(
         return self.update(request, *args, **kwargs)
 
     @extend_schema(
-        parameters=[*_CASE_FILTERS[:6], OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
-                    OpenApiParameter("unmasked", bool, description="导出完整联系电话（需相应权限并说明原因，留痕）"),
-                    OpenApiParameter("reason", str, description="导出完整个人信息的原因")],
+        parameters=[
+            *_CASE_FILTERS[:6],
+            OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
+            OpenApiParameter("unmasked", bool, description="导出完整联系电话（需相应权限并说明原因，留痕）"),
+            OpenApiParameter("reason", str, description="导出完整个人信息的原因"),
+        ],
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"])

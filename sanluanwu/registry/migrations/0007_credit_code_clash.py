@@ -5,50 +5,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_security_fields'),
-        ('registry', '0006_case_stage_alter_case_status_and_more'),
+        ("accounts", "0003_security_fields"),
+        ("registry", "0006_case_stage_alter_case_status_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditCodeClash',
+            name="CreditCodeClash",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('credit_code', models.CharField(max_length=18, verbose_name='统一社会信用代码')),
-                ('raised_at', models.DateTimeField(verbose_name='发现时间')),
-                ('raised_by_name', models.CharField(blank=True, max_length=150, verbose_name='登记人')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='处理时间')),
-                ('resolved_by_name', models.CharField(blank=True, max_length=150, verbose_name='处理人')),
-                ('resolution', models.TextField(blank=True, verbose_name='处理说明')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("credit_code", models.CharField(max_length=18, verbose_name="统一社会信用代码")),
+                ("raised_at", models.DateTimeField(verbose_name="发现时间")),
+                ("raised_by_name", models.CharField(blank=True, max_length=150, verbose_name="登记人")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True, verbose_name="处理时间")),
+                ("resolved_by_name", models.CharField(blank=True, max_length=150, verbose_name="处理人")),
+                ("resolution", models.TextField(blank=True, verbose_name="处理说明")),
             ],
             options={
-                'verbose_name': '统一社会信用代码重复',
-                'verbose_name_plural': '统一社会信用代码重复',
-                'ordering': ['-raised_at', '-id'],
+                "verbose_name": "统一社会信用代码重复",
+                "verbose_name_plural": "统一社会信用代码重复",
+                "ordering": ["-raised_at", "-id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='enterprise',
-            name='enterprise_unique_credit_code',
+            model_name="enterprise",
+            name="enterprise_unique_credit_code",
         ),
         migrations.AddIndex(
-            model_name='enterprise',
-            index=models.Index(condition=models.Q(('credit_code', ''), _negated=True), fields=['credit_code'], name='enterprise_credit_code_idx'),
+            model_name="enterprise",
+            index=models.Index(
+                condition=models.Q(("credit_code", ""), _negated=True),
+                fields=["credit_code"],
+                name="enterprise_credit_code_idx",
+            ),
         ),
         migrations.AddField(
-            model_name='creditcodeclash',
-            name='enterprise',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enterprise', verbose_name='新登记企业'),
+            model_name="creditcodeclash",
+            name="enterprise",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.enterprise",
+                verbose_name="新登记企业",
+            ),
         ),
         migrations.AddField(
-            model_name='creditcodeclash',
-            name='holder',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.enterprise', verbose_name='已登记企业'),
+            model_name="creditcodeclash",
+            name="holder",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="registry.enterprise",
+                verbose_name="已登记企业",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='creditcodeclash',
-            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('enterprise', 'holder'), name='credit_code_clash_open_once', violation_error_message='该重复已在待处理清单中'),
+            model_name="creditcodeclash",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=("enterprise", "holder"),
+                name="credit_code_clash_open_once",
+                violation_error_message="该重复已在待处理清单中",
+            ),
         ),
     ]

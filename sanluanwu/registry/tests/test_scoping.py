@@ -148,7 +148,8 @@ def _town_records(case: Any) -> dict[str, Any]:
     from sanluanwu.registry.models import CreditCodeClash
 
     clash = CreditCodeClash.objects.filter(enterprise=case.enterprise).first() or CreditCodeClash.objects.create(
-        credit_code="91320412MA1XXXXXXX", enterprise=case.enterprise, holder=case.enterprise, raised_at=clock.now())
+        credit_code="91320412MA1XXXXXXX", enterprise=case.enterprise, holder=case.enterprise, raised_at=clock.now()
+    )
     return {**reporting, "clash": clash, "case": case, "enterprise": case.enterprise, "batch": batch, "target": target,
             "inspection": inspection,
             "photo": photo, "task": case.tasks.order_by("id").first(), "evidence": case.evidence.order_by("id").first(),
