@@ -105,6 +105,8 @@ def case_export(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
     town = filterset.form.cleaned_data.get("town")
     unmasked = request.GET.get("unmasked") == "1"
+    if unmasked:
+        require_for(request, "export.unmasked", town_id=town.pk if town else None)
     try:
         return attachment2_response(
             filterset.qs, actor=request.user, unit_label=queries.unit_label(scope, town.pk if town else None),
