@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from typing import Any
 
 import openpyxl
@@ -282,3 +283,17 @@ def test_similar_enterprise_warnings_never_name_another_towns_record(alice, bob,
         make_case(bob, district["niutang"], name="张三塑料造粒作坊", phone="13855556666", acknowledge=False)
     except ValidationFailed as exc:  # warnings would be raised as WarningsNotAcknowledged (a ValidationFailed)
         assert "湖塘" not in str(getattr(exc, "warnings", "")) and "湖塘" not in exc.text
+
+
+def test_the_ledger_page_and_docx_are_masked_and_the_download_is_audited(alice, campaign, district):
+    case = make_case(alice, district["hutang"], case={"env_problems": f"负责人手机{PHONE}"})
+    client = _login(alice)
+    page = _body(client.get(f"/remediation/cases/{case.pk}/ledger/"))
+    assert PHONE not in page and MASKED in page
+    response = client.get(f"/remediation/cases/{case.pk}/ledger.docx")
+    content = response.content
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        xml = "".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist())
+    assert PHONE not in xml and MASKED in xml
+    event = AuditEvent.objects.get(action="registry.export.created")
+    assert event.changes["sha256"][1] == hashlib.sha256(content).hexdigest()
