@@ -9,6 +9,10 @@ class AccountsConfig(AppConfig):
     verbose_name = "组织与用户"
 
     def ready(self) -> None:
+        from sanluanwu.core.masking import register_personal_fields
+
+        register_personal_fields("accounts.user", {"phone": "phone"})
+
         from sanluanwu.accounts.choices import AUDIT_ACTIONS
         from sanluanwu.audit.display import register_action_labels
 

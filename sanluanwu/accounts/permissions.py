@@ -31,6 +31,9 @@ The roles, as Wujin runs the campaign (附件1):
 - 水电单位工作人员 utility_staff — its own cut-off tasks only (断水, 断电), through the task pages: never the case
   page, the list, a phone number or the problems found.
 
+Personal data (phone and ID numbers) is masked in every output (core.masking); person.reveal and export.unmasked
+(the office and the town manager in the own town) show it in clear, each time audited with a reason.
+
 The remediation steps (stop, classification, tasks, plan, review, sign-off) each have a permission here; the
 transition tables (registry/workflow.py for the case, remediation/workflow.py for tasks, plans and the type)
 name them, and the services check them with `assigned=True` when the actor's unit is the owner or the lead.
@@ -62,6 +65,10 @@ _MANAGERS = frozenset({*_OFFICE, Role.TOWN_MANAGER})
 _FIELD = frozenset({*_MANAGERS, Role.TOWN_INSPECTOR})
 _DEPT = frozenset({Role.DEPARTMENT_STAFF})
 _OWNERS = frozenset({*_FIELD, Role.DEPARTMENT_STAFF, Role.UTILITY_STAFF})
+# Who may see a phone or ID number in clear (个人信息保护法: the fewest who need to call the enterprise): the office
+# and the town manager in the own town. Not the inspector (works on site, sees the masked number), not the leader
+# (reads figures), not departments (they reach the enterprise through the town), never utilities or the admin roles.
+_PERSONAL = _MANAGERS
 _ALL_BUT_ADMIN = frozenset(Role.values) - ADMIN_ROLES  # 三员分立: the admins get no business notices
 
 
@@ -93,13 +100,19 @@ PERMISSIONS: dict[str, Permission] = {
         # it, so a town cannot move a case out of the counts and back around a reporting deadline.
         Permission("case.withdraw", "撤销误列的整治对象", _MANAGERS),
         Permission("case.restore", "恢复已撤销的整治对象", frozenset({Role.OFFICE_ADMIN})),
+        # Personal data: a phone or ID number shown in clear (an audited reveal with a reason); an export with
+        # them unmasked (a reason, audited with the file's SHA-256).
+        Permission("person.reveal", "查看完整的联系电话、身份证号", _PERSONAL),
+        Permission("export.unmasked", "导出含完整联系电话、身份证号的表格", _PERSONAL),
+        Permission("clash.resolve", "处理跨镇（街道）统一社会信用代码重复", _OFFICE),
         Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),
         Permission("baseline.record", "登记2018-2019年集中整治记录", _MANAGERS),
         # Sheet imports: a preview already stores the file, so it needs the same role as the confirm.
         Permission("import.view", "查看表格导入", _READERS),
         Permission("import.upload", "上传并预览导入表格", _MANAGERS),
         Permission("import.confirm", "确认导入", _MANAGERS),
-        Permission("import.download", "下载导入的原始表格", _READERS),
+        # The original sheets hold phone numbers in clear: only those who may see them unmasked (audited).
+        Permission("import.download", "下载导入的原始表格", _PERSONAL),
         # The look-back.
         Permission("lookback.view", "查看回头看排查", _READERS),
         Permission("lookback.plan", "逐企生成排查对象", _MANAGERS),

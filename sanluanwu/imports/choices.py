@@ -35,6 +35,7 @@ class BatchStep(models.TextChoices):
 # How this app's audit action codes read on the timeline (registered with the audit app in apps.py).
 AUDIT_ACTIONS: dict[str, str] = {
     "imports.batch.uploaded": "上传导入表格",
+    "imports.batch.downloaded": "下载导入的原始表格",
     "imports.batch.previewed": "预览导入表格",
     "imports.batch.applying": "开始导入",
     "imports.batch.applied": "确认导入",

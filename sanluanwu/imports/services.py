@@ -489,3 +489,14 @@ def delete_value_synonym(*, actor: Any, synonym: ValueSynonym) -> None:
         record_event(actor=actor, action="imports.value_synonym.deleted", obj=stored,
                      changes={k: [v, None] for k, v in snapshot(stored, SYNONYM_AUDITED).items()})  # fmt: skip
         stored.delete()
+
+
+def download_original(*, actor: Any, batch: ImportBatch) -> bytes:
+    """The uploaded sheet exactly as received: it holds phone numbers in clear, so only for those who may see them
+    (import.download in the batch's unit) and audited each time, with the file's SHA-256."""
+    permissions.require(scope_for(actor), "import.download", town_id=batch.unit_id)
+    content = bytes(ImportBatch.objects.values_list("content", flat=True).get(pk=batch.pk))
+    with transaction.atomic():
+        record_event(actor=actor, action="imports.batch.downloaded", obj=batch,
+                     changes={"sha256": [None, hashlib.sha256(content).hexdigest()], "size": [None, len(content)]})  # fmt: skip
+    return content

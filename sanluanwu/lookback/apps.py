@@ -9,6 +9,19 @@ class LookbackConfig(AppConfig):
     verbose_name = "回头看排查"
 
     def ready(self) -> None:
+        from sanluanwu.core.masking import register_personal_fields
+
+        register_personal_fields(
+            "lookback.inspection",
+            {
+                "new_phone": "phone",
+                "new_legal_person": "text",
+                "env_problems": "text",
+                "safety_problems": "text",
+                "other_problems": "text",
+            },
+        )
+
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.lookback.choices import AUDIT_ACTIONS
 

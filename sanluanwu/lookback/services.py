@@ -17,6 +17,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.masking import is_masked_form
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.lookback import checklist
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
@@ -248,7 +249,10 @@ def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list
     inspection.category = data.category or inspection.derived_category
     inspection.category_reason = clean_text(data.category_reason)
     for name in ("new_name", "new_legal_person", "new_phone", "new_industry", "new_credit_code"):
-        setattr(inspection, name, clean_text(getattr(data, name)))
+        value = clean_text(getattr(data, name))
+        if name == "new_phone" and is_masked_form(value, inspection.new_phone):
+            continue  # the masked number the form or the API showed, sent back unchanged (core.masking)
+        setattr(inspection, name, value)
 
 
 def _save_answers(inspection: Inspection, data: InspectionInput) -> None:

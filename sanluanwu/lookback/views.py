@@ -17,6 +17,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import params, photos
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
+from sanluanwu.core.masking import is_masked_form, mask_phone
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
@@ -141,6 +142,10 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("lookback:inspection", pk=inspection.pk)
 
 
+def _unmasked(value: str, stored: str) -> str:
+    return stored if is_masked_form(value, stored) else value
+
+
 def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match | None:
     """Is the new find already known? None until a name is given."""
     name = form.data.get("new_name") or inspection.new_name
@@ -150,7 +155,7 @@ def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match
     lon, lat = inspection.longitude, inspection.latitude
     find = Find(name=name, town_id=inspection.town_id,
                 legal_person=data.get("new_legal_person", inspection.new_legal_person),
-                phone=data.get("new_phone", inspection.new_phone),
+                phone=_unmasked(data.get("new_phone", inspection.new_phone), inspection.new_phone),
                 credit_code=data.get("new_credit_code", inspection.new_credit_code),
                 lon=float(lon) if lon is not None else None, lat=float(lat) if lat is not None else None,
                 village=inspection.target.village)  # fmt: skip
@@ -178,7 +183,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         "latitude": insp.latitude, "accuracy_m": insp.accuracy_m, "distance_reason": insp.distance_reason,
         "env_problems": insp.env_problems, "safety_problems": insp.safety_problems, "other_problems": insp.other_problems,
         "category_reason": insp.category_reason, "new_name": insp.new_name, "new_legal_person": insp.new_legal_person,
-        "new_phone": insp.new_phone, "new_industry": insp.new_industry, "new_credit_code": insp.new_credit_code,
+        "new_phone": mask_phone(insp.new_phone), "new_industry": insp.new_industry, "new_credit_code": insp.new_credit_code,
     }  # fmt: skip
     for code, a in answers.items():
         initial[f"answer_{code}"], initial[f"note_{code}"] = a.answer, a.note

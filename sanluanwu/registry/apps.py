@@ -9,6 +9,14 @@ class RegistryConfig(AppConfig):
     verbose_name = "动态管理整治名单"
 
     def ready(self) -> None:
+        from sanluanwu.core.masking import register_personal_fields
+        from sanluanwu.registry.columns import CASE, ENTERPRISE, personal_fields
+
+        # Phone and ID numbers as 附件2's columns define them (a name with an ID number typed after it, a note with
+        # a phone in it).
+        register_personal_fields("registry.enterprise", personal_fields(ENTERPRISE))
+        register_personal_fields("registry.case", personal_fields(CASE))
+
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.registry.choices import AUDIT_ACTIONS
 

@@ -33,7 +33,7 @@ from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
-from sanluanwu.registry.models import BaselineRecord, Case, CaseStatusChange, Enterprise
+from sanluanwu.registry.models import BaselineRecord, Case, CaseStatusChange, CreditCodeClash, Enterprise
 from sanluanwu.registry.services import CLOSED_ENTERPRISE_MESSAGE, closed_enterprises, status_change_values
 from sanluanwu.registry.similarity import Find, Known
 
@@ -118,8 +118,11 @@ class Context:
         ):
             self.enterprises[(e["town_id"], e["name_key"])] = e
             self.enterprise_by_id[e["id"]] = e
-        # A credit code is unique in the whole district, not only in the towns of the batch.
-        self.credit_codes = dict(Enterprise.objects.exclude(credit_code="").values_list("credit_code", "id"))
+        # A credit code held by an enterprise the user can see is an error row; one held in another town is accepted
+        # and flagged for the office (apply(): no answer tells a town about another town's records).
+        from sanluanwu.registry.queries import enterprises_visible_to
+
+        self.credit_codes = dict(enterprises_visible_to(scope).exclude(credit_code="").values_list("credit_code", "id"))
         self.cases: dict[int, dict[str, Any]] = {}
         self.case_by_enterprise: dict[int, dict[str, Any]] = {}
         if campaign:
@@ -600,7 +603,27 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
             for r, new_id, rec in zip(base_rows, insert_many(BaselineRecord, records), records, strict=True)
         ])  # fmt: skip
         count += len(base_rows)
+    written = {enterprise_id(r): code for r in writes if (code := (r.enterprise_values or {}).get("credit_code"))}
+    clashes = _flag_credit_code_clashes(written, actor=actor, at=now)
+    later.append([events.event("registry.credit_code_clash.raised", CreditCodeClash, c.pk, str(c),
+                               {"credit_code": [None, c.credit_code], "enterprise": [None, c.enterprise_id],
+                                "holder": [None, c.holder_id]}) for c in clashes])  # fmt: skip
+    count += len(clashes)
     BulkEvents.insert(itertools.chain.from_iterable(later), count=count)
+
+
+def _flag_credit_code_clashes(written: dict[int, str], *, actor: Any, at: Any) -> list[CreditCodeClash]:
+    """The enterprises just written whose credit code another enterprise holds (one the importer could not see,
+    else the row was refused): one open clash each for the office (registry.services._flag_credit_code_clash)."""
+    if not written:
+        return []
+    holders: dict[str, list[int]] = {}
+    for pk, code in Enterprise.objects.filter(credit_code__in=set(written.values())).values_list("pk", "credit_code"):
+        holders.setdefault(code, []).append(pk)
+    name = getattr(actor, "display_name", "") or getattr(actor, "username", "")
+    clashes = [CreditCodeClash(credit_code=code, enterprise_id=pk, holder_id=other, raised_at=at, raised_by_name=name)
+               for pk, code in written.items() for other in holders.get(code, []) if other != pk]  # fmt: skip
+    return CreditCodeClash.objects.bulk_create(clashes) if clashes else []
 
 
 def _short(text: str, n: int = 20) -> str:

@@ -120,4 +120,9 @@ AUDIT_ACTIONS: dict[str, str] = {
     "registry.case.restored": "恢复已撤销的整治对象",
     "registry.case.status_changed": "整治进度变更（导入）",
     "registry.baseline.created": "登记2018-2019年集中整治记录",
+    "registry.enterprise.revealed": "查看完整联系电话",
+    "registry.credit_code_clash.raised": "发现统一社会信用代码与其他镇（街道）重复",
+    "registry.credit_code_clash.resolved": "处理统一社会信用代码重复",
+    "registry.export.created": "导出表格（个人信息已脱敏）",
+    "registry.export.unmasked": "导出含完整个人信息的表格",
 }

@@ -19,6 +19,7 @@ from rest_framework import serializers
 
 from sanluanwu.core import geo
 from sanluanwu.core.api import RowIdField
+from sanluanwu.core.masking import MASKS
 from sanluanwu.registry import cells
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType, progress_words
 
@@ -55,10 +56,29 @@ class Column:
     def short(self) -> str:
         return self.label or self.header
 
-    def cell(self, case: Any) -> Any:
-        """The value as 附件2 and the list page show it, from a Case (with its enterprise)."""
+    @property
+    def personal(self) -> str | None:
+        """The kind of personal data the column holds (core.masking.MASKS), None for none: see PERSONAL."""
+        return PERSONAL.get(self.key)
+
+    def cell(self, case: Any, *, unmasked: bool = False) -> Any:
+        """The value as 附件2 and the list page show it, from a Case (with its enterprise): masked when personal,
+        unless the caller holds export.unmasked and says why."""
         values = [_path(case, source) for source in self.sources]
-        return self.render(*values) if self.render else (values[0] if values else "")
+        value = self.render(*values) if self.render else (values[0] if values else "")
+        return value if unmasked else self.masked(value)
+
+    def masked(self, value: Any) -> Any:
+        kind = self.personal
+        return MASKS[kind](value) if kind and value else value
+
+
+# The columns holding personal data (个人信息保护法) and how they are masked in every output (core.masking): the
+# phone, and the person and free-text columns, in which people type phone or ID numbers. Names stay readable.
+PERSONAL: dict[str, str] = {
+    "legal_person": "text", "phone": "phone", "responsible_person": "text", "env_problems": "text",
+    "safety_problems": "text", "other_problems": "text", "progress_note": "text",
+}  # fmt: skip
 
 
 def _path(obj: Any, path: str) -> Any:
@@ -265,3 +285,8 @@ def serializer_field(key: str) -> serializers.Field:
 
 def header_widths(columns: Sequence[Column] = ATTACHMENT2) -> list[tuple[str, float]]:
     return [(c.header, c.width) for c in columns]
+
+
+def personal_fields(record: str) -> dict[str, str]:
+    """The model fields of a record (ENTERPRISE or CASE) holding personal data, for core.masking's registry."""
+    return {c.field: c.personal for c in BY_KEY.values() if c.record == record and c.field and c.personal}

@@ -48,13 +48,23 @@ _CELLS = columns.ATTACHMENT2[1:]
 _FIELDS = ("id", *dict.fromkeys(source for c in _CELLS for source in c.sources))
 _AT = {name: i for i, name in enumerate(_FIELDS)}
 _PLAN = [(c.render, tuple(_AT[source] for source in c.sources)) for c in _CELLS]
+# The same with each personal column's mask after its render (core.masking): what every export writes by default.
+_MASKED_PLAN = [
+    ((lambda *v, _c=c: _c.masked(_c.render(*v) if _c.render else v[0])) if c.personal else render, at)
+    for c, (render, at) in zip(_CELLS, _PLAN, strict=True)
+]
 _STATUS_AT, _NOTE_AT, _CLOSED_AT, _STAGE_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"], _AT["stage"]
 
 
 def attachment2_rows(
-    cases: QuerySet[Case], *, as_of: dt.date | None = None, from_history: bool | None = None
+    cases: QuerySet[Case],
+    *,
+    as_of: dt.date | None = None,
+    from_history: bool | None = None,
+    unmasked: bool = False,
 ) -> Iterator[ExportRow]:
-    """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`.
+    """The rows of 附件2 for the given (already scoped and filtered) cases, listed on or before `as_of`; phone and
+    ID numbers masked unless `unmasked` (the caller checked export.unmasked and records the export).
 
     For a past day (or whenever `from_history`) the status comes from the status history (CaseStatusChange) and the
     progress note, which the history does not keep, is left out.
@@ -64,6 +74,7 @@ def attachment2_rows(
     cases = cases.filter(listed_on__lte=as_of).order_by("town__sort_order", "listed_on", "id")
     rebuild = as_of < today if from_history is None else from_history
     chunk: list[tuple[Any, ...]] = []
+    plan = _PLAN if unmasked else _MASKED_PLAN
 
     def flush(rows: list[tuple[Any, ...]]) -> Iterator[ExportRow]:
         past = statuses_as_of([r[0] for r in rows], as_of) if rebuild else {}
@@ -73,7 +84,7 @@ def attachment2_rows(
                 values[_STATUS_AT], values[_CLOSED_AT] = past[r[0]]
                 values[_NOTE_AT] = values[_STAGE_AT] = ""  # today's words, not that day's
                 r = tuple(values)
-            yield ExportRow(r[0], [render(*[r[i] for i in at]) if render else r[at[0]] for render, at in _PLAN])
+            yield ExportRow(r[0], [render(*[r[i] for i in at]) if render else r[at[0]] for render, at in plan])
 
     for row in cases.values_list(*_FIELDS).iterator(chunk_size=5000):
         chunk.append(row)
@@ -332,19 +343,32 @@ def write_attachment2(
     return n
 
 
-def attachment2_response(cases: QuerySet[Case], *, unit_label: str, as_of: dt.date) -> Any:
-    """The download response for pages and API alike; the temporary file is closed by FileResponse."""
+def attachment2_response(
+    cases: QuerySet[Case], *, actor: Any, unit_label: str, as_of: dt.date, unmasked: bool = False, reason: str = ""
+) -> Any:
+    """The download response for pages and API alike; the temporary file is closed by FileResponse. Personal data
+    is masked unless `unmasked` (export.unmasked and a reason, checked before anything is written); every file is
+    audited with its SHA-256 and row count (one event per file)."""
+    import hashlib
     import tempfile
 
     from django.http import FileResponse
 
     from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
+    from sanluanwu.registry.services import check_export, record_export
 
+    check_export(actor=actor, unmasked=unmasked, reason=reason)
     buffer = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    write_attachment2(attachment2_rows(cases, as_of=as_of), buffer, unit_label=unit_label, as_of=as_of)
+    rows = write_attachment2(attachment2_rows(cases, as_of=as_of, unmasked=unmasked), buffer, unit_label=unit_label,
+                             as_of=as_of)  # fmt: skip
     buffer.seek(0)
+    digest = hashlib.file_digest(buffer, "sha256").hexdigest()
+    buffer.seek(0)
+    filename = export_filename(unit_label, as_of)
+    record_export(actor=actor, kind="附件2", filename=filename, sha256=digest, rows=rows, unmasked=unmasked,
+                  reason=reason)  # fmt: skip
     response = FileResponse(buffer, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = attachment_header(export_filename(unit_label, as_of))
+    response["Content-Disposition"] = attachment_header(filename)
     return response
 
 

@@ -10,6 +10,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
+from sanluanwu.core.masking import mask_phone
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
@@ -43,7 +44,11 @@ class CaseForm(forms.Form):
 
     @classmethod
     def initial_from_case(cls, case: Case) -> dict[str, Any]:
-        return {**case_values(case), "version": case.version}
+        """The edit form shows the phone masked like every page; sent back unchanged it keeps the number
+        (services._apply_enterprise)."""
+        values = case_values(case)
+        values["phone"] = mask_phone(values["phone"])
+        return {**values, "version": case.version}
 
     def to_inputs(self) -> tuple[EnterpriseInput, CaseInput]:
         return enterprise_input_from(self.cleaned_data), case_input_from(self.cleaned_data)

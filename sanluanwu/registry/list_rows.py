@@ -19,6 +19,7 @@ from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from sanluanwu.core.masking import mask_text
 from sanluanwu.registry.choices import CaseStatus, category_short
 from sanluanwu.registry.columns import Column
 
@@ -55,7 +56,7 @@ def _progress(value: Any, case: Any, overdue: bool) -> str:
     )
     html = f'<span class="status st-{escape(case.status)}">{escape(shown)}</span>'
     if case.progress_note:
-        html += f'<small class="muted">{escape(Truncator(case.progress_note).chars(40))}</small>'
+        html += f'<small class="muted">{escape(Truncator(mask_text(case.progress_note)).chars(40))}</small>'
     return html
 
 

@@ -84,14 +84,11 @@ class Enterprise(models.Model):
                 name="enterprise_unique_name_in_town",
                 violation_error_message="同一镇（街道）内已有同名企业",
             ),
-            models.UniqueConstraint(
-                fields=["credit_code"],
-                condition=~Q(credit_code=""),
-                name="enterprise_unique_credit_code",
-                violation_error_message="该统一社会信用代码已登记在另一家企业",
-            ),
         ]
         indexes = [
+            # Serves "who else holds this credit code": no longer unique, since a town registering a code another
+            # town holds is not told so (no existence oracle); the office resolves the clash (CreditCodeClash).
+            models.Index(fields=["credit_code"], condition=~Q(credit_code=""), name="enterprise_credit_code_idx"),
             # Serves the enterprise list of one town, newest first (keyset on id).
             models.Index(fields=["town", "-id"], name="enterprise_town_id_idx"),
             # Serves "another enterprise within 50 m": a lat/lon box pre-filter.
@@ -222,3 +219,31 @@ class CaseStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status or '—'} → {self.to_status}"
+
+
+class CreditCodeClash(models.Model):
+    """A credit code registered in a town while another town's enterprise holds it. The town is not told (that
+    would tell it about another town's records: an existence oracle); the office sees the clash on its list and
+    resolves it (corrects one of the two records, then marks the clash resolved with a note)."""
+
+    credit_code = models.CharField("统一社会信用代码", max_length=18)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+", verbose_name="新登记企业")
+    holder = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+", verbose_name="已登记企业")
+    raised_at = models.DateTimeField("发现时间")
+    raised_by_name = models.CharField("登记人", max_length=150, blank=True)
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    resolved_by_name = models.CharField("处理人", max_length=150, blank=True)
+    resolution = models.TextField("处理说明", blank=True)
+
+    class Meta:
+        verbose_name = "统一社会信用代码重复"
+        verbose_name_plural = "统一社会信用代码重复"
+        ordering = ["-raised_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "holder"], condition=Q(resolved_at__isnull=True),
+                                    name="credit_code_clash_open_once",
+                                    violation_error_message="该重复已在待处理清单中"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.credit_code}: {self.enterprise_id} / {self.holder_id}"

@@ -17,7 +17,7 @@ from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.core import geo, params
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import CaseStatus
-from sanluanwu.registry.models import Case, CaseStatusChange, Enterprise
+from sanluanwu.registry.models import Case, CaseStatusChange, CreditCodeClash, Enterprise
 from sanluanwu.registry.similarity import NEAR_CUTOFF_M, Find, Known, Match
 from sanluanwu.registry.similarity_names import phone_keys
 from sanluanwu.registry.visibility import assigned_cases
@@ -141,3 +141,23 @@ def similar_enterprises(user_or_scope: Any, find: Find, *, exclude_id: int | Non
                    id=i) for i, n, t, p, ph, cc, lo, la, v in rows]  # fmt: skip
     towns = OrgUnit.objects.filter(kind=OrgUnitKind.TOWN).values_list("name", flat=True)
     return KnownIndex(known, towns).match(find, limit)
+
+
+def open_credit_code_clashes(user_or_scope: Any) -> QuerySet[CreditCodeClash]:
+    """The office's list of credit codes registered in two towns (registry.services._flag_credit_code_clash)."""
+    scope = user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
+    if not permissions.allows(scope, "clash.resolve"):
+        return CreditCodeClash.objects.none()
+    return (
+        CreditCodeClash.objects.filter(resolved_at__isnull=True)
+        .select_related("enterprise__town", "holder__town")
+        .order_by("-raised_at", "-id")
+    )
+
+
+def access_credit_code_clash(user_or_scope: Any, pk: Any) -> CreditCodeClash:
+    """One open clash for the office; 404 otherwise."""
+    clash = open_credit_code_clashes(user_or_scope).filter(pk=pk).first()
+    if clash is None:
+        raise Http404
+    return clash

@@ -26,6 +26,7 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
+from sanluanwu.core.masking import is_masked_form
 from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
@@ -35,6 +36,7 @@ from sanluanwu.registry.models import (
     BaselineRecord,
     Case,
     CaseStatusChange,
+    CreditCodeClash,
     Enterprise,
 )
 from sanluanwu.registry.workflow import TRANSITIONS
@@ -119,6 +121,8 @@ def _apply_enterprise(
     """Validate the input and copy it onto the (unsaved or existing) enterprise; collect errors."""
     scope = scope_for(actor)
     values = validation.clean({key: getattr(data, key) for key in validation.ENTERPRISE_TEXTS})
+    if is_masked_form(values["phone"], enterprise.phone):  # the masked number sent back unchanged (form or API)
+        values["phone"] = enterprise.phone
     values["licence_status"] = data.licence_status
     name, legal_person, credit_code = values["name"], values["legal_person"], values["credit_code"]
     if data.town is None or data.town.kind != OrgUnitKind.TOWN:
@@ -156,7 +160,9 @@ def _apply_enterprise(
         same = Enterprise.objects.filter(town=data.town, name_key=enterprise.name_key).exclude(pk=enterprise.pk)
         if same.exists():
             _add(errors, "name", f"{data.town.name}已有同名企业“{name}”，同一镇（街道）内企业名称不能重复")
-        if credit_code and Enterprise.objects.filter(credit_code=credit_code).exclude(pk=enterprise.pk).exists():
+        # Only a holder the user can see is said (their own town's, or any for the office); one in another town is
+        # accepted and flagged for the office (_flag_credit_code_clash): no answer tells a town about another's.
+        if credit_code and _visible_holders(scope, credit_code, enterprise.pk).exists():
             _add(errors, "credit_code", "该统一社会信用代码已登记在另一家企业")
     warnings: list[rules.Warning] = []
     if not errors and data.town is not None:
@@ -263,9 +269,58 @@ def _save_or_conflict(obj: Any) -> None:
         ) from exc
 
 
+def _visible_holders(scope: Any, credit_code: str, exclude_id: int | None) -> Any:
+    from sanluanwu.registry.queries import enterprises_visible_to
+
+    holders = enterprises_visible_to(scope).filter(credit_code=credit_code)
+    return holders.exclude(pk=exclude_id) if exclude_id else holders
+
+
+def _flag_credit_code_clash(*, actor: Any, enterprise: Enterprise) -> None:
+    """After saving: another town's enterprise holding the same credit code becomes a clash for the office. The
+    event is the clash's own (never on the enterprise's timeline, which the town reads)."""
+    if not enterprise.credit_code:
+        return
+    holders = Enterprise.objects.filter(credit_code=enterprise.credit_code).exclude(pk=enterprise.pk)
+    open_ = set(CreditCodeClash.objects.filter(enterprise=enterprise, resolved_at__isnull=True)
+                .values_list("holder_id", flat=True))  # fmt: skip
+    for holder_id in holders.values_list("pk", flat=True):
+        if holder_id in open_:
+            continue
+        clash = CreditCodeClash.objects.create(
+            credit_code=enterprise.credit_code,
+            enterprise=enterprise,
+            holder_id=holder_id,
+            raised_at=clock.now(),
+            raised_by_name=getattr(actor, "display_name", "") or getattr(actor, "username", ""),
+        )
+        record_event(actor=actor, action="registry.credit_code_clash.raised", obj=clash,
+                     changes={"credit_code": [None, clash.credit_code], "enterprise": [None, enterprise.pk],
+                              "holder": [None, holder_id]})  # fmt: skip
+
+
+def resolve_credit_code_clash(*, actor: Any, clash: CreditCodeClash, note: str) -> CreditCodeClash:
+    """The office closes a clash after correcting one of the records (or finding both right), saying how."""
+    permissions.require(scope_for(actor), "clash.resolve")
+    text = clean_text(note or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"note": ["请说明处理结果（如：已将湖塘镇记录的信用代码更正为……）"]})
+    with transaction.atomic():
+        clash = CreditCodeClash.objects.select_for_update().get(pk=clash.pk)
+        if clash.resolved_at is not None:
+            raise Conflict("该重复已处理")
+        clash.resolved_at = clock.now()
+        clash.resolved_by_name = getattr(actor, "display_name", "") or getattr(actor, "username", "")
+        clash.resolution = text
+        clash.save(update_fields=["resolved_at", "resolved_by_name", "resolution"])
+        record_event(actor=actor, action="registry.credit_code_clash.resolved", obj=clash, note=text)
+    return clash
+
+
 def _insert_enterprise(*, actor: Any, enterprise: Enterprise) -> None:
     _full_clean(enterprise)
     _save_or_conflict(enterprise)
+    _flag_credit_code_clash(actor=actor, enterprise=enterprise)
     record_event(
         actor=actor,
         action="registry.enterprise.created",
@@ -432,6 +487,8 @@ def update_enterprise(
             _full_clean(enterprise)
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=changes)
+            if "credit_code" in changes:
+                _flag_credit_code_clash(actor=actor, enterprise=enterprise)
             Case.objects.filter(enterprise=enterprise).update(
                 town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
             )
@@ -561,3 +618,51 @@ def record_baseline(
             changes=diff_fields({}, snapshot(record, ["batch", "method", "method_text", "completed_on"])),
         )
     return record
+
+
+# Why a clear number was needed: said by the user, kept in the audit event.
+REASON_CHARS = 200
+
+
+def _reason(reason: str) -> str:
+    text = clean_text(reason or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
+    return text
+
+
+def reveal_enterprise_phone(*, actor: Any, enterprise: Enterprise, reason: str) -> str:
+    """The clear phone number of an enterprise, for a user allowed to see it in its town; every reveal is a
+    security event (who, which enterprise, why), written even when nothing else changes."""
+    permissions.require(scope_for(actor), "person.reveal", town_id=enterprise.town_id)
+    why = _reason(reason)
+    with transaction.atomic():
+        record_event(actor=actor, action="registry.enterprise.revealed", obj=enterprise,
+                     changes={"fields": [None, ["phone"]]}, note=why)  # fmt: skip
+    return enterprise.phone
+
+
+def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
+    """Refuse an unmasked export before the file is written: export.unmasked and a reason."""
+    if unmasked:
+        permissions.require(scope_for(actor), "export.unmasked")
+        _reason(reason)
+
+
+def record_export(
+    *, actor: Any, kind: str, filename: str, sha256: str, rows: int, unmasked: bool = False, reason: str = ""
+) -> None:
+    """Every export is a security event (one per file, however many rows): what, how many rows, the file's
+    SHA-256, and whether it held personal data in clear, which needs export.unmasked and a reason."""
+    scope = scope_for(actor)
+    why = ""
+    if unmasked:
+        permissions.require(scope, "export.unmasked")
+        why = _reason(reason)
+    with transaction.atomic():
+        record_event(
+            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created", obj=actor,
+            changes={"kind": [None, kind], "filename": [None, filename], "sha256": [None, sha256],
+                     "rows": [None, rows], "unmasked": [None, unmasked]},
+            note=why,
+        )  # fmt: skip

@@ -15,4 +15,7 @@ urlpatterns = [
     path("cases/<int:pk>/transition/", views.case_transition, name="case_transition"),
     path("enterprises/", views.enterprise_list, name="enterprise_list"),
     path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/reveal/", views.enterprise_reveal, name="enterprise_reveal"),
+    path("clashes/", views.clash_list, name="clash_list"),
+    path("clashes/<int:pk>/resolve/", views.clash_resolve, name="clash_resolve"),
 ]

@@ -106,9 +106,17 @@ def case_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"无法导出：{exc.text}")
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
     town = filterset.form.cleaned_data.get("town")
-    return attachment2_response(
-        filterset.qs, unit_label=queries.unit_label(scope, town.pk if town else None), as_of=as_of
-    )
+    unmasked = request.GET.get("unmasked") == "1"
+    if unmasked:
+        require_for(request, "export.unmasked", town_id=town.pk if town else None)
+    try:
+        return attachment2_response(
+            filterset.qs, actor=request.user, unit_label=queries.unit_label(scope, town.pk if town else None),
+            as_of=as_of, unmasked=unmasked, reason=request.GET.get("reason", ""),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, f"无法导出：{exc.text}")
+        return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of', 'unmasked', 'reason')}")
 
 
 @requires(GET="case.view")
@@ -127,6 +135,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "baseline_records": case.enterprise.baseline_records.all(),
             "other_cases": case.enterprise.cases.exclude(pk=case.pk).select_related("campaign"),
             "panels": render_case_panels(request, case),
+            "can_reveal": permissions.allows(scope, "person.reveal", town_id=case.town_id),
             "today": clock.today(),
         },
     )
@@ -254,8 +263,43 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "cases": cases,
             "baseline_records": baseline,
             "events": timeline_for([enterprise, *cases, *baseline]),
+            "can_reveal": permissions.allows(scope_for(request.user), "person.reveal", town_id=enterprise.town_id),
         },
     )
+
+
+@requires(POST="person.reveal")
+def enterprise_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整号码: the enterprise's clear phone, after the user says why; audited (services.reveal_enterprise_phone).
+    Answered on a page of its own (never cached: core.middleware.NoStoreMiddleware), not kept in the record page."""
+    enterprise = queries.access_enterprise(request.user, pk)
+    require_for(request, "person.reveal", town_id=enterprise.town_id)
+    try:
+        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=enterprise,
+                                                 reason=request.POST.get("reason", ""))  # fmt: skip
+    except ValidationFailed as exc:
+        messages.error(request, exc.text)
+        return redirect("registry:enterprise_detail", pk=enterprise.pk)
+    return render(request, "registry/enterprise_reveal.html", {"enterprise": enterprise, "phone": phone})
+
+
+@requires(GET="clash.resolve")
+def clash_list(request: HttpRequest) -> HttpResponse:
+    """统一社会信用代码重复: codes a town registered while another town holds them (the town was not told)."""
+    clashes = list(queries.open_credit_code_clashes(request.user)[:500])
+    return render(request, "registry/clash_list.html", {"clashes": clashes})
+
+
+@requires(POST="clash.resolve")
+def clash_resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    clash = queries.access_credit_code_clash(request.user, pk)
+    try:
+        services.resolve_credit_code_clash(actor=request.user, clash=clash, note=request.POST.get("note", ""))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, "已处理")
+    return redirect("registry:clash_list")
 
 
 def home(request: HttpRequest) -> HttpResponse:

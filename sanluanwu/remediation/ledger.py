@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import clock
+from sanluanwu.core.masking import mask_text
 from sanluanwu.remediation import queries
 
 Row = tuple[str, str]  # (when / what, text)
@@ -123,6 +124,8 @@ def case_ledger(case: Any, scope: Scope) -> CaseLedger:
          f"{x.unit.name}；依据：{x.legal_basis}；文号：{x.document_no}" + (f"；罚款 {x.amount} 元" if x.amount else "")
          + f"；登记：{_who(x.recorded_by, x.recorded_at)}")
         for x in w.enforcements] or [("—", "无")]))  # fmt: skip
+    # Phone and ID numbers typed into any of it (problems, notes, reasons) are masked, like every output.
+    out.sections = [(title, [(what, mask_text(text)) for what, text in rows]) for title, rows in out.sections]
     return out
 
 

@@ -9,6 +9,10 @@ class ReportingConfig(AppConfig):
     verbose_name = "报送与总结"
 
     def ready(self) -> None:
+        from sanluanwu.core.masking import register_personal_fields
+
+        register_personal_fields("reporting.report", {"phone": "phone", "remark": "text"})
+
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.campaigns.services import register_campaign_changed
         from sanluanwu.reporting import services

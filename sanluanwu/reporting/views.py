@@ -26,6 +26,7 @@ from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
 from sanluanwu.registry.exports import Signature
+from sanluanwu.registry.services import record_export
 from sanluanwu.reporting import builders, documents, exports, queries, services
 from sanluanwu.reporting import figures as fig
 from sanluanwu.reporting import summary as summary_data
@@ -49,7 +50,10 @@ def _campaign(request: HttpRequest) -> Campaign:
     return campaign
 
 
-def _download(content: bytes, filename: str, content_type: str) -> FileResponse:
+def _download(request: HttpRequest, content: bytes, filename: str, content_type: str) -> FileResponse:
+    """Every file this app hands out is audited like any export: one event with its name and SHA-256."""
+    record_export(actor=request.user, kind="报送", filename=filename, sha256=hashlib.sha256(content).hexdigest(),
+                  rows=0)  # fmt: skip
     response = FileResponse(io.BytesIO(content), content_type=content_type)
     response["Content-Disposition"] = attachment_header(filename)
     response["Cache-Control"] = "private, no-store"
@@ -145,7 +149,7 @@ def workbook(request: HttpRequest, pk: int) -> FileResponse:
     p = queries.access_period(request.user, pk)
     buffer = io.BytesIO()
     builders.district_workbook(p, buffer)
-    return _download(buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE)
+    return _download(request, buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE)
 
 
 # ---- a unit's report ---------------------------------------------------------------------------------------------
@@ -240,14 +244,14 @@ def slot_preview(request: HttpRequest, pk: int) -> FileResponse:
                                   as_of=draft.as_of, lines=draft.lines,
                                   previous_label=draft.previous.slot.period.label if draft.previous else "",
                                   signature=Signature(), remark="")  # fmt: skip
-    return _download(content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE)
+    return _download(request, content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE)
 
 
 @requires(GET="report.view")
 def report_file(request: HttpRequest, pk: int) -> FileResponse:
     r = queries.access_report(request.user, pk)
     content = bytes(r.file)
-    response = _download(content, r.filename, XLSX_CONTENT_TYPE)
+    response = _download(request, content, r.filename, XLSX_CONTENT_TYPE)
     response["X-Content-SHA256"] = hashlib.sha256(content).hexdigest()
     return response
 
@@ -300,7 +304,7 @@ def workplans(request: HttpRequest) -> HttpResponse:
 @requires(GET="workplan.view")
 def workplan_file(request: HttpRequest, pk: int) -> FileResponse:
     plan = queries.access_workplan(request.user, pk)
-    return _download(bytes(plan.content), plan.filename, plan.content_type)
+    return _download(request, bytes(plan.content), plan.filename, plan.content_type)
 
 
 # ---- briefs ------------------------------------------------------------------------------------------------------
@@ -444,7 +448,7 @@ def brief_draft(request: HttpRequest) -> FileResponse:
         if p is None:
             raise Http404("未找到报送期")
     content = builders.brief_draft(unit, p)
-    return _download(content, f"工作简讯_{unit.name}_{p.label}.docx", DOCX)
+    return _download(request, content, f"工作简讯_{unit.name}_{p.label}.docx", DOCX)
 
 
 # ---- the summary -------------------------------------------------------------------------------------------------
@@ -467,7 +471,9 @@ def summary(request: HttpRequest) -> HttpResponse:
 @requires(GET="summary.download")
 def summary_docx(request: HttpRequest) -> FileResponse:
     data = _summary(request)
-    return _download(documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx", DOCX)
+    return _download(
+        request, documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx", DOCX
+    )
 
 
 @requires(GET="summary.download")
@@ -485,4 +491,6 @@ def summary_xlsx(request: HttpRequest) -> FileResponse:
         ("执法情况", ["执法类别", "件数", "罚款（元）"], enforcement),
         ("报送情况", ["报送期", "截止日期", "应报", "已报", "按时", "逾期", "未报", "完整率", "及时率"], period_rows),
     ])  # fmt: skip
-    return _download(buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE)
+    return _download(
+        request, buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE
+    )

@@ -6,6 +6,7 @@ from django.core.exceptions import FieldDoesNotExist
 
 from sanluanwu.audit.display import action_label as _action_label
 from sanluanwu.audit.display import object_type_label as _object_type_label
+from sanluanwu.core.masking import mask_field
 
 register = template.Library()
 
@@ -32,7 +33,9 @@ def field_label(field: str, object_type: str) -> str:
 
 @register.simple_tag
 def change_value(object_type: str, field: str, value: object) -> str:
-    """A changed value as the user reads it: choice labels (关停取缔, not shutdown), 是/否, （空） for nothing."""
+    """A changed value as the user reads it: choice labels (关停取缔, not shutdown), 是/否, （空） for nothing; a phone
+    or ID number masked (core.masking: the timeline is an output like any other)."""
+    value = mask_field(object_type, field, value)
     if value is None or value == "" or value == []:
         return "（空）"
     if isinstance(value, bool):

@@ -23,6 +23,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
 from sanluanwu.core.api import BoundedDateTimeField, JSONParser
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
@@ -68,7 +69,7 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         read_only_fields = fields
 
 
-class InspectionSerializer(serializers.ModelSerializer[Inspection]):
+class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Inspection]):
     answers = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
 

@@ -7,12 +7,15 @@ from typing import Any
 from rest_framework import serializers
 
 from sanluanwu.core import clock
+from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, enterprise_input_from
 
 
-class EnterpriseSerializer(serializers.ModelSerializer[Enterprise]):
+class EnterpriseSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Enterprise]):
+    """An enterprise as the API answers it: phone and ID numbers masked (core.masking; POST …/reveal/ for one)."""
+
     town_name = serializers.CharField(source="town.name", read_only=True)
     licence_status_display = serializers.CharField(source="get_licence_status_display", read_only=True)
 
@@ -61,7 +64,7 @@ class EnterpriseWriteSerializer(serializers.Serializer[Any]):
         return enterprise_input_from(self.validated_data)
 
 
-class CaseSerializer(serializers.ModelSerializer[Case]):
+class CaseSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Case]):
     enterprise = EnterpriseSerializer(read_only=True)
     town_name = serializers.CharField(source="town.name", read_only=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -116,7 +116,12 @@ class CaseViewSet(
         return self.update(request, *args, **kwargs)
 
     @extend_schema(
-        parameters=[*_CASE_FILTERS[:6], OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天")],
+        parameters=[
+            *_CASE_FILTERS[:6],
+            OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
+            OpenApiParameter("unmasked", bool, description="导出完整联系电话（需相应权限并说明原因，留痕）"),
+            OpenApiParameter("reason", str, description="导出完整个人信息的原因"),
+        ],
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"])
@@ -126,7 +131,9 @@ class CaseViewSet(
         cases = self.get_queryset()
         town = self.filtered_town
         label = queries.unit_label(scope_for(request.user), town.pk if town else None)
-        return attachment2_response(cases, unit_label=label, as_of=as_of)
+        unmasked = request.query_params.get("unmasked") in ("1", "true")
+        return attachment2_response(cases, actor=request.user, unit_label=label, as_of=as_of, unmasked=unmasked,
+                                    reason=request.query_params.get("reason", ""))  # fmt: skip
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
@@ -163,6 +170,15 @@ def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     return {**current, **dict(request.data.items())}
 
 
+class RevealSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, help_text="查看完整号码的原因（留痕）")
+
+
+class RevealedSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    phone = serializers.CharField()
+
+
 class EnterpriseViewSet(
     TableObjectMixin,
     mixins.ListModelMixin,
@@ -176,7 +192,8 @@ class EnterpriseViewSet(
     serializer_class = EnterpriseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "enterprise.edit",
-                         "update": "enterprise.edit", "partial_update": "enterprise.edit"}  # fmt: skip
+                         "update": "enterprise.edit", "partial_update": "enterprise.edit",
+                         "reveal": "person.reveal"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Enterprise]:
         scope = scope_for(self.request.user)
@@ -220,3 +237,13 @@ class EnterpriseViewSet(
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.update(request, *args, **kwargs)
+
+    @extend_schema(request=RevealSerializer, responses={200: RevealedSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """显示完整号码: the clear phone number, with the reason why (audited as a security event)."""
+        e = self.get_object()
+        data = RevealSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=e, reason=data.validated_data["reason"])
+        return Response({"id": e.pk, "phone": phone})

@@ -31,6 +31,7 @@ PK_KINDS = {
     "briefs": "brief",
     "brief-photos": "brief_photo",
     "campaigns": "campaign",
+    "clashes": "clash",
 }
 
 
@@ -141,7 +142,15 @@ def _town_records(case: Any) -> dict[str, Any]:
         TaskKind.objects.exclude(owner_kind="town").update(is_active=False)
         walk_case(case, "confirmed")
     reporting = _reporting_records(case, actor)
-    return {**reporting, "case": case, "enterprise": case.enterprise, "batch": batch, "target": target,
+    # An office-only record (a credit-code clash): made directly, since a real one needs two towns' enterprises;
+    # registry/tests/test_personal_data.py builds one through the services.
+    from sanluanwu.core import clock
+    from sanluanwu.registry.models import CreditCodeClash
+
+    clash = CreditCodeClash.objects.filter(enterprise=case.enterprise).first() or CreditCodeClash.objects.create(
+        credit_code="91320412MA1XXXXXXX", enterprise=case.enterprise, holder=case.enterprise, raised_at=clock.now()
+    )
+    return {**reporting, "clash": clash, "case": case, "enterprise": case.enterprise, "batch": batch, "target": target,
             "inspection": inspection,
             "photo": photo, "task": case.tasks.order_by("id").first(), "evidence": case.evidence.order_by("id").first(),
             "classification": case.classifications.order_by("id").first()}  # fmt: skip

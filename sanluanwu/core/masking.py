@@ -1,0 +1,124 @@
+"""Personal data (个人信息保护法): which fields hold phone or ID numbers, and how they read masked.
+
+ONE registry: `PERSONAL_FIELDS` names every stored field holding a phone or ID number (by model label and field),
+with the mask that hides it; free text (problems, notes, remarks) may hold numbers too and is shown through
+`mask_text`. Pages, the API, exports and the audit timeline all read this module; the 附件2 columns point at it
+(registry.columns: Column.personal), and the reveal (registry services) is the one way to the clear value.
+
+Masks keep enough to recognise a number one already knows (the first three and last four digits of a phone,
+"138****5678"; the first four and last four of an ID number, "3204**********1234") and never enough to call it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+# An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
+# A phone number as people type it: a mobile (11 digits, maybe in groups) or a landline with its area code,
+# possibly with +86; at least 7 digits, so years, amounts and dates are left alone.
+_PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})"
+                    r"(?![\dA-Za-z])")  # fmt: skip
+_DIGIT = re.compile(r"\d")
+
+
+def _mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
+    """Replace every digit but the first `keep_head` and the last `keep_tail` with *, keeping separators. A short
+    number (a landline without its area code) keeps only its tail, and at least half of any number is hidden."""
+    digits = len(_DIGIT.findall(text))
+    if digits < 11:
+        keep_head = 0
+    keep_tail = min(keep_tail, digits // 2)
+    out, seen = [], 0
+    for ch in text:
+        if ch.isdigit():
+            seen += 1
+            out.append(ch if seen <= keep_head or seen > digits - keep_tail else "*")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def mask_id_number(value: str) -> str:
+    """3204**********1234: the region's first four and the last four (part of the birth date and check) stay."""
+    value = value or ""
+    if len(value) <= 8:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 8) + value[-4:]
+
+
+def _mask_phone_match(match: re.Match[str]) -> str:
+    text = match.group(0)
+    prefix = ""
+    if text.startswith(("+86", "86")) and len(_DIGIT.findall(text)) > 11:
+        cut = 3 if text.startswith("+") else 2
+        prefix, text = text[:cut], text[cut:]
+    return prefix + _mask_digits(text, 3, 4)
+
+
+def mask_text(value: Any) -> str:
+    """Free text with every ID number and phone number in it masked; other words and numbers untouched."""
+    if value is None:
+        return ""
+    text = str(value)
+    if not any(ch.isdigit() for ch in text):
+        return text
+    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _PHONE.sub(_mask_phone_match, text)
+
+
+def mask_phone(value: Any) -> str:
+    """A phone field masked: 138****5678, 0519-****0000 (area codes keep three digits); a field with several
+    numbers masks each; anything else with digits in it keeps at most its last four."""
+    if value is None or value == "":
+        return ""
+    text = str(value)
+    masked = mask_text(text)
+    if masked != text or not any(ch.isdigit() for ch in text):
+        return masked
+    return _mask_digits(text, 0, 4)  # an odd number (too short, odd shape): still never shown whole
+
+
+# What each kind of personal field reads as when masked.
+MASKS: dict[str, Callable[[Any], str]] = {"phone": mask_phone, "id_number": mask_text, "text": mask_text}
+
+# Every stored field holding a phone or ID number: (model label, field) → kind. Names of people are not masked
+# (the list and 附件2 are worked by name); free-text fields are masked with mask_text wherever they are shown.
+PERSONAL_FIELDS: dict[tuple[str, str], str] = {}
+
+
+def register_personal_fields(model_label: str, fields: dict[str, str]) -> None:
+    """Apps name their personal fields in AppConfig.ready() (the core never names another app's models)."""
+    for field, kind in fields.items():
+        if kind not in MASKS:
+            raise ValueError(f"unknown personal-data kind {kind!r}")
+        PERSONAL_FIELDS[(model_label.lower(), field)] = kind
+
+
+def mask_field(model_label: str, field: str, value: Any) -> Any:
+    """The value as a masked output shows it: masked when the field is personal, else as it is."""
+    kind = PERSONAL_FIELDS.get((model_label.lower(), field))
+    if kind is None or value is None or value == "":
+        return value
+    return MASKS[kind](value)
+
+
+def is_masked_form(value: str, original: str) -> bool:
+    """Whether a submitted value is the masked form the page showed: the original is kept (an edit form shows a
+    personal field masked, and sending it back unchanged must not overwrite the number with asterisks)."""
+    return bool(original) and "*" in (value or "") and value == mask_phone(original)
+
+
+class MaskedSerializerMixin:
+    """A ModelSerializer whose personal fields (PERSONAL_FIELDS of its model) answer masked: the API never sends a
+    clear phone or ID number; the reveal is its own audited endpoint."""
+
+    def to_representation(self, instance: Any) -> Any:
+        data = super().to_representation(instance)  # type: ignore[misc]
+        label = instance._meta.label_lower
+        for name in data:
+            if (label, name) in PERSONAL_FIELDS:
+                data[name] = mask_field(label, name, data[name])
+        return data
