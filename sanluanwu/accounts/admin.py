@@ -15,8 +15,8 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
-from rest_framework.authtoken.models import TokenProxy
 
 from sanluanwu.accounts import services
 from sanluanwu.accounts.models import Membership, OrgUnit, User
@@ -113,10 +113,10 @@ class UserAdmin(BaseUserAdmin):
 
 
 # Django's groups are not how this system grants anything (see UserAdmin), and the job queue's results are shown on
-# the import batches they belong to: neither is offered in the admin. API tokens are each user's own secret: an
-# admin who could read them could act as anyone, recorded as that person (三员分立); their management comes with
-# the security work (hashed, expiring, revocable by their owner).
+# the import batches they belong to: neither is offered in the admin. API tokens (accounts.ApiToken, never registered)
+# and TOTP devices hold each user's own secret: an admin who could read them could act as anyone, recorded as that
+# person (三员分立); their owner manages them on the account pages.
 admin.site.unregister(Group)
-for _model in (DBTaskResult, TokenProxy):
+for _model in (DBTaskResult, TOTPDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

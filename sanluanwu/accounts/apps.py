@@ -18,3 +18,9 @@ class AccountsConfig(AppConfig):
         from sanluanwu.audit.actors import register_actor_units
 
         register_actor_units(unit_names_of)
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from sanluanwu.accounts.twofactor import note_login
+
+        user_logged_in.connect(note_login, dispatch_uid="accounts.twofactor.note_login")

@@ -60,4 +60,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.user.created": "新建用户",
     "accounts.user.updated": "修改用户信息",
     "accounts.user.password_changed": "修改密码",
+    "accounts.user.logged_out_everywhere": "退出所有设备",
+    "accounts.token.created": "创建接口令牌",
+    "accounts.token.revoked": "撤销接口令牌",
+    "accounts.otp.enrolled": "绑定双因素认证",
+    "accounts.otp.removed": "解除双因素认证",
+    "accounts.otp.failed": "双因素动态码错误",
 }

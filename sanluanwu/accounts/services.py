@@ -15,6 +15,7 @@ from django.db import models, transaction
 
 from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor
+from sanluanwu.accounts.tokens import revoke_all_tokens
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
@@ -124,7 +125,6 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.utils import translation
-    from rest_framework.authtoken.models import Token
 
     user = User.objects.get(pk=actor.pk)
     if not user.check_password(current or ""):
@@ -141,7 +141,7 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
     with transaction.atomic():
         user.set_password(new)
         user.save(update_fields=["password"])
-        Token.objects.filter(user=user).delete()
+        revoke_all_tokens(actor=actor, user=user, why="修改密码")
         _record_password_change(actor, user)
     return user
 
