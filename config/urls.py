@@ -27,6 +27,8 @@ urlpatterns = [
     path("account/2fa/", security_views.two_factor, name="account_2fa"),
     path("account/sessions/", security_views.log_out_everywhere, name="account_sessions"),
     path("login/code/", security_views.login_code, name="login_code"),
+    path("audit/log/", security_views.audit_log, name="audit_log"),
+    path("security/events/", security_views.security_events, name="security_events"),
     path("healthz/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),

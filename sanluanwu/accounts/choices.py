@@ -66,4 +66,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.otp.enrolled": "绑定双因素认证",
     "accounts.otp.removed": "解除双因素认证",
     "accounts.otp.failed": "双因素动态码错误",
+    "accounts.rolechange.requested": "申请角色变更",
+    "accounts.rolechange.approved": "批准角色变更",
+    "accounts.rolechange.rejected": "驳回角色变更",
 }

@@ -175,3 +175,63 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… {self.name}".strip()
+
+
+class RoleChangeRequest(models.Model):
+    """A change of what someone may do (a membership given or taken, the staff or superuser flag), asked for in the
+    admin and carried out only when a different admin approves it (三员分立: nobody grants themselves a role)."""
+
+    class Kind(models.TextChoices):
+        ADD_MEMBERSHIP = "add_membership", "授予角色"
+        REMOVE_MEMBERSHIP = "remove_membership", "收回角色"
+        SET_FLAGS = "set_flags", "修改职员/超级用户状态"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待批准"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_change_requests", verbose_name="用户")
+    kind = models.CharField("变更", max_length=20, choices=Kind.choices)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位")
+    role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="任职"
+    )
+    is_staff = models.BooleanField("职员状态（申请值）", null=True, blank=True)
+    is_superuser = models.BooleanField("超级用户状态（申请值）", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="审批人"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "角色变更申请"
+        verbose_name_plural = "角色变更申请"
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_rolechangerequest", "批准或驳回角色变更申请")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="rolechange_second_admin",
+                violation_error_message="角色变更须由另一名管理员批准",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.describe()}"
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.SET_FLAGS:
+            flags = []
+            if self.is_staff is not None:
+                flags.append(f"职员状态→{'是' if self.is_staff else '否'}")
+            if self.is_superuser is not None:
+                flags.append(f"超级用户→{'是' if self.is_superuser else '否'}")
+            return "，".join(flags)
+        verb = "授予" if self.kind == self.Kind.ADD_MEMBERSHIP else "收回"
+        return f"{verb} {self.org_unit} · {Role(self.role).label if self.role else ''}"

@@ -1,27 +1,33 @@
-"""Every account's own security pages: API tokens, two-factor login, log out everywhere; and the API token endpoint.
-
-No permission of the table: each page acts on the logged-in user's own account only (like the password page).
+"""Every account's own security pages (API tokens, two-factor login, log out everywhere: no permission of the table,
+each acts on the user's own account only, like the password page), the API token endpoint, and the audit log pages
+of the security and audit admins (三员分立).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from sanluanwu.accounts import sessions, tokens, twofactor
+from sanluanwu.accounts import queries, sessions, tokens, twofactor
+from sanluanwu.accounts.decorators import requires
 from sanluanwu.accounts.models import ApiToken
+from sanluanwu.audit.display import ACTION_LABELS
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError
+from sanluanwu.core.params import bounded_int, date_error
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
@@ -169,3 +175,49 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=405)
     return render(request, "accounts/login_code.html", {"errors": errors, "next": request.GET.get("next", "")},
                   status=status_code)  # fmt: skip
+
+
+@requires(GET="audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit admin reads the whole audit log (read-only), filtered by action and date."""
+    return _events_page(request, security_only=False)
+
+
+@requires(GET="security.events")
+def security_events(request: HttpRequest) -> HttpResponse:
+    """The security admin (and the audit admin) review the security events (read-only), filtered by action and date."""
+    return _events_page(request, security_only=True)
+
+
+def _date(request: HttpRequest, name: str, errors: dict[str, list[str]]) -> dt.date | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault(name, []).append("日期格式应为 YYYY-MM-DD")
+        return None
+    problem = date_error(value, "日期")
+    if problem:
+        errors.setdefault(name, []).append(problem)
+        return None
+    return value
+
+
+def _events_page(request: HttpRequest, *, security_only: bool) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    since, until = _date(request, "since", errors), _date(request, "until", errors)
+    prefixes = queries.SECURITY_EVENT_PREFIXES if security_only else ("",)
+    actions = sorted((code, label) for code, label in ACTION_LABELS.items() if code.startswith(prefixes))
+    action = request.GET.get("action", "")
+    if action not in dict(actions):
+        action = ""
+    events = queries.audit_events(security_only=security_only, action=action, since=since, until=until)
+    page = Paginator(events, 100).get_page(bounded_int(request.GET.get("page"), default=1, lo=1, hi=100_000))
+    query = urlencode({k: v for k, v in (("action", action), ("since", request.GET.get("since", "")),
+                                          ("until", request.GET.get("until", ""))) if v})  # fmt: skip
+    context = {"page": page, "actions": actions, "action": action, "errors": errors, "query": query,
+               "title": "安全事件" if security_only else "审计日志", "since": request.GET.get("since", ""),
+               "until": request.GET.get("until", "")}  # fmt: skip
+    return render(request, "accounts/audit_log.html", context, status=400 if errors else 200)

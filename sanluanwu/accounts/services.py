@@ -149,6 +149,8 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
 def add_membership(*, actor: Any, user: User, org_unit: OrgUnit, role: str) -> Membership:
     """Give a user a role in an org unit: from now on they see and change what the role allows there."""
     require_admin_permission(actor, "accounts.add_membership", "为用户授予角色")
+    if not isinstance(actor, OperatorActor) and actor.pk == user.pk:
+        raise PermissionDenied("不能为自己授予角色：角色变更须由另一名管理员批准")
     membership = Membership(user=user, org_unit=org_unit, role=role)
     validate_model(membership)
     with transaction.atomic():
