@@ -23,4 +23,4 @@ class AccountsConfig(AppConfig):
 
         from sanluanwu.accounts.twofactor import note_login
 
-        user_logged_in.connect(note_login, dispatch_uid="accounts.twofactor.note_login")
+        user_logged_in.connect(note_login, dispatch_uid="twofactor_note_login")

@@ -71,9 +71,7 @@ def test_an_org_unit_added_in_the_admin_is_recorded(client, sysadmin, district):
     assert event.changes["name"] == [None, "武进区测试局"] and event.changes["parent"] == [None, "武进区"]
 
 
-def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(
-    client, sysadmin, security, alice, district
-):
+def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(client, sysadmin, security, alice, district):
     client.force_login(sysadmin)
     url = f"/admin/accounts/user/{alice.pk}/change/"
     data = form_values(client, url)
