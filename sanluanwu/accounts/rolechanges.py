@@ -53,7 +53,9 @@ def request_flags(*, actor: Any, user: User, is_staff: bool | None, is_superuser
 
 def _decidable(actor: Any, change_id: int) -> RoleChangeRequest:
     services.require_admin_permission(actor, APPROVE, "审批角色变更申请")
-    change = RoleChangeRequest.objects.select_for_update().select_related("user", "org_unit").get(pk=change_id)
+    change = (
+        RoleChangeRequest.objects.select_for_update(of=("self",)).select_related("user", "org_unit").get(pk=change_id)
+    )
     if change.status != RoleChangeRequest.Status.PENDING:
         raise Conflict("该申请已处理")
     if actor.pk in (change.requested_by_id, change.user_id):

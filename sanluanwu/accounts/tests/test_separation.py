@@ -152,3 +152,10 @@ def test_the_demo_has_three_separate_admins_none_a_superuser(db):
         assert not user.is_superuser and user.demo_account
         assert list(user.memberships.values_list("role", flat=True)) == [role]
         assert user.groups.count() == 1
+
+
+def test_each_admin_role_lands_on_its_own_page(sys_admin, sec_admin, auditor):
+    for user, lands in ((sys_admin, "/admin/"), (sec_admin, "/admin/"), (auditor, "/audit/log/")):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/")["Location"] == lands, user
