@@ -74,6 +74,7 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             membership.save()
             record_event(actor=actor, action="accounts.membership.created", obj=membership,
                          changes=diff_fields({}, snapshot(membership, services.MEMBERSHIP_AUDITED)))  # fmt: skip
+            _follow_admin_group(change.user, change.role, add=True)
         elif change.kind == RoleChangeRequest.Kind.REMOVE_MEMBERSHIP:
             stored = Membership.objects.select_for_update().filter(pk=change.membership_id or 0).first()
             if stored is None:
@@ -81,6 +82,8 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
                          changes={k: [v, None] for k, v in snapshot(stored, services.MEMBERSHIP_AUDITED).items()})  # fmt: skip
             stored.delete()
+            if not Membership.objects.filter(user_id=change.user_id, role=change.role).exists():
+                _follow_admin_group(change.user, change.role, add=False)
         else:
             user = User.objects.select_for_update().get(pk=change.user_id)
             before = snapshot(user, ["is_staff", "is_superuser"])
@@ -101,6 +104,19 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
         change.save(update_fields=["status", "decided_by", "decided_at", "note"])
         record_event(actor=actor, action="accounts.rolechange.approved", obj=change, note=change.describe())
     return change
+
+
+def _follow_admin_group(user: User, role: str, *, add: bool) -> None:
+    """An admin role's Django permissions come with the role (accounts.admin_groups), given and taken with it."""
+    from sanluanwu.accounts.admin_groups import ADMIN_GROUPS, sync_admin_groups
+
+    if role not in ADMIN_GROUPS:
+        return
+    group = sync_admin_groups()[role]
+    if add:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
 
 
 def reject(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:

@@ -159,3 +159,14 @@ def test_each_admin_role_lands_on_its_own_page(sys_admin, sec_admin, auditor):
         client = Client()
         client.force_login(user)
         assert client.get("/")["Location"] == lands, user
+
+
+def test_an_approved_admin_role_brings_its_admin_permissions_and_takes_them_away(sys_admin, sec_admin, alice, district):
+    change = rolechanges.request_membership(actor=sys_admin, user=alice, org_unit=district["office"],
+                                            role=Role.AUDIT_ADMIN)  # fmt: skip
+    rolechanges.approve(actor=sec_admin, change_id=change.pk)
+    assert list(alice.groups.values_list("name", flat=True)) == ["审计管理员"]
+    membership = Membership.objects.get(user=alice, role=Role.AUDIT_ADMIN)
+    removal = rolechanges.request_membership_removal(actor=sys_admin, membership=membership)
+    rolechanges.approve(actor=sec_admin, change_id=removal.pk)
+    assert not alice.groups.exists()
