@@ -37,6 +37,35 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     cache.clear()  # counts cached by one test never answer another
 
 
+@pytest.fixture(autouse=True)
+def _force_login_includes_the_second_factor(monkeypatch: Any) -> None:
+    """force_login stands for a complete login, as it skips the password: for a user with a TOTP device it also
+    passes the code step (accounts.twofactor). Tests of the steps themselves log in with Client.login/post."""
+    from django.test import Client
+
+    from sanluanwu.accounts import twofactor
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        device = twofactor.device_of(user)
+        if device is not None:
+            session = self.session
+            session["otp_device_id"] = device.persistent_id
+            session[twofactor.SESSION_STATE] = twofactor.VERIFIED
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
+def give_totp_device(user: User) -> Any:
+    """A confirmed TOTP device for the user (its key is device.bin_key; codes from django_otp.oath.totp)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="验证器", confirmed=True)
+
+
 # A day in the remediation phase (综合整治) of the real 2020 campaign, for tests whose sheets write 2020 dates.
 CAMPAIGN_DAY = dt.datetime(2020, 7, 20, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
@@ -127,6 +156,7 @@ def sysadmin(district: dict[str, OrgUnit]) -> User:
     user = make_user("root_admin", "system_admin", district["office"])
     user.is_staff = user.is_superuser = True
     user.save()
+    give_totp_device(user)  # two-factor login is mandatory for the admin roles
     return user
 
 

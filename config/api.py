@@ -6,10 +6,10 @@ from csp.decorators import csp_update
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from sanluanwu.accounts.login import TokenLoginView
+from sanluanwu.accounts.security_views import ObtainTokenView
 
 urlpatterns = [
-    path("auth/token/", TokenLoginView.as_view(), name="api_token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     # Swagger UI's page carries a small inline <style>; its scripts stay same-origin files.
     path(

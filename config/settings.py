@@ -50,7 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
@@ -84,6 +85,7 @@ MIDDLEWARE = [
     "sanluanwu.accounts.middleware.LoginThrottleMiddleware",
     "sanluanwu.accounts.middleware.SessionTimeoutMiddleware",
     "sanluanwu.accounts.middleware.PasswordPolicyMiddleware",
+    "sanluanwu.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "sanluanwu.audit.middleware.RequestContextMiddleware",
@@ -234,7 +236,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "sanluanwu.accounts.tokens.TokenAuthentication",
     ],
     # Every API view names the permission (accounts/permissions.py) of each of its actions; undeclared → 403.
     "DEFAULT_PERMISSION_CLASSES": [
@@ -315,6 +317,10 @@ AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are audit events (audit.Aud
 PASSWORD_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_MAX_AGE_DAYS", 180))
 PASSWORD_ADMIN_MAX_AGE_DAYS = int(os.environ.get("PASSWORD_ADMIN_MAX_AGE_DAYS", 90))
 PASSWORD_REMINDER_DAYS = int(os.environ.get("PASSWORD_REMINDER_DAYS", 15))
+# API tokens (accounts.tokens): days a new one lasts; at most 90 whatever is set here.
+API_TOKEN_DAYS = min(int(os.environ.get("API_TOKEN_DAYS", 30)), 90)
+# Two-factor login (accounts.twofactor): the name authenticator apps show for this system.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "武进区散乱污系统")
 
 # The demo password for the demo accounts created by `load_demo`; never used by a plain migrate.
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Wujin@2020")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from sanluanwu.accounts import security_views
 from sanluanwu.accounts.login import AdminLoginForm, LoginForm, lockouts
 from sanluanwu.accounts.views import password_change
 from sanluanwu.core.views import favicon, health
@@ -27,6 +28,12 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", password_change, name="account_password"),
     path("security/lockouts/", lockouts, name="security_lockouts"),
+    path("account/tokens/", security_views.api_tokens, name="account_tokens"),
+    path("account/2fa/", security_views.two_factor, name="account_2fa"),
+    path("account/sessions/", security_views.log_out_everywhere, name="account_sessions"),
+    path("login/code/", security_views.login_code, name="login_code"),
+    path("audit/log/", security_views.audit_log, name="audit_log"),
+    path("security/events/", security_views.security_events, name="security_events"),
     path("healthz/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),

@@ -23,7 +23,8 @@ from sanluanwu.registry.workflow import TRANSITIONS
 
 # Routes without business data or permissions of their own: the login, the health check, the icon, the API's schema, docs and
 # token endpoint, and the home page that only redirects.
-# account_password: every account changes its own password, nothing else (sanluanwu/accounts/views.py).
+# account_password: every account changes its own password, nothing else (sanluanwu/accounts/views.py); likewise its
+# own API tokens, two-factor device and sessions, and the login's code step (sanluanwu/accounts/security_views.py).
 OPEN_ROUTES = {
     "login",
     "logout",
@@ -34,6 +35,10 @@ OPEN_ROUTES = {
     "api_docs",
     "api_token",
     "account_password",
+    "account_tokens",
+    "account_2fa",
+    "account_sessions",
+    "login_code",
 }
 PERSONAS = ["office", "office_staff", "leo", "alice", "ada", "bob", "dora", "uma", "sysadmin", "mia"]
 

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
-from rest_framework.authtoken.models import TokenProxy
 
-from sanluanwu.accounts import services
-from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.accounts import rolechanges, services
+from sanluanwu.accounts.models import Membership, OrgUnit, RoleChangeRequest, User
+from sanluanwu.core.errors import DomainError
 
 
 @admin.register(OrgUnit)
@@ -41,20 +42,28 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 
 
 def save_memberships(request: HttpRequest, formset: BaseInlineFormSet[Any, Any, Any]) -> None:
-    """Removed rows first (a row removed and added again in one save stays unique), then changed, then new.
-
-    A changed row is a different role: the old one is taken away and the new one given, two events.
-    """
+    """Each given or taken role becomes a request a different admin approves (三员分立, accounts.rolechanges):
+    nothing changes yet. A changed row is a different role: the old one taken away and the new one given."""
     formset.save(commit=False)
+    filed = 0
     for membership in formset.deleted_objects:
-        services.remove_membership(actor=request.user, membership=membership)
+        rolechanges.request_membership_removal(actor=request.user, membership=_stored_membership(membership))
+        filed += 1
     for membership, _fields in formset.changed_objects:
-        services.remove_membership(actor=request.user, membership=membership)
-        services.add_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
-                                role=membership.role)  # fmt: skip
+        rolechanges.request_membership_removal(actor=request.user, membership=_stored_membership(membership))
+        rolechanges.request_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
+                                       role=membership.role)  # fmt: skip
+        filed += 2
     for membership in formset.new_objects:
-        services.add_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
-                                role=membership.role)  # fmt: skip
+        rolechanges.request_membership(actor=request.user, user=membership.user, org_unit=membership.org_unit,
+                                       role=membership.role)  # fmt: skip
+        filed += 1
+    if filed:
+        messages.info(request, f"已提交 {filed} 项角色变更申请，须由另一名管理员在“角色变更申请”中批准后生效。")
+
+
+def _stored_membership(membership: Membership) -> Membership:
+    return Membership.objects.get(pk=membership.pk)
 
 
 @admin.register(User)
@@ -96,7 +105,17 @@ class UserAdmin(BaseUserAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        """The staff and superuser flags are not changed here: a change of them is a request for a second admin."""
+        stored = User.objects.filter(pk=obj.pk).first() if change else None
+        before: dict[str, bool] = {flag: bool(getattr(stored, flag, False)) for flag in ("is_staff", "is_superuser")}
+        wanted = {flag: getattr(obj, flag) for flag in ("is_staff", "is_superuser")}
+        asked = {flag: value for flag, value in wanted.items() if value != before[flag]}
+        obj.is_staff, obj.is_superuser = before["is_staff"], before["is_superuser"]
         services.save_user(actor=request.user, user=obj)
+        if asked:
+            rolechanges.request_flags(actor=request.user, user=obj, is_staff=asked.get("is_staff"),
+                                      is_superuser=asked.get("is_superuser"))  # fmt: skip
+            messages.info(request, "职员/超级用户状态的变更已提交申请，须由另一名管理员批准后生效。")
 
     def save_related(self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -123,11 +142,52 @@ class UserAdmin(BaseUserAdmin):
         return response
 
 
+@admin.register(RoleChangeRequest)
+class RoleChangeRequestAdmin(admin.ModelAdmin[RoleChangeRequest]):
+    """Read-only requests; a different admin approves or rejects the selected ones (accounts.rolechanges)."""
+
+    list_display = ["user", "describe", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status", "kind"]
+    actions = ["approve_selected", "reject_selected"]
+
+    @admin.display(description="变更内容")
+    def describe(self, obj: RoleChangeRequest) -> str:
+        return obj.describe()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: RoleChangeRequest | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: RoleChangeRequest | None = None) -> bool:
+        return False
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm(rolechanges.APPROVE))
+
+    def _decide(self, request: HttpRequest, queryset: Any, decide: Any, done: str) -> None:
+        for change in queryset:
+            try:
+                decide(actor=request.user, change_id=change.pk)
+                messages.success(request, f"{done}：{change}")
+            except DomainError as exc:
+                messages.error(request, f"{change}：{exc.text}")
+
+    @admin.action(description="批准所选申请", permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, rolechanges.approve, "已批准")
+
+    @admin.action(description="驳回所选申请", permissions=["approve"])
+    def reject_selected(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, rolechanges.reject, "已驳回")
+
+
 # Django's groups are not how this system grants anything (see UserAdmin), and the job queue's results are shown on
-# the import batches they belong to: neither is offered in the admin. API tokens are each user's own secret: an
-# admin who could read them could act as anyone, recorded as that person (三员分立); their management comes with
-# the security work (hashed, expiring, revocable by their owner).
+# the import batches they belong to: neither is offered in the admin. API tokens (accounts.ApiToken, never registered)
+# and TOTP devices hold each user's own secret: an admin who could read them could act as anyone, recorded as that
+# person (三员分立); their owner manages them on the account pages.
 admin.site.unregister(Group)
-for _model in (DBTaskResult, TokenProxy):
+for _model in (DBTaskResult, TOTPDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)

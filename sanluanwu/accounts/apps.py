@@ -30,3 +30,6 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(security.on_logged_in, dispatch_uid="slw_logged_in")
         user_login_failed.connect(security.on_login_failed, dispatch_uid="slw_login_failed")
         user_logged_out.connect(security.on_logged_out, dispatch_uid="slw_logged_out")
+        from sanluanwu.accounts.twofactor import note_login
+
+        user_logged_in.connect(note_login, dispatch_uid="twofactor_note_login")

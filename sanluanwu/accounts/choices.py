@@ -66,4 +66,13 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.account.locked": "账号因登录失败被锁定",
     "accounts.account.unlocked": "解除账号登录锁定",
     "accounts.session.logged_out": "退出登录",
+    "accounts.user.logged_out_everywhere": "退出所有设备",
+    "accounts.token.created": "创建接口令牌",
+    "accounts.token.revoked": "撤销接口令牌",
+    "accounts.otp.enrolled": "绑定双因素认证",
+    "accounts.otp.removed": "解除双因素认证",
+    "accounts.otp.failed": "双因素动态码错误",
+    "accounts.rolechange.requested": "申请角色变更",
+    "accounts.rolechange.approved": "批准角色变更",
+    "accounts.rolechange.rejected": "驳回角色变更",
 }

@@ -3,16 +3,11 @@ locked accounts. The rules are in accounts/security.py."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from sanluanwu.accounts import security
 from sanluanwu.accounts.decorators import requires
@@ -28,20 +23,6 @@ class LoginForm(AuthenticationForm):
 
 class AdminLoginForm(AdminAuthenticationForm):
     error_messages = {**AdminAuthenticationForm.error_messages, **_UNIFORM}
-
-
-class TokenLoginView(ObtainAuthToken):
-    """DRF's token endpoint, its successful logins audited (failures are audited by the user_login_failed receiver,
-    which also sees axes' lock: authenticate() gets the request)."""
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        self._serializer = super().get_serializer(*args, **kwargs)
-        return self._serializer
-
-    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        response = super().post(request, *args, **kwargs)
-        security.record_login(request, self._serializer.validated_data["user"], via="接口令牌")
-        return response
 
 
 @requires(GET="security.unlock", POST="security.unlock")

@@ -12,8 +12,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
+from django.utils.http import urlencode
 
-from sanluanwu.accounts import security
+from sanluanwu.accounts import security, twofactor
 from sanluanwu.core import clock
 
 THROTTLED_TEXT = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
@@ -117,3 +118,34 @@ class PasswordPolicyMiddleware:
             return JsonResponse({"detail": security.PASSWORD_CHANGE_TEXT, "code": "password_change_required"},
                                 status=403)  # fmt: skip
         return redirect("account_password")
+
+
+# Reachable whatever the session owes: leaving, the two steps themselves, and what a page needs to render.
+ALWAYS_OPEN = ("/logout/", "/static/", "/favicon.ico", "/healthz/")
+
+
+class TwoFactorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.path.startswith(ALWAYS_OPEN):
+            return self.get_response(request)
+        state = twofactor.session_state(request)
+        code_url, enrol_url = reverse("login_code"), reverse("account_2fa")
+        if state == twofactor.PENDING and request.path != code_url:
+            return self._refuse(request, code_url, "请先完成双因素认证（输入动态码）")
+        if state == twofactor.ENROL and request.path != enrol_url:
+            return self._refuse(request, enrol_url, "您的角色必须先绑定双因素认证")
+        # A non-staff user gets the admin's own refusal (its login page); a staff user needs the second factor.
+        if request.path.startswith("/admin/") and user.is_staff and state != twofactor.VERIFIED:
+            return self._refuse(request, enrol_url if state == twofactor.NONE else code_url,
+                                "基础数据管理须使用双因素认证登录")  # fmt: skip
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(request: HttpRequest, to: str, why: str) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": why}, status=403)
+        return redirect(f"{to}?{urlencode({'next': request.get_full_path()})}")

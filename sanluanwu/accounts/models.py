@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from sanluanwu.accounts.choices import ROLE_UNIT_KINDS, OrgUnitKind, Role, TownType
 
@@ -89,6 +90,8 @@ class User(AbstractUser):
         "须修改密码", default=False, help_text="新建或重置的密码：登录后必须先修改密码，其他页面和接口一律不可用"
     )
     password_changed_at = models.DateTimeField("密码设置时间", null=True, blank=True, editable=False)
+    # Part of every session's auth hash: raising it ends all of the user's sessions ("log out everywhere").
+    session_generation = models.PositiveIntegerField("会话代数", default=0, editable=False)
 
     class Meta:
         verbose_name = "用户"
@@ -97,6 +100,14 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django ties a session to the password hash; the session generation joins it, so raising it ends every
+        session of the user. Generation 0 keeps Django's own hash (sessions from before it go on)."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac("sanluanwu.accounts.User.session", value, secret=secret, algorithm="sha256").hexdigest()
 
 
 class Membership(models.Model):
@@ -142,3 +153,85 @@ class PasswordHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d}"
+
+
+class ApiToken(models.Model):
+    """A user's API token: only the SHA-256 of its secret is kept (the secret is shown once, at creation), with an
+    expiry; its owner lists and revokes it, a password change and "log out everywhere" revoke all of them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name="用户")
+    name = models.CharField("名称", max_length=60, blank=True)
+    prefix = models.CharField("前缀", max_length=12, help_text="令牌开头几位，仅用于辨认，不能用来调用接口")
+    key_hash = models.CharField("令牌哈希（SHA-256）", max_length=64, unique=True)
+    created_at = models.DateTimeField("创建时间")
+    expires_at = models.DateTimeField("到期时间")
+    last_used_at = models.DateTimeField("最近使用时间", null=True, blank=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+        ordering = ["user", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… {self.name}".strip()
+
+
+class RoleChangeRequest(models.Model):
+    """A change of what someone may do (a membership given or taken, the staff or superuser flag), asked for in the
+    admin and carried out only when a different admin approves it (三员分立: nobody grants themselves a role)."""
+
+    class Kind(models.TextChoices):
+        ADD_MEMBERSHIP = "add_membership", "授予角色"
+        REMOVE_MEMBERSHIP = "remove_membership", "收回角色"
+        SET_FLAGS = "set_flags", "修改职员/超级用户状态"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待批准"
+        APPROVED = "approved", "已批准"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_change_requests", verbose_name="用户")
+    kind = models.CharField("变更", max_length=20, choices=Kind.choices)
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, verbose_name="单位")
+    role = models.CharField("角色", max_length=30, choices=Role.choices, blank=True)
+    membership = models.ForeignKey(
+        Membership, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="任职"
+    )
+    is_staff = models.BooleanField("职员状态（申请值）", null=True, blank=True)
+    is_superuser = models.BooleanField("超级用户状态（申请值）", null=True, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name="审批人"
+    )
+    decided_at = models.DateTimeField("审批时间", null=True, blank=True)
+    note = models.CharField("审批意见", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "角色变更申请"
+        verbose_name_plural = "角色变更申请"
+        ordering = ["-requested_at", "-id"]
+        permissions = [("approve_rolechangerequest", "批准或驳回角色变更申请")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True) | ~models.Q(decided_by=models.F("requested_by")),
+                name="rolechange_second_admin",
+                violation_error_message="角色变更须由另一名管理员批准",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.describe()}"
+
+    def describe(self) -> str:
+        if self.kind == self.Kind.SET_FLAGS:
+            flags = []
+            if self.is_staff is not None:
+                flags.append(f"职员状态→{'是' if self.is_staff else '否'}")
+            if self.is_superuser is not None:
+                flags.append(f"超级用户→{'是' if self.is_superuser else '否'}")
+            return "，".join(flags)
+        verb = "授予" if self.kind == self.Kind.ADD_MEMBERSHIP else "收回"
+        return f"{verb} {self.org_unit} · {Role(self.role).label if self.role else ''}"

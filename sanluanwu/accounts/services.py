@@ -15,6 +15,7 @@ from django.db import models, transaction
 
 from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor
+from sanluanwu.accounts.tokens import revoke_all_tokens
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
@@ -136,7 +137,6 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.utils import translation
-    from rest_framework.authtoken.models import Token
 
     user = User.objects.get(pk=actor.pk)
     if not user.check_password(current or ""):
@@ -155,7 +155,7 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
         user.must_change_password = False
         user.password_changed_at = clock.now()
         user.save(update_fields=["password", "must_change_password", "password_changed_at"])
-        Token.objects.filter(user=user).delete()
+        revoke_all_tokens(actor=actor, user=user, why="修改密码")
         _record_password_change(actor, user)
     return user
 
@@ -163,6 +163,8 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
 def add_membership(*, actor: Any, user: User, org_unit: OrgUnit, role: str) -> Membership:
     """Give a user a role in an org unit: from now on they see and change what the role allows there."""
     require_admin_permission(actor, "accounts.add_membership", "为用户授予角色")
+    if not isinstance(actor, OperatorActor) and actor.pk == user.pk:
+        raise PermissionDenied("不能为自己授予角色：角色变更须由另一名管理员批准")
     membership = Membership(user=user, org_unit=org_unit, role=role)
     validate_model(membership)
     with transaction.atomic():

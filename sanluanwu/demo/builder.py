@@ -17,7 +17,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from sanluanwu.accounts.choices import OrgUnitKind, Role
+from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import Membership, OrgUnit, User
 from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign, Phase
@@ -98,6 +98,10 @@ def build_org_units() -> dict[str, OrgUnit]:
 
 
 def build_accounts(units: dict[str, OrgUnit], password: str) -> dict[str, User]:
+    """The demo accounts; the admin roles get their group (三员分立, accounts.admin_groups), none is a superuser."""
+    from sanluanwu.accounts.admin_groups import STAFF_ROLES, sync_admin_groups
+
+    groups = sync_admin_groups()
     users: dict[str, User] = {}
     hashed = make_password(password)
     for username, full_name, role, code in ref.DEMO_ACCOUNTS:
@@ -110,11 +114,13 @@ def build_accounts(units: dict[str, OrgUnit], password: str) -> dict[str, User]:
                 "must_change_password": False,
                 "password_changed_at": clock.now(),
                 "is_active": True,
-                "is_staff": role == Role.SYSTEM_ADMIN,
-                "is_superuser": role == Role.SYSTEM_ADMIN,
+                "is_staff": role in STAFF_ROLES,
+                "is_superuser": False,
             },
         )
         Membership.objects.get_or_create(user=user, org_unit=units[code], role=role)
+        if role in groups:
+            user.groups.set([groups[role]])
         users[username] = user
     return users
 

@@ -120,6 +120,8 @@ UTILITIES: list[tuple[str, str, str, str]] = [
 # username, full name, role, org unit code
 DEMO_ACCOUNTS: list[tuple[str, str, str, str]] = [
     ("admin", "系统管理员", "system_admin", "office"),
+    ("security", "安全管理员", "security_admin", "office"),
+    ("auditor", "审计管理员", "audit_admin", "office"),
     ("office", "王主任", "office_admin", "office"),
     ("office2", "赵科员", "office_staff", "office"),
     ("leader", "区领导", "leader", "wujin"),

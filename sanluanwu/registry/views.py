@@ -311,6 +311,10 @@ def home(request: HttpRequest) -> HttpResponse:
     for page in HOME_PAGES:
         if url := page(scope):
             return redirect(url)
+    if permissions.allows(scope, "audit.view"):
+        return redirect("audit_log")  # the audit admin reads the log and nothing else
     if permissions.allows(scope, "reference.manage") or request.user.is_staff:
         return redirect("admin:index")
+    if permissions.allows(scope, "security.events"):
+        return redirect("security_events")
     raise Http404("您的账号尚未分配单位和角色，请联系系统管理员")

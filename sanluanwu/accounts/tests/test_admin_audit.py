@@ -16,6 +16,36 @@ def _timeline(events) -> str:
     return render_to_string("audit/timeline.html", {"events": events})
 
 
+@pytest.fixture
+def security(district):
+    """The security admin: a second admin who approves role changes (三员分立)."""
+    from conftest import give_totp_device, make_user
+    from sanluanwu.accounts.admin_groups import sync_admin_groups
+
+    user = make_user("sec_admin", "security_admin", district["office"])
+    user.is_staff = True
+    user.save()
+    user.groups.set([sync_admin_groups()["security_admin"]])
+    give_totp_device(user)
+    return user
+
+
+def _approved_by(admin) -> None:
+    """A different admin approves every pending role change request in the admin."""
+    from django.test import Client
+
+    from sanluanwu.accounts.models import RoleChangeRequest
+
+    pending = list(RoleChangeRequest.objects.filter(status="pending").values_list("pk", flat=True))
+    assert pending
+    second = Client()
+    second.force_login(admin)
+    response = second.post("/admin/accounts/rolechangerequest/",
+                           {"action": "approve_selected", "_selected_action": [str(pk) for pk in pending]})  # fmt: skip
+    assert response.status_code == 302
+    assert not RoleChangeRequest.objects.filter(status="pending").exists()
+
+
 def test_an_org_unit_edited_in_the_admin_leaves_an_event_with_old_and_new(client, sysadmin, district):
     hutang = district["hutang"]
     client.force_login(sysadmin)
@@ -41,7 +71,7 @@ def test_an_org_unit_added_in_the_admin_is_recorded(client, sysadmin, district):
     assert event.changes["name"] == [None, "武进区测试局"] and event.changes["parent"] == [None, "武进区"]
 
 
-def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(client, sysadmin, alice, district):
+def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(client, sysadmin, security, alice, district):
     client.force_login(sysadmin)
     url = f"/admin/accounts/user/{alice.pk}/change/"
     data = form_values(client, url)
@@ -49,6 +79,8 @@ def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(clien
     data |= {"memberships-1-org_unit": str(district["niutang"].pk), "memberships-1-role": "town_inspector"}
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
+    assert not Membership.objects.filter(user=alice, org_unit=district["niutang"]).exists()  # a request, not yet
+    _approved_by(security)
     added = Membership.objects.get(user=alice, org_unit=district["niutang"])
     event = AuditEvent.objects.get(action="accounts.membership.created")
     assert event.object_id == str(added.pk)
@@ -57,6 +89,8 @@ def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(clien
     data = form_values(client, url)
     row = next(k[: -len("-id")] for k, v in data.items() if k.endswith("-id") and v == str(added.pk))
     assert client.post(url, data | {f"{row}-DELETE": "on"}).status_code == 302
+    assert Membership.objects.filter(pk=added.pk).exists()
+    _approved_by(security)
     assert not Membership.objects.filter(pk=added.pk).exists()
     removed = AuditEvent.objects.get(action="accounts.membership.deleted")
     assert removed.object_id == str(added.pk)
@@ -66,11 +100,13 @@ def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(clien
     assert "单位" in html and "角色" in html and "镇（街道）排查员" in html and "town_inspector" not in html
 
 
-def test_a_role_changed_in_place_is_recorded_as_taken_away_and_given(client, sysadmin, alice, district):
+def test_a_role_changed_in_place_is_recorded_as_taken_away_and_given(client, sysadmin, security, alice, district):
     client.force_login(sysadmin)
     url = f"/admin/accounts/user/{alice.pk}/change/"
     data = form_values(client, url) | {"memberships-0-role": "town_inspector"}
     assert client.post(url, data).status_code == 302
+    assert list(alice.memberships.values_list("role", flat=True)) == ["town_manager"]
+    _approved_by(security)
     assert list(alice.memberships.values_list("role", flat=True)) == ["town_inspector"]
     removed = AuditEvent.objects.get(action="accounts.membership.deleted")
     added = AuditEvent.objects.get(action="accounts.membership.created")
@@ -177,10 +213,13 @@ def test_a_failing_audit_write_rolls_the_membership_back(sysadmin, bob, district
 
 
 def test_the_admin_cannot_read_or_make_anyones_api_token(client, sysadmin, alice):
-    from rest_framework.authtoken.models import Token
+    from sanluanwu.accounts.tokens import create_token
 
-    Token.objects.create(user=alice)
+    token, secret = create_token(actor=alice)
     client.force_login(sysadmin)
-    for url in ("/admin/authtoken/tokenproxy/", "/admin/authtoken/tokenproxy/add/", "/admin/authtoken/token/"):
+    for url in ("/admin/authtoken/tokenproxy/", "/admin/authtoken/tokenproxy/add/", "/admin/authtoken/token/",
+                "/admin/accounts/apitoken/", "/admin/otp_totp/totpdevice/"):  # fmt: skip
         assert client.get(url).status_code == 404, url
-    assert Token.objects.get(user=alice).key not in client.get("/admin/").content.decode()
+    for page in ("/admin/", f"/admin/accounts/user/{alice.pk}/change/"):
+        text = client.get(page).content.decode()
+        assert secret not in text and token.key_hash not in text

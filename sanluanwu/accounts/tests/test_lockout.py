@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import make_user
+from conftest import give_totp_device, make_user
 from sanluanwu.accounts import security
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core.errors import PermissionDenied
@@ -20,7 +20,9 @@ OLD = "Secret#2020"  # conftest.make_user's password
 @pytest.fixture
 def sam(district: dict[str, Any]) -> Any:
     """The security admin (安全管理员)."""
-    return make_user("sam", "security_admin", district["office"])
+    user = make_user("sam", "security_admin", district["office"])
+    give_totp_device(user)  # two-factor login is mandatory for the admin roles
+    return user
 
 
 def _login(client: Client, username: str, password: str, *, path: str = "/login/", ip: str = "10.0.0.1") -> Any:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from conftest import make_user
+from conftest import give_totp_device, make_user
 from sanluanwu.accounts import security, services
 from sanluanwu.accounts.models import User
+from sanluanwu.accounts.tokens import create_token
 
 OLD = "Secret#2020"  # conftest.make_user's password
 NEW = "Hutang#2026x"
@@ -21,7 +21,9 @@ T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def sam(district: dict[str, Any]) -> Any:
-    return make_user("sam", "security_admin", district["office"])
+    user = make_user("sam", "security_admin", district["office"])
+    give_totp_device(user)  # two-factor login is mandatory for the admin roles
+    return user
 
 
 def _at(time_machine: Any, days: float) -> None:
@@ -71,8 +73,8 @@ def test_the_pages_remind_during_the_fifteen_days_before_expiry(client, alice, t
 def test_an_expired_password_blocks_pages_and_api_until_it_is_changed(client, alice, time_machine):
     _at(time_machine, 0)
     _set_at(alice)
-    token = Token.objects.create(user=alice)
     _at(time_machine, 181)
+    _token, secret = create_token(actor=alice)  # a token of today (a 181-day-old one has expired on its own)
     client.post("/login/", {"username": "alice", "password": OLD})
     blocked = client.get("/cases/")
     assert blocked.status_code == 302 and blocked["Location"] == "/account/password/"
@@ -80,7 +82,7 @@ def test_an_expired_password_blocks_pages_and_api_until_it_is_changed(client, al
     assert page.status_code == 200 and "请先修改密码" in page.content.decode()
     api = client.get("/api/v1/cases/")
     assert api.status_code == 403 and "修改密码" in api.json()["detail"]
-    by_token = Client().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    by_token = Client().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {secret}")
     assert by_token.status_code == 403 and by_token.json()["code"] == "password_change_required"
     for open_path in ("/healthz/", "/static/css/app.css"):
         assert client.get(open_path).status_code != 302

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from sanluanwu.accounts import services
+from sanluanwu.accounts.tokens import create_token
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core.errors import ValidationFailed
 
@@ -50,7 +50,7 @@ def test_none_of_the_last_five_passwords_comes_back(alice):
 def test_changing_ones_password_in_the_page_ends_the_other_sessions_and_tokens(alice):
     other = Client()
     other.force_login(alice)
-    token = Token.objects.create(user=alice)
+    token, _secret = create_token(actor=alice)
     me = Client()
     me.login(username="alice", password=OLD)
     page = me.get("/account/password/")
@@ -61,7 +61,8 @@ def test_changing_ones_password_in_the_page_ends_the_other_sessions_and_tokens(a
     assert done.status_code == 302
     assert me.get("/cases/").status_code == 200  # this session goes on
     assert other.get("/cases/").status_code == 302  # the other one has ended (back to the login)
-    assert not Token.objects.filter(pk=token.pk).exists()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
     event = AuditEvent.objects.get(action="accounts.user.password_changed", object_id=str(alice.pk))
     assert event.actor_username == "alice" and "Hutang" not in str(event.changes) + event.note
     assert Client().login(username="alice", password="Hutang#2026x")

@@ -52,6 +52,8 @@ def test_the_small_demo_has_every_unit_account_and_case_state(db):
         "shuiwu",
         "gongdian",
         "admin",
+        "security",
+        "auditor",
         "office2",
         "nyncj",
         "yjglj",

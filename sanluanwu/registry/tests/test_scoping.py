@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 # Routes that hold no business data (login, logout, health, the API schema and docs, the token endpoint).
 NO_BUSINESS_DATA = {"login", "logout", "health", "favicon", "home", "api_schema", "api_docs", "api_token",
-                    "account_password",
+                    "account_password", "account_tokens", "account_2fa", "account_sessions", "login_code",
                     "lookback-checklist"}  # fmt: skip
 # Which object a route's pk names, by the path segment before it; an unknown detail route fails the test.
 PK_KINDS = {

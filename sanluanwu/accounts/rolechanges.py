@@ -1,0 +1,134 @@
+"""三员分立: a change of someone's roles or admin flags is a request that a different admin approves or rejects.
+
+The admin (accounts/admin.py) files requests instead of changing memberships and flags itself; approval carries the
+change out through accounts.services (which record the membership events), all in one transaction with the
+request's own events (requested, approved, rejected).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from sanluanwu.accounts import services
+from sanluanwu.accounts.models import Membership, OrgUnit, RoleChangeRequest, User
+from sanluanwu.audit.services import diff_fields, record_event, snapshot
+from sanluanwu.core import clock
+from sanluanwu.core.errors import Conflict, PermissionDenied, ValidationFailed, validate_model
+
+APPROVE = "accounts.approve_rolechangerequest"
+
+
+def _file(actor: Any, change: RoleChangeRequest) -> RoleChangeRequest:
+    services.require_admin_permission(actor, "accounts.change_user", "申请变更用户角色")
+    change.requested_by_id = actor.pk
+    change.requested_at = clock.now()
+    with transaction.atomic():
+        change.save()
+        record_event(actor=actor, action="accounts.rolechange.requested", obj=change, note=change.describe())
+    return change
+
+
+def request_membership(*, actor: Any, user: User, org_unit: OrgUnit, role: str) -> RoleChangeRequest:
+    """Ask for a role to be given; the membership's rules are checked now, so an impossible request is refused."""
+    validate_model(Membership(user=user, org_unit=org_unit, role=role))
+    return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.ADD_MEMBERSHIP, org_unit=org_unit,
+                                          role=role))  # fmt: skip
+
+
+def request_membership_removal(*, actor: Any, membership: Membership) -> RoleChangeRequest:
+    return _file(actor, RoleChangeRequest(user=membership.user, kind=RoleChangeRequest.Kind.REMOVE_MEMBERSHIP,
+                                          org_unit=membership.org_unit, role=membership.role,
+                                          membership=membership))  # fmt: skip
+
+
+def request_flags(*, actor: Any, user: User, is_staff: bool | None, is_superuser: bool | None) -> RoleChangeRequest:
+    """Ask for the staff (may open the admin) or superuser flag to change; None leaves one as it is."""
+    if is_staff is None and is_superuser is None:
+        raise ValidationFailed({"is_staff": ["没有要变更的状态"]})
+    return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.SET_FLAGS, is_staff=is_staff,
+                                          is_superuser=is_superuser))  # fmt: skip
+
+
+def _decidable(actor: Any, change_id: int) -> RoleChangeRequest:
+    services.require_admin_permission(actor, APPROVE, "审批角色变更申请")
+    change = (
+        RoleChangeRequest.objects.select_for_update(of=("self",)).select_related("user", "org_unit").get(pk=change_id)
+    )
+    if change.status != RoleChangeRequest.Status.PENDING:
+        raise Conflict("该申请已处理")
+    if actor.pk in (change.requested_by_id, change.user_id):
+        raise PermissionDenied("角色变更须由另一名管理员批准：申请人和被变更的用户本人都不能审批")
+    return change
+
+
+def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
+    """A second admin approves: the change is made (its own audited service) and the approval recorded."""
+    with transaction.atomic():
+        change = _decidable(actor, change_id)
+        # The approval is the permission: the change is made here with the same events the services write.
+        if change.kind == RoleChangeRequest.Kind.ADD_MEMBERSHIP:
+            membership = Membership(user=change.user, org_unit=change.org_unit, role=change.role)
+            validate_model(membership)
+            membership.save()
+            record_event(actor=actor, action="accounts.membership.created", obj=membership,
+                         changes=diff_fields({}, snapshot(membership, services.MEMBERSHIP_AUDITED)))  # fmt: skip
+            _follow_admin_group(change.user, change.role, add=True)
+        elif change.kind == RoleChangeRequest.Kind.REMOVE_MEMBERSHIP:
+            stored = Membership.objects.select_for_update().filter(pk=change.membership_id or 0).first()
+            if stored is None:
+                raise Conflict("该任职已不存在")
+            record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
+                         changes={k: [v, None] for k, v in snapshot(stored, services.MEMBERSHIP_AUDITED).items()})  # fmt: skip
+            stored.delete()
+            if not Membership.objects.filter(user_id=change.user_id, role=change.role).exists():
+                _follow_admin_group(change.user, change.role, add=False)
+        else:
+            user = User.objects.select_for_update().get(pk=change.user_id)
+            before = snapshot(user, ["is_staff", "is_superuser"])
+            if change.is_staff is not None:
+                user.is_staff = change.is_staff
+            if change.is_superuser is not None:
+                user.is_superuser = change.is_superuser
+            user.save(update_fields=["is_staff", "is_superuser"])
+            changes = diff_fields(before, snapshot(user, ["is_staff", "is_superuser"]))
+            if changes:
+                record_event(actor=actor, action="accounts.user.updated", obj=user, changes=changes)
+        change.status, change.decided_by_id, change.decided_at = (
+            RoleChangeRequest.Status.APPROVED,
+            actor.pk,
+            clock.now(),
+        )
+        change.note = note[:200]
+        change.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        record_event(actor=actor, action="accounts.rolechange.approved", obj=change, note=change.describe())
+    return change
+
+
+def _follow_admin_group(user: User, role: str, *, add: bool) -> None:
+    """An admin role's Django permissions come with the role (accounts.admin_groups), given and taken with it."""
+    from sanluanwu.accounts.admin_groups import ADMIN_GROUPS, sync_admin_groups
+
+    if role not in ADMIN_GROUPS:
+        return
+    group = sync_admin_groups()[role]
+    if add:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)
+
+
+def reject(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
+    with transaction.atomic():
+        change = _decidable(actor, change_id)
+        change.status, change.decided_by_id, change.decided_at = (
+            RoleChangeRequest.Status.REJECTED,
+            actor.pk,
+            clock.now(),
+        )
+        change.note = note[:200]
+        change.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        record_event(actor=actor, action="accounts.rolechange.rejected", obj=change,
+                     note=f"{change.describe()}{'：' + note if note else ''}")  # fmt: skip
+    return change

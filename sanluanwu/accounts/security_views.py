@@ -1,0 +1,224 @@
+"""Every account's own security pages (API tokens, two-factor login, log out everywhere: no permission of the table,
+each acts on the user's own account only, like the password page), the API token endpoint, and the audit log pages
+of the security and audit admins (三员分立).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from sanluanwu.accounts import queries, security, sessions, tokens, twofactor
+from sanluanwu.accounts.decorators import requires
+from sanluanwu.accounts.models import ApiToken
+from sanluanwu.audit.display import ACTION_LABELS
+from sanluanwu.core import clock
+from sanluanwu.core.errors import DomainError
+from sanluanwu.core.params import bounded_int, date_error
+
+
+class TokenRequestSerializer(serializers.Serializer[Any]):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False, allow_blank=True, help_text="已绑定双因素认证的账号：验证器上的 6 位动态码"
+    )
+    name = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="令牌名称（可选）")
+
+
+class TokenResponseSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(help_text="令牌，只显示这一次")
+    expires_at = serializers.DateTimeField()
+
+
+class ObtainTokenView(APIView):
+    """POST username and password (and `otp` when the account has two-factor login): a new token each call, shown
+    once. The password step is django.contrib.auth.authenticate(request=…), so the login lockout applies here too."""
+
+    authentication_classes: list[Any] = []
+    permission_classes: list[Any] = []
+    table_permissions: dict[str, str] = {}
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    def post(self, request: Request) -> Response:
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        user = authenticate(request._request, username=values["username"], password=values["password"])
+        refused = {"non_field_errors": [security.LOGIN_FAILED_TEXT]}  # one answer for every failure (no oracle)
+        if user is None or not user.is_active:
+            return Response(refused, status=status.HTTP_400_BAD_REQUEST)
+        if twofactor.has_device(user) and not twofactor.check_code(user=user, code=values.get("otp", ""),
+                                                                      where="接口令牌"):  # fmt: skip
+            return Response({"otp": ["请填写正确的双因素动态码"]}, status=status.HTTP_400_BAD_REQUEST)
+        security.record_login(request, user, via="接口令牌")
+        token, secret = tokens.create_token(actor=user, name=values.get("name", "") or "接口登录")
+        return Response({"token": secret, "expires_at": token.expires_at})
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The owner's tokens: list (prefix, name, dates), create (the secret shown once on this answer), revoke."""
+    errors: dict[str, list[str]] = {}
+    created: tuple[ApiToken, str] | None = None
+    status_code = 200
+    if request.method == "POST":
+        try:
+            if request.POST.get("revoke"):
+                if not str(request.POST["revoke"]).isdigit():
+                    raise Http404
+                try:
+                    tokens.revoke_token(actor=request.user, token_id=int(request.POST["revoke"]))
+                except ApiToken.DoesNotExist:
+                    raise Http404 from None
+                messages.success(request, "令牌已撤销。")
+                return redirect("account_tokens")
+            created = tokens.create_token(actor=request.user, name=request.POST.get("name", ""))
+        except DomainError as exc:
+            errors, status_code = exc.errors, exc.status_code
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    context = {"tokens": tokens.tokens_of(request.user), "created": created, "errors": errors, "now": clock.now(),
+               "days": tokens.token_days()}  # fmt: skip
+    return render(request, "accounts/tokens.html", context, status=status_code)
+
+
+@login_required
+def log_out_everywhere(request: HttpRequest) -> HttpResponse:
+    """GET explains, POST ends every session of the user (this one too) and revokes their API tokens."""
+    if request.method == "POST":
+        sessions.log_out_everywhere(actor=request.user)
+        logout(request)
+        messages.success(request, "已退出所有设备：全部登录会话已结束，接口令牌已全部撤销。请重新登录。")
+        return redirect("login")
+    if request.method != "GET":
+        return HttpResponse(status=405)
+    return render(request, "accounts/sessions.html", {})
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Enrolment (a QR code and the base32 secret, confirmed with a code) and, for an optional user, removal."""
+    errors: dict[str, list[str]] = {}
+    status_code = 200
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        try:
+            if step == "start":
+                twofactor.start_enrolment(actor=request.user)
+            elif step == "confirm":
+                device = twofactor.confirm_enrolment(actor=request.user, code=request.POST.get("code", ""))
+                twofactor.after_enrolment(request, device)
+                messages.success(request, "双因素认证已绑定。以后登录时，输入密码后还需输入验证器上的动态码。")
+                return redirect("home")
+            elif step == "remove":
+                twofactor.remove_device(actor=request.user, code=request.POST.get("code", ""))
+                request.session[twofactor.SESSION_STATE] = twofactor.NONE
+                messages.success(request, "已解除双因素认证。")
+                return redirect("account_2fa")
+            else:
+                return HttpResponse(status=400)
+        except DomainError as exc:
+            errors, status_code = exc.errors, exc.status_code
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    device = twofactor.device_of(request.user)
+    pending = None if device else twofactor.pending_device(request.user)
+    context = {
+        "device": device,
+        "pending": pending,
+        "qr": twofactor.qr_data_uri(pending) if pending else "",
+        "secret": twofactor.base32_secret(pending) if pending else "",
+        "forced": twofactor.session_state(request) == twofactor.ENROL,
+        "mandatory": twofactor.holds_admin_role(request.user),
+        "errors": errors,
+    }
+    return render(request, "accounts/two_factor.html", context, status=status_code)
+
+
+def _safe(request: HttpRequest) -> bool:
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or ""
+    return not target or url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+
+
+@login_required
+def login_code(request: HttpRequest) -> HttpResponse:
+    """The login's second step: after the password (Django's LoginView), the code of the user's device."""
+    if twofactor.session_state(request) != twofactor.PENDING:
+        return render(request, "accounts/login_code.html", {"done": True})
+    errors: dict[str, list[str]] = {}
+    status_code = 200
+    if request.method == "POST":
+        if twofactor.check_code(user=request.user, code=request.POST.get("code", ""), where="登录"):
+            device = twofactor.device_of(request.user)
+            assert device is not None
+            request.session.cycle_key()
+            twofactor.mark_verified(request, device)
+            target = request.POST.get("next") or ""
+            return redirect(target if target and _safe(request) else "home")
+        errors, status_code = {"code": ["动态码不正确"]}, 400
+    elif request.method != "GET":
+        return HttpResponse(status=405)
+    return render(request, "accounts/login_code.html", {"errors": errors, "next": request.GET.get("next", "")},
+                  status=status_code)  # fmt: skip
+
+
+@requires(GET="audit.view")
+def audit_log(request: HttpRequest) -> HttpResponse:
+    """The audit admin reads the whole audit log (read-only), filtered by action and date."""
+    return _events_page(request, security_only=False)
+
+
+@requires(GET="security.events")
+def security_events(request: HttpRequest) -> HttpResponse:
+    """The security admin (and the audit admin) review the security events (read-only), filtered by action and date."""
+    return _events_page(request, security_only=True)
+
+
+def _date(request: HttpRequest, name: str, errors: dict[str, list[str]]) -> dt.date | None:
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        value = dt.date.fromisoformat(raw)
+    except ValueError:
+        errors.setdefault(name, []).append("日期格式应为 YYYY-MM-DD")
+        return None
+    problem = date_error(value, "日期")
+    if problem:
+        errors.setdefault(name, []).append(problem)
+        return None
+    return value
+
+
+def _events_page(request: HttpRequest, *, security_only: bool) -> HttpResponse:
+    errors: dict[str, list[str]] = {}
+    since, until = _date(request, "since", errors), _date(request, "until", errors)
+    prefixes = queries.SECURITY_EVENT_PREFIXES if security_only else ("",)
+    actions = sorted((code, label) for code, label in ACTION_LABELS.items() if code.startswith(prefixes))
+    action = request.GET.get("action", "")
+    if action not in dict(actions):
+        action = ""
+    events = queries.audit_events(security_only=security_only, action=action, since=since, until=until)
+    page = Paginator(events, 100).get_page(bounded_int(request.GET.get("page"), default=1, lo=1, hi=100_000))
+    query = urlencode({k: v for k, v in (("action", action), ("since", request.GET.get("since", "")),
+                                          ("until", request.GET.get("until", ""))) if v})  # fmt: skip
+    context = {"page": page, "actions": actions, "action": action, "errors": errors, "query": query,
+               "title": "安全事件" if security_only else "审计日志", "since": request.GET.get("since", ""),
+               "until": request.GET.get("until", "")}  # fmt: skip
+    return render(request, "accounts/audit_log.html", context, status=400 if errors else 200)

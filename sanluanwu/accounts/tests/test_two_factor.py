@@ -1,0 +1,122 @@
+"""TOTP two-factor login: enrolment, the code step after the password, mandatory for the admin roles."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django_otp.oath import totp
+from rest_framework.test import APIClient
+
+from conftest import give_totp_device, make_user
+from sanluanwu.accounts.models import User
+from sanluanwu.audit.models import AuditEvent
+
+PASSWORD = "Secret#2020"
+
+
+def code(device) -> str:
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
+def wrong(device) -> str:
+    return f"{(int(code(device)) + 1) % 1_000_000:06d}"
+
+
+def unthrottle(device) -> None:
+    """django-otp makes a device wait after a wrong code (1 s, doubling): a test need not sleep through it."""
+    device.refresh_from_db()
+    device.throttling_failure_count = 0
+    device.throttling_failure_timestamp = None
+    device.save()
+
+
+def test_a_user_enrols_by_scanning_and_confirming_a_code(alice):
+    client = Client()
+    client.login(username="alice", password=PASSWORD)
+    assert client.get("/cases/").status_code == 200  # optional for a town manager
+    client.post("/account/2fa/", {"step": "start"})
+    page = client.get("/account/2fa/").content.decode()
+    assert 'src="data:image/svg+xml;base64,' in page and "http" not in page.split("data:image")[1][:200]
+    device = alice.totpdevice_set.get()
+    assert not device.confirmed
+    refused = client.post("/account/2fa/", {"step": "confirm", "code": wrong(device)})
+    assert refused.status_code == 400
+    unthrottle(device)
+    assert client.post("/account/2fa/", {"step": "confirm", "code": code(device)}).status_code == 302
+    device.refresh_from_db()
+    assert device.confirmed
+    assert client.get("/cases/").status_code == 200  # this session goes on, verified
+    assert AuditEvent.objects.filter(action="accounts.otp.enrolled", actor_username="alice").exists()
+
+
+def test_after_the_password_a_user_with_a_device_must_give_the_code(alice):
+    device = give_totp_device(alice)
+    client = Client()
+    response = client.post("/login/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    held = client.get("/cases/")
+    assert held.status_code == 302 and held["Location"].startswith("/login/code/")
+    assert client.get("/api/v1/cases/").status_code == 403
+    assert client.post("/login/code/", {"code": wrong(device)}).status_code == 400
+    assert AuditEvent.objects.filter(action="accounts.otp.failed", actor_username="alice").exists()
+    assert client.get("/cases/").status_code == 302
+    unthrottle(device)
+    assert client.post("/login/code/", {"code": code(device), "next": "/cases/"})["Location"] == "/cases/"
+    assert client.get("/cases/").status_code == 200
+
+
+def test_an_admin_role_must_enrol_before_anything_else(district):
+    admin = make_user("sec", "security_admin", district["office"])
+    client = Client()
+    client.post("/login/", {"username": "sec", "password": PASSWORD})
+    sent = client.get("/")
+    assert sent.status_code == 302 and sent["Location"].startswith("/account/2fa/")
+    forced = client.get("/account/2fa/")
+    assert forced.status_code == 200 and "请先完成绑定" in forced.content.decode()
+    client.post("/account/2fa/", {"step": "start"})
+    device = admin.totpdevice_set.get()
+    client.post("/account/2fa/", {"step": "confirm", "code": code(device)})
+    assert client.get("/account/tokens/").status_code == 200
+    # Mandatory: an admin role cannot remove it.
+    device.refresh_from_db()
+    assert client.post("/account/2fa/", {"step": "remove", "code": code(device)}).status_code == 403
+
+
+def test_a_demo_admin_is_not_forced_to_enrol_but_once_enrolled_needs_the_code(district):
+    admin = make_user("admin_demo", "system_admin", district["office"])
+    User.objects.filter(pk=admin.pk).update(demo_account=True)
+    client = Client()
+    client.post("/login/", {"username": "admin_demo", "password": PASSWORD})
+    assert client.get("/account/tokens/").status_code == 200
+    give_totp_device(admin)
+    again = Client()
+    again.post("/login/", {"username": "admin_demo", "password": PASSWORD})
+    assert again.get("/account/tokens/")["Location"].startswith("/login/code/")
+
+
+def test_the_django_admin_needs_a_verified_session_for_everyone(district):
+    staff = make_user("clerk", "office_staff", district["office"])
+    User.objects.filter(pk=staff.pk).update(is_staff=True)
+    client = Client()
+    client.post("/login/", {"username": "clerk", "password": PASSWORD})
+    assert client.get("/cases/").status_code == 200
+    assert client.get("/admin/")["Location"].startswith("/account/2fa/")
+
+
+def test_the_token_endpoint_asks_a_user_with_a_device_for_the_code(alice):
+    device = give_totp_device(alice)
+    api = APIClient()
+    without = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json")
+    assert without.status_code == 400 and "otp" in without.json()
+    unthrottle(device)
+    given = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD, "otp": code(device)},
+                     format="json")  # fmt: skip
+    assert given.status_code == 200 and given.json()["token"]
+
+
+def test_a_user_removes_their_own_device_with_a_code(alice):
+    device = give_totp_device(alice)
+    client = Client()
+    client.force_login(alice)
+    assert client.post("/account/2fa/", {"step": "remove", "code": code(device)}).status_code == 302
+    assert not alice.totpdevice_set.exists()
+    assert AuditEvent.objects.filter(action="accounts.otp.removed", actor_username="alice").exists()

@@ -1,0 +1,150 @@
+"""TOTP two-factor login (django-otp): enrolment, the second step after the password, and who must use it.
+
+Mandatory for the admin roles (三员分立, accounts.choices.ADMIN_ROLES) except demo accounts (so a visitor logs in
+with the README's password; once enrolled they need the code too); optional for everyone else; the Django admin
+needs a verified session whoever asks. What a session still owes is decided once at login and kept in the session
+(SESSION_STATE), so a request costs no query for it (core.middleware reads it).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import django_otp
+from django.contrib.auth import update_session_auth_hash
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sanluanwu.accounts.choices import ADMIN_ROLES
+from sanluanwu.accounts.models import Membership, User
+from sanluanwu.audit.services import record_event
+from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+
+SESSION_STATE = "slw_2fa"
+# The session's state: no device and none needed; verified with a code; owes a code; must enrol first.
+NONE, VERIFIED, PENDING, ENROL = "none", "verified", "pending", "enrol"
+
+
+def device_of(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("pk").first()
+
+
+def has_device(user: Any) -> bool:
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+
+
+def holds_admin_role(user: Any) -> bool:
+    return Membership.objects.filter(user_id=user.pk, role__in=ADMIN_ROLES).exists()
+
+
+def must_enrol(user: Any) -> bool:
+    """An admin-role account without a device (demo accounts are exempt from the forced enrolment)."""
+    return not getattr(user, "demo_account", False) and holds_admin_role(user) and not has_device(user)
+
+
+def state_at_login(user: Any) -> str:
+    if has_device(user):
+        return PENDING
+    return ENROL if must_enrol(user) else NONE
+
+
+def note_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """At every login (a new session key): what the session owes before it reaches anything."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STATE] = state_at_login(user)
+
+
+def session_state(request: HttpRequest) -> str:
+    """What this logged-in session still owes (computed and kept once for a session that predates the field)."""
+    state = request.session.get(SESSION_STATE)
+    if state not in (NONE, VERIFIED, PENDING, ENROL):
+        state = state_at_login(request.user)
+        request.session[SESSION_STATE] = state
+    return str(state)
+
+
+def mark_verified(request: HttpRequest, device: TOTPDevice) -> None:
+    django_otp.login(request, device)
+    request.session[SESSION_STATE] = VERIFIED
+
+
+def check_code(*, user: Any, code: str, where: str) -> bool:
+    """Whether the code is right for the user's device (django-otp throttles repeated failures); a failure is
+    audited as a security event."""
+    device = device_of(user)
+    if device is None:
+        return False
+    if device.verify_token((code or "").strip()):
+        return True
+    with transaction.atomic():
+        record_event(actor=user, action="accounts.otp.failed", obj=user, note=f"双因素动态码错误（{where}）",
+                     result="failure")  # fmt: skip
+    return False
+
+
+def start_enrolment(*, actor: Any) -> TOTPDevice:
+    """A new, unconfirmed secret for the actor (any earlier unconfirmed one is dropped): shown as a QR code."""
+    if has_device(actor):
+        raise ValidationFailed({"code": ["已绑定双因素认证；如需更换请先解除绑定"]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user_id=actor.pk, confirmed=False).delete()
+        return TOTPDevice.objects.create(user_id=actor.pk, name="验证器", confirmed=False)
+
+
+def pending_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("-pk").first()
+
+
+def confirm_enrolment(*, actor: Any, code: str) -> TOTPDevice:
+    """The first right code confirms the device. Audited; every other session of the user ends (they logged in
+    without the second factor)."""
+    device = pending_device(actor)
+    if device is None:
+        raise ValidationFailed({"code": ["请先生成二维码"]})
+    if not device.verify_token((code or "").strip()):
+        raise ValidationFailed({"code": ["动态码不正确，请核对手机时间后重试"]})
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        user.session_generation += 1
+        user.save(update_fields=["session_generation"])
+        record_event(actor=actor, action="accounts.otp.enrolled", obj=user, note="已绑定双因素认证（TOTP）")
+    return device
+
+
+def remove_device(*, actor: Any, code: str) -> None:
+    """The owner removes their device with a right code; an admin role may not (two-factor is mandatory there)."""
+    device = device_of(actor)
+    if device is None:
+        raise ValidationFailed({"code": ["尚未绑定双因素认证"]})
+    if holds_admin_role(actor):
+        raise PermissionDenied("管理员角色必须使用双因素认证，不能解除绑定")
+    if not check_code(user=actor, code=code, where="解除绑定"):
+        raise ValidationFailed({"code": ["动态码不正确"]})
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user_id=actor.pk).delete()
+        record_event(actor=actor, action="accounts.otp.removed", obj=actor, note="已解除双因素认证（TOTP）")
+
+
+def after_enrolment(request: HttpRequest, device: TOTPDevice) -> None:
+    """This session goes on, verified by the code just typed."""
+    update_session_auth_hash(request, User.objects.get(pk=int(getattr(request.user, "pk", 0))))
+    mark_verified(request, device)
+
+
+def qr_data_uri(device: TOTPDevice) -> str:
+    """The otpauth URI as an SVG QR code made here (no outside service), for an <img src="data:…">."""
+    import qrcode
+    import qrcode.image.svg
+
+    out = io.BytesIO()
+    qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def base32_secret(device: TOTPDevice) -> str:
+    return base64.b32encode(device.bin_key).decode()
