@@ -310,6 +310,9 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 # The address is REMOTE_ADDR, as the audit events record it (a proxy in front sets it; headers are never trusted).
 AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 AXES_VERBOSE = False
+# axes' own admin pages would let an admin delete login attempts (security records): locks are read and lifted on
+# /security/lockouts/ (accounts.security.unlock, audited) instead.
+AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are audit events (audit.AuditEvent), not a second log
 
 # Password expiry (等保): PASSWORD_MAX_AGE_DAYS, PASSWORD_ADMIN_MAX_AGE_DAYS for accounts holding an admin role

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -156,6 +157,7 @@ def _safe(request: HttpRequest) -> bool:
     return not target or url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def login_code(request: HttpRequest) -> HttpResponse:
     """The login's second step: after the password (Django's LoginView), the code of the user's device."""
