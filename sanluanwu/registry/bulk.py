@@ -342,7 +342,10 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
                                                                                        ENTERPRISE_FIELDS)):  # fmt: skip
         d.error("progress", "该整治对象已销号，不能通过导入修改；如需修改，请由区办公室“重新打开（撤销销号）”")
     elif current == _WITHDRAWN:
-        d.error("progress", "该整治对象已撤销（误列），不能通过导入修改；如确属整治对象，请由区办公室“恢复”")
+        # Like a closed case: the row as it stands (our own export read back) is no change; any change is refused.
+        if _diff(case, merged_case, CASE_FIELDS) or _diff(existing, merged, ENTERPRISE_FIELDS):
+            d.error("progress", "该整治对象已撤销（误列），不能通过导入修改；如确属整治对象，请由区办公室“恢复”")
+        target = current
     elif target != current:
         target = _steps(ctx, d, merged_case, current, target, town.pk)
     merged_case["status"] = target
