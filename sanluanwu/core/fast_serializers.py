@@ -5,8 +5,9 @@ row: `_readable_fields` walks the fields, `get_attribute` inspects the signature
 a callable to call (`inspect.signature`), `PKOnlyObject`s are built for related ids. Here the same fields are read
 through a plan made once: each field's attribute path, its `to_representation` (bound, so a masked or custom field
 keeps its own), the nested serializers and the method fields. The answer is the one DRF gives, key for key: any value
-the plan cannot read the plain way (a missing related object, a mapping) is read by the field itself, and a
-serializer that overrides `to_representation` is left to DRF entirely. Tests: core/tests/test_fast_serializers.py
+the plan cannot read the plain way (a missing related object, a mapping) is read by the field itself, a masked serializer
+(core.masking.MaskedSerializerMixin) is masked after the plan as the mixin does, and any other serializer that
+overrides `to_representation` is left to DRF entirely. Tests: core/tests/test_fast_serializers.py
 and the API tests, which compare with DRF.
 """
 
@@ -23,6 +24,8 @@ from django.utils.encoding import force_str
 from django.utils.hashable import make_hashable
 from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
+
+from sanluanwu.core.masking import PERSONAL_FIELDS, MaskedSerializerMixin, mask_field
 
 Row = dict[str, Any]
 _FAST = object()  # "read it the plain way" marker of a plan step
@@ -98,7 +101,11 @@ Step = tuple[str, Any, Callable[[Any], Any] | None, Callable[[Any], Any]]
 
 
 def _plan(serializer: serializers.BaseSerializer[Any]) -> Callable[[Any], Row]:
-    if type(serializer).to_representation is not serializers.Serializer.to_representation:
+    own = type(serializer).to_representation
+    # A masked serializer (core.masking) is DRF's representation with its personal fields masked afterwards: the
+    # plan does the same, so masking does not send every list back to the slow path.
+    masked = own is MaskedSerializerMixin.to_representation
+    if own is not serializers.Serializer.to_representation and not masked:
         return serializer.to_representation  # its own shape: not ours to second-guess
     steps: list[Step] = []
     for field in serializer._readable_fields:  # type: ignore[attr-defined]
@@ -136,6 +143,11 @@ def _plan(serializer: serializers.BaseSerializer[Any]) -> Callable[[Any], Row]:
                     row[name] = None if value.pk is None else field.to_representation(value)
                     continue
             row[name] = None if value is None else to_representation(value)
+        if masked:
+            label = instance._meta.label_lower
+            for name in row:
+                if (label, name) in PERSONAL_FIELDS:
+                    row[name] = mask_field(label, name, row[name])
         return row
 
     return represent

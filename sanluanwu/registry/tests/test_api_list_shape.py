@@ -87,3 +87,22 @@ def test_the_case_list_answers_the_same_json_as_before(alice, office, campaign, 
     cases = list(Case.objects.select_related("enterprise", "enterprise__town", "town", "campaign").order_by("-id"))
     expected = CaseSerializer(cases, many=True, context={"request": _request(alice)}).data
     assert answer["results"] == [dict(row) for row in expected]
+
+
+def test_masked_serializers_go_through_the_plan_and_still_mask_the_phone(
+    alice, office, campaign, district, monkeypatch
+):
+    make_case(alice, district["hutang"], name="张三塑料造粒作坊", legal_person="张三",
+              phone="13812345678")  # fmt: skip
+    cases = list(Case.objects.select_related("enterprise", "enterprise__town", "town", "campaign"))
+    context = {"request": _request(office)}
+    drf = CaseSerializer(cases, many=True, context=context).data
+    # The slow path is DRF's own Serializer.to_representation: the plan must not call it for a masked serializer.
+    calls = []
+    original = serializers.Serializer.to_representation
+    monkeypatch.setattr(serializers.Serializer, "to_representation",
+                        lambda self, instance: calls.append(type(self).__name__) or original(self, instance))  # fmt: skip
+    ours = represent_many(CaseSerializer(cases, many=True, context=context), cases)
+    assert calls == []
+    assert ours == drf
+    assert ours[0]["enterprise"]["phone"] == "138****5678"
