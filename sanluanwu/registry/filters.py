@@ -20,6 +20,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import clock
 from sanluanwu.core import params as core_params
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.forms import ListedChoiceIterator
 from sanluanwu.core.widgets import FastSelect
 from sanluanwu.registry.choices import OPEN_STATUSES, CaseStatus, LookbackCategory, RemediationType, category_short
 from sanluanwu.registry.models import Case, Enterprise
@@ -107,6 +108,9 @@ class CaseFilter(django_filters.FilterSet):
     def __init__(self, data: Any = None, *args: Any, scope: Scope, **kwargs: Any):
         super().__init__(data, *args, **kwargs)
         self.filters["town"].queryset = towns_visible_to(scope)
+        town = self.form.fields["town"]
+        town.iterator = ListedChoiceIterator  # type: ignore[attr-defined]
+        town.widget.choices = town.choices  # type: ignore[attr-defined]  # the widget kept the old iterator
         self.form.fields["sort"].required = False
         self.form.fields["sort"].choices = SORT_CHOICES
 
