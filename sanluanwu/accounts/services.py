@@ -13,12 +13,15 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
-from sanluanwu.accounts.scope import OperatorActor
+from sanluanwu.accounts.scope import OperatorActor, scope_for
 from sanluanwu.accounts.tokens import revoke_all_tokens
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
+from sanluanwu.core.masking import PERSONAL_FIELDS
+from sanluanwu.core.text import clean_text
 
 ORG_UNIT_AUDITED = ["parent", "kind", "town_type", "name", "short_name", "code", "duty", "managed_by", "boundary",
                     "sort_order", "is_active"]  # fmt: skip
@@ -183,3 +186,33 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
         record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
                      changes={name: [value, None] for name, value in before.items()})  # fmt: skip
         stored.delete()
+
+
+# Personal data (个人信息保护法) --------------------------------------------------------------------------------------
+
+# Why a clear number was needed: said by the user, kept in the audit event.
+REASON_CHARS = 200
+
+
+def personal_data_reason(reason: str) -> str:
+    """The reason a user gives for personal data in clear (a reveal, an unmasked export): required, one line."""
+    text = clean_text(reason or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
+    return text
+
+
+def reveal_personal_field(*, actor: Any, record: models.Model, field: str, town_id: int | None, reason: str) -> str:
+    """显示完整号码: the clear value of one personal field (core.masking.PERSONAL_FIELDS) of one record, for a user who
+    may see personal data in the record's town (person.reveal). Every reveal is a security event, "<app>.<model>.
+    revealed", naming the record and the field and the reason — never the value. The one way to a clear number, for
+    every app's records (registry, lookback, reporting)."""
+    label = record._meta.label_lower
+    if (label, field) not in PERSONAL_FIELDS:
+        raise ValueError(f"{label}.{field} is not a personal field (core.masking.register_personal_fields)")
+    permissions.require(scope_for(actor), "person.reveal", town_id=town_id)
+    why = personal_data_reason(reason)
+    with transaction.atomic():
+        record_event(actor=actor, action=f"{label}.revealed", obj=record, changes={"fields": [None, [field]]},
+                     note=why)  # fmt: skip
+    return str(getattr(record, field) or "")

@@ -14,12 +14,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
-from sanluanwu.accounts.decorators import requires
+from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.accounts.views import reveal_page
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
@@ -213,6 +215,7 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": permissions.allows(scope, "report.review") and s.state == SlotState.REOPEN_REQUESTED,
             "can_request": permissions.allows(scope, "report.request_reopen", town_id=s.unit_id)
             and s.state == SlotState.ACCEPTED,
+            "can_reveal": permissions.allows(scope, "person.reveal", town_id=s.unit_id),
             "requests": s.reopen_requests.select_related("requested_by", "decided_by"),
             "figure_heads": fig.FIGURE_HEADINGS,
             "post": request.POST if status != 200 else {},
@@ -254,6 +257,15 @@ def report_file(request: HttpRequest, pk: int) -> FileResponse:
     response = _download(request, content, r.filename, XLSX_CONTENT_TYPE)
     response["X-Content-SHA256"] = hashlib.sha256(content).hexdigest()
     return response
+
+
+@requires(POST="person.reveal")
+def report_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整号码 of a report's 联系电话 (the 填表人's), after the user says why; audited (accounts' one reveal)."""
+    r = queries.access_report(request.user, pk)
+    require_for(request, "person.reveal", town_id=r.town_id)
+    return reveal_page(request, record=r, field="phone", town_id=r.town_id, title=f"{r.slot} · 第{r.number}版",
+                       person=r.filler, back_url=reverse("reporting:slot", args=[r.slot_id]))  # fmt: skip
 
 
 # ---- work plans --------------------------------------------------------------------------------------------------
