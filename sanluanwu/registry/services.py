@@ -644,10 +644,13 @@ def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
 
 
 def record_export(
-    *, actor: Any, kind: str, filename: str, sha256: str, rows: int, unmasked: bool = False, reason: str = ""
-) -> None:
-    """Every export is a security event (one per file, however many rows): what, how many rows, the file's
-    SHA-256, and whether it held personal data in clear, which needs export.unmasked and a reason."""
+    *, actor: Any, kind: str, filename: str, sha256: str, rows: int | None, unmasked: bool = False, reason: str = "",
+    about: Any = None,
+) -> None:  # fmt: skip
+    """Every export is a security event (one per file, however many rows): what, how many rows (None for a document
+    that is no table: a work plan, a draft brief), the file's SHA-256, and whether it held personal data in clear,
+    which needs export.unmasked and a reason. The event is filed under the actor's account, or under `about` (a record)
+    for an actor that is no account (the server operator running a command)."""
     scope = scope_for(actor)
     why = ""
     if unmasked:
@@ -655,7 +658,8 @@ def record_export(
         why = _reason(reason)
     with transaction.atomic():
         record_event(
-            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created", obj=actor,
+            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created",
+            obj=about if about is not None else actor,
             changes={"kind": [None, kind], "filename": [None, filename], "sha256": [None, sha256],
                      "rows": [None, rows], "unmasked": [None, unmasked]},
             note=why,
