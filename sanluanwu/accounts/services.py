@@ -16,6 +16,7 @@ from django.db import models, transaction
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor, scope_for
+from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.accounts.tokens import revoke_all_tokens
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
@@ -109,14 +110,14 @@ def set_user_permissions(
     return user
 
 
-def record_password_change(*, actor: Any, user: User) -> None:
+def record_password_change(*, actor: Any, user: User, keep_session: str | None = None) -> None:
     """The admin's own password form has just changed the password in the caller's transaction: record that. A
     password set by someone else is a reset: its owner must change it before anything else works (等保)."""
     require_admin_permission(actor, "accounts.change_user", "修改用户密码")
     with transaction.atomic():
         _password_set_by_admin(user)
         user.save(update_fields=["must_change_password", "password_changed_at"])
-        _record_password_change(actor, user)
+        _record_password_change(actor, user, keep_session)
 
 
 def _password_set_by_admin(user: User) -> None:
@@ -126,17 +127,23 @@ def _password_set_by_admin(user: User) -> None:
     user.password_changed_at = clock.now()
 
 
-def _record_password_change(actor: Any, user: User) -> None:
+def _record_password_change(actor: Any, user: User, keep_session: str | None = None) -> None:
+    """The history keeps the hash; every session of the user but `keep_session` (the changer's own) is deleted: they
+    ended with the old password anyway (Django ties a session to the hash), and no row of them is left behind."""
     note = "已修改登录密码" if user.has_usable_password() else "已停用密码登录"
     if user.has_usable_password():
         PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
+    ended = end_all_sessions(user, keep=keep_session)
+    if ended:
+        note += f"，结束其他登录会话 {ended} 个"
     record_event(actor=actor, action="accounts.user.password_changed", obj=user, note=note)
 
 
-def change_own_password(*, actor: Any, current: str, new: str, repeated: str) -> User:
+def change_own_password(*, actor: Any, current: str, new: str, repeated: str, keep_session: str | None = None) -> User:
     """A user changes their own password: the current one is checked, the new one meets the password profile
     (settings.AUTH_PASSWORD_VALIDATORS) and is typed twice. Every other session ends with it (Django ties a session to
-    the password hash) and every API token of the user is revoked. Audited; the history keeps the hash."""
+    the password hash; their rows are deleted, but `keep_session`, the one changing it) and every API token of the user
+    is revoked. Audited; the history keeps the hash."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.utils import translation
@@ -159,7 +166,7 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
         user.password_changed_at = clock.now()
         user.save(update_fields=["password", "must_change_password", "password_changed_at"])
         revoke_all_tokens(actor=actor, user=user, why="修改密码")
-        _record_password_change(actor, user)
+        _record_password_change(actor, user, keep_session)
     return user
 
 

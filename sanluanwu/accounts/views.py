@@ -24,7 +24,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         try:
             user = services.change_own_password(actor=request.user, current=request.POST.get("current", ""),
                                                 new=request.POST.get("new", ""),
-                                                repeated=request.POST.get("repeated", ""))  # fmt: skip
+                                                repeated=request.POST.get("repeated", ""),
+                                                keep_session=request.session.session_key)  # fmt: skip
             update_session_auth_hash(request, user)  # this session goes on; every other one has ended
             messages.success(request, "密码已修改。其他设备上的登录和接口令牌已全部失效。")
             return redirect("home")
