@@ -237,6 +237,7 @@ def record_session_timeout(request: HttpRequest, *, limit: str) -> bool:
     is deleted and the end audited, once — of two requests racing on the same ended session, only the one that deleted
     the row records it. Nothing is written on a request whose session goes on."""
     user = request.user
+    assert isinstance(user, User)  # the middleware asks only for a logged-in user
     key = request.session.session_key
     with transaction.atomic():
         deleted, _ = Session.objects.filter(session_key=key).delete() if key else (0, {})
