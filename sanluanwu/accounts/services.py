@@ -18,6 +18,7 @@ from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor, scope_for
 from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.accounts.tokens import revoke_all_tokens
+from sanluanwu.audit.display import ACTION_LABELS
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
@@ -214,12 +215,15 @@ def reveal_personal_field(*, actor: Any, record: models.Model, field: str, town_
     may see personal data in the record's town (person.reveal). Every reveal is a security event, "<app>.<model>.
     revealed", naming the record and the field and the reason — never the value. The one way to a clear number, for
     every app's records (registry, lookback, reporting)."""
-    label = record._meta.label_lower
-    if (label, field) not in PERSONAL_FIELDS:
-        raise ValueError(f"{label}.{field} is not a personal field (core.masking.register_personal_fields)")
+    meta = record._meta
+    if (meta.label_lower, field) not in PERSONAL_FIELDS:
+        raise ValueError(f"{meta.label_lower}.{field} is not a personal field (core.masking.register_personal_fields)")
+    action = f"{meta.app_label}.{meta.model_name}.revealed"
+    if action not in ACTION_LABELS:
+        raise ValueError(f"{action} has no label: add it to the app's choices.AUDIT_ACTIONS")
     permissions.require(scope_for(actor), "person.reveal", town_id=town_id)
     why = personal_data_reason(reason)
     with transaction.atomic():
-        record_event(actor=actor, action=f"{label}.revealed", obj=record, changes={"fields": [None, [field]]},
-                     note=why)  # fmt: skip
+        record_event(actor=actor, action=f"{meta.app_label}.{meta.model_name}.revealed", obj=record,
+                     changes={"fields": [None, [field]]}, note=why)  # fmt: skip
     return str(getattr(record, field) or "")
