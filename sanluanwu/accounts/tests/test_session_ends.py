@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib.sessions.models import Session
-from django.core.management import call_command
 from django.test import Client
 
 from sanluanwu.accounts import security, services, sessions
@@ -91,14 +90,6 @@ def test_the_daily_purge_audits_sessions_their_users_never_came_back_to_and_dele
     assert "由定时清理记录" in event.note and "2026-03-02" in event.note
     assert _rows_of(alice) == [] and len(_rows_of(bob)) == 1
     assert sessions.purge_expired_sessions() == {"deleted": 0, "timed_out": 0}
-
-
-def test_the_scheduler_runs_the_purge(alice, time_machine):
-    _at(time_machine, 0)
-    Client().force_login(alice)
-    _at(time_machine, 24 * 60)
-    call_command("run_schedule", "--once")
-    assert Session.objects.count() == 0 and len(_timeouts()) == 1
 
 
 def test_log_out_everywhere_deletes_every_session_row_of_the_user(alice, bob):
