@@ -34,6 +34,7 @@ urlpatterns = [
     path("login/code/", security_views.login_code, name="login_code"),
     path("audit/log/", security_views.audit_log, name="audit_log"),
     path("security/events/", security_views.security_events, name="security_events"),
+    path("security/two-factor/", security_views.reset_two_factor, name="security_2fa"),
     path("healthz/", health, name="health"),
     path("favicon.ico", favicon, name="favicon"),
     path("", include("sanluanwu.registry.urls")),

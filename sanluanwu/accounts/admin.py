@@ -138,7 +138,8 @@ class UserAdmin(BaseUserAdmin):
             response = super().user_change_password(request, id, form_url)
             user = rows.first()
             if user is not None and before is not None and user.password != before:
-                services.record_password_change(actor=request.user, user=user)
+                own = request.session.session_key if user.pk == request.user.pk else None  # the admin's own goes on
+                services.record_password_change(actor=request.user, user=user, keep_session=own)
         return response
 
 

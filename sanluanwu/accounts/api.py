@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+from rest_framework import serializers
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from sanluanwu.accounts import services
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.permissions import denial
 from sanluanwu.accounts.scope import scope_for
@@ -94,3 +98,18 @@ def api_permissions(**by_method: str) -> Any:
         return view
 
     return decorator
+
+
+class RevealSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=200, help_text="查看完整号码的原因（留痕）")
+
+
+def reveal_response(request: Request, *, record: models.Model, field: str) -> Response:
+    """POST …/reveal/ of any record with a personal field: {"id", <field>: the clear value}, with the reason why
+    (accounts.services.reveal_personal_field: person.reveal in the record's town, audited). The viewset fetched the
+    record in scope (404) and checked its declared permission there (403)."""
+    data = RevealSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    value = services.reveal_personal_field(actor=request.user, record=record, field=field, town_id=town_of(record),
+                                           reason=data.validated_data["reason"])  # fmt: skip
+    return Response({"id": record.pk, field: value})

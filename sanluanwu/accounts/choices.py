@@ -66,6 +66,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.account.locked": "账号因登录失败被锁定",
     "accounts.account.unlocked": "解除账号登录锁定",
     "accounts.session.logged_out": "退出登录",
+    "accounts.session.timeout": "会话超时自动结束",
+    "accounts.otp.reset": "重置双因素认证（设备丢失）",
     "accounts.user.logged_out_everywhere": "退出所有设备",
     "accounts.token.created": "创建接口令牌",
     "accounts.token.revoked": "撤销接口令牌",

@@ -58,7 +58,9 @@ class LoginThrottleMiddleware:
 class SessionTimeoutMiddleware:
     """A session ends after SESSION_IDLE_SECONDS without a request and SESSION_ABSOLUTE_SECONDS after its login.
     The last activity is written at most once every SESSION_ACTIVITY_WRITE_SECONDS, so a page view does not write
-    the session row (SESSION_SAVE_EVERY_REQUEST did, on every request)."""
+    the session row (SESSION_SAVE_EVERY_REQUEST did, on every request). The end is audited ("accounts.session.timeout"
+    with the limit) by the request that finds it; a session whose user never comes back is audited by the daily purge
+    (accounts.sessions.purge_expired_sessions)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -81,16 +83,19 @@ class SessionTimeoutMiddleware:
             session[security.SESSION_LOGIN_AT] = session[security.SESSION_SEEN_AT] = now
             return None
         if now - login_at >= settings.SESSION_ABSOLUTE_SECONDS:
-            return self.end(request, ABSOLUTE_TEXT.format(hours=settings.SESSION_ABSOLUTE_SECONDS // 3600))
+            return self.end(request, ABSOLUTE_TEXT.format(hours=settings.SESSION_ABSOLUTE_SECONDS // 3600),
+                            limit=security.ABSOLUTE)  # fmt: skip
         if now - seen_at >= settings.SESSION_IDLE_SECONDS:
-            return self.end(request, IDLE_TEXT.format(minutes=settings.SESSION_IDLE_SECONDS // 60))
+            return self.end(request, IDLE_TEXT.format(minutes=settings.SESSION_IDLE_SECONDS // 60), limit=security.IDLE)
         if now - seen_at >= settings.SESSION_ACTIVITY_WRITE_SECONDS:
             session[security.SESSION_SEEN_AT] = now  # modified: saved (and its expiry renewed) with this response
         return None
 
     @staticmethod
-    def end(request: HttpRequest, text: str) -> HttpResponse:
-        logout(request)  # flushes the session: its row is deleted, the cookie gets a new empty key
+    def end(request: HttpRequest, text: str, *, limit: str) -> HttpResponse:
+        security.record_session_timeout(request, limit=limit)  # audited once: the request that deletes its row
+        setattr(request, security.TIMED_OUT, True)  # not a logout by the person (security.on_logged_out)
+        logout(request)  # flushes the session: the cookie gets a new empty key
         if _is_api(request):
             return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
         messages.info(request, text)

@@ -11,7 +11,8 @@ The roles, as Wujin runs the campaign (附件1):
   business data (三员分立): no list, no case, no import, no look-back.
 - 安全管理员 security_admin — security settings: sees the accounts locked after failed logins and unlocks them
   (security.unlock, /security/lockouts/). No business data.
-- 安全管理员 security_admin — security settings, unlocking accounts, reviewing security events (security.events) and
+- 安全管理员 security_admin — security settings, unlocking accounts, reviewing security events (security.events),
+  resetting another user's lost two-factor device with a reason (security.reset_2fa, /security/two-factor/) and
   deciding role change requests in the admin. No business data.
 - 审计管理员 audit_admin — reads the audit log (audit.view) and the security events, nothing else.
 - 办公室管理员 office_admin — the district office's head of the work: everything on the dynamic list in
@@ -152,6 +153,8 @@ PERMISSIONS: dict[str, Permission] = {
         Permission("reference.manage", "管理账号和基础数据", frozenset({Role.SYSTEM_ADMIN})),
         # 等保 security settings (accounts/security.py): the security admin lifts a login lock.
         Permission("security.unlock", "查看并解除账号的登录锁定", frozenset({Role.SECURITY_ADMIN})),
+        # A lost authenticator: the security admin removes another user's two-factor devices, with a reason (audited).
+        Permission("security.reset_2fa", "重置其他用户的双因素认证（设备丢失）", frozenset({Role.SECURITY_ADMIN})),
         # 三员分立: the security admin reviews security events; the audit admin reads the whole audit log.
         Permission("security.events", "查看安全事件", frozenset({Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})),
         Permission("audit.view", "查看审计日志", frozenset({Role.AUDIT_ADMIN})),

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
-from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.models import AuditEvent
 
@@ -59,3 +59,12 @@ def audit_events(*, security_only: bool, action: str = "", since: dt.date | None
 
 def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def users_with_two_factor() -> QuerySet[User]:
+    """Accounts with a confirmed two-factor device, for the security admin's reset page (security.reset_2fa): who
+    they are and their units, nothing of the business."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    enrolled = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+    return User.objects.filter(pk__in=enrolled).order_by("username").prefetch_related("memberships__org_unit")

@@ -185,9 +185,15 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
                               f"账号锁定 {settings.LOGIN_LOCK_MINUTES} 分钟；地址 {address}")  # fmt: skip
 
 
+# Set on a request whose session the timeout ended: its logout is no person's (record_session_timeout audits it).
+TIMED_OUT = "_slw_session_timed_out"
+
+
 def on_logged_out(sender: Any, request: Any, user: Any = None, **kwargs: Any) -> None:
     """A logout by a person (the logout button posts) as a security event."""
     if user is None or request is None or getattr(request, "method", None) != "POST":
+        return
+    if getattr(request, TIMED_OUT, False):
         return
     with transaction.atomic():
         record_event(
@@ -202,16 +208,44 @@ def on_logged_out(sender: Any, request: Any, user: Any = None, **kwargs: Any) ->
 
 
 def end_all_sessions(user: User, *, keep: str | None = None) -> int:
-    """End every session of the user (all devices), but `keep` (a session key): for "log out everywhere". A password
-    change needs no call: Django ties each session to the password hash, so they end with it anyway."""
-    ended = 0
-    for session in Session.objects.filter(expire_date__gt=clock.now()).iterator():
-        if session.session_key == keep:
-            continue
-        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
-            session.delete()
-            ended += 1
+    """Delete every session row of the user (all devices, expired ones too), but `keep` (a session key): for "log out
+    everywhere", a password change, a new or reset second factor. Raising the session generation already makes those
+    sessions worthless; deleting them leaves no row that could be replayed or decoded later. The rows are decoded one
+    by one (Django's session table has no user column): a rare event, a few thousand rows at most."""
+    mine = []
+    for session in Session.objects.only("session_key", "session_data").iterator():
+        if session.session_key != keep and str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            mine.append(session.session_key)
+    if not mine:
+        return 0
+    ended, _ = Session.objects.filter(session_key__in=mine).delete()
     return ended
+
+
+# Why a session ended by itself (accounts.middleware.SessionTimeoutMiddleware, sessions.purge_expired_sessions).
+IDLE, ABSOLUTE = "idle", "absolute"
+
+
+def timeout_note(limit: str) -> str:
+    if limit == ABSOLUTE:
+        return f"登录已超过 {settings.SESSION_ABSOLUTE_SECONDS // 3600} 小时，会话自动结束"
+    return f"{settings.SESSION_IDLE_SECONDS // 60} 分钟未操作，会话自动结束"
+
+
+def record_session_timeout(request: HttpRequest, *, limit: str) -> bool:
+    """A session ended by its idle or absolute limit (the middleware noticed it on the session's next request): its row
+    is deleted and the end audited, once — of two requests racing on the same ended session, only the one that deleted
+    the row records it. Nothing is written on a request whose session goes on."""
+    user = request.user
+    assert isinstance(user, User)  # the middleware asks only for a logged-in user
+    key = request.session.session_key
+    with transaction.atomic():
+        deleted, _ = Session.objects.filter(session_key=key).delete() if key else (0, {})
+        if not deleted:
+            return False
+        record_event(actor=user, action="accounts.session.timeout", obj=user, changes={"limit": [None, limit]},
+                     note=f"{timeout_note(limit)}；地址 {_client_address(request)}")  # fmt: skip
+    return True
 
 
 # Password expiry and the forced change --------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from rest_framework.views import APIView
 
 from sanluanwu.accounts import queries, security, sessions, tokens, twofactor
 from sanluanwu.accounts.decorators import requires
-from sanluanwu.accounts.models import ApiToken
+from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.display import ACTION_LABELS
 from sanluanwu.core import clock
-from sanluanwu.core.errors import DomainError
+from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.params import bounded_int, date_error
 
 
@@ -121,7 +121,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if step == "start":
                 twofactor.start_enrolment(actor=request.user)
             elif step == "confirm":
-                device = twofactor.confirm_enrolment(actor=request.user, code=request.POST.get("code", ""))
+                device = twofactor.confirm_enrolment(actor=request.user, code=request.POST.get("code", ""),
+                                                     keep_session=request.session.session_key)  # fmt: skip
                 twofactor.after_enrolment(request, device)
                 messages.success(request, "双因素认证已绑定。以后登录时，输入密码后还需输入验证器上的动态码。")
                 return redirect("home")
@@ -178,6 +179,28 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=405)
     return render(request, "accounts/login_code.html", {"errors": errors, "next": request.GET.get("next", "")},
                   status=status_code)  # fmt: skip
+
+
+@requires(GET="security.reset_2fa", POST="security.reset_2fa")
+def reset_two_factor(request: HttpRequest) -> HttpResponse:
+    """The security admin resets another user's two-factor login (a lost phone) with a reason: the accounts that have
+    a device, each with its reset form (twofactor.reset_devices)."""
+    errors: dict[str, list[str]] = {}
+    status_code = 200
+    if request.method == "POST":
+        username = request.POST.get("username", "")[:150]
+        subject = User.objects.filter(username=username).first()
+        try:
+            if subject is None:
+                raise ValidationFailed({"username": [f"找不到用户“{username}”"]})
+            twofactor.reset_devices(actor=request.user, user=subject, reason=request.POST.get("reason", ""))
+            messages.success(request, f"已重置“{subject.username}”的双因素认证，其全部登录会话已结束。")
+            return redirect("security_2fa")
+        except DomainError as exc:
+            errors, status_code = exc.errors or {"username": [exc.text]}, exc.status_code
+    context = {"users": queries.users_with_two_factor(), "errors": errors, "me": request.user.pk,
+               "post": request.POST if errors else {}}  # fmt: skip
+    return render(request, "accounts/reset_two_factor.html", context, status=status_code)
 
 
 @requires(GET="audit.view")

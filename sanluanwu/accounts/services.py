@@ -13,12 +13,17 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.db import models, transaction
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
-from sanluanwu.accounts.scope import OperatorActor
+from sanluanwu.accounts.scope import OperatorActor, scope_for
+from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.accounts.tokens import revoke_all_tokens
+from sanluanwu.audit.display import ACTION_LABELS
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
+from sanluanwu.core.masking import PERSONAL_FIELDS
+from sanluanwu.core.text import clean_text
 
 ORG_UNIT_AUDITED = ["parent", "kind", "town_type", "name", "short_name", "code", "duty", "managed_by", "boundary",
                     "sort_order", "is_active"]  # fmt: skip
@@ -106,14 +111,14 @@ def set_user_permissions(
     return user
 
 
-def record_password_change(*, actor: Any, user: User) -> None:
+def record_password_change(*, actor: Any, user: User, keep_session: str | None = None) -> None:
     """The admin's own password form has just changed the password in the caller's transaction: record that. A
     password set by someone else is a reset: its owner must change it before anything else works (等保)."""
     require_admin_permission(actor, "accounts.change_user", "修改用户密码")
     with transaction.atomic():
         _password_set_by_admin(user)
         user.save(update_fields=["must_change_password", "password_changed_at"])
-        _record_password_change(actor, user)
+        _record_password_change(actor, user, keep_session)
 
 
 def _password_set_by_admin(user: User) -> None:
@@ -123,17 +128,23 @@ def _password_set_by_admin(user: User) -> None:
     user.password_changed_at = clock.now()
 
 
-def _record_password_change(actor: Any, user: User) -> None:
+def _record_password_change(actor: Any, user: User, keep_session: str | None = None) -> None:
+    """The history keeps the hash; every session of the user but `keep_session` (the changer's own) is deleted: they
+    ended with the old password anyway (Django ties a session to the hash), and no row of them is left behind."""
     note = "已修改登录密码" if user.has_usable_password() else "已停用密码登录"
     if user.has_usable_password():
         PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
+    ended = end_all_sessions(user, keep=keep_session)
+    if ended:
+        note += f"，结束其他登录会话 {ended} 个"
     record_event(actor=actor, action="accounts.user.password_changed", obj=user, note=note)
 
 
-def change_own_password(*, actor: Any, current: str, new: str, repeated: str) -> User:
+def change_own_password(*, actor: Any, current: str, new: str, repeated: str, keep_session: str | None = None) -> User:
     """A user changes their own password: the current one is checked, the new one meets the password profile
     (settings.AUTH_PASSWORD_VALIDATORS) and is typed twice. Every other session ends with it (Django ties a session to
-    the password hash) and every API token of the user is revoked. Audited; the history keeps the hash."""
+    the password hash; their rows are deleted, but `keep_session`, the one changing it) and every API token of the user
+    is revoked. Audited; the history keeps the hash."""
     from django.contrib.auth.password_validation import validate_password
     from django.core.exceptions import ValidationError as DjangoValidationError
     from django.utils import translation
@@ -156,7 +167,7 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str) ->
         user.password_changed_at = clock.now()
         user.save(update_fields=["password", "must_change_password", "password_changed_at"])
         revoke_all_tokens(actor=actor, user=user, why="修改密码")
-        _record_password_change(actor, user)
+        _record_password_change(actor, user, keep_session)
     return user
 
 
@@ -183,3 +194,36 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
         record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
                      changes={name: [value, None] for name, value in before.items()})  # fmt: skip
         stored.delete()
+
+
+# Personal data (个人信息保护法) --------------------------------------------------------------------------------------
+
+# Why a clear number was needed: said by the user, kept in the audit event.
+REASON_CHARS = 200
+
+
+def personal_data_reason(reason: str) -> str:
+    """The reason a user gives for personal data in clear (a reveal, an unmasked export): required, one line."""
+    text = clean_text(reason or "")[:REASON_CHARS]
+    if not text:
+        raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
+    return text
+
+
+def reveal_personal_field(*, actor: Any, record: models.Model, field: str, town_id: int | None, reason: str) -> str:
+    """显示完整号码: the clear value of one personal field (core.masking.PERSONAL_FIELDS) of one record, for a user who
+    may see personal data in the record's town (person.reveal). Every reveal is a security event, "<app>.<model>.
+    revealed", naming the record and the field and the reason — never the value. The one way to a clear number, for
+    every app's records (registry, lookback, reporting)."""
+    meta = record._meta
+    if (meta.label_lower, field) not in PERSONAL_FIELDS:
+        raise ValueError(f"{meta.label_lower}.{field} is not a personal field (core.masking.register_personal_fields)")
+    action = f"{meta.app_label}.{meta.model_name}.revealed"
+    if action not in ACTION_LABELS:
+        raise ValueError(f"{action} has no label: add it to the app's choices.AUDIT_ACTIONS")
+    permissions.require(scope_for(actor), "person.reveal", town_id=town_id)
+    why = personal_data_reason(reason)
+    with transaction.atomic():
+        record_event(actor=actor, action=f"{meta.app_label}.{meta.model_name}.revealed", obj=record,
+                     changes={"fields": [None, [field]]}, note=why)  # fmt: skip
+    return str(getattr(record, field) or "")

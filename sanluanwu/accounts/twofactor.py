@@ -20,8 +20,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanluanwu.accounts.choices import ADMIN_ROLES
 from sanluanwu.accounts.models import Membership, User
+from sanluanwu.accounts.permissions import require
+from sanluanwu.accounts.scope import scope_for
+from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.audit.services import record_event
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.core.text import clean_text
 
 SESSION_STATE = "slw_2fa"
 # The session's state: no device and none needed; verified with a code; owes a code; must enrol first.
@@ -98,9 +102,9 @@ def pending_device(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).order_by("-pk").first()
 
 
-def confirm_enrolment(*, actor: Any, code: str) -> TOTPDevice:
+def confirm_enrolment(*, actor: Any, code: str, keep_session: str | None = None) -> TOTPDevice:
     """The first right code confirms the device. Audited; every other session of the user ends (they logged in
-    without the second factor)."""
+    without the second factor) and its row is deleted; `keep_session` (the one enrolling) goes on."""
     device = pending_device(actor)
     if device is None:
         raise ValidationFailed({"code": ["请先生成二维码"]})
@@ -112,6 +116,7 @@ def confirm_enrolment(*, actor: Any, code: str) -> TOTPDevice:
         user = User.objects.select_for_update().get(pk=actor.pk)
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
+        end_all_sessions(user, keep=keep_session)
         record_event(actor=actor, action="accounts.otp.enrolled", obj=user, note="已绑定双因素认证（TOTP）")
     return device
 
@@ -128,6 +133,34 @@ def remove_device(*, actor: Any, code: str) -> None:
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=actor.pk).delete()
         record_event(actor=actor, action="accounts.otp.removed", obj=actor, note="已解除双因素认证（TOTP）")
+
+
+def reset_devices(*, actor: Any, user: User, reason: str) -> int:
+    """设备丢失: the security admin (security.reset_2fa) removes every two-factor device of another user, with the
+    reason. Every session of the user ends and its row is deleted (one may be on the lost phone); at the next login
+    the user must enrol again where it is mandatory (an admin role: twofactor.must_enrol), else logs in with the
+    password until they enrol. Nobody resets their own: that would let a stolen password replace the second factor.
+    Audited; returns the number of devices removed."""
+    require(scope_for(actor), "security.reset_2fa")
+    if actor.pk == user.pk:
+        raise PermissionDenied("不能重置自己的双因素认证：请由另一名安全管理员办理")
+    why = clean_text(reason or "")[:200]
+    if not why:
+        raise ValidationFailed({"reason": ["请填写重置原因（如：手机丢失，本人电话核实身份）"]})
+    with transaction.atomic():
+        subject = User.objects.select_for_update().get(pk=user.pk)
+        devices = TOTPDevice.objects.filter(user_id=subject.pk)
+        removed = devices.count()
+        if not removed:
+            raise ValidationFailed({"username": [f"用户“{subject.username}”未绑定双因素认证，无需重置"]})
+        devices.delete()
+        subject.session_generation += 1
+        subject.save(update_fields=["session_generation"])
+        ended = end_all_sessions(subject)
+        then = "下次登录须重新绑定" if must_enrol(subject) else "下次登录只需密码，可自行重新绑定"
+        record_event(actor=actor, action="accounts.otp.reset", obj=subject, changes={"devices": [removed, 0]},
+                     note=f"{why}（删除设备 {removed} 个，结束登录会话 {ended} 个；{then}）")  # fmt: skip
+    return removed
 
 
 def after_enrolment(request: HttpRequest, device: TOTPDevice) -> None:

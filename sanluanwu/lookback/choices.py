@@ -49,4 +49,5 @@ AUDIT_ACTIONS: dict[str, str] = {
     "lookback.inspection.submitted": "提交回头看检查",
     "lookback.inspection.amended": "更正检查记录",
     "lookback.photo.added": "上传现场照片",
+    "lookback.inspection.revealed": "查看新发现企业的完整联系电话",
 }

@@ -17,6 +17,7 @@ urlpatterns = [
     path("lookback/inspections/<int:pk>/", views.inspection, name="inspection"),
     path("lookback/inspections/<int:pk>/photos/", views.upload_photo, name="upload_photo"),
     path("lookback/inspections/<int:pk>/amend/", views.amend, name="amend"),
+    path("lookback/inspections/<int:pk>/reveal/", views.inspection_reveal, name="inspection_reveal"),
     path("lookback/photos/<int:pk>/", views.photo, name="photo"),
     path("lookback/photos/<int:pk>/original/", views.photo, {"original": True}, name="photo_original"),
 ]

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.accounts.views import reveal_page
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import params, photos
 from sanluanwu.core.errors import DomainError
@@ -176,6 +178,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": insp, "rows": [(i, answers.get(i.code)) for i in [*items, *earlier]], "photos": insp.photos.all(),
             "amendments": insp.amendments.all(),
             "can_amend": permissions.allows(scope, "inspection.amend", town_id=insp.town_id),
+            "can_reveal": permissions.allows(scope, "person.reveal", town_id=insp.town_id),
         })  # fmt: skip
     # A draft reaches here only for those who may record it (queries.inspections_visible_to).
     initial: dict[str, Any] = {
@@ -210,6 +213,7 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "lookback/inspection_form.html", {
         "inspection": insp, "target": insp.target, "form": form, "photos": insp.photos.all(), "warnings": warnings,
         "match": _match(request, form, insp),
+        "can_reveal": permissions.allows(scope, "person.reveal", town_id=insp.town_id),
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
@@ -247,6 +251,16 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "更正已记录")
     return redirect("lookback:inspection", pk=insp.pk)
+
+
+@requires(POST="person.reveal")
+def inspection_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整号码 of a new find's phone (新发现企业电话), after the user says why; audited (accounts' one reveal)."""
+    insp = queries.access_inspection(request.user, pk)
+    require_for(request, "person.reveal", town_id=insp.town_id)
+    return reveal_page(request, record=insp, field="new_phone", town_id=insp.town_id,
+                       title=insp.new_name or insp.target.name, person=insp.new_legal_person,
+                       back_url=reverse("lookback:inspection", args=[insp.pk]))  # fmt: skip
 
 
 @requires(GET="lookback.view")

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, TextField, Value
 from django.db.models.functions import Concat, Lower
 
 from sanluanwu.accounts import permissions
+from sanluanwu.accounts import services as accounts_services
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
@@ -625,21 +626,14 @@ REASON_CHARS = 200
 
 
 def _reason(reason: str) -> str:
-    text = clean_text(reason or "")[:REASON_CHARS]
-    if not text:
-        raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
-    return text
+    return accounts_services.personal_data_reason(reason)
 
 
 def reveal_enterprise_phone(*, actor: Any, enterprise: Enterprise, reason: str) -> str:
     """The clear phone number of an enterprise, for a user allowed to see it in its town; every reveal is a
-    security event (who, which enterprise, why), written even when nothing else changes."""
-    permissions.require(scope_for(actor), "person.reveal", town_id=enterprise.town_id)
-    why = _reason(reason)
-    with transaction.atomic():
-        record_event(actor=actor, action="registry.enterprise.revealed", obj=enterprise,
-                     changes={"fields": [None, ["phone"]]}, note=why)  # fmt: skip
-    return enterprise.phone
+    security event (who, which enterprise, why), written even when nothing else changes (accounts' one reveal)."""
+    return accounts_services.reveal_personal_field(actor=actor, record=enterprise, field="phone",
+                                                   town_id=enterprise.town_id, reason=reason)  # fmt: skip
 
 
 def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
@@ -650,10 +644,13 @@ def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
 
 
 def record_export(
-    *, actor: Any, kind: str, filename: str, sha256: str, rows: int, unmasked: bool = False, reason: str = ""
-) -> None:
-    """Every export is a security event (one per file, however many rows): what, how many rows, the file's
-    SHA-256, and whether it held personal data in clear, which needs export.unmasked and a reason."""
+    *, actor: Any, kind: str, filename: str, sha256: str, rows: int | None, unmasked: bool = False, reason: str = "",
+    about: Any = None,
+) -> None:  # fmt: skip
+    """Every export is a security event (one per file, however many rows): what, how many rows (None for a document
+    that is no table: a work plan, a draft brief), the file's SHA-256, and whether it held personal data in clear,
+    which needs export.unmasked and a reason. The event is filed under the actor's account, or under `about` (a record)
+    for an actor that is no account (the server operator running a command)."""
     scope = scope_for(actor)
     why = ""
     if unmasked:
@@ -661,7 +658,8 @@ def record_export(
         why = _reason(reason)
     with transaction.atomic():
         record_event(
-            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created", obj=actor,
+            actor=actor, action="registry.export.unmasked" if unmasked else "registry.export.created",
+            obj=about if about is not None else actor,
             changes={"kind": [None, kind], "filename": [None, filename], "sha256": [None, sha256],
                      "rows": [None, rows], "unmasked": [None, unmasked]},
             note=why,

@@ -12,6 +12,7 @@ from django.urls import reverse
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION, require_for, requires
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.accounts.views import reveal_page
 from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
@@ -270,17 +271,12 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(POST="person.reveal")
 def enterprise_reveal(request: HttpRequest, pk: int) -> HttpResponse:
-    """显示完整号码: the enterprise's clear phone, after the user says why; audited (services.reveal_enterprise_phone).
-    Answered on a page of its own (never cached: core.middleware.NoStoreMiddleware), not kept in the record page."""
+    """显示完整号码: the enterprise's clear phone, after the user says why; audited (accounts' one reveal page)."""
     enterprise = queries.access_enterprise(request.user, pk)
     require_for(request, "person.reveal", town_id=enterprise.town_id)
-    try:
-        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=enterprise,
-                                                 reason=request.POST.get("reason", ""))  # fmt: skip
-    except ValidationFailed as exc:
-        messages.error(request, exc.text)
-        return redirect("registry:enterprise_detail", pk=enterprise.pk)
-    return render(request, "registry/enterprise_reveal.html", {"enterprise": enterprise, "phone": phone})
+    return reveal_page(request, record=enterprise, field="phone", town_id=enterprise.town_id, title=enterprise.name,
+                       back_url=reverse("registry:enterprise_detail", args=[enterprise.pk]),
+                       person=enterprise.legal_person)  # fmt: skip
 
 
 @requires(GET="clash.resolve")

@@ -35,9 +35,10 @@ def _unit_figures(period: Period) -> tuple[dict[int, Report], dict[int, dict[str
     return reports, figures
 
 
-def district_workbook(period: Period, target: IO[bytes]) -> None:
+def district_workbook(period: Period, target: IO[bytes]) -> int:
     """One sheet per unit with its 附件2 rows (the frozen rows of its latest report, or the records' for a unit that
-    has not reported), and a summary sheet: unit × category × stage, completion rates, change since last period."""
+    has not reported), and a summary sheet: unit × category × stage, completion rates, change since last period.
+    Returns the number of 附件2 rows written."""
     slots = list(period.slots.select_related("unit").order_by("unit__sort_order", "unit__name"))
     reports, figures = _unit_figures(period)
     previous = _previous_period(period)
@@ -71,8 +72,8 @@ def district_workbook(period: Period, target: IO[bytes]) -> None:
         for f in before.values():
             _merge(total_before, f)
     title = f"武进区“散乱污”企业（作坊）整治进展汇总（{period.label}，{period.span}，截止 {period.due_on:%m月%d日}）"
-    exports.district_workbook(target, title=title, parts=parts, district_lines=fig.lines(total, total_before),
-                              status_of=status_of)  # fmt: skip
+    return exports.district_workbook(target, title=title, parts=parts, district_lines=fig.lines(total, total_before),
+                                     status_of=status_of)  # fmt: skip
 
 
 def _merge(into: dict[str, Any], figures: dict[str, Any]) -> None:

@@ -62,4 +62,5 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reporting.workplan.uploaded": "上传工作方案",
     "reporting.brief.saved": "保存工作简讯",
     "reporting.brief.submitted": "报送工作简讯",
+    "reporting.report.revealed": "查看报表联系电话（完整号码）",
 }

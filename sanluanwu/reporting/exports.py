@@ -151,9 +151,9 @@ class UnitPart:
 
 
 def district_workbook(target: str | IO[bytes], *, title: str, parts: list[UnitPart], district_lines: list[Line],
-                      status_of: dict[int, str]) -> None:  # fmt: skip
+                      status_of: dict[int, str]) -> int:  # fmt: skip
     """The district workbook of a period: a summary sheet (unit × category × stage, completion rates, change since
-    the last period), then one sheet per unit with its 附件2 rows (official layout)."""
+    the last period), then one sheet per unit with its 附件2 rows (official layout). Returns the 附件2 rows written."""
     from sanluanwu.reporting.figures import CATEGORY_ROWS
     from sanluanwu.reporting.figures import lines as to_lines
 
@@ -206,10 +206,12 @@ def district_workbook(target: str | IO[bytes], *, title: str, parts: list[UnitPa
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)
     used = {"汇总"}
+    written = 0
     for part in parts:
-        add_attachment2_sheet(wb, part.rows(), sheet_name=sheet_name(part.label, used), unit_label=part.label,
-                              as_of=part.as_of, official=True)  # fmt: skip
+        written += add_attachment2_sheet(wb, part.rows(), sheet_name=sheet_name(part.label, used),
+                                         unit_label=part.label, as_of=part.as_of, official=True)  # fmt: skip
     wb.close()
+    return written
 
 
 def table_xlsx(target: IO[bytes], *, title: str, sheets: list[tuple[str, list[str], list[list[Any]]]]) -> None:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("reporting/slots/<int:pk>/", views.slot, name="slot"),
     path("reporting/slots/<int:pk>/preview.xlsx", views.slot_preview, name="slot_preview"),
     path("reporting/reports/<int:pk>/file/", views.report_file, name="report_file"),
+    path("reporting/reports/<int:pk>/reveal/", views.report_reveal, name="report_reveal"),
     path("reporting/workplans/", views.workplans, name="workplans"),
     path("reporting/workplans/<int:pk>/file/", views.workplan_file, name="workplan_file"),
     path("reporting/briefs/", views.briefs, name="briefs"),

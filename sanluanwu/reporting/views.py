@@ -14,12 +14,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
-from sanluanwu.accounts.decorators import requires
+from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.accounts.views import reveal_page
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
@@ -50,10 +52,12 @@ def _campaign(request: HttpRequest) -> Campaign:
     return campaign
 
 
-def _download(request: HttpRequest, content: bytes, filename: str, content_type: str) -> FileResponse:
-    """Every file this app hands out is audited like any export: one event with its name and SHA-256."""
-    record_export(actor=request.user, kind="报送", filename=filename, sha256=hashlib.sha256(content).hexdigest(),
-                  rows=0)  # fmt: skip
+def _download(request: HttpRequest, content: bytes, filename: str, content_type: str, *, kind: str,
+              rows: int | None) -> FileResponse:  # fmt: skip
+    """Every file this app hands out is audited like any export: one event with what it is, its name, its SHA-256 and
+    the table rows it holds (附件2 rows, a summary's table rows; None for a document that is no table)."""
+    record_export(actor=request.user, kind=kind, filename=filename, sha256=hashlib.sha256(content).hexdigest(),
+                  rows=rows)  # fmt: skip
     response = FileResponse(io.BytesIO(content), content_type=content_type)
     response["Content-Disposition"] = attachment_header(filename)
     response["Cache-Control"] = "private, no-store"
@@ -148,8 +152,9 @@ def move_due(request: HttpRequest, pk: int) -> HttpResponse:
 def workbook(request: HttpRequest, pk: int) -> FileResponse:
     p = queries.access_period(request.user, pk)
     buffer = io.BytesIO()
-    builders.district_workbook(p, buffer)
-    return _download(request, buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE)
+    rows = builders.district_workbook(p, buffer)
+    return _download(request, buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE,
+                     kind="全区汇总表", rows=rows)  # fmt: skip
 
 
 # ---- a unit's report ---------------------------------------------------------------------------------------------
@@ -213,6 +218,7 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             "can_decide": permissions.allows(scope, "report.review") and s.state == SlotState.REOPEN_REQUESTED,
             "can_request": permissions.allows(scope, "report.request_reopen", town_id=s.unit_id)
             and s.state == SlotState.ACCEPTED,
+            "can_reveal": permissions.allows(scope, "person.reveal", town_id=s.unit_id),
             "requests": s.reopen_requests.select_related("requested_by", "decided_by"),
             "figure_heads": fig.FIGURE_HEADINGS,
             "post": request.POST if status != 200 else {},
@@ -244,16 +250,26 @@ def slot_preview(request: HttpRequest, pk: int) -> FileResponse:
                                   as_of=draft.as_of, lines=draft.lines,
                                   previous_label=draft.previous.slot.period.label if draft.previous else "",
                                   signature=Signature(), remark="")  # fmt: skip
-    return _download(request, content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE)
+    return _download(request, content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE,
+                     kind="半月报表预览", rows=len(draft.rows))  # fmt: skip
 
 
 @requires(GET="report.view")
 def report_file(request: HttpRequest, pk: int) -> FileResponse:
     r = queries.access_report(request.user, pk)
     content = bytes(r.file)
-    response = _download(request, content, r.filename, XLSX_CONTENT_TYPE)
+    response = _download(request, content, r.filename, XLSX_CONTENT_TYPE, kind="半月报表", rows=len(r.rows))
     response["X-Content-SHA256"] = hashlib.sha256(content).hexdigest()
     return response
+
+
+@requires(POST="person.reveal")
+def report_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    """显示完整号码 of a report's 联系电话 (the 填表人's), after the user says why; audited (accounts' one reveal)."""
+    r = queries.access_report(request.user, pk)
+    require_for(request, "person.reveal", town_id=r.town_id)
+    return reveal_page(request, record=r, field="phone", town_id=r.town_id, title=f"{r.slot} · 第{r.number}版",
+                       person=r.filler, back_url=reverse("reporting:slot", args=[r.slot_id]))  # fmt: skip
 
 
 # ---- work plans --------------------------------------------------------------------------------------------------
@@ -304,7 +320,7 @@ def workplans(request: HttpRequest) -> HttpResponse:
 @requires(GET="workplan.view")
 def workplan_file(request: HttpRequest, pk: int) -> FileResponse:
     plan = queries.access_workplan(request.user, pk)
-    return _download(request, bytes(plan.content), plan.filename, plan.content_type)
+    return _download(request, bytes(plan.content), plan.filename, plan.content_type, kind="工作方案", rows=None)
 
 
 # ---- briefs ------------------------------------------------------------------------------------------------------
@@ -448,7 +464,7 @@ def brief_draft(request: HttpRequest) -> FileResponse:
         if p is None:
             raise Http404("未找到报送期")
     content = builders.brief_draft(unit, p)
-    return _download(request, content, f"工作简讯_{unit.name}_{p.label}.docx", DOCX)
+    return _download(request, content, f"工作简讯_{unit.name}_{p.label}.docx", DOCX, kind="工作简讯草稿", rows=None)
 
 
 # ---- the summary -------------------------------------------------------------------------------------------------
@@ -471,9 +487,10 @@ def summary(request: HttpRequest) -> HttpResponse:
 @requires(GET="summary.download")
 def summary_docx(request: HttpRequest) -> FileResponse:
     data = _summary(request)
-    return _download(
-        request, documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx", DOCX
-    )
+    # Its tables: enforcement by kind, then every unit and the district.
+    rows = len(data.enforcement_kinds) + len(data.units) + 1
+    return _download(request, documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx",
+                     DOCX, kind="工作总结", rows=rows)  # fmt: skip
 
 
 @requires(GET="summary.download")
@@ -491,6 +508,5 @@ def summary_xlsx(request: HttpRequest) -> FileResponse:
         ("执法情况", ["执法类别", "件数", "罚款（元）"], enforcement),
         ("报送情况", ["报送期", "截止日期", "应报", "已报", "按时", "逾期", "未报", "完整率", "及时率"], period_rows),
     ])  # fmt: skip
-    return _download(
-        request, buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx", XLSX_CONTENT_TYPE
-    )
+    return _download(request, buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx",
+                     XLSX_CONTENT_TYPE, kind="工作总结", rows=len(rows) + len(enforcement) + len(period_rows))  # fmt: skip

@@ -49,7 +49,7 @@ def test_no_admin_role_holds_a_business_permission():
                for role in ADMIN_ROLES}  # fmt: skip
     assert allowed == {
         Role.SYSTEM_ADMIN: {"reference.manage"},
-        Role.SECURITY_ADMIN: {"security.events", "security.unlock"},
+        Role.SECURITY_ADMIN: {"security.events", "security.unlock", "security.reset_2fa"},
         Role.AUDIT_ADMIN: {"security.events", "audit.view"},
     }
 

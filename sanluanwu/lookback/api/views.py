@@ -16,7 +16,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sanluanwu.accounts.api import TableObjectMixin, api_permissions
+from sanluanwu.accounts.api import RevealSerializer, TableObjectMixin, api_permissions, reveal_response
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
@@ -67,6 +67,11 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         fields = ["id", "item", "original_name", "sha256", "content_type", "size", "width", "height", "taken_at",
                   "longitude", "latitude", "uploaded_at"]  # fmt: skip
         read_only_fields = fields
+
+
+class RevealedPhoneSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    new_phone = serializers.CharField()
 
 
 class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Inspection]):
@@ -218,7 +223,8 @@ class InspectionViewSet(
 
     serializer_class = InspectionSerializer
     table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "partial_update": "inspection.record",
-                         "submit": "inspection.record", "photos": "inspection.record", "amend": "inspection.amend"}  # fmt: skip
+                         "submit": "inspection.record", "photos": "inspection.record", "amend": "inspection.amend",
+                         "reveal": "person.reveal"}  # fmt: skip
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Inspection]:
@@ -275,6 +281,12 @@ class InspectionViewSet(
         services.amend_inspection(actor=request.user, inspection=inspection, reason=data.validated_data["reason"],
                                   changes=data.validated_data["changes"])  # fmt: skip
         return Response(InspectionSerializer(queries.access_inspection(request.user, inspection.pk)).data)
+
+    @extend_schema(request=RevealSerializer, responses={200: RevealedPhoneSerializer})
+    @action(detail=True, methods=["post"])
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        """显示完整号码 of the new find's phone, with the reason why (audited as a security event)."""
+        return reveal_response(request, record=self.get_object(), field="new_phone")
 
 
 class PhotoViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):

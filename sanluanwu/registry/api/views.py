@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sanluanwu.accounts.api import TableObjectMixin
+from sanluanwu.accounts.api import RevealSerializer, TableObjectMixin, reveal_response
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import fast_serializers
@@ -170,10 +170,6 @@ def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     return {**current, **dict(request.data.items())}
 
 
-class RevealSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=200, help_text="查看完整号码的原因（留痕）")
-
-
 class RevealedSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     phone = serializers.CharField()
@@ -242,8 +238,4 @@ class EnterpriseViewSet(
     @action(detail=True, methods=["post"])
     def reveal(self, request: Request, pk: str | None = None) -> Response:
         """显示完整号码: the clear phone number, with the reason why (audited as a security event)."""
-        e = self.get_object()
-        data = RevealSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        phone = services.reveal_enterprise_phone(actor=request.user, enterprise=e, reason=data.validated_data["reason"])
-        return Response({"id": e.pk, "phone": phone})
+        return reveal_response(request, record=self.get_object(), field="phone")
