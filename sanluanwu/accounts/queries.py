@@ -11,6 +11,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import Scope
+from sanluanwu.audit.display import SECURITY_ACTIONS
 from sanluanwu.audit.models import AuditEvent
 
 
@@ -44,7 +45,7 @@ def audit_events(*, security_only: bool, action: str = "", since: dt.date | None
     the page checks the permission (audit.view / security.events) before asking."""
     events = AuditEvent.objects.order_by("-occurred_at", "-id")
     if security_only:
-        where = Q()
+        where = Q(action__in=sorted(SECURITY_ACTIONS))  # other apps' security events (reveals, exports, originals)
         for prefix in SECURITY_EVENT_PREFIXES:
             where |= Q(action__startswith=prefix)
         events = events.filter(where)

@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from sanluanwu.accounts import queries, security, sessions, tokens, twofactor
 from sanluanwu.accounts.decorators import requires
 from sanluanwu.accounts.models import ApiToken, User
-from sanluanwu.audit.display import ACTION_LABELS
+from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.params import bounded_int, date_error
@@ -235,7 +235,8 @@ def _events_page(request: HttpRequest, *, security_only: bool) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     since, until = _date(request, "since", errors), _date(request, "until", errors)
     prefixes = queries.SECURITY_EVENT_PREFIXES if security_only else ("",)
-    actions = sorted((code, label) for code, label in ACTION_LABELS.items() if code.startswith(prefixes))
+    actions = sorted((code, label) for code, label in ACTION_LABELS.items()
+                     if code.startswith(prefixes) or (security_only and code in SECURITY_ACTIONS))  # fmt: skip
     action = request.GET.get("action", "")
     if action not in dict(actions):
         action = ""

@@ -18,7 +18,7 @@ from sanluanwu.accounts.models import Membership, OrgUnit, PasswordHistory, User
 from sanluanwu.accounts.scope import OperatorActor, scope_for
 from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.accounts.tokens import revoke_all_tokens
-from sanluanwu.audit.display import ACTION_LABELS
+from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
@@ -219,8 +219,10 @@ def reveal_personal_field(*, actor: Any, record: models.Model, field: str, town_
     if (meta.label_lower, field) not in PERSONAL_FIELDS:
         raise ValueError(f"{meta.label_lower}.{field} is not a personal field (core.masking.register_personal_fields)")
     action = f"{meta.app_label}.{meta.model_name}.revealed"
-    if action not in ACTION_LABELS:
-        raise ValueError(f"{action} has no label: add it to the app's choices.AUDIT_ACTIONS")
+    if action not in ACTION_LABELS or action not in SECURITY_ACTIONS:
+        raise ValueError(
+            f"{action} needs a label in the app's choices.AUDIT_ACTIONS and a place in its SECURITY_ACTIONS"
+        )
     permissions.require(scope_for(actor), "person.reveal", town_id=town_id)
     why = personal_data_reason(reason)
     with transaction.atomic():

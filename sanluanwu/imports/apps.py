@@ -10,6 +10,6 @@ class ImportsConfig(AppConfig):
 
     def ready(self) -> None:
         from sanluanwu.audit.display import register_action_labels
-        from sanluanwu.imports.choices import AUDIT_ACTIONS
+        from sanluanwu.imports.choices import AUDIT_ACTIONS, SECURITY_ACTIONS
 
-        register_action_labels(AUDIT_ACTIONS)
+        register_action_labels(AUDIT_ACTIONS, security=SECURITY_ACTIONS)

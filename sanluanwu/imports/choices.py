@@ -56,3 +56,6 @@ AUDIT_ACTIONS: dict[str, str] = {
     "imports.value_synonym.updated": "修改取值同义词",
     "imports.value_synonym.deleted": "删除取值同义词",
 }
+
+# Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
+SECURITY_ACTIONS = frozenset({"imports.batch.downloaded"})

@@ -23,9 +23,9 @@ class LookbackConfig(AppConfig):
         )
 
         from sanluanwu.audit.display import register_action_labels
-        from sanluanwu.lookback.choices import AUDIT_ACTIONS
+        from sanluanwu.lookback.choices import AUDIT_ACTIONS, SECURITY_ACTIONS
 
-        register_action_labels(AUDIT_ACTIONS)
+        register_action_labels(AUDIT_ACTIONS, security=SECURITY_ACTIONS)
 
         from sanluanwu.lookback.panels import evidence_panel
         from sanluanwu.registry.panels import register_case_panel

@@ -51,3 +51,6 @@ AUDIT_ACTIONS: dict[str, str] = {
     "lookback.photo.added": "上传现场照片",
     "lookback.inspection.revealed": "查看新发现企业的完整联系电话",
 }
+
+# Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
+SECURITY_ACTIONS = frozenset({"lookback.inspection.revealed"})

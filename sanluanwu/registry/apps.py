@@ -18,6 +18,6 @@ class RegistryConfig(AppConfig):
         register_personal_fields("registry.case", personal_fields(CASE))
 
         from sanluanwu.audit.display import register_action_labels
-        from sanluanwu.registry.choices import AUDIT_ACTIONS
+        from sanluanwu.registry.choices import AUDIT_ACTIONS, SECURITY_ACTIONS
 
-        register_action_labels(AUDIT_ACTIONS)
+        register_action_labels(AUDIT_ACTIONS, security=SECURITY_ACTIONS)

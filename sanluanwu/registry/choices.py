@@ -126,3 +126,6 @@ AUDIT_ACTIONS: dict[str, str] = {
     "registry.export.created": "导出表格（个人信息已脱敏）",
     "registry.export.unmasked": "导出含完整个人信息的表格",
 }
+
+# Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
+SECURITY_ACTIONS = frozenset({"registry.export.created", "registry.export.unmasked", "registry.enterprise.revealed"})

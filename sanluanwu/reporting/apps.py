@@ -16,7 +16,7 @@ class ReportingConfig(AppConfig):
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.campaigns.services import register_campaign_changed
         from sanluanwu.reporting import services
-        from sanluanwu.reporting.choices import AUDIT_ACTIONS
+        from sanluanwu.reporting.choices import AUDIT_ACTIONS, SECURITY_ACTIONS
 
-        register_action_labels(AUDIT_ACTIONS)
+        register_action_labels(AUDIT_ACTIONS, security=SECURITY_ACTIONS)
         register_campaign_changed(services.follow_campaign)

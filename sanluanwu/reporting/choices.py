@@ -64,3 +64,6 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reporting.brief.submitted": "报送工作简讯",
     "reporting.report.revealed": "查看报表联系电话（完整号码）",
 }
+
+# Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
+SECURITY_ACTIONS = frozenset({"reporting.report.revealed"})

@@ -122,6 +122,9 @@ def test_the_auditor_reads_the_audit_log_filtered_and_the_security_admin_only_se
     with transaction.atomic():
         record_event(actor=alice, action="accounts.token.created", obj=alice, note="安全事件")
         record_event(actor=alice, action="registry.case.created", obj=alice, note="业务事件")
+        record_event(actor=alice, action="registry.enterprise.revealed", obj=alice, note="查看号码事件")
+        record_event(actor=alice, action="registry.export.unmasked", obj=alice, note="导出事件")
+        record_event(actor=alice, action="imports.batch.downloaded", obj=alice, note="下载原表事件")
     client = Client()
     client.force_login(auditor)
     page = client.get("/audit/log/").content.decode()
@@ -135,6 +138,10 @@ def test_the_auditor_reads_the_audit_log_filtered_and_the_security_admin_only_se
     security.force_login(sec_admin)
     events = security.get("/security/events/").content.decode()
     assert "安全事件" in events and "业务事件" not in events
+    # Reveals, exports and downloads of originals are security events too, though other apps write them.
+    assert "查看号码事件" in events and "导出事件" in events and "下载原表事件" in events
+    menu = security.get("/security/events/").context["actions"]
+    assert ("registry.enterprise.revealed", "查看完整联系电话") in menu and "registry.case.created" not in dict(menu)
     assert security.get("/audit/log/").status_code == 403
     for persona in (alice, office):
         other = Client()
