@@ -49,4 +49,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "lookback.inspection.submitted": "提交回头看检查",
     "lookback.inspection.amended": "更正检查记录",
     "lookback.photo.added": "上传现场照片",
+    "lookback.target.withdrawn": "撤回排查对象",
+    "lookback.target.restored": "恢复排查对象",
+    "lookback.inspection.withdrawn": "撤回检查记录",
+    "lookback.inspection.restored": "恢复检查记录",
+    "lookback.photo.withdrawn": "撤回现场照片",
+    "lookback.photo.restored": "恢复现场照片",
 }
