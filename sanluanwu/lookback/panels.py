@@ -29,9 +29,8 @@ def same_photos(sha256: str) -> list[dict[str, Any]]:
 
 def ledger_section(case: Any) -> tuple[str, list[tuple[str, str]]] | None:
     """The look-back inspections that found the case, for its ledger (remediation.ledger)."""
-    from django.utils import timezone
-
     from django.db.models import Prefetch
+    from django.utils import timezone
 
     from sanluanwu.core.withdrawal import ACTIVE
     from sanluanwu.lookback.models import Inspection, Photo
