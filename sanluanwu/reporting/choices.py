@@ -60,6 +60,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "reporting.report.reopen_granted": "同意重新报送",
     "reporting.report.reopen_refused": "不同意重新报送",
     "reporting.workplan.uploaded": "上传工作方案",
+    "reporting.workplan.withdrawn": "撤回工作方案",
+    "reporting.workplan.restored": "恢复工作方案",
+    "reporting.brief.withdrawn": "撤回工作简讯",
+    "reporting.brief.restored": "恢复工作简讯",
     "reporting.brief.saved": "保存工作简讯",
     "reporting.brief.submitted": "报送工作简讯",
 }
