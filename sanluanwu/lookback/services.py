@@ -332,6 +332,11 @@ def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str,
     except photos.PhotoRejected as exc:
         raise ValidationFailed({"photo": [str(exc)]}) from None
     with transaction.atomic():
+        # Withdrawn or submitted meanwhile (another phone, the manager): the row decides, not the copy read before.
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        refuse_if_withdrawn(locked, "检查记录")
+        if locked.status != InspectionStatus.DRAFT:
+            raise TransitionNotAllowed("已提交的检查不能再添加照片")
         photo = Photo.objects.create(inspection=inspection, item=item, original_name=strip_controls(filename)[:255],
                                      uploaded_by=actor if actor.pk else None, uploaded_at=clock.now(),
                                      **{k: v for k, v in stored.__dict__.items() if k != "dhash"})  # fmt: skip
