@@ -68,8 +68,9 @@ def mark_restored(record: Withdrawable, *, what: str) -> dict[str, list[Any]]:
     """Clear the marks on a (locked) withdrawn record; the audit changes (the withdrawal it undoes)."""
     if not record.is_withdrawn:
         raise TransitionNotAllowed(f"该{what}未撤回，无需恢复")
-    changes = {"withdrawn_at": [record.withdrawn_at.isoformat(), None],  # type: ignore[union-attr]
-               "withdrawal_reason": [record.withdrawal_reason, ""]}  # fmt: skip
+    withdrawn_at = record.withdrawn_at.isoformat()  # type: ignore[union-attr]
+    changes: dict[str, list[Any]] = {"withdrawn_at": [withdrawn_at, None],
+                                     "withdrawal_reason": [record.withdrawal_reason, ""]}  # fmt: skip
     record.withdrawn_at, record.withdrawn_by, record.withdrawal_reason = None, None, ""
     return changes
 
