@@ -21,7 +21,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
-from sanluanwu.core.api import BoundedDateTimeField, JSONParser
+from sanluanwu.core.api import BoundedDateTimeField, JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.lookback import checklist, queries, services
@@ -152,12 +152,6 @@ class AmendSerializer(serializers.Serializer[Any]):
     reason = _Text(max_length=300)
     changes = serializers.DictField(child=_Text(allow_blank=True), allow_empty=False,
                                     help_text="字段名 → 新值（文字；inspected_at 为 ISO 日期时间）")  # fmt: skip
-
-
-class WithdrawalSerializer(serializers.Serializer[Any]):
-    """The reason of a withdrawal or a restoration (required; the service says so in Chinese when it is blank)."""
-
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 def _withdrawn_param(request: Request) -> bool:

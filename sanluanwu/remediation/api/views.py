@@ -20,7 +20,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.core.api import JSONParser
+from sanluanwu.core.api import JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.notices.models import Notice
 from sanluanwu.notices.queries import notices_for
@@ -104,12 +104,6 @@ class CompleteSerializer(serializers.Serializer[Any]):
 
 class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
-
-
-class WithdrawalSerializer(serializers.Serializer[Any]):
-    """The reason of a withdrawal or a restoration (required; the service says so in Chinese when it is blank)."""
-
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class PlanWithdrawalSerializer(WithdrawalSerializer):
