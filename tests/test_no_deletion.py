@@ -1,5 +1,5 @@
-"""Nothing of the business is deleted from a page, the API or the admin: a wrong record is withdrawn (误列) with a
-reason and can be restored (registry workflow). Every route is found by walking the URL configuration, as the role walk
+"""Nothing of the business is deleted from a page, the API or the admin: a wrong record is withdrawn with a reason and
+can be restored (a case: 误列, registry workflow; every other kind: core.withdrawal). Every route is found by walking the URL configuration, as the role walk
 does, so a new route cannot escape; the admin's registrations are read from the admin site itself."""
 
 from __future__ import annotations
@@ -66,3 +66,32 @@ def test_the_admin_offers_no_delete_for_business_or_reference_records(sysadmin):
         assert "delete_selected" not in actions, f"{label}: bulk delete in the admin"
         if label not in DELETABLE_REFERENCE:
             assert not model_admin.has_delete_permission(request), f"{label}: the admin may delete it"
+
+
+# The business records entered by hand that a user may take out by mistake, besides the case (误列): each is withdrawn
+# with a reason and restored by the office admin (core.withdrawal), never deleted.
+WITHDRAWABLE = {"lookback.target", "lookback.inspection", "lookback.photo", "remediation.task", "remediation.plan",
+                "reporting.brief", "reporting.workplan"}  # fmt: skip
+
+
+def test_every_withdrawable_record_has_its_audited_withdraw_and_restore_services():
+    """One definition (core.withdrawal.Withdrawable); for each kind, withdraw_<kind> and restore_<kind> in its app's
+    services taking actor, the record and a reason, and both audit codes labelled in the app's AUDIT_ACTIONS."""
+    import importlib
+    import inspect
+
+    from sanluanwu.audit.display import action_label
+    from sanluanwu.core.withdrawal import Withdrawable
+
+    found = {m._meta.label_lower for m in apps.get_models() if issubclass(m, Withdrawable)}
+    assert found == WITHDRAWABLE
+    for label in found:
+        app, kind = label.split(".")
+        services = importlib.import_module(f"sanluanwu.{app}.services")
+        for verb, past in (("withdraw", "withdrawn"), ("restore", "restored")):
+            service = getattr(services, f"{verb}_{kind}")
+            parameters = inspect.signature(service).parameters
+            assert all(p.kind == p.KEYWORD_ONLY for p in parameters.values()), service
+            assert {"actor", kind, "reason"} <= set(parameters), service
+            code = f"{app}.{kind}.{past}"
+            assert action_label(code) != code, f"{code}: no label in {app}.choices.AUDIT_ACTIONS"

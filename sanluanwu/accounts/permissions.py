@@ -46,6 +46,12 @@ Closed (销号) cases are read-only for everyone: changing one needs the reopeni
 Nothing is deleted: a case listed by mistake (误列) is withdrawn with a reason (case.withdraw: the town's manager or
 the office, while it is only listed) and restored by the office admin alone (case.restore); withdrawn cases are
 read-only, off the lists (the office finds them with the status filter), the counts and the figures.
+The other business records entered by mistake are withdrawn the same way (core.withdrawal: a reason, audited, never
+deleted), each by the unit that entered it or the office: a look-back place, an inspection (target.withdraw,
+inspection.withdraw: the town's manager), a photo (photo.withdraw: whoever records the inspection while it is a draft;
+the manager once it is submitted), a remediation task or plan (task.withdraw, plan.withdraw: the town's manager, not the
+department or utility that owns the task), a brief (brief.withdraw: its unit) and a work plan (workplan.withdraw: the
+town's manager). Only the office admin restores any of them (record.restore), as for cases.
 A permission with a town is held by a district role anywhere, and by a town role in its own town only.
 """
 
@@ -104,6 +110,16 @@ PERMISSIONS: dict[str, Permission] = {
         # it, so a town cannot move a case out of the counts and back around a reporting deadline.
         Permission("case.withdraw", "撤销误列的整治对象", _MANAGERS),
         Permission("case.restore", "恢复已撤销的整治对象", frozenset({Role.OFFICE_ADMIN})),
+        # Every other business record entered by mistake (core.withdrawal): withdrawn with a reason by the unit that
+        # entered it or the office; restored by the office admin alone, as for cases.
+        Permission("target.withdraw", "撤回误建的排查对象", _MANAGERS),
+        Permission("inspection.withdraw", "撤回误录的回头看检查", _MANAGERS),
+        Permission("photo.withdraw", "撤回误传的现场照片", _FIELD),
+        Permission("task.withdraw", "撤回误派的整治任务", _MANAGERS),
+        Permission("plan.withdraw", "撤回误录的整改方案", _MANAGERS),
+        Permission("brief.withdraw", "撤回误报的工作简讯", _MANAGERS | _DEPT),
+        Permission("workplan.withdraw", "撤回误传的工作方案", _MANAGERS),
+        Permission("record.restore", "恢复已撤回的记录", frozenset({Role.OFFICE_ADMIN})),
         # Personal data: a phone or ID number shown in clear (an audited reveal with a reason); an export with
         # them unmasked (a reason, audited with the file's SHA-256).
         Permission("person.reveal", "查看完整的联系电话、身份证号", _PERSONAL),

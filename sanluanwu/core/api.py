@@ -84,6 +84,13 @@ class RowIdField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
         return super().to_internal_value(data)
 
 
+class WithdrawalSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """The reason of a withdrawal or a restoration (core.withdrawal), for every API's withdraw and restore actions:
+    required, but blank reaches the service, which says so in Chinese naming the field."""
+
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
 class NotAnObject(exceptions.ParseError):
     default_detail = "请求内容应为 JSON 对象（{…}），不能是数组、字符串、数字或 null"
 

@@ -126,7 +126,9 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
             services.submit_plan(actor=parties.town(case), plan=plan)
     if start < 6 and target >= 4:
         if case.remediation_type == "shutdown":
-            tasks = list(case.tasks.filter(state=TaskState.OPEN).select_related("kind").order_by("id"))
+            tasks = list(
+                case.tasks.filter(state=TaskState.OPEN, withdrawn_at=None).select_related("kind").order_by("id")
+            )
             share = 1.0 if target >= 5 else done_share
             for task in tasks[: round(len(tasks) * share)]:
                 with moment():

@@ -50,6 +50,12 @@ AUDIT_ACTIONS: dict[str, str] = {
     "lookback.inspection.amended": "更正检查记录",
     "lookback.photo.added": "上传现场照片",
     "lookback.inspection.revealed": "查看新发现企业的完整联系电话",
+    "lookback.target.withdrawn": "撤回排查对象",
+    "lookback.target.restored": "恢复排查对象",
+    "lookback.inspection.withdrawn": "撤回检查记录",
+    "lookback.inspection.restored": "恢复检查记录",
+    "lookback.photo.withdrawn": "撤回现场照片",
+    "lookback.photo.restored": "恢复现场照片",
 }
 
 # Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).

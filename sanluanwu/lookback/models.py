@@ -8,11 +8,12 @@ from django.db.models import Q
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.withdrawal import Withdrawable
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
 
 
-class Target(models.Model):
+class Target(Withdrawable):
     """A place to check in a campaign: every 2018-2019 enterprise, and key places a town adds."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name="专项行动")
@@ -50,7 +51,7 @@ class Target(models.Model):
         return self.name
 
 
-class Inspection(models.Model):
+class Inspection(Withdrawable):
     """One on-site check of a place: draft until submitted; afterwards changed only by a recorded amendment."""
 
     target = models.ForeignKey(Target, on_delete=models.PROTECT, related_name="inspections", verbose_name="排查对象")
@@ -107,7 +108,7 @@ class ChecklistAnswer(models.Model):
         return f"{self.item}: {self.answer}"
 
 
-class Photo(models.Model):
+class Photo(Withdrawable):
     """A photo as taken: the original kept unchanged (SHA-256) outside the web root, a resized copy for viewing."""
 
     inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="photos")

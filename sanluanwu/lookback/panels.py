@@ -11,7 +11,8 @@ from sanluanwu.lookback.queries import inspections_visible_to
 
 def evidence_panel(request: HttpRequest, case: Any) -> SafeString | None:
     """The look-back inspections that put the case on the list, with their photos as evidence."""
-    inspections = list(inspections_visible_to(request.user).filter(case=case).prefetch_related("photos")
+    # The case's history: a withdrawn inspection or photo is shown, marked with its reason.
+    inspections = list(inspections_visible_to(request.user, withdrawn=None).filter(case=case).prefetch_related("photos")
                        .select_related("target"))  # fmt: skip
     if not inspections:
         return None
@@ -28,17 +29,20 @@ def same_photos(sha256: str) -> list[dict[str, Any]]:
 
 def ledger_section(case: Any) -> tuple[str, list[tuple[str, str]]] | None:
     """The look-back inspections that found the case, for its ledger (remediation.ledger)."""
+    from django.db.models import Prefetch
     from django.utils import timezone
 
-    from sanluanwu.lookback.models import Inspection
+    from sanluanwu.core.withdrawal import ACTIVE
+    from sanluanwu.lookback.models import Inspection, Photo
 
     rows = []
-    for i in (Inspection.objects.filter(case=case).exclude(status="draft").select_related("created_by")
-              .prefetch_related("photos").order_by("inspected_at")):  # fmt: skip
+    active_photos = Prefetch("photos", queryset=Photo.objects.filter(ACTIVE))
+    for i in (Inspection.objects.filter(ACTIVE, case=case).exclude(status="draft").select_related("created_by")
+              .prefetch_related(active_photos).order_by("inspected_at")):  # fmt: skip
         problems = "；".join(p for p in (i.env_problems, i.safety_problems, i.other_problems) if p) or "—"
         where = f"{i.longitude},{i.latitude}" if i.longitude is not None else "未定位"
         far = f"（距登记位置 {i.distance_m:,.0f} 米：{i.distance_reason}）" if i.distance_reason else ""
         rows.append((f"{timezone.localtime(i.inspected_at):%Y-%m-%d %H:%M} 检查",
                      f"检查人员：{i.inspectors}；结果：{i.get_result_display() or '—'}；问题：{problems}；位置：{where}{far}；"
-                     f"照片 {i.photos.count()} 张"))  # fmt: skip
+                     f"照片 {len(i.photos.all())} 张"))  # fmt: skip
     return ("回头看检查", rows) if rows else None

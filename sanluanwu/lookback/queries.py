@@ -11,6 +11,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
+from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.lookback.choices import InspectionResult, InspectionStatus, TargetStatus
 from sanluanwu.lookback.models import Inspection, Photo, Target
 
@@ -19,27 +20,36 @@ def _scope(user_or_scope: Any) -> Scope:
     return user_or_scope if isinstance(user_or_scope, Scope) else scope_for(user_or_scope)
 
 
-def targets_visible_to(user_or_scope: Any) -> QuerySet[Target]:
+def _withdrawn(qs: QuerySet[Any], withdrawn: bool | None) -> QuerySet[Any]:
+    """Lists, counts and progress read the records in play (False, the default); the office's list of withdrawn
+    records reads those (True); the record's own page and its parent's history read both (None)."""
+    if withdrawn is None:
+        return qs
+    return qs.exclude(ACTIVE) if withdrawn else qs.filter(ACTIVE)
+
+
+def targets_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[Target]:
     scope = _scope(user_or_scope)
-    if scope.sees_district:
-        return Target.objects.all()
-    return Target.objects.filter(town_id__in=scope.town_ids)
+    targets = Target.objects.all() if scope.sees_district else Target.objects.filter(town_id__in=scope.town_ids)
+    return _withdrawn(targets, withdrawn)
 
 
-def inspections_visible_to(user_or_scope: Any) -> QuerySet[Inspection]:
+def inspections_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[Inspection]:
     """Submitted inspections in the user's scope; drafts (unfinished, unsigned) only where the user may record
     inspections: the leader and read-only roles see what was submitted, on pages and API alike."""
     scope = _scope(user_or_scope)
     inspections = Inspection.objects.all() if scope.sees_district else Inspection.objects.filter(
         town_id__in=scope.town_ids)  # fmt: skip
+    inspections = _withdrawn(inspections, withdrawn)
     recording = permissions.towns_allowing(scope, "inspection.record")
     if recording is None:
         return inspections
     return inspections.filter(~Q(status=InspectionStatus.DRAFT) | Q(town_id__in=recording))
 
 
-def photos_visible_to(user_or_scope: Any) -> QuerySet[Photo]:
-    return Photo.objects.filter(inspection__in=inspections_visible_to(user_or_scope))
+def photos_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[Photo]:
+    return _withdrawn(Photo.objects.filter(inspection__in=inspections_visible_to(user_or_scope, withdrawn=None)),
+                      withdrawn)  # fmt: skip
 
 
 def _access(qs: QuerySet[Any], pk: Any, what: str) -> Any:
@@ -50,17 +60,18 @@ def _access(qs: QuerySet[Any], pk: Any, what: str) -> Any:
 
 
 def access_target(user: Any, pk: Any) -> Target:
-    return _access(targets_visible_to(user).select_related("town", "enterprise", "baseline_record", "assigned_to"),  # type: ignore[no-any-return]
+    return _access(targets_visible_to(user, withdrawn=None).select_related("town", "enterprise", "baseline_record", "assigned_to"),  # type: ignore[no-any-return]
                    pk, "排查对象")  # fmt: skip
 
 
 def access_inspection(user: Any, pk: Any) -> Inspection:
-    return _access(inspections_visible_to(user).select_related("target__baseline_record", "target__enterprise", "case"),  # type: ignore[no-any-return]
+    return _access(inspections_visible_to(user, withdrawn=None).select_related("target__baseline_record",  # type: ignore[no-any-return]
+                                                                             "target__enterprise", "case"),
                    pk, "检查记录")  # fmt: skip
 
 
 def access_photo(user: Any, pk: Any) -> Photo:
-    return _access(photos_visible_to(user), pk, "照片")  # type: ignore[no-any-return]
+    return _access(photos_visible_to(user, withdrawn=None).select_related("inspection"), pk, "照片")  # type: ignore[no-any-return]
 
 
 def worklist(user: Any, *, lon: float | None = None, lat: float | None = None) -> list[tuple[Target, float | None]]:
@@ -92,7 +103,7 @@ def progress(user: Any, campaign: Campaign, *, by: str = "town", town_id: int | 
         targets = targets.filter(town_id=town_id)
     key = "town__name" if by == "town" else "village"
     order = "town__sort_order" if by == "town" else "village"
-    problems = Count("id", filter=Q(inspections__status=InspectionStatus.SUBMITTED,
+    problems = Count("id", filter=Q(inspections__status=InspectionStatus.SUBMITTED, inspections__withdrawn_at=None,
                                     inspections__result=InspectionResult.PROBLEMS_FOUND), distinct=True)  # fmt: skip
     rows = (targets.values(key, "town_id" if by == "town" else "village").order_by(order)
             .annotate(total=Count("id", distinct=True),

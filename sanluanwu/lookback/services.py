@@ -19,6 +19,7 @@ from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.masking import is_masked_form
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
+from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.lookback import checklist
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
@@ -113,6 +114,7 @@ def assign_targets(*, actor: Any, targets: list[Target], inspector: User) -> int
                           .values_list("org_unit_id", flat=True))  # fmt: skip
     for target in targets:
         _require(actor, "lookback.assign", target.town_id)
+        refuse_if_withdrawn(target, "排查对象")
         if target.town_id not in inspector_towns:
             raise ValidationFailed({"inspector": [f"{inspector.display_name}不是{target.town.name}的排查人员"]})
     with transaction.atomic():
@@ -155,7 +157,8 @@ def applicable_items(target: Target) -> list[checklist.Item]:
 def start_inspection(*, actor: Any, target: Target) -> Inspection:
     """The open draft of this place by this actor, or a new one."""
     _require(actor, "inspection.record", target.town_id)
-    draft = Inspection.objects.filter(target=target, status=InspectionStatus.DRAFT, created_by=actor).first()
+    refuse_if_withdrawn(target, "排查对象")
+    draft = Inspection.objects.filter(ACTIVE, target=target, status=InspectionStatus.DRAFT, created_by=actor).first()
     if draft:
         return draft
     with transaction.atomic():
@@ -303,6 +306,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput, ver
             .select_related("target__baseline_record")
             .get(pk=inspection.pk)
         )
+        refuse_if_withdrawn(inspection, "检查记录")
         _check_version(inspection, version)
         before = snapshot(inspection, INSPECTION_AUDITED)
         _apply(inspection, data, errors)
@@ -318,6 +322,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput, ver
 
 def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str, item: str = "") -> Photo:
     _require(actor, "inspection.record", inspection.town_id)
+    refuse_if_withdrawn(inspection, "检查记录")
     if inspection.status != InspectionStatus.DRAFT:
         raise TransitionNotAllowed("已提交的检查不能再添加照片")
     if item and item not in {i.code for i in applicable_items(inspection.target)}:
@@ -327,6 +332,11 @@ def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str,
     except photos.PhotoRejected as exc:
         raise ValidationFailed({"photo": [str(exc)]}) from None
     with transaction.atomic():
+        # Withdrawn or submitted meanwhile (another phone, the manager): the row decides, not the copy read before.
+        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        refuse_if_withdrawn(locked, "检查记录")
+        if locked.status != InspectionStatus.DRAFT:
+            raise TransitionNotAllowed("已提交的检查不能再添加照片")
         photo = Photo.objects.create(inspection=inspection, item=item, original_name=strip_controls(filename)[:255],
                                      uploaded_by=actor if actor.pk else None, uploaded_at=clock.now(),
                                      **{k: v for k, v in stored.__dict__.items() if k != "dhash"})  # fmt: skip
@@ -352,6 +362,7 @@ def submit_inspection(
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record",
                                                                            "target__enterprise").get(pk=inspection.pk)  # fmt: skip
+        refuse_if_withdrawn(inspection, "检查记录")
         _check_version(inspection, version)
         target = inspection.target
         before = snapshot(inspection, INSPECTION_AUDITED)
@@ -492,6 +503,7 @@ def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes
     values = _amended_values(changes)
     with transaction.atomic():
         inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        refuse_if_withdrawn(inspection, "检查记录")
         before = snapshot(inspection, AMENDABLE)
         for name, value in values.items():
             setattr(inspection, name, value)
@@ -503,3 +515,110 @@ def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes
         record_event(actor=actor, action="lookback.inspection.amended", obj=inspection, changes=diff,
                      note=clean_text(reason))  # fmt: skip
     return amendment
+
+
+# ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
+
+
+def _refresh_target_status(target: Target) -> None:
+    """A place is done while it has a submitted inspection in play: one whose only inspection was withdrawn is to be
+    visited again (back on the work list and in the progress's to-do)."""
+    done = Inspection.objects.filter(ACTIVE, target=target, status=InspectionStatus.SUBMITTED).exists()
+    status = TargetStatus.DONE if done else TargetStatus.TO_DO
+    if target.status != status:
+        target.status = status
+        target.save(update_fields=["status"])
+
+
+def withdraw_target(*, actor: Any, target: Target, reason: str) -> Target:
+    """A place added (or generated) by mistake leaves the work list, the progress and the summary; a place with an
+    inspection in play keeps its record: the inspections are withdrawn first, each with its own reason."""
+    _require(actor, "target.withdraw", target.town_id)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        target = Target.objects.select_for_update().get(pk=target.pk)
+        if Inspection.objects.filter(ACTIVE, target=target).exists():
+            raise TransitionNotAllowed("该排查对象已有检查记录，请先撤回其检查记录（各自说明理由）再撤回排查对象")
+        changes = mark_withdrawn(target, actor=actor, reason=reason, what="排查对象")
+        target.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="lookback.target.withdrawn", obj=target, changes=changes, note=reason)
+    return target
+
+
+def restore_target(*, actor: Any, target: Target, reason: str) -> Target:
+    """The office admin puts a withdrawn place back on the work list, as it was."""
+    _require(actor, "record.restore", target.town_id)
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        target = Target.objects.select_for_update().get(pk=target.pk)
+        changes = mark_restored(target, what="排查对象")
+        target.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="lookback.target.restored", obj=target, changes=changes, note=reason)
+    return target
+
+
+def withdraw_inspection(*, actor: Any, inspection: Inspection, reason: str) -> Inspection:
+    """An inspection recorded by mistake (the wrong place, twice) leaves the lists and the figures; its place is to be
+    visited again unless another submitted inspection remains. A case the inspection listed stays on the dynamic list:
+    it is a record of its own, withdrawn (误列) separately if it too was a mistake."""
+    _require(actor, "inspection.withdraw", inspection.town_id)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target").get(pk=inspection.pk)
+        changes = mark_withdrawn(inspection, actor=actor, reason=reason, what="检查记录")
+        inspection.version += 1
+        inspection.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        _refresh_target_status(inspection.target)
+        record_event(actor=actor, action="lookback.inspection.withdrawn", obj=inspection, changes=changes,
+                     note=reason)  # fmt: skip
+    return inspection
+
+
+def restore_inspection(*, actor: Any, inspection: Inspection, reason: str) -> Inspection:
+    """The office admin restores a withdrawn inspection; a submitted one marks its place done again."""
+    _require(actor, "record.restore", inspection.town_id)
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target").get(pk=inspection.pk)
+        if inspection.target.is_withdrawn:
+            raise TransitionNotAllowed("该检查的排查对象已撤回，请先恢复排查对象")
+        changes = mark_restored(inspection, what="检查记录")
+        inspection.version += 1
+        inspection.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        _refresh_target_status(inspection.target)
+        record_event(actor=actor, action="lookback.inspection.restored", obj=inspection, changes=changes,
+                     note=reason)  # fmt: skip
+    return inspection
+
+
+def withdraw_photo(*, actor: Any, photo: Photo, reason: str) -> Photo:
+    """A photo attached by mistake (another place, a private picture): whoever records the inspection withdraws it
+    from a draft; once the inspection is submitted only those who amend it may (its evidence changes, with a reason).
+    The file is kept: the photo stays in the inspection's history, marked."""
+    inspection = photo.inspection
+    _require(actor, "photo.withdraw", inspection.town_id)
+    if inspection.status != InspectionStatus.DRAFT:
+        _require(actor, "inspection.amend", inspection.town_id)
+    refuse_if_withdrawn(inspection, "检查记录")
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        changes = mark_withdrawn(photo, actor=actor, reason=reason, what="照片")
+        photo.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="lookback.photo.withdrawn", obj=photo,
+                     changes=changes, note=reason)  # fmt: skip
+    return photo
+
+
+def restore_photo(*, actor: Any, photo: Photo, reason: str) -> Photo:
+    inspection = photo.inspection
+    _require(actor, "record.restore", inspection.town_id)
+    reason = clean_reason(reason, restoring=True)
+    if inspection.is_withdrawn:
+        raise TransitionNotAllowed("该照片所属的检查记录已撤回，请先恢复检查记录")
+    with transaction.atomic():
+        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        changes = mark_restored(photo, what="照片")
+        photo.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="lookback.photo.restored", obj=photo, changes=changes, note=reason)
+    return photo

@@ -20,4 +20,11 @@ urlpatterns = [
     path("lookback/inspections/<int:pk>/reveal/", views.inspection_reveal, name="inspection_reveal"),
     path("lookback/photos/<int:pk>/", views.photo, name="photo"),
     path("lookback/photos/<int:pk>/original/", views.photo, {"original": True}, name="photo_original"),
+    # Withdrawal instead of deletion (core.withdrawal): POST with a reason; the office admin restores.
+    path("lookback/targets/<int:pk>/withdraw/", views.withdraw_target, name="target_withdraw"),
+    path("lookback/targets/<int:pk>/restore/", views.restore_target, name="target_restore"),
+    path("lookback/inspections/<int:pk>/withdraw/", views.withdraw_inspection, name="inspection_withdraw"),
+    path("lookback/inspections/<int:pk>/restore/", views.restore_inspection, name="inspection_restore"),
+    path("lookback/photos/<int:pk>/withdraw/", views.withdraw_photo, name="photo_withdraw"),
+    path("lookback/photos/<int:pk>/restore/", views.restore_photo, name="photo_restore"),
 ]

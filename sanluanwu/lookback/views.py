@@ -105,13 +105,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @requires(GET="lookback.view")
 def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
     target = queries.access_target(request.user, pk)
-    inspections = queries.inspections_visible_to(request.user).filter(target=target).select_related("case")
+    # The place's history: withdrawn inspections too, marked with their reason.
+    inspections = queries.inspections_visible_to(request.user, withdrawn=None).filter(target=target).select_related(
+        "case")  # fmt: skip
     scope = scope_for(request.user)
-    can_assign = permissions.allows(scope, "lookback.assign", town_id=target.town_id)
+    active = not target.is_withdrawn
+    can_assign = active and permissions.allows(scope, "lookback.assign", town_id=target.town_id)
     return render(request, "lookback/target_detail.html", {
         "target": target, "inspections": inspections, "can_assign": can_assign,
-        "can_inspect": permissions.allows(scope, "inspection.record", town_id=target.town_id),
+        "can_inspect": active and permissions.allows(scope, "inspection.record", town_id=target.town_id),
         "inspectors": queries.inspectors_of(target.town_id) if can_assign else [],
+        **_withdrawal_context(scope, target, "target.withdraw", target.town_id),
     })  # fmt: skip
 
 
@@ -177,8 +181,18 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "lookback/inspection_detail.html", {
             "inspection": insp, "rows": [(i, answers.get(i.code)) for i in [*items, *earlier]], "photos": insp.photos.all(),
             "amendments": insp.amendments.all(),
-            "can_amend": permissions.allows(scope, "inspection.amend", town_id=insp.town_id),
+            "can_amend": not insp.is_withdrawn and permissions.allows(scope, "inspection.amend", town_id=insp.town_id),
             "can_reveal": permissions.allows(scope, "person.reveal", town_id=insp.town_id),
+            "can_withdraw_photos": not insp.is_withdrawn and permissions.allows(scope, "inspection.amend",
+                                                                                town_id=insp.town_id),
+            "can_restore_photos": not insp.is_withdrawn and permissions.allows(scope, "record.restore",
+                                                                               town_id=insp.town_id),
+            **_withdrawal_context(scope, insp, "inspection.withdraw", insp.town_id),
+        })  # fmt: skip
+    if insp.is_withdrawn:  # a withdrawn draft is read, not edited
+        return render(request, "lookback/inspection_detail.html", {
+            "inspection": insp, "rows": [(i, answers.get(i.code)) for i in items], "photos": insp.photos.all(),
+            "amendments": [], **_withdrawal_context(scope, insp, "inspection.withdraw", insp.town_id),
         })  # fmt: skip
     # A draft reaches here only for those who may record it (queries.inspections_visible_to).
     initial: dict[str, Any] = {
@@ -214,6 +228,9 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         "inspection": insp, "target": insp.target, "form": form, "photos": insp.photos.all(), "warnings": warnings,
         "match": _match(request, form, insp),
         "can_reveal": permissions.allows(scope, "person.reveal", town_id=insp.town_id),
+        "can_withdraw_photos": permissions.allows(scope, "photo.withdraw", town_id=insp.town_id),
+        "can_restore_photos": permissions.allows(scope, "record.restore", town_id=insp.town_id),
+        **_withdrawal_context(scope, insp, "inspection.withdraw", insp.town_id),
     }, status=400 if form.errors else 200)  # fmt: skip
 
 
@@ -274,3 +291,74 @@ def photo(request: HttpRequest, pk: int, original: bool = False) -> FileResponse
     else:
         response = FileResponse(photos.preview_path(p.stored_name).open("rb"), content_type="image/jpeg")
     return response
+
+
+# ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
+
+
+def _withdrawal_context(scope: Any, record: Any, code: str, town_id: int) -> dict[str, Any]:
+    """What the record's page needs for its "撤回" form or its "已撤回" mark and the office admin's "恢复" form."""
+    return {"can_withdraw": not record.is_withdrawn and permissions.allows(scope, code, town_id=town_id),
+            "can_restore": record.is_withdrawn and permissions.allows(scope, "record.restore", town_id=town_id)}  # fmt: skip
+
+
+def _withdrawal(request: HttpRequest, service: Any, done: str, back: str, **record: Any) -> HttpResponse:
+    """Run a withdraw or restore service with the posted reason; back to the record's page with what happened."""
+    try:
+        service(actor=request.user, reason=request.POST.get("reason", ""), **record)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise DjangoPermissionDenied(exc.text) from None
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+@requires(POST="target.withdraw")
+def withdraw_target(request: HttpRequest, pk: int) -> HttpResponse:
+    target = queries.access_target(request.user, pk)
+    require_for(request, "target.withdraw", town_id=target.town_id)
+    return _withdrawal(request, services.withdraw_target, f"已撤回排查对象“{target.name}”",
+                       f"/lookback/targets/{target.pk}/", target=target)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_target(request: HttpRequest, pk: int) -> HttpResponse:
+    target = queries.access_target(request.user, pk)
+    require_for(request, "record.restore", town_id=target.town_id)
+    return _withdrawal(request, services.restore_target, f"已恢复排查对象“{target.name}”",
+                       f"/lookback/targets/{target.pk}/", target=target)  # fmt: skip
+
+
+@requires(POST="inspection.withdraw")
+def withdraw_inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    insp = queries.access_inspection(request.user, pk)
+    require_for(request, "inspection.withdraw", town_id=insp.town_id)
+    done = "已撤回检查记录" + ("；其列入名单的整治对象不受影响，如属误列请在整治对象页面撤销" if insp.case_id else "")
+    return _withdrawal(request, services.withdraw_inspection, done, f"/lookback/inspections/{insp.pk}/",
+                       inspection=insp)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_inspection(request: HttpRequest, pk: int) -> HttpResponse:
+    insp = queries.access_inspection(request.user, pk)
+    require_for(request, "record.restore", town_id=insp.town_id)
+    return _withdrawal(request, services.restore_inspection, "已恢复检查记录", f"/lookback/inspections/{insp.pk}/",
+                       inspection=insp)  # fmt: skip
+
+
+@requires(POST="photo.withdraw")
+def withdraw_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    p = queries.access_photo(request.user, pk)
+    require_for(request, "photo.withdraw", town_id=p.inspection.town_id)
+    return _withdrawal(request, services.withdraw_photo, f"已撤回照片“{p.original_name}”",
+                       f"/lookback/inspections/{p.inspection_id}/", photo=p)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    p = queries.access_photo(request.user, pk)
+    require_for(request, "record.restore", town_id=p.inspection.town_id)
+    return _withdrawal(request, services.restore_photo, f"已恢复照片“{p.original_name}”",
+                       f"/lookback/inspections/{p.inspection_id}/", photo=p)  # fmt: skip

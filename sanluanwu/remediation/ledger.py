@@ -81,7 +81,7 @@ def case_ledger(case: Any, scope: Scope) -> CaseLedger:
          f"{c.lead_unit.name}{c.get_state_display()}" + (f"：{_who(c.decided_by, c.decided_at)}" if c.decided_by else "")
          + (f"；意见：{c.decision_note}" if c.decision_note else ""))
         for c in w.classifications] or [("—", "尚未提出")]))  # fmt: skip
-    if w.tasks:
+    if w.active_tasks:  # the ledger is an export: a withdrawn task or plan is not in it (the case page shows them)
         out.sections.append(("关停取缔任务（两断三清及部门职责）", [
             (t.kind.label, f"{t.owner_unit.name}；期限 {t.due_on:%Y-%m-%d}；{t.get_state_display()}"
              + (f"；办理日期 {t.acted_on:%Y-%m-%d}" if t.acted_on else "")
@@ -89,8 +89,8 @@ def case_ledger(case: Any, scope: Scope) -> CaseLedger:
              + (f"；文书编号 {t.document_no}" if t.document_no else "") + (f"；{t.note}" if t.note else "")
              + (f"；无法办理：{t.blocked_reason}" if t.blocked_reason else "")
              + (f"；办理人：{_who(t.done_by, t.done_at)}" if t.done_by else "") + "。" + _photos(w.photos("task", t.pk)))
-            for t in w.tasks]))  # fmt: skip
-    for p in w.plans:
+            for t in w.active_tasks]))  # fmt: skip
+    for p in w.active_plans:
         rows: list[Row] = [("状态", p.get_state_display()), ("责任人", p.responsible), ("治理目标", p.goal),
                            ("治理措施", p.measures), ("治理期限", f"{p.deadline:%Y-%m-%d}"),
                            ("编制", _who(p.created_by, p.created_at))]  # fmt: skip

@@ -8,6 +8,7 @@ from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.withdrawal import Withdrawable
 from sanluanwu.registry.choices import RemediationType
 from sanluanwu.registry.models import Case
 from sanluanwu.remediation.choices import (
@@ -146,7 +147,7 @@ class BlanketJustification(models.Model):
         return f"{self.town} {self.text[:20]}"
 
 
-class Task(models.Model):
+class Task(Withdrawable):
     """One duty of 附件1 on one shutdown case, owned by one org unit."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="tasks", verbose_name="整治对象")
@@ -181,7 +182,7 @@ class Task(models.Model):
         return f"{self.kind.label} · {self.owner_unit}"
 
 
-class Plan(models.Model):
+class Plan(Withdrawable):
     """逐企制定整改方案: one version of a rectification plan; a returned plan is revised as a new version."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plans", verbose_name="整治对象")

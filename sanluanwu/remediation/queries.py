@@ -15,6 +15,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
 from sanluanwu.remediation import evidence as ev
@@ -53,17 +54,20 @@ def assigned_case_condition(scope: Scope) -> Q | None:
     units = scope.department_ids
     if not units:
         return None
-    return Q(pk__in=Task.objects.filter(Q(owner_unit_id__in=units) | Q(coordinator_unit_id__in=units))
+    return Q(pk__in=Task.objects.filter(ACTIVE, Q(owner_unit_id__in=units) | Q(coordinator_unit_id__in=units))
              .values("case_id")) | Q(pk__in=Classification.objects.filter(lead_unit_id__in=units)
              .values("case_id"))  # fmt: skip
 
 
-def tasks_visible_to(user_or_scope: Any) -> QuerySet[Task]:
+def tasks_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[Task]:
     """Every task for the office and leaders; the own towns' cases' tasks for a town user; a department's or
     utility's own (as owner or coordinator), and for a department every task of a case it leads (it settles those
-    that cannot be done)."""
+    that cannot be done). Work lists and counts read the tasks in play (`withdrawn=False`); the task's own page both
+    (None); the office's list of withdrawn tasks those (True)."""
     scope = _scope(user_or_scope)
     tasks = Task.objects.all()
+    if withdrawn is not None:
+        tasks = tasks.exclude(ACTIVE) if withdrawn else tasks.filter(ACTIVE)
     if not permissions.allows(scope, "task.view"):
         return tasks.none()
     if scope.sees_district:
@@ -76,14 +80,14 @@ def tasks_visible_to(user_or_scope: Any) -> QuerySet[Task]:
 
 def access_task(user: Any, pk: Any) -> Task:
     try:
-        return tasks_visible_to(user).select_related("kind", "owner_unit", "coordinator_unit", "case__enterprise",
+        return tasks_visible_to(user, withdrawn=None).select_related("kind", "owner_unit", "coordinator_unit", "case__enterprise",
                                                      "case__town").get(pk=params.pk(pk) or 0)  # fmt: skip
     except Task.DoesNotExist:
         raise Http404("未找到该任务") from None
 
 
 def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False, kind: str = "",
-              mine: bool = True) -> QuerySet[Task]:  # fmt: skip
+              mine: bool = True, withdrawn: bool = False) -> QuerySet[Task]:  # fmt: skip
     """A unit's tasks: open first by due date; filters by state ("" for all), overdue and kind (a task kind's code).
     A filter that is no state or no code is refused with the reason, never dropped."""
     if state and state not in TaskState.values:
@@ -93,7 +97,8 @@ def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False,
     if kind and not re.fullmatch(r"[a-z0-9_-]{1,40}", kind):
         raise ValidationFailed({"kind": ["任务类型代码只含小写字母、数字、下划线，如 water_cut"]})
     scope = _scope(user_or_scope)
-    tasks = tasks_visible_to(scope).select_related("kind", "owner_unit", "case__enterprise", "case__town")
+    tasks = tasks_visible_to(scope, withdrawn=withdrawn).select_related("kind", "owner_unit", "case__enterprise",
+                                                                        "case__town")  # fmt: skip
     if mine and not scope.sees_district:
         units = scope.department_ids | scope.utility_ids | scope.town_ids
         tasks = tasks.filter(Q(owner_unit_id__in=units) | Q(coordinator_unit_id__in=units))
@@ -131,7 +136,7 @@ def pending_for(user: Any) -> list[Pending]:
                                           state=ClassificationState.PROPOSED).count()  # fmt: skip
         if n:
             out.append(Pending("待确认整治类型", "/remediation/todo/?what=types", n))
-        n = Plan.objects.filter(state=PlanState.SUBMITTED, case__classifications__state=ClassificationState.CONFIRMED,
+        n = Plan.objects.filter(ACTIVE, state=PlanState.SUBMITTED, case__classifications__state=ClassificationState.CONFIRMED,
                                 case__classifications__lead_unit_id__in=scope.department_ids).distinct().count()  # fmt: skip
         if n:
             out.append(Pending("待审批整改方案", "/remediation/todo/?what=plans", n))
@@ -184,7 +189,8 @@ def _district_overdue() -> tuple[int, int]:
     key = f"remediation:district-overdue:{clock.today():%Y%m%d}"
     found = cache.get(key)
     if found is None:
-        found = (Task.objects.filter(state__in=[TaskState.OPEN, TaskState.BLOCKED], due_on__lt=clock.today()).count(),
+        found = (Task.objects.filter(ACTIVE, state__in=[TaskState.OPEN, TaskState.BLOCKED],
+                                     due_on__lt=clock.today()).count(),
                  overdue_rectifications(Case.objects.all()).count())  # fmt: skip
         cache.set(key, found, 120)
     return found  # type: ignore[no-any-return]
@@ -201,7 +207,8 @@ def todo_cases(user: Any, what: str) -> QuerySet[Case]:
         return cases.filter(classifications__lead_unit_id__in=units,
                             classifications__state=ClassificationState.PROPOSED).distinct()  # fmt: skip
     if what == "plans":
-        return cases.filter(plans__state=PlanState.SUBMITTED, classifications__state=ClassificationState.CONFIRMED,
+        return cases.filter(plans__state=PlanState.SUBMITTED, plans__withdrawn_at=None,
+                            classifications__state=ClassificationState.CONFIRMED,
                             classifications__lead_unit_id__in=units).distinct()  # fmt: skip
     if what == "signoffs":
         return cases.filter(reviews__signoff_state=SignoffState.PENDING, reviews__signoff_unit_id__in=units).distinct()
@@ -268,9 +275,18 @@ class CaseWork:
     case: Case
     stops: list[Any]
     classifications: list[Classification]
-    tasks: list[Task]
+    tasks: list[Task]  # every task, withdrawn ones too (the case's history shows them marked)
     items: list[dict[str, Any]]  # the five 两断三清 items: label, task, state
-    plans: list[Plan]
+    plans: list[Plan]  # every version, withdrawn ones too
+
+    @property
+    def active_tasks(self) -> list[Task]:
+        return [t for t in self.tasks if not t.is_withdrawn]
+
+    @property
+    def active_plans(self) -> list[Plan]:
+        return [p for p in self.plans if not p.is_withdrawn]
+
     reviews: list[Review]
     enforcements: list[Any]
     evidence: dict[tuple[str, int | None], list[Evidence]]
@@ -284,7 +300,7 @@ class CaseWork:
 def case_work(case: Case, scope: Scope, *, with_actions: bool = True) -> CaseWork:
     tasks = list(case.tasks.select_related("kind", "owner_unit", "coordinator_unit", "done_by").order_by(
         "kind__sort_order", "id"))  # fmt: skip
-    by_item = {t.kind.item_code: t for t in tasks if t.kind.item_code}
+    by_item = {t.kind.item_code: t for t in tasks if t.kind.item_code and not t.is_withdrawn}
     evidence: dict[tuple[str, int | None], list[Evidence]] = {}
     for e in case.evidence.select_related("uploaded_by"):
         evidence.setdefault((e.step, e.subject_id), []).append(e)
@@ -349,7 +365,7 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
             out.append(Action("confirm_type", "确认转为关停取缔", f"{base}/type/{current.pk}/",
                               "" if lead else f"待{current.lead_unit.display_name}确认转为关停取缔"))  # fmt: skip
         if case.remediation_type == RemediationType.RECTIFICATION:
-            plan = work.plans[-1] if work.plans else None
+            plan = work.active_plans[-1] if work.active_plans else None
             live = plan if plan and plan.state != PlanState.SUPERSEDED else None
             if live is None or live.state in (PlanState.DRAFT, PlanState.RETURNED):
                 out.append(Action("edit_plan", "编制整改方案" if live is None else "修改整改方案", f"{base}/plan/",
@@ -364,7 +380,7 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
                                   _deny(scope, "remediation.propose_type", case)))  # fmt: skip
         if current is not None and current.lead_unit_id in scope.department_ids:  # the lead settles blocked tasks
             out.extend(Action("waive_task", f"核实“{t.kind.label}”无法办理的原因", f"/remediation/tasks/{t.pk}/")
-                       for t in work.tasks if t.state == TaskState.BLOCKED)  # fmt: skip
+                       for t in work.active_tasks if t.state == TaskState.BLOCKED)  # fmt: skip
         remaining = work_remaining(case)
         out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
                           "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
@@ -398,7 +414,7 @@ def evidence_for(user: Any, pk: Any) -> Evidence:
         raise Http404("未找到该照片")
     if cases_visible_to(scope).filter(pk=ev.case_id).exists():
         return ev
-    if ev.step == EvidenceStep.TASK and tasks_visible_to(scope).filter(pk=ev.subject_id or 0).exists():
+    if ev.step == EvidenceStep.TASK and tasks_visible_to(scope, withdrawn=None).filter(pk=ev.subject_id or 0).exists():
         return ev
     raise Http404("未找到该照片")
 
@@ -446,7 +462,7 @@ def derive_stage(case: Case) -> str:
     if current and current.state == ClassificationState.PROPOSED and current.is_conversion:
         return Stage.AWAITING_TYPE
     if case.remediation_type == RemediationType.SHUTDOWN:
-        tasks = list(case.tasks.select_related("kind"))
+        tasks = list(case.tasks.filter(ACTIVE).select_related("kind"))
         items = [t for t in tasks if t.kind.item_code in TWO_CUTS_THREE_CLEARS_CODES]
         done_items = {t.kind.item_code for t in items if t.state == TaskState.DONE}
         if tasks and all(t.state in FINISHED_TASK_STATES for t in tasks):
@@ -496,7 +512,7 @@ def task_permission(scope: Scope, task: Task, code: str = "task.complete") -> st
 
 
 def latest_plan(case: Case) -> Plan | None:
-    return case.plans.exclude(state=PlanState.SUPERSEDED).order_by("-number").first()
+    return case.plans.filter(ACTIVE).exclude(state=PlanState.SUPERSEDED).order_by("-number").first()
 
 
 def work_remaining(case: Case) -> list[str]:
@@ -510,11 +526,11 @@ def work_remaining(case: Case) -> list[str]:
     today = clock.today()
     if case.remediation_type == RemediationType.SHUTDOWN:
         out = []
-        for t in case.tasks.exclude(state__in=FINISHED_TASK_STATES).select_related("kind", "owner_unit"):
+        for t in case.tasks.filter(ACTIVE).exclude(state__in=FINISHED_TASK_STATES).select_related("kind", "owner_unit"):
             late = "，已逾期" if t.due_on < today else ""
             what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%Y-%m-%d}到期{late}"
             out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
-        if not case.tasks.exists():
+        if not case.tasks.filter(ACTIVE).exists():
             out.append("尚未派发关停取缔任务")
         return out
     plan = latest_plan(case)
@@ -531,7 +547,7 @@ def review_items(case: Case) -> list[tuple[str, str]]:
     """What an on-site review checks: the five 两断三清 items and the other tasks, or the plan's items."""
     if case.remediation_type == RemediationType.SHUTDOWN:
         items = list(TWO_CUTS_THREE_CLEARS)
-        for t in case.tasks.filter(state=TaskState.DONE).select_related("kind"):
+        for t in case.tasks.filter(ACTIVE, state=TaskState.DONE).select_related("kind"):
             if t.kind.item_code not in TWO_CUTS_THREE_CLEARS_CODES:
                 items.append((f"task:{t.pk}", t.kind.label))
         return items

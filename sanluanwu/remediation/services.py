@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
@@ -18,6 +19,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_multiline, clean_text
+from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
 from sanluanwu.registry.choices import CaseStatus, RemediationType
@@ -343,6 +345,7 @@ def complete_task(
         task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
         if reason := task_permission(scope, task):
             raise PermissionDenied(reason)
+        refuse_if_withdrawn(task, "任务")
         if expected_version is not None and expected_version != task.version:
             raise Conflict("该任务已被他人办理或修改，请刷新页面后再操作（您填写的内容未保存，请先复制）")
         _step(workflow.TASK, "complete", task.state, task.get_state_display())
@@ -375,7 +378,7 @@ def complete_task(
         record_event(actor=actor, action="remediation.task.done", obj=task,
                      changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
         refresh_stage(case)
-        if not case.tasks.exclude(state__in=FINISHED_TASK_STATES).exists():
+        if not case.tasks.filter(ACTIVE).exclude(state__in=FINISHED_TASK_STATES).exists():
             notify(kind="tasks_done", units=[case.town_id], url=_case_url(case), exclude=actor,
                    text=f"“{case.enterprise.name}”的整治任务已全部完成，可申请现场审核")  # fmt: skip
     return task
@@ -390,6 +393,7 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
         task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
         if denial := task_permission(scope, task):
             raise PermissionDenied(denial)
+        refuse_if_withdrawn(task, "任务")
         _step(workflow.TASK, "block", task.state, task.get_state_display())
         task.state, task.blocked_reason, task.done_by, task.done_at = TaskState.BLOCKED, reason, actor, clock.now()
         task.version += 1
@@ -409,6 +413,7 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
     with transaction.atomic():
         case = _locked(task.case)
         task = Task.objects.select_for_update().select_related("kind", "owner_unit").get(pk=task.pk)
+        refuse_if_withdrawn(task, "任务")
         lead = confirmed_classification(case)
         if lead is None or lead.lead_unit_id not in scope.department_ids:
             raise PermissionDenied(f"由{lead.lead_unit.name if lead else '牵头部门'}核实")
@@ -477,7 +482,8 @@ def save_plan(
         if plan is not None and expected_version is not None and plan.version != expected_version:
             raise Conflict("整改方案已被他人修改，请刷新页面后再编辑（您填写的内容未保存，请先复制）")
         if plan is None or plan.state == PlanState.RETURNED:
-            number = (plan.number + 1) if plan else 1
+            # After every version, withdrawn ones included: numbers are never reused.
+            number = (Plan.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
             # The version goes on from the returned one: a client holding the old version cannot save over the new.
             version = (plan.version + 1) if plan else 1
             plan = Plan(case=case, number=number, version=version, created_by=actor, created_at=clock.now())
@@ -501,6 +507,7 @@ def submit_plan(*, actor: Any, plan: Plan) -> Plan:
         case = _locked(plan.case)
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         permissions.require(scope, "plan.edit", town_id=case.town_id)
+        refuse_if_withdrawn(plan, "整改方案")
         _step(workflow.PLAN, "submit", plan.state, plan.get_state_display())
         plan.state, plan.submitted_by, plan.submitted_at = PlanState.SUBMITTED, actor, clock.now()
         plan.save()
@@ -520,6 +527,7 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
     with transaction.atomic():
         case = _locked(plan.case)
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        refuse_if_withdrawn(plan, "整改方案")
         c = confirmed_classification(case)
         if c is None or c.lead_unit_id not in scope.department_ids:
             raise PermissionDenied(f"整改方案由{c.lead_unit.name if c else '牵头部门'}审批")
@@ -548,6 +556,7 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
         case = _locked(item.plan.case)
         item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
         permissions.require(scope, "plan.progress", town_id=case.town_id)
+        refuse_if_withdrawn(item.plan, "整改方案")
         if item.plan.state != PlanState.APPROVED:
             raise TransitionNotAllowed("整改方案批准后才能登记整改事项进展")
         if item.state == ItemState.DONE:
@@ -676,7 +685,7 @@ def record_review(
 def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reasons: str) -> None:
     """A failed review turns what it could not confirm back into work for its owner."""
     rework = workflow.TASK["rework"]  # the reviewer holds its permission (case.return_for_rework), checked above
-    for task in case.tasks.filter(state__in=rework.sources).select_related("kind"):
+    for task in case.tasks.filter(ACTIVE, state__in=rework.sources).select_related("kind"):
         key = task.kind.item_code or f"task:{task.pk}"
         if checks.get(key, (False, ""))[0]:
             continue
@@ -780,3 +789,99 @@ def record_enforcement(
                      note=f"{unit.name} {e.get_kind_display()}（{document_no}）"
                           f"{'，罚款 ' + format(value, ',') + ' 元' if value else ''}")  # fmt: skip
     return e
+
+
+# ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
+
+
+def _remediating(case: Case, what: str) -> Case:
+    """A task or plan is withdrawn or restored while its case is being remediated: once the review is requested the
+    work is on record as it was checked (a failed review brings the case back here)."""
+    locked = _locked(case)
+    if locked.status != CaseStatus.REMEDIATING:
+        raise TransitionNotAllowed(f"整治对象当前为“{locked.get_status_display()}”，只有整治中才能撤回或恢复{what}")
+    return locked
+
+
+def withdraw_task(*, actor: Any, task: Task, reason: str) -> Task:
+    """A task dispatched by mistake (a duty that does not apply to this site, a wrong owner) is withdrawn by the town
+    or the office, not by the unit that owns it: it leaves the owner's work list, the overdue counts, the case's
+    两断三清 progress and what the review checks; the case page still shows it, marked with the reason."""
+    scope = scope_for(actor)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        case = _remediating(task.case, "任务")
+        permissions.require(scope, "task.withdraw", town_id=case.town_id)
+        task = Task.objects.select_for_update().select_related("kind").get(pk=task.pk)
+        changes = mark_withdrawn(task, actor=actor, reason=reason, what="任务")
+        task.version += 1
+        task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="remediation.task.withdrawn", obj=task, changes=changes,
+                     note=f"{task.kind.label}：{reason}")  # fmt: skip
+        refresh_stage(case)
+        notify(kind="task_withdrawn", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
+               text=f"任务已撤回，无需办理：{task.kind.label} · {case.enterprise.name}（{reason}）")  # fmt: skip
+    return task
+
+
+def restore_task(*, actor: Any, task: Task, reason: str) -> Task:
+    """The office admin puts a withdrawn task back, in the state it was withdrawn in."""
+    scope = scope_for(actor)
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        case = _remediating(task.case, "任务")
+        permissions.require(scope, "record.restore", town_id=case.town_id)
+        task = Task.objects.select_for_update().select_related("kind").get(pk=task.pk)
+        changes = mark_restored(task, what="任务")
+        task.version += 1
+        task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="remediation.task.restored", obj=task, changes=changes,
+                     note=f"{task.kind.label}：{reason}")  # fmt: skip
+        refresh_stage(case)
+        notify(kind="task_restored", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
+               text=f"任务已恢复：{task.kind.label} · {case.enterprise.name}（{reason}）")  # fmt: skip
+    return task
+
+
+def withdraw_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
+    """A plan version entered by mistake (for the wrong case, twice) is withdrawn by the town or the office: the case's
+    current plan is the latest one still in play (none: the town drafts a new one, numbered after every version)."""
+    scope = scope_for(actor)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        case = _remediating(plan.case, "整改方案")
+        permissions.require(scope, "plan.withdraw", town_id=case.town_id)
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        changes = mark_withdrawn(plan, actor=actor, reason=reason, what="整改方案")
+        plan.version += 1
+        plan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="remediation.plan.withdrawn", obj=plan, changes=changes,
+                     note=f"第 {plan.number} 版：{reason}")  # fmt: skip
+        refresh_stage(case)
+    return plan
+
+
+def restore_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
+    """The office admin restores a withdrawn plan version, unless a later or another live version now stands."""
+    scope = scope_for(actor)
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        case = _remediating(plan.case, "整改方案")
+        permissions.require(scope, "record.restore", town_id=case.town_id)
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        standing = (case.plans.filter(ACTIVE).exclude(pk=plan.pk).exclude(state=PlanState.SUPERSEDED)
+                    .order_by("-number").first())  # fmt: skip
+        if (
+            plan.is_withdrawn
+            and standing is not None
+            and (standing.number > plan.number or standing.state != PlanState.RETURNED)
+        ):
+            raise TransitionNotAllowed(f"该整治对象现有整改方案第 {standing.number} 版（{standing.get_state_display()}），"
+                                       f"不能再恢复第 {plan.number} 版")  # fmt: skip
+        changes = mark_restored(plan, what="整改方案")
+        plan.version += 1
+        plan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="remediation.plan.restored", obj=plan, changes=changes,
+                     note=f"第 {plan.number} 版：{reason}")  # fmt: skip
+        refresh_stage(case)
+    return plan

@@ -25,4 +25,9 @@ urlpatterns = [
     path("remediation/cases/<int:pk>/ledger/", views.ledger_page, name="ledger"),
     path("remediation/cases/<int:pk>/ledger.docx", views.ledger_docx, name="ledger_docx"),
     path("remediation/ledger/", views.town_ledger, name="town_ledger"),
+    # Withdrawal instead of deletion (core.withdrawal): POST with a reason; the office admin restores.
+    path("remediation/tasks/<int:pk>/withdraw/", views.withdraw_task, name="task_withdraw"),
+    path("remediation/tasks/<int:pk>/restore/", views.restore_task, name="task_restore"),
+    path("remediation/cases/<int:pk>/plan/<int:plan_pk>/withdraw/", views.withdraw_plan, name="plan_withdraw"),
+    path("remediation/cases/<int:pk>/plan/<int:plan_pk>/restore/", views.restore_plan, name="plan_restore"),
 ]

@@ -19,6 +19,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
@@ -134,10 +135,14 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.access_task(request.user, pk)
     scope = scope_for(request.user)
     context = {"task": task, "case": task.case, "enterprise": task.case.enterprise, "today": clock.today(),
-               "denial": queries.task_permission(scope, task),
+               "denial": "该任务已撤回" if task.is_withdrawn else queries.task_permission(scope, task),
+               "can_withdraw": not task.is_withdrawn and task.case.status == "remediating"
+               and permissions.allows(scope, "task.withdraw", town_id=task.case.town_id),
+               "can_restore": task.is_withdrawn and task.case.status == "remediating"
+               and permissions.allows(scope, "record.restore", town_id=task.case.town_id),
                "photos": task.case.evidence.filter(step="task", subject_id=task.pk),
                "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists(),
-               "can_waive": task.state == TaskState.BLOCKED and _leads(scope, task.case)}  # fmt: skip
+               "can_waive": task.state == TaskState.BLOCKED and not task.is_withdrawn and _leads(scope, task.case)}  # fmt: skip
     if request.method == "POST":
         try:
             if request.POST.get("action") == "block":
@@ -178,6 +183,59 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
+
+
+def _withdrawal(request: HttpRequest, service: Any, done: str, back: str, **record: Any) -> HttpResponse:
+    """Run a withdraw or restore service with the posted reason; back to the record's page with what happened."""
+    try:
+        service(actor=request.user, reason=request.POST.get("reason", ""), **record)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise DjangoPermissionDenied(exc.text) from None
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, done)
+    return redirect(back)
+
+
+def _task_for(request: HttpRequest, pk: int, code: str) -> Any:
+    task = queries.access_task(request.user, pk)
+    if reason := permissions.denial(scope_for(request.user), code, town_id=task.case.town_id):
+        raise DjangoPermissionDenied(reason)
+    return task
+
+
+@requires(POST="task.withdraw")
+def withdraw_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk, "task.withdraw")
+    return _withdrawal(request, services.withdraw_task, f"已撤回任务“{task.kind.label}”，办理单位将收到通知",
+                       f"/remediation/tasks/{task.pk}/", task=task)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_task(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk, "record.restore")
+    return _withdrawal(request, services.restore_task, f"已恢复任务“{task.kind.label}”", f"/remediation/tasks/{task.pk}/",
+                       task=task)  # fmt: skip
+
+
+@requires(POST="plan.withdraw")
+def withdraw_plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    case = _case(request, pk, "plan.withdraw")
+    plan = get_object_or_404(case.plans, pk=plan_pk)
+    return _withdrawal(request, services.withdraw_plan, f"已撤回整改方案第 {plan.number} 版",
+                       f"/cases/{case.pk}/#remediation", plan=plan)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_plan(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
+    case = _case(request, pk, "record.restore")
+    plan = get_object_or_404(case.plans, pk=plan_pk)
+    return _withdrawal(request, services.restore_plan, f"已恢复整改方案第 {plan.number} 版",
+                       f"/cases/{case.pk}/#remediation", plan=plan)  # fmt: skip
 
 
 @requires(GET="task.view")
@@ -364,7 +422,9 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     case = _case(request, pk, "case.pass_review")
     r = get_object_or_404(Review.objects.select_related("requested_by"), pk=review_pk, case=case)
     items = queries.review_items(case)
-    tasks = {t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.select_related("kind", "owner_unit")}
+    tasks = {
+        t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.filter(ACTIVE).select_related("kind", "owner_unit")
+    }
     before: dict[str, list[Any]] = {}
     for e in case.evidence.exclude(step="review"):
         before.setdefault(e.item_code, []).append(e)

@@ -12,6 +12,7 @@ from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.withdrawal import Withdrawable
 from sanluanwu.reporting.choices import BriefState, ReminderKind, ReportState, SlotState
 
 
@@ -181,7 +182,7 @@ class ReminderSent(models.Model):
         return f"{self.slot} · {self.kind} {self.days}"
 
 
-class WorkPlan(models.Model):
+class WorkPlan(Withdrawable):
     """A town's 工作方案 for a campaign (实施步骤（一）): a document, kept in every version uploaded."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name="专项行动")
@@ -207,7 +208,7 @@ class WorkPlan(models.Model):
         return self.title
 
 
-class Brief(models.Model):
+class Brief(Withdrawable):
     """A 工作简讯 of a town or department for a month: a draft until submitted, then read by the office."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+", verbose_name="专项行动")

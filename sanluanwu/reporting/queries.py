@@ -14,6 +14,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, params
+from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.exports import attachment2_rows
 from sanluanwu.registry.models import Case
 from sanluanwu.reporting import figures as fig
@@ -245,9 +246,16 @@ def open_slot_states() -> list[str]:
 # ---- work plans and briefs ---------------------------------------------------------------------------------------
 
 
-def workplans_visible_to(user_or_scope: Any) -> QuerySet[WorkPlan]:
+def _withdrawn(qs: QuerySet[Any], withdrawn: bool | None) -> QuerySet[Any]:
+    """Lists and counts read the records in play (False); the record's page and its history both (None)."""
+    if withdrawn is None:
+        return qs
+    return qs.exclude(ACTIVE) if withdrawn else qs.filter(ACTIVE)
+
+
+def workplans_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[WorkPlan]:
     scope = _scope(user_or_scope)
-    plans = WorkPlan.objects.select_related("unit").defer("content")
+    plans = _withdrawn(WorkPlan.objects.select_related("unit").defer("content"), withdrawn)
     if not permissions.allows(scope, "workplan.view"):
         return plans.none()
     return plans if scope.sees_district else plans.filter(unit_id__in=scope.town_ids)
@@ -255,15 +263,15 @@ def workplans_visible_to(user_or_scope: Any) -> QuerySet[WorkPlan]:
 
 def access_workplan(user: Any, pk: Any) -> WorkPlan:
     try:
-        return workplans_visible_to(user).defer(None).get(pk=params.pk(pk) or 0)
+        return workplans_visible_to(user, withdrawn=None).defer(None).get(pk=params.pk(pk) or 0)
     except WorkPlan.DoesNotExist:
         raise Http404("未找到该工作方案") from None
 
 
-def briefs_visible_to(user_or_scope: Any) -> QuerySet[Brief]:
+def briefs_visible_to(user_or_scope: Any, *, withdrawn: bool | None = False) -> QuerySet[Brief]:
     """The office reads every submitted brief (and no one's drafts); a unit reads its own, drafts included."""
     scope = _scope(user_or_scope)
-    briefs = Brief.objects.select_related("unit")
+    briefs = _withdrawn(Brief.objects.select_related("unit"), withdrawn)
     if not permissions.allows(scope, "brief.view"):
         return briefs.none()
     own = Q(unit_id__in=scope.town_ids | scope.department_ids)
@@ -274,7 +282,7 @@ def briefs_visible_to(user_or_scope: Any) -> QuerySet[Brief]:
 
 def access_brief(user: Any, pk: Any) -> Brief:
     try:
-        return briefs_visible_to(user).get(pk=params.pk(pk) or 0)
+        return briefs_visible_to(user, withdrawn=None).get(pk=params.pk(pk) or 0)
     except Brief.DoesNotExist:
         raise Http404("未找到该工作简讯") from None
 
@@ -294,6 +302,6 @@ def latest_reports(slots: list[Slot]) -> list[Report]:
 def access_brief_photo(user: Any, pk: Any) -> BriefPhoto:
     """A photo of a brief the user may read; 404 otherwise."""
     try:
-        return BriefPhoto.objects.get(pk=params.pk(pk) or 0, brief__in=briefs_visible_to(user))
+        return BriefPhoto.objects.get(pk=params.pk(pk) or 0, brief__in=briefs_visible_to(user, withdrawn=None))
     except BriefPhoto.DoesNotExist:
         raise Http404("未找到该照片") from None

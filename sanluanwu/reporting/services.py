@@ -28,6 +28,7 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.text import clean_multiline, clean_text
+from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
 from sanluanwu.reporting import exports, queries
@@ -485,6 +486,7 @@ def save_brief(
             brief = Brief.objects.select_for_update().get(pk=brief.pk)
             if brief.unit_id != unit.pk or brief.campaign_id != campaign.pk or not may_write_brief(actor, brief.unit):
                 raise PermissionDenied("您只能修改本单位的工作简讯")
+            refuse_if_withdrawn(brief, "简讯")
             if brief.state != BriefState.DRAFT:
                 raise TransitionNotAllowed("该简讯已报送，不能再修改")
             brief.version += 1
@@ -502,6 +504,71 @@ def save_brief(
             notify(kind="reporting.brief", text=f"{unit.name}报送了工作简讯《{title}》",
                    url=reverse("reporting:brief", args=[brief.pk]), units=_offices(), roles=_OFFICE_ROLES)  # fmt: skip
     return brief
+
+
+# ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
+
+
+def may_withdraw_brief(actor: Any, unit: OrgUnit) -> bool:
+    """The unit that wrote the brief (its town's manager, its department's staff) or the office."""
+    scope = scope_for(actor)
+    if unit.kind == OrgUnitKind.TOWN or scope.sees_district:
+        return permissions.allows(scope, "brief.withdraw", town_id=unit.pk)
+    return unit.pk in scope.department_ids and permissions.allows(scope, "brief.withdraw")
+
+
+def withdraw_brief(*, actor: Any, brief: Brief, reason: str) -> Brief:
+    """A brief sent by mistake (twice, the wrong unit's news) leaves the list and the 1-2-a-month count; kept, marked."""
+    if not may_withdraw_brief(actor, brief.unit):
+        raise PermissionDenied("您只能撤回本单位的工作简讯")
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        brief = Brief.objects.select_for_update().get(pk=brief.pk)
+        changes = mark_withdrawn(brief, actor=actor, reason=reason, what="简讯")
+        brief.version += 1
+        brief.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="reporting.brief.withdrawn", obj=brief, changes=changes, note=reason,
+                     org_unit_name=brief.unit.name)  # fmt: skip
+    return brief
+
+
+def restore_brief(*, actor: Any, brief: Brief, reason: str) -> Brief:
+    permissions.require(scope_for(actor), "record.restore")
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        brief = Brief.objects.select_for_update().get(pk=brief.pk)
+        changes = mark_restored(brief, what="简讯")
+        brief.version += 1
+        brief.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
+        record_event(actor=actor, action="reporting.brief.restored", obj=brief, changes=changes, note=reason,
+                     org_unit_name=brief.unit.name)  # fmt: skip
+    return brief
+
+
+def withdraw_workplan(*, actor: Any, workplan: WorkPlan, reason: str) -> WorkPlan:
+    """A work plan uploaded by mistake (the wrong file): the town's latest version is the latest one still in play; the
+    file is kept and stays downloadable from the list of versions, marked."""
+    permissions.require(scope_for(actor), "workplan.withdraw", town_id=workplan.unit_id)
+    reason = clean_reason(reason)
+    with transaction.atomic():
+        workplan = WorkPlan.objects.select_for_update().defer("content").get(pk=workplan.pk)
+        changes = mark_withdrawn(workplan, actor=actor, reason=reason, what="工作方案")
+        workplan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="reporting.workplan.withdrawn", obj=workplan, changes=changes,
+                     note=f"第{workplan.number}版：{reason}", org_unit_name=workplan.unit.name)  # fmt: skip
+    return workplan
+
+
+def restore_workplan(*, actor: Any, workplan: WorkPlan, reason: str) -> WorkPlan:
+    permissions.require(scope_for(actor), "record.restore", town_id=workplan.unit_id)
+    reason = clean_reason(reason, restoring=True)
+    with transaction.atomic():
+        workplan = WorkPlan.objects.select_for_update().defer("content").get(pk=workplan.pk)
+        changes = mark_restored(workplan, what="工作方案")
+        workplan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
+        record_event(actor=actor, action="reporting.workplan.restored", obj=workplan, changes=changes,
+                     note=f"第{workplan.number}版：{reason}", org_unit_name=workplan.unit.name)  # fmt: skip
+    return workplan
 
 
 # ---- reminders (a scheduled job, never a request) ----------------------------------------------------------------

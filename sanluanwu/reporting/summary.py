@@ -15,6 +15,7 @@ from django.db.models import Count, Q, Sum
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.models import Inspection, Target
 from sanluanwu.registry.choices import CaseStatus, LookbackCategory, RemediationType, category_short
@@ -79,9 +80,10 @@ def campaign_summary(campaign: Campaign, as_of: dt.date) -> CampaignSummary:
         return by_id[town_id]
 
     end = fig.end_of(as_of)
-    for row in Target.objects.filter(campaign=campaign).values("town_id").annotate(n=Count("id")):
+    # Withdrawn places, inspections and tasks (core.withdrawal) are no part of the figures.
+    for row in Target.objects.filter(ACTIVE, campaign=campaign).values("town_id").annotate(n=Count("id")):
         unit(row["town_id"]).values["targets"] = row["n"]
-    inspected = (Inspection.objects.filter(target__campaign=campaign, status=InspectionStatus.SUBMITTED,
+    inspected = (Inspection.objects.filter(ACTIVE, target__campaign=campaign, status=InspectionStatus.SUBMITTED,
                                            inspected_at__lt=end)
                  .values("town_id").annotate(n=Count("target_id", distinct=True)))  # fmt: skip
     for row in inspected:
@@ -105,7 +107,7 @@ def campaign_summary(campaign: Campaign, as_of: dt.date) -> CampaignSummary:
         if s.relapsed:
             v["relapsed"] += 1
     # 两断三清 done: a shutdown case whose every item task is finished by then.
-    items = (Task.objects.filter(case__campaign=campaign, kind__item_code__in=TWO_CUTS_THREE_CLEARS_CODES,
+    items = (Task.objects.filter(ACTIVE, case__campaign=campaign, kind__item_code__in=TWO_CUTS_THREE_CLEARS_CODES,
                                  case__listed_on__lte=as_of)
              .values("case_id", "case__town_id")
              .annotate(total=Count("id"), finished=Count("id", filter=Q(state__in=list(FINISHED_TASK_STATES),

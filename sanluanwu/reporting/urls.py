@@ -22,6 +22,11 @@ urlpatterns = [
     path("reporting/briefs/draft.docx", views.brief_draft, name="brief_draft"),
     path("reporting/briefs/<int:pk>/", views.brief, name="brief"),
     path("reporting/brief-photos/<int:pk>/", views.brief_photo, name="brief_photo"),
+    # Withdrawal instead of deletion (core.withdrawal): POST with a reason; the office admin restores.
+    path("reporting/workplans/<int:pk>/withdraw/", views.withdraw_workplan, name="workplan_withdraw"),
+    path("reporting/workplans/<int:pk>/restore/", views.restore_workplan, name="workplan_restore"),
+    path("reporting/briefs/<int:pk>/withdraw/", views.withdraw_brief, name="brief_withdraw"),
+    path("reporting/briefs/<int:pk>/restore/", views.restore_brief, name="brief_restore"),
     path("reporting/summary/", views.summary, name="summary"),
     path("reporting/summary.docx", views.summary_docx, name="summary_docx"),
     path("reporting/summary.xlsx", views.summary_xlsx, name="summary_xlsx"),

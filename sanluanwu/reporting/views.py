@@ -301,10 +301,14 @@ def workplans(request: HttpRequest) -> HttpResponse:
                 raise DjangoPermissionDenied(exc.text) from None
             _error(request, exc)
             status = 400
-    plans = list(queries.workplans_visible_to(scope).filter(campaign=campaign).order_by("unit__sort_order", "-number"))
+    # Every version, withdrawn ones too (marked, with their reason); the latest and the counts are of those in play.
+    plans = list(queries.workplans_visible_to(scope, withdrawn=None).filter(campaign=campaign)
+                 .select_related("withdrawn_by").order_by("unit__sort_order", "-number"))  # fmt: skip
     latest: dict[int, WorkPlan] = {}
     counts: dict[int, int] = {}
     for plan in plans:
+        if plan.is_withdrawn:
+            continue
         latest.setdefault(plan.unit_id, plan)
         counts[plan.unit_id] = counts.get(plan.unit_id, 0) + 1
     towns = list(campaign.participants.filter(kind=OrgUnitKind.TOWN).order_by("sort_order", "name"))
@@ -314,7 +318,37 @@ def workplans(request: HttpRequest) -> HttpResponse:
         "campaign": campaign, "rows": [(t, latest.get(t.pk), counts.get(t.pk, 0)) for t in towns],
         "uploaded": sum(1 for t in towns if t.pk in latest), "plans": plans,
         "can_upload": permissions.allows(scope, "workplan.upload") and bool(scope.town_ids),
+        "withdrawable": {p.pk for p in plans if not p.is_withdrawn
+                         and permissions.allows(scope, "workplan.withdraw", town_id=p.unit_id)},
+        "can_restore": permissions.allows(scope, "record.restore"),
     }, status=status)  # fmt: skip
+
+
+@requires(POST="workplan.withdraw")
+def withdraw_workplan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = queries.access_workplan(request.user, pk)
+    return _withdrawal(request, services.withdraw_workplan, f"已撤回工作方案第{plan.number}版", "/reporting/workplans/",
+                       workplan=plan)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_workplan(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = queries.access_workplan(request.user, pk)
+    return _withdrawal(request, services.restore_workplan, f"已恢复工作方案第{plan.number}版", "/reporting/workplans/",
+                       workplan=plan)  # fmt: skip
+
+
+def _withdrawal(request: HttpRequest, service: Any, done: str, back: str, **record: Any) -> HttpResponse:
+    """Run a withdraw or restore service with the posted reason; back to the page with what happened."""
+    try:
+        service(actor=request.user, reason=request.POST.get("reason", ""), **record)
+    except DomainError as exc:
+        if exc.status_code == 403:
+            raise DjangoPermissionDenied(exc.text) from None
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, done)
+    return redirect(back)
 
 
 @requires(GET="workplan.view")
@@ -367,12 +401,17 @@ def briefs(request: HttpRequest) -> HttpResponse:
     listing = visible.order_by("-month", "-submitted_at", "-id")
     if month is None:  # the latest month anything was written in; the others one click away
         month = listing.values_list("month", flat=True).first()
+    # The month's briefs and, apart and marked, those withdrawn in it (read in the same query).
+    listing = queries.briefs_visible_to(scope, withdrawn=None).filter(campaign=campaign).order_by(
+        "-month", "-submitted_at", "-id")  # fmt: skip
     if month:
         listing = listing.filter(month=month)
+    rows = list(listing.prefetch_related("photos")[:200])
     return render(request, "reporting/briefs.html", {
         "campaign": campaign, "months": months, "matrix": matrix, "month": month,
         "this_month": clock.today().replace(day=1),
-        "briefs": listing.prefetch_related("photos")[:200], "low": campaign.briefs_min, "high": campaign.briefs_max,
+        "briefs": [b for b in rows if not b.is_withdrawn], "withdrawn": [b for b in rows if b.is_withdrawn],
+        "low": campaign.briefs_min, "high": campaign.briefs_max,
         "can_write": bool(_own_units(request)), "periods": queries.periods_of(campaign).filter(starts_on__lte=clock.today()),
     })  # fmt: skip
 
@@ -394,15 +433,38 @@ def brief_new(request: HttpRequest) -> HttpResponse:
 @requires(GET="brief.view", POST="brief.submit")
 def brief(request: HttpRequest, pk: int) -> HttpResponse:
     b = queries.access_brief(request.user, pk)
-    if b.state != BriefState.DRAFT or not services.may_write_brief(request.user, b.unit):
+    if b.state != BriefState.DRAFT or b.is_withdrawn or not services.may_write_brief(request.user, b.unit):
         status = 200
         if request.method == "POST":
             if not services.may_write_brief(request.user, b.unit):
                 raise DjangoPermissionDenied("您只能修改本单位的工作简讯")
-            messages.error(request, "该简讯已报送，不能再修改")  # a sent brief no longer changes; the page shows it
+            # a sent (or withdrawn) brief no longer changes; the page shows it
+            messages.error(request, "该简讯已撤回，不能再修改" if b.is_withdrawn else "该简讯已报送，不能再修改")
             status = 409
-        return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all()}, status=status)
+        return render(request, "reporting/brief.html", {"brief": b, "photos": b.photos.all(),
+                                                        **_brief_withdrawal(request, b)}, status=status)  # fmt: skip
     return _brief_form(request, b)
+
+
+def _brief_withdrawal(request: HttpRequest, b: Brief) -> dict[str, Any]:
+    return {"can_withdraw": not b.is_withdrawn and services.may_withdraw_brief(request.user, b.unit),
+            "can_restore": b.is_withdrawn and permissions.allows(scope_for(request.user), "record.restore")}  # fmt: skip
+
+
+@requires(POST="brief.withdraw")
+def withdraw_brief(request: HttpRequest, pk: int) -> HttpResponse:
+    b = queries.access_brief(request.user, pk)
+    if not services.may_withdraw_brief(request.user, b.unit):
+        raise DjangoPermissionDenied("您只能撤回本单位的工作简讯")
+    return _withdrawal(request, services.withdraw_brief, f"已撤回简讯《{b.title}》", f"/reporting/briefs/{b.pk}/",
+                       brief=b)  # fmt: skip
+
+
+@requires(POST="record.restore")
+def restore_brief(request: HttpRequest, pk: int) -> HttpResponse:
+    b = queries.access_brief(request.user, pk)
+    return _withdrawal(request, services.restore_brief, f"已恢复简讯《{b.title}》", f"/reporting/briefs/{b.pk}/",
+                       brief=b)  # fmt: skip
 
 
 def _brief_form(request: HttpRequest, b: Brief | None) -> HttpResponse:
@@ -438,6 +500,7 @@ def _brief_form(request: HttpRequest, b: Brief | None) -> HttpResponse:
               "title": request.POST.get("title", b.title if b else ""), "text": request.POST.get("text", b.text if b else "")}  # fmt: skip
     return render(request, "reporting/brief_form.html", {
         "brief": b, "units": units, "campaign": campaign, "v": values, "photos": b.photos.all() if b else [],
+        **(_brief_withdrawal(request, b) if b else {}),
     }, status=status)  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
-from sanluanwu.core.api import BoundedDateTimeField, JSONParser
+from sanluanwu.core.api import BoundedDateTimeField, JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.lookback import checklist, queries, services
@@ -41,7 +41,8 @@ class TargetSerializer(serializers.ModelSerializer[Target]):
     class Meta:
         model = Target
         fields = ["id", "kind", "kind_display", "town", "town_name", "enterprise", "name", "address", "village",
-                  "longitude", "latitude", "baseline_method", "assigned_to", "status", "distance_m", "checklist"]  # fmt: skip
+                  "longitude", "latitude", "baseline_method", "assigned_to", "status", "distance_m", "checklist",
+                  "withdrawn_at", "withdrawal_reason"]  # fmt: skip
         read_only_fields = fields
 
     def get_distance_m(self, target: Target) -> float | None:
@@ -65,7 +66,7 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
     class Meta:
         model = Photo
         fields = ["id", "item", "original_name", "sha256", "content_type", "size", "width", "height", "taken_at",
-                  "longitude", "latitude", "uploaded_at"]  # fmt: skip
+                  "longitude", "latitude", "uploaded_at", "withdrawn_at", "withdrawal_reason"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -83,7 +84,8 @@ class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[In
         fields = ["id", "target", "town", "status", "inspected_at", "inspectors", "longitude", "latitude", "accuracy_m",
                   "distance_m", "distance_reason", "result", "env_problems", "safety_problems", "other_problems",
                   "derived_category", "category", "category_reason", "new_name", "new_legal_person", "new_phone",
-                  "new_industry", "new_credit_code", "case", "answers", "photos", "submitted_at", "version"]  # fmt: skip
+                  "new_industry", "new_credit_code", "case", "answers", "photos", "submitted_at", "version",
+                  "withdrawn_at", "withdrawal_reason"]  # fmt: skip
         read_only_fields = fields
 
     def get_answers(self, inspection: Inspection) -> dict[str, dict[str, str]]:
@@ -157,6 +159,17 @@ class AmendSerializer(serializers.Serializer[Any]):
                                     help_text="字段名 → 新值（文字；inspected_at 为 ISO 日期时间）")  # fmt: skip
 
 
+def _withdrawn_param(request: Request) -> bool:
+    """`?withdrawn=1`: the withdrawn records instead (the office finds them there to restore one)."""
+    return request.query_params.get("withdrawn") in ("1", "true")
+
+
+def _reason(request: Request) -> str:
+    data = WithdrawalSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return str(data.validated_data["reason"])
+
+
 class TargetViewSet(
     TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]
 ):
@@ -164,10 +177,12 @@ class TargetViewSet(
 
     serializer_class = TargetSerializer
     table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "create": "lookback.add_place",
-                         "assign": "lookback.assign", "start": "inspection.record"}  # fmt: skip
+                         "assign": "lookback.assign", "start": "inspection.record", "withdraw": "target.withdraw",
+                         "restore": "record.restore"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Target]:
-        return queries.targets_visible_to(self.request.user).select_related("town", "baseline_record").order_by("-id")
+        targets = queries.targets_visible_to(self.request.user, withdrawn=_withdrawn_param(self.request))
+        return targets.select_related("town", "baseline_record").order_by("-id")
 
     def fetch_object(self) -> Target:
         return queries.access_target(self.request.user, self.kwargs["pk"])
@@ -215,6 +230,19 @@ class TargetViewSet(
         inspection = services.start_inspection(actor=request.user, target=self.get_object())
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=WithdrawalSerializer, responses={200: TargetSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """A place added by mistake: withdrawn with a reason (never deleted); its inspections are withdrawn first."""
+        target = services.withdraw_target(actor=request.user, target=self.get_object(), reason=_reason(request))
+        return Response(TargetSerializer(queries.access_target(request.user, target.pk)).data)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: TargetSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        target = services.restore_target(actor=request.user, target=self.get_object(), reason=_reason(request))
+        return Response(TargetSerializer(queries.access_target(request.user, target.pk)).data)
+
 
 class InspectionViewSet(
     TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Inspection]
@@ -224,11 +252,12 @@ class InspectionViewSet(
     serializer_class = InspectionSerializer
     table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "partial_update": "inspection.record",
                          "submit": "inspection.record", "photos": "inspection.record", "amend": "inspection.amend",
-                         "reveal": "person.reveal"}  # fmt: skip
+                         "reveal": "person.reveal", "withdraw": "inspection.withdraw", "restore": "record.restore"}  # fmt: skip
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self) -> QuerySet[Inspection]:
-        return queries.inspections_visible_to(self.request.user).prefetch_related("answers", "photos").order_by("-id")
+        inspections = queries.inspections_visible_to(self.request.user, withdrawn=_withdrawn_param(self.request))
+        return inspections.prefetch_related("answers", "photos").order_by("-id")
 
     def fetch_object(self) -> Inspection:
         return queries.access_inspection(self.request.user, self.kwargs["pk"])
@@ -288,15 +317,46 @@ class InspectionViewSet(
         """显示完整号码 of the new find's phone, with the reason why (audited as a security event)."""
         return reveal_response(request, record=self.get_object(), field="new_phone")
 
+    @extend_schema(request=WithdrawalSerializer, responses={200: InspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """An inspection recorded by mistake: withdrawn with a reason; its place is to be visited again unless another
+        submitted inspection remains; a case it listed stays (withdrawn on its own if it too was a mistake)."""
+        inspection = services.withdraw_inspection(actor=request.user, inspection=self.get_object(),
+                                                  reason=_reason(request))  # fmt: skip
+        return Response(InspectionSerializer(queries.access_inspection(request.user, inspection.pk)).data)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: InspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        inspection = services.restore_inspection(actor=request.user, inspection=self.get_object(),
+                                                 reason=_reason(request))  # fmt: skip
+        return Response(InspectionSerializer(queries.access_inspection(request.user, inspection.pk)).data)
+
 
 class PhotoViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Photo]):
     """Photo metadata; `image/` is the re-encoded copy, `original/` the file as taken."""
 
     serializer_class = PhotoSerializer
-    table_permissions = {"retrieve": "lookback.view", "image": "lookback.view", "original": "lookback.view"}
+    table_permissions = {"retrieve": "lookback.view", "image": "lookback.view", "original": "lookback.view",
+                         "withdraw": "photo.withdraw", "restore": "record.restore"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Photo]:
-        return queries.photos_visible_to(self.request.user)
+        return queries.photos_visible_to(self.request.user, withdrawn=None)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: PhotoSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """A photo attached by mistake: withdrawn with a reason, the file kept (from a submitted inspection only by
+        those who amend it)."""
+        photo = services.withdraw_photo(actor=request.user, photo=self.get_object(), reason=_reason(request))
+        return Response(PhotoSerializer(photo).data)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: PhotoSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        photo = services.restore_photo(actor=request.user, photo=self.get_object(), reason=_reason(request))
+        return Response(PhotoSerializer(photo).data)
 
     def fetch_object(self) -> Photo:
         return queries.access_photo(self.request.user, self.kwargs["pk"])

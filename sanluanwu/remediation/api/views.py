@@ -16,10 +16,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from sanluanwu.accounts import permissions
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.core.api import JSONParser
+from sanluanwu.core.api import JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.notices.models import Notice
 from sanluanwu.notices.queries import notices_for
@@ -81,7 +82,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         fields = ["id", "case", "kind_code", "kind_label", "evidence_help", "needs_meter", "owner_unit",
                   "owner_unit_name", "due_on", "overdue", "state", "state_display", "acted_on", "document_no",
                   "account_no", "final_reading", "note", "blocked_reason", "done_at", "version", "enterprise_name",
-                  "address", "longitude", "latitude"]  # fmt: skip
+                  "address", "longitude", "latitude", "withdrawn_at", "withdrawal_reason"]  # fmt: skip
         read_only_fields = fields
 
     def get_address(self, task: Task) -> str:
@@ -105,18 +106,24 @@ class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
+class PlanWithdrawalSerializer(WithdrawalSerializer):
+    id = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, help_text="整改方案的 id")
+
+
 class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Task]):
     """The unit's work list (`?state=open|done|blocked`, `?overdue=1`, `?kind=water_cut`); complete or block a task."""
 
     serializer_class = TaskSerializer
     parser_classes = _PARSERS
     table_permissions = {"list": "task.view", "retrieve": "task.view", "complete": "task.complete",
-                         "block": "task.complete", "waive": "case.start_remediation"}  # fmt: skip
+                         "block": "task.complete", "waive": "case.start_remediation", "withdraw": "task.withdraw",
+                         "restore": "record.restore"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Task]:
         q = self.request.query_params
         return queries.work_list(self.request.user, state=q.get("state", "")[:20], overdue=q.get("overdue") == "1",
-                                 kind=q.get("kind", "")[:40], mine=q.get("all") != "1")  # fmt: skip
+                                 kind=q.get("kind", "")[:40], mine=q.get("all") != "1",
+                                 withdrawn=q.get("withdrawn") == "1")  # fmt: skip
 
     def fetch_object(self) -> Task:
         return queries.access_task(self.request.user, self.kwargs["pk"])
@@ -146,6 +153,27 @@ class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelM
         task = self.get_object()
         services.block_task(actor=request.user, task=task, reason=_valid(ReasonSerializer, request)["reason"])
         return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str | None = None) -> Response:
+        """A task dispatched by mistake: withdrawn with a reason by the town or the office (never deleted)."""
+        task = self._task_in_town("task.withdraw")
+        services.withdraw_task(actor=request.user, task=task, reason=_valid(WithdrawalSerializer, request)["reason"])
+        return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+    @extend_schema(request=WithdrawalSerializer, responses={200: TaskSerializer})
+    @action(detail=True, methods=["post"])
+    def restore(self, request: Request, pk: str | None = None) -> Response:
+        task = self._task_in_town("record.restore")
+        services.restore_task(actor=request.user, task=task, reason=_valid(WithdrawalSerializer, request)["reason"])
+        return Response(TaskSerializer(queries.access_task(request.user, task.pk)).data)
+
+    def _task_in_town(self, code: str) -> Task:
+        """The task, when the table allows `code` in its case's town (403 with the reason before the body is read)."""
+        task = self.get_object()
+        permissions.require(scope_for(self.request.user), code, town_id=task.case.town_id)
+        return task
 
 
 # ---- the work on one case ------------------------------------------------------------------------------------
@@ -266,6 +294,7 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
         "tasks": [{**TaskSerializer(t).data, "evidence": evidence(work.photos("task", t.pk))} for t in work.tasks],
         "plans": [{"id": p.pk, "number": p.number, "version": p.version, "state": p.state, "responsible": p.responsible, "goal": p.goal,
                    "measures": p.measures, "deadline": p.deadline, "decision_note": p.decision_note,
+                   "withdrawn_at": _stamp(p.withdrawn_at), "withdrawal_reason": p.withdrawal_reason,
                    "items": [{"id": i.pk, "category": i.category, "text": i.text, "deadline": i.deadline,
                               "state": i.state, "done_on": i.done_on, "note": i.note} for i in p.items.all()]}
                   for p in work.plans],
@@ -294,7 +323,8 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         "retrieve": "remediation.view", "stop": "case.stop_production", "propose_type": "remediation.propose_type",
         "decide_type": "case.start_remediation", "plan": "plan.edit", "decide_plan": "plan.decide",
         "item_done": "plan.progress", "request_review": "case.submit_for_review", "review": "case.pass_review",
-        "signoff": "case.approve_closure", "enforcement": "enforcement.record",
+        "signoff": "case.approve_closure", "enforcement": "enforcement.record", "withdraw_plan": "plan.withdraw",
+        "restore_plan": "record.restore",
     }  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Case]:
@@ -366,6 +396,29 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
         if plan is None:
             raise ValidationFailed({"id": ["该整治对象没有这一整改方案"]})
         services.decide_plan(actor=request.user, plan=plan, approve=data["approve"], note=data["note"])
+        return self._answer(case)
+
+    @extend_schema(request=PlanWithdrawalSerializer, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="plan-withdrawal")
+    def withdraw_plan(self, request: Request, pk: str | None = None) -> Response:
+        """A plan version entered by mistake: withdrawn with a reason (never deleted)."""
+        case = self.get_object()
+        data = _valid(PlanWithdrawalSerializer, request)
+        plan = Plan.objects.filter(case=case, pk=data["id"]).first()
+        if plan is None:
+            raise ValidationFailed({"id": ["该整治对象没有这一整改方案"]})
+        services.withdraw_plan(actor=request.user, plan=plan, reason=data["reason"])
+        return self._answer(case)
+
+    @extend_schema(request=PlanWithdrawalSerializer, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="plan-restoration")
+    def restore_plan(self, request: Request, pk: str | None = None) -> Response:
+        case = self.get_object()
+        data = _valid(PlanWithdrawalSerializer, request)
+        plan = Plan.objects.filter(case=case, pk=data["id"]).first()
+        if plan is None:
+            raise ValidationFailed({"id": ["该整治对象没有这一整改方案"]})
+        services.restore_plan(actor=request.user, plan=plan, reason=data["reason"])
         return self._answer(case)
 
     @extend_schema(request=ItemDoneSerializer, responses={200: OpenApiTypes.OBJECT})
