@@ -14,7 +14,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_tasks_db.models import DBTaskResult
 
@@ -130,8 +131,26 @@ class UserAdmin(BaseUserAdmin):
             super().save_formset(request, form, formset, change)
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
-        """Django's password form changes it; the event is written in the same transaction (never the hash)."""
+        """A new password for someone else is a reset request that a second admin approves (accounts.rolechanges):
+        the form is checked as Django checks it, and only the password's hash is kept with the request. One's own
+        password is changed on the 账号安全 page. Disabling password login (no password anyone knows) is done here,
+        audited in the same transaction."""
         pk = unquote(id)
+        target = self.get_object(request, pk)
+        if target is not None and request.method == "POST" and self.has_change_permission(request, target):
+            if target.pk == request.user.pk:
+                messages.error(request, "不能在这里修改自己的密码：请在“账号安全”页面修改")
+                return redirect("account_password")
+            form = self.change_password_form(target, request.POST)
+            if form.is_valid() and form.cleaned_data["set_usable_password"]:
+                try:
+                    change = rolechanges.request_password_reset(actor=request.user, user=target,
+                                                                password=form.cleaned_data["password1"])  # fmt: skip
+                except DomainError as exc:
+                    messages.error(request, exc.text)
+                    return HttpResponseRedirect(request.get_full_path())
+                messages.success(request, f"已提交重置密码申请（{change.describe()}），须由另一名管理员批准后生效")
+                return redirect("admin:accounts_user_change", target.pk)
         with transaction.atomic():
             rows = User.objects.filter(pk=pk) if pk.isdigit() else User.objects.none()
             before = rows.values_list("password", flat=True).first()

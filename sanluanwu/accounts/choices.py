@@ -60,6 +60,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.user.created": "新建用户",
     "accounts.user.updated": "修改用户信息",
     "accounts.user.password_changed": "修改密码",
+    "accounts.user.password_reset": "重置登录密码（经第二名管理员批准）",
     # Security events (等保; accounts/security.py).
     "accounts.login.succeeded": "登录成功",
     "accounts.login.failed": "登录失败",

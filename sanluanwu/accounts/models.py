@@ -89,6 +89,10 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(
         "须修改密码", default=False, help_text="新建或重置的密码：登录后必须先修改密码，其他页面和接口一律不可用"
     )
+    password_reset = models.BooleanField(
+        "密码已被管理员重置", default=False, editable=False,
+        help_text="经第二名管理员批准重置的密码：演示账号也须先修改（演示账号只免于首次改密）",
+    )  # fmt: skip
     password_changed_at = models.DateTimeField("密码设置时间", null=True, blank=True, editable=False)
     # Part of every session's auth hash: raising it ends all of the user's sessions ("log out everywhere").
     session_generation = models.PositiveIntegerField("会话代数", default=0, editable=False)
@@ -185,6 +189,7 @@ class RoleChangeRequest(models.Model):
         ADD_MEMBERSHIP = "add_membership", "授予角色"
         REMOVE_MEMBERSHIP = "remove_membership", "收回角色"
         SET_FLAGS = "set_flags", "修改职员/超级用户状态"
+        RESET_PASSWORD = "reset_password", "重置登录密码"
 
     class Status(models.TextChoices):
         PENDING = "pending", "待批准"
@@ -200,6 +205,9 @@ class RoleChangeRequest(models.Model):
     )
     is_staff = models.BooleanField("职员状态（申请值）", null=True, blank=True)
     is_superuser = models.BooleanField("超级用户状态（申请值）", null=True, blank=True)
+    # A reset's new password, as its hash only (set on approval; the requester hands the password to its owner, who
+    # must change it at the first login).
+    password_hash = models.CharField("新密码（散列）", max_length=128, blank=True, editable=False)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name="申请人")
     requested_at = models.DateTimeField("申请时间")
@@ -226,6 +234,8 @@ class RoleChangeRequest(models.Model):
         return f"{self.user} · {self.describe()}"
 
     def describe(self) -> str:
+        if self.kind == self.Kind.RESET_PASSWORD:
+            return f"重置 {self.user} 的登录密码（首次登录须修改）"
         if self.kind == self.Kind.SET_FLAGS:
             flags = []
             if self.is_staff is not None:

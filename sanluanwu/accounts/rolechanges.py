@@ -51,6 +51,26 @@ def request_flags(*, actor: Any, user: User, is_staff: bool | None, is_superuser
                                           is_superuser=is_superuser))  # fmt: skip
 
 
+def request_password_reset(*, actor: Any, user: User, password: str) -> RoleChangeRequest:
+    """Ask for someone else's password to be reset (三员分立: a system admin alone could otherwise take over any
+    account). The new password must meet the password profile; only its hash is kept, and it takes effect when a
+    different admin approves. Nobody resets their own password this way (the 账号安全 page changes it)."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.utils import translation
+
+    if actor.pk == user.pk:
+        raise PermissionDenied("不能重置自己的密码：请在“账号安全”页面修改自己的密码")
+    try:
+        with translation.override("zh-hans"):
+            validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"password1": [str(m) for m in exc.messages]}) from None
+    return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.RESET_PASSWORD,
+                                          password_hash=make_password(password)))  # fmt: skip
+
+
 def _decidable(actor: Any, change_id: int) -> RoleChangeRequest:
     services.require_admin_permission(actor, APPROVE, "审批角色变更申请")
     change = (
@@ -84,6 +104,16 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             stored.delete()
             if not Membership.objects.filter(user_id=change.user_id, role=change.role).exists():
                 _follow_admin_group(change.user, change.role, add=False)
+        elif change.kind == RoleChangeRequest.Kind.RESET_PASSWORD:
+            user = User.objects.select_for_update().get(pk=change.user_id)
+            user.password = change.password_hash
+            user.must_change_password = user.password_reset = True
+            user.password_changed_at = clock.now()
+            user.save(update_fields=["password", "must_change_password", "password_reset", "password_changed_at"])
+            services.revoke_all_tokens(actor=actor, user=user, why="管理员重置密码")
+            services.record_password_reset(actor=actor, user=user, requested_by=change.requested_by)
+            change.password_hash = ""  # the user's own record holds it now; the request keeps no copy
+            change.save(update_fields=["password_hash"])
         else:
             user = User.objects.select_for_update().get(pk=change.user_id)
             before = snapshot(user, ["is_staff", "is_superuser"])
@@ -128,7 +158,8 @@ def reject(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             clock.now(),
         )
         change.note = note[:200]
-        change.save(update_fields=["status", "decided_by", "decided_at", "note"])
+        change.password_hash = ""
+        change.save(update_fields=["status", "decided_by", "decided_at", "note", "password_hash"])
         record_event(actor=actor, action="accounts.rolechange.rejected", obj=change,
                      note=f"{change.describe()}{'：' + note if note else ''}")  # fmt: skip
     return change

@@ -286,8 +286,8 @@ def password_change_required(user: Any) -> bool:
     """A new or reset password (not on a demo account), or an expired one: nothing works until it is changed."""
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    if user.must_change_password and not user.demo_account:
-        return True
+    if user.must_change_password and (not user.demo_account or user.password_reset):
+        return True  # a demo account skips only the first change, never the change after a reset
     if not user.has_usable_password() or not _may_need_check(user):
         return False
     return clock.now() >= password_expires_at(user)

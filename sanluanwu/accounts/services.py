@@ -140,6 +140,17 @@ def _record_password_change(actor: Any, user: User, keep_session: str | None = N
     record_event(actor=actor, action="accounts.user.password_changed", obj=user, note=note)
 
 
+def record_password_reset(*, actor: Any, user: User, requested_by: User) -> None:
+    """A reset approved by a second admin (accounts.rolechanges) has just set the password in the caller's
+    transaction: the history keeps the hash, every session of the user ends, and the event says it was a reset."""
+    PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
+    ended = end_all_sessions(user)
+    note = f"管理员 {requested_by} 申请、{actor} 批准重置登录密码，首次登录须修改"
+    if ended:
+        note += f"，结束登录会话 {ended} 个"
+    record_event(actor=actor, action="accounts.user.password_reset", obj=user, note=note)
+
+
 def change_own_password(*, actor: Any, current: str, new: str, repeated: str, keep_session: str | None = None) -> User:
     """A user changes their own password: the current one is checked, the new one meets the password profile
     (settings.AUTH_PASSWORD_VALIDATORS) and is typed twice. Every other session ends with it (Django ties a session to
@@ -163,9 +174,9 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str, ke
         raise ValidationFailed({"new": [str(m) for m in exc.messages]}) from None
     with transaction.atomic():
         user.set_password(new)
-        user.must_change_password = False
+        user.must_change_password = user.password_reset = False
         user.password_changed_at = clock.now()
-        user.save(update_fields=["password", "must_change_password", "password_changed_at"])
+        user.save(update_fields=["password", "must_change_password", "password_reset", "password_changed_at"])
         revoke_all_tokens(actor=actor, user=user, why="修改密码")
         _record_password_change(actor, user, keep_session)
     return user

@@ -158,19 +158,28 @@ def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysa
     assert "password" not in event.changes and zhou.password not in str(event.changes) + event.note
 
 
-def test_a_password_changed_in_the_admin_is_recorded_without_the_hash(client, sysadmin, alice):
+def test_a_password_changed_in_the_admin_is_recorded_without_the_hash(client, sysadmin, alice, district):
+    # Someone else's password set in the admin is a reset request a second admin approves (test_password_reset.py).
+    from sanluanwu.accounts import rolechanges
+    from sanluanwu.accounts.choices import Role
+    from sanluanwu.accounts.models import RoleChangeRequest
+    from sanluanwu.accounts.tests.test_separation import _admin
+
     client.force_login(sysadmin)
     old_hash = alice.password
     url = f"/admin/accounts/user/{alice.pk}/password/"
     data = {"password1": "Wujin#2020new", "password2": "Wujin#2020new", "usable_password": "true"}
     assert client.post(url, data).status_code == 302
+    rolechanges.approve(actor=_admin("sec", Role.SECURITY_ADMIN, district),
+                        change_id=RoleChangeRequest.objects.get(user=alice).pk)  # fmt: skip
     alice.refresh_from_db()
     assert alice.password != old_hash and alice.check_password("Wujin#2020new")
-    event = AuditEvent.objects.get(action="accounts.user.password_changed")
-    assert event.object_id == str(alice.pk) and event.changes == {} and event.note == "已修改登录密码"
-    assert "修改密码" in _timeline([event])
-    for text in (str(event.changes), event.note, event.object_repr):
-        assert old_hash not in text and alice.password not in text and "Wujin#2020new" not in text
+    event = AuditEvent.objects.get(action="accounts.user.password_reset")
+    assert event.object_id == str(alice.pk) and event.changes == {} and "重置登录密码" in event.note
+    assert "重置登录密码" in _timeline([event])
+    for event in AuditEvent.objects.all():
+        for text in (str(event.changes), event.note, event.object_repr):
+            assert old_hash not in text and alice.password not in text and "Wujin#2020new" not in text
 
 
 def test_a_refused_password_form_leaves_no_event(client, sysadmin, alice):

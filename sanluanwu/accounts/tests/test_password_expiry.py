@@ -115,12 +115,20 @@ def test_a_reset_by_the_admin_sets_the_forced_change_again(sysadmin, alice):
     assert alice.must_change_password
 
 
-def test_the_admins_password_form_forces_the_change_too(client, sysadmin, alice):
+def test_the_admins_password_form_forces_the_change_too(client, sysadmin, alice, district):
+    # The form files a reset request (accounts/tests/test_password_reset.py); a second admin's approval sets it.
+    from sanluanwu.accounts import rolechanges
+    from sanluanwu.accounts.choices import Role
+    from sanluanwu.accounts.models import RoleChangeRequest
+    from sanluanwu.accounts.tests.test_separation import _admin
+
     client.force_login(sysadmin)
     User.objects.filter(pk=sysadmin.pk).update(password_changed_at=security.clock.now())
     response = client.post(f"/admin/accounts/user/{alice.pk}/password/",
                            {"password1": "Reset#2026abc", "password2": "Reset#2026abc", "usable_password": "true"})  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
+    second = _admin("sec", Role.SECURITY_ADMIN, district)
+    rolechanges.approve(actor=second, change_id=RoleChangeRequest.objects.get(user=alice).pk)
     alice.refresh_from_db()
     assert alice.must_change_password and alice.check_password("Reset#2026abc")
 
