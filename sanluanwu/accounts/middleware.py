@@ -19,7 +19,7 @@ from sanluanwu.core import clock
 
 THROTTLED_TEXT = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
 IDLE_TEXT = "您已 {minutes} 分钟未操作，为保护账号安全已自动退出，请重新登录"
-ABSOLUTE_TEXT = "本次登录已超过 {hours} 小时，为保护账号安全已自动退出，请重新登录"
+ABSOLUTE_TEXT = "本次登录已超过 {span}，为保护账号安全已自动退出，请重新登录"
 
 # The login paths an address is throttled on (a POST tries a password there).
 LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/")
@@ -83,7 +83,7 @@ class SessionTimeoutMiddleware:
             session[security.SESSION_LOGIN_AT] = session[security.SESSION_SEEN_AT] = now
             return None
         if now - login_at >= settings.SESSION_ABSOLUTE_SECONDS:
-            return self.end(request, ABSOLUTE_TEXT.format(hours=settings.SESSION_ABSOLUTE_SECONDS // 3600),
+            return self.end(request, ABSOLUTE_TEXT.format(span=security.span_words(settings.SESSION_ABSOLUTE_SECONDS)),
                             limit=security.ABSOLUTE)  # fmt: skip
         if now - seen_at >= settings.SESSION_IDLE_SECONDS:
             return self.end(request, IDLE_TEXT.format(minutes=settings.SESSION_IDLE_SECONDS // 60), limit=security.IDLE)
@@ -99,7 +99,7 @@ class SessionTimeoutMiddleware:
         if _is_api(request):
             return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
         messages.info(request, text)
-        return redirect(f"{reverse('login')}?next={request.get_full_path()}" if request.method == "GET"
+        return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}" if request.method == "GET"
                         else reverse("login"))  # fmt: skip
 
 

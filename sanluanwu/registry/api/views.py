@@ -160,7 +160,10 @@ def _required_version(data: dict[str, Any]) -> int:
     version = data.get("version")
     if version is None:
         raise ValidationFailed({"version": ["修改时必须提供读取到的版本号（version），以免覆盖他人的修改"]})
-    return int(version)
+    text = str(version).strip() if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
+    if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= 2**31 - 1):
+        raise ValidationFailed({"version": [f"版本号“{str(version)[:20]}”不正确，应为读取记录时得到的非负整数"]})
+    return int(text)
 
 
 def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
