@@ -130,8 +130,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 request.session[twofactor.SESSION_STATE] = twofactor.NONE
                 messages.success(request, "已解除双因素认证。")
                 return redirect("account_2fa")
-            else:
-                return HttpResponse(status=400)
+            else:  # only a forged form sends another step: said on the page like any refusal
+                errors, status_code = {"step": ["未知的操作，请从本页的按钮提交"]}, 400
         except DomainError as exc:
             errors, status_code = exc.errors, exc.status_code
     elif request.method != "GET":
