@@ -32,7 +32,8 @@ from sanluanwu.core.params import bounded_int, date_error
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
+    # As long as a user name can be: a longer one would reach the lockout's 255-character record (a 500 on PostgreSQL).
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp = serializers.CharField(
         required=False, allow_blank=True, help_text="已绑定双因素认证的账号：验证器上的 6 位动态码"
