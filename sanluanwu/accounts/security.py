@@ -34,6 +34,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.core.text import strip_controls
 
 LOGIN_FAILED_TEXT = "用户名或密码不正确，或账号已被暂时锁定"
 PASSWORD_CHANGE_TEXT = "请先修改密码：您的密码是新设置或被重置的，或已过期，修改后才能继续使用本系统"
@@ -127,6 +128,8 @@ def unlock(*, actor: Any, username: str) -> int:
     """The security admin lifts an account's lock (its counted failures go with it); audited. Returns how many
     failure records were removed; an account that is not locked is refused."""
     require(scope_for(actor), "security.unlock")
+    if len(username) > 255 or strip_controls(username) != username:  # no account has such a name (a NUL: a 500)
+        raise ValidationFailed({"username": ["该账号没有登录失败记录，无需解锁"]})
     with transaction.atomic():
         attempts = AccessAttempt.objects.select_for_update().filter(username=username)
         subject = User.objects.filter(username=username).first() or attempts.first()

@@ -32,7 +32,8 @@ from sanluanwu.core.params import bounded_int, date_error
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
+    # As long as a user name can be: a longer one would reach the lockout's 255-character record (a 500 on PostgreSQL).
+    username = serializers.CharField(max_length=150)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp = serializers.CharField(
         required=False, allow_blank=True, help_text="已绑定双因素认证的账号：验证器上的 6 位动态码"
@@ -131,8 +132,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 request.session[twofactor.SESSION_STATE] = twofactor.NONE
                 messages.success(request, "已解除双因素认证。")
                 return redirect("account_2fa")
-            else:
-                return HttpResponse(status=400)
+            else:  # only a forged form sends another step: said on the page like any refusal
+                errors, status_code = {"step": ["未知的操作，请从本页的按钮提交"]}, 400
         except DomainError as exc:
             errors, status_code = exc.errors, exc.status_code
     elif request.method != "GET":

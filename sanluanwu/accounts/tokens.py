@@ -20,6 +20,7 @@ from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
+from sanluanwu.core.text import clean_text
 
 # last_used_at is written at most this often per token: a use a minute is enough to read "in use", and a client
 # calling many times a second does not write a row each time.
@@ -41,7 +42,7 @@ def create_token(*, actor: Any, name: str = "") -> tuple[ApiToken, str]:
     """A new token of the actor's own (nobody creates one for another): returns it and its secret, shown once."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("请先登录")
-    name = (name or "").strip()
+    name = clean_text(name)  # a NUL, a control or a bidi override: never part of a name (PostgreSQL refuses a NUL)
     if len(name) > 60:
         raise ValidationFailed({"name": ["名称不能超过 60 个字符"]})
     secret = secrets.token_urlsafe(32)

@@ -24,6 +24,7 @@ from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign, Phase
 from sanluanwu.core import clock
 from sanluanwu.core.errors import ValidationFailed, validate_model
+from sanluanwu.core.text import clean_multiline
 
 CAMPAIGN_AUDITED = ["name", "document_no", "issued_on", "starts_on", "ends_on", "baseline_label", "is_active",
                     "district", "first_due_day", "second_due_day", "reminder_days", "briefs_min", "briefs_max"]  # fmt: skip
@@ -163,7 +164,8 @@ def save_campaign_setup(
             phase = existing.get(kind)
             if start and end:
                 phase = phase or Phase(campaign=campaign, kind=kind)
-                phase.starts_on, phase.ends_on, phase.description = start, end, text
+                # The page's text as typed: controls (a NUL PostgreSQL refuses) go here, as on every other path.
+                phase.starts_on, phase.ends_on, phase.description = start, end, clean_multiline(text)
                 save_phase(actor=actor, phase=phase)
             elif phase is not None:
                 delete_phase(actor=actor, phase=phase)

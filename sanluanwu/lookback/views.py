@@ -20,6 +20,7 @@ from sanluanwu.core import params, photos
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.core.masking import is_masked_form, mask_phone
+from sanluanwu.core.text import clean_text
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
@@ -154,10 +155,11 @@ def _unmasked(value: str, stored: str) -> str:
 
 def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match | None:
     """Is the new find already known? None until a name is given."""
-    name = form.data.get("new_name") or inspection.new_name
+    # What was just typed (cleaned as the service cleans it: a NUL is no text to query with), else what the draft holds.
+    data = {k: clean_text(str(v))[:300] for k, v in form.data.items() if k.startswith("new_")}
+    name = data.get("new_name") or inspection.new_name
     if not name:
         return None
-    data = form.data  # what was just typed, else what the draft holds
     lon, lat = inspection.longitude, inspection.latitude
     find = Find(name=name, town_id=inspection.town_id,
                 legal_person=data.get("new_legal_person", inspection.new_legal_person),

@@ -337,7 +337,12 @@ def complete_task(
             reading = Decimal(str(final_reading).strip())
         except ArithmeticError:
             raise ValidationFailed({"final_reading": ["止码应为数字"]}) from None
-        if not reading.is_finite() or reading < 0 or reading.quantize(Decimal("0.01")) >= Decimal("1e12"):
+        # The bound before the rounding: quantize() of a 40-digit number exceeds the context's precision (a 500).
+        if (
+            not reading.is_finite()
+            or not 0 <= reading < Decimal("1e12")
+            or reading.quantize(Decimal("0.01")) >= Decimal("1e12")
+        ):
             raise ValidationFailed({"final_reading": ["止码应为 0 至 999,999,999,999.99 之间的数字"]})
         reading = reading.quantize(Decimal("0.01"))
     with transaction.atomic():
@@ -773,7 +778,7 @@ def record_enforcement(
             value = Decimal(str(amount).strip().replace(",", "")) if amount not in (None, "") else None
         except ArithmeticError:
             value = None
-        if value is not None and value.is_finite():
+        if value is not None and value.is_finite() and abs(value) < Decimal("1e11"):  # 1e40 cannot be quantized
             value = value.quantize(Decimal("0.01"))  # to the fen first: 0.004 is no fine, 99,999,999,999.999 too much
         if value is None or not value.is_finite() or value <= 0 or value >= Decimal("1e11"):
             raise ValidationFailed({"amount": ["罚款须填写金额（元），至少 0.01 元且小于 1000 亿元"]})
