@@ -234,9 +234,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 REST_FRAMEWORK = {
+    # The token first: a request with no or a bad credential is answered 401 with `WWW-Authenticate: Token` (the
+    # session class names no scheme, with which DRF answers 403); a browser's session is tried all the same.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "sanluanwu.accounts.tokens.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     # Every API view names the permission (accounts/permissions.py) of each of its actions; undeclared → 403.
     "DEFAULT_PERMISSION_CLASSES": [

@@ -23,6 +23,11 @@ class AccountsConfig(AppConfig):
 
         register_actor_units(unit_names_of)
 
+        from sanluanwu.accounts import security, twofactor
+
+        if twofactor.has_device not in security.SECOND_STEPS:
+            security.SECOND_STEPS.append(twofactor.has_device)  # a login with a device ends at the code step
+
         from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 
         from sanluanwu.accounts import security

@@ -63,6 +63,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.user.password_reset": "重置登录密码（经第二名管理员批准）",
     # Security events (等保; accounts/security.py).
     "accounts.login.succeeded": "登录成功",
+    "accounts.login.password_ok": "密码正确（待双因素验证）",
     "accounts.login.failed": "登录失败",
     "accounts.account.locked": "账号因登录失败被锁定",
     "accounts.account.unlocked": "解除账号登录锁定",

@@ -14,6 +14,7 @@ ending a user's sessions, and the security events of logins.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,11 @@ def record_login(request: Any, user: User, *, via: str) -> None:
                      note=f"{via}登录成功，地址 {_client_address(request)}")  # fmt: skip
 
 
+# Whether a user's login has a second step after the password (accounts.twofactor registers has_device): the
+# password alone is then recorded as such, and the login as succeeded only after the code.
+SECOND_STEPS: list[Callable[[Any], bool]] = []
+
+
 def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     """Start the session's clocks; a login through a form (POST) is audited. Django has already given the session a
     new key (login() cycles it), so a key known before the login is worth nothing after it."""
@@ -175,7 +181,12 @@ def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
     request.session[SESSION_SEEN_AT] = now
     if request.method == "POST":  # the test client's force_login() is no login by a person
         via = "管理后台" if request.path_info.startswith("/admin/") else "页面"
-        record_login(request, user, via=via)
+        if any(step(user) for step in SECOND_STEPS):  # the login succeeds with the code (login_code), not before
+            with transaction.atomic():
+                record_event(actor=user, action="accounts.login.password_ok", obj=user,
+                             note=f"{via}密码正确，待输入双因素动态码，地址 {_client_address(request)}")  # fmt: skip
+        else:
+            record_login(request, user, via=via)
 
 
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:

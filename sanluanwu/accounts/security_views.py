@@ -164,7 +164,7 @@ def _safe(request: HttpRequest) -> bool:
 def login_code(request: HttpRequest) -> HttpResponse:
     """The login's second step: after the password (Django's LoginView), the code of the user's device."""
     if twofactor.session_state(request) != twofactor.PENDING:
-        return render(request, "accounts/login_code.html", {"done": True})
+        return render(request, "accounts/login_code.html", {"done": True, "hide_nav": True})
     errors: dict[str, list[str]] = {}
     status_code = 200
     if request.method == "POST":
@@ -173,12 +173,15 @@ def login_code(request: HttpRequest) -> HttpResponse:
             assert device is not None
             request.session.cycle_key()
             twofactor.mark_verified(request, device)
+            security.record_login(request, request.user, via="双因素认证后")  # type: ignore[arg-type]  # login_required
             target = request.POST.get("next") or ""
             return redirect(target if target and _safe(request) else "home")
         errors, status_code = {"code": ["动态码不正确"]}, 400
     elif request.method != "GET":
         return HttpResponse(status=405)
-    return render(request, "accounts/login_code.html", {"errors": errors, "next": request.GET.get("next", "")},
+    # Before the code: no menu, name or message count yet (the login is not complete).
+    return render(request, "accounts/login_code.html", {"errors": errors, "next": request.GET.get("next", ""),
+                                                        "hide_nav": True},
                   status=status_code)  # fmt: skip
 
 
