@@ -74,7 +74,9 @@ def request_password_reset(*, actor: Any, user: User, password: str) -> RoleChan
 def _decidable(actor: Any, change_id: int) -> RoleChangeRequest:
     services.require_admin_permission(actor, APPROVE, "审批角色变更申请")
     change = (
-        RoleChangeRequest.objects.select_for_update(of=("self",)).select_related("user", "org_unit").get(pk=change_id)
+        RoleChangeRequest.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("user", "org_unit")
+        .get(pk=change_id)
     )
     if change.status != RoleChangeRequest.Status.PENDING:
         raise Conflict("该申请已处理")
@@ -96,7 +98,7 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
                          changes=diff_fields({}, snapshot(membership, services.MEMBERSHIP_AUDITED)))  # fmt: skip
             _follow_admin_group(change.user, change.role, add=True)
         elif change.kind == RoleChangeRequest.Kind.REMOVE_MEMBERSHIP:
-            stored = Membership.objects.select_for_update().filter(pk=change.membership_id or 0).first()
+            stored = Membership.objects.select_for_update(no_key=True).filter(pk=change.membership_id or 0).first()
             if stored is None:
                 raise Conflict("该任职已不存在")
             record_event(actor=actor, action="accounts.membership.deleted", obj=stored,
@@ -105,7 +107,7 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             if not Membership.objects.filter(user_id=change.user_id, role=change.role).exists():
                 _follow_admin_group(change.user, change.role, add=False)
         elif change.kind == RoleChangeRequest.Kind.RESET_PASSWORD:
-            user = User.objects.select_for_update().get(pk=change.user_id)
+            user = User.objects.select_for_update(no_key=True).get(pk=change.user_id)
             user.password = change.password_hash
             user.must_change_password = user.password_reset = True
             user.password_changed_at = clock.now()
@@ -115,7 +117,7 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             change.password_hash = ""  # the user's own record holds it now; the request keeps no copy
             change.save(update_fields=["password_hash"])
         else:
-            user = User.objects.select_for_update().get(pk=change.user_id)
+            user = User.objects.select_for_update(no_key=True).get(pk=change.user_id)
             before = snapshot(user, ["is_staff", "is_superuser"])
             if change.is_staff is not None:
                 user.is_staff = change.is_staff

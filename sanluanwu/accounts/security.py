@@ -132,7 +132,7 @@ def unlock(*, actor: Any, username: str) -> int:
     if len(username) > 255 or strip_controls(username) != username:  # no account has such a name (a NUL: a 500)
         raise ValidationFailed({"username": ["该账号没有登录失败记录，无需解锁"]})
     with transaction.atomic():
-        attempts = AccessAttempt.objects.select_for_update().filter(username=username)
+        attempts = AccessAttempt.objects.select_for_update(no_key=True).filter(username=username)
         subject = User.objects.filter(username=username).first() or attempts.first()
         if subject is None or not attempts.exists():
             raise ValidationFailed({"username": ["该账号没有登录失败记录，无需解锁"]})

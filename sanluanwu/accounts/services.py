@@ -46,7 +46,7 @@ def _stored(instance: models.Model, *, lock: bool = True) -> Any:
     if instance.pk is None:
         return None
     rows = type(instance)._default_manager.filter(pk=instance.pk)
-    return (rows.select_for_update() if lock else rows).first()
+    return (rows.select_for_update(no_key=True) if lock else rows).first()
 
 
 def save_org_unit(*, actor: Any, org_unit: OrgUnit) -> OrgUnit:

@@ -21,7 +21,7 @@ def log_out_everywhere(*, actor: Any) -> User:
     """Raise the user's session generation (part of every session's auth hash, so each session of the user, this
     one included, fails its next request), delete their session rows and revoke all their tokens. Audited."""
     with transaction.atomic():
-        user = User.objects.select_for_update().get(pk=actor.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=actor.pk)
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
         ended = security.end_all_sessions(user)
@@ -51,7 +51,7 @@ def purge_expired_sessions() -> dict[str, int]:
     now = clock.now()
     timed_out = 0
     with transaction.atomic():
-        expired = [(s.session_key, s.get_decoded()) for s in Session.objects.select_for_update().filter(
+        expired = [(s.session_key, s.get_decoded()) for s in Session.objects.select_for_update(no_key=True).filter(
             expire_date__lt=now)]  # fmt: skip
         ids = {str(data.get("_auth_user_id", "")) for _key, data in expired}
         users = {str(u.pk): u for u in User.objects.filter(pk__in=[i for i in ids if i.isdigit()])}

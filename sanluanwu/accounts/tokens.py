@@ -59,7 +59,7 @@ def create_token(*, actor: Any, name: str = "") -> tuple[ApiToken, str]:
 def revoke_token(*, actor: Any, token_id: int) -> ApiToken:
     """The owner revokes one of their tokens; someone else's is not found (404 in the page)."""
     with transaction.atomic():
-        token = ApiToken.objects.select_for_update().filter(pk=token_id, user_id=actor.pk).first()
+        token = ApiToken.objects.select_for_update(no_key=True).filter(pk=token_id, user_id=actor.pk).first()
         if token is None:
             raise ApiToken.DoesNotExist
         if token.revoked_at is None:
@@ -73,7 +73,7 @@ def revoke_all_tokens(*, actor: Any, user: User, why: str) -> int:
     """Revoke every live token of the user, in the caller's transaction (password change, log out everywhere)."""
     now = clock.now()
     with transaction.atomic():
-        live = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+        live = list(ApiToken.objects.select_for_update(no_key=True).filter(user=user, revoked_at__isnull=True))
         for token in live:
             token.revoked_at = now
             token.save(update_fields=["revoked_at"])

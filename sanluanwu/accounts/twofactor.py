@@ -113,7 +113,7 @@ def confirm_enrolment(*, actor: Any, code: str, keep_session: str | None = None)
     with transaction.atomic():
         device.confirmed = True
         device.save(update_fields=["confirmed"])
-        user = User.objects.select_for_update().get(pk=actor.pk)
+        user = User.objects.select_for_update(no_key=True).get(pk=actor.pk)
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
         end_all_sessions(user, keep=keep_session)
@@ -148,7 +148,7 @@ def reset_devices(*, actor: Any, user: User, reason: str) -> int:
     if not why:
         raise ValidationFailed({"reason": ["请填写重置原因（如：手机丢失，本人电话核实身份）"]})
     with transaction.atomic():
-        subject = User.objects.select_for_update().get(pk=user.pk)
+        subject = User.objects.select_for_update(no_key=True).get(pk=user.pk)
         devices = TOTPDevice.objects.filter(user_id=subject.pk)
         removed = devices.count()
         if not removed:

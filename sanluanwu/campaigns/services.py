@@ -58,7 +58,7 @@ def save_campaign(*, actor: Any, campaign: Campaign, follow: bool = True) -> Cam
              "新建专项行动" if new else "修改专项行动")  # fmt: skip
     validate_model(campaign)
     with transaction.atomic():
-        stored = Campaign.objects.select_for_update().filter(pk=campaign.pk).first() if not new else None
+        stored = Campaign.objects.select_for_update(no_key=True).filter(pk=campaign.pk).first() if not new else None
         before = snapshot(stored, CAMPAIGN_AUDITED) if stored else {}
         campaign.updated_at = clock.now()
         campaign.save()
@@ -77,7 +77,7 @@ def save_phase(*, actor: Any, phase: Phase) -> Phase:
              "新增实施阶段" if new else "修改实施阶段")  # fmt: skip
     validate_model(phase)
     with transaction.atomic():
-        stored = Phase.objects.select_for_update().filter(pk=phase.pk).first() if not new else None
+        stored = Phase.objects.select_for_update(no_key=True).filter(pk=phase.pk).first() if not new else None
         before = snapshot(stored, PHASE_AUDITED) if stored else {}
         phase.save()
         changes = diff_fields(before, snapshot(phase, PHASE_AUDITED))
@@ -91,7 +91,7 @@ def delete_phase(*, actor: Any, phase: Phase) -> None:
     """The event keeps what the phase was."""
     _require(actor, "campaigns.delete_phase", "删除实施阶段")
     with transaction.atomic():
-        stored = Phase.objects.select_for_update().filter(pk=phase.pk).first() or phase
+        stored = Phase.objects.select_for_update(no_key=True).filter(pk=phase.pk).first() or phase
         record_event(actor=actor, action="campaigns.phase.deleted", obj=stored,
                      changes={name: [value, None] for name, value in snapshot(stored, PHASE_AUDITED).items()})  # fmt: skip
         stored.delete()

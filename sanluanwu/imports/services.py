@@ -174,7 +174,7 @@ NOT_PREVIEWABLE = (*SETTLED, BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchSt
 def _hold(batch: ImportBatch, allowed: tuple[str, ...] | frozenset[str]) -> None:
     """Lock the batch's row for the caller's transaction and check it still stands where the step began: two
     confirms pressed at once (two tabs, a double click, the API and the page) write once; the second is told."""
-    current = ImportBatch.objects.select_for_update().values_list("status", flat=True).get(pk=batch.pk)
+    current = ImportBatch.objects.select_for_update(no_key=True).values_list("status", flat=True).get(pk=batch.pk)
     if current not in allowed:
         label = BatchStatus(current).label
         raise Conflict(f"该批次当前状态为“{label}”，可能已由他人（或另一个窗口）处理，请刷新页面查看")
@@ -448,7 +448,7 @@ def clear_column_mappings(*, actor: Any, unit: OrgUnit) -> int:
     """Forget every column mapping the unit's users made in previews; returns how many were forgotten."""
     permissions.require(scope_for(actor), "import.upload", town_id=unit.pk)
     with transaction.atomic():
-        mappings = UnitColumnMapping.objects.select_for_update().filter(unit=unit)
+        mappings = UnitColumnMapping.objects.select_for_update(no_key=True).filter(unit=unit)
         forgotten = {f"{m.get_kind_display()}：{m.header}": m.field for m in mappings}
         if not forgotten:
             return 0
@@ -469,7 +469,7 @@ def save_value_synonym(*, actor: Any, synonym: ValueSynonym) -> ValueSynonym:
     synonym.text = clean_text(synonym.text)
     validate_model(synonym)
     with transaction.atomic():
-        stored = ValueSynonym.objects.select_for_update().filter(pk=synonym.pk).first() if not new else None
+        stored = ValueSynonym.objects.select_for_update(no_key=True).filter(pk=synonym.pk).first() if not new else None
         before = snapshot(stored, SYNONYM_AUDITED) if stored else {}
         synonym.save()
         changes = diff_fields(before, snapshot(synonym, SYNONYM_AUDITED))
@@ -483,7 +483,7 @@ def delete_value_synonym(*, actor: Any, synonym: ValueSynonym) -> None:
     """The event keeps what the synonym was; imports read from then on without it."""
     require_admin_permission(actor, "imports.delete_valuesynonym", "删除取值同义词")
     with transaction.atomic():
-        stored = ValueSynonym.objects.select_for_update().filter(pk=synonym.pk).first()
+        stored = ValueSynonym.objects.select_for_update(no_key=True).filter(pk=synonym.pk).first()
         if stored is None:
             return
         record_event(actor=actor, action="imports.value_synonym.deleted", obj=stored,

@@ -302,7 +302,7 @@ def save_draft(*, actor: Any, inspection: Inspection, data: InspectionInput, ver
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
         inspection = (
-            Inspection.objects.select_for_update(of=("self",))
+            Inspection.objects.select_for_update(of=("self",), no_key=True)
             .select_related("target__baseline_record")
             .get(pk=inspection.pk)
         )
@@ -333,7 +333,7 @@ def add_photo(*, actor: Any, inspection: Inspection, data: bytes, filename: str,
         raise ValidationFailed({"photo": [str(exc)]}) from None
     with transaction.atomic():
         # Withdrawn or submitted meanwhile (another phone, the manager): the row decides, not the copy read before.
-        locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        locked = Inspection.objects.select_for_update(no_key=True).get(pk=inspection.pk)
         refuse_if_withdrawn(locked, "检查记录")
         if locked.status != InspectionStatus.DRAFT:
             raise TransitionNotAllowed("已提交的检查不能再添加照片")
@@ -360,7 +360,7 @@ def submit_inspection(
         raise TransitionNotAllowed("该检查已提交；如需修改请使用“更正”")
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target__baseline_record",
+        inspection = Inspection.objects.select_for_update(of=("self",), no_key=True).select_related("target__baseline_record",
                                                                            "target__enterprise").get(pk=inspection.pk)  # fmt: skip
         refuse_if_withdrawn(inspection, "检查记录")
         _check_version(inspection, version)
@@ -502,7 +502,7 @@ def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes
         raise ValidationFailed({"changes": [f"不能通过更正修改：{'、'.join(sorted(unknown))}"]})
     values = _amended_values(changes)
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update().get(pk=inspection.pk)
+        inspection = Inspection.objects.select_for_update(no_key=True).get(pk=inspection.pk)
         refuse_if_withdrawn(inspection, "检查记录")
         before = snapshot(inspection, AMENDABLE)
         for name, value in values.items():
@@ -536,7 +536,7 @@ def withdraw_target(*, actor: Any, target: Target, reason: str) -> Target:
     _require(actor, "target.withdraw", target.town_id)
     reason = clean_reason(reason)
     with transaction.atomic():
-        target = Target.objects.select_for_update().get(pk=target.pk)
+        target = Target.objects.select_for_update(no_key=True).get(pk=target.pk)
         if Inspection.objects.filter(ACTIVE, target=target).exists():
             raise TransitionNotAllowed("该排查对象已有检查记录，请先撤回其检查记录（各自说明理由）再撤回排查对象")
         changes = mark_withdrawn(target, actor=actor, reason=reason, what="排查对象")
@@ -550,7 +550,7 @@ def restore_target(*, actor: Any, target: Target, reason: str) -> Target:
     _require(actor, "record.restore", target.town_id)
     reason = clean_reason(reason, restoring=True)
     with transaction.atomic():
-        target = Target.objects.select_for_update().get(pk=target.pk)
+        target = Target.objects.select_for_update(no_key=True).get(pk=target.pk)
         changes = mark_restored(target, what="排查对象")
         target.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         record_event(actor=actor, action="lookback.target.restored", obj=target, changes=changes, note=reason)
@@ -564,7 +564,11 @@ def withdraw_inspection(*, actor: Any, inspection: Inspection, reason: str) -> I
     _require(actor, "inspection.withdraw", inspection.town_id)
     reason = clean_reason(reason)
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target").get(pk=inspection.pk)
+        inspection = (
+            Inspection.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("target")
+            .get(pk=inspection.pk)
+        )
         changes = mark_withdrawn(inspection, actor=actor, reason=reason, what="检查记录")
         inspection.version += 1
         inspection.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -579,7 +583,11 @@ def restore_inspection(*, actor: Any, inspection: Inspection, reason: str) -> In
     _require(actor, "record.restore", inspection.town_id)
     reason = clean_reason(reason, restoring=True)
     with transaction.atomic():
-        inspection = Inspection.objects.select_for_update(of=("self",)).select_related("target").get(pk=inspection.pk)
+        inspection = (
+            Inspection.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("target")
+            .get(pk=inspection.pk)
+        )
         if inspection.target.is_withdrawn:
             raise TransitionNotAllowed("该检查的排查对象已撤回，请先恢复排查对象")
         changes = mark_restored(inspection, what="检查记录")
@@ -602,7 +610,7 @@ def withdraw_photo(*, actor: Any, photo: Photo, reason: str) -> Photo:
     refuse_if_withdrawn(inspection, "检查记录")
     reason = clean_reason(reason)
     with transaction.atomic():
-        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        photo = Photo.objects.select_for_update(no_key=True).get(pk=photo.pk)
         changes = mark_withdrawn(photo, actor=actor, reason=reason, what="照片")
         photo.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         record_event(actor=actor, action="lookback.photo.withdrawn", obj=photo,
@@ -617,7 +625,7 @@ def restore_photo(*, actor: Any, photo: Photo, reason: str) -> Photo:
     if inspection.is_withdrawn:
         raise TransitionNotAllowed("该照片所属的检查记录已撤回，请先恢复检查记录")
     with transaction.atomic():
-        photo = Photo.objects.select_for_update().get(pk=photo.pk)
+        photo = Photo.objects.select_for_update(no_key=True).get(pk=photo.pk)
         changes = mark_restored(photo, what="照片")
         photo.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         record_event(actor=actor, action="lookback.photo.restored", obj=photo, changes=changes, note=reason)

@@ -307,7 +307,7 @@ def resolve_credit_code_clash(*, actor: Any, clash: CreditCodeClash, note: str) 
     if not text:
         raise ValidationFailed({"note": ["请说明处理结果（如：已将湖塘镇记录的信用代码更正为……）"]})
     with transaction.atomic():
-        clash = CreditCodeClash.objects.select_for_update().get(pk=clash.pk)
+        clash = CreditCodeClash.objects.select_for_update(no_key=True).get(pk=clash.pk)
         if clash.resolved_at is not None:
             raise Conflict("该重复已处理")
         clash.resolved_at = clock.now()
@@ -412,8 +412,8 @@ def update_case(
     permissions.require(scope, "case.edit", town_id=case.town_id)
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
-        enterprise = Enterprise.objects.select_for_update().get(pk=case.enterprise_id)
+        case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise").get(pk=case.pk)
+        enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=case.enterprise_id)
         check_not_closed(case)
         if expected_version is not None and expected_version != case.version:
             raise Conflict("该记录已被他人修改，请刷新页面后重新编辑（您的输入未保存，请先复制）")
@@ -469,7 +469,7 @@ def update_enterprise(
     permissions.require(scope_for(actor), "enterprise.edit", town_id=enterprise.town_id)
     errors: dict[str, list[str]] = {}
     with transaction.atomic():
-        enterprise = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
+        enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=enterprise.pk)
         if closed_enterprises(enterprise_ids=[enterprise.pk]):
             raise TransitionNotAllowed(CLOSED_ENTERPRISE_MESSAGE)
         if expected_version is not None and expected_version != enterprise.version:
@@ -520,7 +520,7 @@ def transition_case(
     if transition is None:
         raise TransitionNotAllowed(f"未知操作：{action}")
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("enterprise").get(pk=case.pk)
+        case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise").get(pk=case.pk)
         permissions.require(scope, transition.permission, town_id=case.town_id, assigned=assigned)
         if transition.via and via != transition.via:
             raise TransitionNotAllowed(f"“{transition.label}”不能直接办理：{transition.via_hint}")
@@ -569,7 +569,7 @@ def set_remediation_type(
         raise TransitionNotAllowed("整治类型由牵头部门在“整治工作”中确认")
     permissions.require(scope_for(actor), "case.start_remediation", town_id=case.town_id, assigned=assigned)
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = Case.objects.select_for_update(no_key=True).get(pk=case.pk)
         check_not_closed(case)
         before = snapshot(case, CASE_AUDITED)
         case.remediation_type, case.planned_completion = remediation_type, planned_completion

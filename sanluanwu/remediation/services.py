@@ -107,7 +107,9 @@ def _units(scope: Scope) -> frozenset[int]:
 
 
 def _locked(case: Case) -> Case:
-    locked = Case.objects.select_for_update().select_related("enterprise", "town").get(pk=case.pk)
+    locked = (
+        Case.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise", "town").get(pk=case.pk)
+    )
     registry.check_not_closed(locked)
     return locked
 
@@ -247,7 +249,7 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
     note = _text(note, "退回理由" if not confirm else "意见", required=not confirm)
     with transaction.atomic():
         case = _locked(classification.case)  # the case first, then its record: one lock order everywhere
-        c = Classification.objects.select_for_update().get(pk=classification.pk)
+        c = Classification.objects.select_for_update(no_key=True).get(pk=classification.pk)
         if c.lead_unit_id not in scope.department_ids:
             raise PermissionDenied(f"“{c.get_remediation_type_display()}”由{c.lead_unit.name}确认")
         permissions.require(scope, workflow.CLASSIFICATION[action].permission, town_id=case.town_id, assigned=True)
@@ -347,7 +349,11 @@ def complete_task(
         reading = reading.quantize(Decimal("0.01"))
     with transaction.atomic():
         case = _locked(task.case)
-        task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("kind", "case", "owner_unit")
+            .get(pk=task.pk)
+        )
         if reason := task_permission(scope, task):
             raise PermissionDenied(reason)
         refuse_if_withdrawn(task, "任务")
@@ -395,7 +401,11 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
     reason = _text(reason, "无法办理的原因", required=True)
     with transaction.atomic():
         case = _locked(task.case)
-        task = Task.objects.select_for_update().select_related("kind", "case", "owner_unit").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("kind", "case", "owner_unit")
+            .get(pk=task.pk)
+        )
         if denial := task_permission(scope, task):
             raise PermissionDenied(denial)
         refuse_if_withdrawn(task, "任务")
@@ -417,7 +427,11 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
     reason = _text(reason, "核实情况", required=True)
     with transaction.atomic():
         case = _locked(task.case)
-        task = Task.objects.select_for_update().select_related("kind", "owner_unit").get(pk=task.pk)
+        task = (
+            Task.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("kind", "owner_unit")
+            .get(pk=task.pk)
+        )
         refuse_if_withdrawn(task, "任务")
         lead = confirmed_classification(case)
         if lead is None or lead.lead_unit_id not in scope.department_ids:
@@ -510,7 +524,7 @@ def submit_plan(*, actor: Any, plan: Plan) -> Plan:
     scope = scope_for(actor)
     with transaction.atomic():
         case = _locked(plan.case)
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         permissions.require(scope, "plan.edit", town_id=case.town_id)
         refuse_if_withdrawn(plan, "整改方案")
         _step(workflow.PLAN, "submit", plan.state, plan.get_state_display())
@@ -531,7 +545,7 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
     note = _text(note, "退回意见" if not approve else "审批意见", required=not approve)
     with transaction.atomic():
         case = _locked(plan.case)
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         refuse_if_withdrawn(plan, "整改方案")
         c = confirmed_classification(case)
         if c is None or c.lead_unit_id not in scope.department_ids:
@@ -559,7 +573,7 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
     note = _text(note, "完成情况", required=True)
     with transaction.atomic():
         case = _locked(item.plan.case)
-        item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
+        item = PlanItem.objects.select_for_update(of=("self",), no_key=True).select_related("plan").get(pk=item.pk)
         permissions.require(scope, "plan.progress", town_id=case.town_id)
         refuse_if_withdrawn(item.plan, "整改方案")
         if item.plan.state != PlanState.APPROVED:
@@ -623,7 +637,7 @@ def record_review(
     warnings_note = _text(warnings_note, "对证据提示的说明", field="warnings_note")
     with transaction.atomic():
         case = _locked(review.case)
-        review = Review.objects.select_for_update().get(pk=review.pk)
+        review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
         action = "pass_review" if result == ReviewResult.PASSED else "return_for_rework"
         permissions.require(scope, f"case.{action}", town_id=case.town_id)
         if review.result or case.status != CaseStatus.AWAITING_REVIEW:
@@ -714,8 +728,12 @@ def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Revie
     note = _text(note, "不予签认的理由" if not sign else "签认意见", required=not sign)
     action = "approve_closure" if sign else "refuse_signoff"
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("enterprise", "town").get(pk=review.case_id)
-        review = Review.objects.select_for_update().get(pk=review.pk)
+        case = (
+            Case.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("enterprise", "town")
+            .get(pk=review.case_id)
+        )
+        review = Review.objects.select_for_update(no_key=True).get(pk=review.pk)
         if review.signoff_unit_id not in scope.department_ids:
             raise PermissionDenied(f"由{review.signoff_unit.name if review.signoff_unit else '牵头部门'}签认")
         permissions.require(scope, f"case.{action}", town_id=case.town_id, assigned=True)
@@ -817,7 +835,7 @@ def withdraw_task(*, actor: Any, task: Task, reason: str) -> Task:
     with transaction.atomic():
         case = _remediating(task.case, "任务")
         permissions.require(scope, "task.withdraw", town_id=case.town_id)
-        task = Task.objects.select_for_update().select_related("kind").get(pk=task.pk)
+        task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("kind").get(pk=task.pk)
         changes = mark_withdrawn(task, actor=actor, reason=reason, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -836,7 +854,7 @@ def restore_task(*, actor: Any, task: Task, reason: str) -> Task:
     with transaction.atomic():
         case = _remediating(task.case, "任务")
         permissions.require(scope, "record.restore", town_id=case.town_id)
-        task = Task.objects.select_for_update().select_related("kind").get(pk=task.pk)
+        task = Task.objects.select_for_update(of=("self",), no_key=True).select_related("kind").get(pk=task.pk)
         changes = mark_restored(task, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -856,7 +874,7 @@ def withdraw_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
     with transaction.atomic():
         case = _remediating(plan.case, "整改方案")
         permissions.require(scope, "plan.withdraw", town_id=case.town_id)
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         changes = mark_withdrawn(plan, actor=actor, reason=reason, what="整改方案")
         plan.version += 1
         plan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -873,7 +891,7 @@ def restore_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
     with transaction.atomic():
         case = _remediating(plan.case, "整改方案")
         permissions.require(scope, "record.restore", town_id=case.town_id)
-        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
         standing = (case.plans.filter(ACTIVE).exclude(pk=plan.pk).exclude(state=PlanState.SUPERSEDED)
                     .order_by("-number").first())  # fmt: skip
         if (

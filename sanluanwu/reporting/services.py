@@ -89,7 +89,7 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
     units = expected_units(campaign)
     with transaction.atomic():
         existing = {p.starts_on.replace(day=1 if p.starts_on.day <= 15 else 16): p
-                    for p in Period.objects.select_for_update().filter(campaign=campaign)}  # fmt: skip
+                    for p in Period.objects.select_for_update(no_key=True).filter(campaign=campaign)}  # fmt: skip
         kept: list[Period] = []
         for dates in wanted:
             key = dates.starts_on.replace(day=1 if dates.starts_on.day <= 15 else 16)
@@ -140,7 +140,7 @@ def move_due_date(*, actor: Any, period: Period, due_on: dt.date, reason: str, c
     if (due_on - period.ends_on).days > 60:
         raise ValidationFailed({"due_on": ["报送截止日期不能晚于本期结束后 60 天"]})
     with transaction.atomic():
-        period = Period.objects.select_for_update().get(pk=period.pk)
+        period = Period.objects.select_for_update(no_key=True).get(pk=period.pk)
         if due_on == period.due_on:
             raise ValidationFailed({"due_on": [f"截止日期已是 {due_on:%Y-%m-%d}"]})
         old = period.due_on
@@ -174,7 +174,11 @@ def _user(actor: Any) -> Any:
 
 def _hold(slot: Slot, expected: Iterable[str], action: str) -> Slot:
     """Lock the slot and check it is still where the action starts from (two clicks, two users)."""
-    held = Slot.objects.select_for_update().select_related("period", "period__campaign", "unit").get(pk=slot.pk)
+    held = (
+        Slot.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("period", "period__campaign", "unit")
+        .get(pk=slot.pk)
+    )
     if held.state not in set(expected):
         raise TransitionNotAllowed(f"该报表当前为“{SlotState(held.state).label}”，不能{action}")
     return held
@@ -273,7 +277,7 @@ def _review(*, actor: Any, slot: Slot, accepted: bool, comment: str) -> Report:
     told."""
     with transaction.atomic():
         slot = _hold(slot, [SlotState.SUBMITTED], "审核通过" if accepted else "退回")
-        report = slot.reports.select_for_update().order_by("-number").first()
+        report = slot.reports.select_for_update(no_key=True).order_by("-number").first()
         assert report is not None
         report.state = ReportState.ACCEPTED if accepted else ReportState.RETURNED
         report.reviewed_by, report.reviewed_at, report.review_comment = _user(actor), clock.now(), comment
@@ -326,7 +330,7 @@ def decide_reopen(*, actor: Any, slot: Slot, granted: bool, comment: str = "") -
     comment = _text(comment, "comment", "处理意见", limit=1000, required=not granted, lines=True)
     with transaction.atomic():
         slot = _hold(slot, [SlotState.REOPEN_REQUESTED], "处理重新报送申请")
-        request = slot.reopen_requests.select_for_update().filter(granted__isnull=True).first()
+        request = slot.reopen_requests.select_for_update(no_key=True).filter(granted__isnull=True).first()
         assert request is not None
         request.granted, request.decided_by, request.decided_at, request.comment = (
             granted, _user(actor), clock.now(), comment)  # fmt: skip
@@ -409,7 +413,7 @@ def upload_workplan(
     with transaction.atomic():
         # The unit's row is the lock: two uploads at once take numbers one after the other (FOR UPDATE with COUNT
         # locks nothing).
-        OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
+        OrgUnit.objects.select_for_update(no_key=True).filter(pk=unit.pk).first()
         last = WorkPlan.objects.filter(campaign=campaign, unit=unit).aggregate(n=Max("number"))["n"] or 0
         number = last + 1
         plan = WorkPlan.objects.create(
@@ -483,7 +487,7 @@ def save_brief(
         if brief is None:
             brief = Brief(campaign=campaign, unit=unit, created_by=_user(actor), created_at=now)
         else:
-            brief = Brief.objects.select_for_update().get(pk=brief.pk)
+            brief = Brief.objects.select_for_update(no_key=True).get(pk=brief.pk)
             if brief.unit_id != unit.pk or brief.campaign_id != campaign.pk or not may_write_brief(actor, brief.unit):
                 raise PermissionDenied("您只能修改本单位的工作简讯")
             refuse_if_withdrawn(brief, "简讯")
@@ -523,7 +527,7 @@ def withdraw_brief(*, actor: Any, brief: Brief, reason: str) -> Brief:
         raise PermissionDenied("您只能撤回本单位的工作简讯")
     reason = clean_reason(reason)
     with transaction.atomic():
-        brief = Brief.objects.select_for_update().get(pk=brief.pk)
+        brief = Brief.objects.select_for_update(no_key=True).get(pk=brief.pk)
         changes = mark_withdrawn(brief, actor=actor, reason=reason, what="简讯")
         brief.version += 1
         brief.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -536,7 +540,7 @@ def restore_brief(*, actor: Any, brief: Brief, reason: str) -> Brief:
     permissions.require(scope_for(actor), "record.restore")
     reason = clean_reason(reason, restoring=True)
     with transaction.atomic():
-        brief = Brief.objects.select_for_update().get(pk=brief.pk)
+        brief = Brief.objects.select_for_update(no_key=True).get(pk=brief.pk)
         changes = mark_restored(brief, what="简讯")
         brief.version += 1
         brief.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
@@ -551,7 +555,7 @@ def withdraw_workplan(*, actor: Any, workplan: WorkPlan, reason: str) -> WorkPla
     permissions.require(scope_for(actor), "workplan.withdraw", town_id=workplan.unit_id)
     reason = clean_reason(reason)
     with transaction.atomic():
-        workplan = WorkPlan.objects.select_for_update().defer("content").get(pk=workplan.pk)
+        workplan = WorkPlan.objects.select_for_update(no_key=True).defer("content").get(pk=workplan.pk)
         changes = mark_withdrawn(workplan, actor=actor, reason=reason, what="工作方案")
         workplan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         record_event(actor=actor, action="reporting.workplan.withdrawn", obj=workplan, changes=changes,
@@ -563,7 +567,7 @@ def restore_workplan(*, actor: Any, workplan: WorkPlan, reason: str) -> WorkPlan
     permissions.require(scope_for(actor), "record.restore", town_id=workplan.unit_id)
     reason = clean_reason(reason, restoring=True)
     with transaction.atomic():
-        workplan = WorkPlan.objects.select_for_update().defer("content").get(pk=workplan.pk)
+        workplan = WorkPlan.objects.select_for_update(no_key=True).defer("content").get(pk=workplan.pk)
         changes = mark_restored(workplan, what="工作方案")
         workplan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"])
         record_event(actor=actor, action="reporting.workplan.restored", obj=workplan, changes=changes,
