@@ -26,7 +26,23 @@ from rest_framework.test import APIClient
 from sanluanwu.core import clock
 from tests import hostile
 from tests.hostile_forms import TOGETHER_TEXTS
-from tests.test_hostile_pages import ABSURD_DATES, NUMBERS, World, _escaped, _lead, _plan, _review, _task, _unplanned
+from tests.test_hostile_pages import (
+    ABSURD_DATES,
+    NUMBERS,
+    World,
+    _escaped,
+    _find,
+    _lead,
+    _lookback_photo,
+    _plan,
+    _review,
+    _task,
+    _unplanned,
+    _withdrawn_inspection,
+    _withdrawn_plan,
+    _withdrawn_target,
+    _withdrawn_task,
+)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ABSURD_DATETIMES = ["0001-01-01T00:00:00-14:00", "9999-12-31T23:59:59+14:00", "10000-01-01T00:00:00Z", "1e309",
@@ -372,6 +388,70 @@ WRITES: dict[str, Write] = {
         lambda w: f"/api/v1/remediation/tasks/{_blocked_task(w).pk}/waive/",
         lambda w: {"reason": "该户未通电"},
         lambda w: [f"/remediation/tasks/{_task(w).pk}/"],
+    ),
+    # Records entered by mistake: withdrawn with a reason by the town's manager, restored by the office admin.
+    "POST /api/v1/lookback/targets/{id}/withdraw/": Write(
+        _alice,
+        lambda w: f"/api/v1/lookback/targets/{w.target().pk}/withdraw/",
+        lambda w: {"reason": "录入错误"},
+        lambda w: [f"/lookback/targets/{w.target().pk}/"],
+    ),
+    "POST /api/v1/lookback/targets/{id}/restore/": Write(
+        _office,
+        lambda w: f"/api/v1/lookback/targets/{_withdrawn_target(w).pk}/restore/",
+        lambda w: {"reason": "并非重复"},
+        lambda w: [f"/lookback/targets/{_withdrawn_target(w).pk}/"],
+    ),
+    "POST /api/v1/lookback/inspections/{id}/withdraw/": Write(
+        _alice,
+        lambda w: f"/api/v1/lookback/inspections/{w.inspection(True).pk}/withdraw/",
+        lambda w: {"reason": "录入错误"},
+        lambda w: [f"/lookback/inspections/{w.inspection(True).pk}/"],
+    ),
+    "POST /api/v1/lookback/inspections/{id}/restore/": Write(
+        _office,
+        lambda w: f"/api/v1/lookback/inspections/{_withdrawn_inspection(w).pk}/restore/",
+        lambda w: {"reason": "场所无误"},
+        lambda w: [f"/lookback/inspections/{_withdrawn_inspection(w).pk}/"],
+    ),
+    "POST /api/v1/lookback/inspections/{id}/reveal/": Write(
+        _alice, lambda w: f"/api/v1/lookback/inspections/{_find(w).pk}/reveal/", lambda w: {"reason": "电话通知负责人"}
+    ),
+    "POST /api/v1/lookback/photos/{id}/withdraw/": Write(
+        _alice,
+        lambda w: f"/api/v1/lookback/photos/{_lookback_photo(w).pk}/withdraw/",
+        lambda w: {"reason": "拍错场所"},
+        lambda w: [f"/lookback/inspections/{_lookback_photo(w).inspection_id}/"],
+    ),
+    "POST /api/v1/lookback/photos/{id}/restore/": Write(
+        _office,
+        lambda w: f"/api/v1/lookback/photos/{_lookback_photo(w, True).pk}/restore/",
+        lambda w: {"reason": "照片无误"},
+        lambda w: [f"/lookback/inspections/{_lookback_photo(w, True).inspection_id}/"],
+    ),
+    "POST /api/v1/remediation/tasks/{id}/withdraw/": Write(
+        _alice,
+        lambda w: f"/api/v1/remediation/tasks/{_task(w).pk}/withdraw/",
+        lambda w: {"reason": "派发有误"},
+        lambda w: [f"/remediation/tasks/{_task(w).pk}/"],
+    ),
+    "POST /api/v1/remediation/tasks/{id}/restore/": Write(
+        _office,
+        lambda w: f"/api/v1/remediation/tasks/{_withdrawn_task(w).pk}/restore/",
+        lambda w: {"reason": "核实无误"},
+        lambda w: [f"/remediation/tasks/{_withdrawn_task(w).pk}/"],
+    ),
+    "POST /api/v1/remediation/cases/{id}/plan-withdrawal/": Write(
+        _alice,
+        lambda w: f"/api/v1/remediation/cases/{_plan(w, 'confirmed').case_id}/plan-withdrawal/",
+        lambda w: {"id": _plan(w, "confirmed").pk, "reason": "录入错误"},
+        lambda w: [f"/cases/{_plan(w, 'confirmed').case_id}/"],
+    ),
+    "POST /api/v1/remediation/cases/{id}/plan-restoration/": Write(
+        _office,
+        lambda w: f"/api/v1/remediation/cases/{_withdrawn_plan(w).case_id}/plan-restoration/",
+        lambda w: {"id": _withdrawn_plan(w).pk, "reason": "方案无误"},
+        lambda w: [f"/cases/{_withdrawn_plan(w).case_id}/"],
     ),
 }
 # Operations whose body holds no text, number or date a user types, or whose fields are walked elsewhere.

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,6 +52,12 @@ class World:
 
     def user(self, name: str) -> Any:
         return self.request.getfixturevalue(name)
+
+    def once(self, key: str, build: Callable[[], Any]) -> Any:
+        """A record built on first use and kept (a page's address and the pages showing it name the same one)."""
+        if key not in self.cache:
+            self.cache[key] = build()
+        return self.cache[key]
 
     def district(self) -> dict[str, OrgUnit]:
         return self.user("district")
@@ -104,13 +111,18 @@ class World:
 @dataclass
 class Page:
     """A page with forms: who opens it, its address in the world, pages showing what it stores, and values of
-    its baseline a browser would have filled in (a required field the page leaves empty)."""
+    its baseline a browser would have filled in (a required field the page leaves empty). `walks`: the routes (URL
+    names) of other pages whose forms this page shows, checked to be on it and counted as walked by
+    test_every_page_that_takes_a_post_is_walked; `only`: walk just those forms (the page's own forms have an entry
+    of their own)."""
 
     persona: Callable[[World], Any]
     url: Callable[[World], str]
     shows: Callable[[World], list[str]] = lambda w: []
     fill: Callable[[World], dict[str, Any]] = lambda w: {}
     anonymous: bool = False
+    walks: tuple[str, ...] = ()
+    only: bool = False
 
 
 def _alice(w: World) -> Any:
@@ -244,6 +256,116 @@ def _new_campaign(w: World) -> dict[str, Any]:
             **{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in dates.items()}}  # fmt: skip
 
 
+# Records withdrawn by mistake (core.withdrawal) and personal fields to reveal: built through the services.
+
+
+def _withdrawn_target(w: World) -> Any:
+    from sanluanwu.lookback import services as lookback
+
+    return w.once("withdrawn-target", lambda: lookback.withdraw_target(actor=w.user("alice"), target=w.target(),
+                                                                       reason="重复添加"))  # fmt: skip
+
+
+def _withdrawn_inspection(w: World) -> Any:
+    from sanluanwu.lookback import services as lookback
+
+    return w.once("withdrawn-inspection", lambda: lookback.withdraw_inspection(
+        actor=w.user("alice"), inspection=w.inspection(True), reason="录错了场所"))  # fmt: skip
+
+
+def _lookback_photo(w: World, withdrawn: bool = False) -> Any:
+    """A photo of a submitted inspection (withdrawn by the town's manager when asked)."""
+    from sanluanwu.lookback import services as lookback
+    from sanluanwu.lookback.tests.test_photos import jpeg_with_exif
+
+    def build() -> Any:
+        target, ada = w.target(), w.user("ada")
+        lookback.assign_targets(actor=w.user("alice"), targets=[target], inspector=ada)
+        insp = lookback.start_inspection(actor=ada, target=target)
+        photo = lookback.add_photo(actor=ada, inspection=insp, data=jpeg_with_exif(), filename="现场.jpg")
+        data = lookback.draft_input(insp)
+        data.answers, data.inspectors = dict(_all_clear()), "李、王"
+        lookback.submit_inspection(actor=ada, inspection=insp, data=data)
+        return photo
+
+    photo = w.once("photo", build)
+    if withdrawn:
+        return w.once("withdrawn-photo", lambda: lookback.withdraw_photo(actor=w.user("alice"), photo=photo,
+                                                                         reason="拍错场所"))  # fmt: skip
+    return photo
+
+
+def _find(w: World) -> Any:
+    """A draft inspection that found a new workshop, with its phone (新发现企业电话, masked until revealed)."""
+    from sanluanwu.lookback import services as lookback
+
+    def build() -> Any:
+        ada = w.user("ada")
+        w.user("campaign")
+        place = lookback.add_place(actor=ada, campaign=w.user("campaign"), town=w.district()["hutang"], kind="rental",
+                                   name="村东出租房", address="湖塘镇村东1号")  # fmt: skip
+        insp = lookback.start_inspection(actor=ada, target=place)
+        return lookback.save_draft(actor=ada, inspection=insp, data=lookback.InspectionInput(
+            new_name="李四五金加工作坊", new_legal_person="李四", new_phone="13912345678"))  # fmt: skip
+
+    return w.once("find", build)
+
+
+def _withdrawn_task(w: World) -> Any:
+    from sanluanwu.remediation import services as remediation
+
+    return w.once("withdrawn-task", lambda: remediation.withdraw_task(actor=w.user("alice"), task=_task(w),
+                                                                      reason="派发有误"))  # fmt: skip
+
+
+def _withdrawn_plan(w: World) -> Any:
+    from sanluanwu.remediation import services as remediation
+
+    return w.once("withdrawn-plan", lambda: remediation.withdraw_plan(
+        actor=w.user("alice"), plan=_plan(w, "confirmed"), reason="方案录到了别的企业"))  # fmt: skip
+
+
+def _report(w: World) -> Any:
+    """湖塘镇's report of the open period, signed with the filler's phone."""
+    from sanluanwu.reporting import services as reporting
+
+    return w.once("report", lambda: reporting.submit_report(actor=w.user("alice"), slot=_slot(w), filler="王填表",
+                                                            reviewer="赵审核", phone="13912345678"))  # fmt: skip
+
+
+def _workplan(w: World, withdrawn: bool = False) -> Any:
+    from sanluanwu.reporting import services as reporting
+
+    plan = w.once("workplan", lambda: reporting.upload_workplan(
+        actor=w.user("alice"), campaign=w.user("campaign"), unit=w.district()["hutang"], title="湖塘镇工作方案",
+        filename="工作方案.docx", content=_docx()))  # fmt: skip
+    if withdrawn:
+        return w.once("withdrawn-workplan", lambda: reporting.withdraw_workplan(actor=w.user("alice"), workplan=plan,
+                                                                                reason="传错文件"))  # fmt: skip
+    return plan
+
+
+def _withdrawn_brief(w: World) -> Any:
+    """A brief sent (the office sees only sent ones) twice by mistake, withdrawn by its town."""
+    from sanluanwu.reporting import services as reporting
+
+    def build() -> Any:
+        brief = reporting.save_brief(actor=w.user("alice"), campaign=w.user("campaign"), unit=w.district()["hutang"],
+                                     month=clock.today().replace(day=1), title="湖塘镇整治简讯", text="本月关停3家",
+                                     submit=True)  # fmt: skip
+        return reporting.withdraw_brief(actor=w.user("alice"), brief=brief, reason="重复报送")
+
+    return w.once("withdrawn-brief", build)
+
+
+def _two_factor_users(w: World) -> str:
+    """A user with a TOTP device (a lost phone) for the security admin to reset."""
+    from conftest import give_totp_device
+
+    w.once("alice-device", lambda: give_totp_device(w.user("alice")))
+    return "/security/two-factor/"
+
+
 CASE_FIELDS = {"name": "赵六塑料造粒作坊", "legal_person": "赵六", "industry": "塑料造粒", "address": "湖塘镇新华村8号",
                "coordinates": "119.9690, 31.7290", "licence_status": "unlicensed", "lookback_category": "4",
                "remediation_type": "shutdown", "responsible_person": "李四", "env_problems": "废气直排"}  # fmt: skip
@@ -272,7 +394,15 @@ PAGES: dict[str, Page] = {
         lambda w: ["/lookback/worklist/"],
         lambda w: {"name": "废弃厂房甲", "address": "湖塘镇2号"},
     ),
-    "look-back target (assign, start)": Page(_alice, lambda w: f"/lookback/targets/{w.target().pk}/"),
+    "look-back target (assign, start)": Page(
+        _alice, lambda w: f"/lookback/targets/{w.target().pk}/", walks=("target_withdraw",)
+    ),
+    "look-back target (withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/lookback/targets/{_withdrawn_target(w).pk}/",
+        lambda w: [f"/lookback/targets/{_withdrawn_target(w).pk}/"],
+        walks=("target_restore",),
+    ),
     "look-back inspection (draft)": Page(
         lambda w: w.user("ada"),
         lambda w: f"/lookback/inspections/{w.inspection().pk}/",
@@ -284,6 +414,30 @@ PAGES: dict[str, Page] = {
         lambda w: f"/lookback/inspections/{w.inspection(True).pk}/",
         lambda w: [f"/lookback/inspections/{w.inspection(True).pk}/"],
         lambda w: {"reason": "笔误更正"},
+        walks=("inspection_withdraw",),
+    ),
+    "look-back inspection (withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/lookback/inspections/{_withdrawn_inspection(w).pk}/",
+        lambda w: [f"/lookback/inspections/{_withdrawn_inspection(w).pk}/"],
+        walks=("inspection_restore",),
+    ),
+    "look-back inspection (a new find: reveal its phone)": Page(
+        _alice, lambda w: f"/lookback/inspections/{_find(w).pk}/", walks=("inspection_reveal",), only=True
+    ),
+    "look-back photo (withdraw)": Page(
+        _alice,
+        lambda w: f"/lookback/inspections/{_lookback_photo(w).inspection_id}/",
+        lambda w: [f"/lookback/inspections/{_lookback_photo(w).inspection_id}/"],
+        walks=("photo_withdraw",),
+        only=True,
+    ),
+    "look-back photo (withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/lookback/inspections/{_lookback_photo(w, True).inspection_id}/",
+        lambda w: [f"/lookback/inspections/{_lookback_photo(w, True).inspection_id}/"],
+        walks=("photo_restore",),
+        only=True,
     ),
     # remediation
     "stop production": Page(
@@ -343,6 +497,33 @@ PAGES: dict[str, Page] = {
             "photos": _site_photo(w),
         },
     ),
+    "task (withdraw)": Page(
+        _alice,
+        lambda w: f"/remediation/tasks/{_task(w).pk}/",
+        lambda w: [f"/remediation/tasks/{_task(w).pk}/"],
+        walks=("task_withdraw",),
+        only=True,
+    ),
+    "task (withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/remediation/tasks/{_withdrawn_task(w).pk}/",
+        lambda w: [f"/remediation/tasks/{_withdrawn_task(w).pk}/"],
+        walks=("task_restore",),
+    ),
+    "case detail (plan withdrawal)": Page(
+        _alice,
+        lambda w: f"/cases/{_plan(w, 'confirmed').case_id}/",
+        lambda w: [f"/cases/{_plan(w, 'confirmed').case_id}/"],
+        walks=("plan_withdraw",),
+        only=True,
+    ),
+    "case detail (plan withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/cases/{_withdrawn_plan(w).case_id}/",
+        lambda w: [f"/cases/{_withdrawn_plan(w).case_id}/"],
+        walks=("plan_restore",),
+        only=True,
+    ),
     "enforcement": Page(
         lambda w: w.user("dora"),
         lambda w: f"/remediation/cases/{w.case('confirmed', 'rectification').pk}/enforcement/",
@@ -377,11 +558,28 @@ PAGES: dict[str, Page] = {
         lambda w: [f"/reporting/slots/{_slot(w).pk}/"],
         lambda w: {"reviewer": "李审核", "phone": "0519-86310000"},
     ),
+    "slot (a report: reveal its phone)": Page(
+        _alice, lambda w: f"/reporting/slots/{_report(w).slot_id}/", walks=("report_reveal",), only=True
+    ),
     "work plans": Page(
         _alice,
         lambda w: (w.user("campaign"), "/reporting/workplans/")[1],
         lambda w: ["/reporting/workplans/"],
         lambda w: {"title": "湖塘镇工作方案", "file": (_docx(), "工作方案.docx")},
+    ),
+    "work plans (withdraw a version)": Page(
+        _alice,
+        lambda w: (_workplan(w), "/reporting/workplans/")[1],
+        lambda w: ["/reporting/workplans/"],
+        walks=("workplan_withdraw",),
+        only=True,
+    ),
+    "work plans (withdrawn: restore)": Page(
+        _office,
+        lambda w: (_workplan(w, True), "/reporting/workplans/")[1],
+        lambda w: ["/reporting/workplans/"],
+        walks=("workplan_restore",),
+        only=True,
     ),
     "new brief": Page(
         _alice,
@@ -389,7 +587,18 @@ PAGES: dict[str, Page] = {
         lambda w: ["/reporting/briefs/"],
         lambda w: {"title": "湖塘镇整治简讯", "text": "本月关停3家"},
     ),
-    "brief draft": Page(_alice, lambda w: f"/reporting/briefs/{_brief(w).pk}/", lambda w: ["/reporting/briefs/"]),
+    "brief draft": Page(
+        _alice,
+        lambda w: f"/reporting/briefs/{_brief(w).pk}/",
+        lambda w: ["/reporting/briefs/"],
+        walks=("brief_withdraw",),
+    ),
+    "brief (withdrawn: restore)": Page(
+        _office,
+        lambda w: f"/reporting/briefs/{_withdrawn_brief(w).pk}/",
+        lambda w: [f"/reporting/briefs/{_withdrawn_brief(w).pk}/", "/reporting/briefs/"],
+        walks=("brief_restore",),
+    ),
     # campaigns
     "new campaign": Page(
         _office, lambda w: (w.user("campaign"), "/campaigns/new/")[1], lambda w: ["/campaigns/"], _new_campaign
@@ -406,6 +615,9 @@ PAGES: dict[str, Page] = {
     "API tokens": Page(_alice, lambda w: "/account/tokens/", lambda w: ["/account/tokens/"]),
     "two-factor enrolment": Page(_enrolling, lambda w: "/account/2fa/"),
     "lockouts (unlock)": Page(_security_admin, _locked),
+    "two-factor resets": Page(
+        _security_admin, _two_factor_users, lambda w: ["/security/two-factor/"], walks=("security_2fa",)
+    ),
     "login": Page(
         lambda w: w.user("alice"),
         lambda w: "/login/",
@@ -461,6 +673,16 @@ NO_INPUT = {
     "batch_list": "the upload form: tests/test_hostile_corpus.py sends every hostile sheet through it",
     "login_code": "tests/test_hostile_pages.py::test_the_login_code_step_takes_hostile_input",
 }
+
+
+def _route(action: str) -> str | None:
+    """The URL name a form posts to (None for an address no route takes)."""
+    from django.urls import Resolver404, resolve
+
+    try:
+        return resolve(urlsplit(action).path).url_name
+    except Resolver404:
+        return None
 
 
 def _client(user: Any, anonymous: bool) -> Client:
@@ -605,6 +827,10 @@ def test_every_form_on_the_page_takes_hostile_input_without_a_server_error(name,
     assert response.status_code == 200, (url, response.status_code)
     forms = [f for f in forms_of(_content(response), url) if f.action not in ELSEWHERE]
     assert forms, f"{url} shows no form"
+    shown = {_route(f.action) for f in forms}
+    assert set(page.walks) <= shown, f"{url} shows no form of {sorted(set(page.walks) - shown)}"
+    if page.only:
+        forms = [f for f in forms if _route(f.action) in page.walks]
     tries = Tries(client, None if page.anonymous else user, page.shows(world))
     fill = page.fill(world)
     for form in forms:
@@ -692,7 +918,7 @@ def test_every_page_that_takes_a_post_is_walked(district):
 
     from tests.test_roles import declared
 
-    walked_from = {name for name in NO_INPUT}
+    walked_from = {name for name in NO_INPUT} | {name for page in PAGES.values() for name in page.walks}
     posted: set[str] = set()
 
     def walk(patterns: Any) -> None:

@@ -29,6 +29,7 @@ from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.params import bounded_int, date_error
+from sanluanwu.core.text import strip_controls
 
 
 class TokenRequestSerializer(serializers.Serializer[Any]):
@@ -193,7 +194,8 @@ def reset_two_factor(request: HttpRequest) -> HttpResponse:
     status_code = 200
     if request.method == "POST":
         username = request.POST.get("username", "")[:150]
-        subject = User.objects.filter(username=username).first()
+        # No account's name holds a control character (a NUL in the lookup is a 500 on PostgreSQL).
+        subject = User.objects.filter(username=username).first() if strip_controls(username) == username else None
         try:
             if subject is None:
                 raise ValidationFailed({"username": [f"找不到用户“{username}”"]})

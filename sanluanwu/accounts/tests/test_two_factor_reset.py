@@ -100,3 +100,13 @@ def test_only_the_security_admin_may_reset_two_factor(request, persona, alice):
     with pytest.raises(PermissionDenied):
         twofactor.reset_devices(actor=user, user=alice, reason="x")
     assert TOTPDevice.objects.filter(user=alice).exists()
+
+
+def test_a_user_name_with_a_nul_or_a_control_character_is_no_account_and_is_said_so(sam, alice):
+    """A NUL in the looked-up name was a 500 on PostgreSQL (found by tests/test_hostile_pages.py)."""
+    give_totp_device(alice)
+    client = _login(sam)
+    for name in ("alice\x00", "ali\x1bce"):
+        answer = client.post("/security/two-factor/", {"username": name, "reason": "手机丢失"})
+        assert answer.status_code == 400 and "找不到用户" in answer.content.decode()
+    assert TOTPDevice.objects.filter(user=alice).exists()
