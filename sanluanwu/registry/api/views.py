@@ -119,7 +119,11 @@ class CaseViewSet(
         parameters=[
             *_CASE_FILTERS[:6],
             OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
-            OpenApiParameter("unmasked", bool, description="不脱敏导出：负责人、责任人和问题说明中的电话、证件号（需相应权限并说明原因，留痕）"),
+            OpenApiParameter(
+                "unmasked",
+                bool,
+                description="不脱敏导出：负责人、责任人和问题说明中的电话、证件号（需相应权限并说明原因，留痕）",
+            ),
             OpenApiParameter("reason", str, description="导出完整个人信息的原因"),
         ],
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
