@@ -56,17 +56,10 @@ def request_password_reset(*, actor: Any, user: User, password: str) -> RoleChan
     account). The new password must meet the password profile; only its hash is kept, and it takes effect when a
     different admin approves. Nobody resets their own password this way (the 账号安全 page changes it)."""
     from django.contrib.auth.hashers import make_password
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError as DjangoValidationError
-    from django.utils import translation
 
     if actor.pk == user.pk:
         raise PermissionDenied("不能重置自己的密码：请在“账号安全”页面修改自己的密码")
-    try:
-        with translation.override("zh-hans"):
-            validate_password(password, user)
-    except DjangoValidationError as exc:
-        raise ValidationFailed({"password1": [str(m) for m in exc.messages]}) from None
+    services.check_password_profile(password, user, field="password1")
     return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.RESET_PASSWORD,
                                           password_hash=make_password(password)))  # fmt: skip
 

@@ -151,15 +151,25 @@ def record_password_reset(*, actor: Any, user: User, requested_by: User) -> None
     record_event(actor=actor, action="accounts.user.password_reset", obj=user, note=note)
 
 
+def check_password_profile(password: str, user: User, *, field: str) -> None:
+    """The password profile (settings.AUTH_PASSWORD_VALIDATORS) for `user`, its messages in Chinese under `field`, in
+    a request or a command alike: the own change and the admin's reset request read it."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError as DjangoValidationError
+    from django.utils import translation
+
+    try:
+        with translation.override("zh-hans"):
+            validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({field: [str(m) for m in exc.messages]}) from None
+
+
 def change_own_password(*, actor: Any, current: str, new: str, repeated: str, keep_session: str | None = None) -> User:
     """A user changes their own password: the current one is checked, the new one meets the password profile
     (settings.AUTH_PASSWORD_VALIDATORS) and is typed twice. Every other session ends with it (Django ties a session to
     the password hash; their rows are deleted, but `keep_session`, the one changing it) and every API token of the user
     is revoked. Audited; the history keeps the hash."""
-    from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError as DjangoValidationError
-    from django.utils import translation
-
     user = User.objects.get(pk=actor.pk)
     if not user.check_password(current or ""):
         raise ValidationFailed({"current": ["当前密码不正确"]})
@@ -167,11 +177,7 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str, ke
         raise ValidationFailed({"new": ["请填写新密码"]})
     if new != repeated:
         raise ValidationFailed({"repeated": ["两次输入的新密码不一致"]})
-    try:
-        with translation.override("zh-hans"):  # Django's own messages in Chinese, in a request or a command alike
-            validate_password(new, user)
-    except DjangoValidationError as exc:
-        raise ValidationFailed({"new": [str(m) for m in exc.messages]}) from None
+    check_password_profile(new, user, field="new")
     with transaction.atomic():
         user.set_password(new)
         user.must_change_password = user.password_reset = False
