@@ -35,6 +35,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     from django.core.cache import cache
 
     cache.clear()  # counts cached by one test never answer another
+    from sanluanwu.audit import memo
+
+    memo.clear()  # nor reads remembered until the next write
 
 
 @pytest.fixture(autouse=True)

@@ -181,6 +181,10 @@ STORAGES = {
     },
 }
 
+# Reads remembered until the next write (audit.memo: the campaign banner, work counts, a list's page). Off
+# (SLW_REMEMBER_READS=0) every request reads the database: how benchmarks measure the path a deadline's writes take.
+REMEMBER_READS = os.environ.get("SLW_REMEMBER_READS", "1") != "0"
+
 # Sessions (等保, accounts.middleware.SessionTimeoutMiddleware): ended after SESSION_IDLE_SECONDS without a request
 # and SESSION_ABSOLUTE_SECONDS after the login, whatever the activity. The last activity is written at most once a
 # minute, never on every request (SESSION_SAVE_EVERY_REQUEST halved a trivial page's throughput); the stored

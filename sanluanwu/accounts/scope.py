@@ -32,6 +32,13 @@ class Scope:
     def is_anonymous(self) -> bool:
         return self.user_id is None
 
+    @property
+    def memo_key(self) -> tuple[object, ...]:
+        """What the scope's reads depend on (not who the user is): users with the same memberships share remembered
+        reads (audit.memo)."""
+        return (self.sees_district, tuple(sorted(self.roles)), tuple(sorted(self.town_roles)),
+                tuple(sorted(self.department_ids)), tuple(sorted(self.utility_ids)))  # fmt: skip
+
     def roles_in_town(self, town_id: int | None) -> frozenset[str]:
         return frozenset(role for tid, role in self.town_roles if tid == town_id)
 

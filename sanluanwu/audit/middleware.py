@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from sanluanwu.audit import memo
 from sanluanwu.audit.context import client_ip_var, request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -22,10 +23,12 @@ class RequestContextMiddleware:
         rid = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         token_id = request_id_var.set(rid)
         token_ip = client_ip_var.set(request.META.get("REMOTE_ADDR", ""))
+        head_tokens = memo.start_request()  # the data's version is read at most once per request
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token_id)
             client_ip_var.reset(token_ip)
+            memo.end_request(head_tokens)
         response["X-Request-ID"] = rid
         return response

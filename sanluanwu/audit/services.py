@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import models, transaction
 
-from sanluanwu.audit import chain
+from sanluanwu.audit import chain, memo
 from sanluanwu.audit.actors import actor_unit_names
 from sanluanwu.audit.context import client_ip_var, current_request_id
 from sanluanwu.audit.models import AuditEvent
@@ -117,3 +117,4 @@ class BulkEvents:
             raise RuntimeError("audit events must be written inside the transaction of the change")
         # Chained onto the head under the append lock (ids are reserved after it, so id order is chain order).
         insert_many(AuditEvent, chain.chained(rows, chain.lock_head()), count=count)
+        memo.bump()  # COPY sends no post_save

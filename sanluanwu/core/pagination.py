@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, QuerySet
 
 from sanluanwu.core import params
@@ -13,6 +15,32 @@ M = TypeVar("M", bound=Model)
 
 # Counting stops here: "10000+ 条" is as useful to a reader as an exact figure, and costs a bounded scan.
 COUNT_CAP = 10_000
+
+
+# How a count is remembered until the next write: registered by the audit app (audit.memo.remembered, AuditConfig.ready),
+# which knows the data's version; core does not import it. None: every page counts.
+Remember = Callable[[tuple[Hashable, ...], Callable[[], int]], int]
+_remember: list[Remember] = []
+
+
+def remember_counts_with(remember: Remember) -> None:
+    _remember[:] = [remember]
+
+
+def capped_count(queryset: QuerySet[Any]) -> int:
+    """The rows of `queryset`, counted up to COUNT_CAP + 1; remembered under its SQL until the next write (a list
+    page read again by its users between two writes counts once)."""
+    unordered = queryset.order_by()
+    counting = unordered[: COUNT_CAP + 1]
+    if not _remember:
+        return counting.count()
+    try:
+        sql, sql_params = unordered.query.sql_with_params()
+        key = ("capped_count", queryset.db, sql, tuple(sql_params))
+        hash(key)
+    except (EmptyResultSet, TypeError):
+        return counting.count()
+    return _remember[0](key, counting.count)
 
 
 @dataclass
@@ -49,7 +77,7 @@ def keyset_page(
     count = 0
     capped = False
     if with_count:
-        count = queryset.order_by()[: COUNT_CAP + 1].count()
+        count = capped_count(queryset)
         capped = count > COUNT_CAP
     return KeysetPage(
         items=items,
@@ -92,6 +120,6 @@ def numbered_page(queryset: QuerySet[M], *, ordering: list[Any], page: Any = Non
     size = max(1, min(size, 200))
     start = (number - 1) * size
     rows = list(queryset.order_by(*ordering)[start : start + size + 1])
-    count = queryset.order_by()[: COUNT_CAP + 1].count()
+    count = capped_count(queryset)
     return NumberedPage(items=rows[:size], number=number, has_next=len(rows) > size, count=min(count, COUNT_CAP),
                         count_capped=count > COUNT_CAP)  # fmt: skip

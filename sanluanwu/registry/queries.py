@@ -13,7 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from sanluanwu.accounts import permissions
+from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.audit.memo import remembered
+from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.text import to_halfwidth
 from sanluanwu.registry.choices import CaseStatus
@@ -36,6 +39,48 @@ def cases_visible_to(user_or_scope: Any) -> QuerySet[Case]:
     if scope.town_ids:
         condition |= Q(town_id__in=scope.town_ids)
     return cases.filter(condition)
+
+
+def _unit_rows() -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in OrgUnit.objects.values(*(f.attname for f in OrgUnit._meta.concrete_fields))}
+
+
+def _campaign_rows() -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in Campaign.objects.values(*(f.attname for f in Campaign._meta.concrete_fields))}
+
+
+def attach_units(cases: list[Case]) -> list[Case]:
+    """Each case's town and campaign, and its enterprise's town, from one read of the few org units and campaigns
+    remembered until the next write (audit.memo), instead of a join per row: a page of 50 cases built 150 copies of
+    18 towns and one campaign. Fresh instances per call (the remembered rows are only read). The cases must have been
+    read with select_related("enterprise") and without "town" / "campaign"."""
+    if not cases:
+        return cases
+    units = remembered(("org_unit_rows",), _unit_rows)
+    campaigns = remembered(("campaign_rows",), _campaign_rows)
+    built_units: dict[int, OrgUnit] = {}
+    built_campaigns: dict[int, Campaign] = {}
+
+    def unit(pk: int) -> OrgUnit:
+        if pk not in built_units:
+            built_units[pk] = OrgUnit.from_db("default", list(units[pk]), list(units[pk].values()))
+        return built_units[pk]
+
+    town_field, campaign_field = Case._meta.get_field("town"), Case._meta.get_field("campaign")
+    enterprise_town = Enterprise._meta.get_field("town")
+    for case in cases:
+        if case.town_id in units:
+            town_field.set_cached_value(case, unit(case.town_id))
+        if case.campaign_id in campaigns:
+            if case.campaign_id not in built_campaigns:
+                built_campaigns[case.campaign_id] = Campaign.from_db(
+                    "default", list(campaigns[case.campaign_id]), list(campaigns[case.campaign_id].values())
+                )
+            campaign_field.set_cached_value(case, built_campaigns[case.campaign_id])
+        enterprise = case.enterprise
+        if enterprise.town_id in units:
+            enterprise_town.set_cached_value(enterprise, unit(enterprise.town_id))
+    return cases
 
 
 def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, dt.date | None]]:

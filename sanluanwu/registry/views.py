@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION, require_for, requires
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.accounts.views import reveal_page
+from sanluanwu.audit.memo import remembered
 from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
@@ -47,46 +50,76 @@ def _chosen_columns(request: HttpRequest) -> list[columns.Column]:
     return [c for c in columns.LIST_COLUMNS if c.key in keys]
 
 
-@requires(GET="case.view")
-def case_list(request: HttpRequest) -> HttpResponse:
-    scope = scope_for(request.user)
-    visible = queries.cases_visible_to(scope)
-    try:
-        filterset = filters.filter_cases(request.GET, visible, scope=scope)
-    except ValidationFailed as exc:
-        # A bad filter is said, never dropped: the page lists nothing until it is corrected.
-        filterset = filters.CaseFilter(request.GET, queryset=visible.none(), scope=scope)
-        filterset.is_valid()
-        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
-        cases = visible.none()
-        status = 400
-    else:
-        cases, status = filterset.qs, 200
-    cases = cases.select_related("enterprise", "town")
+def _list_body(request: HttpRequest, scope: Any, visible: Any, shown: list[columns.Column]) -> dict[str, Any]:
+    """The list's filtered page, its rows and its controls (filter bar, column choice, table head): a function of the
+    query string, the scope's memberships, the chosen columns, today and the data. Raises ValidationFailed for a bad
+    filter."""
+    filterset = filters.filter_cases(request.GET, visible, scope=scope)
+    cases = filterset.qs.select_related("enterprise")  # towns and campaigns: queries.attach_units below
     sort = filterset.sort_key
     if sort:
         page: Any = numbered_page(cases, ordering=filters.ordering(sort), page=request.GET.get("page"))
     else:
         page = keyset_page(cases, after=request.GET.get("after"), before=request.GET.get("before"))
+    queries.attach_units(page.items)
+    return {
+        "page": dataclasses.replace(page, items=[]),  # the pager's links and count; the rows are rendered below
+        "rows": list_rows.render_rows(page.items, shown, clock.today()),
+        "sort": sort,
+        **_controls(request, filterset.form, shown, sort),
+    }
+
+
+def _controls(request: HttpRequest, form: Any, shown: list[columns.Column], sort: str) -> dict[str, Any]:
+    context = {
+        "form": form,
+        "columns": shown,
+        "all_columns": columns.LIST_COLUMNS,
+        "sorts": filters.SORTS,
+        "sort": sort,
+        "sort_query": _list_params(request, "sort"),
+        "column_params": _params_list(request, "cols"),  # the column choice keeps the current filters
+    }
+    return {
+        "controls": render_to_string("registry/_list_controls.html", context),
+        "table_head": render_to_string("registry/_list_head.html", context),
+    }
+
+
+@requires(GET="case.view")
+def case_list(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    visible = queries.cases_visible_to(scope)
     shown = _chosen_columns(request)
+    status = 200
+    try:
+        # Remembered until the next write (audit.memo): users of the same units reading the same list between two
+        # writes share one query, one count and one rendering of its rows and controls.
+        body = remembered(
+            ("case_list", scope.memo_key, tuple((k, tuple(v)) for k, v in sorted(request.GET.lists())),
+             tuple(c.key for c in shown)),
+            lambda: _list_body(request, scope, visible, shown),
+        )  # fmt: skip
+    except ValidationFailed as exc:
+        # A bad filter is said, never dropped: the page lists nothing until it is corrected.
+        filterset = filters.CaseFilter(request.GET, queryset=visible.none(), scope=scope)
+        filterset.is_valid()
+        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
+        page = keyset_page(visible.none())
+        body = {"page": page, "rows": [], "sort": filterset.sort_key,
+                **_controls(request, filterset.form, shown, filterset.sort_key)}  # fmt: skip
+        status = 400
     today = clock.today()
     return render(
         request,
         "registry/case_list.html",
         {
-            "form": filterset.form,
-            "page": page,
-            "rows": list_rows.render_rows(page.items, shown, today),
+            **body,
             "columns": shown,
-            "all_columns": columns.LIST_COLUMNS,
-            "sorts": filters.SORTS,
-            "sort": sort,
             "today": today,
             "base_query": _list_params(request),
-            "sort_query": _list_params(request, "sort"),
-            # The export form and the column choice keep the current filters as hidden fields.
+            # The export form keeps the current filters as hidden fields.
             "export_params": _params_list(request, "sort", "cols", "as_of"),
-            "column_params": _params_list(request, "cols"),
             # A department or utility user sees only what is assigned to the unit: say so when that is nothing.
             "assigned_only": not scope.sees_district and not scope.town_ids,
             # Only on the first page of the plain list: the work waiting for the user (registered by higher apps).

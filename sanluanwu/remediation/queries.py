@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.http import Http404
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.withdrawal import ACTIVE
@@ -125,9 +126,12 @@ def pending_for(user: Any) -> list[Pending]:
     out: list[Pending] = []
     if permissions.allows(scope, "task.view") and (scope.department_ids or scope.utility_ids or scope.town_ids):
         # One query for both numbers (the list page shows this banner on every plain visit).
-        counts = (
-            work_list(scope).order_by().aggregate(n=Count("pk"), late=Count("pk", filter=Q(due_on__lt=clock.today())))
-        )  # open tasks only: an open task past its due date is what overdue=True lists
+        # Open tasks only: an open task past its due date is what overdue=True lists. Remembered until the next write.
+        late_filter = Q(due_on__lt=clock.today())
+        counts = remembered(
+            ("pending_tasks", scope.memo_key),
+            lambda: work_list(scope).order_by().aggregate(n=Count("pk"), late=Count("pk", filter=late_filter)),
+        )
         n, late = counts["n"], counts["late"]
         if n:
             out.append(Pending(f"待办任务（其中逾期 {late} 项）" if late else "待办任务", "/remediation/tasks/", n))
@@ -152,11 +156,8 @@ def pending_for(user: Any) -> list[Pending]:
     if scope.town_ids:
         # The town's cases by (status, stage) in one pass over the (town, status, stage) index, instead of a count per
         # kind of work: at a million cases each count read the town's rows again.
-        by_state: dict[tuple[str, str], int] = {}
-        waiting = [CaseStatus.AWAITING_REVIEW, CaseStatus.REMEDIATING, CaseStatus.STOPPED, CaseStatus.LISTED]
-        for row in (Case.objects.filter(town_id__in=scope.town_ids, status__in=waiting).order_by()
-                    .values_list("status", "stage").annotate(n=Count("*"))):  # fmt: skip
-            by_state[(row[0], row[1])] = row[2]
+        # Remembered until the next write (audit.memo): the town's list shows it on every plain visit.
+        by_state = remembered(("town_work", tuple(sorted(scope.town_ids))), lambda: _town_work(scope.town_ids))
 
         def count(status: str, stage_test: Callable[[str], bool] = lambda stage: True) -> int:
             return sum(n for (st, stage), n in by_state.items() if st == status and stage_test(stage))
@@ -175,6 +176,15 @@ def pending_for(user: Any) -> list[Pending]:
         if n:
             out.append(Pending("待登记停产（先停后治）", "/cases/?status=listed", n))
     return out
+
+
+def _town_work(town_ids: Iterable[int]) -> dict[tuple[str, str], int]:
+    by_state: dict[tuple[str, str], int] = {}
+    waiting = [CaseStatus.AWAITING_REVIEW, CaseStatus.REMEDIATING, CaseStatus.STOPPED, CaseStatus.LISTED]
+    for row in (Case.objects.filter(town_id__in=town_ids, status__in=waiting).order_by()
+                .values_list("status", "stage").annotate(n=Count("*"))):  # fmt: skip
+        by_state[(row[0], row[1])] = row[2]
+    return by_state
 
 
 # 整改中（n/n项）: every item of a rectification done (the same test as the stage's regex in the database would be).

@@ -5,12 +5,17 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
+from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.queries import current_campaign, current_phase
 from sanluanwu.core import clock
 from sanluanwu.reporting.queries import next_due
 
 
 def _banner() -> dict[str, Any] | None:
+    return remembered(("campaign_banner",), _read_banner)
+
+
+def _read_banner() -> dict[str, Any] | None:
     campaign = current_campaign()
     if campaign is None:
         return None

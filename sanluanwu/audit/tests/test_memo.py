@@ -1,0 +1,128 @@
+"""Reads remembered until the next write (audit.memo): the list page, the API list, the banners and counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from rest_framework.test import APIClient
+
+from conftest import make_case
+from sanluanwu.audit import memo
+from sanluanwu.core import clock
+
+
+def _counter() -> tuple[list[int], Any]:
+    calls = [0]
+
+    def compute() -> int:
+        calls[0] += 1
+        return calls[0]
+
+    return calls, compute
+
+
+def test_a_read_is_remembered_until_the_audit_chain_moves(db, monkeypatch):
+    heads = iter([7, 7, 8])
+    monkeypatch.setattr(memo, "_read_head", lambda: next(heads))
+    calls, compute = _counter()
+    assert memo.remembered(("k",), compute) == 1
+    assert memo.remembered(("k",), compute) == 1  # same head, same day: not read again
+    assert memo.remembered(("k",), compute) == 2  # another process wrote (the head moved): read again
+    assert calls[0] == 2
+
+
+def test_a_read_is_not_remembered_past_midnight_or_its_age(db, monkeypatch, time_machine):
+    monkeypatch.setattr(memo, "_read_head", lambda: 7)
+    time_machine.move_to(dt.datetime(2026, 3, 10, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    calls, compute = _counter()
+    memo.remembered(("k",), compute)
+    time_machine.shift(dt.timedelta(minutes=2))
+    memo.remembered(("k",), compute)
+    assert calls[0] == 2  # 逾期 and counts of "today" change at midnight
+    monkeypatch.setattr(memo, "MAX_AGE", 0.0)
+    memo.remembered(("k",), compute)
+    assert calls[0] == 3  # the safety net for a write nobody audited
+
+
+def test_a_save_in_this_process_is_seen_at_once_even_before_its_event_commits(db, monkeypatch, office, campaign):
+    monkeypatch.setattr(memo, "_read_head", lambda: 7)  # the head does not move
+    calls, compute = _counter()
+    memo.remembered(("k",), compute)
+    office.first_name = "改名"
+    office.save()
+    memo.remembered(("k",), compute)
+    assert calls[0] == 2
+
+
+def test_nothing_is_remembered_inside_a_writes_transaction_or_when_switched_off(db, settings):
+    calls, compute = _counter()
+    with transaction.atomic():
+        memo.remembered(("k",), compute)
+        memo.remembered(("k",), compute)
+    assert calls[0] == 2
+    settings.REMEMBER_READS = False
+    memo.remembered(("k",), compute)
+    memo.remembered(("k",), compute)
+    assert calls[0] == 4
+
+
+def _as_if_written_by_another_process(write: Any) -> None:
+    """Run `write` and forget this process's own write counter: only the audit chain's head tells the change."""
+    before = memo._writes[0]
+    write()
+    memo._writes[0] = before
+
+
+def test_the_list_page_and_the_api_show_a_case_another_process_listed(client, alice, campaign, district):
+    make_case(alice, district["hutang"], name="张三塑料造粒作坊")
+    client.force_login(alice)
+    api = APIClient()
+    api.force_authenticate(alice)
+    assert "张三塑料造粒作坊" in client.get("/cases/").content.decode()
+    assert [r["enterprise"]["name"] for r in api.get("/api/v1/cases/").json()["results"]] == ["张三塑料造粒作坊"]
+    assert "共 1 条" in client.get("/cases/").content.decode()
+    _as_if_written_by_another_process(lambda: make_case(alice, district["hutang"], name="李四木材加工作坊",
+                                                        legal_person="李四", coordinates="119.9700, 31.7300"))  # fmt: skip
+    html = client.get("/cases/").content.decode()
+    assert "李四木材加工作坊" in html and "共 2 条" in html
+    assert len(api.get("/api/v1/cases/").json()["results"]) == 2
+
+
+def test_a_remembered_list_is_never_shown_to_another_towns_user(client, alice, bob, hutang_case, niutang_case):
+    client.force_login(alice)
+    mine = client.get("/cases/").content.decode()
+    assert hutang_case.enterprise.name in mine and niutang_case.enterprise.name not in mine
+    client.force_login(bob)
+    theirs = client.get("/cases/").content.decode()
+    assert niutang_case.enterprise.name in theirs and hutang_case.enterprise.name not in theirs
+    api = APIClient()
+    api.force_authenticate(bob)
+    assert [r["id"] for r in api.get("/api/v1/cases/").json()["results"]] == [niutang_case.pk]
+
+
+def test_the_towns_work_banner_counts_a_case_another_process_listed(client, alice, hutang_case, district):
+    client.force_login(alice)
+    assert "<b>1</b>待登记停产" in client.get("/cases/").content.decode()
+    _as_if_written_by_another_process(lambda: make_case(alice, district["hutang"], name="李四木材加工作坊",
+                                                        legal_person="李四", coordinates="119.9700, 31.7300"))  # fmt: skip
+    assert "<b>2</b>待登记停产" in client.get("/cases/").content.decode()
+
+
+def test_the_campaign_banner_shows_a_moved_deadline_at_once(client, office, campaign):
+    from sanluanwu.reporting.queries import next_due, periods_of
+    from sanluanwu.reporting.services import move_due_date, sync_periods
+
+    sync_periods(campaign=campaign)
+    client.force_login(office)
+    period = next_due(campaign)
+    if period is None:
+        period = periods_of(campaign).order_by("due_on").last()
+    assert period is not None
+    client.get("/cases/")
+    new_due = max(period.due_on, clock.today()) + dt.timedelta(days=3)
+    _as_if_written_by_another_process(lambda: move_due_date(actor=office, period=period, due_on=new_due,
+                                                            reason="节假日顺延"))  # fmt: skip
+    html = client.get("/cases/").content.decode()
+    assert f"{new_due.month}月{new_due.day}日" in html
