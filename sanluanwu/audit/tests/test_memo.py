@@ -56,6 +56,19 @@ def test_a_save_in_this_process_is_seen_at_once_even_before_its_event_commits(db
     assert calls[0] == 2
 
 
+def test_a_sessions_activity_written_once_a_minute_does_not_forget_what_was_read(db, monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    monkeypatch.setattr(memo, "_read_head", lambda: 7)
+    calls, compute = _counter()
+    memo.remembered(("k",), compute)
+    session = SessionStore()
+    session["last_activity"] = 1
+    session.save()
+    memo.remembered(("k",), compute)
+    assert calls[0] == 1
+
+
 def test_nothing_is_remembered_inside_a_writes_transaction_or_when_switched_off(db, settings):
     calls, compute = _counter()
     with transaction.atomic():
