@@ -100,6 +100,21 @@ def test_the_admin_login_and_the_token_endpoint_lock_the_account_too(client, sys
 
 
 @pytest.mark.parametrize("path", ["/login/", "/admin/login/", "/api/v1/auth/token/"])
+def test_tries_against_a_locked_account_count_toward_the_address_throttle_on_every_login_path(client, alice, path):
+    for _ in range(5):  # alice is locked after these
+        _login(client, "alice", "wrong-password", path=path, ip="10.9.9.9")
+    for _ in range(10):  # refused unchecked while locked: not alice's failures, but tries from this address
+        assert _login(client, "alice", "wrong-password", path=path, ip="10.9.9.9").status_code != 429
+    for n in range(5):
+        _login(client, f"guess{n}", "wrong-password", path=path, ip="10.9.9.9")
+    assert security.address_failures("10.9.9.9") == 20
+    assert _login(client, "guess-next", "wrong-password", path=path, ip="10.9.9.9").status_code == 429
+    assert _login(client, "alice", OLD, path=path, ip="10.9.9.9").status_code == 429
+    # alice's lock still lifts 15 minutes after her fifth failure: the tries meanwhile did not extend it.
+    assert [lock.failures for lock in security.current_lockouts()] == [5]
+
+
+@pytest.mark.parametrize("path", ["/login/", "/admin/login/", "/api/v1/auth/token/"])
 def test_many_failures_from_one_address_are_throttled_with_429_on_every_login_path(client, alice, path):
     for n in range(20):  # a different user name each time: no account is locked, the address is
         _login(client, f"guess{n}", "wrong-password", path=path, ip="10.9.9.9")
