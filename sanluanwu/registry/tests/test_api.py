@@ -121,6 +121,28 @@ def test_a_body_that_is_not_an_object_is_a_400(alice, hutang_case):
         assert response.status_code == 400, (body, response.status_code)
 
 
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400"])
+def test_a_non_finite_number_anywhere_in_a_body_is_a_400_even_in_read_only_fields(alice, hutang_case, number):
+    client = APIClient()
+    client.force_authenticate(alice)
+    url = f"/api/v1/enterprises/{hutang_case.enterprise_id}/"
+    version = client.get(url).json()["version"]
+    for body in (
+        f'{{"longitude": {number}, "latitude": 31.7, "version": {version}}}',  # read-only coordinates
+        f'{{"version": {version}, "extra": {{"deep": [1, {number}]}}}}',  # a key no serializer reads
+    ):
+        response = client.patch(url, body, content_type="application/json")
+        assert response.status_code == 400, (body, response.content.decode()[:200])
+        assert "有限数" in response.json()["detail"] and response.json()["code"] == "parse_error"
+    # Every endpoint parses its body the same way: a workflow step too.
+    transition = client.post(f"/api/v1/cases/{hutang_case.pk}/transition/",
+                             f'{{"action": "withdraw", "note": "误列", "n": {number}}}',
+                             content_type="application/json")  # fmt: skip
+    assert transition.status_code == 400 and "有限数" in transition.json()["detail"]
+    hutang_case.refresh_from_db()
+    assert hutang_case.status == "listed" and hutang_case.enterprise.version == version
+
+
 def test_transitions_through_the_api(alice, office, hutang_case):
     client = APIClient()
     client.force_authenticate(alice)
