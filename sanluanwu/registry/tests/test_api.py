@@ -29,13 +29,15 @@ def _payload(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_a_token_is_issued_for_username_and_password(alice):
+def test_a_token_is_issued_for_username_and_password_as_a_created_resource(alice):
     client = APIClient()
     response = client.post("/api/v1/auth/token/", {"username": "alice", "password": "Secret#2020"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 201
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/cases/").status_code == 200
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert set(schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]) == {"201"}  # what clients are told
 
 
 def test_a_wrong_password_gets_no_token(alice):
