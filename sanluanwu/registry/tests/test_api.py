@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -113,6 +114,22 @@ def test_a_change_without_the_version_read_is_refused_so_no_concurrent_change_is
     assert client.patch(url, {"village": "新华村", "version": version}, format="json").status_code == 200
     second = client.patch(url, {"phone": "13900002222", "version": version}, format="json")
     assert second.status_code == 409
+
+
+@pytest.mark.parametrize("kind", ["cases", "enterprises"])
+@pytest.mark.parametrize("sent", ["+1", "1.0", " 1e0", "-1", "１", "99999999999999999999", 2**31, 2**70])
+def test_a_version_with_a_sign_a_decimal_point_or_out_of_range_is_refused_with_a_chinese_400(
+    alice, hutang_case, kind, sent
+):
+    client = APIClient()
+    client.force_authenticate(alice)
+    pk = hutang_case.pk if kind == "cases" else hutang_case.enterprise_id
+    url = f"/api/v1/{kind}/{pk}/"
+    assert client.get(url).json()["version"] == 1  # "+1", "1.0" would otherwise be read as the right version
+    response = client.patch(url, {"village": "东方村", "version": sent}, format="json")
+    assert response.status_code == 400, response.content.decode()[:300]
+    assert re.search(r"[\u4e00-\u9fff]", response.json()["version"][0])  # ours, or the field's minimum for "-1"
+    assert client.get(url).json()["version"] == 1
 
 
 def test_a_body_that_is_not_an_object_is_a_400(alice, hutang_case):
