@@ -60,6 +60,7 @@ class LockoutBackend(AxesStandaloneBackend):
     ) -> Any:
         if request is None:
             return None
+        _clean_user_agent(request)
         try:
             return super().authenticate(request, username=username, password=password, **kwargs)
         except AxesBackendPermissionDenied:
@@ -67,6 +68,15 @@ class LockoutBackend(AxesStandaloneBackend):
             # unknown user, so that the time of the answer does not tell a locked account either.
             User().set_password(password or "")
             raise
+
+
+def _clean_user_agent(request: Any) -> None:
+    """axes keeps the User-Agent of a failed login in its records (a 255-character column, part of the row's key): a
+    NUL in the header was a 500 on PostgreSQL, which refuses it in text, and other control characters reached the
+    records. The header is cleaned and cut before axes reads it; nothing else stores it."""
+    agent = request.META.get("HTTP_USER_AGENT")
+    if agent is not None:
+        request.META["HTTP_USER_AGENT"] = strip_controls(str(agent))[:255]
 
 
 def span_words(seconds: int) -> str:
