@@ -305,7 +305,8 @@ AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = dt.timedelta(minutes=LOGIN_LOCK_MINUTES)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # axes.W006 warns that a lock by user name alone lets one address try many names: that address is throttled by
-# LOGIN_ADDRESS_FAILURE_LIMIT (accounts.middleware.LoginThrottleMiddleware), counted from axes' rows by address.
+# LOGIN_ADDRESS_FAILURE_LIMIT (accounts.middleware.LoginThrottleMiddleware), counted from axes' rows by address and
+# the tries against a locked account (axes' failure log, written by accounts.security.record_locked_try alone).
 # Adding "ip_address" here would lock everyone behind an office's NAT address after 5 failures.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_CALLABLE = "sanluanwu.accounts.security.lockout_response"
@@ -320,6 +321,9 @@ AXES_VERBOSE = False
 # /security/lockouts/ (accounts.security.unlock, audited) instead.
 AXES_ENABLE_ADMIN = False
 AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are audit events (audit.AuditEvent), not a second log
+# Off: axes' failure log holds only the tries against a locked account, written by accounts.security (the throttle
+# counts them); every failure is an audit event already.
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
 # Password expiry (等保): PASSWORD_MAX_AGE_DAYS, PASSWORD_ADMIN_MAX_AGE_DAYS for accounts holding an admin role
 # (三员), a reminder on every page PASSWORD_REMINDER_DAYS ahead.

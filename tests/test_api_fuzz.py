@@ -97,7 +97,7 @@ def _token_headers(user: Any) -> dict[str, str]:
 
     response = Client(application).post("/api/v1/auth/token/",
                                          json={"username": user.username, "password": "Secret#2020"})  # fmt: skip
-    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.status_code == 201, response.get_data(as_text=True)
     return {"Authorization": f"Token {response.get_json()['token']}"}
 
 

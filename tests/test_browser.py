@@ -31,6 +31,7 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         pytest.skip(f"{CHROMIUM} not installed")
     # Playwright's sync API runs an event loop in this thread; only for this test.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
@@ -38,6 +39,10 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
+        # A database read in the test's body while Playwright runs (test_browser_remediation reads the case's status
+        # after 销号) opened a connection that outlived the test (see small_demo): PostgreSQL then refused to drop the
+        # test database at the end of the run ("being accessed by other users"). Closed here, in the test's context.
+        connections.close_all()
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ ending a user's sessions, and the security events of logins.
   LOGIN_LOCK_MINUTES (axes counts by user name; its AccessAttempt rows are the record). The login answers a locked
   account exactly as a wrong password or an unknown user: no oracle. The security admin unlocks (`unlock`).
 - An address with LOGIN_ADDRESS_FAILURE_LIMIT failures within the same window is answered 429 on every login path
-  (accounts.middleware.LoginThrottleMiddleware), counted from the same rows.
+  (accounts.middleware.LoginThrottleMiddleware), counted from the same rows plus the tries against a locked account
+  (`record_locked_try`: axes records none, so that a try does not extend the lock).
 - A password expires PASSWORD_MAX_AGE_DAYS after it was set (PASSWORD_ADMIN_MAX_AGE_DAYS for an admin role); a new
   or reset one (must_change_password) must be changed first, except on the demo's accounts. Until then only the
   password page, logout, static files and the health check answer (accounts.middleware, PasswordCurrent for the API).
@@ -20,11 +21,11 @@ from typing import Any
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
-from axes.models import AccessAttempt
+from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import BasePermission
 
@@ -59,6 +60,7 @@ class LockoutBackend(AxesStandaloneBackend):
     ) -> Any:
         if request is None:
             return None
+        _clean_user_agent(request)
         try:
             return super().authenticate(request, username=username, password=password, **kwargs)
         except AxesBackendPermissionDenied:
@@ -66,6 +68,15 @@ class LockoutBackend(AxesStandaloneBackend):
             # unknown user, so that the time of the answer does not tell a locked account either.
             User().set_password(password or "")
             raise
+
+
+def _clean_user_agent(request: Any) -> None:
+    """axes keeps the User-Agent of a failed login in its records (a 255-character column, part of the row's key): a
+    NUL in the header was a 500 on PostgreSQL, which refuses it in text, and other control characters reached the
+    records. The header is cleaned and cut before axes reads it; nothing else stores it."""
+    agent = request.META.get("HTTP_USER_AGENT")
+    if agent is not None:
+        request.META["HTTP_USER_AGENT"] = strip_controls(str(agent))[:255]
 
 
 def span_words(seconds: int) -> str:
@@ -90,11 +101,37 @@ def _window_start() -> dt.datetime:
 
 
 def address_failures(ip_address: str | None) -> int:
-    """Failed logins from one address within the window, whatever the user names tried."""
+    """Failed logins from one address within the window, whatever the user names tried, a locked account's too."""
     if not ip_address:
         return 0
-    rows = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=_window_start())
-    return int(rows.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+    since = _window_start()
+    rows = AccessAttempt.objects.filter(ip_address=ip_address, attempt_time__gte=since)
+    counted = int(rows.aggregate(n=Sum("failures_since_start"))["n"] or 0)
+    return counted + _locked_tries().filter(ip_address=ip_address, attempt_time__gte=since).count()
+
+
+def _locked_tries() -> QuerySet[AccessFailureLog]:
+    # Only this module writes AccessFailureLog rows (AXES_ENABLE_ACCESS_FAILURE_LOG is off), always locked_out=True.
+    return AccessFailureLog.objects.filter(locked_out=True)
+
+
+def record_locked_try(request: Any, username: str) -> None:
+    """A try against a locked account. axes refuses it without a record (a record would restart the account's 15
+    minutes, AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT), so without this row it would not count toward its
+    address's throttle: an address got 20 tries plus every try at the account it had locked. One row per try, in
+    axes' own failure log; rows older than the window count for nothing and go."""
+    address = getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR") or None
+    if not address:
+        return
+    _locked_tries().filter(attempt_time__lt=_window_start()).delete()
+    AccessFailureLog.objects.create(
+        username=username[:255],
+        ip_address=address,
+        user_agent=strip_controls(str(getattr(request, "axes_user_agent", "")))[:255],
+        http_accept=strip_controls(str(getattr(request, "axes_http_accept", "")))[:1025],
+        path_info=strip_controls(request.path_info)[:255],
+        locked_out=True,
+    )
 
 
 def address_throttled(ip_address: str | None) -> bool:
@@ -138,6 +175,7 @@ def unlock(*, actor: Any, username: str) -> int:
             raise ValidationFailed({"username": ["该账号没有登录失败记录，无需解锁"]})
         failures = int(attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0)
         count, _ = attempts.delete()
+        _locked_tries().filter(username=username).delete()  # its tries while locked go with the lock
         record_event(actor=actor, action="accounts.account.unlocked", obj=subject,
                      note=f"解除登录锁定：{username}（清除失败登录 {failures} 次）")  # fmt: skip
     return count
@@ -204,6 +242,7 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
         if subject is None:
             subject = User(username=username)  # nothing to point at (axes off): the event still says who and where
         if locked and not just_locked:
+            record_locked_try(request, username)
             note = f"账号已锁定，未验证密码；尝试的用户名 {username}，地址 {address}"
         else:
             note = f"用户名或密码不正确；尝试的用户名 {username}，地址 {address}"

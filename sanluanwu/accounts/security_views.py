@@ -48,14 +48,15 @@ class TokenResponseSerializer(serializers.Serializer[Any]):
 
 
 class ObtainTokenView(APIView):
-    """POST username and password (and `otp` when the account has two-factor login): a new token each call, shown
-    once. The password step is django.contrib.auth.authenticate(request=…), so the login lockout applies here too."""
+    """POST username and password (and `otp` when the account has two-factor login): a new token each call (201
+    Created), shown once. The password step is django.contrib.auth.authenticate(request=…), so the login lockout
+    applies here too."""
 
     authentication_classes: list[Any] = []
     permission_classes: list[Any] = []
     table_permissions: dict[str, str] = {}
 
-    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, auth=[])
+    @extend_schema(request=TokenRequestSerializer, responses={201: TokenResponseSerializer}, auth=[])
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -69,7 +70,7 @@ class ObtainTokenView(APIView):
             return Response({"otp": ["请填写正确的双因素动态码"]}, status=status.HTTP_400_BAD_REQUEST)
         security.record_login(request, user, via="接口令牌")
         token, secret = tokens.create_token(actor=user, name=values.get("name", "") or "接口登录")
-        return Response({"token": secret, "expires_at": token.expires_at})
+        return Response({"token": secret, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)
 
 
 @login_required

@@ -35,7 +35,11 @@ def _drf_handler() -> Any:
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser reads the whole body whatever its size: held here to DATA_UPLOAD_MAX_MEMORY_SIZE, as
     Django holds forms. A body nested too deep for the decoder, or one that is not an object, is a parse error
-    (400), not a server error in the view that reads it."""
+    (400), not a server error in the view that reads it. So is a number that is not finite anywhere in the body,
+    read or not: DRF's strict mode refuses the words NaN and Infinity but not 1e999 (a float overflowing to
+    infinity), which a field no serializer reads (a read-only coordinate) let through with a 200."""
+
+    strict = False  # NaN and Infinity are parsed, then refused with the message of 1e999 (below)
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         request = (parser_context or {}).get("request")
@@ -54,9 +58,11 @@ class JSONParser(parsers.JSONParser):
             # Every body of this API is an object; views read it with .get()/.items().
             raise NotAnObject()
         try:  # "\ud800" is valid JSON but no text: no field could store it, and no answer could quote it back
-            json.dumps(data, ensure_ascii=False).encode("utf-8")
+            json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
         except UnicodeEncodeError:
             raise NotText() from None
+        except ValueError:  # allow_nan=False: NaN, Infinity or an overflowing number somewhere in the body
+            raise NotFinite() from None
         return data
 
 
@@ -97,6 +103,10 @@ class NotAnObject(exceptions.ParseError):
 
 class NotText(exceptions.ParseError):
     default_detail = "请求内容含有无效的字符（单独的 UTF-16 代理项，如 \\ud800），不是文字"
+
+
+class NotFinite(exceptions.ParseError):
+    default_detail = "请求内容含有不是有限数的数字（NaN、Infinity 或超出范围的数，如 1e999），请改为有效的数字"
 
 
 class KeysetPagination(BasePagination):
@@ -180,7 +190,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.ParseError):
         detail = (
-            str(exc.detail) if isinstance(exc, NotAnObject | NotText) else "请求内容无法解析：应为有效的 JSON（或表单）"
+            str(exc.detail)
+            if isinstance(exc, NotAnObject | NotText | NotFinite)
+            else "请求内容无法解析：应为有效的 JSON（或表单）"
         )
         return Response({"detail": detail, "code": "parse_error"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip

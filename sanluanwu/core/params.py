@@ -11,10 +11,13 @@ import datetime as dt
 import math
 from typing import Any
 
+from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.geo import LAT_RANGE, LON_RANGE
 
 # The largest id any table can hold (signed 64-bit, BigAutoField).
 MAX_ID = 2**63 - 1
+# The largest value of a plain integer column (a record's version: PositiveIntegerField, signed 32-bit).
+MAX_INT = 2**31 - 1
 # Every date a record here speaks of (listed, planned, completed, inspected): from before the 2018-2019 campaign to
 # plans decades out. Year 1 or 9999 is a typing slip, and year 1 in a time zone east of UTC cannot even be stored.
 DATE_RANGE = (dt.date(2000, 1, 1), dt.date(2099, 12, 31))
@@ -80,3 +83,27 @@ def bounded_int(value: Any, *, default: int, lo: int, hi: int) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 9:
         return default
     return max(lo, min(int(text), hi))
+
+
+def non_negative_int(value: Any, *, field: str, label: str, hi: int = MAX_INT) -> int:
+    """A whole number from outside that must be exactly right (a record's version): a JSON integer, or text of ASCII
+    digits only, 0 … hi. A sign, a space inside, a decimal point, an exponent, Unicode digits or a value beyond hi
+    (a 64-bit or larger number the column cannot hold) is refused with a 400 naming the field, never clipped."""
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= len(str(hi)):
+            number = int(text)
+    if number is None or not 0 <= number <= hi:
+        message = f"{label}“{_shown(value)}”不正确，应为 0 至 {hi} 的整数，只写数字（不带正负号、小数点）"
+        raise ValidationFailed({field: [message]})
+    return number
+
+
+def _shown(value: Any) -> str:
+    """A refused value as a message quotes it: short (and an integer of over 4,300 digits has no text at all)."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:
+        return "超出范围的大数"
+    return str(value)[:20]

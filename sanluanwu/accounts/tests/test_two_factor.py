@@ -110,7 +110,7 @@ def test_the_token_endpoint_asks_a_user_with_a_device_for_the_code(alice):
     unthrottle(device)
     given = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD, "otp": code(device)},
                      format="json")  # fmt: skip
-    assert given.status_code == 200 and given.json()["token"]
+    assert given.status_code == 201 and given.json()["token"]
 
 
 def test_a_user_removes_their_own_device_with_a_code(alice):

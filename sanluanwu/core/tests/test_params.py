@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sanluanwu.core import params
+from sanluanwu.core.errors import ValidationFailed
 
 
 @pytest.mark.parametrize("value", [None, "", "abc", "nan", "NaN", "inf", "-inf", "1e999", "1e308", float("nan"),
@@ -31,3 +32,25 @@ def test_ids_in_range_pass():
                                                  ("99999999999999999999", 50), ("20", 20)])  # fmt: skip
 def test_a_page_size_is_clipped_or_defaulted(value, expected):
     assert params.bounded_int(value, default=50, lo=1, hi=200) == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "+1", "-0", "1 2", "1.0", "1e3", "0x10", "١٢", "１", "²", "", "abc",
+                                   "2147483648", "99999999999999999999", pytest.param("9" * 5000, id="5000 digits"),
+                                   2**31, -1, pytest.param(10**400, id="10**400"), True, 1.0, float("nan"), None, [],
+                                   {}])  # fmt: skip
+def test_a_non_negative_integer_refuses_signs_non_digits_and_huge_values_with_a_chinese_message(value):
+    with pytest.raises(ValidationFailed) as refused:
+        params.non_negative_int(value, field="version", label="版本号")
+    assert refused.value.status_code == 400
+    [message] = refused.value.errors["version"]
+    assert message.startswith("版本号“") and "0 至 2147483647 的整数" in message and len(message) < 100
+
+
+def test_a_non_negative_integer_in_range_passes():
+    assert params.non_negative_int(" 42 ", field="n", label="n") == 42
+    assert (
+        params.non_negative_int("0", field="n", label="n") == 0
+        and params.non_negative_int(7, field="n", label="n") == 7
+    )
+    assert params.non_negative_int("2147483647", field="n", label="n") == 2**31 - 1
+    assert params.non_negative_int("100", field="n", label="n", hi=100) == 100

@@ -18,7 +18,7 @@ from sanluanwu.accounts.api import RevealSerializer, TableObjectMixin, reveal_re
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.memo import remembered
-from sanluanwu.core import fast_serializers
+from sanluanwu.core import fast_serializers, params
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import filters, queries, services
@@ -116,14 +116,15 @@ class CaseViewSet(
     @extend_schema(request=CaseWriteSerializer, responses={200: CaseSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         case = self.get_object()
-        data = CaseWriteSerializer(data=_merged(request, services.case_values(case)))
+        sent = _merged(request, services.case_values(case))
+        data = CaseWriteSerializer(data=sent)
         data.is_valid(raise_exception=True)
         case = services.update_case(
             actor=request.user,
             case=case,
             enterprise_data=data.enterprise_input(),
             case_data=data.case_input(),
-            expected_version=_required_version(data.validated_data),
+            expected_version=_required_version(sent),
             acknowledge_warnings=data.validated_data["acknowledge_warnings"],
         )
         return Response(CaseSerializer(case, context={"request": request}).data)
@@ -176,15 +177,13 @@ def _fast_list(view: viewsets.GenericViewSet[Any]) -> Response:
     return view.get_paginated_response(rows)
 
 
-def _required_version(data: dict[str, Any]) -> int:
-    """A change to a versioned record names the version it was made from; two concurrent changes cannot both win."""
-    version = data.get("version")
+def _required_version(sent: dict[str, Any]) -> int:
+    """A change to a versioned record names the version it was made from; two concurrent changes cannot both win.
+    Read as sent (the serializer's IntegerField would take "+3" or "3.0" for 3): exactly the digits read."""
+    version = sent.get("version")
     if version is None:
         raise ValidationFailed({"version": ["修改时必须提供读取到的版本号（version），以免覆盖他人的修改"]})
-    text = str(version).strip() if isinstance(version, (int, str)) and not isinstance(version, bool) else ""
-    if not (text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= 2**31 - 1):
-        raise ValidationFailed({"version": [f"版本号“{str(version)[:20]}”不正确，应为读取记录时得到的非负整数"]})
-    return int(text)
+    return params.non_negative_int(version, field="version", label="版本号")
 
 
 def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
@@ -243,13 +242,14 @@ class EnterpriseViewSet(
     @extend_schema(request=EnterpriseWriteSerializer, responses={200: EnterpriseSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         e = self.get_object()
-        data = EnterpriseWriteSerializer(data=_merged(request, services.enterprise_values(e)))
+        sent = _merged(request, services.enterprise_values(e))
+        data = EnterpriseWriteSerializer(data=sent)
         data.is_valid(raise_exception=True)
         e = services.update_enterprise(
             actor=request.user,
             enterprise=e,
             data=data.enterprise_input(),
-            expected_version=_required_version(data.validated_data),
+            expected_version=_required_version(sent),
             acknowledge_warnings=data.validated_data["acknowledge_warnings"],
         )
         return Response(EnterpriseSerializer(e).data)

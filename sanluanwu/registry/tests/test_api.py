@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -29,13 +30,15 @@ def _payload(district: dict[str, Any], **overrides: Any) -> dict[str, Any]:
     return data
 
 
-def test_a_token_is_issued_for_username_and_password(alice):
+def test_a_token_is_issued_for_username_and_password_as_a_created_resource(alice):
     client = APIClient()
     response = client.post("/api/v1/auth/token/", {"username": "alice", "password": "Secret#2020"}, format="json")
-    assert response.status_code == 200
+    assert response.status_code == 201
     token = response.json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/cases/").status_code == 200
+    schema = client.get("/api/v1/schema/", {"format": "json"}).json()
+    assert set(schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]) == {"201"}  # what clients are told
 
 
 def test_a_wrong_password_gets_no_token(alice):
@@ -113,12 +116,50 @@ def test_a_change_without_the_version_read_is_refused_so_no_concurrent_change_is
     assert second.status_code == 409
 
 
+@pytest.mark.parametrize("kind", ["cases", "enterprises"])
+@pytest.mark.parametrize("sent", ["+1", "1.0", " 1e0", "-1", "１", "99999999999999999999", 2**31, 2**70])
+def test_a_version_with_a_sign_a_decimal_point_or_out_of_range_is_refused_with_a_chinese_400(
+    alice, hutang_case, kind, sent
+):
+    client = APIClient()
+    client.force_authenticate(alice)
+    pk = hutang_case.pk if kind == "cases" else hutang_case.enterprise_id
+    url = f"/api/v1/{kind}/{pk}/"
+    assert client.get(url).json()["version"] == 1  # "+1", "1.0" would otherwise be read as the right version
+    response = client.patch(url, {"village": "东方村", "version": sent}, format="json")
+    assert response.status_code == 400, response.content.decode()[:300]
+    assert re.search(r"[\u4e00-\u9fff]", response.json()["version"][0])  # ours, or the field's minimum for "-1"
+    assert client.get(url).json()["version"] == 1
+
+
 def test_a_body_that_is_not_an_object_is_a_400(alice, hutang_case):
     client = APIClient()
     client.force_authenticate(alice)
     for body in ("[1, 2]", '"text"', "3", "null", "{not json"):
         response = client.patch(f"/api/v1/cases/{hutang_case.pk}/", body, content_type="application/json")
         assert response.status_code == 400, (body, response.status_code)
+
+
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e999", "-1e400"])
+def test_a_non_finite_number_anywhere_in_a_body_is_a_400_even_in_read_only_fields(alice, hutang_case, number):
+    client = APIClient()
+    client.force_authenticate(alice)
+    url = f"/api/v1/enterprises/{hutang_case.enterprise_id}/"
+    version = client.get(url).json()["version"]
+    for body in (
+        f'{{"longitude": {number}, "latitude": 31.7, "version": {version}}}',  # read-only coordinates
+        f'{{"version": {version}, "extra": {{"deep": [1, {number}]}}}}',  # a key no serializer reads
+    ):
+        response = client.patch(url, body, content_type="application/json")
+        assert response.status_code == 400, (body, response.content.decode()[:200])
+        assert "有限数" in response.json()["detail"] and response.json()["code"] == "parse_error"
+    # Every endpoint parses its body the same way: a workflow step too.
+    transition = client.post(f"/api/v1/cases/{hutang_case.pk}/transition/",
+                             f'{{"action": "withdraw", "note": "误列", "n": {number}}}',
+                             content_type="application/json")  # fmt: skip
+    assert transition.status_code == 400 and "有限数" in transition.json()["detail"]
+    hutang_case.refresh_from_db()
+    assert hutang_case.status == "listed" and hutang_case.enterprise.version == version
 
 
 def test_transitions_through_the_api(alice, office, hutang_case):

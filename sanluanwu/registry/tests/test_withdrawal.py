@@ -3,6 +3,8 @@ figures, visible to the office through the status filter, read-only, and restore
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import make_case
@@ -94,6 +96,19 @@ def test_the_case_page_offers_the_town_manager_the_withdrawal_and_it_works(clien
     hutang_case.refresh_from_db()
     assert hutang_case.status == "withdrawn"
     assert "张三塑料造粒作坊" not in client.get("/cases/").content.decode()
+
+
+def test_the_case_pages_withdrawal_is_a_second_step_behind_a_closed_disclosure_like_every_other_withdrawal(
+    client, alice, hutang_case
+):
+    client.force_login(alice)
+    page = client.get(f"/cases/{hutang_case.pk}/").content.decode()
+    disclosures = re.findall(r'<details class="withdrawal"[^>]*>(.*?)</details>', page, flags=re.S)
+    assert len(disclosures) == 1 and "<summary>撤销（误列）</summary>" in disclosures[0]
+    assert 'name="action" value="withdraw"' in disclosures[0] and "撤销不是删除" in disclosures[0]
+    outside = re.sub(r'<details class="withdrawal".*?</details>', "", page, flags=re.S)
+    assert 'value="withdraw"' not in outside  # no button withdraws the case in one click
+    assert not re.search(r'<details class="withdrawal"[^>]*\bopen\b', page)
 
 
 def test_figures_leave_a_withdrawn_case_out_on_every_day_and_count_it_again_once_restored(
