@@ -52,7 +52,9 @@ def _env() -> dict[str, str]:
 
 
 def _manage(*args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], env=_env(), cwd=ROOT, check=True)
+    # Its output goes to stderr: stdout is the section benchmarks.run writes into RESULTS.md (load_demo lists the
+    # demo's accounts there otherwise).
+    subprocess.run([sys.executable, "manage.py", *args], env=_env(), cwd=ROOT, check=True, stdout=sys.stderr)
 
 
 def _step(*args: str) -> Any:
