@@ -146,7 +146,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "device": device,
         "pending": pending,
         "qr": twofactor.qr_data_uri(pending) if pending else "",
-        "secret": twofactor.base32_secret(pending) if pending else "",
+        "secret": twofactor.grouped_secret(pending) if pending else "",
         "forced": twofactor.session_state(request) == twofactor.ENROL,
         "mandatory": twofactor.holds_admin_role(request.user),
         "errors": errors,

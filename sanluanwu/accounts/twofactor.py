@@ -181,3 +181,9 @@ def qr_data_uri(device: TOTPDevice) -> str:
 
 def base32_secret(device: TOTPDevice) -> str:
     return base64.b32encode(device.bin_key).decode()
+
+
+def grouped_secret(device: TOTPDevice) -> str:
+    """The key as a person types it into an authenticator: groups of four (apps ignore the spaces), no padding."""
+    secret = base32_secret(device).rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from django.test import Client
 from django_otp.oath import totp
 from rest_framework.test import APIClient
@@ -38,6 +40,12 @@ def test_a_user_enrols_by_scanning_and_confirming_a_code(alice):
     assert 'src="data:image/svg+xml;base64,' in page and "http" not in page.split("data:image")[1][:200]
     device = alice.totpdevice_set.get()
     assert not device.confirmed
+    # The key to type by hand, in groups of four, is the device's own.
+    typed = page.split("手动输入密钥：<code>")[1].split("</code>")[0]
+    groups = typed.split(" ")
+    assert all(len(g) == 4 for g in groups[:-1]) and 1 <= len(groups[-1]) <= 4
+    padded = "".join(groups) + "=" * (-len("".join(groups)) % 8)
+    assert base64.b32decode(padded) == device.bin_key
     refused = client.post("/account/2fa/", {"step": "confirm", "code": wrong(device)})
     assert refused.status_code == 400
     unthrottle(device)
