@@ -312,7 +312,8 @@ def _section(prep: dict[str, float], served: dict[tuple[str, int], list[dict[str
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average 1/5/15 min: "
         f"{before} before, {after} after), Python {platform.python_version()}, Django {django.get_version()}.",
         f"- Data: {ROWS:,} cases on PostgreSQL, {made}.",
-        f"- Server: bin/serve (gunicorn 3 workers × 4 threads, the job worker and the scheduler) on 127.0.0.1; the "
+        f"- Server: bin/serve (gunicorn {os.environ.get('WEB_WORKERS', '3')} workers × {os.environ.get('WEB_THREADS', '4')} "
+        "threads, the job worker and the scheduler) on 127.0.0.1; the "
         f"clients run on the same 2 cores ({PROCESSES} processes of threads, keep-alive connections).",
         f"- Clients: {CLIENTS} at once, each its own logged-in session (half the office: the whole district; half "
         f"湖塘镇's town manager), requesting one page as fast as it answers for {SECONDS:.0f} s; the three pages in "
