@@ -271,7 +271,7 @@ def _section(loaded: float | None, idle: dict[str, dict[str, float]], busy: dict
         "## Users of every role around a reporting deadline (locust, issue 11)",
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average 1/5/15 min: "
-        f"{before} before, {after} after); locust, bin/serve (gunicorn 3 × 4 threads, job worker, scheduler) and "
+        f"{before} before, {after} after); locust, bin/serve (gunicorn {os.environ.get('WEB_WORKERS', os.cpu_count())} × {os.environ.get('WEB_THREADS', '8')} threads, job worker, scheduler) and "
         "PostgreSQL all on it.",
         "- Data: the demo (`load_demo`"
         + (f", {loaded:.0f} s with VACUUM ANALYZE)" if loaded is not None else ", kept from an earlier run)"),

@@ -1,6 +1,6 @@
 """Throughput of the list page and the API list at 1,000,000 cases, against a trivial logged-in page (issue 11).
 
-The production setup (bin/serve: gunicorn 3 workers × 4 threads, the job worker and the scheduler) on PostgreSQL
+The production setup (bin/serve: gunicorn, a worker per core × 8 threads, the job worker and the scheduler) on PostgreSQL
 with 1,000,000 generated cases (benchmarks.list_million's generator, then VACUUM ANALYZE as a production database
 would be). 32 clients, each with its own logged-in session (half the office, half a town manager), request one
 page as fast as it answers for BENCH_LOAD_SECONDS; then one client alone. The three pages are measured in turns,
@@ -312,7 +312,7 @@ def _section(prep: dict[str, float], served: dict[tuple[str, int], list[dict[str
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores shared with other work (load average 1/5/15 min: "
         f"{before} before, {after} after), Python {platform.python_version()}, Django {django.get_version()}.",
         f"- Data: {ROWS:,} cases on PostgreSQL, {made}.",
-        f"- Server: bin/serve (gunicorn {os.environ.get('WEB_WORKERS', '3')} workers × {os.environ.get('WEB_THREADS', '4')} "
+        f"- Server: bin/serve (gunicorn {os.environ.get('WEB_WORKERS', os.cpu_count())} workers × {os.environ.get('WEB_THREADS', '8')} "
         "threads, the job worker and the scheduler) on 127.0.0.1; the "
         f"clients run on the same 2 cores ({PROCESSES} processes of threads, keep-alive connections).",
         f"- Clients: {CLIENTS} at once, each its own logged-in session (half the office: the whole district; half "
