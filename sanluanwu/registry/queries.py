@@ -6,6 +6,7 @@ Every read starts here. Out-of-scope objects answer 404 through access_*().
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -41,12 +42,8 @@ def cases_visible_to(user_or_scope: Any) -> QuerySet[Case]:
     return cases.filter(condition)
 
 
-def _unit_rows() -> dict[int, dict[str, Any]]:
-    return {row["id"]: row for row in OrgUnit.objects.values(*(f.attname for f in OrgUnit._meta.concrete_fields))}
-
-
-def _campaign_rows() -> dict[int, dict[str, Any]]:
-    return {row["id"]: row for row in Campaign.objects.values(*(f.attname for f in Campaign._meta.concrete_fields))}
+def _rows_of(model: type[Any]) -> dict[int, dict[str, Any]]:
+    return {row["id"]: row for row in model.objects.values(*(f.attname for f in model._meta.concrete_fields))}
 
 
 def attach_units(cases: list[Case]) -> list[Case]:
@@ -56,30 +53,24 @@ def attach_units(cases: list[Case]) -> list[Case]:
     read with select_related("enterprise") and without "town" / "campaign"."""
     if not cases:
         return cases
-    units = remembered(("org_unit_rows",), _unit_rows)
-    campaigns = remembered(("campaign_rows",), _campaign_rows)
-    built_units: dict[int, OrgUnit] = {}
-    built_campaigns: dict[int, Campaign] = {}
+    rows = {model: remembered(("rows_of", model._meta.label), functools.partial(_rows_of, model))
+            for model in (OrgUnit, Campaign)}  # fmt: skip
+    built: dict[tuple[type[Any], int], Any] = {}
 
-    def unit(pk: int) -> OrgUnit:
-        if pk not in built_units:
-            built_units[pk] = OrgUnit.from_db("default", list(units[pk]), list(units[pk].values()))
-        return built_units[pk]
+    def attach(field: Any, instance: Any, model: type[Any], pk: int) -> None:
+        if pk not in rows[model]:
+            return  # not in the remembered read (just created elsewhere): Django reads it when asked
+        if (model, pk) not in built:
+            row = rows[model][pk]
+            built[(model, pk)] = model.from_db(instance._state.db, list(row), list(row.values()))
+        field.set_cached_value(instance, built[(model, pk)])
 
     town_field, campaign_field = Case._meta.get_field("town"), Case._meta.get_field("campaign")
     enterprise_town = Enterprise._meta.get_field("town")
     for case in cases:
-        if case.town_id in units:
-            town_field.set_cached_value(case, unit(case.town_id))
-        if case.campaign_id in campaigns:
-            if case.campaign_id not in built_campaigns:
-                built_campaigns[case.campaign_id] = Campaign.from_db(
-                    "default", list(campaigns[case.campaign_id]), list(campaigns[case.campaign_id].values())
-                )
-            campaign_field.set_cached_value(case, built_campaigns[case.campaign_id])
-        enterprise = case.enterprise
-        if enterprise.town_id in units:
-            enterprise_town.set_cached_value(enterprise, unit(enterprise.town_id))
+        attach(town_field, case, OrgUnit, case.town_id)
+        attach(campaign_field, case, Campaign, case.campaign_id)
+        attach(enterprise_town, case.enterprise, OrgUnit, case.enterprise.town_id)
     return cases
 
 
