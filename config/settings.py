@@ -74,6 +74,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request id for audit events, and the audit heads read once per request (audit.memo), before the session's
+    # user is read.
+    "sanluanwu.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,7 +91,6 @@ MIDDLEWARE = [
     "sanluanwu.accounts.middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "sanluanwu.audit.middleware.RequestContextMiddleware",
     "sanluanwu.core.middleware.BusyDatabaseMiddleware",
     "sanluanwu.core.middleware.MethodNotAllowedMiddleware",
     "sanluanwu.core.middleware.NoStoreMiddleware",
@@ -140,7 +142,8 @@ LOGOUT_REDIRECT_URL = "login"
 # django-axes refuses a locked account's login before the password is checked (accounts/security.py).
 AUTHENTICATION_BACKENDS = [
     "sanluanwu.accounts.security.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend with the user's row remembered until the next accounts write (audit.memo).
+    "sanluanwu.accounts.security.RememberedUserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,10 +7,12 @@ default and cannot be forgotten by a view. What a user may DO is the permission 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from sanluanwu.accounts.choices import Role
+from sanluanwu.audit.memo import remembered
 
 _DISTRICT_READERS = {Role.OFFICE_ADMIN, Role.OFFICE_STAFF, Role.LEADER}
 _TOWN_ROLES = {Role.TOWN_MANAGER, Role.TOWN_INSPECTOR}
@@ -76,6 +78,15 @@ def scope_for(user: Any) -> Scope:
     cached = getattr(user, "_slw_scope", None)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
+    if user.pk is None:
+        return _read_scope(user)
+    # Memberships and org units change only with accounts' own (audited) writes: remembered until the next one.
+    scope: Scope = remembered(("scope", user.pk), functools.partial(_read_scope, user), topics=("accounts",))
+    user._slw_scope = scope
+    return scope
+
+
+def _read_scope(user: Any) -> Scope:
     memberships = list(user.memberships.select_related("org_unit").filter(org_unit__is_active=True))
     roles = frozenset(m.role for m in memberships)
     scope = Scope(
@@ -88,5 +99,4 @@ def scope_for(user: Any) -> Scope:
         unit_names=tuple(sorted({m.org_unit.display_name for m in memberships})),
         town_roles=frozenset((m.org_unit_id, m.role) for m in memberships if m.role in _TOWN_ROLES),
     )
-    user._slw_scope = scope
     return scope

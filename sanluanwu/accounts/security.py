@@ -23,8 +23,9 @@ from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Max, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse
 from rest_framework.permissions import BasePermission
@@ -33,6 +34,7 @@ from sanluanwu.accounts.choices import ADMIN_ROLES
 from sanluanwu.accounts.models import User
 from sanluanwu.accounts.permissions import require
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.memo import remembered
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed
@@ -68,6 +70,25 @@ class LockoutBackend(AxesStandaloneBackend):
             # unknown user, so that the time of the answer does not tell a locked account either.
             User().set_password(password or "")
             raise
+
+
+class RememberedUserBackend(ModelBackend):
+    """Django's model backend, with the logged-in user's row read once until the next write of accounts (audit.memo,
+    topic "accounts"): a password change, a deactivation, "log out everywhere" and a role change are audited
+    accounts events, so every process reads the row again on its next request. Each request gets its own instance."""
+
+    def get_user(self, user_id: Any) -> Any:
+        try:
+            pk = int(user_id)
+        except (TypeError, ValueError):
+            return None
+        names = [f.attname for f in User._meta.concrete_fields]
+        row = remembered(("user_row", pk), lambda: User.objects.filter(pk=pk).values_list(*names).first(),
+                         topics=("accounts",))  # fmt: skip
+        if row is None:
+            return None
+        user = User.from_db(DEFAULT_DB_ALIAS, names, row)
+        return user if self.user_can_authenticate(user) else None
 
 
 def _clean_user_agent(request: Any) -> None:

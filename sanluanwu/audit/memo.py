@@ -11,7 +11,14 @@ Besides the head, the key carries this process's own write counter, bumped by ev
 audit event it writes (a write whose event is not yet committed, a test that builds rows through the ORM), and an
 entry lives at most MAX_AGE seconds: a write that bypasses both (a hand-run SQL statement) is seen within minutes.
 
-The head is read once per request (RequestContextMiddleware resets it) and on every call outside a request.
+A read of rows that change seldom (users, memberships and org units; campaigns and their periods) names its
+*topics*, the apps whose actions ("accounts.membership.created": topic "accounts") change those rows, and is
+remembered under the newest id of those topics' events instead of the whole chain's, and under this process's writes
+of those apps' models only. Inspections saved every second at a deadline then leave a user's scope, the campaign
+banner and the org units remembered. The topic heads are read by an expression index (migration 0007), in the same
+query as the chain's head.
+
+The heads are read once per request (RequestContextMiddleware resets them) and on every call outside a request.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import contextvars
 import datetime as dt
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -33,43 +40,69 @@ from sanluanwu.core import clock
 T = TypeVar("T")
 
 MAX_AGE = 300.0  # seconds: the safety net for a write nobody audited
-MAX_ENTRIES = 256  # a list page's rows are some 30 KB
+MAX_ENTRIES = 1024  # a list page's rows are some 30 KB; a user's row and scope well under 1 KB
 
 _UNREAD: Any = object()
 head_var: contextvars.ContextVar[Any] = contextvars.ContextVar("slw_audit_head", default=_UNREAD)
 
 _lock = threading.Lock()
 _entries: OrderedDict[tuple[Hashable, ...], tuple[float, Any]] = OrderedDict()
-_writes = [0]  # this process's writes (a list: bumped from signal handlers without a global statement)
+ALL = ""  # the whole chain (every topic), in the heads and the write counters
+# This process's writes: ALL, and per app label (a defaultdict: bumped from signal handlers without a global statement).
+_writes: defaultdict[str, int] = defaultdict(int)
+_topics: set[str] = set()  # the topics whose heads are read with the chain's
 
 
-def bump(*_args: Any, **_kwargs: Any) -> None:
-    """A write in this process: what was remembered before it is not used again."""
+def bump(app_label: str = "") -> None:
+    """A write in this process (of a model of `app_label`, if given): what was remembered before it from rows that
+    write may have changed is not used again."""
     with _lock:
-        _writes[0] += 1
+        _writes[ALL] += 1
+        if app_label:
+            _writes[app_label] += 1
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
-        _writes[0] += 1
+        _writes[ALL] += 1
 
 
-def _read_head() -> int:
+def topic_sql(vendor: str) -> str:
+    """The topic of an event (its action's first segment), as the expression index of migration 0007 has it."""
+    if vendor == "postgresql":
+        return "split_part(action, '.', 1)"
+    return "substr(action, 1, instr(action, '.') - 1)"
+
+
+def heads_sql(topics: list[str]) -> str:
+    """One query: the chain's newest id, then each topic's newest event id (parameters: the topics)."""
+    expression = topic_sql(connection.vendor)
+    parts = ["(SELECT MAX(id) FROM audit_auditevent)"]
+    parts += [f"(SELECT MAX(id) FROM audit_auditevent WHERE {expression} = %s)" for _ in topics]
+    return "SELECT " + ", ".join(parts)
+
+
+def _read_heads(topics: frozenset[str]) -> dict[str, int]:
+    """The chain's newest id (ALL) and each topic's newest event id (0: none yet)."""
+    ordered = sorted(topics)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT MAX(id) FROM audit_auditevent")
-        row = cursor.fetchone()
-    return int(row[0] or 0) if row else 0
+        cursor.execute(heads_sql(ordered), ordered)
+        row = cursor.fetchone() or ()
+    return {name: int(value or 0) for name, value in zip([ALL, *ordered], row, strict=True)}
 
 
-def data_version() -> tuple[int, dt.date]:
-    """(the audit chain's newest id, today): what a remembered read is valid for."""
-    head = head_var.get()
-    if head is _UNREAD:
-        head = _read_head()
+def data_version(topics: tuple[str, ...] = ()) -> tuple[tuple[int, ...], dt.date]:
+    """(the newest ids of the chain or of the topics' events, today): what a remembered read is valid for."""
+    heads = head_var.get()
+    if heads is _UNREAD or any(t not in heads for t in topics):
+        with _lock:
+            _topics.update(topics)
+            wanted = frozenset(_topics)
+        heads = _read_heads(wanted)
         if _in_request.get():
-            head_var.set(head)
-    return head, clock.today()
+            head_var.set(heads)
+    return tuple(heads[t] for t in topics) if topics else (heads[ALL],), clock.today()
 
 
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("slw_audit_head_in_request", default=False)
@@ -89,17 +122,18 @@ def _in_write() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def remembered(key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-    """compute(), or what it returned for the same key since the last write (see the module's docstring).
+def remembered(key: tuple[Hashable, ...], compute: Callable[[], T], *, topics: tuple[str, ...] = ()) -> T:
+    """compute(), or what it returned for the same key since the last write (see the module's docstring); with
+    `topics`, since the last write of those apps (compute() must read only their models' rows).
 
     The value is shared by the threads of the process: it must not be changed by its readers."""
     if not settings.REMEMBER_READS:
         return compute()
     with _lock:
-        writes = _writes[0]
+        writes = tuple(_writes[t] for t in topics) if topics else (_writes[ALL],)
     if _in_write():
         return compute()  # inside a write's transaction the head is not yet the data's version
-    full = (*key, *data_version(), writes)
+    full = (*key, topics, *data_version(topics), writes)
     now = time.monotonic()
     with _lock:
         found = _entries.get(full)
@@ -120,8 +154,9 @@ _NOT_READ = frozenset({"sessions", "axes"})
 
 
 def _saved(sender: Any, **_kwargs: Any) -> None:
-    if getattr(getattr(sender, "_meta", None), "app_label", None) not in _NOT_READ:
-        bump()
+    app_label = getattr(getattr(sender, "_meta", None), "app_label", None)
+    if app_label not in _NOT_READ:
+        bump(app_label or "")
 
 
 def connect_signals() -> None:

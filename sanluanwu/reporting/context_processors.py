@@ -12,7 +12,8 @@ from sanluanwu.reporting.queries import next_due
 
 
 def _banner() -> dict[str, Any] | None:
-    return remembered(("campaign_banner",), _read_banner)
+    # The campaign, its phases and its periods change only with campaigns' and reporting's own writes.
+    return remembered(("campaign_banner",), _read_banner, topics=("campaigns", "reporting"))
 
 
 def _read_banner() -> dict[str, Any] | None:

@@ -25,7 +25,7 @@ def _counter() -> tuple[list[int], Any]:
 
 def test_a_read_is_remembered_until_the_audit_chain_moves(db, monkeypatch):
     heads = iter([7, 7, 8])
-    monkeypatch.setattr(memo, "_read_head", lambda: next(heads))
+    monkeypatch.setattr(memo, "_read_heads", lambda topics: {memo.ALL: next(heads)})
     calls, compute = _counter()
     assert memo.remembered(("k",), compute) == 1
     assert memo.remembered(("k",), compute) == 1  # same head, same day: not read again
@@ -34,7 +34,7 @@ def test_a_read_is_remembered_until_the_audit_chain_moves(db, monkeypatch):
 
 
 def test_a_read_is_not_remembered_past_midnight_or_its_age(db, monkeypatch, time_machine):
-    monkeypatch.setattr(memo, "_read_head", lambda: 7)
+    monkeypatch.setattr(memo, "_read_heads", lambda topics: {memo.ALL: 7})
     time_machine.move_to(dt.datetime(2026, 3, 10, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
     calls, compute = _counter()
     memo.remembered(("k",), compute)
@@ -47,7 +47,7 @@ def test_a_read_is_not_remembered_past_midnight_or_its_age(db, monkeypatch, time
 
 
 def test_a_save_in_this_process_is_seen_at_once_even_before_its_event_commits(db, monkeypatch, office, campaign):
-    monkeypatch.setattr(memo, "_read_head", lambda: 7)  # the head does not move
+    monkeypatch.setattr(memo, "_read_heads", lambda topics: {memo.ALL: 7})  # the head does not move
     calls, compute = _counter()
     memo.remembered(("k",), compute)
     office.first_name = "改名"
@@ -59,7 +59,7 @@ def test_a_save_in_this_process_is_seen_at_once_even_before_its_event_commits(db
 def test_a_sessions_activity_written_once_a_minute_does_not_forget_what_was_read(db, monkeypatch):
     from django.contrib.sessions.backends.db import SessionStore
 
-    monkeypatch.setattr(memo, "_read_head", lambda: 7)
+    monkeypatch.setattr(memo, "_read_heads", lambda topics: {memo.ALL: 7})
     calls, compute = _counter()
     memo.remembered(("k",), compute)
     session = SessionStore()
@@ -83,9 +83,10 @@ def test_nothing_is_remembered_inside_a_writes_transaction_or_when_switched_off(
 
 def _as_if_written_by_another_process(write: Any) -> None:
     """Run `write` and forget this process's own write counter: only the audit chain's head tells the change."""
-    before = memo._writes[0]
+    before = dict(memo._writes)
     write()
-    memo._writes[0] = before
+    memo._writes.clear()
+    memo._writes.update(before)
 
 
 def test_the_list_page_and_the_api_show_a_case_another_process_listed(client, alice, campaign, district):
@@ -139,3 +140,69 @@ def test_the_campaign_banner_shows_a_moved_deadline_at_once(client, office, camp
                                                             reason="节假日顺延"))  # fmt: skip
     html = client.get("/cases/").content.decode()
     assert f"{new_due.month}月{new_due.day}日" in html
+
+
+def test_a_read_of_a_topic_outlives_other_apps_writes_but_not_its_own(db, alice, district, campaign):
+    from sanluanwu.accounts.scope import OperatorActor
+    from sanluanwu.accounts.services import add_membership
+
+    calls, compute = _counter()
+    memo.remembered(("k",), compute, topics=("accounts",))
+    _as_if_written_by_another_process(lambda: make_case(alice, district["hutang"], name="张三塑料造粒作坊"))
+    memo.remembered(("k",), compute, topics=("accounts",))
+    assert calls[0] == 1  # a case (registry) cannot change a read of accounts' rows
+    memo.remembered(("k",), compute)
+    assert calls[0] == 2  # the same key without topics follows the whole chain
+    _as_if_written_by_another_process(lambda: add_membership(actor=OperatorActor("测试"), user=alice,
+                                                             org_unit=district["niutang"], role="town_manager"))  # fmt: skip
+    memo.remembered(("k",), compute, topics=("accounts",))
+    assert calls[0] == 3  # another process granted a role (an accounts event): read again
+    alice.full_name = "改名"
+    alice.save()  # this process's own write of an accounts model, before any event
+    memo.remembered(("k",), compute, topics=("accounts",))
+    assert calls[0] == 4
+
+
+def test_a_role_granted_or_sessions_ended_in_another_process_count_on_the_next_request(
+    client, alice, district, hutang_case, niutang_case
+):
+    from sanluanwu.accounts.scope import OperatorActor
+    from sanluanwu.accounts.services import add_membership, save_user
+    from sanluanwu.accounts.sessions import log_out_everywhere
+
+    client.force_login(alice)
+    html = client.get("/cases/").content.decode()
+    assert hutang_case.enterprise.name in html and niutang_case.enterprise.name not in html
+    assert client.get("/cases/").status_code == 200  # her row and scope are remembered now
+    _as_if_written_by_another_process(lambda: add_membership(actor=OperatorActor("测试"), user=alice,
+                                                             org_unit=district["niutang"], role="town_manager"))  # fmt: skip
+    assert niutang_case.enterprise.name in client.get("/cases/").content.decode()
+
+    def deactivate() -> None:
+        alice.is_active = False
+        save_user(actor=OperatorActor("测试"), user=alice)
+
+    _as_if_written_by_another_process(deactivate)
+    response = client.get("/cases/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    alice.is_active = True
+    save_user(actor=OperatorActor("测试"), user=alice)
+    client.force_login(alice)
+    assert client.get("/cases/").status_code == 200
+    _as_if_written_by_another_process(lambda: log_out_everywhere(actor=alice))
+    response = client.get("/cases/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_topics_head_is_one_probe_of_the_expression_index(db):
+    from django.db import connection
+
+    sql = memo.heads_sql(["accounts"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's table is small: ask for the plan at scale
+            cursor.execute("EXPLAIN " + sql, ["accounts"])
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, ["accounts"])
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "audit_event_topic_head" in plan, plan
