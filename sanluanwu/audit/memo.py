@@ -68,6 +68,11 @@ def clear() -> None:
         _writes[ALL] += 1
 
 
+def topic_of(action: str) -> str:
+    """An event's topic: its action's first segment ("accounts.membership.created" → "accounts")."""
+    return action.split(".", 1)[0]
+
+
 def topic_sql(vendor: str) -> str:
     """The topic of an event (its action's first segment), as the expression index of migration 0007 has it."""
     if vendor == "postgresql":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -59,6 +59,9 @@ def record_event(
     """Append one audit event. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event() must be called inside the transaction of the change")
+    # The event's topic (audit.memo): reads remembered under it are not used again in this process, even where the
+    # change itself sent no post_save (a queryset update such as registry.services.set_stage).
+    memo.bump(memo.topic_of(action))
     return AuditEvent.objects.create(
         occurred_at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -116,5 +119,13 @@ class BulkEvents:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("audit events must be written inside the transaction of the change")
         # Chained onto the head under the append lock (ids are reserved after it, so id order is chain order).
-        insert_many(AuditEvent, chain.chained(rows, chain.lock_head()), count=count)
-        memo.bump()  # COPY sends no post_save
+        topics: set[str] = set()
+
+        def noted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+            for row in rows:
+                topics.add(memo.topic_of(row["action"]))
+                yield row
+
+        insert_many(AuditEvent, chain.chained(noted(rows), chain.lock_head()), count=count)
+        for topic in topics or {""}:
+            memo.bump(topic)  # COPY sends no post_save

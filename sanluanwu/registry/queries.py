@@ -48,9 +48,9 @@ def _rows_of(model: type[Any]) -> dict[int, dict[str, Any]]:
 
 def attach_units(cases: list[Case]) -> list[Case]:
     """Each case's town and campaign, and its enterprise's town, from one read of the few org units and campaigns
-    remembered until the next write of their apps (audit.memo), instead of a join per row: a page of 50 cases built 150 copies of
-    18 towns and one campaign. Fresh instances per call (the remembered rows are only read). The cases must have been
-    read with select_related("enterprise") and without "town" / "campaign"."""
+    remembered until the next write of their apps (audit.memo), instead of a join per row: a page of 50 cases built
+    150 copies of 18 towns and one campaign. Fresh instances per call (the remembered rows are only read). The cases
+    must have been read with select_related("enterprise") and without "town" / "campaign"."""
     if not cases:
         return cases
     rows = {model: remembered(("rows_of", model._meta.label), functools.partial(_rows_of, model),

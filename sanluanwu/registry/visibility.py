@@ -22,6 +22,22 @@ def register_case_visibility(hook: CaseVisibility) -> CaseVisibility:
     return hook
 
 
+# The apps whose audited writes change what a case list shows (audit.memo topics): the registry's own events, the
+# bulk writes it records as the import's ("imports."), the org units and campaigns a row names; higher apps add
+# theirs (register_case_topic) when their events come with a change of cases or of who sees them.
+_TOPICS: list[str] = ["registry", "imports", "accounts", "campaigns"]
+
+
+def register_case_topic(topic: str) -> None:
+    if topic not in _TOPICS:
+        _TOPICS.append(topic)
+
+
+def case_topics() -> tuple[str, ...]:
+    """What a remembered read of cases (the list page, the API list, the 待办 counts) is remembered under."""
+    return tuple(_TOPICS)
+
+
 def assigned_cases(scope: Scope) -> Q:
     """The cases assigned to the user's units by every registered app; none when no app assigns any."""
     condition = Q(pk__in=[])

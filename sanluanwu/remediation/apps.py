@@ -11,13 +11,16 @@ class RemediationConfig(AppConfig):
     def ready(self) -> None:
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.registry.panels import register_case_panel
-        from sanluanwu.registry.visibility import register_case_visibility
+        from sanluanwu.registry.visibility import register_case_topic, register_case_visibility
         from sanluanwu.remediation.choices import AUDIT_ACTIONS
         from sanluanwu.remediation.panels import remediation_panel
         from sanluanwu.remediation.queries import assigned_case_condition
 
         register_action_labels(AUDIT_ACTIONS)
         register_case_visibility(assigned_case_condition)
+        # Tasks decide who sees a case, and a task done writes the case's stage (registry.services.set_stage) under
+        # this app's event: remembered case lists follow this app's writes too.
+        register_case_topic("remediation")
         register_case_panel(remediation_panel)
 
         from sanluanwu.registry.panels import register_list_banner

@@ -19,6 +19,7 @@ from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
+from sanluanwu.registry.visibility import case_topics
 from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
@@ -131,6 +132,7 @@ def pending_for(user: Any) -> list[Pending]:
         counts = remembered(
             ("pending_tasks", scope.memo_key),
             lambda: work_list(scope).order_by().aggregate(n=Count("pk"), late=Count("pk", filter=late_filter)),
+            topics=case_topics(),
         )
         n, late = counts["n"], counts["late"]
         if n:
@@ -157,7 +159,8 @@ def pending_for(user: Any) -> list[Pending]:
         # The town's cases by (status, stage) in one pass over the (town, status, stage) index, instead of a count per
         # kind of work: at a million cases each count read the town's rows again.
         # Remembered until the next write (audit.memo): the town's list shows it on every plain visit.
-        by_state = remembered(("town_work", tuple(sorted(scope.town_ids))), lambda: _town_work(scope.town_ids))
+        by_state = remembered(("town_work", tuple(sorted(scope.town_ids))), lambda: _town_work(scope.town_ids),
+                              topics=case_topics())  # fmt: skip
 
         def count(status: str, stage_test: Callable[[str], bool] = lambda stage: True) -> int:
             return sum(n for (st, stage), n in by_state.items() if st == status and stage_test(stage))

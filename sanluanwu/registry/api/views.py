@@ -31,6 +31,7 @@ from sanluanwu.registry.api.serializers import (
 )
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.models import Case, Enterprise
+from sanluanwu.registry.visibility import case_topics
 
 _PAGING = [
     OpenApiParameter("after", int, description="下一页游标（默认排序时）"),
@@ -86,7 +87,7 @@ class CaseViewSet(
 
     @extend_schema(parameters=[*_CASE_FILTERS, *_PAGING])
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        # Remembered until the next write (audit.memo), as the list page is: the rows and the page's count and
+        # Remembered until the next write of cases (audit.memo), as the list page is: the rows and the page's count and
         # cursors, for users of the same units and the same query; the links are built for each request.
         scope = scope_for(request.user)
         key = ("api_case_list", scope.memo_key, tuple((k, tuple(v)) for k, v in sorted(request.query_params.lists())))
@@ -97,7 +98,7 @@ class CaseViewSet(
             rows = fast_serializers.represent_many(self.get_serializer(page, many=True), page)
             return dataclasses.replace(self.paginator.page, items=[]), rows  # type: ignore[union-attr]
 
-        page, rows = remembered(key, read)
+        page, rows = remembered(key, read, topics=case_topics())
         self.paginator.page, self.paginator.request = page, request  # type: ignore[union-attr]
         return self.get_paginated_response(rows)
 

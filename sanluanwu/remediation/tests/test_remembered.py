@@ -1,0 +1,52 @@
+"""Case lists remembered until the next write of cases (audit.memo topics, registry.visibility.case_topics): a task
+done elsewhere writes the case's stage under a remediation event, and the lists show it on their next read."""
+
+from __future__ import annotations
+
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from sanluanwu.audit.services import record_event
+from sanluanwu.audit.tests.test_memo import _as_if_written_by_another_process
+from sanluanwu.core import clock
+from sanluanwu.demo.walk import site_photo, walk
+from sanluanwu.remediation import services
+
+
+def test_the_town_list_shows_a_task_another_process_completed_on_its_next_read(client, parties, case, walt, alice):
+    case = walk(case, "confirmed", parties)
+    client.force_login(alice)
+    assert "两断三清进行中（0/5）" in client.get("/cases/").content.decode()
+    api_before = client.get("/api/v1/cases/").json()["results"][0]
+    water = case.tasks.get(kind__code="water_cut")
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=walt, task=water, acted_on=clock.today(), note="已断水", account_no="3204100001", final_reading="123.45",
+        photos=[services.Upload(site_photo(case, seed=2), "断水.jpg")]))  # fmt: skip
+    assert "两断三清进行中（1/5）" in client.get("/cases/").content.decode()
+    api_after = client.get("/api/v1/cases/").json()["results"][0]
+    assert "0/5" in api_before["progress_text"] and "1/5" in api_after["progress_text"]
+
+
+def test_an_inspection_saved_elsewhere_leaves_a_remembered_case_list_alone(client, alice, hutang_case):
+    client.force_login(alice)
+    first = client.get("/cases/").content.decode()
+
+    def inspection_saved() -> None:  # what a look-back save writes, as far as cases are concerned: its event
+        with transaction.atomic():
+            record_event(actor=alice, action="lookback.inspection.saved", obj=hutang_case, note="草稿")
+
+    _as_if_written_by_another_process(inspection_saved)
+    with CaptureQueriesContext(connection) as read:
+        again = client.get("/cases/").content.decode()
+    assert not [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]
+    assert hutang_case.enterprise.name in again and again.count("<tr") == first.count("<tr")
+    # The same save under a case topic is read again.
+    _as_if_written_by_another_process(lambda: record_event_in_registry(alice, hutang_case))
+    with CaptureQueriesContext(connection) as read:
+        client.get("/cases/")
+    assert [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]
+
+
+def record_event_in_registry(actor, case) -> None:
+    with transaction.atomic():
+        record_event(actor=actor, action="registry.case.updated", obj=case, note="另一进程的修改")
