@@ -81,18 +81,27 @@ def topic_sql(vendor: str) -> str:
 
 
 def heads_sql(topics: list[str]) -> str:
-    """One query: the chain's newest id, then each topic's newest event id (parameters: the topics)."""
+    """One query: the chain's newest id, then each topic's newest event id (parameters: heads_params)."""
     expression = topic_sql(connection.vendor)
     parts = ["(SELECT MAX(id) FROM audit_auditevent)"]
-    parts += [f"(SELECT MAX(id) FROM audit_auditevent WHERE {expression} = %s)" for _ in topics]
+    # The topic as a range of one value, ordered by the index's own columns: with `= topic` PostgreSQL took the order
+    # from the primary key and walked back through every newer event of other topics (20,000 of an import, 8 ms) when
+    # it guessed the topic was common; a range leaves the expression index the only ordered path (0.1 ms).
+    one = f"{expression} >= %s AND {expression} <= %s"
+    parts += [f"(SELECT id FROM audit_auditevent WHERE {one} ORDER BY {expression} DESC, id DESC LIMIT 1)"
+              for _ in topics]  # fmt: skip
     return "SELECT " + ", ".join(parts)
+
+
+def heads_params(topics: list[str]) -> list[str]:
+    return [topic for topic in topics for _ in (0, 1)]
 
 
 def _read_heads(topics: frozenset[str]) -> dict[str, int]:
     """The chain's newest id (ALL) and each topic's newest event id (0: none yet)."""
     ordered = sorted(topics)
     with connection.cursor() as cursor:
-        cursor.execute(heads_sql(ordered), ordered)
+        cursor.execute(heads_sql(ordered), heads_params(ordered))
         row = cursor.fetchone() or ()
     return {name: int(value or 0) for name, value in zip([ALL, *ordered], row, strict=True)}
 

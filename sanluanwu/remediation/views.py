@@ -11,16 +11,19 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import requires
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.queries import access_case, cases_visible_to
+from sanluanwu.registry.visibility import case_topics
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
     TWO_CUTS_THREE_CLEARS,
@@ -72,16 +75,27 @@ def worklist(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "open")
     overdue = request.GET.get("overdue") == "1"
     kind = request.GET.get("kind", "")[:40]
+    mine = request.GET.get("all") != "1"
     status = 200
     try:
-        tasks = queries.work_list(scope, state=state, overdue=overdue, kind=kind, mine=request.GET.get("all") != "1")
+        tasks = queries.work_list(scope, state=state, overdue=overdue, kind=kind, mine=mine)
     except ValidationFailed as exc:  # a bad filter is said, and the list is empty until it is corrected
         messages.error(request, f"筛选条件有误：{exc.text}")
         tasks, status, state, kind = queries.tasks_visible_to(scope).none(), 400, "", ""
+    utility_only = bool(scope.utility_ids) and not (scope.department_ids or scope.town_ids or scope.sees_district)
+    today = clock.today()
+
+    def read() -> dict[str, Any]:
+        rows = {"tasks": tasks[:500], "today": today, "utility_only": utility_only}
+        return {"total": tasks.count(), "rows": render_to_string("remediation/_worklist_rows.html", rows)}
+
+    # The rows, remembered until the next write of cases or tasks (audit.memo) for users of the same units: the
+    # list every department and utility opens again and again at a deadline. Not the empty list of a bad filter.
+    key = ("worklist", scope.memo_key, state, overdue, kind, mine)
+    body = remembered(key, read, topics=case_topics()) if status == 200 else read()
     return render(request, "remediation/worklist.html", {
-        "tasks": tasks[:500], "total": tasks.count(), "state": state, "overdue": overdue, "kind": kind,
-        "states": TaskState.choices, "today": clock.today(), "pending": queries.pending_for(request.user),
-        "utility_only": bool(scope.utility_ids) and not (scope.department_ids or scope.town_ids or scope.sees_district),
+        **body, "state": state, "overdue": overdue, "kind": kind, "states": TaskState.choices,
+        "pending": queries.pending_for(request.user), "utility_only": utility_only,
     }, status=status)  # fmt: skip
 
 

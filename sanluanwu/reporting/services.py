@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -172,13 +172,22 @@ def _user(actor: Any) -> Any:
 # ---- the report's cycle ------------------------------------------------------------------------------------------
 
 
-def _hold(slot: Slot, expected: Iterable[str], action: str) -> Slot:
-    """Lock the slot and check it is still where the action starts from (two clicks, two users)."""
-    held = (
-        Slot.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("period", "period__campaign", "unit")
-        .get(pk=slot.pk)
-    )
+_LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: NOWAIT found the row locked
+
+
+def _hold(slot: Slot, expected: Iterable[str], action: str, *, busy: str = "") -> Slot:
+    """Lock the slot and check it is still where the action starts from (two clicks, two users). With `busy`, a slot
+    another transaction holds is not waited for: Conflict(busy) at once."""
+    try:
+        held = (
+            Slot.objects.select_for_update(of=("self",), no_key=True, nowait=bool(busy))
+            .select_related("period", "period__campaign", "unit")
+            .get(pk=slot.pk)
+        )
+    except OperationalError as exc:
+        if busy and getattr(exc.__cause__, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+            raise Conflict(busy) from None
+        raise
     if held.state not in set(expected):
         raise TransitionNotAllowed(f"该报表当前为“{SlotState(held.state).label}”，不能{action}")
     return held
@@ -215,7 +224,9 @@ def submit_report(
     remark = _text(remark, "remark", "备注", limit=2000, lines=True)
     today = clock.today()
     with transaction.atomic():
-        slot = _hold(slot, SUBMITTABLE, "报送")
+        # Freezing a town's rows and rendering them takes a while: a second user of the town submitting meanwhile is
+        # told so at once instead of holding a server thread until the first one is done (and then finding it moved).
+        slot = _hold(slot, SUBMITTABLE, "报送", busy="本单位的报表正在由他人报送，请稍候刷新页面查看结果")
         if expected_version is not None and expected_version != slot.version:
             raise Conflict(
                 f"该报表刚刚有了变化（现为第{slot.versions}版，{SlotState(slot.state).label}），请刷新页面后再操作"

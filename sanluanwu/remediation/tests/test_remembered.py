@@ -50,3 +50,20 @@ def test_an_inspection_saved_elsewhere_leaves_a_remembered_case_list_alone(clien
 def record_event_in_registry(actor, case) -> None:
     with transaction.atomic():
         record_event(actor=actor, action="registry.case.updated", obj=case, note="另一进程的修改")
+
+
+def test_a_utilitys_remembered_task_list_follows_a_task_done_elsewhere_and_a_bad_filter_spoils_nothing(
+    client, parties, case, walt
+):
+    case = walk(case, "confirmed", parties)
+    client.force_login(walt)
+    assert "共 1 项" in client.get("/remediation/tasks/").content.decode()
+    water = case.tasks.get(kind__code="water_cut")
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=walt, task=water, acted_on=clock.today(), note="已断水", account_no="3204100001", final_reading="123.45",
+        photos=[services.Upload(site_photo(case, seed=3), "断水.jpg")]))  # fmt: skip
+    assert "共 0 项" in client.get("/remediation/tasks/").content.decode()
+    bad = client.get("/remediation/tasks/?state=bogus")
+    assert bad.status_code == 400 and "共 0 项" in bad.content.decode()
+    every = client.get("/remediation/tasks/?state=").content.decode()
+    assert "共 1 项" in every and case.enterprise.name in every

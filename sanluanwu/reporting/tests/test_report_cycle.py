@@ -434,3 +434,45 @@ def test_a_telephone_number_must_look_like_one(hutang_first, alice, travel):
     with pytest.raises(ValidationFailed, match="不像电话号码"):
         submit(alice, hutang_first, phone="abc<>")
     assert submit(alice, hutang_first, phone="0519-8631 0000 转 8012").phone == "0519-8631 0000 转 8012"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
+    summer, district, alice, travel, purge_audit_after
+):
+    """PostgreSQL: the slot is locked while a report is frozen; a second user of the town gets 409 at once instead
+    of a server thread waiting (at a deadline, dozens did, for as long as a 10,000-row report took)."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from sanluanwu.core.errors import Conflict
+    from sanluanwu.reporting.models import Slot
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks: PostgreSQL (SQLite serialises every write transaction)")
+    slot = slot_of(summer, JULY_1, district["hutang"])
+    locked, release = threading.Event(), threading.Event()
+
+    def first_submission_in_progress() -> None:
+        try:
+            with transaction.atomic():
+                Slot.objects.select_for_update().get(pk=slot.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=first_submission_in_progress)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        with pytest.raises(Conflict) as exc:
+            submit(alice, slot)
+        assert time.monotonic() - started < 2 and "正在由他人报送" in str(exc.value)
+    finally:
+        release.set()
+        holder.join()
+    assert submit(alice, slot).number == 1  # once the other is done, it goes through
