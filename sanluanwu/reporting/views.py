@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import re
@@ -22,6 +23,7 @@ from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.accounts.views import reveal_page
+from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
@@ -29,6 +31,7 @@ from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
 from sanluanwu.registry.exports import Signature
 from sanluanwu.registry.services import record_export
+from sanluanwu.registry.visibility import case_topics
 from sanluanwu.reporting import builders, documents, exports, queries, services
 from sanluanwu.reporting import figures as fig
 from sanluanwu.reporting import summary as summary_data
@@ -200,7 +203,10 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             s = queries.access_slot(request.user, pk)
     reports = list(s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows").order_by("-number"))
     can_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
-    draft = queries.draft_report(s) if can_submit else None
+    draft = None
+    if can_submit:  # remembered until the next write of cases or reports (audit.memo)
+        draft = remembered(("slot_draft", s.pk), functools.partial(queries.draft_summary, s),
+                           topics=(*case_topics(), "reporting"))  # fmt: skip
     latest = reports[0] if reports else None
     return render(
         request,

@@ -60,6 +60,33 @@ def test_the_draft_shows_the_towns_own_cases_as_of_today_while_the_period_runs(s
     assert draft.lines[-1].label == "合计" and draft.lines[-1].changes["listed"] == "—"  # nothing to compare with
 
 
+def test_the_reports_page_counts_the_drafts_rows_and_shows_its_lines_without_building_them(
+    summer, district, alice, client, travel
+):
+    slot = slot_of(summer, JULY_16, district["hutang"])
+    early = make_case(alice, district["hutang"], case=case_in(summer))
+    travel(D(2020, 7, 10))
+    walk_case(early, "stopped")
+    travel(D(2020, 7, 20))
+    make_case(alice, district["hutang"], case=case_in(summer), name="王五木材加工作坊", legal_person="王五",
+              industry="木材加工", phone="13900001111")  # fmt: skip
+    first = slot_of(summer, JULY_1, district["hutang"])
+    submit(alice, first)
+    summary, draft = queries.draft_summary(slot), queries.draft_report(slot)
+    assert (
+        (summary.as_of, summary.count, summary.lines)
+        == (draft.as_of, len(draft.rows), draft.lines)
+        == (D(2020, 7, 20), 2, draft.lines)
+    )
+    assert summary.previous_label == draft.previous.slot.period.label == "2020年7月上半月"  # type: ignore[union-attr]
+    client.force_login(alice)
+    html = client.get(f"/reporting/slots/{slot.pk}/").content.decode()
+    assert "共 2 家" in html and "2020年7月上半月" in html
+    make_case(alice, district["hutang"], case=case_in(summer), name="赵六废品回收作坊", legal_person="赵六",
+              industry="废品回收", phone="13900002222")  # fmt: skip
+    assert "共 3 家" in client.get(f"/reporting/slots/{slot.pk}/").content.decode()  # a new case: read again
+
+
 def test_the_current_period_and_the_next_due_date_follow_the_calendar_and_a_moved_date(summer, office):
     assert queries.current_period(summer, D(2020, 7, 15)) == period_of(summer, JULY_1)
     assert queries.current_period(summer, D(2020, 7, 16)) == period_of(summer, JULY_16)
