@@ -202,7 +202,9 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             status = exc.status_code
             s = queries.access_slot(request.user, pk)
     reports = list(s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows").order_by("-number"))
-    can_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
+    may_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
+    not_started = clock.today() < s.period.starts_on  # submit_report refuses it: no form to fill in vain
+    can_submit = may_submit and not not_started
     draft = None
     if can_submit:  # remembered until the next write of cases or reports (audit.memo)
         draft = remembered(("slot_draft", s.pk), functools.partial(queries.draft_summary, s),
@@ -219,6 +221,7 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             "draft": draft,
             "lines": draft.lines if draft else (fig.lines(latest.figures, latest.previous_figures) if latest else []),
             "can_submit": can_submit,
+            "opens_on": s.period.starts_on if may_submit and not_started else None,
             "today": clock.today(),
             "can_review": permissions.allows(scope, "report.review") and s.state == SlotState.SUBMITTED,
             "can_decide": permissions.allows(scope, "report.review") and s.state == SlotState.REOPEN_REQUESTED,

@@ -75,6 +75,15 @@ def test_a_report_cannot_be_submitted_before_its_period_begins(summer, district,
     assert not Report.objects.exists()
 
 
+def test_a_periods_page_offers_no_submission_before_it_begins(summer, district, alice, client):
+    later = slot_of(summer, JULY_16, district["hutang"])  # today is 07-01
+    client.force_login(alice)
+    html = client.get(f"/reporting/slots/{later.pk}/").content.decode()
+    assert "本期尚未开始，2020年7月16日起可以核对和报送" in html and 'value="submit"' not in html
+    html = client.get(f"/reporting/slots/{slot_of(summer, JULY_1, district['hutang']).pk}/").content.decode()
+    assert "尚未开始" not in html and 'value="submit"' in html
+
+
 def test_a_report_needs_its_filler_reviewer_and_phone(hutang_first, alice):
     for field in ("filler", "reviewer", "phone"):
         with pytest.raises(ValidationFailed) as exc:
