@@ -6,7 +6,10 @@ bob (牛塘镇 manager, town B), dora (生态环境局 staff), uma (供电公司
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -242,3 +245,30 @@ def walk_case(case: Case, to: str, **options: Any) -> Case:
         users[f"{town}_xj"] = inspector.first()
     parties = Parties(users, member("office", "office_admin"), member("office", "office_staff"))
     return walk(case, to, parties, **options)
+
+
+@contextlib.contextmanager
+def held_elsewhere(lock: Callable[[], Any]) -> Iterator[None]:
+    """Run `lock()` in another thread's transaction (another connection) and keep that transaction open, its row
+    locks held, while the body runs (transactional tests on PostgreSQL)."""
+    from django.db import connections, transaction
+
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                lock()
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        yield
+    finally:
+        release.set()
+        holder.join(10)

@@ -10,13 +10,12 @@ FOR NO KEY UPDATE of its own row only, which serialises the changes it guards an
 from __future__ import annotations
 
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
-from conftest import make_case
+from conftest import held_elsewhere, make_case
 
 ROOT = Path(__file__).resolve().parent.parent / "sanluanwu"
 LOCK = re.compile(r"select_for_update\(((?:[^()]|\([^()]*\))*)\)")
@@ -44,27 +43,10 @@ def test_a_locked_case_leaves_its_town_and_its_key_free_for_other_transactions(a
     from sanluanwu.remediation.services import _locked
 
     case = make_case(alice, district["hutang"], name="张三塑料造粒作坊", legal_person="张三")
-    holding, release, seen = threading.Event(), threading.Event(), {}
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                _locked(case)
-                holding.set()
-                release.wait(10)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert holding.wait(10)
-        with transaction.atomic(), connection.cursor() as cursor:
-            # What a deferred foreign-key check of a new row (a task, an inspection, a status change) takes.
-            for table, pk in (("accounts_orgunit", case.town_id), ("registry_case", case.pk)):
-                cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR KEY SHARE NOWAIT", [pk])
-                seen[table] = cursor.fetchone()
-    finally:
-        release.set()
-        holder.join(10)
+    seen = {}
+    with held_elsewhere(lambda: _locked(case)), transaction.atomic(), connection.cursor() as cursor:
+        # What a deferred foreign-key check of a new row (a task, an inspection, a status change) takes.
+        for table, pk in (("accounts_orgunit", case.town_id), ("registry_case", case.pk)):
+            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR KEY SHARE NOWAIT", [pk])
+            seen[table] = cursor.fetchone()
     assert seen == {"accounts_orgunit": (case.town_id,), "registry_case": (case.pk,)}

@@ -10,7 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from conftest import make_case, walk_case
+from conftest import held_elsewhere, make_case, walk_case
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.notices.models import Notice
@@ -451,10 +451,9 @@ def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
 ):
     """PostgreSQL: the slot is locked while a report is frozen; a second user of the town gets 409 at once instead
     of a server thread waiting (at a deadline, dozens did, for as long as a 10,000-row report took)."""
-    import threading
     import time
 
-    from django.db import connection, transaction
+    from django.db import connection
 
     from sanluanwu.core.errors import Conflict
     from sanluanwu.reporting.models import Slot
@@ -462,26 +461,9 @@ def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
     if connection.vendor != "postgresql":
         pytest.skip("row locks: PostgreSQL (SQLite serialises every write transaction)")
     slot = slot_of(summer, JULY_1, district["hutang"])
-    locked, release = threading.Event(), threading.Event()
-
-    def first_submission_in_progress() -> None:
-        try:
-            with transaction.atomic():
-                Slot.objects.select_for_update().get(pk=slot.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=first_submission_in_progress)
-    holder.start()
-    try:
-        assert locked.wait(10)
+    with held_elsewhere(lambda: Slot.objects.select_for_update().get(pk=slot.pk)):  # the first submission, freezing
         started = time.monotonic()
         with pytest.raises(Conflict) as exc:
             submit(alice, slot)
         assert time.monotonic() - started < 2 and "正在由他人报送" in str(exc.value)
-    finally:
-        release.set()
-        holder.join()
     assert submit(alice, slot).number == 1  # once the other is done, it goes through
