@@ -7,6 +7,8 @@ SHA-256; a correction is a new version, the old one stays readable.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 
@@ -45,6 +47,10 @@ class Period(models.Model):
     def label(self) -> str:
         half = "上半月" if self.starts_on.day <= 15 else "下半月"
         return f"{self.starts_on.year}年{self.starts_on.month}月{half}"
+
+    def has_begun(self, today: dt.date) -> bool:
+        """A report of the period can be drafted and submitted from its first day on (reporting.services)."""
+        return today >= self.starts_on
 
     @property
     def span(self) -> str:

@@ -232,7 +232,7 @@ def submit_report(
                 f"该报表刚刚有了变化（现为第{slot.versions}版，{SlotState(slot.state).label}），请刷新页面后再操作"
             )
         period = slot.period
-        if today < period.starts_on:
+        if not period.has_begun(today):
             raise TransitionNotAllowed(f"{period.label}（{period.span}）尚未开始，不能报送")
         draft = queries.draft_report(slot)
         rows = exports.encode_rows(draft.rows)

@@ -203,7 +203,7 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             s = queries.access_slot(request.user, pk)
     reports = list(s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows").order_by("-number"))
     may_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
-    not_started = clock.today() < s.period.starts_on  # submit_report refuses it: no form to fill in vain
+    not_started = not s.period.has_begun(clock.today())  # submit_report refuses it: no form in vain
     can_submit = may_submit and not not_started
     draft = None
     if can_submit:  # remembered until the next write of cases or reports (audit.memo)
