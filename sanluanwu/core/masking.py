@@ -15,12 +15,20 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-# An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
-# A phone number as people type it: a mobile (11 digits, maybe in groups) or a landline with its area code,
-# possibly with +86; at least 7 digits, so years, amounts and dates are left alone.
-_PHONE = re.compile(r"(?<![\dA-Za-z])(?:\+?86[\s-]?)?(?:1[3-9]\d(?:[\s-]?\d{4}){2}|0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})"
-                    r"(?![\dA-Za-z])")  # fmt: skip
+# An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in its
+# groups (region, birth date, the rest) with a space or hyphen between them.
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}[\s-]?\d{8}[\s-]?\d{3}[\dXx](?![0-9A-Za-z])")
+# A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
+# in "A13812345678") or a landline with its area code, possibly with +86; at least 7 digits, so years, amounts and
+# dates are left alone. A landline-length run next to letters is part of a code (a credit code's digits), not a phone.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[\s-]?[3-9](?:[\s-]?\d){9}(?!\d)"
+                    r"|(?<![\dA-Za-z])(?:\+?86[\s-]?)?(?:0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})(?![\dA-Za-z])")  # fmt: skip
+# What the patterns look through, one character for one (so a match's place is the same in the text as typed):
+# full-width digits and signs as an input method types them, and invisible separators (zero-width spaces) as spaces.
+_FOLD = str.maketrans(
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\u3000": " ",
+     **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"], " ")}
+)  # fmt: skip
 _DIGIT = re.compile(r"\d")
 
 
@@ -49,24 +57,39 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
-def _mask_phone_match(match: re.Match[str]) -> str:
-    text = match.group(0)
+def _mask_phone_match(text: str, folded: str) -> str:
     prefix = ""
-    if text.startswith(("+86", "86")) and len(_DIGIT.findall(text)) > 11:
-        cut = 3 if text.startswith("+") else 2
+    if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
+        cut = 3 if folded.startswith("+") else 2
         prefix, text = text[:cut], text[cut:]
     return prefix + _mask_digits(text, 3, 4)
 
 
+def _mask_id_match(text: str, folded: str) -> str:
+    """An ID number as typed: whole, 3204**********1234; in groups, the same digits hidden around the separators."""
+    if folded.isalnum():
+        return mask_id_number(text)
+    return _mask_digits(text, 4, 4 if folded[-1].isdigit() else 3)
+
+
 def mask_text(value: Any) -> str:
-    """Free text with every ID number and phone number in it masked; other words and numbers untouched."""
+    """Free text with every ID number and phone number in it masked; other words and numbers untouched. Found in the
+    text folded to ASCII digits and plain spaces (_FOLD), masked in the text as typed."""
     if value is None:
         return ""
     text = str(value)
     if not any(ch.isdigit() for ch in text):
         return text
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text)
-    return _PHONE.sub(_mask_phone_match, text)
+    for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
+        folded = text.translate(_FOLD)
+        spans = [m.span() for m in pattern.finditer(folded)]
+        if spans:
+            parts, at = [], 0
+            for start, end in spans:
+                parts += [text[at:start], mask(text[start:end], folded[start:end])]
+                at = end
+            text = "".join(parts) + text[at:]
+    return text
 
 
 def mask_phone(value: Any) -> str:

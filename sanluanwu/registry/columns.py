@@ -78,6 +78,7 @@ class Column:
 PERSONAL: dict[str, str] = {
     "legal_person": "text", "phone": "phone", "responsible_person": "text", "env_problems": "text",
     "safety_problems": "text", "other_problems": "text", "progress_note": "text",
+    "progress": "text",  # the words end with the progress note
 }  # fmt: skip
 
 

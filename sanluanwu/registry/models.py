@@ -9,6 +9,7 @@ from django.db.models import Q
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core.geo import DATUM_CHOICES, DATUM_WGS84
+from sanluanwu.core.masking import mask_text
 from sanluanwu.registry.choices import (
     BaselineMethod,
     CaseStatus,
@@ -189,8 +190,10 @@ class Case(models.Model):
 
     @property
     def progress_text(self) -> str:
-        """整治进度 in words, from the case record (never retyped)."""
-        return progress_words(self.status, self.progress_note, self.closed_on, self.stage)
+        """整治进度 in words, from the case record (never retyped), as every page and API answer shows it: the note in
+        it masked like the note itself (a phone typed into the note is personal data; the clear note is the field's,
+        through the audited reveal)."""
+        return progress_words(self.status, mask_text(self.progress_note), self.closed_on, self.stage)
 
 
 class CaseStatusChange(models.Model):

@@ -67,6 +67,18 @@ def test_numbers_in_free_text_are_masked_and_dates_amounts_and_credit_codes_are_
     assert "2020年7月15日" in masked and "5000元" in masked and CODE in masked
 
 
+def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too():
+    assert mask_text("１３８１２３４５６７８") == "１３８****５６７８"  # an input method's full-width digits
+    assert mask_text("电话１３８ １２３４ ５６７８。") == "电话１３８ **** ５６７８。"
+    assert mask_text("A13812345678A") == "A138****5678A"
+    assert mask_text("1\u200b3812345678") == "1\u200b38****5678"  # a zero-width space inside
+    assert mask_text("1 3 8 1 2 3 4 5 6 7 8") == "1 3 8 * * * * 5 6 7 8"
+    assert mask_text("320412 19900101 1234") == "3204** ******** 1234"
+    assert mask_text("320412-19900101-123X") == "3204**-********-123X"
+    # A credit code's digit runs and ordinary numbers stay.
+    assert mask_text(f"{CODE}，2020年7月15日罚款5000元，第3号") == f"{CODE}，2020年7月15日罚款5000元，第3号"
+
+
 # Pages, API, exports and the timeline.
 
 
@@ -283,6 +295,25 @@ def test_similar_enterprise_warnings_never_name_another_towns_record(alice, bob,
         make_case(bob, district["niutang"], name="张三塑料造粒作坊", phone="13855556666", acknowledge=False)
     except ValidationFailed as exc:  # warnings would be raised as WarningsNotAcknowledged (a ValidationFailed)
         assert "湖塘" not in str(getattr(exc, "warnings", "")) and "湖塘" not in exc.text
+
+
+def test_the_progress_words_show_the_note_masked_wherever_the_note_is_shown(alice, leo, campaign, district):
+    # 整治进度 is the status in words followed by the progress note: the note's numbers are masked in it too.
+    case = make_case(alice, district["hutang"], case={"progress_note": f"已约谈，负责人手机{PHONE}，身份证{ID_NUMBER}"})
+    masked_id = "3204**********1234"
+    for user in (alice, leo):
+        api = _api(user)
+        detail = api.get(f"/api/v1/cases/{case.pk}/").json()
+        assert MASKED in detail["progress_text"] and masked_id in detail["progress_text"], detail["progress_text"]
+        for url in (f"/api/v1/cases/{case.pk}/", "/api/v1/cases/", f"/api/v1/remediation/cases/{case.pk}/"):
+            body = api.get(url).content.decode()
+            assert PHONE not in body and ID_NUMBER not in body, url
+        client = _login(user)
+        for url in (f"/cases/{case.pk}/", "/cases/", f"/remediation/cases/{case.pk}/ledger/"):
+            body = _body(client.get(url))
+            assert PHONE not in body and ID_NUMBER not in body, url
+    text = _xlsx_text(b"".join(_login(alice).get("/cases/export/").streaming_content))
+    assert PHONE not in text and ID_NUMBER not in text and MASKED in text
 
 
 def test_the_ledger_page_and_docx_are_masked_and_the_download_is_audited(alice, campaign, district):
