@@ -23,6 +23,7 @@ from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, memory
+from sanluanwu.core.masking import mask_text
 from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
 from sanluanwu.registry import bulk, cells, columns
@@ -56,12 +57,21 @@ class RowResult:
     from_status: str = ""
 
     def public(self) -> dict[str, Any]:
-        """What the preview shows (the values to write stay internal)."""
+        """What the preview shows (the values to write stay internal). Every text in it is masked (core.masking): the
+        preview is read by everyone who may see the batch, and what it quotes (a changed 责任人, a kept note, a cell
+        read some way) may hold a phone or ID number; the clear values are written, never shown."""
         return {
-            "sheet": self.sheet, "row": self.row, "outcome": self.outcome, "name": self.name, "errors": self.errors,
-            "interpreted": self.interpreted, "changes": self.changes, "note": self.note, "warnings": self.warnings,
+            "sheet": self.sheet, "row": self.row, "outcome": self.outcome, "name": self.name,
+            "errors": [{**e, "message": mask_text(e.get("message", ""))} for e in self.errors] or self.errors,
+            "interpreted": [{**i, "shown": mask_text(i.get("shown", ""))} for i in self.interpreted] or self.interpreted,
+            "changes": {k: [_masked(v) for v in pair] for k, pair in self.changes.items()} or self.changes,
+            "note": mask_text(self.note), "warnings": [mask_text(w) for w in self.warnings] or self.warnings,
             "enterprise_id": self.enterprise_id, "case_id": self.case_id,
         }  # fmt: skip
+
+
+def _masked(value: Any) -> Any:
+    return mask_text(value) if isinstance(value, str) else value
 
 
 @dataclass

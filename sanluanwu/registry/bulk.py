@@ -30,6 +30,7 @@ from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.bulk import insert_many
+from sanluanwu.core.masking import MASKS
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
@@ -199,11 +200,24 @@ def _enterprise(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _keep_masked(d: Decision, stored: dict[str, Any] | None, incoming: dict[str, Any]) -> None:
+    """A personal field read back as our own masked export wrote it (138****5678 in a note) is no change: the stored
+    clear value stays, and the preview says so. A masked export edited and imported again loses no number."""
+    for key, value in incoming.items():
+        kind = columns.PERSONAL.get(key)
+        old = (stored or {}).get(key)
+        if kind and old and isinstance(value, str) and "*" in value and value != old and value == MASKS[kind](old):
+            incoming[key] = old
+            d.interpreted.append((key, "脱敏显示的内容（*）未改动 → 保留系统中的原内容"))
+
+
 def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None, values: dict[str, Any],
                       town: OrgUnit, *, kind: str, row: int) -> dict[str, Any]:  # fmt: skip
     """The enterprise as it would be after the row, checked by the row rules (registry.validation)."""
     merged = dict(existing or {})
-    merged.update(_enterprise(values))  # clean as registry.cells reads them (validation.clean for typed input)
+    incoming = _enterprise(values)  # clean as registry.cells reads them (validation.clean for typed input)
+    _keep_masked(d, existing, incoming)
+    merged.update(incoming)
     if existing is None:
         if kind == "baseline" and not merged.get("industry"):
             merged["industry"] = "未注明"
@@ -257,13 +271,16 @@ def _steps(ctx: Context, d: Decision, merged_case: dict[str, Any], current: str,
         d.error("progress", f"整治进度不能倒退（系统中为“{CaseStatus(current).label}”，表中为"
                             f"“{CaseStatus(target).label}”），如需退回请在系统中办理")  # fmt: skip
         return current
+    # A step no sheet may take (销号) anywhere on the way makes the row an error, however far before it the case is
+    # (from 整改中 the way to 已销号 passes steps a sheet only notes; the 销号 itself is refused all the same).
+    never = next((step for step in steps if not step.by_import), None)
+    if never is not None:
+        d.error("progress", f"表中整治进度为“{CaseStatus(target).label}”，需要“{never.label}”：须经现场审核，"
+                            "不能通过表格导入办理，请在系统中办理")  # fmt: skip
+        return current
     case = SimpleNamespace(**merged_case)
     taken: list[workflow.Transition] = []
     for step in steps:
-        if not step.by_import:
-            d.error("progress", f"表中整治进度为“{CaseStatus(target).label}”，需要“{step.label}”：须经现场审核，"
-                                "不能通过表格导入办理，请在系统中办理")  # fmt: skip
-            return current
         if step.via:
             d.warnings.append(f"表中整治进度为“{CaseStatus(target).label}”，系统中为“{CaseStatus(current).label}”："
                               f"{step.via_hint}；本行其他内容照常导入，进度以系统记录为准")  # fmt: skip
@@ -330,6 +347,7 @@ def plan_case_row(ctx: Context, values: dict[str, Any], *, row: int) -> Decision
             cvals["progress_note"] = progress.note
         else:  # the same step said again without words: the note written before still stands
             d.interpreted.append(("progress", f"进度未变，保留原进度说明“{_short(case['progress_note'])}”"))
+    _keep_masked(d, case, cvals)
     merged_case = dict(case or {})
     merged_case.update(cvals)
     is_new = case is None

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.test import Client
 
 from sanluanwu.core import clock
 from sanluanwu.imports.choices import BatchStatus
@@ -308,3 +309,45 @@ def test_the_same_step_said_again_keeps_the_progress_note(office, campaign, dist
     assert again.counts["unchanged"] == 1, again.preview
     confirm_import(actor=office, batch=again)
     assert Case.objects.get(pk=case.pk).progress_note == "已断水断电"
+
+
+def test_a_masked_export_read_back_keeps_the_numbers_and_the_preview_never_shows_one(
+    alice, ada, office, campaign, district, tmp_path
+):
+    import openpyxl
+    from django.core.management import call_command
+
+    from conftest import make_case
+
+    phone, masked = "13812345678", "138****5678"
+    case = make_case(office, district["hutang"], case={"other_problems": f"房东电话{phone}",
+                                                       "progress_note": f"已约谈，负责人手机{phone}"})  # fmt: skip
+    out = tmp_path / "export.xlsx"
+    call_command("export_list", "--unit", "湖塘镇", "-o", str(out))  # masked, as every export by default
+    wb = openpyxl.load_workbook(out)
+    ws = wb.active
+    cells = [c for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(masked in c.value for c in cells) and not any(phone in c.value for c in cells)
+    # Read back as it is: no change at all (the masked note is the stored one, not a new text with asterisks).
+    batch = preview_import(actor=alice, batch=upload_import(actor=alice, data=out.read_bytes(), filename="a.xlsx",
+                                                            kind="list", unit=district["hutang"]))  # fmt: skip
+    assert batch.counts["error"] == 0 and batch.counts["changed"] == 0, batch.preview["rows"]
+    # Edited: a new 责任人 typed with a phone number. It is written as typed, and the preview shows it masked to
+    # everyone who reads the batch (an inspector too), while the masked note and problems keep their numbers.
+    resp = next(c for c in ws[3] if c.value == "责任人").column_letter
+    ws[f"{resp}4"] = "周责任13912345678"
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    batch = preview_import(actor=alice, batch=upload_import(actor=alice, data=edited.read_bytes(), filename="b.xlsx",
+                                                            kind="list", unit=district["hutang"]))  # fmt: skip
+    assert batch.counts["changed"] == 1, batch.preview["rows"]
+    shown = str(batch.preview)
+    assert "13912345678" not in shown and "139****5678" in shown and phone not in shown
+    client = Client()
+    client.force_login(ada)
+    page = client.get(f"/imports/{batch.pk}/").content.decode()
+    assert "13912345678" not in page and "139****5678" in page
+    confirm_import(actor=alice, batch=batch)
+    case.refresh_from_db()
+    assert case.responsible_person == "周责任13912345678"
+    assert case.other_problems == f"房东电话{phone}" and case.progress_note == f"已约谈，负责人手机{phone}"

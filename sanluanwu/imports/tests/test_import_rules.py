@@ -64,6 +64,19 @@ def test_closing_a_case_is_never_possible_by_import_whoever_imports(office, alic
         assert "现场审核通过" in message and "须经现场审核" in message
     case.refresh_from_db()
     assert case.status == "awaiting_review"
+    # A case further back (整改中, listed) gets the same error row: not a warning about the steps before the 销号.
+    for stage, earlier, name in (
+        ("half_done", "remediating", "李四塑料造粒作坊"),
+        ("listed", "listed", "王五塑料造粒作坊"),
+    ):
+        other = make_case(alice, district["hutang"], name=name, legal_person=name[:2], case={
+            "planned_completion": clock.today() + dt.timedelta(days=30), "responsible_person": "陈科长",
+            "remediation_type": "shutdown"})  # fmt: skip
+        other = walk_case(other, stage)
+        batch = _preview(alice, _sheet_for(other, progress="已销号"), district["hutang"])
+        assert batch.counts["error"] == 1 and "须经现场审核" in batch.preview["errors"][0]["message"], batch.preview
+        other.refresh_from_db()
+        assert other.status == earlier
 
 
 def test_a_sheet_that_says_a_step_happened_keeps_the_status_and_says_where_the_step_is_done(alice, campaign, district):
