@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from sanluanwu.accounts import security_views
 from sanluanwu.accounts.login import AdminLoginForm, LoginForm, lockouts
@@ -45,6 +46,10 @@ urlpatterns = [
     path("", include("sanluanwu.reporting.urls")),
     path("", include("sanluanwu.campaigns.urls")),
     path("api/v1/", include("config.api")),
+    # One's own password is changed on 账号安全 only (the profile, the history, the audit, ending other sessions and
+    # tokens): the admin's own password-change pages lead there.
+    path("admin/password_change/", RedirectView.as_view(pattern_name="account_password")),
+    path("admin/password_change/done/", RedirectView.as_view(pattern_name="account_password")),
     path("admin/", admin.site.urls),
 ]
 

@@ -21,11 +21,12 @@ from django_tasks_db.models import DBTaskResult
 
 from sanluanwu.accounts import rolechanges, services
 from sanluanwu.accounts.models import Membership, OrgUnit, RoleChangeRequest, User
+from sanluanwu.core.adminforms import CleanTextAdminMixin
 from sanluanwu.core.errors import DomainError
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin[OrgUnit]):
+class OrgUnitAdmin(CleanTextAdminMixin, admin.ModelAdmin[OrgUnit]):
     list_display = ["name", "kind", "town_type", "parent", "managed_by", "sort_order", "is_active"]
     list_filter = ["kind", "town_type", "is_active"]
     search_fields = ["name", "short_name", "code"]
@@ -68,7 +69,7 @@ def _stored_membership(membership: Membership) -> Membership:
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
     """What a user may see and do comes from their 任职 (unit + role) and the permission table, not from Django's
     groups and per-model permissions: those are not offered here, so nobody is misled into setting them."""
 
@@ -85,7 +86,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("单位信息", {"fields": ("full_name", "phone")}),
-        ("状态", {"fields": ("is_active", "is_staff", "is_superuser"),
+        ("状态", {"fields": ("is_active", "is_staff"),
                   "description": "“职员状态”用于登录本管理后台（系统管理员）；单位和角色在下方“任职”中设置。"}),
         ("账号安全（等保）", {"fields": ("must_change_password", "password_changed_at", "demo_account"),
                       "description": "新建用户或重置密码后，“须修改密码”自动勾选：用户登录后须先修改密码。"
@@ -106,17 +107,16 @@ class UserAdmin(BaseUserAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        """The staff and superuser flags are not changed here: a change of them is a request for a second admin."""
+        """The staff flag is not changed here: a change of it is a request for a second admin. The superuser flag is
+        not offered (rolechanges.NO_SUPERUSER) and stays as stored."""
         stored = User.objects.filter(pk=obj.pk).first() if change else None
         before: dict[str, bool] = {flag: bool(getattr(stored, flag, False)) for flag in ("is_staff", "is_superuser")}
-        wanted = {flag: getattr(obj, flag) for flag in ("is_staff", "is_superuser")}
-        asked = {flag: value for flag, value in wanted.items() if value != before[flag]}
+        wanted_staff = obj.is_staff
         obj.is_staff, obj.is_superuser = before["is_staff"], before["is_superuser"]
         services.save_user(actor=request.user, user=obj)
-        if asked:
-            rolechanges.request_flags(actor=request.user, user=obj, is_staff=asked.get("is_staff"),
-                                      is_superuser=asked.get("is_superuser"))  # fmt: skip
-            messages.info(request, "职员/超级用户状态的变更已提交申请，须由另一名管理员批准后生效。")
+        if wanted_staff != before["is_staff"]:
+            rolechanges.request_flags(actor=request.user, user=obj, is_staff=wanted_staff, is_superuser=None)
+            messages.info(request, "职员状态的变更已提交申请，须由另一名管理员批准后生效。")
 
     def save_related(self, request: HttpRequest, form: ModelForm[User], formsets: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -163,7 +163,7 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(RoleChangeRequest)
-class RoleChangeRequestAdmin(admin.ModelAdmin[RoleChangeRequest]):
+class RoleChangeRequestAdmin(CleanTextAdminMixin, admin.ModelAdmin[RoleChangeRequest]):
     """Read-only requests; a different admin approves or rejects the selected ones (accounts.rolechanges)."""
 
     list_display = ["user", "describe", "status", "requested_by", "requested_at", "decided_by", "decided_at"]

@@ -43,10 +43,17 @@ def request_membership_removal(*, actor: Any, membership: Membership) -> RoleCha
                                           membership=membership))  # fmt: skip
 
 
+# 三员分立: a Django superuser passes every admin permission (approving role changes included, the security admin's
+# task) and would join the three roles in one account. Nobody in this system is one, and nobody can become one.
+NO_SUPERUSER = "本系统不设超级用户（三员分立）：管理员的权限由系统管理员、安全管理员、审计管理员角色授予"
+
+
 def request_flags(*, actor: Any, user: User, is_staff: bool | None, is_superuser: bool | None) -> RoleChangeRequest:
     """Ask for the staff (may open the admin) or superuser flag to change; None leaves one as it is."""
     if is_staff is None and is_superuser is None:
         raise ValidationFailed({"is_staff": ["没有要变更的状态"]})
+    if is_superuser:
+        raise PermissionDenied(NO_SUPERUSER)
     return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.SET_FLAGS, is_staff=is_staff,
                                           is_superuser=is_superuser))  # fmt: skip
 
@@ -114,6 +121,8 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             before = snapshot(user, ["is_staff", "is_superuser"])
             if change.is_staff is not None:
                 user.is_staff = change.is_staff
+            if change.is_superuser:
+                raise PermissionDenied(NO_SUPERUSER)  # a request filed before the rule: never granted
             if change.is_superuser is not None:
                 user.is_superuser = change.is_superuser
             user.save(update_fields=["is_staff", "is_superuser"])

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 
 from sanluanwu.campaigns import services
 from sanluanwu.campaigns.models import Campaign, Phase
+from sanluanwu.core.adminforms import CleanTextAdminMixin
 
 
 class PhaseInline(admin.TabularInline[Phase, Campaign]):
@@ -20,7 +21,7 @@ class PhaseInline(admin.TabularInline[Phase, Campaign]):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin[Campaign]):
+class CampaignAdmin(CleanTextAdminMixin, admin.ModelAdmin[Campaign]):
     list_display = ["name", "starts_on", "ends_on", "is_active"]
     inlines = [PhaseInline]
     # The units taking part are set by the office in its pages (campaigns.services.set_participants: audited as names

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from sanluanwu.core.adminforms import CleanTextAdminMixin
 from sanluanwu.imports import services
 from sanluanwu.imports.models import SYNONYM_VALUES, ValueSynonym, synonym_values
 
@@ -24,7 +25,7 @@ class ValueSynonymForm(forms.ModelForm[ValueSynonym]):
 
 
 @admin.register(ValueSynonym)
-class ValueSynonymAdmin(admin.ModelAdmin[ValueSynonym]):
+class ValueSynonymAdmin(CleanTextAdminMixin, admin.ModelAdmin[ValueSynonym]):
     form = ValueSynonymForm
     list_display = ["field", "text", "value_label"]
     list_filter = ["field"]

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.core.text import clean_text
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
+from sanluanwu.registry import cells
 from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, RemediationType
 
 
@@ -76,6 +78,14 @@ class ValueSynonym(models.Model):
         allowed = dict(synonym_values(self.field))
         if self.field in SYNONYM_VALUES and self.value not in allowed:
             raise ValidationError({"value": f"“{self.get_field_display()}”只能对应：{'、'.join(allowed.values())}"})
+        written = clean_text(self.text or "")
+        if not written:
+            raise ValidationError({"text": "请填写表中写法（不能只有空格或控制字符）"})
+        # A value's own name (关停取缔, 治理改造 …) means that value in every sheet: no synonym may make it mean another.
+        for value, label in allowed.items():
+            if cells.key(written) == cells.key(label) and value != self.value:
+                raise ValidationError({"text": f"“{written}”是“{self.get_field_display()}”的标准取值“{label}”，"
+                                               f"不能对应为“{allowed.get(self.value, self.value)}”"})  # fmt: skip
 
 
 # What each kind of value synonym may stand for: the values the registry's columns take.

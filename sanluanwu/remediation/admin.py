@@ -5,11 +5,12 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from sanluanwu.core.adminforms import CleanTextAdminMixin
 from sanluanwu.remediation.models import LeadUnit, TaskKind
 
 
 @admin.register(TaskKind)
-class TaskKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TaskKindAdmin(CleanTextAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Which tasks a confirmed shutdown creates: data the admin edits, not code."""
 
     list_display = ["label", "code", "item_code", "condition", "owner_kind", "owner_unit", "coordinator_unit",
@@ -22,7 +23,7 @@ class TaskKindAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(LeadUnit)
-class LeadUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LeadUnitAdmin(CleanTextAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ["remediation_type", "unit"]
 
     # Which department leads a type is changed, not deleted (a type without a lead would stall every case of it).

@@ -84,27 +84,42 @@ def test_an_admin_cannot_grant_himself_a_role_or_a_flag_in_the_admin(sys_admin, 
     sys_admin.refresh_from_db()
     assert not sys_admin.is_superuser
     assert not Membership.objects.filter(user=sys_admin, role="office_admin").exists()
+    # The superuser flag is not even offered (三员分立: nobody is one); the role is a request for a second admin.
     requests = list(RoleChangeRequest.objects.filter(user=sys_admin, status="pending"))
-    assert {r.kind for r in requests} == {"add_membership", "set_flags"}
+    assert {r.kind for r in requests} == {"add_membership"}
     for change in requests:
         with pytest.raises(PermissionDenied, match="另一名管理员"):
             rolechanges.approve(actor=sys_admin, change_id=change.pk)
-    assert AuditEvent.objects.filter(action="accounts.rolechange.requested", actor_username="sys").count() == 2
-    # A second admin decides: the flag is refused, the role given; each decision audited.
-    flags = next(r for r in requests if r.kind == "set_flags")
-    rolechanges.reject(actor=sec_admin, change_id=flags.pk, note="不需要超级用户")
+    assert AuditEvent.objects.filter(action="accounts.rolechange.requested", actor_username="sys").count() == 1
+    # A second admin decides: the role given, the decision audited.
     role = next(r for r in requests if r.kind == "add_membership")
     rolechanges.approve(actor=sec_admin, change_id=role.pk)
     sys_admin.refresh_from_db()
     assert not sys_admin.is_superuser and Membership.objects.filter(user=sys_admin, role="office_admin").exists()
+    flags = rolechanges.request_flags(actor=sys_admin, user=sys_admin, is_staff=False, is_superuser=None)
+    rolechanges.reject(actor=sec_admin, change_id=flags.pk, note="仍需登录管理后台")
     assert AuditEvent.objects.filter(action="accounts.rolechange.rejected", actor_username="sec").exists()
     assert AuditEvent.objects.get(action="accounts.membership.created").actor_username == "sec"
 
 
 def test_the_user_concerned_cannot_approve_a_change_of_his_own_roles(sys_admin, sec_admin, district):
-    change = rolechanges.request_flags(actor=sys_admin, user=sec_admin, is_staff=None, is_superuser=True)
+    change = rolechanges.request_flags(actor=sys_admin, user=sec_admin, is_staff=False, is_superuser=None)
     with pytest.raises(PermissionDenied):
         rolechanges.approve(actor=sec_admin, change_id=change.pk)
+
+
+def test_nobody_can_ask_for_or_be_granted_the_superuser_flag(sys_admin, sec_admin, district):
+    with pytest.raises(PermissionDenied, match="不设超级用户"):
+        rolechanges.request_flags(actor=sys_admin, user=sec_admin, is_staff=None, is_superuser=True)
+    # A request filed before this rule is refused when a second admin approves it.
+    old = RoleChangeRequest.objects.create(
+        user=sys_admin, kind="set_flags", is_superuser=True, requested_by=sys_admin, requested_at=clock.now()
+    )
+    with pytest.raises(PermissionDenied, match="不设超级用户"):
+        rolechanges.approve(actor=sec_admin, change_id=old.pk)
+    sys_admin.refresh_from_db()
+    assert not sys_admin.is_superuser
+    assert RoleChangeRequest.objects.get(pk=old.pk).status == "pending"
 
 
 def test_a_service_refuses_a_self_granted_role(sysadmin, district):

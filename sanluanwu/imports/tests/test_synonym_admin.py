@@ -40,3 +40,24 @@ def test_synonyms_are_deleted_one_at_a_time_and_each_deletion_is_audited(client,
     assert not ValueSynonym.objects.exists()
     event = AuditEvent.objects.get(action="imports.value_synonym.deleted")
     assert event.changes == {"field": ["licence_status", None], "text": ["有照", None], "value": ["licensed", None]}
+
+
+def test_a_synonym_of_only_control_characters_or_a_values_own_name_for_another_value_is_refused_on_the_form(
+    client, sysadmin
+):
+    client.force_login(sysadmin)
+    for text, value, said in (("\x01", "rectification", "请填写表中写法"), ("\u202e", "rectification", "请填写表中写法"),
+                              ("\x01\x02\x1b", "shutdown", "请填写表中写法"),
+                              ("关停取缔", "rectification", "是“整治类型”的标准取值“关停取缔”")):  # fmt: skip
+        data = form_values(client, ADD) | {"field": "remediation_type", "text": text, "value": value}
+        response = client.post(ADD, data)
+        assert response.status_code == 200 and said in response.content.decode(), text
+    assert not ValueSynonym.objects.exists() and not AuditEvent.objects.exists()
+    # Control characters around a real word are removed and the word kept.
+    data = form_values(client, ADD) | {
+        "field": "remediation_type",
+        "text": "\x01整治提升\u202e",
+        "value": "rectification",
+    }
+    assert client.post(ADD, data).status_code == 302
+    assert ValueSynonym.objects.get().text == "整治提升"
