@@ -12,7 +12,7 @@ from django.http import Http404
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.accounts.scope import ANONYMOUS, Scope, scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
@@ -394,7 +394,7 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
         if current is not None and current.lead_unit_id in scope.department_ids:  # the lead settles blocked tasks
             out.extend(Action("waive_task", f"核实“{t.kind.label}”无法办理的原因", f"/remediation/tasks/{t.pk}/")
                        for t in work.active_tasks if t.state == TaskState.BLOCKED)  # fmt: skip
-        remaining = work_remaining(case)
+        remaining = work_remaining(case, work)
         out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
                           "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
     elif s == CaseStatus.AWAITING_REVIEW:
@@ -528,28 +528,34 @@ def latest_plan(case: Case) -> Plan | None:
     return case.plans.filter(ACTIVE).exclude(state=PlanState.SUPERSEDED).order_by("-number").first()
 
 
-def work_remaining(case: Case) -> list[str]:
-    """What is still to do before the on-site review can be requested (empty: nothing)."""
-    c = confirmed_classification(case)
-    if c is None:
+def work_remaining(case: Case, work: CaseWork | None = None) -> list[str]:
+    """What is still to do before the on-site review can be requested (empty: nothing), from the case's records as
+    case_work loads them (the case page passes the ones it has; a service's check loads them)."""
+    if work is None:
+        work = case_work(case, ANONYMOUS, with_actions=False)
+    confirmed = [c for c in work.classifications if c.state == ClassificationState.CONFIRMED]
+    if not confirmed:
         return ["整治类型尚未经牵头部门确认"]
-    current = current_classification(case)
+    current = next((c for c in reversed(work.classifications) if c.state != ClassificationState.SUPERSEDED), None)
     if current is not None and current.state == ClassificationState.PROPOSED:
         return ["转为关停取缔的提议待牵头部门确认"]
     today = clock.today()
     if case.remediation_type == RemediationType.SHUTDOWN:
         out = []
-        for t in case.tasks.filter(ACTIVE).exclude(state__in=FINISHED_TASK_STATES).select_related("kind", "owner_unit"):
+        for t in work.active_tasks:
+            if t.state in FINISHED_TASK_STATES:
+                continue
             late = "，已逾期" if t.due_on < today else ""
             what = "无法办理，待协调" if t.state == TaskState.BLOCKED else f"{t.due_on:%Y-%m-%d}到期{late}"
             out.append(f"待{t.owner_unit.display_name}{t.kind.label}（{what}）")
-        if not case.tasks.filter(ACTIVE).exists():
+        if not work.active_tasks:
             out.append("尚未派发关停取缔任务")
         return out
-    plan = latest_plan(case)
+    live = [p for p in work.active_plans if p.state != PlanState.SUPERSEDED]
+    plan = max(live, key=lambda p: p.number) if live else None
     if plan is None or plan.state != PlanState.APPROVED:
         return ["整改方案尚未经生态环境局批准"]
-    return [f"待完成整改事项：{i.text}（{i.deadline:%Y-%m-%d}到期）" for i in plan.items.exclude(state=ItemState.DONE)]
+    return [f"待完成整改事项：{i.text}（{i.deadline:%Y-%m-%d}到期）" for i in plan.items.all() if i.state != ItemState.DONE]
 
 
 def open_review(case: Case) -> Review | None:
