@@ -95,6 +95,12 @@ def _banner(banner: Any, scope: Scope) -> SafeString:
                        campaign.name, when, due_html)  # fmt: skip
 
 
+def _csrf(context: Any) -> str:
+    """The log-out form's token, as {% csrf_token %} gives it (the request's, or the context's own)."""
+    request = context.get("request")
+    return get_token(request) if request is not None else str(context.get("csrf_token") or "")
+
+
 @register.simple_tag(takes_context=True)
 def topbar(context: Any) -> SafeString:
     urls = _urls()
@@ -113,7 +119,7 @@ def topbar(context: Any) -> SafeString:
         '<div class="who">\n    {}\n    <a href="{}" title="账号安全：修改密码、接口令牌、双因素认证、退出所有设备">{}{}</a>\n'
         '    <form method="post" action="{}" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{}">'
         '<button type="submit" class="link">退出</button></form>\n  </div>',
-        bell, urls["account_password"], user.display_name, units, urls["logout"], get_token(context["request"]),
+        bell, urls["account_password"], user.display_name, units, urls["logout"], _csrf(context),
     )  # fmt: skip
     header = format_html('<header class="topbar">\n  {}\n  {}\n  {}\n</header>', brand,
                          _menu(frozenset(scope.roles), bool(user.is_staff)), who)  # fmt: skip
