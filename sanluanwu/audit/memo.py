@@ -47,6 +47,9 @@ head_var: contextvars.ContextVar[Any] = contextvars.ContextVar("slw_audit_head",
 
 _lock = threading.Lock()
 _entries: OrderedDict[tuple[Hashable, ...], tuple[float, Any]] = OrderedDict()
+# The reads under way in this process (single flight): their key → set when the value is remembered (or failed).
+_inflight: dict[tuple[Hashable, ...], threading.Event] = {}
+WAIT_SECONDS = 30.0  # how long a thread waits for another's read of the same value before reading it itself
 ALL = ""  # the whole chain (every topic), in the heads and the write counters
 # This process's writes: ALL, and per app label (a defaultdict: bumped from signal handlers without a global statement).
 _writes: defaultdict[str, int] = defaultdict(int)
@@ -151,15 +154,35 @@ def remembered(key: tuple[Hashable, ...], compute: Callable[[], T], *, topics: t
     now = time.monotonic()
     with _lock:
         found = _entries.get(full)
-        if found is not None and now - found[0] < MAX_AGE:
+        if found is not None:
+            if now - found[0] < MAX_AGE:
+                _entries.move_to_end(full)
+                return found[1]  # type: ignore[no-any-return]
+            if full in _inflight:
+                # Only the age net ran out (no write since): while one thread reads it again, the others keep the
+                # value they had, instead of all reading a million-row list at once.
+                return found[1]  # type: ignore[no-any-return]
+        waiting = _inflight.get(full)
+        if waiting is None:
+            mine = _inflight[full] = threading.Event()
+    if waiting is not None:
+        # Another thread is reading this very value (after a write, at midnight, at start): wait for its answer rather
+        # than read it again beside it (32 clients missing at once made each read 16 times slower).
+        waiting.wait(timeout=WAIT_SECONDS)
+        with _lock:
+            found = _entries.get(full)
+        return found[1] if found is not None else compute()  # type: ignore[no-any-return]
+    try:
+        value = compute()
+        with _lock:
+            _entries[full] = (now, value)
             _entries.move_to_end(full)
-            return found[1]  # type: ignore[no-any-return]
-    value = compute()
-    with _lock:
-        _entries[full] = (now, value)
-        _entries.move_to_end(full)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+            while len(_entries) > MAX_ENTRIES:
+                _entries.popitem(last=False)
+    finally:
+        with _lock:
+            _inflight.pop(full, None)
+        mine.set()
     return value
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from typing import Any
 
 from django.db import transaction
@@ -45,6 +47,54 @@ def test_a_read_is_not_remembered_past_midnight_or_its_age(db, monkeypatch, time
     monkeypatch.setattr(memo, "MAX_AGE", 0.0)
     memo.remembered(("k",), compute)
     assert calls[0] == 3  # the safety net for a write nobody audited
+
+
+def _in_thread(results: list[Any], key: str, compute: Any) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(memo.remembered((key,), compute)))
+    thread.start()
+    return thread
+
+
+def test_threads_missing_the_same_read_at_once_read_it_once_and_share_it(db, monkeypatch):
+    # At a deadline 32 clients miss the list together after a write: one reads it, the others wait for its answer.
+    monkeypatch.setattr(memo, "data_version", lambda topics=(): ((7,), dt.date(2026, 3, 10)))
+    started, release, calls = threading.Event(), threading.Event(), [0]
+
+    def slow() -> str:
+        calls[0] += 1
+        started.set()
+        release.wait(5)
+        return "list"
+
+    results: list[Any] = []
+    first = _in_thread(results, "slow", slow)
+    assert started.wait(5)
+    others = [_in_thread(results, "slow", slow) for _ in range(5)]
+    time.sleep(0.1)
+    release.set()
+    for thread in (first, *others):
+        thread.join(5)
+    assert results == ["list"] * 6 and calls[0] == 1
+
+
+def test_when_only_the_age_ran_out_one_thread_reads_again_and_the_others_keep_the_value(db, monkeypatch):
+    monkeypatch.setattr(memo, "data_version", lambda topics=(): ((7,), dt.date(2026, 3, 10)))
+    assert memo.remembered(("aged",), lambda: "old") == "old"
+    monkeypatch.setattr(memo, "MAX_AGE", 0.0)  # the safety net ran out; no write happened
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(5)
+        return "new"
+
+    results: list[Any] = []
+    first = _in_thread(results, "aged", slow)
+    assert started.wait(5)
+    assert memo.remembered(("aged",), lambda: "read again beside it") == "old"
+    release.set()
+    first.join(5)
+    assert results == ["new"]
 
 
 def test_a_save_in_this_process_is_seen_at_once_even_before_its_event_commits(db, monkeypatch, office, campaign):
