@@ -555,7 +555,9 @@ def work_remaining(case: Case, work: CaseWork | None = None) -> list[str]:
     plan = max(live, key=lambda p: p.number) if live else None
     if plan is None or plan.state != PlanState.APPROVED:
         return ["整改方案尚未经生态环境局批准"]
-    return [f"待完成整改事项：{i.text}（{i.deadline:%Y-%m-%d}到期）" for i in plan.items.all() if i.state != ItemState.DONE]
+    return [
+        f"待完成整改事项：{i.text}（{i.deadline:%Y-%m-%d}到期）" for i in plan.items.all() if i.state != ItemState.DONE
+    ]
 
 
 def open_review(case: Case) -> Review | None:
