@@ -55,17 +55,25 @@ def _in_thread(results: list[Any], key: str, compute: Any) -> threading.Thread:
     return thread
 
 
+class _Slow:
+    """A read that takes until the test releases it, counting its calls."""
+
+    def __init__(self, value: str) -> None:
+        self.value, self.calls = value, 0
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def __call__(self) -> str:
+        self.calls += 1
+        self.started.set()
+        self.release.wait(5)
+        return self.value
+
+
 def test_threads_missing_the_same_read_at_once_read_it_once_and_share_it(db, monkeypatch):
     # At a deadline 32 clients miss the list together after a write: one reads it, the others wait for its answer.
     monkeypatch.setattr(memo, "data_version", lambda topics=(): ((7,), dt.date(2026, 3, 10)))
-    started, release, calls = threading.Event(), threading.Event(), [0]
-
-    def slow() -> str:
-        calls[0] += 1
-        started.set()
-        release.wait(5)
-        return "list"
-
+    slow = _Slow("list")
+    started, release = slow.started, slow.release
     results: list[Any] = []
     first = _in_thread(results, "slow", slow)
     assert started.wait(5)
@@ -74,20 +82,15 @@ def test_threads_missing_the_same_read_at_once_read_it_once_and_share_it(db, mon
     release.set()
     for thread in (first, *others):
         thread.join(5)
-    assert results == ["list"] * 6 and calls[0] == 1
+    assert results == ["list"] * 6 and slow.calls == 1
 
 
 def test_when_only_the_age_ran_out_one_thread_reads_again_and_the_others_keep_the_value(db, monkeypatch):
     monkeypatch.setattr(memo, "data_version", lambda topics=(): ((7,), dt.date(2026, 3, 10)))
     assert memo.remembered(("aged",), lambda: "old") == "old"
     monkeypatch.setattr(memo, "MAX_AGE", 0.0)  # the safety net ran out; no write happened
-    started, release = threading.Event(), threading.Event()
-
-    def slow() -> str:
-        started.set()
-        release.wait(5)
-        return "new"
-
+    slow = _Slow("new")
+    started, release = slow.started, slow.release
     results: list[Any] = []
     first = _in_thread(results, "aged", slow)
     assert started.wait(5)
