@@ -128,10 +128,11 @@ def mask_field(model_label: str, field: str, value: Any) -> Any:
     return MASKS[kind](value)
 
 
-def is_masked_form(value: str, original: str) -> bool:
-    """Whether a submitted value is the masked form the page showed: the original is kept (an edit form shows a
-    personal field masked, and sending it back unchanged must not overwrite the number with asterisks)."""
-    return bool(original) and "*" in (value or "") and value == mask_phone(original)
+def is_masked_form(value: str, original: str, kind: str = "phone") -> bool:
+    """Whether a submitted value is the masked form a page, the API or an export showed: the original is kept (an
+    edit form shows a personal field masked, and sending it back unchanged must not overwrite the number with
+    asterisks; nor may a masked export imported back). `kind`: the field's kind of personal data (MASKS)."""
+    return bool(original) and "*" in (value or "") and value != original and value == MASKS[kind](original)
 
 
 class MaskedSerializerMixin:

@@ -30,7 +30,7 @@ from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.bulk import insert_many
-from sanluanwu.core.masking import MASKS
+from sanluanwu.core.masking import is_masked_form
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
@@ -206,7 +206,7 @@ def _keep_masked(d: Decision, stored: dict[str, Any] | None, incoming: dict[str,
     for key, value in incoming.items():
         kind = columns.PERSONAL.get(key)
         old = (stored or {}).get(key)
-        if kind and old and isinstance(value, str) and "*" in value and value != old and value == MASKS[kind](old):
+        if kind and isinstance(value, str) and isinstance(old, str) and is_masked_form(value, old, kind):
             incoming[key] = old
             d.interpreted.append((key, "脱敏显示的内容（*）未改动 → 保留系统中的原内容"))
 
