@@ -237,18 +237,19 @@ def submit_report(
         draft = queries.draft_report(slot)
         rows = exports.encode_rows(draft.rows)
         previous = draft.previous
-        unit_label = slot.unit.name
-        content = exports.report_xlsx(
-            draft.rows, unit_label=unit_label, period_label=f"{period.label}，{period.span}", as_of=draft.as_of,
-            lines=draft.lines, previous_label=previous.slot.period.label if previous else "",
-            signature=Signature(filler, reviewer, phone), remark=remark,
-        )  # fmt: skip
+        # Before the workbook is rendered: a repeated click costs a comparison, not a workbook.
         earlier = slot.reports.order_by("-number").first()
         if (earlier is not None and earlier.state == ReportState.SUBMITTED and earlier.as_of == draft.as_of
                 and earlier.rows == rows
                 and earlier.figures == draft.figures and (earlier.filler, earlier.reviewer, earlier.phone, earlier.remark)
                 == (filler, reviewer, phone, remark)):  # fmt: skip
             raise ValidationFailed(f"与待审核的第{earlier.number}版完全相同，无需重复报送")
+        unit_label = slot.unit.name
+        content = exports.report_xlsx(
+            draft.rows, unit_label=unit_label, period_label=f"{period.label}，{period.span}", as_of=draft.as_of,
+            lines=draft.lines, previous_label=previous.slot.period.label if previous else "",
+            signature=Signature(filler, reviewer, phone), remark=remark,
+        )  # fmt: skip
         # Compared with the version the office returned, when this one answers a return (not after a reopening).
         returned = earlier if earlier is not None and earlier.state == ReportState.RETURNED else None
         diff = None

@@ -438,6 +438,21 @@ def test_a_second_click_or_a_second_tab_adds_no_version(hutang_first, alice, tra
     assert submit(alice, hutang_first, remark="补充：新发现一家").number == 2
 
 
+def test_the_same_report_again_is_refused_before_its_workbook_is_rendered(hutang_first, alice, travel, monkeypatch):
+    from sanluanwu.reporting import exports
+
+    travel(D(2020, 7, 10))
+    submit(alice, hutang_first)
+    rendered: list[int] = []
+    real = exports.report_xlsx
+    monkeypatch.setattr(exports, "report_xlsx", lambda *a, **k: rendered.append(1) or real(*a, **k))
+    with pytest.raises(ValidationFailed, match="完全相同"):
+        submit(alice, hutang_first)
+    assert rendered == []  # a repeated click costs a comparison, not a workbook
+    assert submit(alice, hutang_first, remark="补充").number == 2
+    assert rendered == [1]
+
+
 def test_a_telephone_number_must_look_like_one(hutang_first, alice, travel):
     travel(D(2020, 7, 10))
     with pytest.raises(ValidationFailed, match="不像电话号码"):
