@@ -169,3 +169,21 @@ def test_the_api_withdraws_a_plan_version(parties, case, alice, office):
     )
     assert _api(office).post(f"{url}/plan-restoration/", {"id": plan.pk, "reason": "核实"},
                              format="json").status_code == 200  # fmt: skip
+
+
+def test_the_case_work_reads_only_the_kinds_of_records_the_case_has(parties, case, office):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    scope = scope_for(office)
+    with CaptureQueriesContext(connection) as fresh_case:
+        work = queries.case_work(case, scope)
+    assert (work.tasks, work.stops, work.reviews, work.enforcements, work.plans) == ([], [], [], [], [])
+    probe, *others = [q["sql"] for q in fresh_case.captured_queries if "remediation_" in q["sql"]]
+    assert probe.startswith("SELECT EXISTS") and others == []  # one query says there is nothing to read
+    case = walk(case, "confirmed", parties)
+    with CaptureQueriesContext(connection) as confirmed:
+        work = queries.case_work(case, scope)
+    assert work.tasks and work.stops and work.classifications  # what exists is read, as before
+    assert len(confirmed) > len(fresh_case)
+    assert work.tasks == list(case.tasks.order_by("kind__sort_order", "id"))
