@@ -77,7 +77,10 @@ def keyset_page(
     count = 0
     capped = False
     if with_count:
-        count = capped_count(queryset)
+        # The first page holding the whole list is its count: no second query (most of a department's or a utility's
+        # lists, a town's small ones).
+        whole = after_id is None and before_id is None and not has_older
+        count = len(items) if whole else capped_count(queryset)
         capped = count > COUNT_CAP
     return KeysetPage(
         items=items,
@@ -120,6 +123,6 @@ def numbered_page(queryset: QuerySet[M], *, ordering: list[Any], page: Any = Non
     size = max(1, min(size, 200))
     start = (number - 1) * size
     rows = list(queryset.order_by(*ordering)[start : start + size + 1])
-    count = capped_count(queryset)
+    count = len(rows) if number == 1 and len(rows) <= size else capped_count(queryset)  # the whole list on page 1
     return NumberedPage(items=rows[:size], number=number, has_next=len(rows) > size, count=min(count, COUNT_CAP),
                         count_capped=count > COUNT_CAP)  # fmt: skip

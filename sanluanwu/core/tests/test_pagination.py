@@ -21,3 +21,31 @@ def test_keyset_pages_walk_forward_and_back_without_gaps(district: dict[str, Any
 
 def test_a_garbage_cursor_is_ignored() -> None:
     assert keyset_page(OrgUnit.objects.none(), after="x' OR 1=1").items == []
+
+
+def test_a_first_page_holding_the_whole_list_is_its_own_count(district: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    units = OrgUnit.objects.all()
+    total = units.count()
+    with CaptureQueriesContext(connection) as whole:
+        page = keyset_page(units, size=total)
+    assert (page.count, page.count_capped, page.next_after) == (total, False, None)
+    assert not [q for q in whole.captured_queries if "COUNT(" in q["sql"].upper()]  # the rows only: no count
+    with CaptureQueriesContext(connection) as partial:
+        first = keyset_page(units, size=total - 1)  # one row more than the page: counted
+    assert first.count == total and first.next_after is not None
+    assert [q for q in partial.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert keyset_page(units, after=first.next_after, size=total).count == total  # a later page counts the list
+
+
+def test_a_numbered_first_page_holding_the_whole_list_is_its_own_count(district: dict[str, Any]) -> None:
+    from sanluanwu.core.pagination import numbered_page
+
+    units = OrgUnit.objects.all()
+    total = units.count()
+    assert numbered_page(units, ordering=["name"], size=total).count == total
+    assert numbered_page(units, ordering=["name"], size=total - 1).count == total
+    assert numbered_page(units, ordering=["name"], page=2, size=total - 1).count == total
+    assert numbered_page(units.none(), ordering=["name"]).count == 0
