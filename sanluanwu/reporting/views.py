@@ -79,21 +79,29 @@ def overview(request: HttpRequest) -> HttpResponse:
     """The office: every period with its rates and the units' rates over the campaign; a town: its own reports."""
     scope = scope_for(request.user)
     campaign = _campaign(request)
+    # Remembered until the next write of reports, periods, campaigns or units (audit.memo): at a deadline every town
+    # opens this page again and again, while inspections and case writes, which change none of it, go on.
+    data = remembered(("reporting_overview", scope.memo_key, campaign.pk),
+                      functools.partial(_overview_data, scope, campaign),
+                      topics=("reporting", "campaigns", "accounts"))  # fmt: skip
+    return render(request, "reporting/overview.html", {**data, "campaign": campaign, "today": clock.today()})
+
+
+def _overview_data(scope: Any, campaign: Campaign) -> dict[str, Any]:
     periods = list(queries.periods_of(campaign))
     rates = queries.period_rates(periods, scope)
-    today = clock.today()
     monitor = permissions.allows(scope, "report.monitor")
     slots = []
     if not monitor:
         slots = list(queries.slots_visible_to(scope).filter(period__campaign=campaign).order_by("period__starts_on",
                                                                                                "unit__sort_order"))  # fmt: skip
-    return render(request, "reporting/overview.html", {
-        "campaign": campaign, "campaigns": Campaign.objects.order_by("-starts_on"),
-        "periods": [(p, rates.get(p.pk, queries.Rates())) for p in periods], "today": today, "monitor": monitor,
+    return {
+        "campaigns": list(Campaign.objects.order_by("-starts_on")),
+        "periods": [(p, rates.get(p.pk, queries.Rates())) for p in periods], "monitor": monitor,
         "unit_rates": queries.unit_rates(campaign, scope=scope) if monitor else [],
         "campaign_rates": queries.campaign_rates(campaign) if monitor else None, "slots": slots,
         "current": queries.current_period(campaign), "next_due": queries.next_due(campaign),
-    })  # fmt: skip
+    }  # fmt: skip
 
 
 def _period_page(request: HttpRequest, p: Period, *, status: int = 200, errors: Any = None) -> HttpResponse:
@@ -552,6 +560,9 @@ def _summary(request: HttpRequest) -> summary_data.CampaignSummary:
 def summary(request: HttpRequest) -> HttpResponse:
     data = _summary(request)
     header, rows = summary_data.table(data)
+    # Whole numbers as text before the template: it would localise the ~300 of them one by one (7 % of the page's
+    # time, cProfile), to the same digits.
+    rows = [[str(v) if type(v) is int else v for v in row] for row in rows]
     return render(request, "reporting/summary.html", {"s": data, "header": header, "rows": rows,
                                                       "campaigns": Campaign.objects.order_by("-starts_on")})  # fmt: skip
 

@@ -89,6 +89,28 @@ def test_the_office_sees_who_reported_and_downloads_the_district_workbook(alice,
     assert _client(alice).get(f"/reporting/periods/{slot.period_id}/").status_code == 403
 
 
+def test_the_overview_follows_a_submission_and_a_review_at_once(alice, office, leo, summer, district, travel):
+    # The overview is remembered between writes of reports (audit.memo): each write shows on the next view.
+    make_case(alice, district["hutang"])
+    travel(dt.date(2020, 7, 14), 16)
+    slot = slot_of(summer, dt.date(2020, 7, 14), district["hutang"])
+    town, leader = _client(alice), _client(leo)
+
+    def tables(client):  # the page below its header (the header holds a fresh CSRF token each time)
+        page = client.get("/reporting/").content.decode()
+        return page[page.index("<h1>") :]
+
+    assert "已报送，待审核" not in tables(town)
+    first = tables(leader)
+    assert tables(leader) == first
+    town.post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "a", "reviewer": "b",
+                                               "phone": "0519-86310000"})  # fmt: skip
+    assert "已报送，待审核" in tables(town)
+    assert tables(leader) != first  # 已报 counted
+    assert _client(office).post(f"/reporting/slots/{slot.pk}/", {"action": "accept"}).status_code == 302
+    assert "已审核通过" in tables(town)
+
+
 def test_the_office_moves_a_due_date_in_the_page_with_a_reason(office, summer, travel):
     period = Period.objects.filter(campaign=summer).order_by("starts_on").first()
     client = _client(office)
