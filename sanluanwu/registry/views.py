@@ -63,11 +63,19 @@ def _list_body(request: HttpRequest, scope: Any, visible: Any, shown: list[colum
     else:
         page = keyset_page(cases, after=request.GET.get("after"), before=request.GET.get("before"))
     queries.attach_units(page.items)
+    # The filter bar, the column choice and the table head read no case: remembered apart, until the next write of
+    # units or campaigns (their choices), so a case written (a task done at a deadline) re-renders only the rows.
+    controls = remembered(
+        ("case_list_controls", scope.memo_key, tuple((k, tuple(v)) for k, v in sorted(request.GET.lists())),
+         tuple(c.key for c in shown)),
+        lambda: _controls(request, filterset.form, shown, sort),
+        topics=("accounts", "campaigns"),
+    )  # fmt: skip
     return {
         "page": dataclasses.replace(page, items=[]),  # the pager's links and count; the rows are rendered below
         "rows": list_rows.render_rows(page.items, shown, clock.today()),
         "sort": sort,
-        **_controls(request, filterset.form, shown, sort),
+        **controls,
     }
 
 

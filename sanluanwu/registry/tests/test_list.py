@@ -86,3 +86,19 @@ def test_the_export_button_offers_a_date_and_keeps_the_filters(client, office, t
     html = client.get("/cases/", {"q": "陈科长"}).content.decode()
     form = html[html.index('id="export-form"') : html.index("</form>", html.index('id="export-form"'))]
     assert 'type="date" name="as_of"' in form and 'name="q" value="陈科长"' in form
+
+
+def test_the_filter_bar_follows_a_renamed_town_and_the_rows_follow_a_case_written(client, office, sysadmin, alice,
+                                                                                   three_cases, district):  # fmt: skip
+    # The controls are remembered apart from the rows (units and campaigns only); each still follows its own writes.
+    from sanluanwu.accounts.services import save_org_unit
+
+    client.force_login(office)
+    assert "湖塘镇" in client.get("/cases/").content.decode()
+    make_case(alice, district["hutang"], name="赵六喷漆作坊", legal_person="赵六", phone="")
+    assert "赵六喷漆作坊" in client.get("/cases/").content.decode()
+    town = district["niutang"]
+    town.name = "牛塘镇（新）"
+    save_org_unit(actor=sysadmin, org_unit=town)
+    bar = client.get("/cases/").content.decode()
+    assert "牛塘镇（新）" in bar[: bar.index("赵六喷漆作坊")]  # the town filter's choice, above the rows
