@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks import route_cpu
 from benchmarks.load import ROOT, _free_port, _load_average, start_server, stop_server
 
 USERS = int(os.environ.get("BENCH_DEADLINE_USERS", "200"))
@@ -248,7 +249,10 @@ def run() -> str:
     sessions = json.loads(sessions_file.read_text())["roles"]
     port = _free_port()
     before = _load_average()
-    server = start_server(port, WORK / "serve.log", _env())
+    cpu_dir = WORK / "route-cpu"  # CPU per route in the web workers (benchmarks/route_cpu.py)
+    for old in cpu_dir.glob("cpu.*.json"):
+        old.unlink()
+    server = start_server(port, WORK / "serve.log", {**_env(), "SLW_ROUTE_CPU_DIR": str(cpu_dir)})
     try:
         idle = _locust(port, WORK / "idle", sessions_file)
         idle.wait()
@@ -262,7 +266,8 @@ def run() -> str:
     finally:
         stop_server(server)
     after = _load_average()
-    return _section(loaded, _stats(WORK / "idle"), _stats(WORK / "busy"), background, before, after)
+    section = _section(loaded, _stats(WORK / "idle"), _stats(WORK / "busy"), background, before, after)
+    return "\n".join([section, "", *route_cpu.table(cpu_dir)])
 
 
 def _section(loaded: float | None, idle: dict[str, dict[str, float]], busy: dict[str, dict[str, float]],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from typing import Any
 
 
@@ -12,3 +13,16 @@ def post_worker_init(worker: Any) -> None:
     what requests made, instead of some 130,000 long-lived objects (80 ms measured in process, every thread of the
     worker waiting meanwhile: a tail in the load benchmark's percentiles)."""
     gc.freeze()
+    if os.environ.get(
+        "SLW_ROUTE_CPU_DIR"
+    ):  # the benchmarks' CPU per route (benchmarks/route_cpu.py); never in production
+        from benchmarks.route_cpu import install
+
+        install(worker)
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    if os.environ.get("SLW_ROUTE_CPU_DIR"):
+        from benchmarks.route_cpu import dump
+
+        dump()
