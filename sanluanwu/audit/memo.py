@@ -18,6 +18,13 @@ of those apps' models only. Inspections saved every second at a deadline then le
 banner and the org units remembered. The topic heads are read by an expression index (migration 0007), in the same
 query as the chain's head.
 
+A read of one town's rows (a town user's case list) can be remembered *per town* (`towns=`): an event that names
+the town it changed (AuditEvent.town_id, given by the writer that knows it: a task done on a 湖塘镇 case) moves only
+that town's version; an event that names none moves every town's, as before. Of this process's writes, only the
+events are counted per town; a model saved without an event counts for every town, and only for the apps the read is
+made of (`rows_of`): a remediation task saved beside its event changes no case row, its event says which town's did.
+At a deadline, a utility completing a task every second then no longer makes every town's list read again.
+
 The heads are read once per request (RequestContextMiddleware resets them) and on every call outside a request.
 """
 
@@ -51,18 +58,25 @@ _entries: OrderedDict[tuple[Hashable, ...], tuple[float, Any]] = OrderedDict()
 _inflight: dict[tuple[Hashable, ...], threading.Event] = {}
 WAIT_SECONDS = 30.0  # how long a thread waits for another's read of the same value before reading it itself
 ALL = ""  # the whole chain (every topic), in the heads and the write counters
+# The keys of this process's write counters besides ALL and the app labels: a model saved ("saved", app); an event
+# of a topic that named its town ("event", topic, town id) or named none ("event", topic, None).
+WriteKey = str | tuple[str, str] | tuple[str, str, int | None]
 # This process's writes: ALL, and per app label (a defaultdict: bumped from signal handlers without a global statement).
-_writes: defaultdict[str, int] = defaultdict(int)
+_writes: defaultdict[WriteKey, int] = defaultdict(int)
 _topics: set[str] = set()  # the topics whose heads are read with the chain's
 
 
-def bump(app_label: str = "") -> None:
-    """A write in this process (of a model of `app_label`, if given): what was remembered before it from rows that
-    write may have changed is not used again."""
+def bump(app_label: str = "", *, event: bool = False, town_id: int | None = None) -> None:
+    """A write in this process (of a model of `app_label`, if given; `event`: an audit event of that topic, naming
+    `town_id` or no town): what was remembered before it from rows that write may have changed is not used again."""
     with _lock:
         _writes[ALL] += 1
         if app_label:
             _writes[app_label] += 1
+            if event:
+                _writes[("event", app_label, town_id)] += 1
+            else:
+                _writes[("saved", app_label)] += 1
 
 
 def clear() -> None:
@@ -112,14 +126,52 @@ def _read_heads(topics: frozenset[str]) -> dict[str, int]:
 def data_version(topics: tuple[str, ...] = ()) -> tuple[tuple[int, ...], dt.date]:
     """(the newest ids of the chain or of the topics' events, today): what a remembered read is valid for."""
     heads = head_var.get()
-    if heads is _UNREAD or any(t not in heads for t in topics):
+    if heads is _UNREAD or ALL not in heads or any(t not in heads for t in topics):
         with _lock:
             _topics.update(topics)
             wanted = frozenset(_topics)
-        heads = _read_heads(wanted)
+        heads = {**({} if heads is _UNREAD else heads), **_read_heads(wanted)}
         if _in_request.get():
             head_var.set(heads)
     return tuple(heads[t] for t in topics) if topics else (heads[ALL],), clock.today()
+
+
+def town_heads_sql(keys: list[tuple[str, int | None]]) -> str:
+    """One query: for each (topic, town) the newest id of the topic's events naming that town, or naming none (town
+    None); by the expression index of migration 0008 (parameters: town_heads_params)."""
+    expression = topic_sql(connection.vendor)
+    parts = []
+    for _topic, town in keys:
+        where = "town_id = %s" if town is not None else "town_id IS NULL"
+        parts.append(f"(SELECT id FROM audit_auditevent WHERE {expression} = %s AND {where} "
+                     f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+    return "SELECT " + ", ".join(parts)
+
+
+def town_heads_params(keys: list[tuple[str, int | None]]) -> list[Any]:
+    return [value for topic, town in keys for value in (topic, *(() if town is None else (town,)))]
+
+
+def _read_town_heads(keys: list[tuple[str, int | None]]) -> dict[Any, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(town_heads_sql(keys), town_heads_params(keys))
+        row = cursor.fetchone() or ()
+    return {("town", *key): int(value or 0) for key, value in zip(keys, row, strict=True)}
+
+
+def _town_keys(topics: tuple[str, ...], towns: frozenset[int]) -> list[tuple[str, int | None]]:
+    return [(topic, town) for topic in topics for town in (*sorted(towns), None)]
+
+
+def town_data_version(topics: tuple[str, ...], towns: frozenset[int]) -> tuple[tuple[int, ...], dt.date]:
+    """data_version() of a read of the `towns`' rows: each topic's newest event naming one of the towns or none."""
+    keys = _town_keys(topics, towns)
+    heads = head_var.get()
+    if heads is _UNREAD or any(("town", *key) not in heads for key in keys):
+        heads = {**({} if heads is _UNREAD else heads), **_read_town_heads(keys)}
+        if _in_request.get():
+            head_var.set(heads)
+    return tuple(heads[("town", *key)] for key in keys), clock.today()
 
 
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("slw_audit_head_in_request", default=False)
@@ -139,18 +191,36 @@ def _in_write() -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def remembered(key: tuple[Hashable, ...], compute: Callable[[], T], *, topics: tuple[str, ...] = ()) -> T:
+def remembered(
+    key: tuple[Hashable, ...],
+    compute: Callable[[], T],
+    *,
+    topics: tuple[str, ...] = (),
+    towns: frozenset[int] | None = None,
+    rows_of: tuple[str, ...] = (),
+) -> T:
     """compute(), or what it returned for the same key since the last write (see the module's docstring); with
     `topics`, since the last write of those apps (compute() must read only their models' rows).
+
+    With `towns` (and `topics`), since the last event of those topics naming one of the towns or no town, or the last
+    model of the `rows_of` apps saved in this process: compute() must read only those towns' rows, of the `rows_of`
+    apps' models, and every write of them must come with an event of one of the topics.
 
     The value is shared by the threads of the process: it must not be changed by its readers."""
     if not settings.REMEMBER_READS:
         return compute()
     with _lock:
-        writes = tuple(_writes[t] for t in topics) if topics else (_writes[ALL],)
+        if towns is not None:
+            keys = _town_keys(topics, towns)
+            writes = (*(_writes[("event", *k)] for k in keys), *(_writes[("saved", app)] for app in rows_of))
+        else:
+            writes = tuple(_writes[t] for t in topics) if topics else (_writes[ALL],)
     if _in_write():
         return compute()  # inside a write's transaction the head is not yet the data's version
-    full = (*key, topics, *data_version(topics), writes)
+    if towns is not None:
+        full = (*key, topics, tuple(sorted(towns)), rows_of, *town_data_version(topics, towns), writes)
+    else:
+        full = (*key, topics, *data_version(topics), writes)
     now = time.monotonic()
     with _lock:
         found = _entries.get(full)

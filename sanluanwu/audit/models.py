@@ -48,6 +48,11 @@ class AuditEvent(models.Model):
     request_id = models.CharField("请求编号", max_length=64, blank=True)
     ip = models.CharField("IP", max_length=64, blank=True)
     result = models.CharField("结果", max_length=10, default="success")
+    # The one town whose records the event changed, when its writer says so (null: none, several, or not said). Read
+    # by audit.memo only, to keep other towns' remembered lists (a task done in 湖塘镇 leaves 牛塘镇's list as it
+    # was); not part of the hashed content (chain.CONTENT): a wrong town could only make a list be read again or
+    # stale for MAX_AGE, never change the record.
+    town_id = models.BigIntegerField("所属镇（街道）编号", null=True, blank=True, editable=False)
     # The hash chain (audit/chain.py): the hash of the event before this one, and this one's own.
     prev_hash = models.CharField("前序哈希", max_length=64, blank=True, editable=False)
     hash = models.CharField("哈希", max_length=64, editable=False)

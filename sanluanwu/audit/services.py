@@ -55,13 +55,19 @@ def record_event(
     note: str = "",
     org_unit_name: str = "",
     result: str = "success",
+    town_id: int | None = None,
 ) -> AuditEvent:
-    """Append one audit event. Must run inside the transaction of the change it records."""
+    """Append one audit event. Must run inside the transaction of the change it records.
+
+    `town_id`: the one town whose rows the change touched, given only by a writer that knows no other town's rows
+    changed (not a case moved between towns); it keeps other towns' remembered reads (audit.memo)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event() must be called inside the transaction of the change")
+    if town_id is not None and getattr(obj, "town_id", town_id) != town_id:
+        raise RuntimeError(f"审计记录所写的镇（{town_id}）与对象所属的镇（{obj.town_id}）不符")  # type: ignore[attr-defined]
     # The event's topic (audit.memo): reads remembered under it are not used again in this process, even where the
     # change itself sent no post_save (a queryset update such as registry.services.set_stage).
-    memo.bump(memo.topic_of(action))
+    memo.bump(memo.topic_of(action), event=True, town_id=town_id)
     return AuditEvent.objects.create(
         occurred_at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
@@ -77,6 +83,7 @@ def record_event(
         request_id=current_request_id(),
         ip=client_ip_var.get(),
         result=result,
+        town_id=town_id,
     )
 
 
@@ -128,4 +135,4 @@ class BulkEvents:
 
         insert_many(AuditEvent, chain.chained(noted(rows), chain.lock_head()), count=count)
         for topic in topics or {""}:
-            memo.bump(topic)  # COPY sends no post_save
+            memo.bump(topic, event=True)  # COPY sends no post_save; the events name no town

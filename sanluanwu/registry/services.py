@@ -392,6 +392,7 @@ def create_case(
             actor=actor,
             action="registry.case.created",
             obj=case,
+            town_id=case.town_id,
             changes=diff_fields({}, snapshot(case, CASE_AUDITED)),
             note=f"已核实提示：{note}" if note else "",
         )
@@ -414,6 +415,7 @@ def update_case(
     with transaction.atomic():
         case = Case.objects.select_for_update(of=("self",), no_key=True).select_related("enterprise").get(pk=case.pk)
         enterprise = Enterprise.objects.select_for_update(no_key=True).get(pk=case.enterprise_id)
+        town_before = case.town_id
         check_not_closed(case)
         if expected_version is not None and expected_version != case.version:
             raise Conflict("该记录已被他人修改，请刷新页面后重新编辑（您的输入未保存，请先复制）")
@@ -453,7 +455,9 @@ def update_case(
             _full_clean(case, exclude=["enterprise", "campaign"])
             case.save()
         if case_changes:
-            record_event(actor=actor, action="registry.case.updated", obj=case, changes=case_changes)
+            # A case moved to another town names no town: both towns' remembered lists change (audit.memo).
+            record_event(actor=actor, action="registry.case.updated", obj=case, changes=case_changes,
+                         town_id=case.town_id if case.town_id == town_before else None)  # fmt: skip
     return case
 
 
@@ -554,6 +558,7 @@ def transition_case(
             actor=actor,
             action=_TRANSITION_EVENTS.get(transition.action, "registry.case.transitioned"),
             obj=case,
+            town_id=case.town_id,  # a step of the workflow never moves a case
             changes=diff_fields(before, snapshot(case, CASE_AUDITED)),
             note=f"{transition.label}{'：' + note if note else ''}",
         )
@@ -577,7 +582,7 @@ def set_remediation_type(
         case.version += 1
         case.updated_at = clock.now()
         case.save(update_fields=["remediation_type", "planned_completion", "version", "updated_at"])
-        record_event(actor=actor, action="registry.case.updated", obj=case,
+        record_event(actor=actor, action="registry.case.updated", obj=case, town_id=case.town_id,
                      changes=diff_fields(before, snapshot(case, CASE_AUDITED)), note="牵头部门确认整治类型")  # fmt: skip
     return case
 

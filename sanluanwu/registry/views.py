@@ -26,7 +26,7 @@ from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.forms import CaseForm
 from sanluanwu.registry.panels import HOME_PAGES, render_case_panels, render_list_banners
 from sanluanwu.registry.rules import compose_workshop_name
-from sanluanwu.registry.visibility import case_topics
+from sanluanwu.registry.visibility import case_memo
 from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
 
@@ -102,14 +102,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     shown = _chosen_columns(request)
     status = 200
     try:
-        # Remembered until the next write of cases (audit.memo, registry.visibility.case_topics): users of the same
+        # Remembered until the next write of cases (audit.memo, registry.visibility.case_memo): users of the same
         # units reading the same list between two such writes share one query, one count and one rendering of its
-        # rows and controls. An inspection saved or a report submitted meanwhile changes none of it.
+        # rows and controls. An inspection saved or a report submitted meanwhile changes none of it, nor (for a town
+        # user) a write of another town's cases.
         body = remembered(
             ("case_list", scope.memo_key, tuple((k, tuple(v)) for k, v in sorted(request.GET.lists())),
              tuple(c.key for c in shown)),
             lambda: _list_body(request, scope, visible, shown),
-            topics=case_topics(),
+            **case_memo(scope),
         )  # fmt: skip
     except ValidationFailed as exc:
         # A bad filter is said, never dropped: the page lists nothing until it is corrected.

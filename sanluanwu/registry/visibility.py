@@ -6,6 +6,7 @@ case page (registry.panels); the registry never imports them (layers).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import Q
 
@@ -46,3 +47,16 @@ def assigned_cases(scope: Scope) -> Q:
         if extra is not None:
             condition |= extra
     return condition
+
+
+# The apps whose rows a case list is made of: cases and enterprises, org units, campaigns (audit.memo's rows_of).
+_LIST_ROWS_OF = ("registry", "accounts", "campaigns")
+
+
+def case_memo(scope: Scope) -> dict[str, Any]:
+    """audit.memo.remembered()'s keywords for a read of the cases `scope` sees (a list page, the API list, counts):
+    under every write of cases (case_topics), except for a user who sees only whole towns' cases, whose reads are
+    remembered under the writes naming those towns (or no town): a task done on another town's case keeps them."""
+    if scope.sees_district or not scope.town_ids or any(hook(scope) is not None for hook in _HOOKS):
+        return {"topics": case_topics()}
+    return {"topics": case_topics(), "towns": frozenset(scope.town_ids), "rows_of": _LIST_ROWS_OF}

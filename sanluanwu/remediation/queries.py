@@ -20,7 +20,7 @@ from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
-from sanluanwu.registry.visibility import case_topics
+from sanluanwu.registry.visibility import case_memo, case_topics
 from sanluanwu.remediation import evidence as ev
 from sanluanwu.remediation.choices import (
     BLANKET_SHUTDOWN_MIN,
@@ -130,10 +130,13 @@ def pending_for(user: Any) -> list[Pending]:
         # One query for both numbers (the list page shows this banner on every plain visit).
         # Open tasks only: an open task past its due date is what overdue=True lists. Remembered until the next write.
         late_filter = Q(due_on__lt=clock.today())
+        # A town user's tasks are those of its towns' cases (tasks_visible_to), each written only by this app's
+        # services with an event naming the case's town: per town as the case list is (registry.visibility.case_memo),
+        # so a task done in another town, in this process or another, keeps the count.
         counts = remembered(
             ("pending_tasks", scope.memo_key),
             lambda: work_list(scope).order_by().aggregate(n=Count("pk"), late=Count("pk", filter=late_filter)),
-            topics=case_topics(),
+            **case_memo(scope),
         )
         n, late = counts["n"], counts["late"]
         if n:
@@ -160,8 +163,10 @@ def pending_for(user: Any) -> list[Pending]:
         # The town's cases by (status, stage) in one pass over the (town, status, stage) index, instead of a count per
         # kind of work: at a million cases each count read the town's rows again.
         # Remembered until the next write (audit.memo): the town's list shows it on every plain visit.
+        # Only the towns' case rows are read: remembered under the writes naming those towns (audit.memo).
         by_state = remembered(("town_work", tuple(sorted(scope.town_ids))), lambda: _town_work(scope.town_ids),
-                              topics=case_topics())  # fmt: skip
+                              topics=case_topics(), towns=frozenset(scope.town_ids),
+                              rows_of=("registry",))  # fmt: skip
 
         def count(status: str, stage_test: Callable[[str], bool] = lambda stage: True) -> int:
             return sum(n for (st, stage), n in by_state.items() if st == status and stage_test(stage))

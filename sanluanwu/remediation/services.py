@@ -160,7 +160,7 @@ def record_stop(
                                          document_no=document_no, note=note, recorded_by=actor if actor.pk else None,
                                          recorded_at=clock.now())  # fmt: skip
         ev.store(actor=actor, case=case, step=EvidenceStep.STOP, subject_id=stop.pk, uploads=list(photos))
-        record_event(actor=actor, action="remediation.stop.recorded", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.stop.recorded", obj=case,
                      note=f"停产日期 {stopped_on:%Y-%m-%d}；下令单位：{ordered_by or '—'}；文书编号：{document_no or '—'}；"
                           f"照片 {len(photos)} 张{'；' + note if note else ''}")  # fmt: skip
         registry.transition_case(actor=actor, case=case, action="stop_production", via=VIA,
@@ -223,7 +223,13 @@ def propose_type(
                 BlanketJustification.objects.create(town_id=case.town_id, campaign_id=case.campaign_id,
                                                     text=justification, cases_at_time=n, recorded_by=actor,
                                                     recorded_at=clock.now())  # fmt: skip
-                record_event(actor=actor, action="remediation.blanket.justified", obj=case, note=justification)
+                record_event(
+                    actor=actor,
+                    town_id=case.town_id,
+                    action="remediation.blanket.justified",
+                    obj=case,
+                    note=justification,
+                )
         if current is not None and current.state == ClassificationState.RETURNED:
             current.state = ClassificationState.SUPERSEDED
             current.save(update_fields=["state"])
@@ -233,7 +239,7 @@ def propose_type(
             is_conversion=conversion, holds_water_permit=bool(holds_water_permit), illegal_land=bool(illegal_land),
             lead_unit=lead, proposed_by=actor, proposed_at=clock.now(),
         )  # fmt: skip
-        record_event(actor=actor, action="remediation.type.proposed", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.type.proposed", obj=case,
                      note=f"{'由治理改造转为' if conversion else ''}{c.get_remediation_type_display()}：{reason}")  # fmt: skip
         refresh_stage(case)
         notify(kind="type_to_confirm", units=[lead], exclude=actor, url=_case_url(case),
@@ -258,7 +264,7 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
         c.decided_by, c.decided_at, c.decision_note = actor, clock.now(), note
         c.version += 1
         c.save()
-        record_event(actor=actor, action=f"remediation.type.{'confirmed' if confirm else 'returned'}", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action=f"remediation.type.{'confirmed' if confirm else 'returned'}", obj=case,
                      note=f"{c.get_remediation_type_display()}{'：' + note if note else ''}")  # fmt: skip
         if not confirm:
             refresh_stage(case)
@@ -303,7 +309,7 @@ def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> 
                                    coordinator_unit_id=kind.coordinator_unit_id,
                                    due_on=today + dt.timedelta(days=kind.due_days), created_at=clock.now())  # fmt: skip
         created.append(task)
-        record_event(actor=actor, action="remediation.task.created", obj=task,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.task.created", obj=task,
                      note=f"{kind.label} → {task.owner_unit.name}，{task.due_on:%Y-%m-%d} 前")  # fmt: skip
         units = [owner_id] + ([kind.coordinator_unit_id] if kind.coordinator_unit_id else [])
         notify(kind="task_new", units=units, exclude=actor, url=f"/remediation/tasks/{task.pk}/",
@@ -386,7 +392,7 @@ def complete_task(
         task.save()
         ev.store(actor=actor, case=case, step=EvidenceStep.TASK, subject_id=task.pk,
                  uploads=[Upload(p.data, p.name, kind.item_code, p.phase or "after") for p in photos])  # fmt: skip
-        record_event(actor=actor, action="remediation.task.done", obj=task,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.task.done", obj=task,
                      changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
         refresh_stage(case)
         if not case.tasks.filter(ACTIVE).exclude(state__in=FINISHED_TASK_STATES).exists():
@@ -413,7 +419,13 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
         task.state, task.blocked_reason, task.done_by, task.done_at = TaskState.BLOCKED, reason, actor, clock.now()
         task.version += 1
         task.save()
-        record_event(actor=actor, action="remediation.task.blocked", obj=task, note=f"{task.kind.label}：{reason}")
+        record_event(
+            actor=actor,
+            town_id=case.town_id,
+            action="remediation.task.blocked",
+            obj=task,
+            note=f"{task.kind.label}：{reason}",
+        )
         refresh_stage(case)
         _town_managers(case, kind="task_blocked", url=_case_url(case),
                        text=f"“{case.enterprise.name}”的“{task.kind.label}”无法办理：{reason}")  # fmt: skip
@@ -441,7 +453,13 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
         _step(workflow.TASK, "waive", task.state, task.get_state_display())
         task.state, task.note, task.version = step.target, f"牵头部门核实：{reason}", task.version + 1
         task.save(update_fields=["state", "note", "version"])
-        record_event(actor=actor, action="remediation.task.waived", obj=task, note=f"{task.kind.label}：{reason}")
+        record_event(
+            actor=actor,
+            town_id=case.town_id,
+            action="remediation.task.waived",
+            obj=task,
+            note=f"{task.kind.label}：{reason}",
+        )
         refresh_stage(case)
         _town_managers(case, kind="task_waived", url=_case_url(case),
                        text=f"“{case.enterprise.name}”的“{task.kind.label}”经牵头部门核实无需办理：{reason}")  # fmt: skip
@@ -514,7 +532,7 @@ def save_plan(
         plan.items.all().delete()
         PlanItem.objects.bulk_create([PlanItem(plan=plan, category=cat, text=text, deadline=when, sort_order=i)
                                       for i, (cat, text, when) in enumerate(cleaned)])  # fmt: skip
-        record_event(actor=actor, action="remediation.plan.saved", obj=plan,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.plan.saved", obj=plan,
                      note=f"第 {plan.number} 版，{len(cleaned)} 项，治理期限 {deadline:%Y-%m-%d}")  # fmt: skip
         refresh_stage(case)
     return plan
@@ -530,7 +548,13 @@ def submit_plan(*, actor: Any, plan: Plan) -> Plan:
         _step(workflow.PLAN, "submit", plan.state, plan.get_state_display())
         plan.state, plan.submitted_by, plan.submitted_at = PlanState.SUBMITTED, actor, clock.now()
         plan.save()
-        record_event(actor=actor, action="remediation.plan.submitted", obj=plan, note=f"第 {plan.number} 版")
+        record_event(
+            actor=actor,
+            town_id=case.town_id,
+            action="remediation.plan.submitted",
+            obj=plan,
+            note=f"第 {plan.number} 版",
+        )
         refresh_stage(case)
         c = confirmed_classification(case)
         notify(kind="plan_to_approve", units=[c.lead_unit_id] if c else [], url=_case_url(case),
@@ -555,7 +579,7 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
         plan.state = workflow.PLAN[action].target
         plan.decided_by, plan.decided_at, plan.decision_note = actor, clock.now(), note
         plan.save()
-        record_event(actor=actor, action=f"remediation.plan.{'approved' if approve else 'returned'}", obj=plan,
+        record_event(actor=actor, town_id=case.town_id, action=f"remediation.plan.{'approved' if approve else 'returned'}", obj=plan,
                      note=f"第 {plan.number} 版{'：' + note if note else ''}")  # fmt: skip
         refresh_stage(case)
         _town_managers(case, kind="plan_approved" if approve else "plan_returned", url=_case_url(case),
@@ -587,7 +611,13 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
         item.save()
         ev.store(actor=actor, case=case, step=EvidenceStep.PLAN_ITEM, subject_id=item.pk,
                  uploads=[Upload(p.data, p.name, f"plan_item:{item.pk}", p.phase or "after") for p in photos])  # fmt: skip
-        record_event(actor=actor, action="remediation.item.done", obj=item.plan, note=f"{item.text}：{note}")
+        record_event(
+            actor=actor,
+            town_id=case.town_id,
+            action="remediation.item.done",
+            obj=item.plan,
+            note=f"{item.text}：{note}",
+        )
         refresh_stage(case)
     return item
 
@@ -605,7 +635,7 @@ def request_review(*, actor: Any, case: Case) -> Review:
         if remaining := work_remaining(case):
             raise TransitionNotAllowed("还不能申请现场审核：" + "；".join(remaining))
         review = Review.objects.create(case=case, requested_by=actor, requested_at=clock.now())
-        record_event(actor=actor, action="remediation.review.requested", obj=case)
+        record_event(actor=actor, town_id=case.town_id, action="remediation.review.requested", obj=case)
         registry.transition_case(actor=actor, case=case, action="submit_for_review", via=VIA, stage="")
         _town_managers(case, kind="review_requested", url=_case_url(case), exclude=actor,
                        text=f"“{case.enterprise.name}”申请现场审核，请安排（申请人不能审核）")  # fmt: skip
@@ -683,7 +713,7 @@ def record_review(
         if result == ReviewResult.PASSED:
             review.signoff_state, review.signoff_unit = SignoffState.PENDING, c.lead_unit if c else None
         review.save()
-        record_event(actor=actor, action="remediation.review.recorded", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.review.recorded", obj=case,
                      note=f"{review.get_result_display()}：{reasons}"
                           f"{'；证据提示说明：' + warnings_note if warnings_note else ''}")  # fmt: skip
         if result == ReviewResult.PASSED:
@@ -711,7 +741,13 @@ def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reas
         task.state, task.version = rework.target, task.version + 1
         task.due_on = max(task.due_on, clock.today() + dt.timedelta(days=task.kind.due_days))
         task.save(update_fields=["state", "version", "due_on"])
-        record_event(actor=actor, action="remediation.task.reopened", obj=task, note=f"现场审核未通过：{reasons}")
+        record_event(
+            actor=actor,
+            town_id=case.town_id,
+            action="remediation.task.reopened",
+            obj=task,
+            note=f"现场审核未通过：{reasons}",
+        )
         notify(kind="task_rework", units=[task.owner_unit_id], url=f"/remediation/tasks/{task.pk}/",
                text=f"现场审核未通过，请重新办理：{task.kind.label} · {case.enterprise.name}")  # fmt: skip
     plan = latest_plan(case)
@@ -742,7 +778,7 @@ def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Revie
         review.signoff_state = SignoffState.SIGNED if sign else SignoffState.REFUSED
         review.signoff_by, review.signoff_at, review.signoff_note = actor, clock.now(), note
         review.save()
-        record_event(actor=actor, action=f"remediation.signoff.{'signed' if sign else 'refused'}", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action=f"remediation.signoff.{'signed' if sign else 'refused'}", obj=case,
                      note=note)  # fmt: skip
         registry.transition_case(actor=actor, case=case, action=action, via=VIA, assigned=True, note=note, stage="")
         if not sign:
@@ -808,7 +844,7 @@ def record_enforcement(
                                        document_no=document_no, decided_on=decided_on, amount=value, note=note,
                                        recorded_by=actor, recorded_at=clock.now())  # fmt: skip
         ev.store(actor=actor, case=case, step=EvidenceStep.ENFORCEMENT, subject_id=e.pk, uploads=list(photos))
-        record_event(actor=actor, action="remediation.enforcement.recorded", obj=case,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.enforcement.recorded", obj=case,
                      note=f"{unit.name} {e.get_kind_display()}（{document_no}）"
                           f"{'，罚款 ' + format(value, ',') + ' 元' if value else ''}")  # fmt: skip
     return e
@@ -839,7 +875,7 @@ def withdraw_task(*, actor: Any, task: Task, reason: str) -> Task:
         changes = mark_withdrawn(task, actor=actor, reason=reason, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, action="remediation.task.withdrawn", obj=task, changes=changes,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.task.withdrawn", obj=task, changes=changes,
                      note=f"{task.kind.label}：{reason}")  # fmt: skip
         refresh_stage(case)
         notify(kind="task_withdrawn", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
@@ -858,7 +894,7 @@ def restore_task(*, actor: Any, task: Task, reason: str) -> Task:
         changes = mark_restored(task, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, action="remediation.task.restored", obj=task, changes=changes,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.task.restored", obj=task, changes=changes,
                      note=f"{task.kind.label}：{reason}")  # fmt: skip
         refresh_stage(case)
         notify(kind="task_restored", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
@@ -878,7 +914,7 @@ def withdraw_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
         changes = mark_withdrawn(plan, actor=actor, reason=reason, what="整改方案")
         plan.version += 1
         plan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, action="remediation.plan.withdrawn", obj=plan, changes=changes,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.plan.withdrawn", obj=plan, changes=changes,
                      note=f"第 {plan.number} 版：{reason}")  # fmt: skip
         refresh_stage(case)
     return plan
@@ -904,7 +940,7 @@ def restore_plan(*, actor: Any, plan: Plan, reason: str) -> Plan:
         changes = mark_restored(plan, what="整改方案")
         plan.version += 1
         plan.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, action="remediation.plan.restored", obj=plan, changes=changes,
+        record_event(actor=actor, town_id=case.town_id, action="remediation.plan.restored", obj=plan, changes=changes,
                      note=f"第 {plan.number} 版：{reason}")  # fmt: skip
         refresh_stage(case)
     return plan

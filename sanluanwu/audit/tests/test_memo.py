@@ -272,3 +272,77 @@ def test_a_topics_head_is_one_probe_of_the_expression_index_even_behind_an_impor
     assert "audit_event_topic_head" in plan and "Filter" not in plan, plan
     assert heads[0] == AuditEvent.objects.order_by("-id").first().pk
     assert heads[1] is None and registry_head is not None and heads[2] == registry_head.pk
+
+
+def test_a_towns_head_is_one_probe_of_the_town_index_even_behind_other_towns_events(db, alice, hutang_case):
+    from django.db import connection
+
+    from sanluanwu.audit.services import BulkEvents, record_event
+
+    with transaction.atomic():  # 3,000 untowned events, then events of the case's town, then 3,000 of another topic
+        BulkEvents.insert((BulkEvents(actor=alice).event("registry.case.updated", type(hutang_case), n, f"作坊{n}", {})
+                           for n in range(3000)), count=3000)  # fmt: skip
+        own = record_event(actor=alice, action="remediation.task.done", obj=hutang_case, town_id=hutang_case.town_id)
+        BulkEvents.insert((BulkEvents(actor=alice).event("imports.case.created", type(hutang_case), n, f"作坊{n}", {})
+                           for n in range(3000)), count=3000)  # fmt: skip
+    keys = [("remediation", hutang_case.town_id), ("remediation", None), ("registry", hutang_case.town_id),
+            ("registry", None)]  # fmt: skip
+    sql, params = memo.town_heads_sql(keys), memo.town_heads_params(keys)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE audit_auditevent")
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+        cursor.execute(sql, params)
+        heads = cursor.fetchone()
+    assert "audit_event_town_head" in plan and "Filter" not in plan, plan
+    newest_untowned = AuditEvent.objects.filter(action__startswith="registry.").order_by("-id").first()
+    created = AuditEvent.objects.get(action="registry.case.created", object_id=str(hutang_case.pk))  # names its town
+    assert heads == (own.pk, None, created.pk, newest_untowned.pk)
+
+
+def test_an_event_naming_a_town_other_than_its_objects_is_refused(db, alice, hutang_case, district):
+    from sanluanwu.audit.services import record_event
+
+    with transaction.atomic():
+        try:
+            record_event(actor=alice, action="registry.case.updated", obj=hutang_case, town_id=district["niutang"].pk)
+        except RuntimeError as exc:
+            assert "不符" in str(exc)
+        else:
+            raise AssertionError("an event naming another town was written")
+
+
+def test_a_town_read_follows_its_towns_events_and_untowned_ones_but_not_other_towns(db, alice, hutang_case, district):
+    from sanluanwu.audit.services import record_event
+
+    _calls, compute = _counter()
+    hutang, niutang = frozenset({hutang_case.town_id}), district["niutang"].pk
+
+    def read() -> int:
+        return memo.remembered(("k",), compute, topics=("registry",), towns=hutang, rows_of=("registry",))
+
+    def event(town_id: int | None, action: str = "registry.case.updated") -> None:
+        obj = hutang_case if town_id in (None, hutang_case.town_id) else district["niutang"]
+        _as_if_written_by_another_process(lambda: _record(record_event, alice, action, obj, town_id))
+
+    assert read() == 1
+    event(niutang)  # another town's case written (the object's town is what is named)
+    assert read() == 1
+    event(None, "lookback.inspection.saved")  # another topic
+    assert read() == 1
+    event(hutang_case.town_id)
+    assert read() == 2
+    event(None)  # a write naming no town may be any town's
+    assert read() == 3
+    memo.bump("remediation")  # a model of an app the read is not made of, saved in this process
+    assert read() == 3
+    memo.bump("registry")  # a case saved in this process without its event (yet)
+    assert read() == 4
+
+
+def _record(record_event, actor, action, obj, town_id) -> None:
+    with transaction.atomic():
+        record_event(actor=actor, action=action, obj=obj, town_id=town_id)

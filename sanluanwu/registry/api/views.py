@@ -31,7 +31,7 @@ from sanluanwu.registry.api.serializers import (
 )
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
 from sanluanwu.registry.models import Case, Enterprise
-from sanluanwu.registry.visibility import case_topics
+from sanluanwu.registry.visibility import case_memo
 
 _PAGING = [
     OpenApiParameter("after", int, description="下一页游标（默认排序时）"),
@@ -98,7 +98,7 @@ class CaseViewSet(
             rows = fast_serializers.represent_many(self.get_serializer(page, many=True), page)
             return dataclasses.replace(self.paginator.page, items=[]), rows  # type: ignore[union-attr]
 
-        page, rows = remembered(key, read, topics=case_topics())
+        page, rows = remembered(key, read, **case_memo(scope))
         self.paginator.page, self.paginator.request = page, request  # type: ignore[union-attr]
         return self.get_paginated_response(rows)
 

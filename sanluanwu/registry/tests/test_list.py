@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import make_case
+from conftest import NIUTANG_POINT, case_input, enterprise_input, make_case
 from sanluanwu.core import clock
-from sanluanwu.registry import columns
+from sanluanwu.registry import columns, services
 
 
 @pytest.fixture
@@ -102,3 +102,32 @@ def test_the_filter_bar_follows_a_renamed_town_and_the_rows_follow_a_case_writte
     save_org_unit(actor=sysadmin, org_unit=town)
     bar = client.get("/cases/").content.decode()
     assert "牛塘镇（新）" in bar[: bar.index("赵六喷漆作坊")]  # the town filter's choice, above the rows
+
+
+def test_a_case_moved_to_another_town_leaves_the_first_towns_remembered_list_and_joins_the_seconds(
+    office, alice, bob, hutang_case, niutang_case, district
+):
+    # Town lists are remembered per town (registry.visibility.case_memo): a move names no town, so both read again.
+    from django.test import Client
+
+    from sanluanwu.audit.tests.test_memo import _as_if_written_by_another_process
+
+    clients = {user: Client() for user in (alice, bob)}
+    for user, browser in clients.items():
+        browser.force_login(user)
+    name = hutang_case.enterprise.name
+    assert name in clients[alice].get("/cases/").content.decode()
+    assert name not in clients[bob].get("/cases/").content.decode()
+    _as_if_written_by_another_process(lambda: services.update_case(
+        actor=office, case=hutang_case, case_data=case_input(),
+        enterprise_data=enterprise_input(district["niutang"], address="牛塘镇新华村人民路1号",
+                                         coordinates=NIUTANG_POINT)))  # fmt: skip
+    assert name not in clients[alice].get("/cases/").content.decode()
+    assert name in clients[bob].get("/cases/").content.decode()
+    assert name in [r["enterprise"]["name"] for r in _api_list(bob)]
+
+
+def _api_list(user):
+    api = APIClient()
+    api.force_authenticate(user)
+    return api.get("/api/v1/cases/").json()["results"]

@@ -4,6 +4,7 @@ done elsewhere writes the case's stage under a remediation event, and the lists 
 from __future__ import annotations
 
 from django.db import connection, transaction
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sanluanwu.audit.services import record_event
@@ -67,3 +68,41 @@ def test_a_utilitys_remembered_task_list_follows_a_task_done_elsewhere_and_a_bad
     assert bad.status_code == 400 and "共 0 项" in bad.content.decode()
     every = client.get("/remediation/tasks/?state=").content.decode()
     assert "共 1 项" in every and case.enterprise.name in every
+
+
+def test_a_task_done_on_another_towns_case_keeps_a_town_list_and_reads_the_own_towns_again(
+    parties, case, walt, uma, alice, bob, niutang_case, office
+):
+    # At a deadline utilities complete a task every second or two: only the lists of the case's own town (and the
+    # district's) are read again; 牛塘镇's stays remembered, in this process and in the others.
+    case = walk(case, "confirmed", parties)
+    water, power = case.tasks.get(kind__code="water_cut"), case.tasks.get(kind__code="power_cut")
+    clients = {user: Client() for user in (bob, alice, office)}
+    for user, browser in clients.items():
+        browser.force_login(user)  # a login writes the user's row (a write of accounts): all before the first reads
+    for browser in clients.values():
+        browser.get("/cases/")
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=walt, task=water, acted_on=clock.today(), note="已断水", account_no="3204100001", final_reading="123.45",
+        photos=[services.Upload(site_photo(case, seed=4), "断水.jpg")]))  # fmt: skip
+    with CaptureQueriesContext(connection) as read:
+        kept = clients[bob].get("/cases/").content.decode()
+    assert not [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]
+    assert niutang_case.enterprise.name in kept
+    services.complete_task(actor=uma, task=power, acted_on=clock.today(), note="已断电", account_no="1",
+                           final_reading="1", photos=[services.Upload(site_photo(case, seed=5), "断电.jpg")])  # fmt: skip
+    with CaptureQueriesContext(connection) as read:
+        clients[bob].get("/cases/")
+    assert not [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]  # written in this process
+    for user in (alice, office):  # the case's own town and the district read theirs again
+        assert "两断三清进行中（2/5）" in clients[user].get("/cases/").content.decode()
+    assert "2/5" in clients[alice].get("/api/v1/cases/").json()["results"][0]["progress_text"]
+
+
+def test_a_write_of_the_own_town_that_names_no_town_still_reads_the_list_again(client, bob, niutang_case):
+    client.force_login(bob)
+    client.get("/cases/")
+    _as_if_written_by_another_process(lambda: record_event_in_registry(bob, niutang_case))
+    with CaptureQueriesContext(connection) as read:
+        client.get("/cases/")
+    assert [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]
