@@ -25,9 +25,8 @@ STAGES = ["listed", "stopped", "proposed", "confirmed", "half_done", "work_done"
 def site_photo(case: Case, *, seed: int, day: dt.date | None = None, offset_m: float = 0.0) -> bytes:
     """A distinct JPEG with EXIF time and GPS at the case's place (shifted by `offset_m` metres to the east)."""
     rng = random.Random(seed)
-    img = Image.new("RGB", (96, 72))
-    img.putdata([(rng.randrange(256), rng.randrange(256), rng.randrange(256)) for _ in range(96 * 72)])
-    img = img.resize((480, 360), Image.Resampling.NEAREST)
+    # The noise drawn as bytes, in one call: three randrange() a pixel took a fifth of the demo's loading.
+    img = Image.frombytes("RGB", (96, 72), rng.randbytes(96 * 72 * 3)).resize((480, 360), Image.Resampling.NEAREST)
     lon = float(case.enterprise.longitude or 119.96) + offset_m / 94_800
     lat = float(case.enterprise.latitude or 31.72)
     when = day or clock.today()
