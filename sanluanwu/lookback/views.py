@@ -21,7 +21,7 @@ from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.core.masking import is_masked_form, mask_phone
 from sanluanwu.core.text import clean_text
-from sanluanwu.lookback import checklist, queries, services
+from sanluanwu.lookback import checklist, queries, services, worklist_rows
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.choices import category_short
@@ -99,8 +99,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     lon, lat = params.longitude(request.GET.get("lon")), params.latitude(request.GET.get("lat"))
     items = queries.worklist(request.user, lon=lon, lat=lat)
     accuracy = params.finite_float(request.GET.get("acc"), lo=params.ACCURACY_RANGE[0], hi=params.ACCURACY_RANGE[1])
-    return render(request, "lookback/worklist.html", {"items": items, "located": lon is not None and lat is not None,
-                                                      "accuracy": accuracy})  # fmt: skip
+    return render(request, "lookback/worklist.html", {
+        "rows": worklist_rows.render_items(request, items), "located": lon is not None and lat is not None,
+        "accuracy": accuracy,
+    })  # fmt: skip
 
 
 @requires(GET="lookback.view")

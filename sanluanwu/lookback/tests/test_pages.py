@@ -55,6 +55,35 @@ def test_the_worklist_page_lists_the_inspectors_places_nearest_first(
     assert "米" in html
 
 
+def test_each_worklist_row_links_its_place_says_what_it_was_and_starts_with_a_token_the_server_accepts(
+    ada, alice, campaign, district, shut_target
+):
+    import re
+
+    from django.test import Client
+
+    odd = baseline_target(alice, campaign, district["hutang"], "rectification", name="<b>赵六</b>喷漆作坊",
+                          legal_person="<b>赵六</b>", industry="喷漆", village="新华村",
+                          coordinates="119.9400, 31.7000")  # fmt: skip
+    place = services.add_place(actor=ada, campaign=campaign, town=district["hutang"], kind="abandoned_factory",
+                               name="新华村原纺织厂", address="湖塘镇新华村12号")  # fmt: skip
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(ada)
+    html = browser.get("/lookback/worklist/", {"lon": 119.9401, "lat": 31.7001}).content.decode()
+    rows = {pk: html[html.index(f'href="/lookback/targets/{pk}/"') :] for pk in (odd.pk, place.pk, shut_target.pk)}
+    row = rows[odd.pk][: rows[odd.pk].index("</li>")]
+    assert "&lt;b&gt;赵六&lt;/b&gt;喷漆作坊" in row and "<b>赵六" not in row  # escaped, never markup
+    assert "2018-2019年治理改造" in row and "（新华村）" in row and "登记位置：119.940000, 31.700000" in row
+    assert '<span class="tag distance">' in row and " 米</span>" in row
+    other = rows[place.pk][: rows[place.pk].index("</li>")]
+    assert place.get_kind_display() in other
+    assert "登记位置" not in other and "tag distance" not in other  # no position: no distance either
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', rows[shut_target.pk]).group(1)
+    start = re.search(rf'action="(/lookback/targets/{shut_target.pk}/start/)"', html).group(1)
+    response = browser.post(start, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302 and "/lookback/inspections/" in response["Location"]
+
+
 def test_a_manager_assigns_a_place_to_an_inspector_of_the_town(client, alice, ada, bob, shut_target):
     client.force_login(alice)
     assert "分配给排查员" in client.get(f"/lookback/targets/{shut_target.pk}/").content.decode()
