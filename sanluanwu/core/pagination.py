@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, QuerySet
@@ -50,6 +50,11 @@ class KeysetPage(Generic[M]):
     prev_before: int | None
     count: int
     count_capped: bool
+    # The numbered page's links the shared pager reads (templates/includes/pager.html): none on a keyset page. Said
+    # here, since a name the template cannot find costs a failed lookup and a dir() of the page on every render.
+    number: ClassVar[None] = None
+    prev_page: ClassVar[None] = None
+    next_page: ClassVar[None] = None
 
     @property
     def count_label(self) -> str:

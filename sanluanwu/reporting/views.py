@@ -98,7 +98,8 @@ def _overview_data(scope: Any, campaign: Campaign) -> dict[str, Any]:
     return {
         "campaigns": list(Campaign.objects.order_by("-starts_on")),
         "periods": [(p, rates.get(p.pk, queries.Rates())) for p in periods], "monitor": monitor,
-        "unit_rates": queries.unit_rates(campaign, scope=scope) if monitor else [],
+        # (name, rates): the template reads the name without indexing the (id, name) pair.
+        "unit_rates": [(name, r) for (_id, name), r in queries.unit_rates(campaign, scope=scope)] if monitor else [],
         "campaign_rates": queries.campaign_rates(campaign) if monitor else None, "slots": slots,
         "current": queries.current_period(campaign), "next_due": queries.next_due(campaign),
     }  # fmt: skip

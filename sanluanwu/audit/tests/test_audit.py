@@ -132,3 +132,20 @@ def test_nothing_a_logged_in_user_was_shown_is_kept_in_a_cache(client, alice, hu
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == "no-store, private", url
+
+
+def test_the_timeline_reads_each_change_as_its_label_and_the_old_and_new_values_users_read():
+    from types import SimpleNamespace
+
+    from sanluanwu.audit.templatetags.audit_tags import change_rows
+
+    event = SimpleNamespace(object_type="registry.case", changes={
+        "remediation_type": [None, "shutdown"], "responsible_person": ["李四", "赵六"], "odd": "x"})  # fmt: skip
+    assert change_rows(event) == [
+        ("整治类型", "（空）", "关停取缔"),
+        ("责任人", "李四", "赵六"),
+        ("odd", "x", "（空）"),
+    ]
+    phone = change_rows(SimpleNamespace(object_type="registry.enterprise", changes={"phone": ["13812345678", ""]}))
+    assert phone == [("联系电话", "138****5678", "（空）")]
+    assert change_rows(SimpleNamespace(object_type="registry.case", changes=["not", "a", "dict"])) == []
