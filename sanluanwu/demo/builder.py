@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import Membership, OrgUnit, User
+from sanluanwu.audit import memo
 from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign, Phase
 from sanluanwu.core import clock, geo
@@ -52,47 +53,34 @@ class DemoSummary:
 
 def build_org_units() -> dict[str, OrgUnit]:
     """The 附件1 units as data (an admin edits them later); idempotent by code."""
-    units: dict[str, OrgUnit] = {}
-
-    def upsert(code: str, **fields: Any) -> OrgUnit:
-        unit, _ = OrgUnit.objects.update_or_create(code=code, defaults=fields)
-        units[code] = unit
-        return unit
-
-    district = upsert(
-        "wujin",
-        name=ref.DISTRICT_NAME,
-        short_name="武进",
-        kind=OrgUnitKind.DISTRICT,
-        parent=None,
-        boundary=ref.DISTRICT_BOUNDARY,
-    )
+    specs: list[tuple[str, dict[str, Any]]] = []
     name, short, code, duty = ref.OFFICE
-    upsert(code, name=name, short_name=short, kind=OrgUnitKind.OFFICE, parent=district, duty=duty)
+    specs.append((code, {"name": name, "short_name": short, "kind": OrgUnitKind.OFFICE, "duty": duty}))
     for i, (name, short, code, town_type, lon, lat, half, managed, _w) in enumerate(ref.TOWNS):
-        upsert(
-            code,
-            name=name,
-            short_name=short,
-            kind=OrgUnitKind.TOWN,
-            town_type=town_type,
-            parent=district,
-            duty=ref.TOWN_DUTY,
-            managed_by=managed,
-            sort_order=i,
-            boundary={
-                "bbox": [
-                    round(lon - half, 4),
-                    round(lat - half * 0.85, 4),
-                    round(lon + half, 4),
-                    round(lat + half * 0.85, 4),
-                ]
-            },
-        )
+        bbox = [round(lon - half, 4), round(lat - half * 0.85, 4), round(lon + half, 4), round(lat + half * 0.85, 4)]
+        specs.append((code, {"name": name, "short_name": short, "kind": OrgUnitKind.TOWN, "town_type": town_type,
+                             "duty": ref.TOWN_DUTY, "managed_by": managed, "sort_order": i,
+                             "boundary": {"bbox": bbox}}))  # fmt: skip
     for i, (name, short, code, duty) in enumerate(ref.DEPARTMENTS):
-        upsert(code, name=name, short_name=short, kind=OrgUnitKind.DEPARTMENT, parent=district, duty=duty, sort_order=i)
+        specs.append((code, {"name": name, "short_name": short, "kind": OrgUnitKind.DEPARTMENT, "duty": duty,
+                             "sort_order": i}))  # fmt: skip
     for i, (name, short, code, duty) in enumerate(ref.UTILITIES):
-        upsert(code, name=name, short_name=short, kind=OrgUnitKind.UTILITY, parent=district, duty=duty, sort_order=i)
+        specs.append((code, {"name": name, "short_name": short, "kind": OrgUnitKind.UTILITY, "duty": duty,
+                             "sort_order": i}))  # fmt: skip
+    district_fields = {"name": ref.DISTRICT_NAME, "short_name": "武进", "kind": OrgUnitKind.DISTRICT, "parent": None,
+                       "boundary": ref.DISTRICT_BOUNDARY}  # fmt: skip
+    units: dict[str, OrgUnit] = {}
+    if not OrgUnit.objects.exists():
+        # A new district (every test's `district`, a fresh demo): two inserts instead of an upsert per unit.
+        district = units["wujin"] = OrgUnit.objects.create(code="wujin", **district_fields)
+        made = OrgUnit.objects.bulk_create([OrgUnit(code=code, parent=district, **fields) for code, fields in specs])
+        units.update({unit.code: unit for unit in made})
+        memo.bump("accounts")  # bulk_create sends no post_save: this process's remembered units are not used again
+    else:
+        district, _ = OrgUnit.objects.update_or_create(code="wujin", defaults=district_fields)
+        units["wujin"] = district
+        for code, fields in specs:
+            units[code], _ = OrgUnit.objects.update_or_create(code=code, defaults={**fields, "parent": district})
     ensure_reference(units)  # 附件1's duties: lead departments and the tasks of a shutdown
     return units
 

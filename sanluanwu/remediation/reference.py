@@ -4,6 +4,7 @@ Written once when the org units exist (the demo loader, a new district's setup);
 from __future__ import annotations
 
 from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.audit import memo
 from sanluanwu.remediation.choices import OwnerKind, TaskCondition
 from sanluanwu.remediation.models import LeadUnit, TaskKind
 
@@ -28,16 +29,21 @@ TASK_KINDS = [
 
 def ensure_reference(units: dict[str, OrgUnit]) -> None:
     """Create what is missing; never overwrite what the admin changed."""
-    for rtype, code in LEADS.items():
-        if code in units:
-            LeadUnit.objects.get_or_create(remediation_type=rtype, defaults={"unit": units[code]})
+    leads = [LeadUnit(remediation_type=rtype, unit=units[code]) for rtype, code in LEADS.items() if code in units]
+    kinds = []
     for order, (code, label, item, cond, owner, coord, days, help_text, meter, photo, doc) in enumerate(TASK_KINDS):
         if owner != "town" and owner not in units:
             continue
-        TaskKind.objects.get_or_create(code=code, defaults={
-            "label": label, "item_code": item, "condition": cond,
-            "owner_kind": OwnerKind.TOWN if owner == "town" else OwnerKind.UNIT,
-            "owner_unit": None if owner == "town" else units[owner], "coordinator_unit": units.get(coord),
-            "due_days": days, "evidence_help": help_text, "needs_meter": meter, "needs_photo": photo,
-            "needs_document": doc, "sort_order": order,
-        })  # fmt: skip
+        kinds.append(TaskKind(
+            code=code, label=label, item_code=item, condition=cond,
+            owner_kind=OwnerKind.TOWN if owner == "town" else OwnerKind.UNIT,
+            owner_unit=None if owner == "town" else units[owner], coordinator_unit=units.get(coord),
+            due_days=days, evidence_help=help_text, needs_meter=meter, needs_photo=photo, needs_document=doc,
+            sort_order=order,
+        ))  # fmt: skip
+    # Those not there yet, in one insert each (a new district: every test's org units): the admin's own stay as set.
+    have_leads = set(LeadUnit.objects.values_list("remediation_type", flat=True))
+    LeadUnit.objects.bulk_create([lead for lead in leads if lead.remediation_type not in have_leads])
+    have_kinds = set(TaskKind.objects.values_list("code", flat=True))
+    TaskKind.objects.bulk_create([kind for kind in kinds if kind.code not in have_kinds])
+    memo.bump("remediation")  # bulk_create sends no post_save
