@@ -264,7 +264,8 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
         c.decided_by, c.decided_at, c.decision_note = actor, clock.now(), note
         c.version += 1
         c.save()
-        record_event(actor=actor, town_id=case.town_id, action=f"remediation.type.{'confirmed' if confirm else 'returned'}", obj=case,
+        record_event(actor=actor, town_id=case.town_id, obj=case,
+                     action=f"remediation.type.{'confirmed' if confirm else 'returned'}",
                      note=f"{c.get_remediation_type_display()}{'：' + note if note else ''}")  # fmt: skip
         if not confirm:
             refresh_stage(case)
@@ -579,7 +580,8 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
         plan.state = workflow.PLAN[action].target
         plan.decided_by, plan.decided_at, plan.decision_note = actor, clock.now(), note
         plan.save()
-        record_event(actor=actor, town_id=case.town_id, action=f"remediation.plan.{'approved' if approve else 'returned'}", obj=plan,
+        record_event(actor=actor, town_id=case.town_id, obj=plan,
+                     action=f"remediation.plan.{'approved' if approve else 'returned'}",
                      note=f"第 {plan.number} 版{'：' + note if note else ''}")  # fmt: skip
         refresh_stage(case)
         _town_managers(case, kind="plan_approved" if approve else "plan_returned", url=_case_url(case),
@@ -778,8 +780,8 @@ def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Revie
         review.signoff_state = SignoffState.SIGNED if sign else SignoffState.REFUSED
         review.signoff_by, review.signoff_at, review.signoff_note = actor, clock.now(), note
         review.save()
-        record_event(actor=actor, town_id=case.town_id, action=f"remediation.signoff.{'signed' if sign else 'refused'}", obj=case,
-                     note=note)  # fmt: skip
+        record_event(actor=actor, town_id=case.town_id, obj=case,
+                     action=f"remediation.signoff.{'signed' if sign else 'refused'}", note=note)  # fmt: skip
         registry.transition_case(actor=actor, case=case, action=action, via=VIA, assigned=True, note=note, stage="")
         if not sign:
             refresh_stage(case)
