@@ -248,8 +248,22 @@ def test_a_role_granted_or_sessions_ended_in_another_process_count_on_the_next_r
     assert response.status_code == 302 and response["Location"].startswith("/login/")
 
 
-def test_a_topics_head_is_one_probe_of_the_expression_index_even_behind_an_import(db, alice, hutang_case):
+def _plan_and_row(sql: str, params: list[Any]) -> tuple[str, Any]:
+    """The plan of a heads query, with fresh statistics, and its one row."""
     from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE audit_auditevent")  # the statistics that made the planner walk the primary key
+            cursor.execute("EXPLAIN " + sql, params)
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+        cursor.execute(sql, params)
+        return plan, cursor.fetchone()
+
+
+def test_a_topics_head_is_one_probe_of_the_expression_index_even_behind_an_import(db, alice, hutang_case):
 
     from sanluanwu.audit.services import BulkEvents
 
@@ -260,22 +274,13 @@ def test_a_topics_head_is_one_probe_of_the_expression_index_even_behind_an_impor
                               count=3000)  # fmt: skip
     registry_head = AuditEvent.objects.filter(action__startswith="registry.").order_by("-id").first()
     sql, params = memo.heads_sql(["accounts", "registry"]), memo.heads_params(["accounts", "registry"])
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE audit_auditevent")  # the statistics that made the planner walk the primary key
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        plan = "\n".join(str(row) for row in cursor.fetchall())
-        cursor.execute(sql, params)
-        heads = cursor.fetchone()
+    plan, heads = _plan_and_row(sql, params)
     assert "audit_event_topic_head" in plan and "Filter" not in plan, plan
     assert heads[0] == AuditEvent.objects.order_by("-id").first().pk
     assert heads[1] is None and registry_head is not None and heads[2] == registry_head.pk
 
 
 def test_a_towns_head_is_one_probe_of_the_town_index_even_behind_other_towns_events(db, alice, hutang_case):
-    from django.db import connection
 
     from sanluanwu.audit.services import BulkEvents, record_event
 
@@ -288,15 +293,7 @@ def test_a_towns_head_is_one_probe_of_the_town_index_even_behind_other_towns_eve
     keys = [("remediation", hutang_case.town_id), ("remediation", None), ("registry", hutang_case.town_id),
             ("registry", None)]  # fmt: skip
     sql, params = memo.town_heads_sql(keys), memo.town_heads_params(keys)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ANALYZE audit_auditevent")
-            cursor.execute("EXPLAIN " + sql, params)
-        else:
-            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
-        plan = "\n".join(str(row) for row in cursor.fetchall())
-        cursor.execute(sql, params)
-        heads = cursor.fetchone()
+    plan, heads = _plan_and_row(sql, params)
     assert "audit_event_town_head" in plan and "Filter" not in plan, plan
     newest_untowned = AuditEvent.objects.filter(action__startswith="registry.").order_by("-id").first()
     created = AuditEvent.objects.get(action="registry.case.created", object_id=str(hutang_case.pk))  # names its town
