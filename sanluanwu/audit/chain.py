@@ -117,12 +117,13 @@ def lock_head() -> str:
     return row[0] if row else GENESIS
 
 
-def chained(rows: Iterable[dict[str, Any]], prev: str) -> Iterator[dict[str, Any]]:
+def chained(rows: Iterable[tuple[dict[str, Any], bytes]], prev: str) -> Iterator[dict[str, Any]]:
     """Rows of a bulk insert with their links, chained onto `prev` (the head from lock_head(), taken before the
-    insert reserves its ids: the generator runs while COPY streams, when the connection can run nothing else)."""
-    for row in rows:
+    insert reserves its ids: the generator runs while COPY streams, when the connection can run nothing else).
+    Each row comes with its content_bytes(), computed by the caller before it took the lock where it could."""
+    for row, content in rows:
         row["prev_hash"] = prev
-        row["hash"] = prev = seal(row, prev)
+        row["hash"] = prev = digest(prev, content)
         yield row
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
@@ -94,6 +95,10 @@ class BulkEvents:
     the one writer of audit semantics; `insert()` writes them by COPY (core.bulk) inside the caller's transaction.
     """
 
+    # Events made before the append lock is taken (about 2.5 KB of memory each until they are written): all of an
+    # import of 20,000 rows; a larger one makes the rest under the lock.
+    AHEAD = 40_000
+
     def __init__(self, *, actor: Any, note_prefix: str = ""):
         self.note_prefix = note_prefix
         self.base = {
@@ -125,14 +130,18 @@ class BulkEvents:
     def insert(rows: Iterable[dict[str, Any]], *, count: int) -> None:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("audit events must be written inside the transaction of the change")
-        # Chained onto the head under the append lock (ids are reserved after it, so id order is chain order).
+        # Chained onto the head under the append lock (ids are reserved after it, so id order is chain order). The
+        # lock stops every other writer until this transaction commits: the rows and their canonical content (most
+        # of the work) are made before it is taken, up to AHEAD of them; only the links and the COPY come after.
         topics: set[str] = set()
 
-        def noted(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        def prepared(rows: Iterable[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], bytes]]:
             for row in rows:
                 topics.add(memo.topic_of(row["action"]))
-                yield row
+                yield row, chain.content_bytes(row)
 
-        insert_many(AuditEvent, chain.chained(noted(rows), chain.lock_head()), count=count)
+        rest = prepared(rows)
+        ahead = list(itertools.islice(rest, BulkEvents.AHEAD))
+        insert_many(AuditEvent, chain.chained(itertools.chain(ahead, rest), chain.lock_head()), count=count)
         for topic in topics or {""}:
             memo.bump(topic, event=True)  # COPY sends no post_save; the events name no town
