@@ -141,15 +141,33 @@ def town_heads_sql(keys: list[tuple[str, int | None]]) -> str:
     None); by the expression index of migration 0008 (parameters: town_heads_params)."""
     expression = topic_sql(connection.vendor)
     parts = []
+    if connection.vendor != "postgresql":
+        for _topic, town in keys:
+            where = "town_id = %s" if town is not None else "town_id IS NULL"
+            parts.append(f"(SELECT id FROM audit_auditevent WHERE {expression} = %s AND {where} "
+                         f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+        return "SELECT " + ", ".join(parts)
+    # PostgreSQL: the first event at or below (topic, town) in the index's own order, and its id only if it is of that
+    # topic and town. With `topic = … AND town_id = …` the planner, its statistics stale after an import of 20,000
+    # events (or fresh, when the newest events are another topic's), walked the primary key or the topic index back
+    # through all of them: 13 ms a page. A bound below which most of the table lies leaves this index the only cheap
+    # ordered path (0.1 ms). An event naming no town sorts first within its topic in this order (NULLS FIRST).
     for _topic, town in keys:
-        where = "town_id = %s" if town is not None else "town_id IS NULL"
-        parts.append(f"(SELECT id FROM audit_auditevent WHERE {expression} = %s AND {where} "
-                     f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+        if town is not None:
+            parts.append(f"(SELECT CASE WHEN {expression} = %s AND town_id = %s THEN id END FROM audit_auditevent "
+                         f"WHERE ({expression}, town_id) <= (%s, %s) "
+                         f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+        else:
+            parts.append(f"(SELECT CASE WHEN {expression} = %s AND town_id IS NULL THEN id END FROM audit_auditevent "
+                         f"WHERE {expression} <= %s ORDER BY {expression} DESC, town_id DESC NULLS FIRST, id DESC "
+                         "LIMIT 1)")  # fmt: skip
     return "SELECT " + ", ".join(parts)
 
 
 def town_heads_params(keys: list[tuple[str, int | None]]) -> list[Any]:
-    return [value for topic, town in keys for value in (topic, *(() if town is None else (town,)))]
+    if connection.vendor != "postgresql":
+        return [value for topic, town in keys for value in (topic, *(() if town is None else (town,)))]
+    return [value for topic, town in keys for value in ((topic, topic) if town is None else (topic, town, topic, town))]
 
 
 def _read_town_heads(keys: list[tuple[str, int | None]]) -> dict[Any, int]:

@@ -37,3 +37,36 @@ def test_text_with_tabs_line_breaks_backslashes_and_nulls_survives_the_bulk_inse
             "status": [None, "stopped"], "planned_completion": [None, "2026-12-31"],
             "longitude": [None, "119.935000"], "name": [text, f"{text}\\"], "lookback_category": [None, 1],
         }  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_bulk_insert_of_a_thousand_rows_has_its_tables_statistics_taken_again_once_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    """After an import the planner must know the new rows: with the statistics of a few hundred audit events it
+    walked back through an import's 20,000 to find a town's newest (PostgreSQL; where autovacuum is off, forever)."""
+    from django.db import connection, transaction
+
+    from sanluanwu.core import bulk
+
+    now = dt.datetime(2026, 11, 28, 8, 30, tzinfo=dt.UTC)
+
+    def rows(n: int) -> list[dict[str, object]]:
+        return [{"occurred_at": now, "actor_username": "bench", "action": "imports.case.created", "result": "success",
+                 "object_type": "registry.case", "object_id": str(i), "object_repr": "作坊", "note": "",
+                 "request_id": "", "ip": "", "actor_id": None, "changes": {}} for i in range(n)]  # fmt: skip
+
+    def tuples_known() -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'audit_auditevent'")
+            return float(cursor.fetchone()[0])
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        insert_many(AuditEvent, rows(bulk.ANALYZE_AFTER - 1))
+    assert callbacks == []  # a small insert leaves it to autovacuum
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        insert_many(AuditEvent, rows(bulk.ANALYZE_AFTER))
+    if connection.vendor != "postgresql":
+        assert callbacks == []  # SQLite keeps no statistics unless asked to, and plans without them
+        return
+    assert len(callbacks) == 1 and tuples_known() == AuditEvent.objects.count()
