@@ -218,7 +218,10 @@ class CaseStatusChange(models.Model):
         verbose_name_plural = "整治状态变更"
         ordering = ["case", "occurred_at", "id"]
         # Serves "the status of these cases at the end of day D": the last row per case before a moment.
-        indexes = [models.Index(fields=["case", "occurred_at", "id"], name="status_change_case_idx")]
+        # The second: "has anything changed since D" (reporting.figures.state_groups counts today's figures in the
+        # database when nothing has).
+        indexes = [models.Index(fields=["case", "occurred_at", "id"], name="status_change_case_idx"),
+                   models.Index(fields=["occurred_at"], name="status_change_at_idx")]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status or '—'} → {self.to_status}"

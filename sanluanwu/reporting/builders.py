@@ -29,7 +29,9 @@ def _unit_figures(period: Period) -> tuple[dict[int, Report], dict[int, dict[str
     reports = {r.slot.unit_id: r for r in Report.objects.filter(slot__in=slots).select_related("slot")
                .defer("file", "rows").order_by("slot_id", "number")}  # fmt: skip
     missing = [s.unit_id for s in slots if s.unit_id not in reports]
-    live = fig.tally_by_town(fig.case_states(period.campaign, queries.report_as_of(period), missing)) if missing else {}
+    live = (
+        fig.tally_by_town(fig.state_groups(period.campaign, queries.report_as_of(period), missing)) if missing else {}
+    )
     figures = {s.unit_id: reports[s.unit_id].figures if s.unit_id in reports else live.get(s.unit_id, fig.tally([]))
                for s in slots}  # fmt: skip
     return reports, figures
@@ -98,11 +100,11 @@ def brief_draft(unit: OrgUnit, period: Period) -> bytes:
     campaign = period.campaign
     as_of = queries.report_as_of(period)
     towns = [unit.pk] if unit.kind == OrgUnitKind.TOWN else None
-    figures = fig.tally(fig.case_states(campaign, as_of, towns))
+    figures = fig.tally(fig.state_groups(campaign, as_of, towns))
     previous_period = _previous_period(period)
     previous = None
     if previous_period is not None:
-        previous = fig.tally(fig.case_states(campaign, queries.report_as_of(previous_period), towns))
+        previous = fig.tally(fig.state_groups(campaign, queries.report_as_of(previous_period), towns))
     cases = Case.objects.filter(campaign=campaign).select_related("enterprise")
     if towns:
         cases = cases.filter(town_id=unit.pk)

@@ -125,7 +125,7 @@ def draft_report(slot: Slot) -> Draft:
             from_history=as_of < clock.today() or clock.is_fixed(),
         )
     )
-    figures = fig.tally(fig.case_states(period.campaign, as_of, [slot.unit_id]))
+    figures = fig.tally(fig.state_groups(period.campaign, as_of, [slot.unit_id]))
     return Draft(as_of, rows, figures, previous_report(slot))
 
 
@@ -147,7 +147,7 @@ def draft_summary(slot: Slot) -> DraftSummary:
     period = slot.period
     as_of = report_as_of(period)
     count = unit_cases(period.campaign, slot.unit_id).filter(listed_on__lte=as_of).count()
-    figures = fig.tally(fig.case_states(period.campaign, as_of, [slot.unit_id]))
+    figures = fig.tally(fig.state_groups(period.campaign, as_of, [slot.unit_id]))
     previous = previous_report(slot)
     return DraftSummary(as_of, count, fig.lines(figures, previous.figures if previous else None),
                         previous.slot.period.label if previous else "")  # fmt: skip

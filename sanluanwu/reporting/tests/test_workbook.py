@@ -111,6 +111,41 @@ def test_a_closed_case_reopened_counts_as_relapsed_from_the_day_it_was_reopened(
     assert (after["closed"], after["relapsed"], after["remediating"], after["stopped"]) == (0, 1, 1, 1)
 
 
+def test_todays_figures_counted_by_the_database_are_those_of_the_history_case_by_case(summer, district, july, alice,
+                                                                                       office, travel):  # fmt: skip
+    """state_groups() counts in one query when nothing changed after the day; the figures are those case_states()
+    gives case by case, with a relapse, a withdrawn case, an overdue one and an unconfirmed type among them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    relapsed = make_case(alice, district["hutang"], case=case_in(summer, lookback_category=2), name="赵六塑料造粒作坊",
+                         legal_person="赵六", industry="塑料造粒", phone="13900005555", address="湖塘镇东村5号",
+                         coordinates="119.9500, 31.7100")  # fmt: skip
+    walk_case(relapsed, "closed")
+    travel(D(2020, 7, 19))
+    registry.transition_case(actor=office, case=relapsed, action="reopen", note="现场复查发现复产")
+    listed_in_error = make_case(alice, district["hutang"], case=case_in(summer), name="孙八废品回收作坊",
+                                legal_person="孙八", industry="废品回收", phone="13900006666", address="湖塘镇北村6号",
+                                coordinates="119.9600, 31.7200")  # fmt: skip
+    registry.transition_case(actor=office, case=listed_in_error, action="withdraw", note="误列：已查实不属于散乱污")
+    travel(D(2020, 7, 20))
+    towns = [district["hutang"].pk, district["niutang"].pk]
+    for as_of, town_ids in ((D(2020, 7, 20), towns), (D(2020, 7, 20), None), (D(2020, 7, 25), [towns[0]])):
+        with CaptureQueriesContext(connection) as counted:
+            groups = fig.state_groups(summer, as_of, town_ids)
+        assert len(counted) == 2  # whether anything changed since, then the groups
+        assert all(g.case_id == 0 for g in groups)
+        assert sum(g.n for g in groups) == len(fig.case_states(summer, as_of, town_ids))
+        assert fig.tally(groups) == fig.tally(fig.case_states(summer, as_of, town_ids))
+        assert fig.tally_by_town(groups) == fig.tally_by_town(fig.case_states(summer, as_of, town_ids))
+    totals = fig.tally(fig.state_groups(summer, D(2020, 7, 20), towns))["total"]
+    assert (totals["listed"], totals["relapsed"], totals["overdue"]) == (5, 1, 1)  # 王五 stopped, not done by 07-10
+    # A day with changes after it: from the history, case by case, counted alike.
+    past = fig.state_groups(summer, D(2020, 7, 15), towns)
+    assert fig.tally(past) == fig.tally(fig.case_states(summer, D(2020, 7, 15), towns))
+    assert fig.tally(past)["total"]["overdue"] == 1
+
+
 def test_row_and_figure_differences_are_counted_cell_by_cell():
     old = [[1, ["甲", "已停产"]], [2, ["乙", "已列入名单"]], [3, ["丙", "已销号"]]]
     new = [[1, ["甲", "整治中"]], [3, ["丙", "已销号"]], [4, ["丁", "已列入名单"]]]
