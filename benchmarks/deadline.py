@@ -11,11 +11,13 @@ Goal: pages' p95 under 1 s, no errors, and no page's p95 past 2× its idle p95 d
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import http.client
 import itertools
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import threading
@@ -255,22 +257,91 @@ def run() -> str:
     cpu_dir = WORK / "route-cpu"  # CPU per route in the web workers (benchmarks/route_cpu.py)
     for old in cpu_dir.glob("cpu.*.json"):
         old.unlink()
-    server = start_server(port, WORK / "serve.log", {**_env(), "SLW_ROUTE_CPU_DIR": str(cpu_dir)})
+    # The access log gives each request's server time and moment: the windows below (while the background work runs,
+    # after it) come from it.
+    log = {"GUNICORN_CMD_ARGS": f"--access-logformat '{ACCESS_FORMAT}'"}
+    server = start_server(port, WORK / "serve.log", {**_env(), "SLW_ROUTE_CPU_DIR": str(cpu_dir), **log})
+    ramp = min(15, SECONDS / 4)  # the users ramped up before the background work starts
+
+    def mark(name: str) -> None:
+        """A request the access log records at this moment (its path names the moment): the windows' bounds."""
+        _request(port, "GET", f"{MARK}{name}", {"cookie": "", "csrf": ""})
+
     try:
         idle = _locust(port, WORK / "idle", sessions_file)
+        time.sleep(ramp)
+        mark("idle")
         idle.wait()
+        mark("idle_end")
         busy = _locust(port, WORK / "busy", sessions_file)
-        time.sleep(min(15, SECONDS / 4))  # the users ramped up before the background work starts
+        time.sleep(ramp)
         started = time.perf_counter()
+        mark("during")
         thread, background = _background(port, ids, sessions, sheet)
-        busy.wait()
         thread.join()
+        mark("after")
+        busy.wait()
+        mark("after_end")
         background["all_s"] = time.perf_counter() - started
     finally:
         stop_server(server)
     after = _load_average()
     section = _section(loaded, _stats(WORK / "idle"), _stats(WORK / "busy"), background, before, after)
-    return "\n".join([section, "", *route_cpu.table(cpu_dir)])
+    windows = _windows(WORK / "serve.log")
+    return "\n".join([section, "", *windows, "", *route_cpu.table(cpu_dir)])
+
+
+ACCESS_FORMAT = "%(t)s %(m)s %(U)s %(s)s %(D)s"
+MARK = "/bench-mark/"
+_ACCESS = re.compile(r"^\[([^\]]+)\] (\w+) (\S+) (\d{3}) (\d+)$")
+_BACKGROUND = re.compile(r"/imports/|/workbook\.xlsx$")
+
+
+def _windows(log: Path) -> list[str]:
+    """Server time per route (the access log: from the request read to the answer written, not the time a request
+    waited to be accepted) in three windows: idle, while the import and the workbooks run, and after them (the
+    import's 10,000 cases then belong to 湖塘镇: its lists and its report hold 34 times the rows)."""
+    requests: list[tuple[float, re.Match[str]]] = []
+    moments: dict[str, float] = {}
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        m = _ACCESS.match(line.strip())
+        if not m:
+            continue
+        at = dt.datetime.strptime(m.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+        if m.group(3).startswith(MARK):
+            moments[m.group(3).removeprefix(MARK)] = at
+        elif not _BACKGROUND.search(m.group(3)):
+            requests.append((at, m))
+    spans = {"idle": (moments["idle"], moments["idle_end"]), "during": (moments["during"], moments["after"]),
+             "after": (moments["after"], moments["after_end"])}  # fmt: skip
+    times: dict[str, dict[str, list[float]]] = {}
+    for at, m in requests:
+        route = f"{m.group(2)} {re.sub(r'[0-9]+', 'N', m.group(3))}"
+        for name, (start, end) in spans.items():
+            if start <= at < end:
+                for key in (route, "all"):
+                    times.setdefault(key, {}).setdefault(name, []).append(int(m.group(5)) / 1000)
+
+    def p95(values: list[float]) -> float:
+        ordered = sorted(values)
+        return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0.0
+
+    lines = [
+        f"Server time by window (access log): idle {spans['idle'][1] - spans['idle'][0]:.0f} s, during the background "
+        f"work {spans['during'][1] - spans['during'][0]:.0f} s, after it {spans['after'][1] - spans['after'][0]:.0f} s.",
+        "",
+        "| route | idle requests | idle p95 ms | during requests | during p95 ms | during / idle | after requests | "
+        "after p95 ms | after / idle |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]  # fmt: skip
+    for route in sorted(times, key=lambda r: (r == "all", -len(times[r].get("idle", [])))):
+        got = times[route]
+        idle, during, later = (got.get(name, []) for name in ("idle", "during", "after"))
+        base = p95(idle)
+        lines.append(f"| {route} | {len(idle)} | {base:.0f} | {len(during)} | {p95(during):.0f} | "
+                     f"{p95(during) / base if base and during else 0:.2f} | {len(later)} | {p95(later):.0f} | "
+                     f"{p95(later) / base if base and later else 0:.2f} |")  # fmt: skip
+    return lines
 
 
 def _section(loaded: float | None, idle: dict[str, dict[str, float]], busy: dict[str, dict[str, float]],
