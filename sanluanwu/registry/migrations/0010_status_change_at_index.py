@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0009_credit_code_clash'),
+        ("registry", "0009_credit_code_clash"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='casestatuschange',
-            index=models.Index(fields=['occurred_at'], name='status_change_at_idx'),
+            model_name="casestatuschange",
+            index=models.Index(fields=["occurred_at"], name="status_change_at_idx"),
         ),
     ]
