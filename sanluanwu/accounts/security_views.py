@@ -28,7 +28,7 @@ from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
-from sanluanwu.core.params import bounded_int, date_error
+from sanluanwu.core.params import bounded_int, date_error, pk
 from sanluanwu.core.text import strip_controls
 
 
@@ -82,10 +82,11 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("revoke"):
-                if not str(request.POST["revoke"]).isdigit():
+                token_id = pk(request.POST["revoke"])  # ASCII digits only: "²" passes isdigit(), not int()
+                if token_id is None:
                     raise Http404
                 try:
-                    tokens.revoke_token(actor=request.user, token_id=int(request.POST["revoke"]))
+                    tokens.revoke_token(actor=request.user, token_id=token_id)
                 except ApiToken.DoesNotExist:
                     raise Http404 from None
                 messages.success(request, "令牌已撤销。")

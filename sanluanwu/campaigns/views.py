@@ -58,7 +58,7 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         raw = request.POST.getlist("participants")
-        chosen = {int(v) for v in raw if v.isdigit() and len(v) < 10}
+        chosen = {int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10}
         try:
             known = {u.pk for u in units}
             if len(chosen) != len(set(raw)) or not chosen <= known:

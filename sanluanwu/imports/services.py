@@ -100,7 +100,11 @@ def _plan(
     found = []
     shown: dict[str, dict[str, Any]] = {}  # sheets not planned: what the preview says of them
     for sheet in sheets:
-        mapping = {int(c): f for c, f in (batch.column_mapping.get(sheet.name) or {}).items() if str(c).isdigit()}
+        mapping = {
+            int(c): f
+            for c, f in (batch.column_mapping.get(sheet.name) or {}).items()
+            if str(c).isascii() and str(c).isdigit()
+        }
         found_layout = layout.find_layout(sheet.rows, batch.kind, mapping, remembered)
         if found_layout is None:
             if any(any(parsing.text(v) for v in row) for row in sheet.rows):

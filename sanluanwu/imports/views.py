@@ -133,7 +133,7 @@ def column_mappings_clear(request: HttpRequest) -> HttpResponse:
     """Forget the column mappings a town's users made in previews (the button on the import page)."""
     unit_id = request.POST.get("unit", "")
     towns = towns_allowing(scope_for(request.user), "import.upload")
-    unit = towns.filter(pk=unit_id).first() if unit_id.isdigit() else None
+    unit = towns.filter(pk=unit_id).first() if unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 19 else None
     if unit is None:
         raise Http404("未找到该单位")
     try:

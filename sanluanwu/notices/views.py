@@ -11,7 +11,7 @@ from sanluanwu.notices.queries import notices_for
 @requires(GET="notice.view", POST="notice.view")
 def notice_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()][:500]
+        ids = [int(v) for v in request.POST.getlist("id") if v.isascii() and v.isdigit() and len(v) < 19][:500]
         services.mark_read(actor=request.user, notice_ids=ids or None)
         return redirect("notices:list")
     notices = notices_for(request.user)

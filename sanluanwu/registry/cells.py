@@ -496,6 +496,6 @@ def read_system_id(value: Any, ctx: CellContext) -> Parsed:
     written = text(value)
     if not written:
         return Parsed(None)
-    if not written.isdigit() or len(written) > 18:
+    if not (written.isascii() and written.isdigit()) or len(written) > 18:
         raise CellError(f"系统编号 {written[:20]} 不是您可导入的本次专项行动整治对象，请勿修改该列")
     return Parsed(int(written))

@@ -46,7 +46,9 @@ def _campaign(request: HttpRequest) -> Campaign:
     raw = request.GET.get("campaign", "")
     campaign = None
     if raw:
-        campaign = Campaign.objects.filter(pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0).first()
+        campaign = Campaign.objects.filter(
+            pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
+        ).first()
         if campaign is None:
             raise Http404("未找到该专项行动")
     campaign = campaign or current_campaign()
@@ -248,8 +250,12 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _int(value: str | None) -> int | None:
-    text = (value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    """The version the form was read at: None when the form sent none; a version no slot has (-1, answered as a
+    stale page) when it sent something that is no version (ASCII digits only: "²" passes isdigit(), not int())."""
+    if value is None:
+        return None
+    text = value.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
 
 
 def _last_signature(s: Slot, user: Any) -> dict[str, str]:
@@ -538,7 +544,11 @@ def brief_draft(request: HttpRequest) -> FileResponse:
     if unit is None:
         raise Http404("没有可以报送简讯的单位")
     raw = request.GET.get("period", "")
-    p = Period.objects.filter(pk=int(raw) if raw.isdigit() and len(raw) < 10 else 0).select_related("campaign").first()
+    p = (
+        Period.objects.filter(pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0)
+        .select_related("campaign")
+        .first()
+    )
     if p is None:
         campaign = current_campaign()
         p = queries.current_period(campaign) if campaign else None

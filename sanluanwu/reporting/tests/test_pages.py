@@ -215,3 +215,27 @@ def test_a_campaign_needs_known_participants_and_at_least_one(office, campaign):
     empty = client.post(f"/campaigns/{campaign.pk}/edit/", data)
     assert empty.status_code == 400 and "至少选择一个参加单位" in empty.content.decode()
     assert set(campaign.participants.values_list("pk", flat=True)) == before
+
+
+@pytest.mark.parametrize("written", ["²", "①", "abc", "-1", "", "12345678901"])
+def test_a_submission_whose_version_is_no_number_is_answered_as_a_stale_page_never_taken(alice, summer, district,
+                                                                                         travel, written):  # fmt: skip
+    """ "²" passes str.isdigit() but not int() (a 500 found from outside); any version that is no number the page
+    wrote is refused as stale (409), never taken as "no version given"."""
+    make_case(alice, district["hutang"])
+    travel(dt.date(2020, 7, 15), 9)
+    slot = slot_of(summer, dt.date(2020, 7, 15), district["hutang"])
+    answer = _client(alice).post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "陈科长",
+                                 "reviewer": "刘镇长", "phone": "0519-86310000", "version": written})  # fmt: skip
+    assert answer.status_code == 409 and "请刷新页面后再操作" in answer.content.decode()
+    assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("written", ["²", "①", "٣"])
+def test_digits_of_other_scripts_in_a_chosen_id_are_refused_or_ignored_never_a_server_error(client, office, alice,
+                                                                                            summer, written):  # fmt: skip
+    client.force_login(office)
+    for url in ("/reporting/summary/", "/reporting/summary.xlsx", "/reporting/", "/reporting/workplans/"):
+        assert client.get(url, {"campaign": written}).status_code in (200, 400, 404), url
+    assert client.post(f"/campaigns/{summer.pk}/edit/", {"participants": written}).status_code in (200, 302, 400)
+    assert client.post("/notices/", {"id": written}).status_code in (200, 302, 400)
