@@ -28,7 +28,7 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.text import clean_multiline, clean_text
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
@@ -202,7 +202,7 @@ def _hold(slot: Slot, expected: Iterable[str], action: str, *, busy: str = "") -
     return held
 
 
-_PHONE = re.compile(r"[0-9０-９+＋()（）\- 转,，/、ext.]{5,30}", re.IGNORECASE)
+_PHONE = re.compile(r"[0-9０-９+＋()（）\-－ 转,，/、ext.]{5,30}", re.IGNORECASE)
 
 
 def submit_report(
@@ -230,6 +230,7 @@ def submit_report(
         raise ValidationFailed(
             {"phone": [f"联系电话“{phone}”不像电话号码：只能有数字、空格、-、+、括号和“转”，如 0519-86310000"]}
         )
+    phone = to_halfwidth(phone)  # typed with a Chinese input method (０５１９－８６…): kept as the digits it reads
     remark = _text(remark, "remark", "备注", limit=2000, lines=True)
     today = clock.today()
     with transaction.atomic():

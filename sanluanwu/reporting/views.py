@@ -591,6 +591,9 @@ def summary_docx(request: HttpRequest) -> FileResponse:
 def summary_xlsx(request: HttpRequest) -> FileResponse:
     data = _summary(request)
     header, rows = summary_data.table(data)
+    # 罚款 as a number the sheet can sum (the page and the document show it as text with two decimals).
+    fines_at = 1 + [key for key, _label in summary_data.COLUMNS].index("fines")
+    rows = [[float(v) if i == fines_at else v for i, v in enumerate(row)] for row in rows]
     buffer = io.BytesIO()
     enforcement = [[k, n, float(a)] for k, n, a in data.enforcement_kinds]
     periods = queries.periods_of(data.campaign).filter(due_on__lte=data.as_of)

@@ -239,3 +239,20 @@ def test_digits_of_other_scripts_in_a_chosen_id_are_refused_or_ignored_never_a_s
         assert client.get(url, {"campaign": written}).status_code in (200, 400, 404), url
     assert client.post(f"/campaigns/{summer.pk}/edit/", {"participants": written}).status_code in (200, 302, 400)
     assert client.post("/notices/", {"id": written}).status_code in (200, 302, 400)
+
+
+def test_the_summary_sheet_holds_fines_as_numbers_the_office_can_sum(office, hutang_case):
+    sheet = openpyxl.load_workbook(io.BytesIO(_content(_client(office).get("/reporting/summary.xlsx"))))["各单位情况"]
+    header = [c.value for c in sheet[2]]
+    column = next(i for i, v in enumerate(header) if v == "罚款（元）")
+    fines = [row[column] for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]]
+    assert fines and all(isinstance(v, int | float) for v in fines)
+
+
+def test_a_phone_typed_in_full_width_digits_is_kept_as_the_digits_it_reads(alice, summer, district, travel):
+    make_case(alice, district["hutang"])
+    travel(dt.date(2020, 7, 15), 9)
+    slot = slot_of(summer, dt.date(2020, 7, 15), district["hutang"])
+    done = _client(alice).post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "陈科长",
+                               "reviewer": "刘镇长", "phone": "０５１９－８６３１００００"})  # fmt: skip
+    assert done.status_code == 302 and Report.objects.get(slot=slot).phone == "0519-86310000"
