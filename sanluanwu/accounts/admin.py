@@ -21,6 +21,7 @@ from django_tasks_db.models import DBTaskResult
 
 from sanluanwu.accounts import rolechanges, services
 from sanluanwu.accounts.models import Membership, OrgUnit, RoleChangeRequest, User
+from sanluanwu.core import params
 from sanluanwu.core.adminforms import CleanTextAdminMixin
 from sanluanwu.core.errors import DomainError
 
@@ -152,7 +153,7 @@ class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
                 messages.success(request, f"已提交重置密码申请（{change.describe()}），须由另一名管理员批准后生效")
                 return redirect("admin:accounts_user_change", target.pk)
         with transaction.atomic():
-            rows = User.objects.filter(pk=pk) if pk.isascii() and pk.isdigit() and len(pk) < 19 else User.objects.none()
+            rows = User.objects.filter(pk=user_id) if (user_id := params.pk(pk)) else User.objects.none()
             before = rows.values_list("password", flat=True).first()
             response = super().user_change_password(request, id, form_url)
             user = rows.first()

@@ -14,7 +14,7 @@ from sanluanwu.accounts import security
 from sanluanwu.accounts.models import User
 from sanluanwu.accounts.tokens import revoke_all_tokens
 from sanluanwu.audit.services import record_event
-from sanluanwu.core import clock
+from sanluanwu.core import clock, params
 
 
 def log_out_everywhere(*, actor: Any) -> User:
@@ -54,7 +54,7 @@ def purge_expired_sessions() -> dict[str, int]:
         expired = [(s.session_key, s.get_decoded()) for s in Session.objects.select_for_update(no_key=True).filter(
             expire_date__lt=now)]  # fmt: skip
         ids = {str(data.get("_auth_user_id", "")) for _key, data in expired}
-        users = {str(u.pk): u for u in User.objects.filter(pk__in=[i for i in ids if i.isascii() and i.isdigit()])}
+        users = {str(u.pk): u for u in User.objects.filter(pk__in=[i for i in ids if params.pk(i)])}
         for _key, data in expired:
             user = users.get(str(data.get("_auth_user_id", "")))
             if user is None:

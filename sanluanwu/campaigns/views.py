@@ -16,6 +16,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns import services
 from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError, ValidationFailed
 
 
@@ -58,7 +59,7 @@ def campaign_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         raw = request.POST.getlist("participants")
-        chosen = {int(v) for v in raw if v.isascii() and v.isdigit() and len(v) < 10}
+        chosen = {n for v in raw if (n := params.pk(v))}
         try:
             known = {u.pk for u in units}
             if len(chosen) != len(set(raw)) or not chosen <= known:

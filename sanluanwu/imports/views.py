@@ -10,6 +10,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.exporting import attachment_header
 from sanluanwu.core.forms import add_domain_errors
@@ -133,7 +134,7 @@ def column_mappings_clear(request: HttpRequest) -> HttpResponse:
     """Forget the column mappings a town's users made in previews (the button on the import page)."""
     unit_id = request.POST.get("unit", "")
     towns = towns_allowing(scope_for(request.user), "import.upload")
-    unit = towns.filter(pk=unit_id).first() if unit_id.isascii() and unit_id.isdigit() and len(unit_id) < 19 else None
+    unit = towns.filter(pk=unit_pk).first() if (unit_pk := params.pk(unit_id)) else None
     if unit is None:
         raise Http404("未找到该单位")
     try:

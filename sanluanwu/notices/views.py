@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from sanluanwu.accounts.decorators import requires
+from sanluanwu.core import params
 from sanluanwu.notices import services
 from sanluanwu.notices.queries import notices_for
 
@@ -11,7 +12,7 @@ from sanluanwu.notices.queries import notices_for
 @requires(GET="notice.view", POST="notice.view")
 def notice_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("id") if v.isascii() and v.isdigit() and len(v) < 19][:500]
+        ids = [n for v in request.POST.getlist("id") if (n := params.pk(v))][:500]
         services.mark_read(actor=request.user, notice_ids=ids or None)
         return redirect("notices:list")
     notices = notices_for(request.user)

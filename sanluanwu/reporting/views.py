@@ -26,7 +26,7 @@ from sanluanwu.accounts.views import reveal_page
 from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock, photos
+from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
 from sanluanwu.registry.exports import Signature
@@ -46,9 +46,7 @@ def _campaign(request: HttpRequest) -> Campaign:
     raw = request.GET.get("campaign", "")
     campaign = None
     if raw:
-        campaign = Campaign.objects.filter(
-            pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
-        ).first()
+        campaign = Campaign.objects.filter(pk=params.pk(raw) or 0).first()
         if campaign is None:
             raise Http404("未找到该专项行动")
     campaign = campaign or current_campaign()
@@ -252,10 +250,7 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
 def _int(value: str | None) -> int | None:
     """The version the form was read at: None when the form sent none; a version no slot has (-1, answered as a
     stale page) when it sent something that is no version (ASCII digits only: "²" passes isdigit(), not int())."""
-    if value is None:
-        return None
-    text = value.strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else -1
+    return None if value is None else params.pk(value) or -1
 
 
 def _last_signature(s: Slot, user: Any) -> dict[str, str]:
@@ -544,11 +539,7 @@ def brief_draft(request: HttpRequest) -> FileResponse:
     if unit is None:
         raise Http404("没有可以报送简讯的单位")
     raw = request.GET.get("period", "")
-    p = (
-        Period.objects.filter(pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0)
-        .select_related("campaign")
-        .first()
-    )
+    p = Period.objects.filter(pk=params.pk(raw) or 0).select_related("campaign").first()
     if p is None:
         campaign = current_campaign()
         p = queries.current_period(campaign) if campaign else None
