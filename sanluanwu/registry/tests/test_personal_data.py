@@ -79,6 +79,13 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     assert mask_text(f"{CODE}，2020年7月15日罚款5000元，第3号") == f"{CODE}，2020年7月15日罚款5000元，第3号"
 
 
+def test_the_shortest_number_a_mask_hides_is_seven_digits_however_they_are_typed():
+    # A text with fewer digits is returned as it is without looking further (most cells hold no number at all).
+    assert mask_text("电话8631000，第2号") == "电话****000，第2号"  # a landline without its area code: 7 digits
+    assert mask_text("电话８６３１０００") == "电话****０００"  # the same typed full-width
+    assert mask_text("编号863100，共2²³件") == "编号863100，共2²³件"  # six digits, and superscripts are no digits
+
+
 # Pages, API, exports and the timeline.
 
 
