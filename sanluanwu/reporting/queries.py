@@ -68,9 +68,11 @@ def current_report(slot: Slot) -> Report | None:
 
 
 def previous_report(slot: Slot) -> Report | None:
-    """The unit's last report before this period (its latest version): what "change since the last report" means."""
+    """The unit's last report before this period (its latest version): what "change since the last report" means.
+    Its figures and period only: its frozen rows and workbook (a town's 10,000 rows are megabytes) stay unread."""
     return (
-        Report.objects.filter(
+        Report.objects.defer("rows", "file")
+        .filter(
             slot__unit_id=slot.unit_id,
             slot__period__campaign_id=slot.period.campaign_id,
             slot__period__starts_on__lt=slot.period.starts_on,

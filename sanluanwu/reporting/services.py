@@ -247,12 +247,14 @@ def submit_report(
         draft = queries.draft_report(slot)
         rows = exports.encode_rows(draft.rows)
         previous = draft.previous
-        # Before the workbook is rendered: a repeated click costs a comparison, not a workbook.
-        earlier = slot.reports.order_by("-number").first()
+        # Before the workbook is rendered: a repeated click costs a comparison, not a workbook. The last version's
+        # frozen rows (a town's 10,000 rows are megabytes of JSON) are read only when all else is the same, its
+        # workbook never.
+        earlier = slot.reports.defer("rows", "file").order_by("-number").first()
         if (earlier is not None and earlier.state == ReportState.SUBMITTED and earlier.as_of == draft.as_of
-                and earlier.rows == rows
                 and earlier.figures == draft.figures and (earlier.filler, earlier.reviewer, earlier.phone, earlier.remark)
-                == (filler, reviewer, phone, remark)):  # fmt: skip
+                == (filler, reviewer, phone, remark)
+                and earlier.rows == rows):  # fmt: skip
             raise ValidationFailed(f"与待审核的第{earlier.number}版完全相同，无需重复报送")
         unit_label = slot.unit.name
         content = exports.report_xlsx(
