@@ -192,6 +192,11 @@ def town_data_version(topics: tuple[str, ...], towns: frozenset[int]) -> tuple[t
     return tuple(heads[("town", *key)] for key in keys), clock.today()
 
 
+# The read being computed in this thread (its topics, towns and rows_of): what a read made inside it, naming none of
+# its own, is remembered under.
+_enclosing: contextvars.ContextVar[tuple[tuple[str, ...], frozenset[int] | None, tuple[str, ...]] | None] = (
+    contextvars.ContextVar("slw_audit_memo_enclosing", default=None)
+)
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("slw_audit_head_in_request", default=False)
 
 
@@ -224,9 +229,16 @@ def remembered(
     model of the `rows_of` apps saved in this process: compute() must read only those towns' rows, of the `rows_of`
     apps' models, and every write of them must come with an event of one of the topics.
 
+    A read made while another one is computed, naming no topics of its own (a list's count, core.pagination), is
+    remembered under the enclosing read's topics and towns: it is part of that read, so it reads only their rows. A
+    town's list read again in another order or from another page then counts again only after a write of the town,
+    not after every audited write of the district.
+
     The value is shared by the threads of the process: it must not be changed by its readers."""
     if not settings.REMEMBER_READS:
         return compute()
+    if not topics and towns is None and not rows_of and (outer := _enclosing.get()) is not None:
+        topics, towns, rows_of = outer
     with _lock:
         if towns is not None:
             keys = _town_keys(topics, towns)
@@ -261,7 +273,11 @@ def remembered(
             found = _entries.get(full)
         return found[1] if found is not None else compute()  # type: ignore[no-any-return]
     try:
-        value = compute()
+        enclosing = _enclosing.set((topics, towns, rows_of))
+        try:
+            value = compute()
+        finally:
+            _enclosing.reset(enclosing)
         with _lock:
             _entries[full] = (now, value)
             _entries.move_to_end(full)

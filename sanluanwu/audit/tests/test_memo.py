@@ -351,3 +351,30 @@ def test_a_town_read_follows_its_towns_events_and_untowned_ones_but_not_other_to
 def _record(record_event, actor, action, obj, town_id) -> None:
     with transaction.atomic():
         record_event(actor=actor, action=action, obj=obj, town_id=town_id)
+
+
+def test_a_read_made_inside_another_follows_the_enclosing_reads_towns_not_the_whole_chain(
+    db, alice, hutang_case, district
+):
+    from sanluanwu.audit.services import record_event
+
+    count_calls, count = _counter()
+    hutang = frozenset({hutang_case.town_id})
+
+    def page(key: str) -> int:
+        # A town's list page (its own key per sort or page) whose count is remembered without topics of its own.
+        return memo.remembered(("page", key), lambda: memo.remembered(("count",), count), topics=("registry",),
+                               towns=hutang, rows_of=("registry",))  # fmt: skip
+
+    def event(town_id: int | None, action: str = "registry.case.updated") -> None:
+        obj = hutang_case if town_id in (None, hutang_case.town_id) else district["niutang"]
+        _as_if_written_by_another_process(lambda: _record(record_event, alice, action, obj, town_id))
+
+    assert page("newest first") == 1
+    event(district["niutang"].pk)  # another town's case, and an inspection anywhere: the whole chain moved twice
+    event(None, "lookback.inspection.saved")
+    assert page("oldest first") == 1  # another page of the same list: its count is still 湖塘镇's
+    event(hutang_case.town_id)
+    assert page("by name") == 2  # a case of the town written: counted again
+    assert memo.remembered(("count",), count) == 3  # outside any read: under the whole chain, as before
+    assert count_calls[0] == 3
