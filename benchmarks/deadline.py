@@ -32,7 +32,7 @@ from benchmarks.load import ROOT, _free_port, _load_average, start_server, stop_
 USERS = int(os.environ.get("BENCH_DEADLINE_USERS", "200"))
 SECONDS = int(os.environ.get("BENCH_DEADLINE_SECONDS", "120"))
 IMPORT_ROWS = int(os.environ.get("BENCH_DEADLINE_IMPORT_ROWS", "10000"))
-EXPORTS = 5
+EXPORTS = int(os.environ.get("BENCH_DEADLINE_EXPORTS", "5"))
 WORK = ROOT / "var" / "bench-deadline"
 # The demo's accounts (README) of each role the locustfile simulates.
 ACCOUNTS = {
