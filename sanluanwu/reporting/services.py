@@ -289,7 +289,7 @@ def submit_report(
         slot.save()
         record_event(actor=actor, action="reporting.report.submitted", obj=report,
                      changes={"number": [None, number], "sha256": [None, report.sha256], "late": [None, late]},
-                     note=remark, org_unit_name=unit_label)  # fmt: skip
+                     note=remark, org_unit_name=unit_label, town_id=slot.unit_id)  # fmt: skip
         words = f"{unit_label}报送了{period.label}报表（第{number}版{'，逾期' if late else ''}）"
         notify(kind="reporting.submitted", text=words, url=reverse("reporting:slot", args=[slot.pk]),
                units=_offices(), roles=_OFFICE_ROLES, exclude=actor)  # fmt: skip
@@ -309,7 +309,7 @@ def _review(*, actor: Any, slot: Slot, accepted: bool, comment: str) -> Report:
         slot.state, slot.version = (SlotState.ACCEPTED if accepted else SlotState.RETURNED), slot.version + 1
         slot.save(update_fields=["state", "version"])
         record_event(actor=actor, action="reporting.report.accepted" if accepted else "reporting.report.returned",
-                     obj=report, note=comment, org_unit_name=slot.unit.name)  # fmt: skip
+                     obj=report, note=comment, org_unit_name=slot.unit.name, town_id=slot.unit_id)  # fmt: skip
         words = "已审核通过" if accepted else f"被退回：{comment}"
         notify(kind="reporting.accepted" if accepted else "reporting.returned",
                text=f"{slot.period.label}报表（第{report.number}版）{words}",
@@ -342,7 +342,7 @@ def request_reopen(*, actor: Any, slot: Slot, reason: str) -> ReopenRequest:
         slot.state, slot.version = SlotState.REOPEN_REQUESTED, slot.version + 1
         slot.save(update_fields=["state", "version"])
         record_event(actor=actor, action="reporting.report.reopen_requested", obj=slot, note=reason,
-                     org_unit_name=slot.unit.name)  # fmt: skip
+                     org_unit_name=slot.unit.name, town_id=slot.unit_id)  # fmt: skip
         notify(kind="reporting.reopen_requested", text=f"{slot.unit.name}申请重新报送{slot.period.label}报表：{reason}",
                url=reverse("reporting:slot", args=[slot.pk]), units=_offices(), roles=_OFFICE_ROLES)  # fmt: skip
     return request
@@ -363,7 +363,8 @@ def decide_reopen(*, actor: Any, slot: Slot, granted: bool, comment: str = "") -
         slot.version += 1
         slot.save(update_fields=["state", "version"])
         record_event(actor=actor, action="reporting.report.reopen_granted" if granted else "reporting.report.reopen_refused",
-                     obj=slot, note=comment or request.reason, org_unit_name=slot.unit.name)  # fmt: skip
+                     obj=slot, note=comment or request.reason, org_unit_name=slot.unit.name,
+                     town_id=slot.unit_id)  # fmt: skip
         words = "已同意重新报送，请更正后报送新版本" if granted else f"不同意重新报送：{comment}"
         notify(kind="reporting.reopen_decided", text=f"{slot.period.label}报表：{words}",
                url=reverse("reporting:slot", args=[slot.pk]), units=[slot.unit_id], roles=[Role.TOWN_MANAGER])  # fmt: skip

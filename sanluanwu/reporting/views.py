@@ -80,11 +80,22 @@ def overview(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     campaign = _campaign(request)
     # Remembered until the next write of reports, periods, campaigns or units (audit.memo): at a deadline every town
-    # opens this page again and again, while inspections and case writes, which change none of it, go on.
+    # opens this page again and again, while inspections and case writes, which change none of it, go on. A town
+    # user's page shows the town's own reports only: another town's submission (its events name its town) keeps it.
     data = remembered(("reporting_overview", scope.memo_key, campaign.pk),
-                      functools.partial(_overview_data, scope, campaign),
-                      topics=("reporting", "campaigns", "accounts"))  # fmt: skip
+                      functools.partial(_overview_data, scope, campaign), **_reports_memo(scope))  # fmt: skip
     return render(request, "reporting/overview.html", {**data, "campaign": campaign, "today": clock.today()})
+
+
+_REPORT_TOPICS = ("reporting", "campaigns", "accounts")
+
+
+def _reports_memo(scope: Any) -> dict[str, Any]:
+    """remembered()'s keywords for a read of the reports a scope sees: per town for a user who sees whole towns only
+    (a report's events name its town; a period moved names none), under every report write for the district."""
+    if scope.sees_district or not scope.town_ids:
+        return {"topics": _REPORT_TOPICS}
+    return {"topics": _REPORT_TOPICS, "towns": frozenset(scope.town_ids), "rows_of": _REPORT_TOPICS}
 
 
 def _overview_data(scope: Any, campaign: Campaign) -> dict[str, Any]:
@@ -215,9 +226,10 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
     not_started = not s.period.has_begun(clock.today())  # submit_report refuses it: no form in vain
     can_submit = may_submit and not not_started
     draft = None
-    if can_submit:  # remembered until the next write of cases or reports (audit.memo)
+    if can_submit:  # remembered until the next write of the town's cases or reports (audit.memo)
         draft = remembered(("slot_draft", s.pk), functools.partial(queries.draft_summary, s),
-                           topics=(*case_topics(), "reporting"))  # fmt: skip
+                           topics=(*case_topics(), "reporting"), towns=frozenset({s.unit_id}),
+                           rows_of=("registry", "reporting", "accounts", "campaigns"))  # fmt: skip
     latest = reports[0] if reports else None
     return render(
         request,

@@ -111,6 +111,43 @@ def test_the_overview_follows_a_submission_and_a_review_at_once(alice, office, l
     assert "已审核通过" in tables(town)
 
 
+def test_a_towns_report_pages_outlive_another_towns_submission_but_follow_their_own(
+    alice, bob, summer, district, travel, monkeypatch
+):
+    from sanluanwu.audit import memo
+    from sanluanwu.reporting import queries, services, views
+
+    make_case(alice, district["hutang"])
+    make_case(bob, district["niutang"])
+    travel(dt.date(2020, 7, 14), 16)
+    hutang, niutang = (slot_of(summer, dt.date(2020, 7, 14), district[code]) for code in ("hutang", "niutang"))
+    reads: list[str] = []
+    overview, draft = views._overview_data, queries.draft_summary
+    monkeypatch.setattr(views, "_overview_data", lambda *a: reads.append("overview") or overview(*a))
+    monkeypatch.setattr(queries, "draft_summary", lambda *a: reads.append("draft") or draft(*a))
+
+    def by_another_process(actor: Any, slot: Slot) -> None:  # only the audit chain tells this process of it
+        before = dict(memo._writes)
+        services.submit_report(actor=actor, slot=slot, filler="a", reviewer="b", phone="0519-86310000")
+        memo._writes.clear()
+        memo._writes.update(before)
+
+    town = _client(alice)
+
+    def pages() -> str:
+        town.get("/reporting/")
+        return town.get(f"/reporting/slots/{hutang.pk}/").content.decode()
+
+    pages()
+    assert reads == ["overview", "draft"]
+    by_another_process(bob, niutang)  # 牛塘镇 reports: nothing 湖塘镇's pages show changed
+    pages()
+    assert reads == ["overview", "draft"]
+    by_another_process(alice, hutang)  # 湖塘镇's own report (from another server process): both read again
+    assert "第1版" in pages()
+    assert reads == ["overview", "draft"] * 2
+
+
 def test_the_office_moves_a_due_date_in_the_page_with_a_reason(office, summer, travel):
     period = Period.objects.filter(campaign=summer).order_by("starts_on").first()
     client = _client(office)
