@@ -192,6 +192,14 @@ def town_data_version(topics: tuple[str, ...], towns: frozenset[int]) -> tuple[t
     return tuple(heads[("town", *key)] for key in keys), clock.today()
 
 
+def town_heads_now(topics: tuple[str, ...], towns: frozenset[int]) -> list[int]:
+    """town_data_version()'s heads read now, not as the request first saw them: to store beside rows read after it
+    (their version can then only be older than the rows, never newer)."""
+    keys = _town_keys(topics, towns)
+    heads = _read_town_heads(keys)
+    return [heads[("town", *key)] for key in keys]
+
+
 # The read being computed in this thread (its topics, towns and rows_of): what a read made inside it, naming none of
 # its own, is remembered under.
 _enclosing: contextvars.ContextVar[tuple[tuple[str, ...], frozenset[int] | None, tuple[str, ...]] | None] = (

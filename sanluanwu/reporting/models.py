@@ -131,6 +131,9 @@ class Report(models.Model):
     reviewed_by = _who("审核人（办公室）")
     reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
     review_comment = models.TextField("审核意见", blank=True)
+    # The town's records' version the draft was read at or after (audit.memo.town_heads_now over the case topics):
+    # the same version again means the same rows, so a repeated submission is refused before they are read again.
+    data_version = models.JSONField("数据版本", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "半月报表"

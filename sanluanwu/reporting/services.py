@@ -32,6 +32,7 @@ from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
+from sanluanwu.registry.visibility import case_topics
 from sanluanwu.reporting import exports, queries
 from sanluanwu.reporting.choices import SUBMITTABLE, BriefState, ReminderKind, ReportState, SlotState
 from sanluanwu.reporting.models import (
@@ -244,18 +245,26 @@ def submit_report(
         period = slot.period
         if not period.has_begun(today):
             raise TransitionNotAllowed(f"{period.label}（{period.span}）尚未开始，不能报送")
+        # The town's records' version, read before the rows are: stored with them, it can only be older than they are.
+        version = memo.town_heads_now(case_topics(), frozenset({slot.unit_id}))
+        earlier = slot.reports.defer("rows", "file").order_by("-number").first()
+        # The version awaiting review, if this one would repeat its signature (names, phone) and remark.
+        same = earlier if earlier is not None and earlier.state == ReportState.SUBMITTED and (
+            earlier.filler, earlier.reviewer, earlier.phone, earlier.remark) == (filler, reviewer, phone, remark) else None  # fmt: skip
+        # A repeated click with nothing of the town written since (no event of its cases, nor one naming no town) and
+        # the same day and previous report: refused before a town's 10,000 rows are read, frozen and compared.
+        if same is not None and same.data_version == version and same.as_of == queries.report_as_of(period):
+            previous = queries.previous_report(slot)
+            if (previous.figures if previous else None) == same.previous_figures:
+                raise ValidationFailed(f"与待审核的第{same.number}版完全相同，无需重复报送")
         draft = queries.draft_report(slot)
         rows = exports.encode_rows(draft.rows)
         previous = draft.previous
         # Before the workbook is rendered: a repeated click costs a comparison, not a workbook. The last version's
         # frozen rows (a town's 10,000 rows are megabytes of JSON) are read only when all else is the same, its
         # workbook never.
-        earlier = slot.reports.defer("rows", "file").order_by("-number").first()
-        if (earlier is not None and earlier.state == ReportState.SUBMITTED and earlier.as_of == draft.as_of
-                and earlier.figures == draft.figures and (earlier.filler, earlier.reviewer, earlier.phone, earlier.remark)
-                == (filler, reviewer, phone, remark)
-                and earlier.rows == rows):  # fmt: skip
-            raise ValidationFailed(f"与待审核的第{earlier.number}版完全相同，无需重复报送")
+        if same is not None and same.as_of == draft.as_of and same.figures == draft.figures and same.rows == rows:
+            raise ValidationFailed(f"与待审核的第{same.number}版完全相同，无需重复报送")
         unit_label = slot.unit.name
         content = exports.report_xlsx(
             draft.rows, unit_label=unit_label, period_label=f"{period.label}，{period.span}", as_of=draft.as_of,
@@ -281,6 +290,7 @@ def submit_report(
             filename=f"附件2_{unit_label}_{period.label}_第{number}版.xlsx", sha256=hashlib.sha256(content).hexdigest(),
             size=len(content), remark=remark, filler=filler, reviewer=reviewer, phone=phone,
             submitted_by=_user(actor), submitted_by_name=_name(actor), submitted_at=now, late=late,
+            data_version=version,
         )  # fmt: skip
         first = slot.first_submitted_at is None
         if first:

@@ -453,6 +453,46 @@ def test_the_same_report_again_is_refused_before_its_workbook_is_rendered(hutang
     assert rendered == [1]
 
 
+def test_the_same_report_again_is_refused_before_the_towns_rows_are_read_until_the_town_writes(
+    hutang_first, summer, district, alice, bob, travel, monkeypatch
+):
+    from conftest import NIUTANG_POINT, case_input, enterprise_input
+    from sanluanwu.registry import services as registry
+
+    travel(D(2020, 7, 10))
+    make_case(alice, district["hutang"], case=case_in(summer))
+    elsewhere = make_case(bob, district["niutang"], case=case_in(summer), name="王五木材加工作坊", legal_person="王五")
+    submit(alice, hutang_first)
+    drafts: list[int] = []
+    real = queries.draft_report
+    monkeypatch.setattr(queries, "draft_report", lambda slot: drafts.append(1) or real(slot))
+    with pytest.raises(ValidationFailed, match="完全相同"):
+        submit(alice, hutang_first)
+    assert drafts == []  # nothing of 湖塘镇 written since: its rows are not read again to be found the same
+    registry.update_case(
+        actor=bob,
+        case=elsewhere,
+        case_data=case_input(responsible_person="王科长"),
+        enterprise_data=enterprise_input(
+            district["niutang"], name="王五木材加工作坊", legal_person="王五", coordinates=NIUTANG_POINT
+        ),
+        acknowledge_warnings=True,
+    )
+    with pytest.raises(ValidationFailed, match="完全相同"):
+        submit(alice, hutang_first)
+    assert drafts == []  # another town's case written (its event names its town)
+    make_case(
+        alice, district["hutang"], case=case_in(summer), name="赵六家具作坊", legal_person="赵六"
+    )  # the town's own
+    report = submit(alice, hutang_first)
+    assert drafts == [1] and report.number == 2 and len(report.rows) == 2
+    with pytest.raises(ValidationFailed, match="完全相同"):
+        submit(alice, hutang_first)
+    assert drafts == [1]
+    travel(D(2020, 7, 11))  # another day: the report is as of another day, read again
+    assert submit(alice, hutang_first).number == 3 and drafts == [1, 1]
+
+
 def test_a_telephone_number_must_look_like_one(hutang_first, alice, travel):
     travel(D(2020, 7, 10))
     with pytest.raises(ValidationFailed, match="不像电话号码"):
