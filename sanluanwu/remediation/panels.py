@@ -27,6 +27,6 @@ def remediation_panel(request: HttpRequest, case: Any) -> SafeString | None:
     scope = scope_for(request.user)
     if not permissions.allows(scope, "remediation.view"):
         return None
-    work = case_work(case, scope)
+    work = case_work(case, scope, remember=True)
     return mark_safe(render_to_string("remediation/case_panel.html",
                                       {"work": work, "case": case, "today": clock.today()}, request=request))  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -336,7 +337,28 @@ def _records_present(case: Case) -> set[str]:
     return {name for name, flag in zip(_RECORDS, row, strict=True) if flag}
 
 
-def case_work(case: Case, scope: Scope, *, with_actions: bool = True) -> CaseWork:
+# The apps whose rows the record of the work is read from (audit.memo's rows_of): its own, and the users and units
+# it names. Every write of them comes with a remediation event naming the case's town.
+_WORK_ROWS_OF = ("remediation", "accounts")
+
+
+def case_work(case: Case, scope: Scope, *, with_actions: bool = True, remember: bool = False) -> CaseWork:
+    """The record of the work on a case and, `with_actions`, what `scope` may do next. With `remember` (the case page,
+    read again and again at a deadline), the record is remembered until the next write of the case's town's cases or
+    work (audit.memo): the seven reads and their joins were half of the page's CPU. The lists of a remembered record
+    are shared by the threads of the process: read them, never change them."""
+    if remember:
+        record = remembered(("case_work", case.pk), lambda: _case_record(case), topics=case_topics(),
+                            towns=frozenset({case.town_id}), rows_of=_WORK_ROWS_OF)  # fmt: skip
+    else:
+        record = _case_record(case)
+    work = dataclasses.replace(record, case=case, actions=[])
+    if with_actions:  # the next steps and their reasons (the panel, the API); the ledger needs only the record
+        work.actions = case_actions(case, scope, work)
+    return work
+
+
+def _case_record(case: Case) -> CaseWork:
     present = _records_present(case)
 
     def read(name: str, qs: Callable[[], Iterable[Any]]) -> list[Any]:
@@ -377,8 +399,6 @@ def case_work(case: Case, scope: Scope, *, with_actions: bool = True) -> CaseWor
     work.overdue_rectification = bool(
         case.remediation_type == RemediationType.RECTIFICATION and case.status == CaseStatus.REMEDIATING
         and case.planned_completion and case.planned_completion < clock.today())  # fmt: skip
-    if with_actions:  # the next steps and their reasons (the panel, the API); the ledger needs only the record
-        work.actions = case_actions(case, scope, work)
     return work
 
 

@@ -106,3 +106,32 @@ def test_a_write_of_the_own_town_that_names_no_town_still_reads_the_list_again(c
     with CaptureQueriesContext(connection) as read:
         client.get("/cases/")
     assert [q["sql"] for q in read.captured_queries if "registry_case" in q["sql"]]
+
+
+def test_the_case_pages_work_is_read_once_between_writes_of_its_town_and_shows_a_task_done_elsewhere(
+    client, parties, case, walt, alice, bob, district, monkeypatch
+):
+    from conftest import make_case
+    from sanluanwu.remediation import queries
+
+    case = walk(case, "confirmed", parties)
+    other_town = make_case(bob, district["niutang"], name="王五木材加工作坊", legal_person="王五")
+    reads: list[int] = []
+    record = queries._case_record
+    monkeypatch.setattr(queries, "_case_record", lambda c: reads.append(c.pk) or record(c))
+    client.force_login(alice)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "已断水" not in page and reads == [case.pk]
+    client.get(f"/cases/{case.pk}/")
+    assert reads == [case.pk]  # read again with nothing written: remembered
+    _as_if_written_by_another_process(lambda: services.record_stop(
+        actor=bob, case=other_town, stopped_on=clock.today(), ordered_by=other_town.town,
+        photos=[services.Upload(site_photo(other_town, seed=3), "停产.jpg")]))  # fmt: skip
+    client.get(f"/cases/{case.pk}/")
+    assert reads == [case.pk]  # another town's work: this case's record cannot have changed
+    water = case.tasks.get(kind__code="water_cut")
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=walt, task=water, acted_on=clock.today(), note="已断水", account_no="3204100001", final_reading="123.45",
+        photos=[services.Upload(site_photo(case, seed=2), "断水.jpg")]))  # fmt: skip
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "已断水" in page and reads == [case.pk, case.pk]  # the town's own work, done by another process
