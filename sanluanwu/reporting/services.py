@@ -206,6 +206,10 @@ def _hold(slot: Slot, expected: Iterable[str], action: str, *, busy: str = "") -
 _PHONE = re.compile(r"[0-9０-９+＋()（）\-－ 转,，/、ext.]{5,30}", re.IGNORECASE)
 
 
+def _identical(report: Report) -> ValidationFailed:
+    return ValidationFailed(f"与待审核的第{report.number}版完全相同，无需重复报送")
+
+
 def submit_report(
     *,
     actor: Any,
@@ -256,7 +260,7 @@ def submit_report(
         if same is not None and same.data_version == version and same.as_of == queries.report_as_of(period):
             previous = queries.previous_report(slot)
             if (previous.figures if previous else None) == same.previous_figures:
-                raise ValidationFailed(f"与待审核的第{same.number}版完全相同，无需重复报送")
+                raise _identical(same)
         draft = queries.draft_report(slot)
         rows = exports.encode_rows(draft.rows)
         previous = draft.previous
@@ -264,7 +268,7 @@ def submit_report(
         # frozen rows (a town's 10,000 rows are megabytes of JSON) are read only when all else is the same, its
         # workbook never.
         if same is not None and same.as_of == draft.as_of and same.figures == draft.figures and same.rows == rows:
-            raise ValidationFailed(f"与待审核的第{same.number}版完全相同，无需重复报送")
+            raise _identical(same)
         unit_label = slot.unit.name
         content = exports.report_xlsx(
             draft.rows, unit_label=unit_label, period_label=f"{period.label}，{period.span}", as_of=draft.as_of,
