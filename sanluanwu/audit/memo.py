@@ -25,6 +25,13 @@ events are counted per town; a model saved without an event counts for every tow
 made of (`rows_of`): a remediation task saved beside its event changes no case row, its event says which town's did.
 At a deadline, a utility completing a task every second then no longer makes every town's list read again.
 
+A read of the rows one org unit works on (a department's or utility's task list) can be remembered *per unit*
+(`units=`): a topic registered as a unit topic (register_unit_topic: the remediation app's) has its events name the
+units whose rows they changed (a task's owner and coordinator), and each event moves those units' heads in
+audit.UnitHead, inside its transaction; an event of the topic naming none moves the head of NO_UNIT, which every
+per-unit read includes. The read's other topics count as a whole. A task done by 供电公司 then leaves 水务公司's and
+every department's list as it was.
+
 The heads are read once per request (RequestContextMiddleware resets them) and on every call outside a request.
 """
 
@@ -58,25 +65,59 @@ _entries: OrderedDict[tuple[Hashable, ...], tuple[float, Any]] = OrderedDict()
 _inflight: dict[tuple[Hashable, ...], threading.Event] = {}
 WAIT_SECONDS = 30.0  # how long a thread waits for another's read of the same value before reading it itself
 ALL = ""  # the whole chain (every topic), in the heads and the write counters
+NO_UNIT = 0  # audit.UnitHead's unit of the events of a unit topic naming no unit (org unit ids start at 1)
 # The keys of this process's write counters besides ALL and the app labels: a model saved ("saved", app); an event
-# of a topic that named its town ("event", topic, town id) or named none ("event", topic, None).
+# of a topic that named its town ("event", topic, town id) or named none ("event", topic, None); an event of a unit
+# topic, per unit it named or NO_UNIT ("unit", topic, unit id).
 WriteKey = str | tuple[str, str] | tuple[str, str, int | None]
 # This process's writes: ALL, and per app label (a defaultdict: bumped from signal handlers without a global statement).
 _writes: defaultdict[WriteKey, int] = defaultdict(int)
 _topics: set[str] = set()  # the topics whose heads are read with the chain's
+_unit_topics: set[str] = set()  # the topics whose events name the units they changed (register_unit_topic)
 
 
-def bump(app_label: str = "", *, event: bool = False, town_id: int | None = None) -> None:
+def register_unit_topic(topic: str) -> None:
+    """`topic`'s events name the org units whose rows they changed (audit.services.record_event's unit_ids), and
+    move those units' heads: called by the app that owns the topic, in every process (its AppConfig.ready)."""
+    _unit_topics.add(topic)
+
+
+def is_unit_topic(topic: str) -> bool:
+    return topic in _unit_topics
+
+
+def bump(
+    app_label: str = "", *, event: bool = False, town_id: int | None = None, unit_ids: frozenset[int] = frozenset()
+) -> None:
     """A write in this process (of a model of `app_label`, if given; `event`: an audit event of that topic, naming
-    `town_id` or no town): what was remembered before it from rows that write may have changed is not used again."""
+    `town_id` or no town, and for a unit topic the `unit_ids` or none): what was remembered before it from rows that
+    write may have changed is not used again."""
     with _lock:
         _writes[ALL] += 1
         if app_label:
             _writes[app_label] += 1
             if event:
                 _writes[("event", app_label, town_id)] += 1
+                if app_label in _unit_topics:
+                    for unit in unit_ids or (NO_UNIT,):
+                        _writes[("unit", app_label, unit)] += 1
             else:
                 _writes[("saved", app_label)] += 1
+
+
+def advance_units(topic: str, unit_ids: frozenset[int], event_id: int) -> None:
+    """Move the heads of the units an event of `topic` named (or NO_UNIT's) to its id. Called inside the event's
+    transaction, after the event took the chain's append lock: heads move in commit order, as the chain's ids do."""
+    if topic not in _unit_topics:
+        return
+    units = sorted(unit_ids) or [NO_UNIT]
+    values = ", ".join(["(%s, %s, %s)"] * len(units))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO audit_unithead (topic, unit_id, event_id) VALUES {values} "
+            "ON CONFLICT (topic, unit_id) DO UPDATE SET event_id = excluded.event_id",
+            [value for unit in units for value in (topic, unit, event_id)],
+        )
 
 
 def clear() -> None:
@@ -200,11 +241,41 @@ def town_heads_now(topics: tuple[str, ...], towns: frozenset[int]) -> list[int]:
     return [heads[("town", *key)] for key in keys]
 
 
-# The read being computed in this thread (its topics, towns and rows_of): what a read made inside it, naming none of
-# its own, is remembered under.
-_enclosing: contextvars.ContextVar[tuple[tuple[str, ...], frozenset[int] | None, tuple[str, ...]] | None] = (
-    contextvars.ContextVar("slw_audit_memo_enclosing", default=None)
-)
+def _unit_keys(topics: tuple[str, ...], units: frozenset[int]) -> list[tuple[str, int]]:
+    return [(topic, unit) for topic in topics if topic in _unit_topics for unit in (*sorted(units), NO_UNIT)]
+
+
+def _read_unit_heads(keys: list[tuple[str, int]]) -> dict[Any, int]:
+    topics = sorted({topic for topic, _unit in keys})
+    units = sorted({unit for _topic, unit in keys})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT topic, unit_id, event_id FROM audit_unithead WHERE topic IN ({', '.join(['%s'] * len(topics))}) "
+            f"AND unit_id IN ({', '.join(['%s'] * len(units))})",
+            [*topics, *units],
+        )
+        found = {(topic, int(unit)): int(event) for topic, unit, event in cursor.fetchall()}
+    return {("unit", *key): found.get(key, 0) for key in keys}
+
+
+def unit_data_version(topics: tuple[str, ...], units: frozenset[int]) -> tuple[tuple[int, ...], dt.date]:
+    """data_version() of a read of the rows of `units`: for each unit topic the newest event naming one of the units
+    or none (NO_UNIT); for the other topics, their newest event."""
+    keys = _unit_keys(topics, units)
+    others = tuple(topic for topic in topics if topic not in _unit_topics)
+    heads = head_var.get()
+    if keys and (heads is _UNREAD or any(("unit", *key) not in heads for key in keys)):
+        heads = {**({} if heads is _UNREAD else heads), **_read_unit_heads(keys)}
+        if _in_request.get():
+            head_var.set(heads)
+    own = tuple(heads[("unit", *key)] for key in keys)
+    return (*own, *(data_version(others)[0] if others else ())), clock.today()
+
+
+# The read being computed in this thread (its topics, towns, rows_of and units): what a read made inside it, naming
+# none of its own, is remembered under.
+_Enclosing = tuple[tuple[str, ...], frozenset[int] | None, tuple[str, ...], frozenset[int] | None]
+_enclosing: contextvars.ContextVar[_Enclosing | None] = contextvars.ContextVar("slw_audit_memo_enclosing", default=None)
 _in_request: contextvars.ContextVar[bool] = contextvars.ContextVar("slw_audit_head_in_request", default=False)
 
 
@@ -229,6 +300,7 @@ def remembered(
     topics: tuple[str, ...] = (),
     towns: frozenset[int] | None = None,
     rows_of: tuple[str, ...] = (),
+    units: frozenset[int] | None = None,
 ) -> T:
     """compute(), or what it returned for the same key since the last write (see the module's docstring); with
     `topics`, since the last write of those apps (compute() must read only their models' rows).
@@ -242,20 +314,32 @@ def remembered(
     town's list read again in another order or from another page then counts again only after a write of the town,
     not after every audited write of the district.
 
+    With `units` (and `topics`), since the last event of a unit topic among `topics` naming one of the units or none
+    (NO_UNIT), or the last write of the other topics: compute() must read, of a unit topic's rows, only those of the
+    units, and every write of those rows must come with an event of the topic naming their units.
+
     The value is shared by the threads of the process: it must not be changed by its readers."""
     if not settings.REMEMBER_READS:
         return compute()
-    if not topics and towns is None and not rows_of and (outer := _enclosing.get()) is not None:
-        topics, towns, rows_of = outer
+    if towns is not None and units is not None:
+        raise ValueError("a read is remembered per town or per unit, not both")
+    if not topics and towns is None and units is None and not rows_of and (outer := _enclosing.get()) is not None:
+        topics, towns, rows_of, units = outer
     with _lock:
-        if towns is not None:
+        if units is not None:
+            unit_keys = _unit_keys(topics, units)
+            writes = (*(_writes[("unit", *k)] for k in unit_keys),
+                      *(_writes[t] for t in topics if t not in _unit_topics))  # fmt: skip
+        elif towns is not None:
             keys = _town_keys(topics, towns)
             writes = (*(_writes[("event", *k)] for k in keys), *(_writes[("saved", app)] for app in rows_of))
         else:
             writes = tuple(_writes[t] for t in topics) if topics else (_writes[ALL],)
     if _in_write():
         return compute()  # inside a write's transaction the head is not yet the data's version
-    if towns is not None:
+    if units is not None:
+        full = (*key, topics, ("units", *sorted(units)), *unit_data_version(topics, units), writes)
+    elif towns is not None:
         full = (*key, topics, tuple(sorted(towns)), rows_of, *town_data_version(topics, towns), writes)
     else:
         full = (*key, topics, *data_version(topics), writes)
@@ -281,7 +365,7 @@ def remembered(
             found = _entries.get(full)
         return found[1] if found is not None else compute()  # type: ignore[no-any-return]
     try:
-        enclosing = _enclosing.set((topics, towns, rows_of))
+        enclosing = _enclosing.set((topics, towns, rows_of, units))
         try:
             value = compute()
         finally:

@@ -86,3 +86,24 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise RuntimeError("审计记录只能追加，不能删除")
+
+
+class UnitHead(models.Model):
+    """The newest audit event of a topic that named an org unit (audit.memo's unit heads): one row per (topic, unit),
+    moved forward inside the event's transaction, under the chain's append lock, so it only grows in commit order.
+    Unit 0 (audit.memo.NO_UNIT): the newest event of the topic that named none (it may have changed any unit's rows).
+
+    Not a record: a cache key of remembered reads, read by audit.memo only (a department's or utility's work list is
+    kept while other units' tasks are done). Only topics registered with memo.register_unit_topic() have rows."""
+
+    topic = models.CharField("主题", max_length=40)
+    unit_id = models.BigIntegerField("单位编号")
+    event_id = models.BigIntegerField("最新审计记录编号")
+
+    class Meta:
+        verbose_name = "单位最新审计记录"
+        verbose_name_plural = "单位最新审计记录"
+        constraints = [models.UniqueConstraint(fields=["topic", "unit_id"], name="audit_unithead_topic_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.topic}:{self.unit_id} → {self.event_id}"

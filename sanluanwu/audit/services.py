@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from sanluanwu.audit import chain, memo
 from sanluanwu.audit.actors import actor_unit_names
@@ -57,19 +57,26 @@ def record_event(
     org_unit_name: str = "",
     result: str = "success",
     town_id: int | None = None,
+    unit_ids: Iterable[int | None] = (),
 ) -> AuditEvent:
     """Append one audit event. Must run inside the transaction of the change it records.
 
     `town_id`: the one town whose rows the change touched, given only by a writer that knows no other town's rows
-    changed (not a case moved between towns); it keeps other towns' remembered reads (audit.memo)."""
+    changed (not a case moved between towns); it keeps other towns' remembered reads (audit.memo).
+    `unit_ids`: for an event of a unit topic (audit.memo.register_unit_topic), the org units whose rows of the topic
+    the change touched (a task's owner and coordinator); none: it may have touched any unit's."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_event() must be called inside the transaction of the change")
     if town_id is not None and getattr(obj, "town_id", town_id) != town_id:
         raise RuntimeError(f"审计记录所写的镇（{town_id}）与对象所属的镇（{obj.town_id}）不符")  # type: ignore[attr-defined]
     # The event's topic (audit.memo): reads remembered under it are not used again in this process, even where the
     # change itself sent no post_save (a queryset update such as registry.services.set_stage).
-    memo.bump(memo.topic_of(action), event=True, town_id=town_id)
-    return AuditEvent.objects.create(
+    topic = memo.topic_of(action)
+    units = frozenset(unit for unit in unit_ids if unit)
+    if units and not memo.is_unit_topic(topic):
+        raise RuntimeError(f"“{topic}”的审计记录不按单位记录，不应写明单位")
+    memo.bump(topic, event=True, town_id=town_id, unit_ids=units)
+    event = AuditEvent.objects.create(
         occurred_at=clock.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_username=getattr(actor, "username", "") or "system",
@@ -86,6 +93,8 @@ def record_event(
         result=result,
         town_id=town_id,
     )
+    memo.advance_units(topic, units, event.pk)
+    return event
 
 
 class BulkEvents:
@@ -145,4 +154,10 @@ class BulkEvents:
         ahead = list(itertools.islice(rest, BulkEvents.AHEAD))
         insert_many(AuditEvent, chain.chained(itertools.chain(ahead, rest), chain.lock_head()), count=count)
         for topic in topics or {""}:
-            memo.bump(topic, event=True)  # COPY sends no post_save; the events name no town
+            memo.bump(topic, event=True)  # COPY sends no post_save; the events name no town and no unit
+        if unit_topics := sorted(topic for topic in topics if memo.is_unit_topic(topic)):
+            with connection.cursor() as cursor:  # the newest event, all of them written under the append lock
+                cursor.execute("SELECT MAX(id) FROM audit_auditevent")
+                newest = int(cursor.fetchone()[0])
+            for topic in unit_topics:
+                memo.advance_units(topic, frozenset(), newest)

@@ -21,6 +21,11 @@ class RemediationConfig(AppConfig):
         # Tasks decide who sees a case, and a task done writes the case's stage (registry.services.set_stage) under
         # this app's event: remembered case lists follow this app's writes too.
         register_case_topic("remediation")
+        from sanluanwu.audit import memo
+
+        # A task's events name its owner and coordinator (services._task_event): a unit's work list is remembered
+        # until the next event naming it (views.worklist).
+        memo.register_unit_topic("remediation")
         register_case_panel(remediation_panel)
 
         from sanluanwu.registry.panels import register_list_banner

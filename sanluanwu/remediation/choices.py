@@ -130,4 +130,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "remediation.signoff.signed": "牵头部门签认销号",
     "remediation.signoff.refused": "牵头部门不予签认",
     "remediation.enforcement.recorded": "登记执法记录",
+    "remediation.task_kind.created": "新增任务类型",
+    "remediation.task_kind.updated": "修改任务类型",
+    "remediation.lead_unit.created": "新增牵头部门",
+    "remediation.lead_unit.updated": "修改牵头部门",
 }

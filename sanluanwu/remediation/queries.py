@@ -115,6 +115,23 @@ def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False,
     return tasks.order_by("due_on", "id")
 
 
+def work_memo(scope: Scope, *, mine: bool = True) -> dict[str, Any]:
+    """audit.memo.remembered()'s keywords for a read of work_list(scope, mine=mine) (its rows or its counts).
+
+    A town user's tasks are those of its towns' cases (tasks_visible_to), each written only by this app's services
+    with an event naming the case's town: per town as the case list is (registry.visibility.case_memo). A department's
+    or utility's own tasks (`mine`) are those its units own or coordinate, whose events name those units
+    (services._task_event): per unit. So a task done in another town or by another unit, in this process or another,
+    keeps them. Everything else (the district's list, a department's list of the cases it leads) until the next write
+    of cases or tasks."""
+    if not mine or scope.sees_district:
+        return {"topics": case_topics()}
+    by_town = case_memo(scope)
+    if "towns" in by_town:
+        return by_town
+    return {"topics": case_topics(), "units": frozenset(scope.department_ids | scope.utility_ids | scope.town_ids)}
+
+
 @dataclass
 class Pending:
     """Work waiting for a user, by kind, for their home page and the bell's page."""
@@ -131,13 +148,10 @@ def pending_for(user: Any) -> list[Pending]:
         # One query for both numbers (the list page shows this banner on every plain visit).
         # Open tasks only: an open task past its due date is what overdue=True lists. Remembered until the next write.
         late_filter = Q(due_on__lt=clock.today())
-        # A town user's tasks are those of its towns' cases (tasks_visible_to), each written only by this app's
-        # services with an event naming the case's town: per town as the case list is (registry.visibility.case_memo),
-        # so a task done in another town, in this process or another, keeps the count.
         counts = remembered(
             ("pending_tasks", scope.memo_key),
             lambda: work_list(scope).order_by().aggregate(n=Count("pk"), late=Count("pk", filter=late_filter)),
-            **case_memo(scope),
+            **work_memo(scope),
         )
         n, late = counts["n"], counts["late"]
         if n:

@@ -15,6 +15,7 @@ from django.db.models import Max
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
+from sanluanwu.accounts.services import require_admin_permission
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
@@ -46,6 +47,7 @@ from sanluanwu.remediation.models import (
     BlanketJustification,
     Classification,
     Enforcement,
+    LeadUnit,
     Plan,
     PlanItem,
     Review,
@@ -122,7 +124,50 @@ def _town_managers(case: Case, **kw: Any) -> None:
     notify(units=[case.town_id], roles=["town_manager"], **kw)
 
 
+# ---- reference data (the admin's) --------------------------------------------------------------------------------
+
+TASK_KIND_AUDITED = ["code", "label", "item_code", "condition", "owner_kind", "owner_unit_id", "coordinator_unit_id",
+                     "due_days", "evidence_help", "needs_meter", "needs_photo", "needs_document", "sort_order",
+                     "is_active"]  # fmt: skip
+LEAD_UNIT_AUDITED = ["remediation_type", "unit_id"]
+
+
+def _save_reference(*, actor: Any, obj: TaskKind | LeadUnit, audited: list[str], name: str, what: str) -> None:
+    new = obj.pk is None
+    model = type(obj)._meta.model_name
+    require_admin_permission(
+        actor, f"remediation.{'add' if new else 'change'}_{model}", f"{'新增' if new else '修改'}{what}"
+    )
+    with transaction.atomic():
+        stored = None if new else type(obj).objects.select_for_update(no_key=True).filter(pk=obj.pk).first()
+        before = snapshot(stored, audited) if stored else {}
+        obj.save()
+        changes = diff_fields(before, snapshot(obj, audited))
+        if new or changes:
+            # Names no unit: a kind's label or a lead changes every unit's work list (audit.memo's NO_UNIT).
+            record_event(actor=actor, action=f"remediation.{name}.{'created' if new else 'updated'}", obj=obj,
+                         changes=changes)  # fmt: skip
+
+
+def save_task_kind(*, actor: Any, kind: TaskKind) -> TaskKind:
+    """A task kind added or changed in the admin (its label, due days, evidence asked): audited."""
+    _save_reference(actor=actor, obj=kind, audited=TASK_KIND_AUDITED, name="task_kind", what="任务类型")
+    return kind
+
+
+def save_lead_unit(*, actor: Any, lead: LeadUnit) -> LeadUnit:
+    """Which department leads a remediation type, set in the admin: audited."""
+    _save_reference(actor=actor, obj=lead, audited=LEAD_UNIT_AUDITED, name="lead_unit", what="牵头部门")
+    return lead
+
+
 # ---- the derived words of 整治进度 --------------------------------------------------------------------------------
+
+
+def _task_event(*, task: Task, **fields: Any) -> None:
+    """A task's audit event, naming its owner and coordinator: the units whose work lists it changes (audit.memo's
+    unit heads; every write of a task comes with one)."""
+    record_event(obj=task, unit_ids=(task.owner_unit_id, task.coordinator_unit_id), **fields)
 
 
 def refresh_stage(case: Case) -> None:
@@ -310,8 +355,8 @@ def _create_tasks(*, actor: Any, case: Case, classification: Classification) -> 
                                    coordinator_unit_id=kind.coordinator_unit_id,
                                    due_on=today + dt.timedelta(days=kind.due_days), created_at=clock.now())  # fmt: skip
         created.append(task)
-        record_event(actor=actor, town_id=case.town_id, action="remediation.task.created", obj=task,
-                     note=f"{kind.label} → {task.owner_unit.name}，{task.due_on:%Y-%m-%d} 前")  # fmt: skip
+        _task_event(actor=actor, town_id=case.town_id, action="remediation.task.created", task=task,
+                    note=f"{kind.label} → {task.owner_unit.name}，{task.due_on:%Y-%m-%d} 前")  # fmt: skip
         units = [owner_id] + ([kind.coordinator_unit_id] if kind.coordinator_unit_id else [])
         notify(kind="task_new", units=units, exclude=actor, url=f"/remediation/tasks/{task.pk}/",
                text=f"新任务：{kind.label} · {case.enterprise.name}（{task.due_on:%Y-%m-%d}前）")  # fmt: skip
@@ -393,8 +438,8 @@ def complete_task(
         task.save()
         ev.store(actor=actor, case=case, step=EvidenceStep.TASK, subject_id=task.pk,
                  uploads=[Upload(p.data, p.name, kind.item_code, p.phase or "after") for p in photos])  # fmt: skip
-        record_event(actor=actor, town_id=case.town_id, action="remediation.task.done", obj=task,
-                     changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
+        _task_event(actor=actor, town_id=case.town_id, action="remediation.task.done", task=task,
+                    changes=diff_fields(before, snapshot(task, list(before))), note=f"{kind.label}：{note}")  # fmt: skip
         refresh_stage(case)
         if not case.tasks.filter(ACTIVE).exclude(state__in=FINISHED_TASK_STATES).exists():
             notify(kind="tasks_done", units=[case.town_id], url=_case_url(case), exclude=actor,
@@ -420,11 +465,11 @@ def block_task(*, actor: Any, task: Task, reason: str) -> Task:
         task.state, task.blocked_reason, task.done_by, task.done_at = TaskState.BLOCKED, reason, actor, clock.now()
         task.version += 1
         task.save()
-        record_event(
+        _task_event(
             actor=actor,
             town_id=case.town_id,
             action="remediation.task.blocked",
-            obj=task,
+            task=task,
             note=f"{task.kind.label}：{reason}",
         )
         refresh_stage(case)
@@ -454,11 +499,11 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
         _step(workflow.TASK, "waive", task.state, task.get_state_display())
         task.state, task.note, task.version = step.target, f"牵头部门核实：{reason}", task.version + 1
         task.save(update_fields=["state", "note", "version"])
-        record_event(
+        _task_event(
             actor=actor,
             town_id=case.town_id,
             action="remediation.task.waived",
-            obj=task,
+            task=task,
             note=f"{task.kind.label}：{reason}",
         )
         refresh_stage(case)
@@ -743,11 +788,11 @@ def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reas
         task.state, task.version = rework.target, task.version + 1
         task.due_on = max(task.due_on, clock.today() + dt.timedelta(days=task.kind.due_days))
         task.save(update_fields=["state", "version", "due_on"])
-        record_event(
+        _task_event(
             actor=actor,
             town_id=case.town_id,
             action="remediation.task.reopened",
-            obj=task,
+            task=task,
             note=f"现场审核未通过：{reasons}",
         )
         notify(kind="task_rework", units=[task.owner_unit_id], url=f"/remediation/tasks/{task.pk}/",
@@ -877,8 +922,8 @@ def withdraw_task(*, actor: Any, task: Task, reason: str) -> Task:
         changes = mark_withdrawn(task, actor=actor, reason=reason, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, town_id=case.town_id, action="remediation.task.withdrawn", obj=task, changes=changes,
-                     note=f"{task.kind.label}：{reason}")  # fmt: skip
+        _task_event(actor=actor, town_id=case.town_id, action="remediation.task.withdrawn", task=task, changes=changes,
+                    note=f"{task.kind.label}：{reason}")  # fmt: skip
         refresh_stage(case)
         notify(kind="task_withdrawn", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
                text=f"任务已撤回，无需办理：{task.kind.label} · {case.enterprise.name}（{reason}）")  # fmt: skip
@@ -896,8 +941,8 @@ def restore_task(*, actor: Any, task: Task, reason: str) -> Task:
         changes = mark_restored(task, what="任务")
         task.version += 1
         task.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason", "version"])
-        record_event(actor=actor, town_id=case.town_id, action="remediation.task.restored", obj=task, changes=changes,
-                     note=f"{task.kind.label}：{reason}")  # fmt: skip
+        _task_event(actor=actor, town_id=case.town_id, action="remediation.task.restored", task=task, changes=changes,
+                    note=f"{task.kind.label}：{reason}")  # fmt: skip
         refresh_stage(case)
         notify(kind="task_restored", units=[task.owner_unit_id], exclude=actor, url=f"/remediation/tasks/{task.pk}/",
                text=f"任务已恢复：{task.kind.label} · {case.enterprise.name}（{reason}）")  # fmt: skip

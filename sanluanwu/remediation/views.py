@@ -23,7 +23,6 @@ from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.queries import access_case, cases_visible_to
-from sanluanwu.registry.visibility import case_topics
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
     TWO_CUTS_THREE_CLEARS,
@@ -89,10 +88,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
         rows = {"tasks": tasks[:500], "today": today, "utility_only": utility_only}
         return {"total": tasks.count(), "rows": render_to_string("remediation/_worklist_rows.html", rows)}
 
-    # The rows, remembered until the next write of cases or tasks (audit.memo) for users of the same units: the
-    # list every department and utility opens again and again at a deadline. Not the empty list of a bad filter.
+    # The rows, remembered for users of the same units until a write that may change them (queries.work_memo: a
+    # unit's own tasks until the next event naming its units or town): the list every department and utility opens
+    # again and again at a deadline. Not the empty list of a bad filter.
     key = ("worklist", scope.memo_key, state, overdue, kind, mine)
-    body = remembered(key, read, topics=case_topics()) if status == 200 else read()
+    body = remembered(key, read, **queries.work_memo(scope, mine=mine)) if status == 200 else read()
     return render(request, "remediation/worklist.html", {
         **body, "state": state, "overdue": overdue, "kind": kind, "states": TaskState.choices,
         "pending": queries.pending_for(request.user), "utility_only": utility_only,

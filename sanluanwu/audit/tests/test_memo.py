@@ -378,3 +378,53 @@ def test_a_read_made_inside_another_follows_the_enclosing_reads_towns_not_the_wh
     assert page("by name") == 2  # a case of the town written: counted again
     assert memo.remembered(("count",), count) == 3  # outside any read: under the whole chain, as before
     assert count_calls[0] == 3
+
+
+def test_a_unit_read_follows_its_units_events_and_unnamed_ones_but_not_other_units(db, alice, hutang_case, district):
+    # A unit topic's events name the units whose rows they changed (a task's owner and coordinator), in every process.
+    from sanluanwu.audit.services import BulkEvents, record_event
+
+    assert memo.is_unit_topic("remediation")  # registered by the remediation app
+    _calls, compute = _counter()
+    power, water, fgj = district["gongdian"].pk, district["shuiwu"].pk, district["fgj"].pk
+
+    def read() -> int:
+        return memo.remembered(("k",), compute, topics=("registry", "remediation"), units=frozenset({power}))
+
+    def event(units: tuple[int, ...], action: str = "remediation.task.done") -> None:
+        def write() -> None:
+            with transaction.atomic():
+                record_event(actor=alice, action=action, obj=hutang_case, unit_ids=units)
+
+        _as_if_written_by_another_process(write)
+
+    assert read() == 1
+    event((water,))  # another unit's task
+    event((), "lookback.inspection.saved")  # another topic
+    assert read() == 1
+    event((water, power))  # a task the unit coordinates
+    assert read() == 2
+    event((fgj,))
+    assert read() == 2
+    event(())  # an event of the topic naming no unit may be any unit's
+    assert read() == 3
+    event((), "registry.case.updated")  # the read's other topics count as a whole
+    assert read() == 4
+    with transaction.atomic():  # a bulk write of the topic names no unit
+        BulkEvents.insert([BulkEvents(actor=alice).event("remediation.task.done", type(hutang_case), 1, "作坊", {})],
+                          count=1)  # fmt: skip
+    memo._writes.clear()  # as another process sees it: by the heads alone
+    assert read() == 5
+    memo.bump("remediation", event=True, unit_ids=frozenset({water}))  # in this process: by its counters
+    assert read() == 5
+    memo.bump("remediation", event=True, unit_ids=frozenset({power}))
+    assert read() == 6
+
+
+def test_only_a_unit_topics_events_name_units_and_a_read_is_per_town_or_per_unit(db, alice, hutang_case, district):
+    from sanluanwu.audit.services import record_event
+
+    with transaction.atomic(), pytest.raises(RuntimeError, match="不按单位记录"):
+        record_event(actor=alice, action="registry.case.updated", obj=hutang_case, unit_ids=[district["gongdian"].pk])
+    with pytest.raises(ValueError):
+        memo.remembered(("k",), lambda: 1, topics=("remediation",), towns=frozenset({1}), units=frozenset({2}))

@@ -135,3 +135,83 @@ def test_the_case_pages_work_is_read_once_between_writes_of_its_town_and_shows_a
         photos=[services.Upload(site_photo(case, seed=2), "断水.jpg")]))  # fmt: skip
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "已断水" in page and reads == [case.pk, case.pk]  # the town's own work, done by another process
+
+
+def _task_rows_read(browser: Client) -> tuple[list[str], str]:
+    with CaptureQueriesContext(connection) as read:
+        html = browser.get("/remediation/tasks/").content.decode()
+    return [q["sql"] for q in read.captured_queries if '"remediation_task"' in q["sql"]], html
+
+
+def test_a_units_task_list_outlives_another_units_task_done_and_is_read_again_for_its_own(
+    parties, case, walt, uma, district
+):
+    # At a deadline the utilities complete a task every second or two: 供电公司's list, and that of 发改局 who
+    # coordinates its power cut, stay remembered while 水务公司 cuts the water, in the other processes too.
+    from conftest import make_user
+
+    case = walk(case, "confirmed", parties)
+    fred = make_user("fred", "department_staff", district["fgj"])
+    water, power = case.tasks.get(kind__code="water_cut"), case.tasks.get(kind__code="power_cut")
+    browsers = {user: Client() for user in (uma, fred, walt)}
+    for user, browser in browsers.items():
+        browser.force_login(user)  # a login writes the user's row (a write of accounts): all before the first reads
+    for browser in browsers.values():
+        assert "共 1 项" in browser.get("/remediation/tasks/").content.decode()
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=walt, task=water, acted_on=clock.today(), note="已断水", account_no="3204100001", final_reading="123.45",
+        photos=[services.Upload(site_photo(case, seed=6), "断水.jpg")]))  # fmt: skip
+    for user in (uma, fred):
+        reads, html = _task_rows_read(browsers[user])
+        assert not reads and "共 1 项" in html and "断电" in html
+    reads, html = _task_rows_read(browsers[walt])
+    assert reads and "共 0 项" in html
+    _as_if_written_by_another_process(lambda: services.complete_task(
+        actor=uma, task=power, acted_on=clock.today(), note="已断电", account_no="1", final_reading="1",
+        photos=[services.Upload(site_photo(case, seed=7), "断电.jpg")]))  # fmt: skip
+    for user in (uma, fred):  # the owner's list and the coordinator's
+        reads, html = _task_rows_read(browsers[user])
+        assert reads and "共 0 项" in html
+    assert "共 1 项" in browsers[uma].get("/remediation/tasks/?state=done").content.decode()
+
+
+def test_a_task_kind_changed_in_the_admin_is_audited_and_read_again_in_every_units_list(
+    parties, case, walt, uma, sysadmin
+):
+    case = walk(case, "confirmed", parties)
+    browsers = {user: Client() for user in (uma, walt)}
+    for user, browser in browsers.items():
+        browser.force_login(user)
+    for browser in browsers.values():
+        browser.get("/remediation/tasks/")
+    power = case.tasks.get(kind__code="power_cut").kind
+    admin = Client()
+    admin.force_login(sysadmin)
+    fields = {name: getattr(power, name) for name in services.TASK_KIND_AUDITED if not name.endswith("_id")}
+    form = {**{k: ("on" if v is True else v) for k, v in fields.items() if v is not False},
+            "owner_unit": power.owner_unit_id, "coordinator_unit": power.coordinator_unit_id or "",
+            "label": "断开供电"}  # fmt: skip
+    answer = admin.post(f"/admin/remediation/taskkind/{power.pk}/change/", form)
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    from sanluanwu.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="remediation.task_kind.updated")
+    assert event.changes == {"label": ["断电", "断开供电"]} and event.actor == sysadmin
+    # A kind names no unit: every unit's list shows the new label on its next read, in this process and the others.
+    reads, html = _task_rows_read(browsers[uma])
+    assert reads and "断开供电" in html
+    reads, _html = _task_rows_read(browsers[walt])
+    assert reads
+
+
+def test_only_an_admin_with_the_permission_changes_a_task_kind(parties, uma, case):
+    import pytest
+
+    from sanluanwu.core.errors import PermissionDenied
+    from sanluanwu.remediation.models import TaskKind
+
+    kind = TaskKind.objects.get(code="power_cut")
+    kind.due_days = 1
+    with pytest.raises(PermissionDenied, match="您无权修改任务类型"):
+        services.save_task_kind(actor=uma, kind=kind)
+    assert TaskKind.objects.get(code="power_cut").due_days == 10
