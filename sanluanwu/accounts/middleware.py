@@ -141,7 +141,9 @@ class TwoFactorMiddleware:
         code_url, enrol_url = reverse("login_code"), reverse("account_2fa")
         if state == twofactor.PENDING and request.path != code_url:
             return self._refuse(request, code_url, "请先完成双因素认证（输入动态码）")
-        if state == twofactor.ENROL and request.path != enrol_url:
+        # The first password's change comes before the enrolment (PasswordPolicyMiddleware sends every other page
+        # to it): a new admin account owes both, and each step sending to the other left it unusable.
+        if state == twofactor.ENROL and request.path not in (enrol_url, reverse("account_password")):
             return self._refuse(request, enrol_url, "您的角色必须先绑定双因素认证")
         # A non-staff user gets the admin's own refusal (its login page); a staff user needs the second factor.
         if request.path.startswith("/admin/") and user.is_staff and state != twofactor.VERIFIED:

@@ -128,3 +128,24 @@ def test_a_user_removes_their_own_device_with_a_code(alice):
     assert client.post("/account/2fa/", {"step": "remove", "code": code(device)}).status_code == 302
     assert not alice.totpdevice_set.exists()
     assert AuditEvent.objects.filter(action="accounts.otp.removed", actor_username="alice").exists()
+
+
+def test_a_new_admin_changes_the_first_password_then_enrols_without_being_sent_in_a_circle(district):
+    # A new account of an admin role owes both: the first password's change, then the second factor. Each step used
+    # to send to the other, so the account could never be used.
+    admin = make_user("newsec", "security_admin", district["office"])
+    User.objects.filter(pk=admin.pk).update(must_change_password=True)
+    client = Client()
+    client.post("/login/", {"username": "newsec", "password": PASSWORD})
+    sent = client.get("/")
+    assert sent.status_code == 302 and sent["Location"] == "/account/password/"
+    assert client.get("/account/password/").status_code == 200
+    new = "Kx9#mPq2vLw7"
+    changed = client.post("/account/password/", {"current": PASSWORD, "new": new, "repeated": new})
+    assert changed.status_code == 302, changed.content.decode()[:500]
+    sent = client.get("/")
+    assert sent.status_code == 302 and sent["Location"].startswith("/account/2fa/")
+    client.post("/account/2fa/", {"step": "start"})
+    device = admin.totpdevice_set.get()
+    client.post("/account/2fa/", {"step": "confirm", "code": code(device)})
+    assert client.get("/account/tokens/").status_code == 200
