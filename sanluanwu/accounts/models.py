@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.crypto import salted_hmac
 
-from sanluanwu.accounts.choices import ROLE_UNIT_KINDS, OrgUnitKind, Role, TownType
+from sanluanwu.accounts.choices import ADMIN_ROLES, ROLE_UNIT_KINDS, OrgUnitKind, Role, TownType
 
 
 class OrgUnit(models.Model):
@@ -141,6 +141,18 @@ class Membership(models.Model):
             raise ValidationError(
                 {"role": f"角色“{self.get_role_display()}”不能设在{self.org_unit.get_kind_display()}"}
             )
+        # 三员分立: an admin role is held by someone with no other role (no business role, no second admin role), so
+        # no admin reads business data or audits his own administration, whoever approves the request.
+        if self.user_id:
+            others = set(Membership.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+                         .exclude(role=self.role).values_list("role", flat=True))  # fmt: skip
+            if self.role in ADMIN_ROLES and others:
+                held = "、".join(sorted(Role(r).label for r in others))
+                raise ValidationError({"role": f"三员分立：“{self.get_role_display()}”须由专人担任，该用户已有角色"
+                                               f"“{held}”，请先撤销或另设账号"})  # fmt: skip
+            if admin := sorted(others & ADMIN_ROLES):
+                raise ValidationError({"role": f"三员分立：该用户是“{Role(admin[0]).label}”，不能再担任"
+                                               f"“{self.get_role_display()}”，请另设账号"})  # fmt: skip
 
 
 class PasswordHistory(models.Model):

@@ -78,12 +78,18 @@ def test_an_admin_cannot_grant_himself_a_role_or_a_flag_in_the_admin(sys_admin, 
     client = Client()
     client.force_login(sys_admin)
     url = f"/admin/accounts/user/{sys_admin.pk}/change/"
-    data = form_values(client, url) | {"is_superuser": "on", "memberships-1-org_unit": str(district["office"].pk),
-                                        "memberships-1-role": "office_admin"}  # fmt: skip
+    # A business role is refused on the form (三员分立: no admin holds one); the same admin role elsewhere is asked.
+    mixed = form_values(client, url) | {"memberships-1-org_unit": str(district["office"].pk),
+                                         "memberships-1-role": "office_admin"}  # fmt: skip
+    refused = client.post(url, mixed)
+    assert refused.status_code == 200 and "三员分立" in refused.content.decode()
+    assert not RoleChangeRequest.objects.filter(user=sys_admin).exists()
+    data = form_values(client, url) | {"is_superuser": "on", "memberships-1-org_unit": str(district["wujin"].pk),
+                                        "memberships-1-role": "system_admin"}  # fmt: skip
     assert client.post(url, data).status_code == 302
     sys_admin.refresh_from_db()
     assert not sys_admin.is_superuser
-    assert not Membership.objects.filter(user=sys_admin, role="office_admin").exists()
+    assert not Membership.objects.filter(user=sys_admin, org_unit=district["wujin"]).exists()
     # The superuser flag is not even offered (三员分立: nobody is one); the role is a request for a second admin.
     requests = list(RoleChangeRequest.objects.filter(user=sys_admin, status="pending"))
     assert {r.kind for r in requests} == {"add_membership"}
@@ -95,7 +101,7 @@ def test_an_admin_cannot_grant_himself_a_role_or_a_flag_in_the_admin(sys_admin, 
     role = next(r for r in requests if r.kind == "add_membership")
     rolechanges.approve(actor=sec_admin, change_id=role.pk)
     sys_admin.refresh_from_db()
-    assert not sys_admin.is_superuser and Membership.objects.filter(user=sys_admin, role="office_admin").exists()
+    assert not sys_admin.is_superuser and Membership.objects.filter(user=sys_admin, org_unit=district["wujin"]).exists()
     flags = rolechanges.request_flags(actor=sys_admin, user=sys_admin, is_staff=False, is_superuser=None)
     rolechanges.reject(actor=sec_admin, change_id=flags.pk, note="仍需登录管理后台")
     assert AuditEvent.objects.filter(action="accounts.rolechange.rejected", actor_username="sec").exists()
@@ -183,7 +189,9 @@ def test_each_admin_role_lands_on_its_own_page(sys_admin, sec_admin, auditor):
         assert client.get("/")["Location"] == lands, user
 
 
-def test_an_approved_admin_role_brings_its_admin_permissions_and_takes_them_away(sys_admin, sec_admin, alice, district):
+def test_an_approved_admin_role_brings_its_admin_permissions_and_takes_them_away(sys_admin, sec_admin, district):
+    # A new account with no role yet (an admin role is held by someone with no other role: 三员分立).
+    alice = User.objects.create_user(username="auditor_new", password="Secret#2020", full_name="新审计员")
     change = rolechanges.request_membership(actor=sys_admin, user=alice, org_unit=district["office"],
                                             role=Role.AUDIT_ADMIN)  # fmt: skip
     rolechanges.approve(actor=sec_admin, change_id=change.pk)
@@ -192,3 +200,31 @@ def test_an_approved_admin_role_brings_its_admin_permissions_and_takes_them_away
     removal = rolechanges.request_membership_removal(actor=sys_admin, membership=membership)
     rolechanges.approve(actor=sec_admin, change_id=removal.pk)
     assert not alice.groups.exists()
+
+
+def test_an_admin_role_is_never_held_beside_another_role_whoever_approves(sys_admin, sec_admin, alice, district):
+    # A system admin given the office's role read every case; an audit admin who is also the system admin audits
+    # himself. Refused when asked, and at approval if the other role came meanwhile.
+    from sanluanwu.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="三员分立"):
+        rolechanges.request_membership(actor=sec_admin, user=sys_admin, org_unit=district["office"],
+                                       role=Role.OFFICE_ADMIN)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="须由专人担任"):
+        rolechanges.request_membership(actor=sys_admin, user=alice, org_unit=district["office"],
+                                       role=Role.AUDIT_ADMIN)  # fmt: skip
+    with pytest.raises(ValidationFailed, match="三员分立"):
+        rolechanges.request_membership(actor=sec_admin, user=sys_admin, org_unit=district["office"],
+                                       role=Role.AUDIT_ADMIN)  # fmt: skip
+    newcomer = User.objects.create_user(username="newcomer", password="Secret#2020", full_name="新人")
+    audit = rolechanges.request_membership(actor=sys_admin, user=newcomer, org_unit=district["office"],
+                                           role=Role.AUDIT_ADMIN)  # fmt: skip
+    office = rolechanges.request_membership(actor=sys_admin, user=newcomer, org_unit=district["office"],
+                                            role=Role.OFFICE_ADMIN)  # fmt: skip
+    rolechanges.approve(actor=sec_admin, change_id=audit.pk)
+    with pytest.raises(ValidationFailed, match="三员分立"):
+        rolechanges.approve(actor=sec_admin, change_id=office.pk)
+    assert list(Membership.objects.filter(user=newcomer).values_list("role", flat=True)) == [Role.AUDIT_ADMIN]
+    from sanluanwu.accounts.scope import scope_for
+
+    assert not permissions.allows(scope_for(newcomer), "case.view")
