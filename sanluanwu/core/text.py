@@ -57,10 +57,17 @@ def name_key(value: str) -> str:
 
 
 def search_text(name: str, address: str, legal_person: str) -> str:
-    """What the list's text search matches an enterprise (and its cases) on; indexed with pg_trgm."""
-    return " ".join([name, address, legal_person]).lower()
+    """What the list's text search matches an enterprise (and its cases) on; indexed with pg_trgm. Phone and ID
+    numbers typed into these words are kept masked (138****5678), as every list shows them: a search for the hidden
+    digits would otherwise tell them to a user who may not reveal them, one query at a time."""
+    from sanluanwu.core.masking import mask_text
+
+    return mask_text(" ".join([name, address, legal_person])).lower()
 
 
 def case_search_text(enterprise_search_text: str, responsible_person: str) -> str:
-    """A case is found by its enterprise's words and by its 责任人 (the list's text search)."""
-    return f"{enterprise_search_text} {responsible_person.lower()}" if responsible_person else enterprise_search_text
+    """A case is found by its enterprise's words and by its 责任人 (the list's text search), numbers masked."""
+    from sanluanwu.core.masking import mask_text
+
+    person = mask_text(responsible_person).lower()
+    return f"{enterprise_search_text} {person}" if responsible_person else enterprise_search_text

@@ -9,8 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, TextField, Value
-from django.db.models.functions import Concat, Lower
+from django.db.models import Count, Q
 
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts import services as accounts_services
@@ -197,9 +196,17 @@ def _raise(errors: dict[str, list[str]], warnings: list[rules.Warning], acknowle
         )
 
 
-def _cases_search_text(enterprise: Enterprise) -> Any:
-    """The search text of every case of an enterprise after the enterprise changed (each keeps its 责任人)."""
-    return Concat(Value(enterprise.search_text + " "), Lower("responsible_person"), output_field=TextField())
+def _update_cases_of(enterprise: Enterprise, *, exclude_id: int | None = None) -> None:
+    """Every other case of an enterprise after the enterprise changed: its town, and its search text (each keeps its
+    责任人, numbers masked: core.text.case_search_text)."""
+    others = Case.objects.filter(enterprise=enterprise)
+    if exclude_id is not None:
+        others = others.exclude(pk=exclude_id)
+    cases = list(others.only("pk", "responsible_person"))
+    for other in cases:
+        other.town_id = enterprise.town_id
+        other.search_text = case_search_text(enterprise.search_text, other.responsible_person)
+    Case.objects.bulk_update(cases, ["town_id", "search_text"], batch_size=500)
 
 
 # A workflow step's reason (退回整改, 重新打开): a paragraph, not a document.
@@ -442,9 +449,7 @@ def update_case(
             _full_clean(enterprise)
             _save_or_conflict(enterprise)
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=ent_changes)
-            Case.objects.filter(enterprise=enterprise).exclude(pk=case.pk).update(
-                town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
-            )
+            _update_cases_of(enterprise, exclude_id=case.pk)
         case.enterprise = enterprise
         case.town_id = enterprise.town_id
         case.search_text = case_search_text(enterprise.search_text, case.responsible_person)
@@ -494,9 +499,7 @@ def update_enterprise(
             record_event(actor=actor, action="registry.enterprise.updated", obj=enterprise, changes=changes)
             if "credit_code" in changes:
                 _flag_credit_code_clash(actor=actor, enterprise=enterprise)
-            Case.objects.filter(enterprise=enterprise).update(
-                town_id=enterprise.town_id, search_text=_cases_search_text(enterprise)
-            )
+            _update_cases_of(enterprise)
     return enterprise
 
 

@@ -335,3 +335,29 @@ def test_the_ledger_page_and_docx_are_masked_and_the_download_is_audited(alice, 
     assert PHONE not in xml and MASKED in xml
     event = AuditEvent.objects.get(action="registry.export.created")
     assert event.changes["sha256"][1] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_search_for_a_numbers_hidden_digits_finds_nothing_for_anyone(alice, office, leo, campaign, district):
+    # The list shows 139****4321: searching 13987654321 (or 1398765) must not say whether those are the hidden digits,
+    # or ~40 queries would recover the number. The visible words and digits still find the case.
+    case = make_case(alice, district["hutang"], address="湖塘镇东路8号（门卫李四13987654321）",
+                     case={"responsible_person": f"王五 {ID_NUMBER}"})  # fmt: skip
+    for user in (alice, office, leo):
+        api = APIClient()
+        api.force_authenticate(user)
+        found = {q: api.get("/api/v1/cases/", {"q": q}).json()["count"] for q in
+                 ("13987654321", "1398765", ID_NUMBER, ID_NUMBER[6:14], "李四", "4321", "王五")}  # fmt: skip
+        assert found == {"13987654321": 0, "1398765": 0, ID_NUMBER: 0, ID_NUMBER[6:14]: 0, "李四": 1, "4321": 1,
+                         "王五": 1}, user  # fmt: skip
+        assert api.get("/api/v1/enterprises/", {"q": "1398765"}).json()["count"] == 0
+    # After the enterprise is edited (its cases' search text rewritten) the same holds.
+    editor = APIClient()
+    editor.force_authenticate(alice)
+    url = f"/api/v1/enterprises/{case.enterprise_id}/"
+    edited = editor.patch(url, {"address": "湖塘镇新路1号", "version": editor.get(url).json()["version"]},
+                          format="json")  # fmt: skip
+    assert edited.status_code == 200, edited.content.decode()
+    api = APIClient()
+    api.force_authenticate(office)
+    assert api.get("/api/v1/cases/", {"q": "1398765"}).json()["count"] == 0
+    assert api.get("/api/v1/cases/", {"q": "新路"}).json()["count"] == 1
