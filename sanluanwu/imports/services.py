@@ -17,6 +17,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed, validate_model
+from sanluanwu.core.masking import mask_text
 from sanluanwu.core.text import clean_text, strip_controls
 from sanluanwu.imports import importer, layout, plans, queries, readers
 from sanluanwu.imports.choices import BatchStatus, BatchStep, ImportKind
@@ -161,11 +162,17 @@ def _summary(plan: importer.Plan) -> dict[str, Any]:
         "sheets": plan.sheet_layouts,
         "rows": [r.public() for r in shown],
         "rows_truncated": max(len(listed) - PREVIEW_ROWS_SHOWN, 0),
+        # Kept masked, like the rows (RowResult.public): page and API read this summary, and an error quotes the cell.
         "errors": [
-            {"sheet": r.sheet, "row": r.row, "name": r.name, **e} for r in plan.rows if r.errors for e in r.errors
+            {"sheet": r.sheet, "row": r.row, **e, "name": mask_text(r.name), "message": mask_text(e.get("message", ""))}
+            for r in plan.rows
+            if r.errors
+            for e in r.errors
         ],
         "warnings": [
-            {"sheet": r.sheet, "row": r.row, "name": r.name, "message": w} for r in plan.rows for w in r.warnings
+            {"sheet": r.sheet, "row": r.row, "name": mask_text(r.name), "message": mask_text(w)}
+            for r in plan.rows
+            for w in r.warnings
         ],
     }
 
@@ -211,7 +218,7 @@ def preview_import(
         plans.discard(batch)
         with transaction.atomic():
             _hold(batch, (entry,))
-            batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, str(exc), {}, {}
+            batch.status, batch.message, batch.counts, batch.preview = BatchStatus.REJECTED, mask_text(str(exc)), {}, {}
             batch.step = BatchStep.PREVIEW
             _record(actor, batch, "imports.batch.rejected", fields=["status", "message", "counts", "preview", "step"],
                     note=str(exc)[:500])  # fmt: skip

@@ -74,9 +74,10 @@ class Column:
 
 
 # The columns holding personal data (个人信息保护法) and how they are masked in every output (core.masking): the
-# phone, and the person and free-text columns, in which people type phone or ID numbers. Names stay readable.
+# phone, and the person, address and free-text columns, in which people type phone or ID numbers (a doorkeeper's
+# mobile after the address). Names stay readable.
 PERSONAL: dict[str, str] = {
-    "legal_person": "text", "phone": "phone", "responsible_person": "text", "env_problems": "text",
+    "address": "text", "legal_person": "text", "phone": "phone", "responsible_person": "text", "env_problems": "text",
     "safety_problems": "text", "other_problems": "text", "progress_note": "text",
     "progress": "text",  # the words end with the progress note
 }  # fmt: skip

@@ -115,14 +115,22 @@ def _add(errors: dict[str, list[str]], name: str, message: str | None) -> None:
         errors.setdefault(name, []).append(message)
 
 
+def _keep_masked(values: dict[str, Any], record: Enterprise | Case) -> None:
+    """A personal field sent back as the page or the API showed it (138****5678, or a problem with a number masked in
+    it) keeps the stored value: an edit never overwrites a number with asterisks (form, API and import alike)."""
+    for key, kind in columns.PERSONAL.items():
+        old = getattr(record, key, None) if key in values else None
+        if isinstance(old, str) and isinstance(values[key], str) and is_masked_form(values[key], old, kind):
+            values[key] = old
+
+
 def _apply_enterprise(
     *, actor: Any, enterprise: Enterprise, data: EnterpriseInput, errors: dict[str, list[str]], permission: str
 ) -> tuple[geo.Point | None, list[rules.Warning]]:
     """Validate the input and copy it onto the (unsaved or existing) enterprise; collect errors."""
     scope = scope_for(actor)
     values = validation.clean({key: getattr(data, key) for key in validation.ENTERPRISE_TEXTS})
-    if is_masked_form(values["phone"], enterprise.phone):  # the masked number sent back unchanged (form or API)
-        values["phone"] = enterprise.phone
+    _keep_masked(values, enterprise)
     values["licence_status"] = data.licence_status
     name, legal_person, credit_code = values["name"], values["legal_person"], values["credit_code"]
     if data.town is None or data.town.kind != OrgUnitKind.TOWN:
@@ -175,6 +183,7 @@ def _apply_enterprise(
 
 def _apply_case(*, case: Case, data: CaseInput, errors: dict[str, list[str]]) -> None:
     values = validation.clean({key: getattr(data, key) or "" for key in validation.CASE_TEXTS})
+    _keep_masked(values, case)
     values.update(lookback_category=data.lookback_category, remediation_type=data.remediation_type or "",
                   planned_completion=data.planned_completion)  # fmt: skip
     listed_on = data.listed_on or case.listed_on or clock.today()

@@ -2,6 +2,18 @@ from __future__ import annotations
 
 from django.apps import AppConfig
 
+# The free-text fields of this app's records, by model: every output masks the numbers in them (core.masking).
+PERSONAL_TEXT = {
+    "remediation.stoprecord": ("note",),
+    "remediation.classification": ("reason", "decision_note"),
+    "remediation.task": ("note", "blocked_reason", "withdrawal_reason"),
+    "remediation.plan": ("responsible", "goal", "measures", "decision_note", "withdrawal_reason"),
+    "remediation.planitem": ("text", "note"),
+    "remediation.review": ("participants", "reasons", "warnings_note", "signoff_note"),
+    "remediation.reviewcheck": ("note",),
+    "remediation.enforcement": ("note",),
+}
+
 
 class RemediationConfig(AppConfig):
     name = "sanluanwu.remediation"
@@ -17,6 +29,12 @@ class RemediationConfig(AppConfig):
         from sanluanwu.remediation.queries import assigned_case_condition
 
         register_action_labels(AUDIT_ACTIONS)
+        from sanluanwu.core.masking import register_personal_fields
+
+        # Free text in which people type phone or ID numbers (the owner's reason, the plan's 责任人): masked in the
+        # API and the timeline as the templates mask it (masked_text).
+        for label, fields in PERSONAL_TEXT.items():
+            register_personal_fields(label, dict.fromkeys(fields, "text"))
         register_case_visibility(assigned_case_condition)
         # Tasks decide who sees a case, and a task done writes the case's stage (registry.services.set_stage) under
         # this app's event: remembered case lists follow this app's writes too.

@@ -361,3 +361,59 @@ def test_a_search_for_a_numbers_hidden_digits_finds_nothing_for_anyone(alice, of
     api.force_authenticate(office)
     assert api.get("/api/v1/cases/", {"q": "1398765"}).json()["count"] == 0
     assert api.get("/api/v1/cases/", {"q": "新路"}).json()["count"] == 1
+
+
+def test_a_number_typed_after_an_address_or_into_a_reason_is_masked_in_every_output(
+    alice, uma, office, campaign, district
+):
+    # A doorkeeper's mobile typed after the address, and the utility's reason for not cutting the power naming the
+    # landlord's number: free text like any other, masked wherever it is shown (a reveal is for the phone field).
+    from sanluanwu.accounts.models import Membership, Role, User
+    from sanluanwu.remediation import services as remediation
+    from sanluanwu.remediation.models import Task
+
+    case = make_case(alice, district["hutang"], address="湖塘镇东路8号（门卫13987654321）")
+    walk_case(case, "confirmed")
+    task = Task.objects.filter(case=case, owner_unit=uma.memberships.get().org_unit).first()
+    assert task is not None, "uma's company has a cut-off task"
+    remediation.block_task(actor=uma, task=task, reason="户主已更换，联系房东13612345678核实")
+    auditor = User.objects.create_user(username="aud", password="x")
+    Membership.objects.create(user=auditor, org_unit=district["wujin"], role=Role.AUDIT_ADMIN)
+    clear, masked = ("13987654321", "13612345678"), ("139****4321", "136****5678")
+    outputs = {
+        "uma task page": _body(_login(uma).get(f"/remediation/tasks/{task.pk}/")),
+        "uma task list": _body(_login(uma).get("/remediation/tasks/")),
+        "uma task api": _api(uma).get(f"/api/v1/remediation/tasks/{task.pk}/").content.decode(),
+        "case page": _body(_login(alice).get(f"/cases/{case.pk}/")),
+        "case api": _api(alice).get(f"/api/v1/cases/{case.pk}/").content.decode(),
+        "case work api": _api(alice).get(f"/api/v1/remediation/cases/{case.pk}/").content.decode(),
+        "enterprise page": _body(_login(alice).get(f"/enterprises/{case.enterprise_id}/")),
+        "enterprise list": _body(_login(alice).get("/enterprises/")),
+        "audit log": _body(_login(auditor).get("/audit/log/")),
+    }
+    outputs["export"] = _xlsx_text(b"".join(_login(office).get("/cases/export/").streaming_content))
+    for where, body in outputs.items():
+        assert not any(number in body for number in clear), where
+    for where in ("uma task page", "uma task api", "case page", "case work api"):
+        assert masked[1] in outputs[where], where
+    for where in ("uma task page", "case page", "case api", "enterprise page", "export"):
+        assert masked[0] in outputs[where], where
+    assert "湖塘镇 湖塘镇" not in outputs["uma task api"]  # the town is named once
+
+
+def test_an_address_or_a_problem_sent_back_masked_keeps_what_was_typed(alice, campaign, district):
+    case = make_case(alice, district["hutang"], address="湖塘镇东路8号（门卫13987654321）",
+                     case={"env_problems": f"负责人身份证{ID_NUMBER}，露天喷漆"})  # fmt: skip
+    api = _api(alice)
+    shown = api.get(f"/api/v1/cases/{case.pk}/").json()
+    assert shown["enterprise"]["address"] == "湖塘镇东路8号（门卫139****4321）"
+    e = api.get(f"/api/v1/enterprises/{case.enterprise_id}/").json()
+    response = api.patch(f"/api/v1/enterprises/{e['id']}/", {"version": e["version"], "address": e["address"],
+                                                               "legal_person": e["legal_person"]}, format="json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert Enterprise.objects.get(pk=e["id"]).address == "湖塘镇东路8号（门卫13987654321）"
+    # Changing the words around the number is a real edit: what is sent is kept, asterisks and all, never guessed.
+    e = api.get(f"/api/v1/enterprises/{case.enterprise_id}/").json()
+    edited = api.patch(f"/api/v1/enterprises/{e['id']}/", {"version": e["version"], "address": "湖塘镇东路9号"},
+                       format="json")  # fmt: skip
+    assert edited.status_code == 200 and Enterprise.objects.get(pk=e["id"]).address == "湖塘镇东路9号"

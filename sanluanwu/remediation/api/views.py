@@ -22,6 +22,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
 from sanluanwu.core.api import JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.notices.models import Notice
 from sanluanwu.notices.queries import notices_for
 from sanluanwu.notices.services import mark_read
@@ -60,7 +61,7 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request
 # ---- tasks -----------------------------------------------------------------------------------------------------
 
 
-class TaskSerializer(serializers.ModelSerializer[Task]):
+class TaskSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Task]):
     """A task as its owner needs it: for a utility nothing of the case but the enterprise's name, address and place."""
 
     kind_code = serializers.CharField(source="kind.code", read_only=True)
@@ -86,7 +87,8 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         read_only_fields = fields
 
     def get_address(self, task: Task) -> str:
-        return f"{task.case.town.name} {task.case.enterprise.address}"
+        town, address = task.case.town.name, mask_text(task.case.enterprise.address)
+        return address if address.startswith(town) else f"{town} {address}"
 
     def get_overdue(self, task: Task) -> bool:
         return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < clock.today()
@@ -281,29 +283,29 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
         "case": case.pk, "status": case.status, "progress_text": case.progress_text,
         "remediation_type": case.remediation_type, "overdue_rectification": work.overdue_rectification,
         "stops": [{"id": s.pk, "stopped_on": s.stopped_on, "ordered_by": s.ordered_by_id, "document_no": s.document_no,
-                   "note": s.note, "recorded_by": who(s.recorded_by), "recorded_at": _stamp(s.recorded_at),
+                   "note": mask_text(s.note), "recorded_by": who(s.recorded_by), "recorded_at": _stamp(s.recorded_at),
                    "evidence": evidence(work.photos("stop", s.pk))} for s in work.stops],
-        "classifications": [{"id": c.pk, "remediation_type": c.remediation_type, "reason": c.reason,
+        "classifications": [{"id": c.pk, "remediation_type": c.remediation_type, "reason": mask_text(c.reason),
                              "planned_completion": c.planned_completion, "is_conversion": c.is_conversion,
                              "state": c.state, "lead_unit": c.lead_unit.name, "proposed_by": who(c.proposed_by),
                              "proposed_at": _stamp(c.proposed_at), "decided_by": who(c.decided_by),
-                             "decided_at": _stamp(c.decided_at), "decision_note": c.decision_note}
+                             "decided_at": _stamp(c.decided_at), "decision_note": mask_text(c.decision_note)}
                             for c in work.classifications],
         "two_cuts_three_clears": [{"code": i["code"], "label": i["label"], "task": i["task"].pk if i["task"] else None,
                                    "state": i["task"].state if i["task"] else ""} for i in work.items],
         "tasks": [{**TaskSerializer(t).data, "evidence": evidence(work.photos("task", t.pk))} for t in work.tasks],
-        "plans": [{"id": p.pk, "number": p.number, "version": p.version, "state": p.state, "responsible": p.responsible, "goal": p.goal,
-                   "measures": p.measures, "deadline": p.deadline, "decision_note": p.decision_note,
-                   "withdrawn_at": _stamp(p.withdrawn_at), "withdrawal_reason": p.withdrawal_reason,
-                   "items": [{"id": i.pk, "category": i.category, "text": i.text, "deadline": i.deadline,
-                              "state": i.state, "done_on": i.done_on, "note": i.note} for i in p.items.all()]}
+        "plans": [{"id": p.pk, "number": p.number, "version": p.version, "state": p.state, "responsible": mask_text(p.responsible), "goal": mask_text(p.goal),
+                   "measures": mask_text(p.measures), "deadline": p.deadline, "decision_note": mask_text(p.decision_note),
+                   "withdrawn_at": _stamp(p.withdrawn_at), "withdrawal_reason": mask_text(p.withdrawal_reason),
+                   "items": [{"id": i.pk, "category": i.category, "text": mask_text(i.text), "deadline": i.deadline,
+                              "state": i.state, "done_on": i.done_on, "note": mask_text(i.note)} for i in p.items.all()]}
                   for p in work.plans],
         "reviews": [{"id": r.pk, "requested_by": who(r.requested_by), "requested_at": _stamp(r.requested_at),
-                     "reviewed_on": r.reviewed_on, "participants": r.participants, "result": r.result,
-                     "reasons": r.reasons, "warnings": r.warnings, "warnings_note": r.warnings_note,
+                     "reviewed_on": r.reviewed_on, "participants": mask_text(r.participants), "result": r.result,
+                     "reasons": mask_text(r.reasons), "warnings": r.warnings, "warnings_note": mask_text(r.warnings_note),
                      "reviewer": who(r.reviewer), "signoff_state": r.signoff_state,
-                     "signoff_by": who(r.signoff_by), "signoff_note": r.signoff_note,
-                     "checks": [{"item_code": c.item_code, "label": c.label, "confirmed": c.confirmed, "note": c.note}
+                     "signoff_by": who(r.signoff_by), "signoff_note": mask_text(r.signoff_note),
+                     "checks": [{"item_code": c.item_code, "label": c.label, "confirmed": c.confirmed, "note": mask_text(c.note)}
                                 for c in r.checks.all()], "evidence": evidence(work.photos("review", r.pk))}
                     for r in work.reviews],
         "enforcements": [{"id": e.pk, "unit": e.unit.name, "kind": e.kind, "legal_basis": e.legal_basis,
