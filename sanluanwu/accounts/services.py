@@ -217,6 +217,7 @@ def remove_membership(*, actor: Any, membership: Membership) -> None:
 
 # Why a clear number was needed: said by the user, kept in the audit event.
 REASON_CHARS = 200
+REASON_MIN_CHARS = 2
 
 
 def personal_data_reason(reason: str) -> str:
@@ -224,6 +225,11 @@ def personal_data_reason(reason: str) -> str:
     text = clean_text(reason or "")[:REASON_CHARS]
     if not text:
         raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
+    if len(text) < REASON_MIN_CHARS or not any(ch.isalpha() for ch in text):
+        # "." or "1" is no reason: the audit event must say to a reader later why the number was needed.
+        raise ValidationFailed(
+            {"reason": [f"原因至少{REASON_MIN_CHARS}个字，请写明为何需要完整号码（如：电话通知企业负责人停产）"]}
+        )
     return text
 
 

@@ -19,14 +19,15 @@ from typing import Any
 # groups (region, birth date, the rest) with a space or hyphen between them.
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}[\s-]?\d{8}[\s-]?\d{3}[\dXx](?![0-9A-Za-z])")
 # A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
-# in "A13812345678") or a landline with its area code, possibly with +86; at least 7 digits, so years, amounts and
-# dates are left alone. A landline-length run next to letters is part of a code (a credit code's digits), not a phone.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[\s-]?[3-9](?:[\s-]?\d){9}(?!\d)"
-                    r"|(?<![\dA-Za-z])(?:\+?86[\s-]?)?(?:0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})(?![\dA-Za-z])")  # fmt: skip
+# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code, possibly with +86; at least 7
+# digits, so years, amounts and dates are left alone, and so are decimals (13.5, a longitude 119.9512345). A
+# landline-length run next to letters is part of a code (a credit code's digits), not a phone.
+_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s.-]?)?1[\s.-]?[3-9](?:[\s.-]?\d){9}(?!\d)"
+                    r"|(?<![\dA-Za-z])(?<!\d\.)(?:\+?86[\s-]?)?(?:0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
 # What the patterns look through, one character for one (so a match's place is the same in the text as typed):
 # full-width digits and signs as an input method types them, and invisible separators (zero-width spaces) as spaces.
 _FOLD = str.maketrans(
-    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\u3000": " ",
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\u3000": " ",
      **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"], " ")}
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")

@@ -75,6 +75,12 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     assert mask_text("1 3 8 1 2 3 4 5 6 7 8") == "1 3 8 * * * * 5 6 7 8"
     assert mask_text("320412 19900101 1234") == "3204** ******** 1234"
     assert mask_text("320412-19900101-123X") == "3204**-********-123X"
+    assert mask_text("手机138.1234.5678，１３８．１２３４．５６７８") == "手机138.****.5678，１３８．****．５６７８"
+    # Decimals stay: an area, an amount, a place's coordinates.
+    assert (
+        mask_text("面积13.5平方米，罚款1.5万元，119.9512345,31.7812345")
+        == "面积13.5平方米，罚款1.5万元，119.9512345,31.7812345"
+    )
     # A credit code's digit runs and ordinary numbers stay.
     assert mask_text(f"{CODE}，2020年7月15日罚款5000元，第3号") == f"{CODE}，2020年7月15日罚款5000元，第3号"
 
@@ -193,7 +199,11 @@ def test_a_reveal_without_a_reason_shows_nothing_and_records_nothing(alice, huta
     assert response.status_code == 302
     with pytest.raises(ValidationFailed):
         services.reveal_enterprise_phone(actor=alice, enterprise=hutang_case.enterprise, reason="")
+    for no_reason in (".", "a", "1234", "。。。"):  # one character, or no word at all, says nothing to a later reader
+        with pytest.raises(ValidationFailed, match="原因至少2个字"):
+            services.reveal_enterprise_phone(actor=alice, enterprise=hutang_case.enterprise, reason=no_reason)
     assert not AuditEvent.objects.filter(action="registry.enterprise.revealed").exists()
+    assert services.reveal_enterprise_phone(actor=alice, enterprise=hutang_case.enterprise, reason="核实") == PHONE
 
 
 @pytest.mark.parametrize("persona", ["ada", "leo", "bob", "dora", "uma", "sysadmin"])
