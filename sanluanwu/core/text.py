@@ -56,6 +56,13 @@ def name_key(value: str) -> str:
     return value.replace("（", "(").replace("）", ")").lower()
 
 
+def full_address(town: str, village: str, address: str) -> str:
+    """An address on one line for someone who does not know the place (a utility's fitter): the town and village
+    before it, unless the address already names them ("湖塘镇 湖塘镇…" reads as a mistake)."""
+    head = [word for word in (town, village) if word and word not in address]
+    return " ".join([*head, address]) if head else address
+
+
 def search_text(name: str, address: str, legal_person: str) -> str:
     """What the list's text search matches an enterprise (and its cases) on; indexed with pg_trgm. Phone and ID
     numbers typed into these words are kept masked (138****5678), as every list shows them: a search for the hidden

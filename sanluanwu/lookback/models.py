@@ -8,6 +8,7 @@ from django.db.models import Q
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.models import Campaign
+from sanluanwu.core.text import full_address
 from sanluanwu.core.withdrawal import Withdrawable
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
@@ -49,6 +50,10 @@ class Target(Withdrawable):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def full_address(self) -> str:
+        return full_address(self.town.name, self.village, self.address)
 
 
 class Inspection(Withdrawable):

@@ -21,6 +21,7 @@ from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.text import full_address
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import ledger, queries, services
@@ -148,7 +149,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A task as its owner sees it. A utility sees the enterprise's name, address, place and its own task only."""
     task = queries.access_task(request.user, pk)
     scope = scope_for(request.user)
-    context = {"task": task, "case": task.case, "enterprise": task.case.enterprise, "today": clock.today(),
+    enterprise = task.case.enterprise
+    context = {"task": task, "case": task.case, "enterprise": enterprise, "today": clock.today(),
+               "address": full_address(task.case.town.name, enterprise.village, enterprise.address),
                "denial": "该任务已撤回" if task.is_withdrawn else queries.task_permission(scope, task),
                "can_withdraw": not task.is_withdrawn and task.case.status == "remediating"
                and permissions.allows(scope, "task.withdraw", town_id=task.case.town_id),

@@ -23,6 +23,7 @@ from sanluanwu.core import clock, params
 from sanluanwu.core.api import JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
+from sanluanwu.core.text import full_address
 from sanluanwu.notices.models import Notice
 from sanluanwu.notices.queries import notices_for
 from sanluanwu.notices.services import mark_read
@@ -87,8 +88,8 @@ class TaskSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Task]):
         read_only_fields = fields
 
     def get_address(self, task: Task) -> str:
-        town, address = task.case.town.name, mask_text(task.case.enterprise.address)
-        return address if address.startswith(town) else f"{town} {address}"
+        enterprise = task.case.enterprise
+        return mask_text(full_address(task.case.town.name, enterprise.village, enterprise.address))
 
     def get_overdue(self, task: Task) -> bool:
         return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < clock.today()
