@@ -295,10 +295,15 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_without_traceback": {"()": "sanluanwu.core.logs.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-    # Every failed login is an audit event (accounts.login.failed); axes' own line per failure adds nothing.
-    "loggers": {"axes": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        # Every failed login is an audit event (accounts.login.failed); axes' own line per failure adds nothing.
+        "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # A refused request (403, 404) is one line in the log, without the traceback Django adds (core.logs).
+        "django.request": {"filters": ["client_errors_without_traceback"]},
+    },
 }
 
 # Login lockout and throttle (等保, django-axes; accounts/security.py). LOGIN_FAILURE_LIMIT failed logins of one

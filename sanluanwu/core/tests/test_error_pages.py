@@ -140,3 +140,30 @@ def test_a_refusal_under_the_api_answers_json_with_its_reason(path):
 def test_djangos_english_404_message_is_not_passed_on_by_the_api():
     response = Client().get("/api/v1/missing/")
     assert response.status_code == 404 and response.json() == {"detail": "未找到", "code": "not_found"}
+
+
+def test_a_refused_request_is_one_line_in_the_server_log_without_a_traceback(client, alice, bob, hutang_case, caplog):
+    client.force_login(bob)
+    with caplog.at_level("WARNING", logger="django.request"):
+        assert client.get(f"/cases/{hutang_case.pk}/").status_code == 404
+        assert client.get("/audit/log/").status_code == 403
+    refused = [r for r in caplog.records if r.name == "django.request"]
+    assert [r.status_code for r in refused] == [404, 403]
+    for record in refused:
+        assert record.exc_info is None and "Traceback" not in caplog.text
+
+
+def test_a_server_error_keeps_its_traceback_in_the_log(caplog):
+    import logging
+
+    from sanluanwu.core.logs import ClientErrorsWithoutTraceback
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "Internal Server Error", (),
+                                   sys.exc_info())  # fmt: skip
+    record.status_code = 500
+    assert ClientErrorsWithoutTraceback().filter(record) and record.exc_info is not None
