@@ -4,7 +4,8 @@ Each event stores `prev_hash` (the `hash` of the event before it in id order; ""
 SHA-256 over `prev_hash` and a canonical serialisation of the event's own content (every column but id and the
 two hashes). Changing an event's content breaks its own hash; deleting or inserting an event breaks the link of
 the event after it; rewriting an event's hash to match breaks the next link. Only the chain's tail can go
-unnoticed by the chain alone: `verify_audit` prints the head hash, and every backup's manifest records it.
+unnoticed by the chain alone: `verify_audit` prints the head hash, and every backup's manifest records it; given
+either back (`verify_audit --anchor COUNT:HASH` or `--manifest`), it finds a cut or rewritten tail too.
 
 Appends are serialised so that two transactions never chain onto the same predecessor: on PostgreSQL a
 transaction-level advisory lock, taken before the head is read and held until commit (ids come from the
@@ -129,8 +130,8 @@ def chained(rows: Iterable[tuple[dict[str, Any], bytes]], prev: str) -> Iterator
 
 @dataclass
 class Break:
-    id: int
-    kind: str  # "content" | "link" | "start"
+    id: int | None  # None: the chain ends before an anchor (its tail is gone)
+    kind: str  # "content" | "link" | "start" | "anchor" | "tail"
     message: str
 
 
@@ -141,8 +142,12 @@ class Verdict:
     broken: Break | None
 
 
-def verify(*, chunk: int = 10_000) -> Verdict:
-    """Walk the whole chain in id order (streaming) and return the first broken link, if any."""
+def verify(*, chunk: int = 10_000, anchors: Iterable[tuple[int, str]] = ()) -> Verdict:
+    """Walk the whole chain in id order (streaming) and return the first broken link, if any. `anchors`: (count,
+    head) pairs recorded earlier outside the database (a backup's manifest, the head verify_audit printed): the chain
+    must still hold each, event number `count` with that hash; a chain whose tail was cut (rows deleted from the end,
+    which no link can show) ends before its anchor."""
+    expected = dict(anchors)
     columns = f"id, {select_columns()}, prev_hash, hash"
     prev, prev_id, count = GENESIS, None, 0
     sql = f"SELECT {columns} FROM {TABLE} ORDER BY id"
@@ -163,6 +168,14 @@ def verify(*, chunk: int = 10_000) -> Verdict:
                         f"审计链断裂：记录 id={event_id} 的内容与其哈希不符，该记录被篡改或伪造")))  # fmt: skip
                 prev, prev_id = stored, event_id
                 count += 1
+                if count in expected and expected[count] != stored:
+                    return Verdict(count, prev, Break(event_id, "anchor", (
+                        f"审计链与锚点不符：第 {count} 条记录（id={event_id}）的哈希不是锚点记下的 {expected[count]}，"
+                        f"此前的记录被整体改写或替换")))  # fmt: skip
+    beyond = [n for n in expected if n > count]
+    if beyond:
+        return Verdict(count, prev, Break(None, "tail", (
+            f"审计链比锚点短：锚点记下第 {min(beyond)} 条记录，现仅有 {count} 条，链尾的记录被删除")))  # fmt: skip
     return Verdict(count, prev, None)
 
 

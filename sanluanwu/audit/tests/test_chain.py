@@ -7,6 +7,7 @@ import datetime as dt
 import importlib
 import io
 import itertools
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -194,3 +195,52 @@ def test_concurrent_appends_never_chain_onto_the_same_predecessor(alice, purge_a
     assert AuditEvent.objects.filter(action="test.concurrent").count() == 80
     code, text = verify_audit()
     assert code == 0, text
+
+
+def verify_audit_with(*args: str) -> tuple[int, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_audit", *args, stdout=out, stderr=err)
+    except SystemExit as exc:
+        return int(exc.code or 0), err.getvalue()
+    return 0, out.getvalue()
+
+
+def test_a_cut_tail_is_found_against_the_head_recorded_earlier(events, tmp_path):
+    # The chain alone cannot show rows deleted from its end; the head verify_audit printed (or a backup's manifest
+    # recorded) can: the chain must still hold that event with that hash.
+    count, head = len(events), events[-1].hash
+    assert verify_audit_with("--anchor", f"{count}:{head}")[1].startswith(f"审计链完整，共 {count} 条，与 1 个锚点相符")
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"audit": {"count": count, "head": head}}), encoding="utf-8")
+    with triggers_lifted() as cursor:
+        cursor.execute("DELETE FROM audit_auditevent WHERE id >= %s", [events[-2].pk])
+    assert verify_audit()[0] == 0  # what is left is a whole chain
+    code, text = verify_audit_with("--anchor", f"{count}:{head}")
+    assert code == 1 and f"锚点记下第 {count} 条记录，现仅有 {count - 2} 条，链尾的记录被删除" in text
+    assert verify_audit_with("--manifest", str(tmp_path))[0] == 1  # the backup's directory names its manifest
+
+
+def test_a_tail_rewritten_whole_is_found_against_its_anchor(events):
+    # Rows rewritten from some event to the end with every hash recomputed make a whole chain, but not the one
+    # anchored: the anchored event's hash differs.
+    anchor = f"{len(events)}:{events[-1].hash}"
+    last = events[-1]
+    forged = {name: getattr(last, name) for name in chain.CONTENT} | {"note": "改写"}
+    with triggers_lifted() as cursor:
+        cursor.execute("UPDATE audit_auditevent SET note = '改写', hash = %s WHERE id = %s",
+                       [chain.seal(forged, last.prev_hash), last.pk])  # fmt: skip
+    code, _ = verify_audit()
+    assert code == 0, "a rewritten last row with its hash recomputed is a whole chain"
+    code, text = verify_audit_with("--anchor", anchor)
+    assert code == 1 and f"第 {len(events)} 条记录（id={last.pk}）的哈希不是锚点记下的" in text
+
+
+def test_an_anchor_that_is_no_anchor_is_refused_in_words(events):
+    from django.core.management.base import CommandError
+
+    for wrong in ("12", "0:" + "a" * 64, "x:" + "a" * 64, "3:ABC"):
+        with pytest.raises(CommandError, match="格式应为 条数:哈希"):
+            call_command("verify_audit", "--anchor", wrong)
+    with pytest.raises(CommandError, match="无法读取备份清单"):
+        call_command("verify_audit", "--manifest", "/nonexistent/manifest.json")
