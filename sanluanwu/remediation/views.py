@@ -134,8 +134,14 @@ def overview(request: HttpRequest) -> HttpResponse:
                    .annotate(n=Count("id"), total=Sum("amount")).order_by("kind"))  # fmt: skip
     return render(request, "remediation/overview.html", {
         "blanket": queries.blanket_warnings(scope, campaign.pk if campaign else None),
-        "overdue_rect": queries.overdue_rectifications(visible).select_related("enterprise", "town")[:200],
-        "overdue_tasks": queries.work_list(scope, overdue=True, state="", mine=False)[:200],
+        # Only what the rows show: a list of 200 full cases and tasks with their joins built ~600 model instances
+        # of every column (70 ms of CPU for the office, most of the page).
+        "overdue_rect": queries.overdue_rectifications(visible).select_related("enterprise", "town").only(
+            "id", "planned_completion", "status", "progress_note", "closed_on", "stage", "enterprise__name",
+            "town__name")[:200],
+        "overdue_tasks": queries.work_list(scope, overdue=True, state="", mine=False).only(
+            "id", "due_on", "kind__label", "case__id", "case__enterprise__name", "owner_unit__name",
+            "owner_unit__short_name", "case__town__name")[:200],
         "enforcement": [{"label": EnforcementKind(r["kind"]).label, **r} for r in enforcement],
         "today": clock.today(),
     })  # fmt: skip
