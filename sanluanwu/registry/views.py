@@ -15,8 +15,8 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION, require_for, requires
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.accounts.views import reveal_page
+from sanluanwu.audit.display import timeline_html
 from sanluanwu.audit.memo import remembered
-from sanluanwu.audit.queries import timeline_for
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
@@ -175,7 +175,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "enterprise": case.enterprise,
-            "events": timeline_for([case, case.enterprise]),
+            "timeline": timeline_html([case, case.enterprise]),
             "actions": allowed_actions(scope, case),
             "can_edit": case.is_open and permissions.allows(scope, "case.edit", town_id=case.town_id),
             "baseline_records": case.enterprise.baseline_records.all(),
@@ -308,7 +308,7 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "enterprise": enterprise,
             "cases": cases,
             "baseline_records": baseline,
-            "events": timeline_for([enterprise, *cases, *baseline]),
+            "timeline": timeline_html([enterprise, *cases, *baseline]),
             "can_reveal": permissions.allows(scope_for(request.user), "person.reveal", town_id=enterprise.town_id),
         },
     )

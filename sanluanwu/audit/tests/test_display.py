@@ -113,3 +113,26 @@ def test_an_object_type_reads_as_its_models_name():
     assert object_type_label("registry.case") == "整治对象"
     assert object_type_label("accounts.membership") == "任职"
     assert object_type_label("nothing.here") == "nothing.here"
+
+
+def test_a_rendered_timeline_is_kept_until_its_objects_have_a_new_event(alice, campaign, district):
+    from conftest import case_input, enterprise_input, make_case
+    from sanluanwu.audit.display import timeline_html
+    from sanluanwu.registry import services
+
+    case = make_case(alice, district["hutang"], case={"progress_note": "已约谈"})
+    other = make_case(alice, district["hutang"], name="张三五金加工作坊")
+    first = timeline_html([case, case.enterprise])
+    assert timeline_html([case, case.enterprise]) is first  # rendered once
+
+    def note(record, text):
+        services.update_case(actor=alice, case=record, case_data=case_input(progress_note=text),
+                             enterprise_data=enterprise_input(district["hutang"], name=record.enterprise.name),
+                             acknowledge_warnings=True)  # fmt: skip
+
+    note(other, "已停产")
+    assert timeline_html([case, case.enterprise]) is first  # another case's event leaves it
+    case.refresh_from_db()
+    note(case, "已断电")
+    again = timeline_html([case, case.enterprise])
+    assert again is not first and "已断电" in again and "已断电" not in first
