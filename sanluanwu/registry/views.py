@@ -20,6 +20,7 @@ from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
+from sanluanwu.core.text import full_address
 from sanluanwu.registry import columns, filters, list_rows, queries, services
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.exports import attachment2_response, parse_as_of
@@ -175,6 +176,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "case": case,
             "enterprise": case.enterprise,
+            "address": full_address(case.enterprise.town.name, case.enterprise.village, case.enterprise.address),
             "timeline": timeline_html([case, case.enterprise]),
             "actions": allowed_actions(scope, case),
             "can_edit": case.is_open and permissions.allows(scope, "case.edit", town_id=case.town_id),
