@@ -12,22 +12,31 @@ Masks keep enough to recognise a number one already knows (the first three and l
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
 # An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in its
-# groups (region, birth date, the rest) with a space or hyphen between them.
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{5}[\s-]?\d{8}[\s-]?\d{3}[\dXx](?![0-9A-Za-z])")
+# groups (region, birth date, the rest) with a space or hyphen between them, even glued to letters ("ID3204…").
+_ID_NUMBER = re.compile(r"(?<!\d)[1-9]\d{5}[\s-]?\d{8}[\s-]?\d{3}[\dXx](?!\d)")
+# What may stand between the groups of a phone number: one or two spaces, or one dot, slash, hyphen or dash.
+_SEP = r"(?:\s{1,2}|[./\-\u2013\u2014])?"
 # A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
-# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code, possibly with +86; at least 7
-# digits, so years, amounts and dates are left alone, and so are decimals (13.5, a longitude 119.9512345). A
-# landline-length run next to letters is part of a code (a credit code's digits), not a phone.
-_PHONE = re.compile(r"(?<!\d)(?:\+?86[\s.-]?)?1[\s.-]?[3-9](?:[\s.-]?\d){9}(?!\d)"
-                    r"|(?<![\dA-Za-z])(?<!\d\.)(?:\+?86[\s-]?)?(?:0\d{2,3}[\s-]?\d{7,8}|[2-9]\d{6,7})(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
+# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code (0519-8631-0000), possibly with +86;
+# at least 7 digits, so years, amounts and dates are left alone, and so are decimals (13.5, a longitude
+# 119.9512345). A landline-length run next to letters is part of a code (a credit code's digits), not a phone.
+_PHONE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)"
+                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:\+?86{_SEP})?(?:0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}\d{{4}}|[2-9]\d{{6,7}})"
+                    r"(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
+# Other scripts' digits (Arabic-Indic, Devanagari, mathematical bold …): \d matches them, the patterns' [3-9] not.
+_OTHER_DIGITS = {c: str(unicodedata.digit(chr(c))) for r in (range(0x0660, 0x1000), range(0x1D7CE, 0x1D800))
+                 for c in r if unicodedata.category(chr(c)) == "Nd"}  # fmt: skip
 # What the patterns look through, one character for one (so a match's place is the same in the text as typed):
-# full-width digits and signs as an input method types them, and invisible separators (zero-width spaces) as spaces.
+# full-width digits and signs as an input method types them, other scripts' digits, and invisible separators
+# (zero-width spaces) as spaces.
 _FOLD = str.maketrans(
-    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\u3000": " ",
+    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\uff0f": "/",
+     "\u3000": " ", **{chr(c): d for c, d in _OTHER_DIGITS.items()},
      **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"], " ")}
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")
@@ -85,15 +94,51 @@ def mask_text(value: Any) -> str:
     if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
         return text  # most cells (names, problems in words): no number long enough to be a phone, in one C-level pass
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
-        folded = text.translate(_FOLD)
-        spans = [m.span() for m in pattern.finditer(folded)]
-        if spans:
-            parts, at = [], 0
-            for start, end in spans:
-                parts += [text[at:start], mask(text[start:end], folded[start:end])]
-                at = end
-            text = "".join(parts) + text[at:]
+        text = _mask_once(text, pattern, mask)
     return text
+
+
+def _masked_pairs(text: str) -> list[tuple[str, str]]:
+    """Each number mask_text hides in `text`, as (clear, masked), in the order they stand."""
+    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+        return []
+    pairs: list[tuple[int, str, str]] = []
+    for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
+        folded = text.translate(_FOLD)
+        for m in pattern.finditer(folded):
+            start, end = m.span()
+            if "*" not in text[start:end]:
+                pairs.append((start, text[start:end], mask(text[start:end], folded[start:end])))
+        text = _mask_once(text, pattern, mask)
+    return [(clear, masked) for _, clear, masked in sorted(pairs)]
+
+
+def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], str]) -> str:
+    folded = text.translate(_FOLD)
+    spans = [m.span() for m in pattern.finditer(folded)]
+    if not spans:
+        return text
+    parts, at = [], 0
+    for start, end in spans:
+        parts += [text[at:start], mask(text[start:end], folded[start:end])]
+        at = end
+    return "".join(parts) + text[at:]
+
+
+def restore_masked(value: Any, original: Any, kind: str = "text") -> Any:
+    """A personal field sent back as it was shown (its numbers masked), whole or edited around the numbers: each
+    masked number in it that the stored value holds is put back in clear, so an edit ("…（东侧）" added to an address
+    with a doorkeeper's mobile) never writes asterisks over a number. A masked form the stored value does not hold is
+    left as typed. Form, API and import alike (registry and lookback services)."""
+    if not isinstance(value, str) or "*" not in value or not isinstance(original, str) or not original:
+        return value
+    if is_masked_form(value, original, kind):
+        return original
+    for clear, masked in _masked_pairs(original):
+        at = value.find(masked)
+        if at >= 0:
+            value = value[:at] + clear + value[at + len(masked) :]
+    return value
 
 
 def mask_phone(value: Any) -> str:

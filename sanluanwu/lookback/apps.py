@@ -19,8 +19,13 @@ class LookbackConfig(AppConfig):
                 "env_problems": "text",
                 "safety_problems": "text",
                 "other_problems": "text",
+                # Free text in which numbers get typed too (an inspector's own mobile, a reason).
+                "inspectors": "text",
+                "distance_reason": "text",
+                "category_reason": "text",
             },
         )
+        register_personal_fields("lookback.target", {"address": "text"})
 
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.lookback.choices import AUDIT_ACTIONS, SECURITY_ACTIONS

@@ -17,7 +17,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import is_masked_form
+from sanluanwu.core.masking import PERSONAL_FIELDS, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.lookback import checklist
@@ -211,7 +211,13 @@ def _check_input(data: InspectionInput, errors: dict[str, list[str]]) -> None:
             errors.setdefault(f"note_{code}", []).append("说明应为文字，不超过 500 个字")
 
 
+def _personal() -> dict[str, str]:
+    """lookback.inspection's personal fields and their kinds (registered in apps.py: core.masking)."""
+    return {field: kind for (label, field), kind in PERSONAL_FIELDS.items() if label == "lookback.inspection"}
+
+
 def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list[str]]) -> None:
+    before = {name: getattr(inspection, name) for name in _personal()}
     target = inspection.target
     items = applicable_items(target)
     codes = {i.code for i in items}
@@ -252,10 +258,15 @@ def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list
     inspection.category = data.category or inspection.derived_category
     inspection.category_reason = clean_text(data.category_reason)
     for name in ("new_name", "new_legal_person", "new_phone", "new_industry", "new_credit_code"):
-        value = clean_text(getattr(data, name))
-        if name == "new_phone" and is_masked_form(value, inspection.new_phone):
-            continue  # the masked number the form or the API showed, sent back unchanged (core.masking)
-        setattr(inspection, name, value)
+        setattr(inspection, name, clean_text(getattr(data, name)))
+    _restore_masked(inspection, before)
+
+
+def _restore_masked(inspection: Inspection, before: dict[str, Any]) -> None:
+    """A personal field sent back as the form or the API showed it (its numbers masked), whole or edited around the
+    numbers, keeps the stored numbers (core.masking.restore_masked): never asterisks over a number."""
+    for name, kind in _personal().items():
+        setattr(inspection, name, restore_masked(getattr(inspection, name), before.get(name), kind))
 
 
 def _save_answers(inspection: Inspection, data: InspectionInput) -> None:
@@ -505,8 +516,10 @@ def amend_inspection(*, actor: Any, inspection: Inspection, reason: str, changes
         inspection = Inspection.objects.select_for_update(no_key=True).get(pk=inspection.pk)
         refuse_if_withdrawn(inspection, "检查记录")
         before = snapshot(inspection, AMENDABLE)
+        stored = {name: getattr(inspection, name) for name in _personal()}
         for name, value in values.items():
             setattr(inspection, name, value)
+        _restore_masked(inspection, stored)
         diff = diff_fields(before, snapshot(inspection, AMENDABLE))
         inspection.version += 1
         inspection.save()

@@ -14,6 +14,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core import geo
+from sanluanwu.core.masking import mask_text
 from sanluanwu.registry.choices import NO_LICENCE, LicenceStatus
 from sanluanwu.registry.similarity import PROBABLY_KNOWN, Candidate, Find
 
@@ -112,6 +113,10 @@ class Warning:
     field: str
     message: str
     enterprise_id: int | None = None
+
+    def __post_init__(self) -> None:
+        # A warning quotes the record on file (its 负责人, village, name): numbers in it masked like every output.
+        self.message = mask_text(self.message)
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"kind": self.kind, "field": self.field, "message": self.message}

@@ -26,7 +26,7 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
-from sanluanwu.core.masking import is_masked_form
+from sanluanwu.core.masking import restore_masked
 from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
@@ -117,11 +117,11 @@ def _add(errors: dict[str, list[str]], name: str, message: str | None) -> None:
 
 def _keep_masked(values: dict[str, Any], record: Enterprise | Case) -> None:
     """A personal field sent back as the page or the API showed it (138****5678, or a problem with a number masked in
-    it) keeps the stored value: an edit never overwrites a number with asterisks (form, API and import alike)."""
+    it), whole or edited around the numbers, keeps the stored numbers: an edit never overwrites a number with
+    asterisks (core.masking.restore_masked; form, API and import alike)."""
     for key, kind in columns.PERSONAL.items():
-        old = getattr(record, key, None) if key in values else None
-        if isinstance(old, str) and isinstance(values[key], str) and is_masked_form(values[key], old, kind):
-            values[key] = old
+        if key in values:
+            values[key] = restore_masked(values[key], getattr(record, key, None), kind)
 
 
 def _apply_enterprise(

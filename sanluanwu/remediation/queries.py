@@ -18,6 +18,7 @@ from sanluanwu.accounts.scope import ANONYMOUS, Scope, scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.masking import mask_text
 from sanluanwu.core.withdrawal import ACTIVE
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus, RemediationType, Stage
 from sanluanwu.registry.models import Case
@@ -504,7 +505,7 @@ def case_steps(scope: Scope, case: Case) -> list[dict[str, str]]:
     """registry.panels hook: the steps of the work on a case, for the API's allowed_actions and next_steps."""
     if not permissions.allows(scope, "remediation.view"):
         return []
-    return [{"action": a.key, "label": a.label, "url": a.url, "reason": a.reason}
+    return [{"action": a.key, "label": a.label, "url": a.url, "reason": mask_text(a.reason)}
             for a in case_work(case, scope).actions]  # fmt: skip
 
 

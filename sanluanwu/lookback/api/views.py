@@ -23,7 +23,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
 from sanluanwu.core.api import BoundedDateTimeField, JSONParser, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
-from sanluanwu.core.masking import MaskedSerializerMixin
+from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
@@ -31,7 +31,7 @@ from sanluanwu.registry.queries import enterprises_visible_to, similar_enterpris
 from sanluanwu.registry.similarity import Find
 
 
-class TargetSerializer(serializers.ModelSerializer[Target]):
+class TargetSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Target]):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     town_name = serializers.CharField(source="town.name", read_only=True)
     baseline_method = serializers.CharField(source="baseline_record.method", read_only=True, default=None)
@@ -89,7 +89,7 @@ class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[In
         read_only_fields = fields
 
     def get_answers(self, inspection: Inspection) -> dict[str, dict[str, str]]:
-        return {a.item: {"answer": a.answer, "note": a.note} for a in inspection.answers.all()}
+        return {a.item: {"answer": a.answer, "note": mask_text(a.note)} for a in inspection.answers.all()}
 
 
 def _number(name: str) -> serializers.FloatField:

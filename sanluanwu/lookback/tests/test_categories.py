@@ -227,3 +227,40 @@ def test_the_inspector_cannot_amend_a_submitted_inspection_the_town_manager_can(
     with pytest.raises(PermissionDenied, match="不能更正已提交的检查"):
         services.amend_inspection(actor=ada, inspection=inspection, reason="改一下", changes={"inspectors": "别人"})
     services.amend_inspection(actor=alice, inspection=inspection, reason="漏记", changes={"inspectors": "李、王"})
+
+
+def test_numbers_sent_back_masked_with_words_added_keep_their_digits_and_the_history_shows_them_masked(
+    ada, alice, leo, shut_target
+):
+    from django.test import Client
+    from rest_framework.test import APIClient
+
+    phone, masked = "13974285678", "139****5678"
+    inspection = services.start_inspection(actor=ada, target=shut_target)
+    services.save_draft(actor=ada, inspection=inspection, data=services.InspectionInput(
+        inspectors=f"钱{phone}", env_problems=f"露天喷漆，负责人{phone}", new_legal_person=f"孙{phone}"))  # fmt: skip
+    api = APIClient()
+    api.force_authenticate(ada)
+    shown = api.get(f"/api/v1/lookback/inspections/{inspection.pk}/").json()
+    assert shown["env_problems"] == f"露天喷漆，负责人{masked}" and shown["inspectors"] == f"钱{masked}"
+    # The inspector's app sends the draft back as it read it, a sentence added to the problems.
+    response = api.patch(f"/api/v1/lookback/inspections/{inspection.pk}/", {
+        "version": shown["version"], "env_problems": shown["env_problems"] + "。另有异味",
+        "new_legal_person": shown["new_legal_person"], "inspectors": shown["inspectors"]}, format="json")  # fmt: skip
+    assert response.status_code == 200, response.content.decode()
+    inspection.refresh_from_db()
+    assert inspection.env_problems == f"露天喷漆，负责人{phone}。另有异味"
+    assert inspection.new_legal_person == f"孙{phone}" and inspection.inspectors == f"钱{phone}"
+    # Submitted, then corrected by the town with the masked value edited: digits kept, history masked for all.
+    items = services.applicable_items(shut_target)
+    inspection = services.submit_inspection(actor=ada, inspection=inspection, data=services.InspectionInput(
+        answers=_all_clear(items), inspectors=f"钱{phone}", env_problems=f"露天喷漆，负责人{phone}"))  # fmt: skip
+    services.amend_inspection(actor=alice, inspection=inspection, reason="补记检查人员",
+                              changes={"inspectors": f"钱{masked}、赵"})  # fmt: skip
+    inspection.refresh_from_db()
+    assert inspection.inspectors == f"钱{phone}、赵"
+    for user in (alice, leo):
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/lookback/inspections/{inspection.pk}/").content.decode()
+        assert phone not in page and f"钱{masked}、赵" in page, user

@@ -427,3 +427,54 @@ def test_an_address_or_a_problem_sent_back_masked_keeps_what_was_typed(alice, ca
     edited = api.patch(f"/api/v1/enterprises/{e['id']}/", {"version": e["version"], "address": "湖塘镇东路9号"},
                        format="json")  # fmt: skip
     assert edited.status_code == 200 and Enterprise.objects.get(pk=e["id"]).address == "湖塘镇东路9号"
+
+
+def test_a_masked_text_edited_around_its_numbers_keeps_the_digits_through_api_and_form(alice, campaign, district):
+    case = make_case(alice, district["hutang"], address="湖塘镇东路8号（门卫13987654321）",
+                     case={"env_problems": f"负责人身份证{ID_NUMBER}，露天喷漆"})  # fmt: skip
+    api = _api(alice)
+    e = api.get(f"/api/v1/enterprises/{case.enterprise_id}/").json()
+    response = api.patch(f"/api/v1/enterprises/{e['id']}/", {"version": e["version"],
+                                                               "address": e["address"] + "（东侧）"}, format="json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    assert Enterprise.objects.get(pk=e["id"]).address == "湖塘镇东路8号（门卫13987654321）（东侧）"
+    c = api.get(f"/api/v1/cases/{case.pk}/").json()
+    response = api.patch(f"/api/v1/cases/{case.pk}/", {"version": c["version"],
+                                                         "env_problems": c["env_problems"] + "。补充说明"}, format="json")  # fmt: skip
+    assert response.status_code == 200, response.content
+    case.refresh_from_db()
+    assert case.env_problems == f"负责人身份证{ID_NUMBER}，露天喷漆。补充说明"
+    # A masked form the record does not hold is kept as typed: nothing is guessed.
+    c = api.get(f"/api/v1/cases/{case.pk}/").json()
+    api.patch(f"/api/v1/cases/{case.pk}/", {"version": c["version"], "env_problems": "电话137****0000"}, format="json")
+    case.refresh_from_db()
+    assert case.env_problems == "电话137****0000"
+
+
+def test_a_notice_quoting_a_utilitys_reason_and_a_similar_enterprise_warning_are_masked(alice, uma, campaign, district):
+    from sanluanwu.remediation import services as remediation
+    from sanluanwu.remediation.models import Task
+
+    case = make_case(alice, district["hutang"])
+    walk_case(case, "confirmed")
+    task = Task.objects.filter(case=case, owner_unit=uma.memberships.get().org_unit).first()
+    remediation.block_task(actor=uma, task=task, reason="户主已更换，联系房东13612345678")
+    page = _body(_login(alice).get("/notices/"))
+    api = _api(alice).get("/api/v1/remediation/notices/").content.decode()
+    for body in (page, api):
+        assert "13612345678" not in body and "136****5678" in body
+    # A warning quotes the record on file (its 负责人, village, name): whoever builds one, its numbers are masked.
+    from sanluanwu.registry.rules import Warning
+
+    warning = Warning("same_person", "legal_person", "负责人不同（李四／李139-7101-5678）")
+    assert warning.message == "负责人不同（李四／李139-****-5678）" and "7101" not in str(warning.as_dict())
+
+
+def test_numbers_in_the_shapes_people_type_them_are_masked():
+    for typed, shown in (("ID32041119850101001X", "ID3204**********001X"), ("0519 8631 0000", "051* **** 0000"),
+                         ("0519-8631-0000", "051*-****-0000"), ("139/7001/5678", "139/****/5678"),
+                         ("139  7001  5678", "139  ****  5678"), ("139—7001—5678", "139—****—5678"),
+                         ("١٣٩٧٠٠١٥٦٧٨", "١٣٩****٥٦٧٨")):  # fmt: skip
+        assert mask_text(typed) == shown, typed
+    for kept in ("2019/12/13 10:30", "2019-10-12", "面积13.5平方米", CODE):
+        assert mask_text(kept) == kept

@@ -313,7 +313,7 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
                           "document_no": e.document_no, "decided_on": e.decided_on, "amount": _text(e.amount)}
                          for e in work.enforcements],
         "allowed_actions": [a.key for a in work.actions if a.allowed],
-        "next_steps": [{"action": a.key, "label": a.label, "reason": a.reason} for a in work.actions],
+        "next_steps": [{"action": a.key, "label": a.label, "reason": mask_text(a.reason)} for a in work.actions],
     }  # fmt: skip
 
 
@@ -499,7 +499,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
 # ---- notices -----------------------------------------------------------------------------------------------
 
 
-class NoticeSerializer(serializers.ModelSerializer[Notice]):
+class NoticeSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Notice]):
     class Meta:
         model = Notice
         fields = ["id", "kind", "text", "url", "created_at", "read_at"]
