@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.masking import mask_phone, mask_text
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.queries import statuses_as_of
@@ -208,7 +209,10 @@ class Signature:
 
     @property
     def text(self) -> str:
-        return f"填表人：{self.filler or ' ' * 12}        审核人：{self.reviewer or ' ' * 12}        联系电话：{self.phone}"
+        """As the file shows it: the telephone masked like on every page (the office reveals it there, audited), and
+        any number typed into a name too; a file is an output like any other (core.masking)."""
+        filler, reviewer = mask_text(self.filler), mask_text(self.reviewer)
+        return f"填表人：{filler or ' ' * 12}        审核人：{reviewer or ' ' * 12}        联系电话：{mask_phone(self.phone)}"
 
 
 def _formats(wb: Any) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from sanluanwu.core.masking import mask_text
 from sanluanwu.registry.exports import ExportRow, Signature, add_attachment2_sheet, new_workbook
 from sanluanwu.reporting.choices import FIGURES
 from sanluanwu.reporting.figures import Line
@@ -114,7 +115,9 @@ def report_xlsx(
     categories, types = split_lines(lines)
     row = _summary_block(wb, ws, 3, "按“回头看”排查类型", categories, with_changes=True)
     row = _summary_block(wb, ws, row, "按整治类型", types, with_changes=True)
-    ws.merge_range(row, 0, row, 2 * len(FIGURES) + 1, f"备注：{remark}" if remark else "备注：无", f["plain"])
+    ws.merge_range(
+        row, 0, row, 2 * len(FIGURES) + 1, f"备注：{mask_text(remark)}" if remark else "备注：无", f["plain"]
+    )
     ws.set_row(row, 30)
     ws.merge_range(row + 2, 0, row + 2, 2 * len(FIGURES) + 1, signature.text, f["plain"])
     ws.set_landscape()

@@ -52,12 +52,17 @@ def test_a_town_manager_checks_the_generated_report_and_submits_it(alice, office
     assert refused.status_code == 400 and "请填写审核人" in refused.content.decode()
     assert 'value="陈科长"' in refused.content.decode()  # what was typed stays
     done = client.post(f"/reporting/slots/{slot.pk}/", {"action": "submit", "filler": "陈科长", "reviewer": "刘镇长",
-                                                         "phone": "0519-86310000", "remark": "本期无新增"})  # fmt: skip
+                                                         "phone": "0519-86310000", "remark": "本期无新增，有事找13812345678"})  # fmt: skip
     assert done.status_code == 302
     report = Report.objects.get(slot=slot)
     sheet = openpyxl.load_workbook(io.BytesIO(bytes(report.file)))["附件2"]
     texts = [c.value for row in sheet.iter_rows() for c in row if c.value]
-    assert any("填表人：陈科长" in str(t) and "审核人：刘镇长" in str(t) and "0519-86310000" in str(t) for t in texts)
+    # The telephone reads masked in the file as on the page (the office reveals it there, audited); the record keeps it.
+    assert any("填表人：陈科长" in str(t) and "审核人：刘镇长" in str(t) and "051*-****0000" in str(t) for t in texts)
+    assert not any("0519-86310000" in str(t) for t in texts) and report.phone == "0519-86310000"
+    summary = [str(c.value) for row in openpyxl.load_workbook(io.BytesIO(bytes(report.file)))["汇总"].iter_rows()
+               for c in row if c.value]  # fmt: skip
+    assert any("备注：本期无新增，有事找138****5678" in t for t in summary)
     download = client.get(f"/reporting/reports/{report.pk}/file/")
     assert download["X-Content-SHA256"] == report.sha256
 
