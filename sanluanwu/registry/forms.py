@@ -10,7 +10,7 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.core.masking import mask_phone
+from sanluanwu.core.masking import MASKS
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, case_values, enterprise_input_from
@@ -44,10 +44,13 @@ class CaseForm(forms.Form):
 
     @classmethod
     def initial_from_case(cls, case: Case) -> dict[str, Any]:
-        """The edit form shows the phone masked like every page; sent back unchanged it keeps the number
-        (services._apply_enterprise)."""
+        """The edit form shows every personal field masked like every page (the phone, a number in the address, the
+        person or a problem); sent back unchanged or edited around the numbers it keeps them (services._keep_masked).
+        Whoever needs the clear number reveals it, audited."""
         values = case_values(case)
-        values["phone"] = mask_phone(values["phone"])
+        for key, kind in columns.PERSONAL.items():
+            if isinstance(values.get(key), str) and values[key]:
+                values[key] = MASKS[kind](values[key])
         return {**values, "version": case.version}
 
     def to_inputs(self) -> tuple[EnterpriseInput, CaseInput]:

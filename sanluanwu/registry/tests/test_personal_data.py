@@ -478,3 +478,23 @@ def test_numbers_in_the_shapes_people_type_them_are_masked():
         assert mask_text(typed) == shown, typed
     for kept in ("2019/12/13 10:30", "2019-10-12", "面积13.5平方米", CODE):
         assert mask_text(kept) == kept
+
+
+def test_the_edit_form_shows_numbers_masked_and_saving_it_keeps_them(alice, campaign, district):
+    case = make_case(alice, district["hutang"], address="湖塘镇东路8号（门卫13987654321）",
+                     case={"env_problems": f"负责人身份证{ID_NUMBER}，露天喷漆"})  # fmt: skip
+    client = _login(alice)
+    form = _body(client.get(f"/cases/{case.pk}/edit/"))
+    assert "13987654321" not in form and ID_NUMBER not in form and "139****4321" in form
+    from sanluanwu.registry.forms import CaseForm
+
+    data = {k: ("" if v is None else v) for k, v in CaseForm.initial_from_case(case).items()}
+    data["town"] = case.enterprise.town_id
+    data["env_problems"] += "；另有异味"
+    data["acknowledge_warnings"] = "on"
+    response = client.post(f"/cases/{case.pk}/edit/", data)
+    assert response.status_code == 302, _body(response)[:3000]
+    case.refresh_from_db()
+    case.enterprise.refresh_from_db()
+    assert case.enterprise.address == "湖塘镇东路8号（门卫13987654321）"
+    assert case.env_problems == f"负责人身份证{ID_NUMBER}，露天喷漆；另有异味"
