@@ -30,7 +30,7 @@ from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, params
 from sanluanwu.core.bulk import insert_many
-from sanluanwu.core.masking import is_masked_form, restore_masked
+from sanluanwu.core.masking import restore_masked
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
@@ -206,12 +206,11 @@ def _keep_masked(d: Decision, stored: dict[str, Any] | None, incoming: dict[str,
     for key, value in incoming.items():
         kind = columns.PERSONAL.get(key)
         old = (stored or {}).get(key)
-        if kind and isinstance(value, str) and isinstance(old, str) and is_masked_form(value, old, kind):
-            incoming[key] = old
-            d.interpreted.append((key, "脱敏显示的内容（*）未改动 → 保留系统中的原内容"))
-        elif kind and (restored := restore_masked(value, old, kind)) != value:
+        restored = restore_masked(value, old, kind) if kind else value
+        if restored != value:
             incoming[key] = restored
-            d.interpreted.append((key, "内容有改动，其中脱敏显示的号码（*）→ 保留系统中的原号码"))
+            d.interpreted.append((key, "脱敏显示的内容（*）未改动 → 保留系统中的原内容" if restored == old
+                                  else "内容有改动，其中脱敏显示的号码（*）→ 保留系统中的原号码"))  # fmt: skip
 
 
 def _merge_enterprise(ctx: Context, d: Decision, existing: dict[str, Any] | None, values: dict[str, Any],
