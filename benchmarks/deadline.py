@@ -146,12 +146,12 @@ def _sheet(path: str) -> dict[str, Any]:
     return {"bytes": Path(path).stat().st_size}
 
 
-def _locust(port: int, prefix: Path, sessions: Path) -> subprocess.Popen[bytes]:
+def _locust(port: int, prefix: Path, sessions: Path, half: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "locust", "-f", "benchmarks/locustfile.py", "--headless", "-u", str(USERS),
          "-r", str(max(1, USERS // 10)), "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{port}", "--csv",
          str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
-        cwd=ROOT, env={**os.environ, "SLW_LOCUST_SESSIONS": str(sessions)},
+        cwd=ROOT, env={**os.environ, "SLW_LOCUST_SESSIONS": str(sessions), "SLW_LOCUST_HALF": str(half)},
         stdout=(prefix.parent / f"{prefix.name}.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -268,12 +268,12 @@ def run() -> str:
         _request(port, "GET", f"{MARK}{name}", {"cookie": "", "csrf": ""})
 
     try:
-        idle = _locust(port, WORK / "idle", sessions_file)
+        idle = _locust(port, WORK / "idle", sessions_file, 0)
         time.sleep(ramp)
         mark("idle")
         idle.wait()
         mark("idle_end")
-        busy = _locust(port, WORK / "busy", sessions_file)
+        busy = _locust(port, WORK / "busy", sessions_file, 1)
         time.sleep(ramp)
         started = time.perf_counter()
         mark("during")
