@@ -22,6 +22,7 @@ from conftest import make_case
 from sanluanwu.audit import chain
 from sanluanwu.audit.models import AuditEvent
 from sanluanwu.audit.services import BulkEvents, record_event
+from sanluanwu.core import clock
 from sanluanwu.registry.models import Enterprise
 
 _0005 = importlib.import_module("sanluanwu.audit.migrations.0005_hash_chain")
@@ -244,3 +245,32 @@ def test_an_anchor_that_is_no_anchor_is_refused_in_words(events):
             call_command("verify_audit", "--anchor", wrong)
     with pytest.raises(CommandError, match="无法读取备份清单"):
         call_command("verify_audit", "--manifest", "/nonexistent/manifest.json")
+
+
+def test_a_bulk_append_checks_the_changes_foreign_keys_before_it_takes_the_chains_lock(db, alice, monkeypatch):
+    """Every audited writer waits while an import holds the chain's lock: the import's deferred foreign-key checks
+    (PostgreSQL runs them at the commit) run before the lock is taken, not while everyone waits."""
+    from django.db import IntegrityError
+
+    from sanluanwu.core.bulk import insert_many
+    from sanluanwu.registry.models import Case, CaseStatusChange
+    from sanluanwu.registry.services import status_change_values
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite checks each foreign key as the row is written; there is nothing deferred to move")
+    taken: list[bool] = []
+    original = chain.lock_head
+    monkeypatch.setattr(chain, "lock_head", lambda: taken.append(True) or original())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_many(CaseStatusChange, [status_change_values(case_id=987654321, from_status="listed", to_status="stopped",
+                                                            actor=alice, action="stop", at=clock.now())])  # fmt: skip
+        events = BulkEvents(actor=alice)
+        BulkEvents.insert(
+            (events.event("imports.case.created", Case, 987654321, "作坊", {}) for _ in range(2)), count=2
+        )
+    assert not taken  # refused before the lock; the chain is as it was
+    assert AuditEvent.objects.filter(object_id="987654321").count() == 0
+    with transaction.atomic():  # and a change whose keys hold appends as before
+        BulkEvents.insert((BulkEvents(actor=alice).event("imports.case.created", Case, n, "作坊", {}) for n in (1, 2)),
+                          count=2)  # fmt: skip
+    assert taken == [True] and verify_audit()[0] == 0
