@@ -67,3 +67,38 @@ def test_the_serve_script_runs_the_worker_under_supervision():
     )
     assert "exec .venv/bin/python manage.py db_worker --queue-name default" in serve
     assert "trap 'stop; exit 143' TERM" in serve and "trap 'stop; exit 130' INT" in serve
+
+
+def test_a_signal_that_lands_while_the_supervisor_writes_its_log_stops_it_cleanly(tmp_path):
+    """The log is a pipe nobody reads yet: the worker fills it and exits, so the supervisor's next log line blocks in
+    its write, and the TERM lands inside that write. A handler that wrote to the log itself raised "reentrant call"
+    there and the supervisor died with a traceback (a TERM to bin/serve's process group did)."""
+    import os
+    import threading
+
+    fifo = tmp_path / "worker.log"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reading = threading.Event()
+
+    def reader() -> None:
+        with open(fifo, "rb") as f:  # opened at once (the supervisor waits for it), read only later
+            reading.wait(30)
+            got.append(f.read())
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    fill = ("import os, sys\nos.set_blocking(1, False)\n"
+            "try:\n    while True: os.write(1, b'x' * 4096)\nexcept BlockingIOError:\n    pass\n"
+            "os.set_blocking(1, True)\n")  # the pipe is full; the mode is the supervisor's too: restored  # fmt: skip
+    command = [sys.executable, str(SUPERVISE), "--log", str(fifo), "--min-delay", "0.05", "--max-delay", "0.2",
+               "--", sys.executable, "-c", fill]  # fmt: skip
+    supervisor = subprocess.Popen(command, stderr=subprocess.PIPE)
+    time.sleep(1.5)  # the worker has filled the pipe and ended; the supervisor is blocked writing that it ended
+    supervisor.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    reading.set()
+    assert supervisor.wait(timeout=15) == 0, supervisor.stderr.read().decode() if supervisor.stderr else ""
+    thread.join(10)
+    assert b"received SIGTERM, stopping" in got[0]
+    assert b"reentrant" not in supervisor.stderr.read()
