@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm, SetUnusablePasswordMixin
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.forms import BaseInlineFormSet, ModelForm
@@ -67,6 +68,16 @@ def save_memberships(request: HttpRequest, formset: BaseInlineFormSet[Any, Any, 
 
 def _stored_membership(membership: Membership) -> Membership:
     return Membership.objects.get(pk=membership.pk)
+
+
+class PasswordRequestForm(AdminPasswordChangeForm):
+    """Django's form for someone else's password, its warning (English in Django, not translatable) in Chinese and
+    saying what happens here: the change is a request a second admin approves."""
+
+    usable_password_help_text = SetUnusablePasswordMixin.usable_password_help_text + (
+        '<ul id="id_unusable_warning" class="messagelist"><li class="warning">'
+        "停用后该用户不能再用密码登录，现有密码作废；与重置密码一样，须由另一名管理员批准后生效。</li></ul>"
+    )
 
 
 @admin.register(User)
@@ -131,11 +142,13 @@ class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
         else:
             super().save_formset(request, form, formset, change)
 
+    change_password_form = PasswordRequestForm
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         """A new password for someone else is a reset request that a second admin approves (accounts.rolechanges):
         the form is checked as Django checks it, and only the password's hash is kept with the request. One's own
-        password is changed on the 账号安全 page. Disabling password login (no password anyone knows) is done here,
-        audited in the same transaction."""
+        password is changed on the 账号安全 page. Disabling someone's password login (no password anyone knows) is
+        the same request: one admin alone could otherwise lock the security or audit admin out."""
         pk = unquote(id)
         target = self.get_object(request, pk)
         if target is not None and request.method == "POST" and self.has_change_permission(request, target):
@@ -143,14 +156,17 @@ class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
                 messages.error(request, "不能在这里修改自己的密码：请在“账号安全”页面修改")
                 return redirect("account_password")
             form = self.change_password_form(target, request.POST)
-            if form.is_valid() and form.cleaned_data["set_usable_password"]:
+            if form.is_valid():
+                usable = form.cleaned_data["set_usable_password"]
                 try:
-                    change = rolechanges.request_password_reset(actor=request.user, user=target,
-                                                                password=form.cleaned_data["password1"])  # fmt: skip
+                    change = rolechanges.request_password_reset(
+                        actor=request.user, user=target, password=form.cleaned_data["password1"] if usable else None
+                    )
                 except DomainError as exc:
                     messages.error(request, exc.text)
                     return HttpResponseRedirect(request.get_full_path())
-                messages.success(request, f"已提交重置密码申请（{change.describe()}），须由另一名管理员批准后生效")
+                what = "重置密码" if usable else "停用密码登录"
+                messages.success(request, f"已提交{what}申请（{change.describe()}），须由另一名管理员批准后生效")
                 return redirect("admin:accounts_user_change", target.pk)
         with transaction.atomic():
             rows = User.objects.filter(pk=user_id) if (user_id := params.pk(pk)) else User.objects.none()

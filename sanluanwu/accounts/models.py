@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -245,7 +246,14 @@ class RoleChangeRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.user} · {self.describe()}"
 
+    @property
+    def disables_password(self) -> bool:
+        """A reset to no password at all (make_password(None), "!…"): password login disabled."""
+        return self.kind == self.Kind.RESET_PASSWORD and self.password_hash.startswith(UNUSABLE_PASSWORD_PREFIX)
+
     def describe(self) -> str:
+        if self.disables_password:
+            return f"停用 {self.user} 的密码登录"
         if self.kind == self.Kind.RESET_PASSWORD:
             return f"重置 {self.user} 的登录密码（首次登录须修改）"
         if self.kind == self.Kind.SET_FLAGS:

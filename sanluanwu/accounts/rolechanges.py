@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 
 from sanluanwu.accounts import services
@@ -58,15 +59,18 @@ def request_flags(*, actor: Any, user: User, is_staff: bool | None, is_superuser
                                           is_superuser=is_superuser))  # fmt: skip
 
 
-def request_password_reset(*, actor: Any, user: User, password: str) -> RoleChangeRequest:
+def request_password_reset(*, actor: Any, user: User, password: str | None) -> RoleChangeRequest:
     """Ask for someone else's password to be reset (三员分立: a system admin alone could otherwise take over any
     account). The new password must meet the password profile; only its hash is kept, and it takes effect when a
-    different admin approves. Nobody resets their own password this way (the 账号安全 page changes it)."""
+    different admin approves. Nobody resets their own password this way (the 账号安全 page changes it).
+    `password` None: password login disabled (no password anyone knows) — the same request, the same second admin:
+    one admin alone could otherwise lock the security or audit admin out."""
     from django.contrib.auth.hashers import make_password
 
     if actor.pk == user.pk:
         raise PermissionDenied("不能重置自己的密码：请在“账号安全”页面修改自己的密码")
-    services.check_password_profile(password, user, field="password1")
+    if password is not None:
+        services.check_password_profile(password, user, field="password1")
     return _file(actor, RoleChangeRequest(user=user, kind=RoleChangeRequest.Kind.RESET_PASSWORD,
                                           password_hash=make_password(password)))  # fmt: skip
 
@@ -108,13 +112,16 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
                 _follow_admin_group(change.user, change.role, add=False)
         elif change.kind == RoleChangeRequest.Kind.RESET_PASSWORD:
             user = User.objects.select_for_update(no_key=True).get(pk=change.user_id)
+            disabling = change.disables_password
             user.password = change.password_hash
-            user.must_change_password = user.password_reset = True
+            user.must_change_password = user.password_reset = not disabling
             user.password_changed_at = clock.now()
             user.save(update_fields=["password", "must_change_password", "password_reset", "password_changed_at"])
-            services.revoke_all_tokens(actor=actor, user=user, why="管理员重置密码")
+            services.revoke_all_tokens(actor=actor, user=user, why="管理员停用密码登录" if disabling else "管理员重置密码")
             services.record_password_reset(actor=actor, user=user, requested_by=change.requested_by)
-            change.password_hash = ""  # the user's own record holds it now; the request keeps no copy
+            # The user's own record holds the hash now; the request keeps no copy (of a disabled login only the
+            # marker, which is no secret, so the request still reads as what it was).
+            change.password_hash = UNUSABLE_PASSWORD_PREFIX if disabling else ""
             change.save(update_fields=["password_hash"])
         else:
             user = User.objects.select_for_update(no_key=True).get(pk=change.user_id)

@@ -145,7 +145,10 @@ def record_password_reset(*, actor: Any, user: User, requested_by: User) -> None
     transaction: the history keeps the hash, every session of the user ends, and the event says it was a reset."""
     PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
     ended = end_all_sessions(user)
-    note = f"管理员 {requested_by} 申请、{actor} 批准重置登录密码，首次登录须修改"
+    if user.has_usable_password():
+        note = f"管理员 {requested_by} 申请、{actor} 批准重置登录密码，首次登录须修改"
+    else:
+        note = f"管理员 {requested_by} 申请、{actor} 批准停用密码登录"
     if ended:
         note += f"，结束登录会话 {ended} 个"
     record_event(actor=actor, action="accounts.user.password_reset", obj=user, note=note)

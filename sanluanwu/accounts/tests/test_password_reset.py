@@ -109,3 +109,38 @@ def test_a_weak_password_or_ones_own_is_refused(sys_admin, alice):
                            {"password1": RESET, "password2": RESET, "usable_password": "true"})  # fmt: skip
     assert response["Location"] == "/account/password/"
     assert not RoleChangeRequest.objects.exists()
+
+
+def test_disabling_someones_password_login_is_a_request_a_second_admin_approves(sys_admin, sec_admin, alice):
+    """One system admin alone could otherwise lock the security or audit admin out of their accounts."""
+    session = Client()
+    session.force_login(alice)
+    old_hash = alice.password
+    client = Client()
+    client.force_login(sys_admin)
+    response = client.post(f"/admin/accounts/user/{alice.pk}/password/", {"usable_password": "false"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.password == old_hash and alice.has_usable_password()
+    assert session.get("/cases/").status_code == 200  # nothing happened yet
+    change = RoleChangeRequest.objects.get(user=alice, kind=RoleChangeRequest.Kind.RESET_PASSWORD)
+    assert change.status == RoleChangeRequest.Status.PENDING and change.describe() == "停用 alice 的密码登录"
+    with pytest.raises(PermissionDenied):
+        rolechanges.approve(actor=sys_admin, change_id=change.pk)
+    rolechanges.approve(actor=sec_admin, change_id=change.pk)
+    alice.refresh_from_db()
+    change.refresh_from_db()
+    assert not alice.has_usable_password() and not alice.must_change_password
+    assert change.describe() == "停用 alice 的密码登录" and len(change.password_hash) == 1  # the marker, no hash
+    assert session.get("/cases/").status_code == 302  # her sessions ended
+    event = AuditEvent.objects.get(action="accounts.user.password_reset", object_id=str(alice.pk))
+    assert "停用密码登录" in event.note
+
+
+def test_the_admins_password_form_speaks_chinese_and_says_a_second_admin_decides(sys_admin, alice):
+    client = Client()
+    client.force_login(sys_admin)
+    page = client.get(f"/admin/accounts/user/{alice.pk}/password/").content.decode()
+    assert "If disabled" not in page and "须由另一名管理员批准后生效" in page
+    index = client.get("/admin/").content.decode()
+    assert "Model name" not in index and "Change or view list link" not in index
