@@ -36,8 +36,12 @@ class MaskingLogger(Logger):
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any], request_time: Any) -> dict[str, Any]:
         atoms = super().atoms(resp, req, environ, request_time)
+        from sanluanwu.core.masking import mask_in_path
+
         raw = environ.get("RAW_URI", "")
         path, sep, query = raw.partition("?")
+        path = mask_in_path(path)  # a number typed into the path (/cases/13811184287/); ids stay
+        atoms["U"] = mask_in_path(atoms.get("U") or "")
         masked = mask_query(query)
         atoms["q"] = masked
         atoms["r"] = f"{environ.get('REQUEST_METHOD')} {path}{sep}{masked} {environ.get('SERVER_PROTOCOL')}"

@@ -69,3 +69,22 @@ def test_paths_and_plain_queries_are_left_as_they_were(conf):
 
 def test_the_server_uses_the_masking_logger(conf):
     assert conf.logger_class is conf.MaskingLogger
+
+
+def test_a_number_typed_into_the_path_is_masked_and_record_ids_are_not(conf):
+    atoms = _atoms(conf, "/cases/13811184287/")
+    assert atoms["r"] == "GET /cases/138****4287/ HTTP/1.1" and atoms["U"] == "/cases/138****4287/"
+    assert _atoms(conf, "/enterprises/320412198001011234/")["U"] == "/enterprises/3204**********1234/"
+    assert _atoms(conf, "/cases/2345678/photos/12/")["U"] == "/cases/2345678/photos/12/"
+
+
+def test_djangos_not_found_line_masks_the_number_in_the_path():
+    import logging
+
+    from sanluanwu.core.logs import ClientErrorsWithoutTraceback
+
+    record = logging.LogRecord("django.request", logging.WARNING, __file__, 1, "%s: %s",
+                               ("Not Found", "/cases/13811184287/"), None)  # fmt: skip
+    record.status_code = 404
+    ClientErrorsWithoutTraceback().filter(record)
+    assert record.getMessage() == "Not Found: /cases/138****4287/"

@@ -85,6 +85,17 @@ def _mask_id_match(text: str, folded: str) -> str:
     return _mask_digits(text, 4, 4 if folded[-1].isdigit() else 3)
 
 
+# A run of digits long enough to be a mobile (11) or an ID number (18, perhaps ending in X): what a URL path may hold
+# of a person's numbers, where shorter runs are record ids.
+_LONG_RUN = re.compile(r"\d{11,}[Xx]?")
+
+
+def mask_in_path(path: str) -> str:
+    """A URL path for the logs: a mobile or ID number typed into it (/cases/13811184287/) masked, record ids
+    (/cases/2345678/) left readable."""
+    return _LONG_RUN.sub(lambda m: mask_text(m.group()), path)
+
+
 def mask_text(value: Any) -> str:
     """Free text with every ID number and phone number in it masked; other words and numbers untouched. Found in the
     text folded to ASCII digits and plain spaces (_FOLD), masked in the text as typed."""
