@@ -117,7 +117,9 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             user.must_change_password = user.password_reset = not disabling
             user.password_changed_at = clock.now()
             user.save(update_fields=["password", "must_change_password", "password_reset", "password_changed_at"])
-            services.revoke_all_tokens(actor=actor, user=user, why="管理员停用密码登录" if disabling else "管理员重置密码")
+            services.revoke_all_tokens(
+                actor=actor, user=user, why="管理员停用密码登录" if disabling else "管理员重置密码"
+            )
             services.record_password_reset(actor=actor, user=user, requested_by=change.requested_by)
             # The user's own record holds the hash now; the request keeps no copy (of a disabled login only the
             # marker, which is no secret, so the request still reads as what it was).
