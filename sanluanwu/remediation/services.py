@@ -97,6 +97,13 @@ def _not_future(value: dt.date, label: str, field: str) -> None:
         raise ValidationFailed({field: [f"{label}不能晚于今天（{clock.today():%Y-%m-%d}）"]})
 
 
+def _not_before_listing(value: dt.date, case: Case, label: str, field: str) -> None:
+    """Work on a case is done after it was listed: a cut-off dated 2019 on a case listed this autumn is a slip of the
+    date picker, and the ledger and the review would read it as fact."""
+    if case.listed_on and value < case.listed_on:
+        raise ValidationFailed({field: [f"{label}不能早于该企业列入整治名单的日期（{case.listed_on:%Y-%m-%d}）"]})
+
+
 def _step(table: dict[str, workflow.Step], action: str, state: str, label_of: str) -> workflow.Step:
     step = table[action]
     if state not in step.sources:
@@ -412,6 +419,7 @@ def complete_task(
         if expected_version is not None and expected_version != task.version:
             raise Conflict("该任务已被他人办理或修改，请刷新页面后再操作（您填写的内容未保存，请先复制）")
         _step(workflow.TASK, "complete", task.state, task.get_state_display())
+        _not_before_listing(acted_on, case, "办理日期", "acted_on")
         kind = task.kind
         errors: dict[str, list[str]] = {}
         if kind.needs_meter:

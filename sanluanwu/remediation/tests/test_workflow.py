@@ -61,6 +61,13 @@ def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case,
     assert "户号或表号" in str(exc.value) and "止码" in str(exc.value)
     with pytest.raises(PermissionDenied):
         services.complete_task(actor=uma, task=water, acted_on=clock.today(), account_no="1", final_reading="1")
+    # A date picked years back (a slip of the picker) is refused: the work follows the listing.
+    with pytest.raises(ValidationFailed) as exc:
+        services.complete_task(actor=walt, task=water, acted_on=case.listed_on - dt.timedelta(days=1),
+                               account_no="1", final_reading="1")  # fmt: skip
+    assert f"办理日期不能早于该企业列入整治名单的日期（{case.listed_on:%Y-%m-%d}）" in str(exc.value)
+    water.refresh_from_db()
+    assert water.state == "open"
     with pytest.raises(TransitionNotAllowed) as exc:
         services.request_review(actor=ada, case=case)
     assert "待水务公司断水" in str(exc.value)
