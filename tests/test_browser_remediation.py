@@ -171,3 +171,30 @@ def test_a_shutdown_from_stop_to_closure_across_the_accounts_that_take_part(live
     gxj.goto(f"{url}/remediation/cases/{pk}/ledger/")
     assert "现场审核与签认" in gxj.inner_text("main")
     snap(gxj, "ledger")
+
+
+def test_on_a_phone_every_stacked_cell_is_named_by_its_column(live_server, small_demo, browser):  # noqa: F811
+    """Tables of records stack their cells on a phone: each reads "列名：值", never a bare "：" (the task table on
+    the case page, the task list, the notices)."""
+    from sanluanwu.registry.models import Case
+
+    case = Case.objects.filter(town__code="hutang", tasks__isnull=False).order_by("id").first()
+    assert case is not None
+    page = _login(browser, live_server.url, "hutang", phone=True)
+    try:
+        for path in (f"/cases/{case.pk}/", "/remediation/tasks/", "/notices/"):
+            page.goto(f"{live_server.url}{path}")
+            cells = page.evaluate("""() => Array.from(document.querySelectorAll('table.list:not(.keep)')).flatMap(t => {
+                const heads = Array.from(t.querySelectorAll('thead tr:last-child th')).map(th => th.textContent.trim());
+                return Array.from(t.querySelectorAll('tbody tr')).flatMap(tr => Array.from(tr.children)
+                    .filter(td => td.offsetParent !== null && td.textContent.trim() && !td.hasAttribute('colspan'))
+                    .map((td, i) => [heads[i] || '', getComputedStyle(td, '::before').content]));
+            })""")
+            assert cells, path
+            # A cell under a named column reads "列名："; a cell of buttons (no heading) has no prefix, never "：".
+            wrong = [(head, shown) for head, shown in cells
+                     if shown != (f'"{head}："' if head else "none") and not (head and shown.startswith(f'"{head}'))]
+            assert not wrong, (path, wrong[:5])  # fmt: skip
+        page.screenshot(path=str(ARTIFACTS / f"phone-notices-labelled-{_db_tag()}.png"), full_page=True)
+    finally:
+        page.close()
