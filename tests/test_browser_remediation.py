@@ -192,8 +192,11 @@ def test_on_a_phone_every_stacked_cell_is_named_by_its_column(live_server, small
             })""")
             assert cells, path
             # A cell under a named column reads "列名："; a cell of buttons (no heading) has no prefix, never "：".
-            wrong = [(head, shown) for head, shown in cells
-                     if shown != (f'"{head}："' if head else "none") and not (head and shown.startswith(f'"{head}'))]
+            wrong = [
+                (head, shown)
+                for head, shown in cells
+                if shown != (f'"{head}："' if head else "none") and not (head and shown.startswith(f'"{head}'))
+            ]
             assert not wrong, (path, wrong[:5])  # fmt: skip
         page.screenshot(path=str(ARTIFACTS / f"phone-notices-labelled-{_db_tag()}.png"), full_page=True)
     finally:
