@@ -282,10 +282,10 @@ def blanket_warnings(scope: Scope, campaign_id: int | None) -> list[BlanketWarni
 
 
 def overdue_rectifications(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Rectifications past their deadline, still open: the town (with the lead department) may turn them into
-    shutdowns."""
+    """Rectifications past their deadline, still open with items to do: the town (with the lead department) may turn
+    them into shutdowns. One whose every item is done waits for its review, not for a conversion."""
     return cases.filter(remediation_type=RemediationType.RECTIFICATION, status=CaseStatus.REMEDIATING,
-                        planned_completion__lt=clock.today())  # fmt: skip
+                        planned_completion__lt=clock.today()).exclude(stage__regex=_ALL_ITEMS_DONE.pattern)  # fmt: skip
 
 
 # ---- one case's remediation, for its panel, the ledger and the API ---------------------------------------------
@@ -413,7 +413,8 @@ def _case_record(case: Case) -> CaseWork:
             row.photos = evidence.get((kind, row.pk), [])  # type: ignore[union-attr]
     work.overdue_rectification = bool(
         case.remediation_type == RemediationType.RECTIFICATION and case.status == CaseStatus.REMEDIATING
-        and case.planned_completion and case.planned_completion < clock.today())  # fmt: skip
+        and case.planned_completion and case.planned_completion < clock.today()
+        and not _ALL_ITEMS_DONE.match(case.stage or ""))  # fmt: skip
     return work
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 
 import pytest
@@ -186,6 +187,20 @@ def test_an_overdue_rectification_turns_into_a_shutdown_by_a_recorded_decision(
     case.refresh_from_db()
     assert case.remediation_type == "shutdown" and case.tasks.count() >= 5
     assert case.plans.filter(state="superseded").exists()
+
+
+def test_a_rectification_with_every_item_done_waits_for_its_review_not_for_a_conversion(
+    parties, case, alice, time_machine
+):
+    """Past its deadline but finished: no "overdue" warning, no "转为关停取缔", not in the office's overdue list."""
+    case = walk(case, "work_done", parties, rtype="rectification")
+    time_machine.move_to(clock.now() + dt.timedelta(days=60))
+    case.refresh_from_db()
+    assert re.match(r"^整改中（(\d+)/\1项）$", case.stage) and case.planned_completion < clock.today()
+    assert not queries.overdue_rectifications(cases_visible_to(alice)).filter(pk=case.pk).exists()
+    work = queries.case_work(case, queries.scope_for(alice))
+    assert not work.overdue_rectification
+    assert work.actions and "convert" not in {a.key for a in work.actions}
 
 
 def test_blanket_shutdowns_need_a_justification(alice, campaign, district, parties):
