@@ -191,12 +191,13 @@ def pending_for(user: Any) -> list[Pending]:
             n = count(CaseStatus.AWAITING_REVIEW)
             if n:
                 out.append(Pending("待现场审核", "/cases/?status=awaiting_review", n))
+        # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to.
         n = count(CaseStatus.REMEDIATING, lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))
         if n:
-            out.append(Pending("可申请现场审核", "/cases/?status=remediating", n))
+            out.append(Pending(TOWN_TODO["ready"], "/remediation/todo/?what=ready", n))
         n = count(CaseStatus.STOPPED, lambda stage: stage != Stage.AWAITING_TYPE)
         if n:
-            out.append(Pending("待提出整治类型", "/cases/?status=stopped", n))
+            out.append(Pending(TOWN_TODO["to_propose"], "/remediation/todo/?what=to_propose", n))
         n = count(CaseStatus.LISTED)
         if n:
             out.append(Pending("待登记停产（先停后治）", "/cases/?status=listed", n))
@@ -231,13 +232,37 @@ def _district_overdue() -> tuple[int, int]:
     return found  # type: ignore[no-any-return]
 
 
+# The lists behind the to-do cards (pending_for): a department's decisions, a town's next steps. Each card's count
+# and the list it links to are the same query, so the figure on the card is the number of rows behind it.
+DEPARTMENT_TODO = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
+TOWN_TODO = {"ready": "可申请现场审核", "to_propose": "待提出整治类型"}
+
+
+def todo_labels(user: Any) -> dict[str, str]:
+    """The to-do lists this user has: a department's, a town's, or both."""
+    scope = _scope(user)
+    return {**(DEPARTMENT_TODO if scope.department_ids else {}), **(TOWN_TODO if scope.town_ids else {})}
+
+
+def _ready_for_review(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Remediating with all the work done (every task finished, or every item of the plan): 可申请现场审核."""
+    return cases.filter(status=CaseStatus.REMEDIATING).filter(
+        Q(stage=Stage.TASKS_DONE) | Q(stage__regex=_ALL_ITEMS_DONE.pattern)
+    )
+
+
 def todo_cases(user: Any, what: str) -> QuerySet[Case]:
-    """A department's decisions to take: types to confirm, plans to approve, sign-offs to give."""
+    """A department's decisions to take (types to confirm, plans to approve, sign-offs to give) or a town's next
+    steps (cases ready for their review, stopped cases waiting for a proposed type)."""
     scope = _scope(user)
     units = scope.department_ids
     from sanluanwu.registry.queries import cases_visible_to
 
     cases = cases_visible_to(scope).select_related("enterprise", "town")
+    if what == "ready":
+        return _ready_for_review(cases.filter(town_id__in=scope.town_ids))
+    if what == "to_propose":
+        return cases.filter(town_id__in=scope.town_ids, status=CaseStatus.STOPPED).exclude(stage=Stage.AWAITING_TYPE)
     if what == "types":
         return cases.filter(classifications__lead_unit_id__in=units,
                             classifications__state=ClassificationState.PROPOSED).distinct()  # fmt: skip

@@ -102,10 +102,11 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @requires(GET="remediation.view")
 def todo(request: HttpRequest) -> HttpResponse:
-    what = request.GET.get("what", "types")
-    labels = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
-    if what not in labels:
-        raise Http404("未知的待办类别")
+    labels = queries.todo_labels(request.user)
+    what = request.GET.get("what") or next(iter(labels), "")
+    if what and what not in labels:
+        raise Http404("未知的待办类别，或不是您单位的待办")
+    # A unit with no lists of its own (the office, the leader) sees the page empty, not an error.
     cases = queries.todo_cases(request.user, what)
     return render(
         request,
@@ -113,7 +114,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         {
             "cases": cases[:500],
             "what": what,
-            "label": labels[what],
+            "label": labels.get(what, "待办"),
             "labels": labels,
             "pending": queries.pending_for(request.user),
         },

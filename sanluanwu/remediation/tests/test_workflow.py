@@ -395,3 +395,27 @@ def test_a_town_ledger_too_large_for_one_request_is_refused_with_the_reason(clie
     assert "超过 1 个" in response.content.decode()
     settings.LEDGER_MAX_CASES = 10
     assert client.get(f"/remediation/ledger/?town={case.town_id}")["Content-Type"].startswith("application/vnd")
+
+
+def test_a_towns_to_do_cards_count_the_rows_of_the_lists_they_open(client, parties, alice, district, campaign):
+    """可申请现场审核 and 待提出整治类型 open lists of exactly those cases (they opened the whole status before: "4" on
+    the card, 23 rows behind it)."""
+    made = {}
+    for n, (person, to, rtype) in enumerate([("赵一", "work_done", "shutdown"), ("钱二", "work_done", "rectification"),
+                                             ("孙三", "half_done", "shutdown"), ("周五", "stopped", "shutdown"),
+                                             ("吴六", "proposed", "shutdown"), ("郑七", "stopped", "shutdown")]):  # fmt: skip
+        c = make_case(alice, district["hutang"], name=f"{person}塑料造粒作坊", legal_person=person,
+                      coordinates=f"119.96{n}, 31.72{n}",
+                      case={"planned_completion": clock.today() + dt.timedelta(days=30)})  # fmt: skip
+        made[person] = walk(c, to, parties, rtype=rtype)
+    cards = {p.label: p for p in queries.pending_for(alice)}
+    client.force_login(alice)
+    expected = {"可申请现场审核": {"赵一", "钱二"}, "待提出整治类型": {"周五", "郑七"}}
+    for label, people in expected.items():
+        card = cards[label]
+        assert card.count == len(people), label
+        page = client.get(card.url).content.decode()
+        rows = set(re.findall(r'href="/cases/(\d+)/#remediation"', page))
+        assert rows == {str(made[p].pk) for p in people}, label
+    client.force_login(parties.office)
+    assert client.get("/remediation/todo/?what=ready").status_code == 404  # not the office's list
