@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Case as DbCase
@@ -156,7 +157,10 @@ def tally_by_town(states: Iterable[CaseState]) -> dict[int, dict[str, Any]]:
 
 
 def rate(closed: int, listed: int) -> float | None:
-    return round(100.0 * closed / listed, 1) if listed else None
+    """Per cent to one decimal, rounded half up as people and spreadsheets round (1/16 is 6.3 %, not Python's 6.2)."""
+    if not listed:
+        return None
+    return float((Decimal(100 * closed) / Decimal(listed)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def rate_text(value: float | None) -> str:

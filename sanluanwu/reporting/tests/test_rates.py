@@ -34,6 +34,9 @@ def test_rates_text_reads_as_a_percentage_with_one_decimal():
     assert Rates(3, 1, 0).completeness == "33.3%" and Rates(3, 1, 0).timeliness == "0.0%"
     assert Rates(2, 2, 2).timeliness == "100.0%"
     assert Rates(0, 0, 0).completeness == "—"  # nothing expected: no rate at all
+    # Rounded half up as people and spreadsheets round: 1/16 = 6.25 % reads 6.3 % (Python's round() gave 6.2).
+    assert Rates(16, 1, 1).completeness == "6.3%" and Rates(3, 2, 2).completeness == "66.7%"
+    assert Rates(16, 3, 3).completeness == "18.8%" and Rates(8, 1, 1).completeness == "12.5%"
 
 
 def test_a_period_counts_reports_expected_submitted_and_on_time(summer, district, alice, bob, travel):
