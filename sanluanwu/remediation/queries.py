@@ -194,10 +194,10 @@ def pending_for(user: Any) -> list[Pending]:
         # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to.
         n = count(CaseStatus.REMEDIATING, lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))
         if n:
-            out.append(Pending(TOWN_TODO["ready"], "/remediation/todo/?what=ready", n))
+            out.append(Pending(TOWN_WORK_LISTS["ready"], "/remediation/todo/?what=ready", n))
         n = count(CaseStatus.STOPPED, lambda stage: stage != Stage.AWAITING_TYPE)
         if n:
-            out.append(Pending(TOWN_TODO["to_propose"], "/remediation/todo/?what=to_propose", n))
+            out.append(Pending(TOWN_WORK_LISTS["to_propose"], "/remediation/todo/?what=to_propose", n))
         n = count(CaseStatus.LISTED)
         if n:
             out.append(Pending("待登记停产（先停后治）", "/cases/?status=listed", n))
@@ -234,14 +234,14 @@ def _district_overdue() -> tuple[int, int]:
 
 # The lists behind the to-do cards (pending_for): a department's decisions, a town's next steps. Each card's count
 # and the list it links to are the same query, so the figure on the card is the number of rows behind it.
-DEPARTMENT_TODO = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
-TOWN_TODO = {"ready": "可申请现场审核", "to_propose": "待提出整治类型"}
+DEPARTMENT_WORK_LISTS = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
+TOWN_WORK_LISTS = {"ready": "可申请现场审核", "to_propose": "待提出整治类型"}
 
 
 def todo_labels(user: Any) -> dict[str, str]:
     """The to-do lists this user has: a department's, a town's, or both."""
     scope = _scope(user)
-    return {**(DEPARTMENT_TODO if scope.department_ids else {}), **(TOWN_TODO if scope.town_ids else {})}
+    return {**(DEPARTMENT_WORK_LISTS if scope.department_ids else {}), **(TOWN_WORK_LISTS if scope.town_ids else {})}
 
 
 def _ready_for_review(cases: QuerySet[Case]) -> QuerySet[Case]:
