@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from csp.decorators import csp_update
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -11,10 +12,13 @@ from sanluanwu.accounts.security_views import ObtainTokenView
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="api_token"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    # Swagger UI's page carries a small inline <style>; its scripts stay same-origin files.
+    # Swagger UI's page carries a small inline <style>; its scripts stay same-origin files. A browser that is not
+    # logged in is sent to the login page (the schema itself answers 401 to an anonymous client).
     path(
         "docs/",
-        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema")),
+        login_required(
+            csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api_schema"))
+        ),
         name="api_docs",
     ),
     path("", include("sanluanwu.registry.api.urls")),

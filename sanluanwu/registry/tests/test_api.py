@@ -212,6 +212,13 @@ def test_enterprises_api_creates_and_updates(alice, campaign, district):
     assert not Case.objects.exists()
 
 
+def test_the_schema_and_its_docs_are_not_given_to_anyone_not_logged_in(db, client):
+    assert APIClient().get("/api/v1/schema/").status_code == 401
+    assert APIClient().get("/api/v1/schema/", {"format": "json"}).status_code == 401
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 302 and docs["Location"].startswith("/login/")
+
+
 def test_the_schema_and_docs_are_served_without_outside_assets(alice, client):
     client.force_login(alice)
     schema = client.get("/api/v1/schema/")
