@@ -193,6 +193,11 @@ STORAGES = {
 # (SLW_REMEMBER_READS=0) every request reads the database: how benchmarks measure the path a deadline's writes take.
 REMEMBER_READS = os.environ.get("SLW_REMEMBER_READS", "1") != "0"
 
+# Large files (district workbook, 附件2, campaign summary) built at once by one server process, and how long a
+# download waits for its turn before it is answered 503 (core.exporting.one_at_a_time; gunicorn's timeout is 60 s).
+EXPORTS_AT_ONCE = max(1, int(os.environ.get("SLW_EXPORTS_AT_ONCE", "1")))
+EXPORT_WAIT_SECONDS = float(os.environ.get("SLW_EXPORT_WAIT_SECONDS", "40"))
+
 # Sessions (等保, accounts.middleware.SessionTimeoutMiddleware): ended after SESSION_IDLE_SECONDS without a request
 # and SESSION_ABSOLUTE_SECONDS after the login, whatever the activity. The last activity is written at most once a
 # minute, never on every request (SESSION_SAVE_EVERY_REQUEST halved a trivial page's throughput); the stored
@@ -274,6 +279,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "“散乱污”企业（作坊）动态管理整治名单的 REST 接口。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page to logged-in users whose password is current only: the API's map is not for
+    # anyone on the network (等保: least information to the unauthenticated).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated", "sanluanwu.accounts.security.PasswordCurrent"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

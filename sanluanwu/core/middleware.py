@@ -1,4 +1,5 @@
-"""A database too busy to take a write in time is a 503 the user can act on, not a 500.
+"""A database too busy to take a write in time is a 503 the user can act on, not a 500; so is a download that found
+no turn to build its file (core.exporting.one_at_a_time).
 
 On the embedded SQLite of `make run` one writer holds the database at a time: while an 80,000-row import is being
 written (half a minute) another user's save waits up to the busy timeout (20 s) and then fails with "database is
@@ -15,9 +16,13 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 
+from sanluanwu.core.exporting import ExportsBusy
+
 logger = logging.getLogger(__name__)
 
 BUSY_TEXT = "系统正在处理大批数据（如表格导入），暂时无法保存，请稍等片刻后重试"
+EXPORTS_BUSY_TEXT = "系统正在为其他用户生成大文件（汇总表、附件2等），请稍等片刻后重新下载"
+EXPORTS_BUSY_NOTE = "没有生成文件，也没有记录这次下载。请稍等片刻后重新点击下载。"
 _BUSY_SIGNS = ("database is locked", "database table is locked", "lock timeout", "statement timeout",
                "could not obtain lock")  # fmt: skip
 
@@ -26,11 +31,11 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and any(sign in str(exc).lower() for sign in _BUSY_SIGNS)
 
 
-def busy_response(request: HttpRequest) -> HttpResponse:
+def busy_response(request: HttpRequest, *, text: str = BUSY_TEXT, note: str = "") -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": BUSY_TEXT, "code": "busy"}, status=503)
+        response: HttpResponse = JsonResponse({"detail": text, "code": "busy"}, status=503)
     else:
-        response = HttpResponse(loader.get_template("503.html").render({"message": BUSY_TEXT}), status=503,
+        response = HttpResponse(loader.get_template("503.html").render({"message": text, "note": note}), status=503,
                                 content_type="text/html; charset=utf-8")  # fmt: skip
     response["Retry-After"] = "10"
     return response
@@ -44,6 +49,9 @@ class BusyDatabaseMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, ExportsBusy):
+            logger.warning("no turn for a file on %s %s", request.method, request.path)
+            return busy_response(request, text=EXPORTS_BUSY_TEXT, note=EXPORTS_BUSY_NOTE)
         if not is_busy(exception):
             return None
         logger.warning("database busy on %s %s: %s", request.method, request.path, exception)

@@ -358,13 +358,14 @@ def attachment2_response(
 
     from django.http import FileResponse
 
-    from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
+    from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, one_at_a_time
     from sanluanwu.registry.services import check_export, record_export
 
     check_export(actor=actor, unmasked=unmasked, reason=reason)
-    buffer = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
-    rows = write_attachment2(attachment2_rows(cases, as_of=as_of, unmasked=unmasked), buffer, unit_label=unit_label,
-                             as_of=as_of)  # fmt: skip
+    with one_at_a_time():
+        buffer = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it after streaming
+        rows = write_attachment2(attachment2_rows(cases, as_of=as_of, unmasked=unmasked), buffer,
+                                 unit_label=unit_label, as_of=as_of)  # fmt: skip
     buffer.seek(0)
     digest = hashlib.file_digest(buffer, "sha256").hexdigest()
     buffer.seek(0)

@@ -28,7 +28,7 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
-from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
+from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, one_at_a_time
 from sanluanwu.registry.exports import Signature
 from sanluanwu.registry.services import record_export
 from sanluanwu.registry.visibility import case_topics
@@ -175,7 +175,8 @@ def move_due(request: HttpRequest, pk: int) -> HttpResponse:
 def workbook(request: HttpRequest, pk: int) -> FileResponse:
     p = queries.access_period(request.user, pk)
     buffer = io.BytesIO()
-    rows = builders.district_workbook(p, buffer)
+    with one_at_a_time():
+        rows = builders.district_workbook(p, buffer)
     return _download(request, buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE,
                      kind="全区汇总表", rows=rows)  # fmt: skip
 
@@ -276,11 +277,12 @@ def _last_signature(s: Slot, user: Any) -> dict[str, str]:
 def slot_preview(request: HttpRequest, pk: int) -> FileResponse:
     """The report as it would be submitted now (not frozen, not recorded): for the town to check before submitting."""
     s = queries.access_slot(request.user, pk)
-    draft = queries.draft_report(s)
-    content = exports.report_xlsx(draft.rows, unit_label=s.unit.name, period_label=f"{s.period.label}，{s.period.span}",
-                                  as_of=draft.as_of, lines=draft.lines,
-                                  previous_label=draft.previous.slot.period.label if draft.previous else "",
-                                  signature=Signature(), remark="")  # fmt: skip
+    with one_at_a_time():
+        draft = queries.draft_report(s)
+        content = exports.report_xlsx(draft.rows, unit_label=s.unit.name, period_label=f"{s.period.label}，{s.period.span}",
+                                      as_of=draft.as_of, lines=draft.lines,
+                                      previous_label=draft.previous.slot.period.label if draft.previous else "",
+                                      signature=Signature(), remark="")  # fmt: skip
     return _download(request, content, f"附件2_{s.unit.name}_{s.period.label}_预览.xlsx", XLSX_CONTENT_TYPE,
                      kind="半月报表预览", rows=len(draft.rows))  # fmt: skip
 
@@ -586,7 +588,9 @@ def summary_docx(request: HttpRequest) -> FileResponse:
     data = _summary(request)
     # Its tables: enforcement by kind, then every unit and the district.
     rows = len(data.enforcement_kinds) + len(data.units) + 1
-    return _download(request, documents.summary_docx(data), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx",
+    with one_at_a_time():
+        content = documents.summary_docx(data)
+    return _download(request, content, f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.docx",
                      DOCX, kind="工作总结", rows=rows)  # fmt: skip
 
 
@@ -603,10 +607,11 @@ def summary_xlsx(request: HttpRequest) -> FileResponse:
     rates = queries.period_rates(periods)
     period_rows = [[p.label, p.due_on.isoformat(), r.expected, r.submitted, r.on_time, r.late, r.missing,
                     r.completeness, r.timeliness] for p in periods for r in [rates.get(p.pk, queries.Rates())]]  # fmt: skip
-    exports.table_xlsx(buffer, title=f"{data.campaign.name}工作总结（截至{data.as_of:%Y-%m-%d}）", sheets=[
-        ("各单位情况", header, rows),
-        ("执法情况", ["执法类别", "件数", "罚款（元）"], enforcement),
-        ("报送情况", ["报送期", "截止日期", "应报", "已报", "按时", "逾期", "未报", "完整率", "及时率"], period_rows),
-    ])  # fmt: skip
+    with one_at_a_time():
+        exports.table_xlsx(buffer, title=f"{data.campaign.name}工作总结（截至{data.as_of:%Y-%m-%d}）", sheets=[
+            ("各单位情况", header, rows),
+            ("执法情况", ["执法类别", "件数", "罚款（元）"], enforcement),
+            ("报送情况", ["报送期", "截止日期", "应报", "已报", "按时", "逾期", "未报", "完整率", "及时率"], period_rows),
+        ])  # fmt: skip
     return _download(request, buffer.getvalue(), f"{data.campaign.name}工作总结_{data.as_of:%Y-%m-%d}.xlsx",
                      XLSX_CONTENT_TYPE, kind="工作总结", rows=len(rows) + len(enforcement) + len(period_rows))  # fmt: skip

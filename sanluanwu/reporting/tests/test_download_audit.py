@@ -65,3 +65,37 @@ def test_the_summary_records_its_table_rows_and_a_document_records_none(alice, o
     draft = _audited(_client(alice).get("/reporting/briefs/draft.docx"), "工作简讯草稿")
     assert draft["rows"] is None
     assert not AuditEvent.objects.filter(action="registry.export.created", changes__rows=[None, 0]).exists()
+
+
+def test_a_download_that_finds_no_turn_to_build_its_file_is_told_to_retry_and_records_nothing(
+    alice, office, summer, district, travel, settings
+):
+    """Large files are built one at a time per server process (core.exporting.one_at_a_time): a download that waits
+    past EXPORT_WAIT_SECONDS is a 503 in Chinese with Retry-After, on the page and the API, with no export event; once
+    the turn is free the same download is served."""
+    from rest_framework.test import APIClient
+
+    from sanluanwu.core.exporting import _semaphore
+
+    make_case(alice, district["hutang"])
+    travel(dt.date(2020, 7, 14), 16)
+    slot = slot_of(summer, dt.date(2020, 7, 14), district["hutang"])
+    settings.EXPORT_WAIT_SECONDS = 0.05
+    api = APIClient()
+    api.force_authenticate(alice)
+    before = AuditEvent.objects.filter(action="registry.export.created").count()
+    turns = _semaphore()
+    assert turns.acquire(timeout=1)  # another user's file is being built
+    try:
+        page = _client(office).get(f"/reporting/periods/{slot.period_id}/workbook.xlsx")
+        assert page.status_code == 503 and page["Retry-After"] == "10"
+        text = page.content.decode()
+        assert "正在为其他用户生成大文件" in text and "没有生成文件" in text and "没有保存" not in text
+        answer = api.get("/api/v1/cases/export/")
+        assert answer.status_code == 503 and "重新下载" in answer.json()["detail"]
+        assert _client(alice).get(f"/reporting/slots/{slot.pk}/preview.xlsx").status_code == 503
+    finally:
+        turns.release()
+    assert AuditEvent.objects.filter(action="registry.export.created").count() == before
+    _audited(_client(office).get(f"/reporting/periods/{slot.period_id}/workbook.xlsx"), "全区汇总表")
+    assert api.get("/api/v1/cases/export/").status_code == 200
