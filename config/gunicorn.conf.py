@@ -61,6 +61,9 @@ def post_worker_init(worker: Any) -> None:
     what requests made, instead of some 130,000 long-lived objects (80 ms measured in process, every thread of the
     worker waiting meanwhile: a tail in the load benchmark's percentiles)."""
     gc.freeze()
+    from sanluanwu.core import exporting
+
+    exporting.warm()  # the process that builds large files (SLW_EXPORTS_APART), started before the first download
     if os.environ.get(
         "SLW_ROUTE_CPU_DIR"
     ):  # the benchmarks' CPU per route (benchmarks/route_cpu.py); never in production
@@ -70,6 +73,9 @@ def post_worker_init(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
+    from sanluanwu.core import exporting
+
+    exporting.stop()
     if os.environ.get("SLW_ROUTE_CPU_DIR"):
         from benchmarks.route_cpu import dump
 

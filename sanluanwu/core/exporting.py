@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.utils.http import content_disposition_header
@@ -57,3 +61,75 @@ def one_at_a_time() -> Iterator[None]:
         yield
     finally:
         turns.release()
+
+
+# ---- building a file in a process of its own -------------------------------------------------------------------
+
+T = TypeVar("T")
+_pool: ProcessPoolExecutor | None = None
+_pool_lock = threading.Lock()
+# How much lower the builder's CPU priority is than the pages' (the background worker's, bin/serve).
+BUILDER_NICENESS = 10
+
+
+def _start_builder() -> None:
+    os.nice(BUILDER_NICENESS)
+    import django
+
+    django.setup()
+
+
+def _run(func: Callable[..., T], args: tuple[Any, ...]) -> T:
+    from django.db import close_old_connections
+
+    close_old_connections()  # a connection the database dropped since the last file is opened again
+    try:
+        return func(*args)
+    finally:
+        close_old_connections()
+
+
+def _builder() -> ProcessPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            import multiprocessing
+
+            # spawn: a fresh interpreter, never a fork of a process with threads and open database connections.
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_start_builder)  # fmt: skip
+        return _pool
+
+
+def stop() -> None:
+    """End the builder process (a server worker's exit; a test that started one)."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def warm() -> None:
+    """Start the builder process ahead of the first download (Django's start takes a second or two)."""
+    if settings.EXPORTS_APART:
+        _builder().submit(os.getpid)
+
+
+def build_apart(func: Callable[..., T], *args: Any) -> T:
+    """func(*args), in its turn (one_at_a_time), in a process of its own at a lower CPU priority when
+    settings.EXPORTS_APART (bin/serve): a workbook of tens of thousands of rows then holds neither the interpreter of
+    the server process whose threads answer pages, nor the cores ahead of them. `func` is a module-level function and
+    its arguments and result are plain values (ids, bytes, a file's path): they cross a process boundary. Without
+    EXPORTS_APART (tests, `manage.py` commands) it runs here."""
+    global _pool
+    with one_at_a_time():
+        if not settings.EXPORTS_APART:
+            return func(*args)
+        try:
+            return _builder().submit(_run, func, args).result()
+        except BrokenProcessPool:
+            # The builder died (out of memory, killed): the next file starts a new one; this one is built here.
+            with _pool_lock:
+                _pool = None
+            return func(*args)

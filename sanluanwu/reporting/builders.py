@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import IO, Any
 
 from sanluanwu.accounts.choices import OrgUnitKind
@@ -76,6 +77,14 @@ def district_workbook(period: Period, target: IO[bytes]) -> int:
     title = f"武进区“散乱污”企业（作坊）整治进展汇总（{period.label}，{period.span}，截止 {period.due_on:%m月%d日}）"
     return exports.district_workbook(target, title=title, parts=parts, district_lines=fig.lines(total, total_before),
                                      status_of=status_of)  # fmt: skip
+
+
+def district_workbook_file(period_id: int) -> tuple[bytes, int]:
+    """The district workbook of a period as bytes and its 附件2 row count: what core.exporting.build_apart runs in
+    the builder process (ids in, bytes out)."""
+    buffer = io.BytesIO()
+    rows = district_workbook(Period.objects.select_related("campaign").get(pk=period_id), buffer)
+    return buffer.getvalue(), rows
 
 
 def _merge(into: dict[str, Any], figures: dict[str, Any]) -> None:

@@ -1,0 +1,48 @@
+"""Large files are built one at a time per server process, and under bin/serve in a process of their own at a lower
+CPU priority (core.exporting), so that pages keep the interpreter and the cores while a district workbook is made."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from sanluanwu.core import exporting
+
+
+def where() -> tuple[int, int]:
+    """The process a build ran in and its niceness (module level: it crosses the process boundary)."""
+    return os.getpid(), os.nice(0)
+
+
+def fail() -> None:
+    from sanluanwu.core.errors import ValidationFailed
+
+    raise ValidationFailed("无法生成")
+
+
+@pytest.fixture
+def apart(settings):
+    settings.EXPORTS_APART = True
+    yield
+    exporting.stop()
+
+
+def test_a_file_is_built_in_a_process_of_its_own_at_a_lower_priority(apart):
+    pid, niceness = exporting.build_apart(where)
+    assert pid != os.getpid()
+    assert niceness >= min(19, os.nice(0) + exporting.BUILDER_NICENESS)
+    assert exporting.build_apart(where)[0] == pid  # the same builder for the next file: started once
+
+
+def test_a_builders_refusal_reaches_the_request_as_the_same_error(apart):
+    from sanluanwu.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as exc:
+        exporting.build_apart(fail)
+    assert "无法生成" in str(exc.value)
+
+
+def test_without_the_setting_a_file_is_built_where_it_is_asked_for(settings):
+    settings.EXPORTS_APART = False
+    assert exporting.build_apart(where) == (os.getpid(), os.nice(0))
