@@ -70,11 +70,31 @@ def mask_id_number(value: str) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
-def _mask_phone_match(text: str, folded: str) -> str:
+_AREA_CODE = re.compile(r"\s*(0\d{2,3})(?=\D)")
+
+
+def _legacy_phone_mask(text: str, folded: str) -> str:
+    """How a phone read masked before landlines kept their whole area code (051*-****0000, until December 2026): the
+    exports and drafts written then still hold it, and importing one back must keep the stored number too."""
     prefix = ""
     if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
         cut = 3 if folded.startswith("+") else 2
         prefix, text = text[:cut], text[cut:]
+    return prefix + _mask_digits(text, 3, 4)
+
+
+def _mask_phone_match(text: str, folded: str) -> str:
+    prefix = ""
+    if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
+        cut = 3 if folded.startswith("+") else 2
+        prefix, text, folded = text[:cut], text[cut:], folded[cut:]
+    digits = len(_DIGIT.findall(folded))
+    if folded.lstrip(" -./").startswith("0") and digits >= 10:
+        # A landline keeps its whole area code (0519-****0000, 010-****0000): the city, not the line. Written
+        # apart, the code is what comes before the separator; run together, what comes before an 8-digit number.
+        area = _AREA_CODE.match(folded.lstrip(" -./"))
+        head = len(area.group(1)) if area else min(4, max(3, digits - 8))
+        return prefix + _mask_digits(text, head, min(4, digits - head - 4))  # at least four digits hidden
     return prefix + _mask_digits(text, 3, 4)
 
 
@@ -119,7 +139,11 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
         for m in pattern.finditer(folded):
             start, end = m.span()
             if "*" not in text[start:end]:
-                pairs.append((start, text[start:end], mask(text[start:end], folded[start:end])))
+                clear, masked = text[start:end], mask(text[start:end], folded[start:end])
+                pairs.append((start, clear, masked))
+                legacy = _legacy_phone_mask(clear, folded[start:end]) if pattern is _PHONE else masked
+                if legacy != masked:
+                    pairs.append((start, clear, legacy))
         text = _mask_once(text, pattern, mask)
     return [(clear, masked) for _, clear, masked in sorted(pairs)]
 
@@ -153,7 +177,7 @@ def restore_masked(value: Any, original: Any, kind: str = "text") -> Any:
 
 
 def mask_phone(value: Any) -> str:
-    """A phone field masked: 138****5678, 0519-****0000 (area codes keep three digits); a field with several
+    """A phone field masked: 138****5678, 0519-****0000 (a landline keeps its area code); a field with several
     numbers masks each; anything else with digits in it keeps at most its last four."""
     if value is None or value == "":
         return ""
@@ -192,7 +216,15 @@ def is_masked_form(value: str, original: str, kind: str = "phone") -> bool:
     """Whether a submitted value is the masked form a page, the API or an export showed: the original is kept (an
     edit form shows a personal field masked, and sending it back unchanged must not overwrite the number with
     asterisks; nor may a masked export imported back). `kind`: the field's kind of personal data (MASKS)."""
-    return bool(original) and "*" in (value or "") and value != original and value == MASKS[kind](original)
+    if not original or "*" not in (value or "") or value == original:
+        return False
+    if value == MASKS[kind](original):
+        return True
+    legacy = original  # the masked form of an earlier release (_legacy_phone_mask), from a file written then
+    for clear, masked in _masked_pairs(original):
+        if "*" in masked and masked != mask_text(clear):
+            legacy = legacy.replace(clear, masked, 1)
+    return legacy != original and value == legacy
 
 
 class MaskedSerializerMixin:

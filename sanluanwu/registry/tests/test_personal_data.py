@@ -53,7 +53,9 @@ def _xlsx_text(content: bytes) -> str:
 
 def test_a_mobile_a_landline_and_an_id_number_are_masked_keeping_only_a_recognisable_part():
     assert mask_phone(PHONE) == MASKED
-    assert mask_phone("0519-86310000") == "051*-****0000"
+    assert mask_phone("0519-86310000") == "0519-****0000"  # a landline keeps its area code: the city, not the line
+    assert mask_phone("010-12345678") == mask_text("01012345678").replace("010", "010-", 1) == "010-****5678"
+    assert mask_phone("0510-8123456") == "0510-****456"  # a 7-digit number: still four digits hidden
     assert mask_phone("86310000") == "****0000"
     assert mask_id_number(ID_NUMBER) == "3204**********1234"
     assert mask_id_number("32041119900101123X") == "3204**********123X"
@@ -471,8 +473,8 @@ def test_a_notice_quoting_a_utilitys_reason_and_a_similar_enterprise_warning_are
 
 
 def test_numbers_in_the_shapes_people_type_them_are_masked():
-    for typed, shown in (("ID32041119850101001X", "ID3204**********001X"), ("0519 8631 0000", "051* **** 0000"),
-                         ("0519-8631-0000", "051*-****-0000"), ("139/7001/5678", "139/****/5678"),
+    for typed, shown in (("ID32041119850101001X", "ID3204**********001X"), ("0519 8631 0000", "0519 **** 0000"),
+                         ("0519-8631-0000", "0519-****-0000"), ("139/7001/5678", "139/****/5678"),
                          ("139  7001  5678", "139  ****  5678"), ("139—7001—5678", "139—****—5678"),
                          ("١٣٩٧٠٠١٥٦٧٨", "١٣٩****٥٦٧٨")):  # fmt: skip
         assert mask_text(typed) == shown, typed
@@ -498,3 +500,13 @@ def test_the_edit_form_shows_numbers_masked_and_saving_it_keeps_them(alice, camp
     case.enterprise.refresh_from_db()
     assert case.enterprise.address == "湖塘镇东路8号（门卫13987654321）"
     assert case.env_problems == f"负责人身份证{ID_NUMBER}，露天喷漆；另有异味"
+
+
+def test_a_landline_masked_the_way_an_earlier_release_wrote_it_still_keeps_the_stored_number():
+    """Exports written before landlines kept their whole area code read 051*-****0000: importing one back (or sending
+    the old form from a page left open) keeps the stored number, never writes the asterisks."""
+    from sanluanwu.core.masking import is_masked_form, restore_masked
+
+    assert is_masked_form("051*-****0000", "0519-86310000") and is_masked_form("0519-****0000", "0519-86310000")
+    assert not is_masked_form("051*-****0001", "0519-86310000")
+    assert restore_masked("门卫 051*-****0000（东侧）", "门卫 0519-86310000", "text") == "门卫 0519-86310000（东侧）"
