@@ -69,6 +69,7 @@ def current_report(slot: Slot) -> Report | None:
 
 def previous_report(slot: Slot) -> Report | None:
     """The unit's last report before this period (its latest version): what "change since the last report" means.
+    A version the office sent back (and the town never corrected) is no baseline: the one before it is.
     Its figures and period only: its frozen rows and workbook (a town's 10,000 rows are megabytes) stay unread."""
     return (
         Report.objects.defer("rows", "file")
@@ -77,7 +78,7 @@ def previous_report(slot: Slot) -> Report | None:
             slot__period__campaign_id=slot.period.campaign_id,
             slot__period__starts_on__lt=slot.period.starts_on,
         )
-        .exclude(state=ReportState.SUPERSEDED)
+        .exclude(state__in=[ReportState.SUPERSEDED, ReportState.RETURNED])
         .select_related("slot__period")
         .order_by("-slot__period__starts_on", "-number")
         .first()

@@ -28,7 +28,7 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
-from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, one_at_a_time
+from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, build_apart, one_at_a_time
 from sanluanwu.registry.exports import Signature
 from sanluanwu.registry.services import record_export
 from sanluanwu.registry.visibility import case_topics
@@ -84,7 +84,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     # user's page shows the town's own reports only: another town's submission (its events name its town) keeps it.
     data = remembered(("reporting_overview", scope.memo_key, campaign.pk),
                       functools.partial(_overview_data, scope, campaign), **_reports_memo(scope))  # fmt: skip
-    return render(request, "reporting/overview.html", {**data, "campaign": campaign, "today": clock.today()})
+    # An inspector sees the town's reports but does not submit them: its link reads 查看, not 核对并报送.
+    submits = {s.unit_id for s in data["slots"] if permissions.allows(scope, "report.submit", town_id=s.unit_id)}
+    return render(request, "reporting/overview.html", {**data, "campaign": campaign, "today": clock.today(),
+                                                       "submits": submits})  # fmt: skip
 
 
 _REPORT_TOPICS = ("reporting", "campaigns", "accounts")
@@ -174,10 +177,8 @@ def move_due(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(GET="report.monitor")
 def workbook(request: HttpRequest, pk: int) -> FileResponse:
     p = queries.access_period(request.user, pk)
-    buffer = io.BytesIO()
-    with one_at_a_time():
-        rows = builders.district_workbook(p, buffer)
-    return _download(request, buffer.getvalue(), f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE,
+    content, rows = build_apart(builders.district_workbook_file, p.pk)
+    return _download(request, content, f"武进区散乱污整治进展汇总_{p.label}.xlsx", XLSX_CONTENT_TYPE,
                      kind="全区汇总表", rows=rows)  # fmt: skip
 
 

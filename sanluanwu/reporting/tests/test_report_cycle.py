@@ -385,6 +385,18 @@ def test_a_report_compares_itself_with_the_units_last_report_of_an_earlier_perio
     assert submit(alice, hutang_first).previous_figures is None  # the first period has nothing before it
 
 
+def test_a_version_the_office_sent_back_is_no_baseline_for_the_next_periods_change(summer, hutang_first, alice,
+                                                                                   office, district, travel):  # fmt: skip
+    make_case(alice, district["hutang"], case=case_in(summer))
+    travel(D(2020, 7, 10))
+    submit(alice, hutang_first)
+    services.return_report(actor=office, slot=fresh(hutang_first), comment="数字有误，请核对")  # never corrected
+    travel(D(2020, 7, 20))
+    later = submit(alice, slot_of(summer, JULY_16, district["hutang"]))
+    assert later.previous_figures is None
+    assert queries.draft_report(fresh(slot_of(summer, JULY_16, district["hutang"]))).previous is None
+
+
 def test_a_reports_file_shows_its_figures_and_their_change_since_the_last_report(summer, hutang_first, alice,
                                                                                  district, travel):  # fmt: skip
     case = make_case(alice, district["hutang"], case=case_in(summer))
