@@ -91,6 +91,29 @@ def access_task(user: Any, pk: Any) -> Task:
         raise Http404("未找到该任务") from None
 
 
+@dataclass(frozen=True)
+class Rework:
+    """Why a task is open again: the failed on-site review that returned it, and what it said of this task."""
+
+    reviewed_on: Any
+    reasons: str
+    item_note: str
+
+
+def task_rework(task: Task) -> Rework | None:
+    """The failed review that sent a completed task back (services._rework), while the task waits to be done again:
+    its owner must see why, not only the old 办理情况."""
+    if task.state != TaskState.OPEN or task.done_at is None:
+        return None
+    review = (Review.objects.filter(case_id=task.case_id, result="failed", reviewed_at__gte=task.done_at)
+              .order_by("-reviewed_at", "-id").first())  # fmt: skip
+    if review is None:
+        return None
+    code = task.kind.item_code or f"task:{task.pk}"
+    check = review.checks.filter(item_code=code).first()
+    return Rework(review.reviewed_on, review.reasons, check.note if check else "")
+
+
 def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False, kind: str = "",
               mine: bool = True, withdrawn: bool = False) -> QuerySet[Task]:  # fmt: skip
     """A unit's tasks: open first by due date; filters by state ("" for all), overdue and kind (a task kind's code).
@@ -669,6 +692,13 @@ def review_items(case: Case) -> list[tuple[str, str]]:
         return items
     plan = latest_plan(case)
     return [(f"plan_item:{i.pk}", f"{i.get_category_display()}：{i.text}") for i in (plan.items.all() if plan else [])]
+
+
+def photo_warnings(case: Case, photos: Iterable[Evidence], day: Any) -> list[dict[str, Any]]:
+    """The same warnings for a task's photos, against the case's place and the task's 办理日期: shown to the one who
+    uploaded them while the task is still theirs, not first to the reviewer."""
+    site = (case.enterprise.longitude, case.enterprise.latitude)
+    return [{"name": e.original_name, "text": text} for e in photos for text in ev.warnings_for(e, site=site, day=day)]
 
 
 def review_warnings(case: Case, review: Review) -> list[dict[str, Any]]:

@@ -13,12 +13,14 @@ from django.db import transaction
 from django.db.models import Max
 
 from sanluanwu.accounts import permissions
+from sanluanwu.accounts.choices import OrgUnitKind, Role
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope, scope_for
 from sanluanwu.accounts.services import require_admin_permission
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.masking import mask_text
 from sanluanwu.core.text import clean_multiline, clean_text
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
@@ -127,8 +129,8 @@ def _case_url(case: Case) -> str:
     return f"/cases/{case.pk}/"
 
 
-def _town_managers(case: Case, **kw: Any) -> None:
-    notify(units=[case.town_id], roles=["town_manager"], **kw)
+def _town_managers(case: Case, **kw: Any) -> list[Any]:
+    return notify(units=[case.town_id], roles=["town_manager"], **kw)
 
 
 # ---- reference data (the admin's) --------------------------------------------------------------------------------
@@ -692,8 +694,15 @@ def request_review(*, actor: Any, case: Case) -> Review:
         review = Review.objects.create(case=case, requested_by=actor, requested_at=clock.now())
         record_event(actor=actor, town_id=case.town_id, action="remediation.review.requested", obj=case)
         registry.transition_case(actor=actor, case=case, action="submit_for_review", via=VIA, stage="")
-        _town_managers(case, kind="review_requested", url=_case_url(case), exclude=actor,
-                       text=f"“{case.enterprise.name}”申请现场审核，请安排（申请人不能审核）")  # fmt: skip
+        told = _town_managers(case, kind="review_requested", url=_case_url(case), exclude=actor,
+                              text=f"“{case.enterprise.name}”申请现场审核，请安排（申请人不能审核）")  # fmt: skip
+        if not told:
+            # No other manager in the town may record it (four eyes): the district office reviews.
+            offices = OrgUnit.objects.filter(kind=OrgUnitKind.OFFICE, is_active=True)
+            notify(kind="review_requested", url=_case_url(case), exclude=actor, units=list(offices),
+                   roles=[Role.OFFICE_ADMIN, Role.OFFICE_STAFF],
+                   text=f"“{case.enterprise.name}”（{case.town.name}）申请现场审核，该镇（街道）没有其他管理人员可以审核，"
+                        "请区办公室安排")  # fmt: skip
     return review
 
 
@@ -804,7 +813,8 @@ def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reas
             note=f"现场审核未通过：{reasons}",
         )
         notify(kind="task_rework", units=[task.owner_unit_id], url=f"/remediation/tasks/{task.pk}/",
-               text=f"现场审核未通过，请重新办理：{task.kind.label} · {case.enterprise.name}")  # fmt: skip
+               text=f"现场审核未通过，请重新办理：{task.kind.label} · {case.enterprise.name}"
+                    f"（理由：{mask_text(reasons)[:100]}）")  # fmt: skip
     plan = latest_plan(case)
     if plan is not None:
         for item in plan.items.filter(state=ItemState.DONE):

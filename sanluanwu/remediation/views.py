@@ -157,6 +157,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = queries.access_task(request.user, pk)
     scope = scope_for(request.user)
     enterprise = task.case.enterprise
+    photos = list(task.case.evidence.filter(step="task", subject_id=task.pk))
     context = {"task": task, "case": task.case, "enterprise": enterprise, "today": clock.today(),
                "address": full_address(task.case.town.name, enterprise.village, enterprise.address),
                "denial": "该任务已撤回" if task.is_withdrawn else queries.task_permission(scope, task),
@@ -164,7 +165,9 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                and permissions.allows(scope, "task.withdraw", town_id=task.case.town_id),
                "can_restore": task.is_withdrawn and task.case.status == "remediating"
                and permissions.allows(scope, "record.restore", town_id=task.case.town_id),
-               "photos": task.case.evidence.filter(step="task", subject_id=task.pk),
+               "photos": photos,
+               "photo_warnings": queries.photo_warnings(task.case, photos, task.acted_on),
+               "rework": queries.task_rework(task),
                "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists(),
                "can_waive": task.state == TaskState.BLOCKED and not task.is_withdrawn and _leads(scope, task.case)}  # fmt: skip
     if request.method == "POST":

@@ -419,3 +419,64 @@ def test_a_towns_to_do_cards_count_the_rows_of_the_lists_they_open(client, parti
         assert rows == {str(made[p].pk) for p in people}, label
     client.force_login(parties.office)
     assert client.get("/remediation/todo/?what=ready").status_code == 404  # not the office's list
+
+
+def test_a_task_sent_back_by_a_failed_review_tells_its_owner_why(parties, case, alice, walt):
+    from django.test import Client
+
+    case = walk(case, "awaiting_review", parties)
+    checks = {c: (c != "water_cut", "水表仍未拆除" if c == "water_cut" else "") for c, _l in queries.review_items(case)}
+    services.record_review(actor=alice, review=queries.open_review(case), reviewed_on=clock.today(),
+                           participants="陈（湖塘镇）", checks=checks, result="failed",
+                           reasons="断水不彻底，联系人 13812345678 现场指认")  # fmt: skip
+    water = case.tasks.get(kind__code="water_cut")
+    notice = walt.notices.get(kind="task_rework")
+    assert "断水不彻底" in notice.text and "13812345678" not in notice.text  # a utility never receives a phone
+    client = Client()
+    client.force_login(walt)
+    page = client.get(f"/remediation/tasks/{water.pk}/").content.decode()
+    assert 'id="rework"' in page and "现场审核未通过" in page and "断水不彻底" in page and "水表仍未拆除" in page
+    assert "13812345678" not in page and "已退回重新办理" in page  # the old 办理情况 is marked as the returned one
+    # Another task of the case that passed the review is not marked.
+    power = case.tasks.get(kind__code="power_cut")
+    client.force_login(alice)
+    assert 'id="rework"' not in client.get(f"/remediation/tasks/{power.pk}/").content.decode()
+    services.complete_task(actor=walt, task=water, acted_on=clock.today(), account_no="W-1", final_reading="12",
+                           photos=[services.Upload(site_photo(case, seed=9), "w.jpg")])  # fmt: skip
+    client.force_login(walt)
+    assert 'id="rework"' not in client.get(f"/remediation/tasks/{water.pk}/").content.decode()
+
+
+def test_a_review_asked_by_the_only_manager_of_a_town_reaches_the_office(parties, case, alice, office):
+    case = walk(case, "work_done", parties)
+    services.request_review(actor=alice, case=case)  # 湖塘镇 has no other manager to review it (four eyes)
+    told = office.notices.get(kind="review_requested")
+    assert "没有其他管理人员" in told.text and "湖塘镇" in told.text
+    assert not alice.notices.filter(kind="review_requested").exists()
+
+
+def test_a_review_asked_by_an_inspector_reaches_the_town_managers_not_the_office(parties, case, ada, alice, office):
+    case = walk(case, "work_done", parties)
+    services.request_review(actor=ada, case=case)
+    assert alice.notices.filter(kind="review_requested").exists()
+    assert not office.notices.filter(kind="review_requested").exists()
+
+
+def test_a_utility_sees_its_photos_warnings_on_the_task_not_first_at_the_review(parties, case, walt, uma):
+    from django.test import Client
+
+    case = walk(case, "confirmed", parties)
+    water = case.tasks.get(kind__code="water_cut")
+    far_and_old = site_photo(case, seed=3, offset_m=500, day=clock.today() - dt.timedelta(days=3))
+    services.complete_task(actor=walt, task=water, acted_on=clock.today(), account_no="W-1", final_reading="12",
+                           photos=[services.Upload(far_and_old, "meter.jpg")])  # fmt: skip
+    client = Client()
+    client.force_login(walt)
+    page = client.get(f"/remediation/tasks/{water.pk}/").content.decode()
+    warnings = re.search(r'id="photo-warnings">(.*?)</div>', page, re.S).group(1)
+    assert "meter.jpg" in warnings and "超过 200 米" in warnings and "不是当天" in warnings
+    power = case.tasks.get(kind__code="power_cut")
+    services.complete_task(actor=uma, task=power, acted_on=clock.today(), account_no="P-1", final_reading="3",
+                           photos=[services.Upload(site_photo(case, seed=4), "ok.jpg")])  # fmt: skip
+    client.force_login(uma)
+    assert 'id="photo-warnings"' not in client.get(f"/remediation/tasks/{power.pk}/").content.decode()
