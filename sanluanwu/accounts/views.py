@@ -33,7 +33,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
             errors, status = exc.errors, exc.status_code
     elif request.method != "GET":
         return HttpResponse(status=405)
-    context = {"errors": errors, "rules": password_validators_help_texts(),
+    # Joined with "；" into one sentence: Django's own rules end with "。" of their own.
+    rules = [str(r).strip().rstrip("。.") for r in password_validators_help_texts()]
+    context = {"errors": errors, "rules": rules,
                "forced": security.password_change_required(request.user)}  # fmt: skip
     return render(request, "accounts/password.html", context, status=status)
 

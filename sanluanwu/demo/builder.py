@@ -323,11 +323,11 @@ def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], user
     with clock.at(_moment(rng, today - dt.timedelta(days=2), 15)):
         remediation.record_enforcement(actor=users["sthjj"], case=made[("niutang", "awaiting_signoff", "rectification")],
                                        kind=EnforcementKind.FINE, legal_basis="《中华人民共和国大气污染防治法》第九十九条",
-                                       document_no="武环罚字〔2020〕36号", decided_on=today - dt.timedelta(days=2),
+                                       document_no=f"武环罚字〔{today.year}〕36号", decided_on=today - dt.timedelta(days=2),
                                        amount="50000", note="未批先建、废气未经处理排放")  # fmt: skip
         remediation.record_enforcement(actor=users["gxj"], case=made[("hutang", "confirmed", "shutdown")],
                                        kind=EnforcementKind.ORDER_STOP, legal_basis="《江苏省大气污染防治条例》第七十八条",
-                                       document_no="武工信责字〔2020〕12号", decided_on=today - dt.timedelta(days=2))  # fmt: skip
+                                       document_no=f"武工信责字〔{today.year}〕12号", decided_on=today - dt.timedelta(days=2))  # fmt: skip
     # 一刀切: a small town that put every case it classified into shutdown (it had to say why, on the record).
     for row in sorted(ref.TOWNS, key=lambda r: r[8]):
         town = units[row[2]]

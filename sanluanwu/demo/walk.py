@@ -96,7 +96,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
     if start < 1 <= target:
         with moment():
             services.record_stop(actor=parties.field(case), case=case, stopped_on=clock.today(), ordered_by=case.town,
-                                 document_no=f"{case.town.short_name}停字〔2020〕{case.pk}号", photos=[photo(clock.today())],
+                                 document_no=f"{case.town.short_name}停字〔{clock.today().year}〕{case.pk}号", photos=[photo(clock.today())],
                                  note="现场责令停止生产，已张贴停产通知")  # fmt: skip
     if start < 2 <= target:
         with moment():
@@ -135,7 +135,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
                     services.complete_task(
                         actor=parties.field(case) if task.owner_unit_id == case.town_id else parties.unit_user(task.owner_unit_id),
                         task=task, acted_on=clock.today(), note=f"已{kind.label}",
-                        document_no=f"武{kind.code[:2].upper()}〔2020〕{task.pk}号" if kind.needs_document else "",
+                        document_no=f"武{kind.code[:2].upper()}〔{clock.today().year}〕{task.pk}号" if kind.needs_document else "",
                         account_no=f"32041{task.pk:07d}" if kind.needs_meter else "",
                         final_reading=f"{rng.randint(100, 99999)}.{rng.randint(0, 99):02d}" if kind.needs_meter else None,
                         photos=[photo(clock.today())] if kind.needs_photo else [],

@@ -4,6 +4,7 @@ ahead; a new or reset password (not on a demo account) or an expired one blocks 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -80,6 +81,8 @@ def test_an_expired_password_blocks_pages_and_api_until_it_is_changed(client, al
     assert blocked.status_code == 302 and blocked["Location"] == "/account/password/"
     page = client.get("/account/password/")
     assert page.status_code == 200 and "请先修改密码" in page.content.decode()
+    rules = re.search(r"新密码要求：([^<]*)", page.content.decode()).group(1)
+    assert "常见" in rules and "至少 10 个字符" in rules and "。；" not in rules  # one sentence, Django's rules too
     api = client.get("/api/v1/cases/")
     assert api.status_code == 403 and "修改密码" in api.json()["detail"]
     by_token = Client().get("/api/v1/cases/", HTTP_AUTHORIZATION=f"Token {secret}")
