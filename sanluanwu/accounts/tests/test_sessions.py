@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
@@ -107,3 +108,41 @@ def test_ending_all_sessions_of_a_user_keeps_the_given_one_and_others_users(alic
     assert clients[0].get("/cases/").status_code == 200
     assert [c.get("/cases/").status_code for c in clients[1:]] == [302, 302]
     assert bobs.get("/cases/").status_code == 200
+
+
+def test_two_requests_of_one_session_at_once_keep_each_others_writes(alice):
+    """A page's once-a-minute "last seen" written by a request that loaded the session before the two-factor step
+    passed must not undo that step (helper-31: an admin's verified session fell back by itself)."""
+    from sanluanwu.accounts.session_store import SessionStore
+
+    first = SessionStore()
+    first["state"], first["seen"], first["note"] = "pending", 1, "x"
+    first.create()
+    key = first.session_key
+    page = SessionStore(key)
+    assert page["state"] == "pending"  # loaded before the code step
+    code_step = SessionStore(key)
+    code_step["state"] = "verified"
+    del code_step["note"]
+    code_step.save()
+    page["seen"] = 2  # the page's activity write, saved last
+    page.save()
+    stored = SessionStore(key).load()
+    assert stored["state"] == "verified" and stored["seen"] == 2 and "note" not in stored
+
+
+def test_a_session_ended_elsewhere_is_not_written_back_by_a_late_request(alice):
+    from django.contrib.sessions.backends.base import UpdateError
+
+    from sanluanwu.accounts.session_store import SessionStore
+
+    first = SessionStore()
+    first["seen"] = 1
+    first.create()
+    late = SessionStore(first.session_key)
+    assert late["seen"] == 1  # loaded while the session still stood
+    Session.objects.filter(session_key=first.session_key).delete()  # log out everywhere
+    late["seen"] = 2
+    with pytest.raises(UpdateError):  # Django's middleware answers it as SessionInterrupted
+        late.save()
+    assert not Session.objects.filter(session_key=first.session_key).exists()
