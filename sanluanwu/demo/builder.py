@@ -33,7 +33,7 @@ from sanluanwu.registry.choices import BaselineMethod, LicenceStatus, LookbackCa
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.remediation import services as remediation
 from sanluanwu.remediation.choices import BLANKET_SHUTDOWN_MIN, EnforcementKind
-from sanluanwu.remediation.queries import blanket_status, current_classification
+from sanluanwu.remediation.queries import blanket_status, current_classification, open_review, review_items
 from sanluanwu.remediation.reference import ensure_reference
 from sanluanwu.reporting import services as reporting_services
 
@@ -270,6 +270,7 @@ _SHOWCASE = [
     ("hutang", "awaiting_signoff", "shutdown", False, False, False, 28),
     ("hutang", "closed", "shutdown", True, False, False, 35),
     ("hutang", "half_done", "rectification", True, False, False, 44),
+    ("niutang", "review_failed", "shutdown", False, False, False, 26),  # the water cut not confirmed on site
     (
         "niutang",
         "withdrawn",
@@ -311,6 +312,17 @@ def _showcase(rng: random.Random, names: _Names, units: dict[str, OrgUnit], user
             with at(3):
                 remediation.decide_type(actor=users["sthjj"], classification=proposed,
                                         confirm=True, note="同意治理改造，请尽快编制整改方案")  # fmt: skip
+            continue
+        if stage == "review_failed":  # back to the water company, with the reviewer's reasons on its task
+            walked = walk.walk(case, "awaiting_review", parties, rtype=rtype, seed=9000 + n, at=at)
+            checks = {code: (code != "water_cut", "水表未拆除，仍有用水读数" if code == "water_cut" else "")
+                      for code, _label in review_items(walked)}  # fmt: skip
+            review = open_review(walked)
+            assert review is not None
+            with at(24):
+                remediation.record_review(actor=users["office"], review=review, reviewed_on=clock.today(),
+                                          participants="区散乱污办、牛塘镇", checks=checks,
+                                          result="failed", reasons="断水未落实：现场水表未拆除，须水务公司重新断水后再申请审核")  # fmt: skip
             continue
         if stage == "withdrawn":
             with at(1):

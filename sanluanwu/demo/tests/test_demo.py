@@ -190,6 +190,11 @@ def test_every_demo_account_of_the_work_finds_work_on_its_first_login(db):
         assert Task.objects.filter(owner_unit__code=dept, kind__code=kind, state="open").exists(), dept
     assert "可申请现场审核" in labels("hutang_xj") and "待现场审核" in labels("hutang")
     assert "逾期未办的整治任务" in labels("office")
+    # A cut-off the on-site review did not confirm waits for the water company again, with the reviewer's reasons.
+    from sanluanwu.remediation.queries import task_rework
+
+    reworked = [r for t in Task.objects.filter(owner_unit__code="shuiwu", state="open") if (r := task_rework(t))]
+    assert reworked and "水表未拆除" in reworked[0].reasons and reworked[0].item_note
 
 
 def test_the_demo_shows_a_blanket_shutdown_town_and_enforcement(db):
