@@ -83,6 +83,8 @@ def _progress_reporter(batch: ImportBatch, start: int, span: int) -> Any:
     return report
 
 
+# The name of the summary sheet the system's own workbooks carry beside 附件2 (reporting.exports).
+SUMMARY_SHEET = "汇总"
 NO_HEADER = {
     ImportKind.LIST: "在文件中没有找到表头：没有一行像附件2（动态管理整治企业清单）的表头（应含“企业名称”“详细地址”"
                      "“整治类型”等列）。请确认上传的是附件2，或在“导入内容”中选择正确的类型",
@@ -117,6 +119,12 @@ def _plan(
             shown[sheet.name] = {**layout.describe(found_layout, batch.kind), "incomplete": True}
             continue
         found.append((sheet, found_layout))
+    if found:
+        # The 汇总 sheet of the system's own report or district workbook: figures, not enterprises. Beside a list that
+        # was read it is no list with odd headers to map, only a sheet not imported.
+        for name, info in shown.items():
+            if info.get("incomplete") and SUMMARY_SHEET in name:
+                shown[name] = {"skipped": "汇总表（统计数字，不是企业清单），未导入"}
     if not found and not any(info.get("incomplete") for info in shown.values()):
         raise readers.UnreadableFile(NO_HEADER[ImportKind(batch.kind)])
     ctx = importer.Context(scope=scope_for(actor), unit=batch.unit, campaign=campaign, datum=batch.coord_datum,

@@ -351,3 +351,23 @@ def test_a_masked_export_read_back_keeps_the_numbers_and_the_preview_never_shows
     case.refresh_from_db()
     assert case.responsible_person == "周责任13912345678"
     assert case.other_problems == f"房东电话{phone}" and case.progress_note == f"已约谈，负责人手机{phone}"
+
+
+def test_our_own_report_workbook_imports_its_list_and_passes_over_its_summary_sheet(alice, campaign, district):
+    """A town's 半月报表 (附件2 and its 汇总 sheet) read back: the 汇总 sheet is figures, not a list to map column by
+    column; it is named as not imported, and the list's rows are the town's cases, unchanged."""
+    from conftest import make_case
+    from sanluanwu.registry.exports import Signature, attachment2_rows
+    from sanluanwu.reporting import exports
+    from sanluanwu.reporting import figures as fig
+
+    make_case(alice, district["hutang"], name="张三塑料造粒作坊")
+    make_case(alice, district["hutang"], name="李四五金加工作坊", legal_person="李四", industry="五金加工")
+    rows = list(attachment2_rows(Case.objects.all(), as_of=clock.today()))
+    content = exports.report_xlsx(rows, unit_label="湖塘镇", period_label="2020年7月上半月", as_of=clock.today(),
+                                  lines=fig.lines(fig.tally([])), previous_label="",
+                                  signature=Signature("陈", "刘", "0519-86310000"), remark="")  # fmt: skip
+    batch = _import(alice, content, district["hutang"], name="附件2_湖塘镇_2020年7月上半月.xlsx")
+    assert batch.preview["sheets"]["汇总"] == {"skipped": "汇总表（统计数字，不是企业清单），未导入"}
+    assert "指定各列的含义" not in batch.message
+    assert batch.counts["error"] == 0 and batch.counts["unchanged"] == 2 and batch.counts["new"] == 0
