@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -32,6 +32,15 @@ class BatchSerializer(serializers.ModelSerializer[ImportBatch]):
         fields = ["id", "kind", "unit", "unit_name", "filename", "sha256", "size", "coord_datum", "all_or_nothing",
                   "status", "status_display", "step", "progress", "counts", "sheet_date", "message", "preview", "result",
                   "created_by_label", "created_at", "applied_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class BatchStatusSerializer(BatchSerializer):
+    """A batch without its preview and result (up to 3,000 rows, a megabyte of JSON): the list's rows, and what a
+    client polling a batch's status reads (?preview=0)."""
+
+    class Meta(BatchSerializer.Meta):
+        fields = [f for f in BatchSerializer.Meta.fields if f not in ("preview", "result")]
         read_only_fields = fields
 
 
@@ -65,7 +74,21 @@ class ImportBatchViewSet(
                          "confirm": "import.confirm", "retry": "import.upload"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
-        return queries.batches_visible_to(self.request.user).select_related("unit")
+        batches = queries.batches_visible_to(self.request.user).select_related("unit")
+        return batches.defer("preview", "result") if self.action == "list" else batches
+
+    def get_serializer_class(self) -> Any:
+        if self.action == "list" or (self.action == "retrieve" and self.request.query_params.get("preview") == "0"):
+            return BatchStatusSerializer
+        return BatchSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("preview", str, enum=["0", "1"], required=False,
+                                                description="0：不返回预览和结果（轮询处理状态时用）；默认 1")],
+                   responses={200: BatchSerializer})  # fmt: skip
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if request.query_params.get("preview", "1") not in ("0", "1"):
+            raise serializers.ValidationError({"preview": ["preview 只能是 0（不返回预览）或 1"]})
+        return super().retrieve(request, *args, **kwargs)
 
     def fetch_object(self) -> ImportBatch:
         return jobs.settle(queries.access_batch(self.request.user, self.kwargs["pk"]))

@@ -108,3 +108,19 @@ def test_a_running_import_page_refreshes_itself_and_shows_progress(client, alice
     client.force_login(alice)
     html = client.get(f"/imports/{batch.pk}/").content.decode()
     assert 'http-equiv="refresh"' in html and '<progress max="100" value="30">' in html
+
+
+def test_a_client_polls_a_batchs_status_without_its_preview_and_the_list_carries_none(alice, campaign, district):
+    api = APIClient()
+    api.force_authenticate(alice)
+    created = api.post("/api/v1/imports/", {"file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW, BAD])), "kind": "list",
+                                            "unit": district["hutang"].pk}, format="multipart").json()  # fmt: skip
+    url = f"/api/v1/imports/{created['id']}/"
+    status = api.get(url, {"preview": "0"}).json()
+    assert status["status"] == created["status"] and status["counts"] == created["counts"]
+    assert "preview" not in status and "result" not in status
+    assert api.get(url).json()["preview"]["errors"]  # the preview, once it is wanted
+    assert api.get(url, {"preview": "x"}).status_code == 400
+    listed = api.get("/api/v1/imports/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert rows and all("preview" not in r for r in rows)
