@@ -204,13 +204,16 @@ def _import(port: int, session: dict[str, str], unit: int, sheet: Path, out: dic
 
     def wait(states: set[str]) -> dict[str, Any]:
         while True:
-            got = json.loads(_request(port, "GET", f"/api/v1/imports/{batch}/", session)[1])
+            # Its status only, as a client polls it (?preview=0); the preview (3,000 rows, a megabyte) once below.
+            got = json.loads(_request(port, "GET", f"/api/v1/imports/{batch}/?preview=0", session)[1])
             if got["status"] in states:
                 return got  # type: ignore[no-any-return]
             time.sleep(2)
 
     previewed = wait({"previewed", "rejected", "failed", "interrupted"})
     out["preview_s"] = time.perf_counter() - t0
+    if previewed["status"] == "previewed":  # the town reads the preview before it confirms
+        previewed = json.loads(_request(port, "GET", f"/api/v1/imports/{batch}/", session)[1])
     if previewed["status"] != "previewed":
         out["import"] = f"preview ended {previewed['status']}: {previewed.get('message')}"
         return
