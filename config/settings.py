@@ -290,6 +290,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "sanluanwu.imports.choices.ImportKind.choices",
+        "ImportBatchStatusEnum": "sanluanwu.imports.choices.BatchStatus.choices",
         "NewPlaceKindEnum": "sanluanwu.lookback.choices.NEW_PLACE_KINDS",
         "PlaceKindEnum": "sanluanwu.lookback.choices.PlaceKind.choices",
     },
