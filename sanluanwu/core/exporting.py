@@ -53,8 +53,8 @@ def one_at_a_time() -> Iterator[None]:
     """A large file (the district workbook, a 附件2 of a whole town, the campaign summary) is built by at most
     settings.EXPORTS_AT_ONCE threads of a server process at a time; the others wait for their turn without using the
     CPU. A build holds the interpreter for a second or more: five at once in the two server processes of a 2-core
-    machine made every page of the people working beside them 4-5 × slower (benchmarks/RESULTS.md, deadline); one
-    at a time per process they were not slowed, and the last of five files came no later."""
+    machine took one client's median page from 3-4 ms to 17 ms (p90 74 ms); one at a time per process, 6-7 ms
+    (p90 28 ms); built apart (build_apart) as idle (benchmarks/RESULTS.md, deadline reading)."""
     turns = _semaphore()
     # Waited for in short sleeps, not by acquire(timeout=…): a lock's timed wait sleeps to a deadline the kernel
     # reads on the real clock, and under a moved clock (CI's faketime, a year ahead) it never came.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from sanluanwu.remediation.choices import (
     EvidenceStep,
     ItemState,
     PlanState,
+    ReviewResult,
     SignoffState,
     TaskCondition,
     TaskState,
@@ -95,7 +97,7 @@ def access_task(user: Any, pk: Any) -> Task:
 class Rework:
     """Why a task is open again: the failed on-site review that returned it, and what it said of this task."""
 
-    reviewed_on: Any
+    reviewed_on: dt.date | None
     reasons: str
     item_note: str
 
@@ -105,7 +107,7 @@ def task_rework(task: Task) -> Rework | None:
     its owner must see why, not only the old 办理情况."""
     if task.state != TaskState.OPEN or task.done_at is None:
         return None
-    review = (Review.objects.filter(case_id=task.case_id, result="failed", reviewed_at__gte=task.done_at)
+    review = (Review.objects.filter(case_id=task.case_id, result=ReviewResult.FAILED, reviewed_at__gte=task.done_at)
               .order_by("-reviewed_at", "-id").first())  # fmt: skip
     if review is None:
         return None
