@@ -98,6 +98,7 @@ class Rework:
     """Why a task is open again: the failed on-site review that returned it, and what it said of this task."""
 
     reviewed_on: dt.date | None
+    reviewed_at: dt.datetime | None
     reasons: str
     item_note: str
 
@@ -113,7 +114,7 @@ def task_rework(task: Task) -> Rework | None:
         return None
     code = task.kind.item_code or f"task:{task.pk}"
     check = review.checks.filter(item_code=code).first()
-    return Rework(review.reviewed_on, review.reasons, check.note if check else "")
+    return Rework(review.reviewed_on, review.reviewed_at, review.reasons, check.note if check else "")
 
 
 def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False, kind: str = "",

@@ -69,6 +69,7 @@ from sanluanwu.remediation.queries import (
     review_items,
     review_warnings,
     task_permission,
+    task_rework,
     work_remaining,
 )
 
@@ -431,9 +432,14 @@ def complete_task(
                 errors["final_reading"] = ["请填写断开时的止码"]
         if kind.needs_document and not document_no:
             errors["document_no"] = ["请填写文书编号（如吊销决定书、注销决定书文号）"]
-        has_photos = bool(photos) or task.case.evidence.filter(step=EvidenceStep.TASK, subject_id=task.pk).exists()
-        if kind.needs_photo and not has_photos:
-            errors["photos"] = [f"“{kind.label}”须上传现场照片作为证据"]
+        kept = task.case.evidence.filter(step=EvidenceStep.TASK, subject_id=task.pk)
+        rework = task_rework(task)
+        if rework is not None and rework.reviewed_at is not None:
+            # Sent back by a failed review: the photos of the attempt it did not confirm prove nothing of the redo.
+            kept = kept.filter(uploaded_at__gt=rework.reviewed_at)
+        if kind.needs_photo and not (photos or kept.exists()):
+            errors["photos"] = [f"“{kind.label}”经现场审核退回，须上传重新办理后的现场照片" if rework is not None
+                                else f"“{kind.label}”须上传现场照片作为证据"]  # fmt: skip
         if errors:
             raise ValidationFailed(errors)
         before = snapshot(task, ["state", "acted_on", "document_no", "account_no", "final_reading", "note"])

@@ -19,7 +19,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock, photos
+from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.text import full_address
 from sanluanwu.core.withdrawal import ACTIVE
@@ -183,7 +183,7 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, task=task, acted_on=_date(request.POST.get("acted_on")),  # type: ignore[arg-type]
                     note=request.POST.get("note", ""), document_no=request.POST.get("document_no", ""),
                     account_no=request.POST.get("account_no", ""), final_reading=request.POST.get("final_reading"),
-                    photos=_uploads(request, "photos"), expected_version=_int(request.POST.get("version")),
+                    photos=_uploads(request, "photos"), expected_version=_version(request.POST.get("version")),
                 )  # fmt: skip
                 messages.success(request, f"“{task.kind.label}”已登记完成")
         except DomainError as exc:
@@ -210,6 +210,12 @@ def _int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _version(value: str | None) -> int | None:
+    """The version a form was read at: None when it sent none (a new plan's form); one no record has (-1, refused as a
+    stale page) when it sent something that is no version (helper-33: "abc" skipped the check), as reporting's do."""
+    return None if value is None or value.strip() == "" else params.pk(value) or -1
 
 
 # ---- withdrawal instead of deletion (core.withdrawal) ------------------------------------------------------------
@@ -382,7 +388,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, case=case, responsible=request.POST.get("responsible", ""),
                     goal=request.POST.get("goal", ""), measures=request.POST.get("measures", ""),
                     deadline=_date(request.POST.get("deadline")), items=rows,  # type: ignore[arg-type]
-                    expected_version=_int(request.POST.get("version")),
+                    expected_version=_version(request.POST.get("version")),
                 )  # fmt: skip
                 if request.POST.get("submit") == "1":
                     services.submit_plan(actor=request.user, plan=saved)

@@ -480,3 +480,35 @@ def test_a_utility_sees_its_photos_warnings_on_the_task_not_first_at_the_review(
                            photos=[services.Upload(site_photo(case, seed=4), "ok.jpg")])  # fmt: skip
     client.force_login(uma)
     assert 'id="photo-warnings"' not in client.get(f"/remediation/tasks/{power.pk}/").content.decode()
+
+
+def test_a_task_sent_back_by_a_failed_review_needs_a_photo_of_the_redo(parties, case, alice, walt):
+    """helper-33: the photo of the attempt the review did not confirm was taken as proof of the redo."""
+    case = walk(case, "awaiting_review", parties)
+    checks = {c: (c != "water_cut", "") for c, _l in queries.review_items(case)}
+    services.record_review(actor=alice, review=queries.open_review(case), reviewed_on=clock.today(),
+                           participants="陈（湖塘镇）", checks=checks, result="failed", reasons="水表未拆除")  # fmt: skip
+    water = case.tasks.get(kind__code="water_cut")
+    with pytest.raises(ValidationFailed) as exc:
+        services.complete_task(actor=walt, task=water, acted_on=clock.today(), account_no="W-1", final_reading="12")
+    assert "经现场审核退回，须上传重新办理后的现场照片" in str(exc.value)
+    water.refresh_from_db()
+    assert water.state == TaskState.OPEN
+    services.complete_task(actor=walt, task=water, acted_on=clock.today(), account_no="W-1", final_reading="12",
+                           photos=[services.Upload(site_photo(case, seed=77), "redo.jpg")])  # fmt: skip
+    water.refresh_from_db()
+    assert water.state == TaskState.DONE
+
+
+def test_a_task_form_whose_version_is_no_number_is_refused_as_a_stale_page(parties, case, walt):
+    from django.test import Client
+
+    case = walk(case, "confirmed", parties)
+    water = case.tasks.get(kind__code="water_cut")
+    client = Client()
+    client.force_login(walt)
+    page = client.post(f"/remediation/tasks/{water.pk}/", {"version": "abc", "acted_on": clock.today().isoformat(),
+                                                           "account_no": "W-1", "final_reading": "12"})  # fmt: skip
+    assert page.status_code == 409 and "已被他人办理或修改" in page.content.decode()
+    water.refresh_from_db()
+    assert water.state == TaskState.OPEN
