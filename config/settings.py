@@ -197,6 +197,8 @@ REMEMBER_READS = os.environ.get("SLW_REMEMBER_READS", "1") != "0"
 # download waits for its turn before it is answered 503 (core.exporting.one_at_a_time; gunicorn's timeout is 60 s).
 EXPORTS_AT_ONCE = max(1, int(os.environ.get("SLW_EXPORTS_AT_ONCE", "1")))
 EXPORT_WAIT_SECONDS = float(os.environ.get("SLW_EXPORT_WAIT_SECONDS", "40"))
+# How many downloads of one server process may wait for a turn (each holds a thread); the next is answered 503 at once.
+EXPORTS_WAITING = max(0, int(os.environ.get("SLW_EXPORTS_WAITING", "3")))
 # And built in a process of their own at a lower CPU priority (core.exporting.build_apart): bin/serve turns it on.
 EXPORTS_APART = _env_bool("SLW_EXPORTS_APART")
 

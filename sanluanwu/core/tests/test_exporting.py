@@ -46,3 +46,36 @@ def test_a_builders_refusal_reaches_the_request_as_the_same_error(apart):
 def test_without_the_setting_a_file_is_built_where_it_is_asked_for(settings):
     settings.EXPORTS_APART = False
     assert exporting.build_apart(where) == (os.getpid(), os.nice(0))
+
+
+def test_beyond_the_downloads_allowed_to_wait_the_next_is_told_at_once_so_threads_remain_for_pages(settings):
+    import threading
+    import time
+
+    settings.EXPORTS_WAITING = 1
+    settings.EXPORT_WAIT_SECONDS = 0.5
+    turns = exporting._semaphore()
+    assert turns.acquire(blocking=False)  # a file is being built
+    outcome: list[str] = []
+    waiting = threading.Thread(target=_wait_once, args=(outcome,))
+    try:
+        waiting.start()
+        time.sleep(0.1)  # the first download is waiting now
+        started = time.perf_counter()
+        with pytest.raises(exporting.ExportsBusy), exporting.one_at_a_time():
+            pass
+        assert time.perf_counter() - started < 0.1  # refused at once, not after the wait
+    finally:
+        waiting.join()
+        turns.release()
+    assert outcome == ["busy"]  # the waiting one was told after its wait
+    with exporting.one_at_a_time():  # the turn is free again: served
+        pass
+
+
+def _wait_once(outcome: list[str]) -> None:
+    try:
+        with exporting.one_at_a_time():
+            outcome.append("built")
+    except exporting.ExportsBusy:
+        outcome.append("busy")
