@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from benchmarks import route_cpu
+from benchmarks import cpu_sample, route_cpu
 from benchmarks.load import ROOT, _free_port, _load_average, start_server, stop_server
 
 USERS = int(os.environ.get("BENCH_DEADLINE_USERS", "200"))
@@ -266,9 +266,12 @@ def run() -> str:
     server = start_server(port, WORK / "serve.log", {**_env(), "SLW_ROUTE_CPU_DIR": str(cpu_dir), **log})
     ramp = min(15, SECONDS / 4)  # the users ramped up before the background work starts
 
+    sampler = cpu_sample.Sampler(database_url()).start()
+
     def mark(name: str) -> None:
         """A request the access log records at this moment (its path names the moment): the windows' bounds."""
         _request(port, "GET", f"{MARK}{name}", {"cookie": "", "csrf": ""})
+        sampler.mark(name)
 
     try:
         idle = _locust(port, WORK / "idle", sessions_file, 0)
@@ -287,11 +290,15 @@ def run() -> str:
         mark("after_end")
         background["all_s"] = time.perf_counter() - started
     finally:
+        sampler.stop()
         stop_server(server)
     after = _load_average()
     section = _section(loaded, _stats(WORK / "idle"), _stats(WORK / "busy"), background, before, after)
     windows = _windows(WORK / "serve.log")
-    return "\n".join([section, "", *windows, "", *route_cpu.table(cpu_dir)])
+    cores = sampler.table(
+        [("idle", "idle", "idle_end"), ("during", "during", "after"), ("after", "after", "after_end")]
+    )
+    return "\n".join([section, "", *windows, "", cpu_sample.describe(), "", *cores, "", *route_cpu.table(cpu_dir)])
 
 
 ACCESS_FORMAT = "%(t)s %(m)s %(U)s %(s)s %(D)s"

@@ -138,6 +138,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # for 9 ms more once its estimated cost crossed jit_above_cost (at a million cases, every count and list would).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = " ".join(filter(None, [options.get("options", ""), "-c jit=off"]))
+    # Which of our processes a connection serves (pg_stat_activity, the deadline benchmark's CPU per process): bin/serve
+    # names the web server's, the job worker's, the scheduler's; the file builder names its own (core.exporting).
+    options.setdefault("application_name", os.environ.get("SLW_DB_APPLICATION_NAME", "sanluanwu"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -94,6 +94,7 @@ BUILDER_NICENESS = 10
 
 def _start_builder() -> None:
     os.nice(BUILDER_NICENESS)
+    os.environ["SLW_DB_APPLICATION_NAME"] = "sanluanwu-builder"  # read by the settings, as the database's client name
     import django
 
     django.setup()
