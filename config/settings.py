@@ -7,11 +7,13 @@ SLW_HTTPS=1 is the production switch for a deployment behind TLS (secure cookies
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SLW_VAR_DIR", BASE_DIR / "var"))
@@ -204,6 +206,12 @@ EXPORT_WAIT_SECONDS = float(os.environ.get("SLW_EXPORT_WAIT_SECONDS", "40"))
 EXPORTS_WAITING = max(0, int(os.environ.get("SLW_EXPORTS_WAITING", "3")))
 # And built in a process of their own at a lower CPU priority (core.exporting.build_apart): bin/serve turns it on.
 EXPORTS_APART = _env_bool("SLW_EXPORTS_APART")
+
+# The share of the wall time background work (an import in the job worker) may work; it rests the rest
+# (core.pacing). 1: no rests (tests, a request's own small import); bin/serve gives the job worker 0.5.
+BACKGROUND_DUTY = float(os.environ.get("SLW_BACKGROUND_DUTY", "1"))
+if not (math.isfinite(BACKGROUND_DUTY) and 0 < BACKGROUND_DUTY <= 1):
+    raise ImproperlyConfigured("SLW_BACKGROUND_DUTY must be a number above 0 and at most 1")
 
 # Sessions (等保, accounts.middleware.SessionTimeoutMiddleware): ended after SESSION_IDLE_SECONDS without a request
 # and SESSION_ABSOLUTE_SECONDS after the login, whatever the activity. The last activity is written at most once a

@@ -128,6 +128,15 @@ def chained(rows: Iterable[tuple[dict[str, Any], bytes]], prev: str) -> Iterator
         yield row
 
 
+def linked_texts(rows: Iterable[tuple[str, bytes]], prev: str) -> Iterator[str]:
+    """chained() for rows made ahead as COPY text (core.bulk.row_texts, without the two link columns): each with
+    its links appended, in chain order."""
+    for text, content in rows:
+        link = digest(prev, content)
+        yield f"{text}\t{prev}\t{link}"
+        prev = link
+
+
 @dataclass
 class Break:
     id: int | None  # None: the chain ends before an anchor (its tail is gone)

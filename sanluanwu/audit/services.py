@@ -14,8 +14,8 @@ from sanluanwu.audit import chain, memo
 from sanluanwu.audit.actors import actor_unit_names
 from sanluanwu.audit.context import client_ip_var, current_request_id
 from sanluanwu.audit.models import AuditEvent
-from sanluanwu.core import clock
-from sanluanwu.core.bulk import insert_many
+from sanluanwu.core import clock, pacing
+from sanluanwu.core.bulk import insert_many, insert_texts, row_texts
 
 
 def _plain(value: Any) -> Any:
@@ -151,12 +151,26 @@ class BulkEvents:
                 yield row, chain.content_bytes(row)
 
         rest = prepared(rows)
-        ahead = list(itertools.islice(rest, BulkEvents.AHEAD))
         if connection.vendor == "postgresql":
+            # On PostgreSQL each row's COPY text (all but its links) is made ahead too: under the lock, the niced job
+            # worker only links and sends them (a 10,000-row import's 20,000 events: 0.85 s under the lock before).
+            def texts(pairs: list[tuple[dict[str, Any], bytes]]) -> Iterator[tuple[str, bytes]]:
+                made = row_texts(AuditEvent, (row for row, _content in pairs), last=("prev_hash", "hash"))
+                return zip(made, (content for _row, content in pairs), strict=True)
+
+            # Background work rests while it makes them (core.pacing), never once the lock is taken: `later` is
+            # made from `rest` itself, unpaced.
+            pace = pacing.current()
+            ahead_texts = list(pace.paced(texts(list(itertools.islice(pace.paced(rest), BulkEvents.AHEAD)))))
             # The change's deferred foreign-key checks (a 10,000-row import: 0.2 s) run now, before the lock, not at
             # the commit while every audited writer waits (the constraints are deferred again after: Django's way).
             connection.check_constraints()
-        insert_many(AuditEvent, chain.chained(itertools.chain(ahead, rest), chain.lock_head()), count=count)
+            later = (pair for batch in iter(lambda: list(itertools.islice(rest, 1000)), []) for pair in texts(batch))
+            insert_texts(AuditEvent, chain.linked_texts(itertools.chain(ahead_texts, later), chain.lock_head()),
+                         count=count)  # fmt: skip
+        else:
+            ahead = list(itertools.islice(rest, BulkEvents.AHEAD))
+            insert_many(AuditEvent, chain.chained(itertools.chain(ahead, rest), chain.lock_head()), count=count)
         for topic in topics or {""}:
             memo.bump(topic, event=True)  # COPY sends no post_save; the events name no town and no unit
         if unit_topics := sorted(topic for topic in topics if memo.is_unit_topic(topic)):

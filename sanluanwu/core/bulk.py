@@ -109,11 +109,62 @@ def insert_many(
     n = len(rows) if count is None else count  # type: ignore[arg-type]
     if not n:
         return []
+    names = [f.attname for f in fields]
+    defaults = [f.get_default() for f in fields]
+    json_at = [i for i, name in enumerate(names, start=1) if name in json_fields]
+
+    def lines(ids: list[int]) -> Iterable[str]:
+        for new_id, row in zip(ids, rows, strict=True):
+            values: list[Any] = [new_id]
+            values += map(row.get, names, defaults)
+            for i in json_at:
+                if values[i] is not None:
+                    values[i] = json_text(values[i])
+            yield copy_line(values)
+
+    return _copy(model, n, lines)
+
+
+def row_texts(model: type[models.Model], rows: Iterable[Mapping[str, Any]], *, last: Sequence[str]) -> Iterable[str]:
+    """Each row's COPY text (PostgreSQL) without its id and without the model's `last` columns, which end its
+    field list and are known only later: insert_texts() takes the text with theirs appended ("\\t" + value each).
+    Formatting is most of a bulk insert's own work; done ahead, it is out of a section that holds a lock."""
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    if [f.attname for f in fields[len(fields) - len(last) :]] != list(last):
+        raise ValueError(f"{meta.label}: {last} are not its last columns")
+    fields = fields[: len(fields) - len(last)]
+    names = [f.attname for f in fields]
+    defaults = [f.get_default() for f in fields]
+    json_at = [i for i, f in enumerate(fields) if isinstance(f, models.JSONField)]
+    for row in rows:
+        values: list[Any] = list(map(row.get, names, defaults))
+        for i in json_at:
+            if values[i] is not None:
+                values[i] = json_text(values[i])
+        yield copy_line(values)[:-1]
+
+
+def insert_texts(model: type[models.Model], texts: Iterable[str], *, count: int) -> list[int]:
+    """Insert rows given as COPY text of every column but the id (PostgreSQL; see row_texts); returns the new ids."""
+    if not count:
+        return []
+
+    def lines(ids: list[int]) -> Iterable[str]:
+        for new_id, text in zip(ids, texts, strict=True):
+            yield f"{new_id}\t{text}\n"
+
+    return _copy(model, count, lines)
+
+
+def _copy(model: type[models.Model], n: int, lines: Any) -> list[int]:
+    """Reserve n ids from the model's sequence, then COPY lines(ids) (each a row's text, the id first)."""
     from psycopg.copy import QueuedLibpqWriter
 
-    names = [f.attname for f in fields]
-    defaults = {f.attname: f.get_default() for f in fields}
-    json_at = [i for i, name in enumerate(names, start=1) if name in json_fields]
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    fields = [f for f in meta.concrete_fields if f is not pk]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -123,23 +174,16 @@ def insert_many(
         columns = ", ".join(connection.ops.quote_name(c) for c in [pk.column, *(f.column for f in fields)])
         sql = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"
         with cursor.connection.cursor() as cur, cur.copy(sql, writer=QueuedLibpqWriter(cur)) as copy:
-            lines: list[str] = []
+            chunk: list[str] = []
             size = 0
-            default_values = [defaults[name] for name in names]
-            for new_id, row in zip(ids, rows, strict=True):
-                values: list[Any] = [new_id]
-                values += map(row.get, names, default_values)
-                for i in json_at:
-                    if values[i] is not None:
-                        values[i] = json_text(values[i])
-                line = copy_line(values)
-                lines.append(line)
+            for line in lines(ids):
+                chunk.append(line)
                 size += len(line)
                 if size >= _FLUSH_CHARS:
-                    copy.write("".join(lines).encode())
-                    lines, size = [], 0
-            if lines:
-                copy.write("".join(lines).encode())
+                    copy.write("".join(chunk).encode())
+                    chunk, size = [], 0
+            if chunk:
+                copy.write("".join(chunk).encode())
     if n >= ANALYZE_AFTER:
         transaction.on_commit(functools.partial(analyze, meta.db_table))
     return ids

@@ -22,7 +22,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.queries import district
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import clock, geo, memory
+from sanluanwu.core import clock, geo, memory, pacing
 from sanluanwu.core.masking import mask_text
 from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
 from sanluanwu.imports.readers import Sheet
@@ -300,6 +300,7 @@ def _plan_sheets(sheets: list[tuple[Sheet, Layout]], *, kind: str, ctx: Context,
                  results: list[RowResult], total: int) -> Plan:  # fmt: skip
     done = 0
     layouts = {}
+    pace = pacing.current()  # the job worker's rests (core.pacing); none in a request
     for sheet, layout in sheets:
         layouts[sheet.name] = describe(layout, kind)
         sheet_date = layout.sheet_date
@@ -318,6 +319,8 @@ def _plan_sheets(sheets: list[tuple[Sheet, Layout]], *, kind: str, ctx: Context,
             done += 1
             if progress and done % 5000 == 0:
                 progress(done, total)
+            if done % 500 == 0:
+                pace.rest()
             row_cells = sheet.rows[r]
             sheet.rows[r] = _RELEASED  # planned rows keep only read values: release the cells (100,000 rows)
             what = row_kind(row_cells, layout)

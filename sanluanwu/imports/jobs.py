@@ -18,7 +18,7 @@ from django_tasks import task
 from django_tasks.base import TaskResultStatus
 
 from sanluanwu.accounts.models import User
-from sanluanwu.core import clock
+from sanluanwu.core import clock, pacing
 from sanluanwu.core.errors import Conflict
 from sanluanwu.imports import services
 from sanluanwu.imports.choices import BUSY, BatchStatus, BatchStep
@@ -38,10 +38,11 @@ def _run(batch_id: int, user_id: int) -> None:
         return  # another job took it up meanwhile
 
     try:
-        if batch.step == BatchStep.PREVIEW:
-            services.preview_import(actor=actor, batch=batch)
-        else:
-            services.confirm_import(actor=actor, batch=batch)
+        with pacing.working():  # the job worker rests between steps at BACKGROUND_DUTY (bin/serve: half the time)
+            if batch.step == BatchStep.PREVIEW:
+                services.preview_import(actor=actor, batch=batch)
+            else:
+                services.confirm_import(actor=actor, batch=batch)
     except BaseException as exc:  # MemoryError included: the batch says so; the worker records the job failed, goes on
         logger.exception("import batch %s: %s failed", batch_id, batch.step)
         services.fail(

@@ -28,7 +28,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import Scope
 from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
-from sanluanwu.core import geo, params
+from sanluanwu.core import geo, pacing, params
 from sanluanwu.core.bulk import insert_many
 from sanluanwu.core.masking import restore_masked
 from sanluanwu.core.text import case_search_text, name_key, search_text
@@ -500,7 +500,10 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
                    search_text=_search_text(v))  # fmt: skip
         return row
 
-    new_ids = insert_many(Enterprise, (enterprise_row(r.enterprise_values, r.town_id) for r in new_ents),
+    # In the job worker each thousand rows rest a while (core.pacing): the pages keep the cores. Nothing here holds a
+    # lock another writer waits for until the audit events (BulkEvents.insert rests only before it takes its lock).
+    pace = pacing.current()
+    new_ids = insert_many(Enterprise, pace.paced(enterprise_row(r.enterprise_values, r.town_id) for r in new_ents),
                           count=len(new_ents))  # fmt: skip
     ids: dict[int, int] = {}  # position in `writes` → the enterprise id
     for r, new_id in zip(new_ents, new_ids, strict=True):
@@ -563,7 +566,7 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
                        search_text=case_search_text(search_of(r), v.get("responsible_person") or ""))  # fmt: skip
             return row
 
-        case_ids = insert_many(Case, (case_row(r) for r in new_cases), count=len(new_cases))
+        case_ids = insert_many(Case, pace.paced(case_row(r) for r in new_cases), count=len(new_cases))
         new_case_id = {id(r): cid for r, cid in zip(new_cases, case_ids, strict=True)}
 
         def case_created_events() -> Any:
@@ -615,7 +618,7 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
                                                     actor=actor, action=action, at=now,
                                                     note=f"{source} 第 {r.row} 行"))  # fmt: skip
                 status = step.target
-        insert_many(CaseStatusChange, history)
+        insert_many(CaseStatusChange, pace.paced(history), count=len(history))
     else:
         base_rows = [r for r in writes if r.baseline_values]
         records = [{**r.baseline_values, "enterprise_id": enterprise_id(r), "created_at": now} for r in base_rows]

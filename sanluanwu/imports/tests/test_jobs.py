@@ -142,3 +142,53 @@ def test_a_failed_confirm_can_be_tried_again(alice, campaign, district, monkeypa
     services.retry(actor=alice, batch=batch)
     batch.refresh_from_db()
     assert batch.status == "previewed"
+
+
+def test_an_import_in_the_job_worker_rests_between_its_steps_but_never_while_it_holds_the_audit_lock(
+    alice, campaign, district, background, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    from sanluanwu.audit import chain
+    from sanluanwu.audit.services import BulkEvents
+    from sanluanwu.core import pacing
+
+    settings.BACKGROUND_DUTY = 0.5
+    rests: list[tuple[str, bool]] = []
+    # "locked": the rows' events took the audit chain's append lock, held until the step's transaction ends.
+    state = {"step": "", "in_bulk": False, "locked": False}
+    lock_head, insert = chain.lock_head, BulkEvents.insert
+
+    def locked_head() -> str:
+        head = lock_head()
+        state["locked"] = state["locked"] or bool(state["in_bulk"])
+        return head
+
+    def bulk_insert(rows, *, count):  # type: ignore[no-untyped-def]
+        state["in_bulk"] = True
+        try:
+            insert(rows, count=count)
+        finally:
+            state["in_bulk"] = False
+
+    monkeypatch.setattr(chain, "lock_head", locked_head)
+    monkeypatch.setattr(BulkEvents, "insert", staticmethod(bulk_insert))
+    monkeypatch.setattr(pacing.time, "sleep", lambda seconds: rests.append((state["step"], state["locked"])))
+    rows = [_row(n, f"张{n}塑料造粒作坊", f"张{n}", address=f"湖塘镇新华村人民路{n}号") for n in range(1, 1201)]
+    batch = services.upload_import(actor=alice, data=messy_xlsx(rows), filename="big.xlsx", kind="list",
+                                   unit=district["hutang"])  # fmt: skip
+    for step in ("preview", "confirm"):
+        state["step"] = step
+        with django_capture_on_commit_callbacks(execute=True):
+            jobs.run_step(batch=batch, actor=alice, step=step)
+        batch.refresh_from_db()
+        state["locked"] = False
+    assert batch.status == "applied" and Case.objects.count() == 1200
+    assert {step for step, _locked in rests} == {"preview", "confirm"}
+    assert not any(locked for _step, locked in rests)
+    # Outside the job worker (a small file imported in the request) the same work never rests.
+    rests.clear()
+    more = [_row(n, f"李{n}塑料造粒作坊", f"李{n}", address=f"湖塘镇新华村人民路{n}号") for n in range(1, 1201)]
+    small = services.upload_import(actor=alice, data=messy_xlsx(more), filename="more.xlsx", kind="list",
+                                   unit=district["hutang"])  # fmt: skip
+    small = services.confirm_import(actor=alice, batch=services.preview_import(actor=alice, batch=small))
+    assert small.status == "applied" and Case.objects.count() == 2400
+    assert rests == []
