@@ -117,6 +117,7 @@ TEMPLATES = [
                 "sanluanwu.accounts.context_processors.password_reminder",
                 "sanluanwu.notices.context_processors.bell",
                 "sanluanwu.reporting.context_processors.campaign_banner",
+                "sanluanwu.core.context_processors.upload_limits",
             ],
         },
     },
@@ -327,6 +328,11 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # A refused request (403, 404) is one line in the log, without the traceback Django adds (core.logs).
         "django.request": {"filters": ["client_errors_without_traceback"]},
+        # A form with too many files or fields, or too large a body, is the sender's error (a Chinese 400): one line.
+        **{
+            f"django.security.{name}": {"filters": ["client_errors_without_traceback"]}
+            for name in ("TooManyFilesSent", "TooManyFieldsSent", "RequestDataTooBig")
+        },
     },
 }
 

@@ -201,3 +201,27 @@ def test_on_a_phone_every_stacked_cell_is_named_by_its_column(live_server, small
         page.screenshot(path=str(ARTIFACTS / f"phone-notices-labelled-{_db_tag()}.png"), full_page=True)
     finally:
         page.close()
+
+
+def test_too_many_photos_stop_in_the_browser_keeping_the_fields(live_server, fresh_case, browser, tmp_path):  # noqa: F811
+    from django.conf import settings
+
+    pk, one = fresh_case["pk"], Path(fresh_case["photos"]["stop"]).read_bytes()
+    too_many = settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1
+    files = []
+    for n in range(too_many):
+        path = tmp_path / f"many-{n}.jpg"
+        path.write_bytes(one)
+        files.append(str(path))
+    xj = _login(browser, live_server.url, "hutang_xj")
+    xj.goto(f"{live_server.url}/cases/{pk}/")
+    xj.click("#remediation .next-steps a >> text=登记停产")
+    form_url = xj.url
+    said: list[str] = []
+    xj.on("dialog", lambda dialog: (said.append(dialog.message), dialog.dismiss()))
+    xj.fill("#document_no", "湖停字〔2020〕89号")
+    xj.set_input_files("#photos", files)
+    xj.click("button[type=submit].primary")
+    xj.wait_for_timeout(300)
+    assert said and f"一次最多上传 {too_many - 1} 个文件" in said[0] and f"选择了 {too_many} 个" in said[0]
+    assert xj.url == form_url and xj.input_value("#document_no") == "湖停字〔2020〕89号"

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import loader
 from django.urls import reverse
@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 
 from sanluanwu.accounts import security, twofactor
 from sanluanwu.core import clock
+from sanluanwu.core.errors import json_error
 
 THROTTLED_TEXT = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
 IDLE_TEXT = "您已 {minutes} 分钟未操作，为保护账号安全已自动退出，请重新登录"
@@ -47,7 +48,7 @@ class LoginThrottleMiddleware:
         minutes = settings.LOGIN_LOCK_MINUTES
         text = THROTTLED_TEXT.format(minutes=minutes)
         if _is_api(request):
-            response: HttpResponse = JsonResponse({"detail": text, "code": "throttled"}, status=429)
+            response: HttpResponse = json_error(text, code="throttled", status=429)
         else:
             page = loader.render_to_string("accounts/throttled.html", {"message": text}, request=request)
             response = HttpResponse(page, status=429, content_type="text/html; charset=utf-8")
@@ -97,7 +98,7 @@ class SessionTimeoutMiddleware:
         setattr(request, security.TIMED_OUT, True)  # not a logout by the person (security.on_logged_out)
         logout(request)  # flushes the session: the cookie gets a new empty key
         if _is_api(request):
-            return JsonResponse({"detail": text, "code": "session_expired"}, status=401)
+            return json_error(text, code="session_expired", status=401)
         messages.info(request, text)
         return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}" if request.method == "GET"
                         else reverse("login"))  # fmt: skip
@@ -120,8 +121,7 @@ class PasswordPolicyMiddleware:
         if not security.password_change_required(getattr(request, "user", None)):
             return self.get_response(request)
         if _is_api(request):
-            return JsonResponse({"detail": security.PASSWORD_CHANGE_TEXT, "code": "password_change_required"},
-                                status=403)  # fmt: skip
+            return json_error(security.PASSWORD_CHANGE_TEXT, code="password_change_required", status=403)
         return redirect("account_password")
 
 
@@ -154,5 +154,5 @@ class TwoFactorMiddleware:
     @staticmethod
     def _refuse(request: HttpRequest, to: str, why: str) -> HttpResponse:
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": why}, status=403)
+            return json_error(why, code="two_factor_required", status=403)
         return redirect(f"{to}?{urlencode({'next': request.get_full_path()})}")

@@ -166,6 +166,20 @@ class KeysetPagination(BasePagination):
         }
 
 
+_MEDIA_NAMES = {"application/json": "JSON（application/json）",
+                "multipart/form-data": "文件上传表单（multipart/form-data）",
+                "application/x-www-form-urlencoded": "表单（application/x-www-form-urlencoded）"}  # fmt: skip
+
+
+def _unsupported_media_text(context: dict[str, Any]) -> str:
+    """Names what this endpoint takes (its parsers): the import upload takes a file form only, not JSON."""
+    request = context.get("request")
+    accepted = [_MEDIA_NAMES.get(p.media_type, p.media_type) for p in getattr(request, "parsers", None) or []]
+    if not accepted:
+        return "不支持的请求内容类型：请使用 JSON 或表单"
+    return f"不支持的请求内容类型：本接口只接受{'、'.join(dict.fromkeys(accepted))}"
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain errors become JSON with field names and Chinese messages; 403s and 404s say so in Chinese."""
     if isinstance(exc, PermissionDenied):
@@ -197,7 +211,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response({"detail": detail, "code": "parse_error"},
                         status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return Response({"detail": "不支持的请求内容类型：请使用 JSON 或表单", "code": "unsupported_media_type"},
+        return Response({"detail": _unsupported_media_text(context), "code": "unsupported_media_type"},
                         status=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)  # fmt: skip
     if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
         # A logged-in browser session without the page's CSRF token (scripts use a token instead).

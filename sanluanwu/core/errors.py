@@ -85,3 +85,11 @@ def request_too_large_message(exc: Exception) -> str:
         return f"请求包含的字段过多：每次不超过 {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} 个"
     size = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) / 1024 / 1024
     return f"请求内容过大：除上传文件外不超过 {size:g} MB"
+
+
+def json_error(detail: str, *, code: str, status: int) -> Any:
+    """An API refusal outside DRF's views (middleware, Django's error handlers) shaped as DRF's: {"detail", "code"},
+    its Chinese as written (not \\u-escaped), like every other API answer (core.api)."""
+    from django.http import JsonResponse
+
+    return JsonResponse({"detail": detail, "code": code}, status=status, json_dumps_params={"ensure_ascii": False})

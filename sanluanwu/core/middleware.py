@@ -13,9 +13,10 @@ import logging
 from collections.abc import Callable
 
 from django.db import OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from sanluanwu.core.errors import json_error
 from sanluanwu.core.exporting import ExportsBusy
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ def is_busy(exc: BaseException) -> bool:
 
 def busy_response(request: HttpRequest, *, text: str = BUSY_TEXT, note: str = "") -> HttpResponse:
     if request.path_info.startswith("/api/"):
-        response: HttpResponse = JsonResponse({"detail": text, "code": "busy"}, status=503)
+        response: HttpResponse = json_error(text, code="busy", status=503)
     else:
         response = HttpResponse(loader.get_template("503.html").render({"message": text, "note": note}), status=503,
                                 content_type="text/html; charset=utf-8")  # fmt: skip

@@ -77,6 +77,14 @@ def pk(value: Any) -> int | None:
     return number if 1 <= number <= MAX_ID else None
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+
+
+def flag(value: Any) -> bool:
+    """A yes/no query parameter, read alike by pages and API (?unmasked=1 or true): anything else is no."""
+    return str(value).strip().lower() in TRUE_WORDS if value is not None else False
+
+
 def bounded_int(value: Any, *, default: int, lo: int, hi: int) -> int:
     """A small count (a page size): ASCII digits within [lo, hi], else clipped; the default when missing or bad."""
     text = str(value).strip() if value is not None else ""

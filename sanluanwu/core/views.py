@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
 
-from sanluanwu.core.errors import request_too_large_message, user_message
+from sanluanwu.core.errors import json_error, request_too_large_message, user_message
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def _is_api(request: HttpRequest) -> bool:
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     reason = user_message(exception)
     if _is_api(request):
-        return JsonResponse({"detail": reason or "未找到", "code": "not_found"}, status=404)
+        return json_error(reason or "未找到", code="not_found", status=404)
     return render(request, "404.html", {"reason": reason, "request_path": request.path}, status=404)
 
 
@@ -56,14 +56,14 @@ def permission_denied(request: HttpRequest, exception: Exception) -> HttpRespons
     """403 with its reason ("您的角色不能登记整治对象"), so the user knows what they may not do."""
     reason = user_message(exception)
     if _is_api(request):
-        return JsonResponse({"detail": reason or "您无权执行此操作", "code": "permission_denied"}, status=403)
+        return json_error(reason or "您无权执行此操作", code="permission_denied", status=403)
     return render(request, "403.html", {"reason": reason}, status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """500 without the request context or the database (either may be what failed); never a traceback."""
     if _is_api(request):
-        return JsonResponse({"detail": SERVER_ERROR_TEXT, "code": "server_error"}, status=500)
+        return json_error(SERVER_ERROR_TEXT, code="server_error", status=500)
     try:
         body = loader.get_template("500.html").render({"advice": SERVER_ERROR_ADVICE})
     except Exception:

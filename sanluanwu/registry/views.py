@@ -17,7 +17,7 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.accounts.views import reveal_page
 from sanluanwu.audit.display import timeline_html
 from sanluanwu.audit.memo import remembered
-from sanluanwu.core import clock
+from sanluanwu.core import clock, params
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
 from sanluanwu.core.text import full_address
@@ -153,7 +153,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"无法导出：{exc.text}")
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
     town = filterset.form.cleaned_data.get("town")
-    unmasked = request.GET.get("unmasked") == "1"
+    unmasked = params.flag(request.GET.get("unmasked"))
     if unmasked:
         require_for(request, "export.unmasked", town_id=town.pk if town else None)
     try:

@@ -32,3 +32,18 @@ document.addEventListener("click", function (event) {
     }
   }
 })();
+
+// More files in one form than the server takes (DATA_UPLOAD_MAX_NUMBER_FILES, on <body>) are refused before sending:
+// sent, the server could only answer an error page, and what the user typed would be gone.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var max = parseInt(document.body.getAttribute("data-max-files") || "0", 10);
+  if (!max || !form.querySelectorAll) return;
+  var inputs = form.querySelectorAll('input[type="file"]');
+  var count = 0;
+  for (var i = 0; i < inputs.length; i++) count += inputs[i].files ? inputs[i].files.length : 0;
+  if (count > max) {
+    event.preventDefault();
+    window.alert("一次最多上传 " + max + " 个文件，本次选择了 " + count + " 个。请减少后再提交，或分几次上传。");
+  }
+});

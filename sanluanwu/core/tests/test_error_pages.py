@@ -118,6 +118,7 @@ def test_an_unknown_api_path_answers_json_in_chinese(alice):
     response = api.get("/api/v1/no-such-endpoint/")
     assert response.status_code == 404 and response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "未找到", "code": "not_found"}
+    assert "未找到".encode() in response.content  # as written, like every DRF answer, not \u-escaped
 
 
 def test_a_record_out_of_scope_in_the_api_answers_json_in_chinese(bob, hutang_case):

@@ -20,7 +20,8 @@ def test_a_save_that_finds_the_database_locked_is_a_503_on_the_page_and_the_api(
     response = api.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version, "phone": "13900000000"},
                          format="json")  # fmt: skip
     assert response.status_code == 503 and response["Retry-After"] == "10"
-    assert "请稍等片刻后重试" in response.json()["detail"]
+    assert "请稍等片刻后重试" in response.json()["detail"] and response.json()["code"] == "busy"
+    assert "请稍等片刻后重试".encode() in response.content  # its Chinese as written, not \u-escaped
 
     from sanluanwu.registry.forms import CaseForm
 

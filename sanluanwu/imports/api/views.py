@@ -86,9 +86,10 @@ class ImportBatchViewSet(
                                                 description="0：不返回预览和结果（轮询处理状态时用）；默认 1")],
                    responses={200: BatchSerializer})  # fmt: skip
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        batch = self.get_object()  # first: another town's batch is a 404 whatever the query says
         if request.query_params.get("preview", "1") not in ("0", "1"):
             raise serializers.ValidationError({"preview": ["preview 只能是 0（不返回预览）或 1"]})
-        return super().retrieve(request, *args, **kwargs)
+        return Response(self.get_serializer(batch).data)
 
     def fetch_object(self) -> ImportBatch:
         return jobs.settle(queries.access_batch(self.request.user, self.kwargs["pk"]))

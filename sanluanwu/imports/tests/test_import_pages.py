@@ -110,7 +110,7 @@ def test_a_running_import_page_refreshes_itself_and_shows_progress(client, alice
     assert 'http-equiv="refresh"' in html and '<progress max="100" value="30">' in html
 
 
-def test_a_client_polls_a_batchs_status_without_its_preview_and_the_list_carries_none(alice, campaign, district):
+def test_a_client_polls_a_batchs_status_without_its_preview_and_the_list_carries_none(alice, bob, campaign, district):
     api = APIClient()
     api.force_authenticate(alice)
     created = api.post("/api/v1/imports/", {"file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW, BAD])), "kind": "list",
@@ -121,6 +121,35 @@ def test_a_client_polls_a_batchs_status_without_its_preview_and_the_list_carries
     assert "preview" not in status and "result" not in status
     assert api.get(url).json()["preview"]["errors"]  # the preview, once it is wanted
     assert api.get(url, {"preview": "x"}).status_code == 400
+    # Another town's batch is not found, whatever the query: the batch is looked up before the query is checked.
+    other = APIClient()
+    other.force_authenticate(bob)
+    assert other.get(url, {"preview": "x"}).status_code == 404 and other.get(url).status_code == 404
     listed = api.get("/api/v1/imports/").json()
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert rows and all("preview" not in r for r in rows)
+
+
+def test_a_json_body_sent_to_the_upload_is_told_that_the_upload_takes_a_file_form(alice, campaign, district):
+    api = APIClient()
+    api.force_authenticate(alice)
+    refused = api.post("/api/v1/imports/", {"kind": "list", "unit": district["hutang"].pk}, format="json")
+    assert refused.status_code == 415
+    assert refused.json() == {"detail": "不支持的请求内容类型：本接口只接受文件上传表单（multipart/form-data）、"
+                                        "表单（application/x-www-form-urlencoded）", "code": "unsupported_media_type"}  # fmt: skip
+    # An endpoint that takes JSON names it.
+    created = api.post("/api/v1/imports/", {"file": SimpleUploadedFile("a.xlsx", messy_xlsx([ROW])), "kind": "list",
+                                            "unit": district["hutang"].pk}, format="multipart").json()  # fmt: skip
+    plain = api.post(f"/api/v1/imports/{created['id']}/confirm/", "x", content_type="text/plain")
+    assert plain.status_code == 415 and "JSON（application/json）" in plain.json()["detail"]
+
+
+def test_a_unit_given_as_words_is_told_to_be_a_number_and_an_unknown_one_not_found(alice, campaign, district):
+    from django.core.files.uploadedfile import SimpleUploadedFile as Upload
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    for unit, words in (("abc", "应填写编号（正整数）"), ("999999", "编号为 999999 的记录不存在或不在您的管辖范围内")):
+        answer = api.post("/api/v1/imports/", {"file": Upload("a.xlsx", messy_xlsx([ROW])), "kind": "list",
+                                                "unit": unit}, format="multipart")  # fmt: skip
+        assert answer.status_code == 400 and answer.json()["unit"] == [words], answer.json()

@@ -154,7 +154,7 @@ class CaseViewSet(
         cases = self.get_queryset()
         town = self.filtered_town
         label = queries.unit_label(scope_for(request.user), town.pk if town else None)
-        unmasked = request.query_params.get("unmasked") in ("1", "true")
+        unmasked = params.flag(request.query_params.get("unmasked"))
         return attachment2_response(cases, actor=request.user, unit_label=label, as_of=as_of, unmasked=unmasked,
                                     reason=request.query_params.get("reason", ""))  # fmt: skip
 
