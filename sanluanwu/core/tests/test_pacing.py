@@ -23,8 +23,8 @@ class FakeTime:
 @pytest.fixture
 def fake_time(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
     fake = FakeTime()
-    monkeypatch.setattr(pacing.time, "perf_counter", fake.perf_counter)
-    monkeypatch.setattr(pacing.time, "sleep", fake.sleep)
+    monkeypatch.setattr(pacing, "_now", fake.perf_counter)
+    monkeypatch.setattr(pacing, "_sleep", fake.sleep)
     return fake
 
 

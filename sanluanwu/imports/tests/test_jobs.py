@@ -171,7 +171,7 @@ def test_an_import_in_the_job_worker_rests_between_its_steps_but_never_while_it_
 
     monkeypatch.setattr(chain, "lock_head", locked_head)
     monkeypatch.setattr(BulkEvents, "insert", staticmethod(bulk_insert))
-    monkeypatch.setattr(pacing.time, "sleep", lambda seconds: rests.append((state["step"], state["locked"])))
+    monkeypatch.setattr(pacing, "_sleep", lambda seconds: rests.append((state["step"], state["locked"])))
     rows = [_row(n, f"张{n}塑料造粒作坊", f"张{n}", address=f"湖塘镇新华村人民路{n}号") for n in range(1, 1201)]
     batch = services.upload_import(actor=alice, data=messy_xlsx(rows), filename="big.xlsx", kind="list",
                                    unit=district["hutang"])  # fmt: skip
