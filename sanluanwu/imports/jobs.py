@@ -61,15 +61,19 @@ def confirm_import_job(batch_id: int, user_id: int) -> None:
     _run(batch_id, user_id)
 
 
-def run_step(*, batch: ImportBatch, actor: Any, step: str) -> None:
-    """Preview or confirm now for a small file; queue it for the job worker for a large one (the page shows progress)."""
+def run_step(*, batch: ImportBatch, actor: Any, step: str, all_or_nothing: bool | None = None) -> None:
+    """Preview or confirm now for a small file; queue it for the job worker for a large one (the page shows progress).
+    `all_or_nothing` (a confirm's choice) is saved by the step's service once the step may start, else never."""
     if not services.runs_in_background(batch):
         if step == BatchStep.PREVIEW:
             services.preview_import(actor=actor, batch=batch)
         else:
-            services.confirm_import(actor=actor, batch=batch)
+            # A request's confirm may start only from 待确认 (or a failed confirm): 正在导入 is the job worker's own
+            # state, which confirm_import takes as its start, so a press meanwhile is refused here, at once.
+            services.check_confirmable(batch)
+            services.confirm_import(actor=actor, batch=batch, all_or_nothing=all_or_nothing)
         return
-    services.queue(actor=actor, batch=batch, step=step)
+    services.queue(actor=actor, batch=batch, step=step, all_or_nothing=all_or_nothing)
     job = preview_import_job if step == BatchStep.PREVIEW else confirm_import_job
 
     def enqueue() -> None:

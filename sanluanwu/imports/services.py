@@ -317,8 +317,9 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
     return batch
 
 
-def queue(*, actor: Any, batch: ImportBatch, step: str) -> ImportBatch:
-    """Hand a step to the job worker: the batch waits 排队中, audited; the job is enqueued once this commits."""
+def queue(*, actor: Any, batch: ImportBatch, step: str, all_or_nothing: bool | None = None) -> ImportBatch:
+    """Hand a step to the job worker: the batch waits 排队中, audited; the job is enqueued once this commits. A
+    confirm's all-or-nothing choice is saved with it, never by a confirm that is refused."""
     code = "import.upload" if step == BatchStep.PREVIEW else "import.confirm"
     permissions.require(scope_for(actor), code, town_id=batch.unit_id)
     if step == BatchStep.CONFIRM:
@@ -327,9 +328,15 @@ def queue(*, actor: Any, batch: ImportBatch, step: str) -> ImportBatch:
         raise TransitionNotAllowed(f"该批次当前状态为“{batch.get_status_display()}”，不能再预览")
     with transaction.atomic():
         _hold(batch, (batch.status,))
+        fields = ["status", "step", "heartbeat_at", "job_id"]
+        if step == BatchStep.CONFIRM and all_or_nothing is not None:
+            batch.all_or_nothing = all_or_nothing
+            fields.append("all_or_nothing")
         batch.status, batch.step, batch.heartbeat_at, batch.job_id = BatchStatus.QUEUED, step, clock.now(), ""
-        _record(actor, batch, "imports.batch.queued", fields=["status", "step", "heartbeat_at", "job_id"],
-                note=BatchStep(step).label)  # fmt: skip
+        changes: dict[str, Any] = {"status": [None, batch.status]}
+        if "all_or_nothing" in fields:
+            changes["all_or_nothing"] = [None, batch.all_or_nothing]
+        _record(actor, batch, "imports.batch.queued", fields=fields, changes=changes, note=BatchStep(step).label)
     return batch
 
 

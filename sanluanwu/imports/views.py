@@ -81,10 +81,11 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = queries.access_batch(request.user, pk)
     require_for(request, "import.confirm", town_id=batch.unit_id)
-    batch.all_or_nothing = request.POST.get("all_or_nothing") == "on"
-    batch.save(update_fields=["all_or_nothing"])
     try:
-        jobs.run_step(batch=batch, actor=request.user, step="confirm")
+        # The choice is saved by the step's service once the confirm may start: a confirm refused (the batch already
+        # importing, a stale tab) changes nothing and answers at once, never waiting for the import's lock.
+        jobs.run_step(batch=batch, actor=request.user, step="confirm",
+                      all_or_nothing=request.POST.get("all_or_nothing") == "on")  # fmt: skip
     except DomainError as exc:
         messages.error(request, exc.text)
     return redirect("imports:batch_detail", pk=batch.pk)

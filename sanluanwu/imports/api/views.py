@@ -112,10 +112,8 @@ class ImportBatchViewSet(
         batch = self.get_object()
         data = ConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if data.validated_data["all_or_nothing"] is not None:
-            batch.all_or_nothing = data.validated_data["all_or_nothing"]
-            batch.save(update_fields=["all_or_nothing"])
-        jobs.run_step(batch=batch, actor=request.user, step="confirm")
+        jobs.run_step(batch=batch, actor=request.user, step="confirm",
+                      all_or_nothing=data.validated_data["all_or_nothing"])  # fmt: skip
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)
 

@@ -162,3 +162,45 @@ def test_the_import_list_names_the_uploader_by_full_name(client, alice, campaign
     client.force_login(alice)
     page = client.get("/imports/").content.decode()
     assert '<td data-label="上传人">陈科长</td>' in page
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_a_confirm_pressed_while_the_batch_is_importing_is_refused_at_once_and_changes_nothing(
+    client, alice, campaign, district, monkeypatch, background
+):
+    from rest_framework.test import APIClient
+
+    if background:
+        monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
+    batch = _previewed(alice, district["hutang"])
+    # The job worker is applying it (its transaction holds the batch's row until the rows are written): a second
+    # press, from a stale tab or a double click, must not write to the batch, which would wait for that lock.
+    from sanluanwu.core import clock
+
+    ImportBatch.objects.filter(pk=batch.pk).update(status=BatchStatus.APPLYING, all_or_nothing=False,
+                                                   heartbeat_at=clock.now())  # fmt: skip
+    events = AuditEvent.objects.count()
+    client.force_login(alice)
+    page = client.post(f"/imports/{batch.pk}/confirm/", {"all_or_nothing": "on"}, follow=True)
+    assert "不能确认导入" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(alice)
+    answer = api.post(f"/api/v1/imports/{batch.pk}/confirm/", {"all_or_nothing": True}, format="json")
+    assert answer.status_code == 400 and "不能确认导入" in str(answer.json())
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.APPLYING and batch.all_or_nothing is False
+    assert AuditEvent.objects.count() == events and not Case.objects.exists()
+
+
+def test_a_background_confirm_saves_the_all_or_nothing_choice_with_its_queued_event(alice, campaign, district,
+                                                                                   monkeypatch, settings):  # fmt: skip
+    from sanluanwu.imports import jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
+    batch = _previewed(alice, district["hutang"])
+    jobs.run_step(batch=batch, actor=alice, step="confirm", all_or_nothing=True)
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.QUEUED and batch.all_or_nothing is True
+    queued = AuditEvent.objects.filter(action="imports.batch.queued").latest("id")
+    assert queued.changes["all_or_nothing"] == [None, True]
