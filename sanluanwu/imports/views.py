@@ -72,7 +72,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         scope_for(request.user), "import.confirm", town_id=batch.unit_id
     )
     return render(request, "imports/batch_detail.html", {
-        "batch": batch, "data": data or {}, "busy": busy, "field_choices": field_choices,
+        "batch": batch, "data": data or {}, "busy": busy, "writing": services.is_writing(batch), "field_choices": field_choices,
         "can_confirm": can_confirm, "confirm_blocked": services.why_not_confirmable(batch) if can_confirm else None,
     })  # fmt: skip
 

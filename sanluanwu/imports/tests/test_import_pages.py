@@ -110,6 +110,31 @@ def test_a_running_import_page_refreshes_itself_and_shows_progress(client, alice
     assert 'http-equiv="refresh"' in html and '<progress max="100" value="30">' in html
 
 
+def test_while_a_background_confirm_writes_its_rows_the_page_says_so_instead_of_a_bar_standing_still(
+    client, alice, campaign, district, monkeypatch
+):
+    from sanluanwu.imports import services
+    from sanluanwu.imports.services import preview_import, upload_import
+
+    batch = preview_import(actor=alice, batch=upload_import(actor=alice, data=messy_xlsx([ROW]), filename="a.xlsx",
+                                                            kind="list", unit=district["hutang"]))  # fmt: skip
+    client.force_login(alice)
+    seen: list[str] = []
+    apply_plan = services.importer.apply_plan
+
+    def writing(plan, **kwargs):  # type: ignore[no-untyped-def]
+        # What the page shows at this moment (the job worker's confirm, its rows about to be written).
+        seen.append(client.get(f"/imports/{batch.pk}/").content.decode())
+        return apply_plan(plan, **kwargs)
+
+    monkeypatch.setattr(services.importer, "apply_plan", writing)
+    services.queue(actor=alice, batch=batch, step="confirm")
+    services.start(actor=alice, batch=batch)
+    services.confirm_import(actor=alice, batch=batch)
+    assert batch.status == "applied"
+    assert "正在写入数据库" in seen[0] and '<progress max="100">正在写入</progress>' in seen[0]
+
+
 def test_a_client_polls_a_batchs_status_without_its_preview_and_the_list_carries_none(alice, bob, campaign, district):
     api = APIClient()
     api.force_authenticate(alice)
