@@ -62,7 +62,7 @@ def _state(pid: int) -> str:
 def test_the_serve_script_runs_the_worker_under_supervision():
     serve = (SUPERVISE.parent / "serve").read_text()
     assert (
-        "bin/supervise --log var/worker.log -- nice -n 10 sh -c '.venv/bin/python manage.py settle_imports "
+        'bin/supervise --log "$VAR_DIR/worker.log" -- nice -n 10 sh -c \'.venv/bin/python manage.py settle_imports '
         "--worker-start" in serve
     )
     assert "exec .venv/bin/python manage.py db_worker --queue-name default" in serve

@@ -34,6 +34,7 @@ class TablePermission(BasePermission):
     """
 
     message = "您无权执行该操作"
+    code = "permission_denied"  # as the domain's refusals say it (core.api.exception_handler)
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.method == "OPTIONS":

@@ -225,4 +225,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if response is not None:
             response.data = {"detail": "请先登录或提供有效的令牌", "code": "not_authenticated"}
         return response
-    return _drf_handler()(exc, context)
+    response = _drf_handler()(exc, context)
+    # Every other refusal with a single detail (a permission class's message, a throttle) carries its code too, as the
+    # ones above do: a client branches on the code, never on the Chinese words.
+    if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:
+        codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
+        response.data["code"] = codes if isinstance(codes, str) else "error"
+    return response

@@ -245,6 +245,7 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
     uploads = request.FILES.getlist("photo")
     if not uploads:
         messages.error(request, "请选择照片")
+    added: list[str] = []
     for upload in uploads:
         if refusal := photos.size_refusal(upload.size or 0):
             messages.error(request, f"“{upload.name}”：{refusal}")
@@ -255,7 +256,12 @@ def upload_photo(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             messages.error(request, exc.text)
         else:
-            messages.success(request, f"照片“{upload.name}”已上传")
+            added.append(upload.name or "photo")
+    # One line for what went in (20 photos made 20 lines); each refusal keeps its own line, naming its file.
+    if len(added) == 1:
+        messages.success(request, f"照片“{added[0]}”已上传")
+    elif added:
+        messages.success(request, f"已上传 {len(added)} 张照片")
     return redirect("lookback:inspection", pk=insp.pk)
 
 

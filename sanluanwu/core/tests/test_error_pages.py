@@ -168,3 +168,14 @@ def test_a_server_error_keeps_its_traceback_in_the_log(caplog):
                                    sys.exc_info())  # fmt: skip
     record.status_code = 500
     assert ClientErrorsWithoutTraceback().filter(record) and record.exc_info is not None
+
+
+def test_a_role_refused_by_the_permission_table_in_the_api_gets_its_reason_and_a_code(uma):
+    api = APIClient()
+    api.force_authenticate(uma)
+    response = api.get("/api/v1/imports/")
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "您的角色（供水供电单位工作人员）不能查看表格导入",
+        "code": "permission_denied",
+    }

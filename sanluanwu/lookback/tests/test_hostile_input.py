@@ -246,3 +246,12 @@ def test_candidates_of_another_town_are_not_found(ada, district):
     api = _api(ada)
     assert api.get("/api/v1/lookback/candidates/", {"town": district["niutang"].pk, "name": "王五"}).status_code == 404
     assert api.get("/api/v1/lookback/candidates/", {"town": district["hutang"].pk, "name": "王五"}).status_code == 200
+
+
+def test_photos_uploaded_together_on_the_page_are_told_in_one_line(client, ada, draft):
+    client.force_login(ada)
+    shots = [SimpleUploadedFile(f"p{n}.jpg", jpeg_with_exif(lon=119.9651 + n / 10000)) for n in range(3)]
+    response = client.post(f"/lookback/inspections/{draft.pk}/photos/", {"photo": shots}, follow=True)
+    body = response.content.decode()
+    assert "已上传 3 张照片" in body and "“p0.jpg”已上传" not in body
+    assert Photo.objects.count() == 3
