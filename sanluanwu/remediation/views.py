@@ -23,6 +23,7 @@ from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.text import full_address
 from sanluanwu.core.withdrawal import ACTIVE
+from sanluanwu.registry import workflow
 from sanluanwu.registry.queries import access_case, cases_visible_to
 from sanluanwu.remediation import ledger, queries, services
 from sanluanwu.remediation.choices import (
@@ -301,6 +302,11 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
         "kind", "sort_order"
     )
     context = {"case": case, "units": units, "today": clock.today()}
+    step = workflow.TRANSITIONS["stop_production"]
+    if request.method != "POST" and case.status not in step.sources:
+        # Not a form to fill in for nothing (helper-34: a 已销号 case offered it): the case page says where it stands.
+        messages.error(request, f"该案件当前为“{case.get_status_display()}”，不能{step.label}")
+        return redirect(f"/cases/{case.pk}/#remediation")
     if request.method == "POST":
         try:
             ordered = request.POST.get("ordered_by")

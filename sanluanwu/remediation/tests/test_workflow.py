@@ -46,6 +46,15 @@ def test_the_stop_is_a_record_with_evidence_before_anything_else(ada, alice, cas
     assert CaseStatusChange.objects.filter(case=case, action="stop_production", actor=ada).exists()
 
 
+def test_the_stop_form_of_a_case_already_stopped_sends_the_inspector_back_to_the_case_saying_why(client, ada, case):
+    services.record_stop(actor=ada, case=case, stopped_on=clock.today(), ordered_by=case.town,
+                         photos=[services.Upload(site_photo(case, seed=1), "a.jpg")])  # fmt: skip
+    client.force_login(ada)
+    page = client.get(f"/remediation/cases/{case.pk}/stop/", follow=True)
+    assert page.redirect_chain and page.redirect_chain[-1][0].startswith(f"/cases/{case.pk}/")
+    assert "该案件当前为“已停产”，不能登记停产" in page.content.decode()
+
+
 def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case, gina, walt, uma, sam, alice, ada):
     case = walk(case, "confirmed", parties)
     assert case.status == CaseStatus.REMEDIATING and case.remediation_type == "shutdown"
