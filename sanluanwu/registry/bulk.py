@@ -500,8 +500,9 @@ def apply(rows: Sequence[Write], *, actor: Any, campaign: Campaign | None, kind:
                    search_text=_search_text(v))  # fmt: skip
         return row
 
-    # In the job worker each thousand rows rest a while (core.pacing): the pages keep the cores. Nothing here holds a
-    # lock another writer waits for until the audit events (BulkEvents.insert rests only before it takes its lock).
+    # In the job worker each thousand rows rest a while (core.pacing): the pages keep the cores. The rows an import
+    # changes stay locked until it commits, as they always were, and resting makes that longer (an edit of such a case
+    # meanwhile waits); the audit chain's lock, which every audited writer waits for, is taken after the last rest.
     pace = pacing.current()
     new_ids = insert_many(Enterprise, pace.paced(enterprise_row(r.enterprise_values, r.town_id) for r in new_ents),
                           count=len(new_ents))  # fmt: skip
