@@ -42,7 +42,7 @@ def _run(batch_id: int, user_id: int) -> None:
             if batch.step == BatchStep.PREVIEW:
                 services.preview_import(actor=actor, batch=batch)
             else:
-                services.confirm_import(actor=actor, batch=batch)
+                services.confirm_import(actor=actor, batch=batch, by_worker=True)
     except BaseException as exc:  # MemoryError included: the batch says so; the worker records the job failed, goes on
         logger.exception("import batch %s: %s failed", batch_id, batch.step)
         services.fail(
@@ -68,9 +68,6 @@ def run_step(*, batch: ImportBatch, actor: Any, step: str, all_or_nothing: bool 
         if step == BatchStep.PREVIEW:
             services.preview_import(actor=actor, batch=batch)
         else:
-            # A request's confirm may start only from 待确认 (or a failed confirm): 正在导入 is the job worker's own
-            # state, which confirm_import takes as its start, so a press meanwhile is refused here, at once.
-            services.check_confirmable(batch)
             services.confirm_import(actor=actor, batch=batch, all_or_nothing=all_or_nothing)
         return
     services.queue(actor=actor, batch=batch, step=step, all_or_nothing=all_or_nothing)

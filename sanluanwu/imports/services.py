@@ -260,16 +260,22 @@ def preview_import(
     return batch
 
 
-def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None) -> ImportBatch:
+def confirm_import(
+    *, actor: Any, batch: ImportBatch, all_or_nothing: bool | None = None, by_worker: bool = False
+) -> ImportBatch:
     """Apply every valid row in one transaction (or nothing if the user chose all-or-nothing and a row is wrong).
 
     The batch becomes 已导入 in the transaction that writes the rows, with its audit event; a failure leaves the
-    rows unwritten and the batch 导入失败 with the reason, to be corrected or retried.
+    rows unwritten and the batch 导入失败 with the reason, to be corrected or retried. `by_worker`: the job worker's
+    confirm, which start() moved to 正在导入; any other caller (a page, the API, a command) confirms only from 待确认
+    (or a failed confirm), so a press while the worker imports is refused at once and changes nothing.
     """
     permissions.require(scope_for(actor), "import.confirm", town_id=batch.unit_id)
     entry = batch.status
-    if entry != BatchStatus.APPLYING:  # APPLYING: the job worker started this confirm
+    if not by_worker:
         check_confirmable(batch)
+    elif entry != BatchStatus.APPLYING:
+        raise Conflict(f"该批次当前状态为“{batch.get_status_display()}”，不是后台导入中的批次")
     if all_or_nothing is not None:
         batch.all_or_nothing = all_or_nothing
     batch.step = BatchStep.CONFIRM
@@ -302,7 +308,7 @@ def confirm_import(*, actor: Any, batch: ImportBatch, all_or_nothing: bool | Non
     # until this transaction commits: the batch's summary (sorting and masking the rows, a megabyte of JSON, 1.6 s of
     # the lock's 2.5 s for 10,000 rows) is made and written before the rows, so that after them only the state moves.
     summary, message = _summary(plan), applied_message(counts)
-    if entry == BatchStatus.APPLYING:
+    if by_worker:
         # The job worker's write: the batch's row stays locked until it ends, so its progress cannot move meanwhile.
         # The page says the rows are being written (WRITING_PROGRESS) instead of a bar standing still.
         ImportBatch.objects.filter(pk=batch.pk).update(progress=WRITING_PROGRESS, heartbeat_at=clock.now())

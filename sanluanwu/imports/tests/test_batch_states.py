@@ -187,6 +187,9 @@ def test_a_confirm_pressed_while_the_batch_is_importing_is_refused_at_once_and_c
     api.force_authenticate(alice)
     answer = api.post(f"/api/v1/imports/{batch.pk}/confirm/", {"all_or_nothing": True}, format="json")
     assert answer.status_code == 400 and "不能确认导入" in str(answer.json())
+    # The service itself refuses it, whoever calls (a command too): only the job worker confirms from 正在导入.
+    with pytest.raises(ValidationFailed, match="不能确认导入"):
+        confirm_import(actor=alice, batch=ImportBatch.objects.get(pk=batch.pk), all_or_nothing=True)
     batch.refresh_from_db()
     assert batch.status == BatchStatus.APPLYING and batch.all_or_nothing is False
     assert AuditEvent.objects.count() == events and not Case.objects.exists()

@@ -130,7 +130,7 @@ def test_while_a_background_confirm_writes_its_rows_the_page_says_so_instead_of_
     monkeypatch.setattr(services.importer, "apply_plan", writing)
     services.queue(actor=alice, batch=batch, step="confirm")
     services.start(actor=alice, batch=batch)
-    services.confirm_import(actor=alice, batch=batch)
+    services.confirm_import(actor=alice, batch=batch, by_worker=True)  # as the job worker's _run calls it
     assert batch.status == "applied"
     assert "正在写入数据库" in seen[0] and '<progress max="100">正在写入</progress>' in seen[0]
 
