@@ -7,6 +7,7 @@ import os
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from gunicorn import util
 from gunicorn.glogging import Logger
 
 
@@ -53,6 +54,37 @@ class MaskingLogger(Logger):
 
 
 logger_class = MaskingLogger
+
+# The longest request line gunicorn reads (its default, named here so the refusal below can say it).
+limit_request_line = 4094
+
+# What gunicorn answers itself, before Django sees the request (a malformed request line, an address longer than
+# limit_request_line, headers too large), in Chinese like every other refusal. Its own page is English and echoes what
+# was sent; this one names the rule and what to do, and echoes nothing.
+ERROR_TEXTS: dict[int, tuple[str, str]] = {
+    400: ("请求格式不正确", "服务器无法识别这个请求（请求行或请求头不符合 HTTP 规范）。请从系统页面重新进入后再试。"),
+    403: ("请求被拒绝", "服务器拒绝了这个连接的请求。"),
+    414: ("网址过长", f"请求的网址超过服务器接受的长度（{limit_request_line} 字节）。请减少搜索词或筛选条件后重试。"),
+    417: ("请求无法处理", "服务器不支持请求中的 Expect 要求。"),
+    431: ("请求头过大", "请求头（多为浏览器保存的 Cookie）超过服务器接受的大小。请清除本站的 Cookie 后重新登录。"),
+    500: ("服务器内部错误", "服务器处理请求时出错，已记录。请稍后重试；如仍出现，请联系系统管理员。"),
+    501: ("请求无法处理", "服务器不支持请求所用的传输编码。"),
+}
+
+
+def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn.util.write_error's replacement: the same status line, a Chinese page in UTF-8 (`mesg`, which
+    repeats the client's input, is left out: the access and error logs keep what happened)."""
+    title, text = ERROR_TEXTS.get(status_int, ERROR_TEXTS[500 if status_int >= 500 else 400])
+    body = (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><h1>{title}</h1><p>{text}</p></body></html>\n").encode()  # fmt: skip
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Cache-Control: no-store\r\nContent-Length: {len(body)}\r\n\r\n").encode("latin-1")  # fmt: skip
+    util.write_nonblock(sock, head + body)
+
+
+# Workers are forked from the master that read this file: they call util.write_error through the module.
+util.write_error = write_error
 
 
 def post_worker_init(worker: Any) -> None:
