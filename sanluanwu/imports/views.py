@@ -12,10 +12,10 @@ from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import params
 from sanluanwu.core.errors import DomainError
-from sanluanwu.core.exporting import attachment_header
+from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
 from sanluanwu.core.forms import add_domain_errors
 from sanluanwu.core.pagination import keyset_page
-from sanluanwu.imports import jobs, queries, services
+from sanluanwu.imports import jobs, queries, readers, services
 from sanluanwu.imports.choices import BUSY, BatchStatus
 from sanluanwu.imports.forms import UploadForm
 from sanluanwu.imports.layout import FIELD_LABELS, fields_for
@@ -147,12 +147,23 @@ def column_mappings_clear(request: HttpRequest) -> HttpResponse:
     return redirect("imports:batch_list")
 
 
+# The type an original is served as, by what its bytes are (readers.sniff, as when it was read), not by its name.
+_ORIGINAL_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "xls": "application/vnd.ms-excel", "csv": "text/csv"}
+
+
+def _original_type(content: bytes, filename: str) -> str:
+    try:
+        return _ORIGINAL_TYPES[readers.sniff(content, filename)]
+    except readers.UnreadableFile:  # a file refused as unreadable is still given back as it came
+        return "application/octet-stream"
+
+
 @requires(GET="import.download")
 def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
     """The uploaded file exactly as it was received (audited: it holds phone numbers in clear)."""
     batch = queries.access_batch(request.user, pk)
     require_for(request, "import.download", town_id=batch.unit_id)
     content = services.download_original(actor=request.user, batch=batch)
-    response = HttpResponse(content, content_type="application/octet-stream")
+    response = HttpResponse(content, content_type=_original_type(content, batch.filename))
     response["Content-Disposition"] = attachment_header(batch.filename)
     return response

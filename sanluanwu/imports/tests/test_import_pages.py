@@ -40,6 +40,20 @@ def test_the_original_file_downloads_unchanged(client, alice, campaign, district
     assert client.get(f"/imports/{batch.pk}/file/").content == data
 
 
+def test_an_original_is_served_as_the_kind_of_sheet_its_bytes_are(client, alice, campaign, district):
+    client.force_login(alice)
+    for name, data in [("a.xlsx", messy_xlsx([ROW])), ("b.csv", "序号,企业名称\n1,张三作坊\n".encode("gbk"))]:
+        client.post("/imports/", {"kind": "list", "unit": district["hutang"].pk, "file": SimpleUploadedFile(name, data),
+                                  "coord_datum": "wgs84"})  # fmt: skip
+    types = {}
+    for batch in ImportBatch.objects.all():
+        response = client.get(f"/imports/{batch.pk}/file/")
+        types[batch.filename] = response["Content-Type"]
+        assert response["Content-Disposition"].startswith("attachment")
+        assert response["X-Content-Type-Options"] == "nosniff"
+    assert types == {"a.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "b.csv": "text/csv"}
+
+
 def test_a_town_user_can_only_import_into_own_town(client, alice, campaign, district):
     client.force_login(alice)
     response = client.post("/imports/", {"kind": "list", "unit": district["niutang"].pk, "coord_datum": "wgs84",
