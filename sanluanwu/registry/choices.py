@@ -125,7 +125,10 @@ AUDIT_ACTIONS: dict[str, str] = {
     "registry.credit_code_clash.resolved": "处理统一社会信用代码重复",
     "registry.export.created": "导出表格（个人信息已脱敏）",
     "registry.export.unmasked": "导出含完整个人信息的表格",
+    "registry.export.refused": "导出完整个人信息被拒绝（无权限）",
 }
 
 # Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
-SECURITY_ACTIONS = frozenset({"registry.export.created", "registry.export.unmasked", "registry.enterprise.revealed"})
+SECURITY_ACTIONS = frozenset(
+    {"registry.export.created", "registry.export.unmasked", "registry.export.refused", "registry.enterprise.revealed"}
+)

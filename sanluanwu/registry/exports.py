@@ -359,11 +359,13 @@ def attachment2_file(query: bytes, path: str, unit_label: str, as_of: dt.date, u
 
 
 def attachment2_response(
-    cases: QuerySet[Case], *, actor: Any, unit_label: str, as_of: dt.date, unmasked: bool = False, reason: str = ""
-) -> Any:
+    cases: QuerySet[Case], *, actor: Any, unit_label: str, as_of: dt.date, unmasked: bool = False, reason: str = "",
+    town_id: int | None = None,
+) -> Any:  # fmt: skip
     """The download response for pages and API alike; the temporary file is closed by FileResponse. Personal data
-    is masked unless `unmasked` (export.unmasked and a reason, checked before anything is written); every file is
-    audited with its SHA-256 and row count (one event per file)."""
+    is masked unless `unmasked` (export.unmasked in `town_id`, the town the cases are filtered to, and a reason,
+    checked before anything is written; a refusal is audited); every file is audited with its SHA-256 and row count
+    (one event per file)."""
     import hashlib
     import tempfile
 
@@ -372,7 +374,7 @@ def attachment2_response(
     from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, build_apart
     from sanluanwu.registry.services import check_export, record_export
 
-    check_export(actor=actor, unmasked=unmasked, reason=reason)
+    check_export(actor=actor, unmasked=unmasked, reason=reason, town_id=town_id)
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     try:
         os.close(fd)

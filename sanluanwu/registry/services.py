@@ -22,6 +22,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, geo, params
 from sanluanwu.core.errors import (
     Conflict,
+    PermissionDenied,
     TransitionNotAllowed,
     ValidationFailed,
     WarningsNotAcknowledged,
@@ -653,11 +654,22 @@ def reveal_enterprise_phone(*, actor: Any, enterprise: Enterprise, reason: str) 
                                                    town_id=enterprise.town_id, reason=reason)  # fmt: skip
 
 
-def check_export(*, actor: Any, unmasked: bool, reason: str) -> None:
-    """Refuse an unmasked export before the file is written: export.unmasked and a reason."""
-    if unmasked:
-        permissions.require(scope_for(actor), "export.unmasked")
-        _reason(reason)
+def check_export(*, actor: Any, unmasked: bool, reason: str, town_id: int | None = None) -> None:
+    """Refuse an unmasked export before the file is written: export.unmasked (in `town_id`, the town the export is
+    filtered to, when it is one) and a reason. A refusal for want of the permission is a security event itself (who
+    tried to take personal data in clear, and why they could not), committed before the 403; a missing reason is
+    a form error, not recorded."""
+    if not unmasked:
+        return
+    denied = permissions.denial(scope_for(actor), "export.unmasked", town_id=town_id)
+    if denied:
+        if getattr(actor, "pk", None):
+            with transaction.atomic():
+                record_event(actor=actor, action="registry.export.refused", obj=actor,
+                             changes={"unmasked": [None, True], "town": [None, town_id]},
+                             note=f"拒绝导出完整个人信息：{denied}", result="failure")  # fmt: skip
+        raise PermissionDenied(denied)
+    _reason(reason)
 
 
 def record_export(

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -18,7 +19,7 @@ from sanluanwu.accounts.views import reveal_page
 from sanluanwu.audit.display import timeline_html
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
-from sanluanwu.core.errors import DomainError, ValidationFailed
+from sanluanwu.core.errors import DomainError, PermissionDenied, ValidationFailed
 from sanluanwu.core.pagination import keyset_page, numbered_page
 from sanluanwu.core.text import full_address
 from sanluanwu.registry import columns, filters, list_rows, queries, services
@@ -153,14 +154,14 @@ def case_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"无法导出：{exc.text}")
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
     town = filterset.form.cleaned_data.get("town")
-    unmasked = params.flag(request.GET.get("unmasked"))
-    if unmasked:
-        require_for(request, "export.unmasked", town_id=town.pk if town else None)
     try:
         return attachment2_response(
             filterset.qs, actor=request.user, unit_label=queries.unit_label(scope, town.pk if town else None),
-            as_of=as_of, unmasked=unmasked, reason=request.GET.get("reason", ""),
+            as_of=as_of, unmasked=params.flag(request.GET.get("unmasked")), reason=request.GET.get("reason", ""),
+            town_id=town.pk if town else None,
         )  # fmt: skip
+    except PermissionDenied as exc:  # no export.unmasked here: the refusal is audited, the page is the 403
+        raise DjangoPermissionDenied(exc.text) from None
     except ValidationFailed as exc:
         messages.error(request, f"无法导出：{exc.text}")
         return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of', 'unmasked', 'reason')}")

@@ -156,7 +156,8 @@ class CaseViewSet(
         label = queries.unit_label(scope_for(request.user), town.pk if town else None)
         unmasked = params.flag(request.query_params.get("unmasked"))
         return attachment2_response(cases, actor=request.user, unit_label=label, as_of=as_of, unmasked=unmasked,
-                                    reason=request.query_params.get("reason", ""))  # fmt: skip
+                                    reason=request.query_params.get("reason", ""),
+                                    town_id=town.pk if town else None)  # fmt: skip
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])

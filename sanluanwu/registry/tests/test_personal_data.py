@@ -149,9 +149,15 @@ def test_an_unmasked_export_needs_the_permission_and_a_reason_and_is_audited(ali
     assert refused.status_code == 403
     # The page reads the flag as the API does: "true" asks for the same unmasked file, refused the same way.
     assert _login(ada).get("/cases/export/?unmasked=true&reason=核对").status_code == 403
+    assert _api(ada).get("/api/v1/cases/export/?unmasked=1&reason=核对").status_code == 403
     no_reason = _api(alice).get("/api/v1/cases/export/?unmasked=1")
     assert no_reason.status_code == 400
-    assert not AuditEvent.objects.filter(action__startswith="registry.export").exists()
+    # No file was made; each refusal for want of the permission is a security event of its own (a missing reason is
+    # a form error, not recorded).
+    events = AuditEvent.objects.filter(action__startswith="registry.export")
+    assert [(e.action, e.actor_username, e.result) for e in events.order_by("id")] == [
+        ("registry.export.refused", "ada", "failure")] * 3  # fmt: skip
+    assert "拒绝导出完整个人信息" in events.first().note
 
     response = _api(alice).get("/api/v1/cases/export/?unmasked=1&reason=逐户电话通知停产")
     content = b"".join(response.streaming_content)
