@@ -62,12 +62,14 @@ class ObtainTokenView(APIView):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         user = authenticate(request._request, username=values["username"], password=values["password"])
-        refused = {"non_field_errors": [security.LOGIN_FAILED_TEXT]}  # one answer for every failure (no oracle)
+        # One answer for every failure (no oracle), shaped as every other refusal of a request's fields.
+        refused = {"non_field_errors": [security.LOGIN_FAILED_TEXT], "code": "login_failed"}
         if user is None or not user.is_active:
             return Response(refused, status=status.HTTP_400_BAD_REQUEST)
         if twofactor.has_device(user) and not twofactor.check_code(user=user, code=values.get("otp", ""),
                                                                       where="接口令牌"):  # fmt: skip
-            return Response({"otp": ["请填写正确的双因素动态码"]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"otp": ["请填写正确的双因素动态码"], "code": "otp_invalid"},
+                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
         security.record_login(request, user, via="接口令牌")
         token, secret = tokens.create_token(actor=user, name=values.get("name", "") or "接口登录")
         return Response({"token": secret, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED)

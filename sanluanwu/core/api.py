@@ -188,7 +188,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {}
         for name, messages in exc.errors.items():
             body["non_field_errors" if name == "__all__" else name] = messages
-        body["code"] = exc.code
+        body.setdefault("code", exc.code)  # a form's own field named "code" (a two-factor code) keeps its message
         if exc.warnings:
             body["warnings"] = exc.warnings
         return Response(body, status=exc.status_code)
@@ -226,6 +226,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             response.data = {"detail": "请先登录或提供有效的令牌", "code": "not_authenticated"}
         return response
     response = _drf_handler()(exc, context)
+    if response is not None and isinstance(exc, exceptions.ValidationError):
+        # A serializer's field errors, shaped as a domain error's: {field: [messages], "code": "invalid"}.
+        if not isinstance(response.data, dict):
+            response.data = {"non_field_errors": response.data}
+        response.data.setdefault("code", "invalid")
+        return response
     # Every other refusal with a single detail (a permission class's message, a throttle) carries its code too, as the
     # ones above do: a client branches on the code, never on the Chinese words.
     if response is not None and isinstance(response.data, dict) and set(response.data) == {"detail"}:

@@ -115,3 +115,13 @@ def test_only_the_token_scheme_is_read(alice, header):
     api.credentials(HTTP_AUTHORIZATION=f"{header} {secret}")
     response = api.get("/api/v1/cases/")
     assert response.status_code == 200 if header == "Token" else response.json()["code"] == "not_authenticated"
+
+
+def test_the_token_endpoints_refusals_carry_a_code_as_every_other_refusal_does(alice):
+    api = APIClient()
+    wrong = api.post("/api/v1/auth/token/", {"username": "alice", "password": "not-it"}, format="json")
+    assert wrong.status_code == 400
+    assert wrong.json() == {"non_field_errors": ["用户名或密码不正确，或账号已被暂时锁定"], "code": "login_failed"}
+    missing = api.post("/api/v1/auth/token/", {"username": "alice"}, format="json")
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "invalid" and missing.json()["password"]
