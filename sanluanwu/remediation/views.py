@@ -30,7 +30,9 @@ from sanluanwu.remediation.choices import (
     TWO_CUTS_THREE_CLEARS,
     EnforcementKind,
     EvidencePhase,
+    ItemState,
     PlanItemCategory,
+    PlanState,
     TaskState,
 )
 from sanluanwu.remediation.evidence import uploads as evidence_uploads
@@ -65,6 +67,20 @@ def _fail(request: HttpRequest, template: str, context: dict[str, Any], exc: Dom
 def _back(request: HttpRequest, case_pk: int, text: str) -> HttpResponse:
     messages.success(request, text)
     return redirect(f"/cases/{case_pk}/#remediation")
+
+
+def _not_offered(request: HttpRequest, case: Any, what: str) -> HttpResponse | None:
+    """A step's form is opened only while the case page offers the step (queries.case_actions, the one list of what
+    applies to a case now): an old link, a second tab or a typed address for a case that has moved on (a 已销号 case's
+    stop form, a review already recorded) goes back to the case, saying where it stands, instead of a form that can
+    only be refused. A POST is left to the service, which refuses it with its own reason."""
+    if request.method == "POST":
+        return None
+    work = queries.case_work(case, scope_for(request.user), remember=True)
+    if any(a.url == request.path for a in work.actions):
+        return None
+    messages.error(request, f"该案件当前为“{case.get_status_display()}”，不能{what}")
+    return redirect(f"/cases/{case.pk}/#remediation")
 
 
 # ---- work lists ------------------------------------------------------------------------------------------------
@@ -302,11 +318,8 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
         "kind", "sort_order"
     )
     context = {"case": case, "units": units, "today": clock.today()}
-    step = workflow.TRANSITIONS["stop_production"]
-    if request.method != "POST" and case.status not in step.sources:
-        # Not a form to fill in for nothing (helper-34: a 已销号 case offered it): the case page says where it stands.
-        messages.error(request, f"该案件当前为“{case.get_status_display()}”，不能{step.label}")
-        return redirect(f"/cases/{case.pk}/#remediation")
+    if gone := _not_offered(request, case, workflow.TRANSITIONS["stop_production"].label):
+        return gone
     if request.method == "POST":
         try:
             ordered = request.POST.get("ordered_by")
@@ -325,6 +338,8 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(GET="remediation.propose_type", POST="remediation.propose_type")
 def propose_type(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "remediation.propose_type")
+    if gone := _not_offered(request, case, "提出整治类型"):
+        return gone
     campaign_id = case.campaign_id
     n, all_shut, justified = queries.blanket_status(case.town_id, campaign_id, adding="shutdown")
     context = {"case": case, "today": clock.today(), "blanket": n >= 5 and all_shut and not justified, "n": n,
@@ -351,6 +366,8 @@ def decide_type(request: HttpRequest, pk: int, cid: int) -> HttpResponse:
     case = access_case(request.user, pk)
     c = get_object_or_404(Classification.objects.select_related("lead_unit", "proposed_by"), pk=cid, case=case)
     _lead_only(request, c.lead_unit, "确认整治类型")
+    if gone := _not_offered(request, case, "确认这次提出的整治类型（已确认、已退回或已被替代）"):
+        return gone
     context = {"case": case, "c": c, "kinds": _task_preview(case, c)}
     if request.method == "POST":
         try:
@@ -374,6 +391,8 @@ def _task_preview(case: Any, c: Classification) -> list[Any]:
 @requires(GET="plan.edit", POST="plan.edit")
 def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "plan.edit")
+    if gone := _not_offered(request, case, "编制或修改整改方案"):
+        return gone
     plan = queries.latest_plan(case)
     items = list(plan.items.all()) if plan else []
     # What the form starts from: the latest version (a returned one is revised as the next), or the case's own values.
@@ -415,6 +434,8 @@ def plan_decide(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
     plan = get_object_or_404(case.plans, pk=plan_pk)
     confirmed = queries.confirmed_classification(case)
     _lead_only(request, confirmed.lead_unit if confirmed else None, "审批整改方案")
+    if gone := _not_offered(request, case, "审批这一版整改方案（已审批、已退回或未提交）"):
+        return gone
     context = {"case": case, "plan": plan, "earlier": case.plans.exclude(pk=plan.pk).order_by("-number")}
     if request.method == "POST":
         try:
@@ -431,7 +452,12 @@ def plan_decide(request: HttpRequest, pk: int, plan_pk: int) -> HttpResponse:
 @requires(GET="plan.progress", POST="plan.progress")
 def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     case = _case(request, pk, "plan.progress")
-    item = get_object_or_404(PlanItem, pk=item_pk, plan__case=case)
+    item = get_object_or_404(PlanItem.objects.select_related("plan"), pk=item_pk, plan__case=case)
+    if request.method != "POST" and not (item.plan.state == PlanState.APPROVED and item.state == ItemState.OPEN):
+        # The panel's own condition for the link (and the service's).
+        messages.error(request, f"该整改事项当前为“{item.get_state_display()}”，所属方案为“"
+                                f"{item.plan.get_state_display()}”，不能登记完成")  # fmt: skip
+        return redirect(f"/cases/{case.pk}/#remediation")
     context = {"case": case, "item": item, "today": clock.today()}
     if request.method == "POST":
         try:
@@ -446,6 +472,8 @@ def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 @requires(GET="case.submit_for_review", POST="case.submit_for_review")
 def request_review(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case(request, pk, "case.submit_for_review")
+    if gone := _not_offered(request, case, "申请现场审核"):
+        return gone
     context = {"case": case, "remaining": queries.work_remaining(case)}
     if request.method == "POST":
         try:
@@ -460,6 +488,8 @@ def request_review(request: HttpRequest, pk: int) -> HttpResponse:
 def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     case = _case(request, pk, "case.pass_review")
     r = get_object_or_404(Review.objects.select_related("requested_by"), pk=review_pk, case=case)
+    if gone := _not_offered(request, case, "填写这次现场审核记录（已记录或已被替代）"):
+        return gone
     items = queries.review_items(case)
     tasks = {
         t.kind.item_code or f"task:{t.pk}": t for t in case.tasks.filter(ACTIVE).select_related("kind", "owner_unit")
@@ -500,6 +530,8 @@ def signoff(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
     r = get_object_or_404(Review.objects.prefetch_related("checks").select_related("signoff_unit"), pk=review_pk,
                           case=case)  # fmt: skip
     _lead_only(request, r.signoff_unit, "签认销号")
+    if gone := _not_offered(request, case, "签认这次审核（已签认或已退回）"):
+        return gone
     context = {"case": case, "review": r, "photos": case.evidence.filter(step="review", subject_id=r.pk)}
     if request.method == "POST":
         try:

@@ -521,3 +521,28 @@ def test_a_task_form_whose_version_is_no_number_is_refused_as_a_stale_page(parti
     assert page.status_code == 409 and "已被他人办理或修改" in page.content.decode()
     water.refresh_from_db()
     assert water.state == TaskState.OPEN
+
+
+def test_every_form_of_the_work_on_a_case_that_has_moved_on_sends_the_user_back_to_the_case(
+    client, parties, case, alice, gina
+):  # fmt: skip
+    from sanluanwu.remediation.models import Classification, Review
+
+    other = make_case(alice, case.town, name="李四木材加工作坊", legal_person="李四", industry="木材加工",
+                      address="湖塘镇新华村9号",
+                      case={"planned_completion": clock.today() + dt.timedelta(days=30)})  # fmt: skip
+    stopped = walk(other, "stopped", parties)
+    client.force_login(alice)
+    assert client.get(f"/remediation/cases/{stopped.pk}/type/").status_code == 200  # offered: the form opens
+    case = walk(case, "closed", parties)
+    base = f"/remediation/cases/{case.pk}"
+    c = Classification.objects.filter(case=case).latest("id")
+    r = Review.objects.filter(case=case).latest("id")
+    for user, path in [(alice, "/stop/"), (alice, "/type/"), (alice, "/plan/"), (alice, "/review/request/"),
+                       (alice, f"/review/{r.pk}/"), (gina, f"/type/{c.pk}/"), (gina, f"/signoff/{r.pk}/")]:  # fmt: skip
+        client.force_login(user)
+        page = client.get(base + path, follow=True)
+        assert page.redirect_chain and page.redirect_chain[-1][0].startswith(f"/cases/{case.pk}/"), path
+        assert "该案件当前为“已销号”，不能" in page.content.decode(), path
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
