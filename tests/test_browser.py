@@ -108,3 +108,46 @@ def test_town_manager_lists_a_case_fixing_a_point_outside_the_district(live_serv
     phone.goto(f"{live_server.url}/cases/?q=吴浏览")
     assert "吴浏览塑料造粒作坊" in phone.inner_text("#case-table")
     phone.screenshot(path=str(ARTIFACTS / f"{tag}-04-phone-list.png"), full_page=True)
+
+
+@pytest.fixture
+def previewed_batch(small_demo: Any) -> int:
+    """A 附件2 of 湖塘镇 uploaded and previewed by its manager, before the browser starts."""
+    from sanluanwu.accounts.models import User
+    from sanluanwu.imports import services
+    from sanluanwu.imports.tests.sheets import messy_xlsx
+    from sanluanwu.imports.tests.test_import_list import _row
+
+    hutang = User.objects.get(username="hutang")
+    batch = services.upload_import(actor=hutang, data=messy_xlsx([_row(1, "吴取消塑料造粒作坊", "吴取消")]),
+                                   filename="湖塘镇附件2.xlsx", kind="list", unit=hutang.memberships.get().org_unit)  # fmt: skip
+    services.preview_import(actor=hutang, batch=batch)
+    return batch.pk
+
+
+def test_cancelling_an_import_asks_first_and_a_no_changes_nothing(live_server, previewed_batch, browser):
+    asked: list[str] = []
+    for phone in (False, True):
+        viewport = {"width": 390, "height": 844} if phone else {"width": 1280, "height": 900}
+        page = browser.new_page(viewport=viewport, locale="zh-CN", is_mobile=phone)
+        page.goto(f"{live_server.url}/login/")
+        page.fill("#id_username", "hutang")
+        page.fill("#id_password", "Wujin@2020")
+        page.click("button[type=submit]")
+        page.goto(f"{live_server.url}/imports/{previewed_batch}/")
+        if not phone:  # first a "no" (the dialog dismissed): the batch stays 待确认
+            page.screenshot(path=str(ARTIFACTS / f"import-cancel-form-{_db_tag()}.png"))
+            page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+            page.fill("#cancel-form input[name=reason]", "传错了文件")
+            page.click("#cancel")
+            page.wait_for_timeout(300)
+            assert asked and "不会导入任何数据" in asked[0]
+            assert page.inner_text("#batch-status") == "待确认"
+            page.once("dialog", lambda dialog: dialog.accept())
+            page.click("#cancel")
+            page.wait_for_load_state()
+            assert page.inner_text("#batch-status") == "已取消"
+            assert "已取消该批次，没有导入任何数据" in page.inner_text("main")
+        page.screenshot(path=str(ARTIFACTS / f"import-cancelled-{'phone' if phone else 'desktop'}-{_db_tag()}.png"),
+                        full_page=True)  # fmt: skip
+        page.close()

@@ -45,6 +45,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "imports.batch.started": "后台开始处理导入表格",
     "imports.batch.rejected": "导入表格无法读取",
     "imports.batch.interrupted": "导入表格的后台处理中断",
+    "imports.batch.cancelled": "取消导入",
     "imports.enterprise.created": "导入新建企业",
     "imports.enterprise.updated": "导入修改企业信息",
     "imports.case.created": "导入列入动态管理整治名单",

@@ -43,6 +43,8 @@ def _run(batch_id: int, user_id: int) -> None:
                 services.preview_import(actor=actor, batch=batch)
             else:
                 services.confirm_import(actor=actor, batch=batch, by_worker=True)
+    except services.ImportCancelled:
+        logger.info("import batch %s: cancelled during its %s; stopped, nothing written", batch_id, batch.step)
     except BaseException as exc:  # MemoryError included: the batch says so; the worker records the job failed, goes on
         logger.exception("import batch %s: %s failed", batch_id, batch.step)
         services.fail(

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, OperationalError, transaction
 from django.utils import timezone
 
 from sanluanwu.accounts import permissions
@@ -78,7 +78,10 @@ def _progress_reporter(batch: ImportBatch, start: int, span: int) -> Any:
 
     def report(done: int, total: int) -> None:
         value = start + span * done // total
-        ImportBatch.objects.filter(pk=batch.pk).update(progress=value, heartbeat_at=clock.now())
+        moved = (ImportBatch.objects.filter(pk=batch.pk).exclude(status=BatchStatus.CANCELLED)
+                 .update(progress=value, heartbeat_at=clock.now()))  # fmt: skip
+        if not moved:  # cancelled meanwhile (cancel_import): stop reading; nothing of it was written
+            raise ImportCancelled()
 
     return report
 
@@ -198,10 +201,24 @@ SETTLED = (BatchStatus.APPLIED, BatchStatus.CANCELLED)
 NOT_PREVIEWABLE = (*SETTLED, BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.APPLYING)
 
 
-def _hold(batch: ImportBatch, allowed: tuple[str, ...] | frozenset[str]) -> None:
+class ImportCancelled(Conflict):
+    """The batch was cancelled (cancel_import) while a step was on it: the step stops and writes nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("该批次已取消，没有导入任何数据；如需导入请重新上传")
+
+
+def _hold(batch: ImportBatch, allowed: tuple[str, ...] | frozenset[str], *, nowait: bool = False) -> None:
     """Lock the batch's row for the caller's transaction and check it still stands where the step began: two
-    confirms pressed at once (two tabs, a double click, the API and the page) write once; the second is told."""
-    current = ImportBatch.objects.select_for_update(no_key=True).values_list("status", flat=True).get(pk=batch.pk)
+    confirms pressed at once (two tabs, a double click, the API and the page) write once; the second is told.
+    `nowait`: a row locked by a step writing (an import's write, seconds long) is refused at once, not waited for."""
+    try:
+        current = (ImportBatch.objects.select_for_update(no_key=True, nowait=nowait)
+                   .values_list("status", flat=True).get(pk=batch.pk))  # fmt: skip
+    except OperationalError:
+        raise Conflict("该批次正在写入数据库，不能取消；请等导入完成后查看结果") from None
+    if current == BatchStatus.CANCELLED and BatchStatus.CANCELLED not in allowed:
+        raise ImportCancelled()
     if current not in allowed:
         label = BatchStatus(current).label
         raise Conflict(f"该批次当前状态为“{label}”，可能已由他人（或另一个窗口）处理，请刷新页面查看")
@@ -401,6 +418,44 @@ def retry(*, actor: Any, batch: ImportBatch) -> ImportBatch:
     with transaction.atomic():
         batch.status = BatchStatus.PREVIEWED if batch.step == BatchStep.CONFIRM else BatchStatus.UPLOADED
         _record(actor, batch, "imports.batch.retried", fields=["status"], note=BatchStep(batch.step).label)
+    return batch
+
+
+# Where a batch may be cancelled from: before its rows are written (a confirm's write phase is refused, see below).
+CANCELLABLE = (BatchStatus.UPLOADED, BatchStatus.QUEUED, BatchStatus.PREVIEWING, BatchStatus.PREVIEWED,
+               BatchStatus.APPLYING, BatchStatus.FAILED, BatchStatus.INTERRUPTED)  # fmt: skip
+
+
+def why_not_cancellable(batch: ImportBatch) -> str | None:
+    if batch.status == BatchStatus.REJECTED:
+        return "该表格无法读取，本来就不会导入任何数据，不需要取消"
+    if batch.status not in CANCELLABLE:
+        return f"该批次当前状态为“{batch.get_status_display()}”，不能取消"
+    if is_writing(batch):
+        return "该批次正在写入数据库，不能取消；请等导入完成后查看结果"
+    return None
+
+
+def cancel_import(*, actor: Any, batch: ImportBatch, reason: str = "") -> ImportBatch:
+    """取消导入: the batch becomes 已取消 and none of its rows will be written; audited with the reason. A background
+    step on it stops at its next progress report (every 5,000 rows) or, at the latest, finds it cancelled when it
+    would write; a confirm already writing its rows is refused at once (its row lock is not waited for). The original
+    file stays, downloadable as before."""
+    code = "import.upload" if batch.step == BatchStep.PREVIEW else "import.confirm"
+    permissions.require(scope_for(actor), code, town_id=batch.unit_id)
+    if why := why_not_cancellable(batch):
+        raise TransitionNotAllowed(why)
+    note = clean_text(reason or "")[:200]
+    entry = batch.status
+    with transaction.atomic():
+        _hold(batch, (entry,), nowait=True)
+        batch.status, batch.message = (
+            BatchStatus.CANCELLED,
+            "已取消，没有导入任何数据" + (f"（{note}）" if note else ""),
+        )
+        _record(actor, batch, "imports.batch.cancelled", fields=["status", "message"],
+                changes={"status": [entry, batch.status]}, note=note)  # fmt: skip
+    plans.discard(batch)
     return batch
 
 

@@ -13,5 +13,6 @@ urlpatterns = [
     path("imports/<int:pk>/confirm/", views.batch_confirm, name="batch_confirm"),
     path("imports/<int:pk>/mapping/", views.batch_mapping, name="batch_mapping"),
     path("imports/<int:pk>/retry/", views.batch_retry, name="batch_retry"),
+    path("imports/<int:pk>/cancel/", views.batch_cancel, name="batch_cancel"),
     path("imports/<int:pk>/file/", views.batch_file, name="batch_file"),
 ]

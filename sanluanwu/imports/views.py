@@ -74,6 +74,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/batch_detail.html", {
         "batch": batch, "data": data or {}, "busy": busy, "writing": services.is_writing(batch), "field_choices": field_choices,
         "can_confirm": can_confirm, "confirm_blocked": services.why_not_confirmable(batch) if can_confirm else None,
+        "can_cancel": services.why_not_cancellable(batch) is None and permissions.allows(
+            scope_for(request.user), "import.upload" if batch.step == "preview" else "import.confirm",
+            town_id=batch.unit_id),
     })  # fmt: skip
 
 
@@ -101,6 +104,20 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
         jobs.run_step(batch=batch, actor=request.user, step=batch.step)
     except DomainError as exc:
         messages.error(request, exc.text)
+    return redirect("imports:batch_detail", pk=batch.pk)
+
+
+@requires(POST="import.upload")
+def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """取消导入: the batch is set aside, nothing of it written (a confirm also needs import.confirm)."""
+    batch = queries.access_batch(request.user, pk)
+    require_for(request, "import.upload", town_id=batch.unit_id)
+    try:
+        services.cancel_import(actor=request.user, batch=batch, reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.text)
+    else:
+        messages.success(request, "已取消该批次，没有导入任何数据。")
     return redirect("imports:batch_detail", pk=batch.pk)
 
 

@@ -47,3 +47,9 @@ document.addEventListener("submit", function (event) {
     window.alert("一次最多上传 " + max + " 个文件，本次选择了 " + count + " 个。请减少后再提交，或分几次上传。");
   }
 });
+
+// A form that does something not undone (取消导入) asks first: data-confirm holds the question.
+document.addEventListener("submit", function (event) {
+  var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});

@@ -63,6 +63,11 @@ class ConfirmSerializer(serializers.Serializer[Any]):
     all_or_nothing = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
+class CancelSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
+                                   help_text="取消原因（可选，记入审计日志）")  # fmt: skip
+
+
 class ImportBatchViewSet(
     TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]
 ):
@@ -71,7 +76,7 @@ class ImportBatchViewSet(
     serializer_class = BatchSerializer
     parser_classes = [MultiPartParser, FormParser]
     table_permissions = {"list": "import.view", "retrieve": "import.view", "create": "import.upload",
-                         "confirm": "import.confirm", "retry": "import.upload"}  # fmt: skip
+                         "confirm": "import.confirm", "retry": "import.upload", "cancel": "import.upload"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[ImportBatch]:
         batches = queries.batches_visible_to(self.request.user).select_related("unit")
@@ -114,6 +119,17 @@ class ImportBatchViewSet(
         data.is_valid(raise_exception=True)
         jobs.run_step(batch=batch, actor=request.user, step="confirm",
                       all_or_nothing=data.validated_data["all_or_nothing"])  # fmt: skip
+        batch.refresh_from_db()
+        return Response(BatchSerializer(batch).data)
+
+    @extend_schema(request=CancelSerializer, responses={200: BatchSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[JSONParser, FormParser, MultiPartParser])
+    def cancel(self, request: Request, pk: str | None = None) -> Response:
+        """取消导入: before its rows are written (a background step on it stops); nothing of it is imported."""
+        batch = self.get_object()
+        data = CancelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.cancel_import(actor=request.user, batch=batch, reason=data.validated_data["reason"])
         batch.refresh_from_db()
         return Response(BatchSerializer(batch).data)
 
