@@ -12,6 +12,9 @@ class ReportingConfig(AppConfig):
         from sanluanwu.core.masking import register_personal_fields
 
         register_personal_fields("reporting.report", {"phone": "phone", "remark": "text"})
+        # A brief is news, yet people write "联系人张三 13812345678" into it: shown masked like every free text.
+        register_personal_fields("reporting.brief", {"title": "text", "text": "text"})
+        register_personal_fields("reporting.briefphoto", {"caption": "text"})
 
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.campaigns.services import register_campaign_changed

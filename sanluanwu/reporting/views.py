@@ -29,6 +29,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import clock, params, photos
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header, build_apart, one_at_a_time
+from sanluanwu.core.masking import mask_text
 from sanluanwu.registry.exports import Signature
 from sanluanwu.registry.services import record_export
 from sanluanwu.registry.visibility import case_topics
@@ -490,14 +491,14 @@ def withdraw_brief(request: HttpRequest, pk: int) -> HttpResponse:
     b = queries.access_brief(request.user, pk)
     if not services.may_withdraw_brief(request.user, b.unit):
         raise DjangoPermissionDenied("您只能撤回本单位的工作简讯")
-    return _withdrawal(request, services.withdraw_brief, f"已撤回简讯《{b.title}》", f"/reporting/briefs/{b.pk}/",
+    return _withdrawal(request, services.withdraw_brief, f"已撤回简讯《{mask_text(b.title)}》", f"/reporting/briefs/{b.pk}/",
                        brief=b)  # fmt: skip
 
 
 @requires(POST="record.restore")
 def restore_brief(request: HttpRequest, pk: int) -> HttpResponse:
     b = queries.access_brief(request.user, pk)
-    return _withdrawal(request, services.restore_brief, f"已恢复简讯《{b.title}》", f"/reporting/briefs/{b.pk}/",
+    return _withdrawal(request, services.restore_brief, f"已恢复简讯《{mask_text(b.title)}》", f"/reporting/briefs/{b.pk}/",
                        brief=b)  # fmt: skip
 
 
@@ -531,7 +532,9 @@ def _brief_form(request: HttpRequest, b: Brief | None) -> HttpResponse:
             status = exc.status_code
     values = {"unit": request.POST.get("unit", ""),
               "month": request.POST.get("month") or (b.month if b else clock.today()).strftime("%Y-%m"),
-              "title": request.POST.get("title", b.title if b else ""), "text": request.POST.get("text", b.text if b else "")}  # fmt: skip
+              # A stored draft's numbers shown masked (save_brief puts them back); what was just typed, as typed.
+              "title": request.POST.get("title", mask_text(b.title) if b else ""),
+              "text": request.POST.get("text", mask_text(b.text) if b else "")}  # fmt: skip
     return render(request, "reporting/brief_form.html", {
         "brief": b, "units": units, "campaign": campaign, "v": values, "photos": b.photos.all() if b else [],
         **(_brief_withdrawal(request, b) if b else {}),

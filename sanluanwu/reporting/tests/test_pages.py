@@ -308,3 +308,29 @@ def test_the_town_overview_offers_submitting_to_its_manager_and_only_a_look_to_i
     assert link + "核对并报送" in _client(alice).get("/reporting/").content.decode()
     inspector = _client(ada).get("/reporting/").content.decode()
     assert link + "查看" in inspector and "核对并报送" not in inspector
+
+
+def test_a_phone_number_written_into_a_brief_is_shown_masked_and_a_draft_saved_as_shown_keeps_it(
+    alice, office, campaign
+):  # fmt: skip
+    client, month = _client(alice), campaign.starts_on.strftime("%Y-%m")
+    client.post("/reporting/briefs/new/", {"month": month, "title": "湖塘镇简讯（联系13812345678）",
+                                           "text": "联系人张科长，电话13812345678。\n关停3家。", "action": "save",
+                                           "photos": _file("a.jpg", jpeg_with_exif())})  # fmt: skip
+    brief = Brief.objects.get()
+    brief.photos.update(caption="现场负责人13812345678")
+    form = client.get(f"/reporting/briefs/{brief.pk}/").content.decode()
+    assert "13812345678" not in form and "138****5678" in form
+    # Sent back as shown (masked) with a line added: the stored digits stay, the added line is kept.
+    client.post(f"/reporting/briefs/{brief.pk}/", {"month": month, "title": "湖塘镇简讯（联系138****5678）",
+                                                   "text": "联系人张科长，电话138****5678。\n关停3家，断电2家。",
+                                                   "action": "submit"})  # fmt: skip
+    brief.refresh_from_db()
+    assert brief.state == "submitted" and brief.title == "湖塘镇简讯（联系13812345678）"
+    assert brief.text == "联系人张科长，电话13812345678。\n关停3家，断电2家。"
+    for page in (
+        _client(office).get(f"/reporting/briefs/?month={month}"),
+        _client(office).get(f"/reporting/briefs/{brief.pk}/"),
+    ):
+        body = page.content.decode()
+        assert page.status_code == 200 and "13812345678" not in body and "138****5678" in body
