@@ -204,7 +204,9 @@ REMEMBER_READS = os.environ.get("SLW_REMEMBER_READS", "1") != "0"
 EXPORTS_AT_ONCE = max(1, int(os.environ.get("SLW_EXPORTS_AT_ONCE", "1")))
 EXPORT_WAIT_SECONDS = float(os.environ.get("SLW_EXPORT_WAIT_SECONDS", "40"))
 # How many downloads of one server process may wait for a turn (each holds a thread); the next is answered 503 at once.
-EXPORTS_WAITING = max(0, int(os.environ.get("SLW_EXPORTS_WAITING", "3")))
+# Four: five officials downloading at once, all in one process, are one building and four waiting; three of its eight
+# threads stay for pages.
+EXPORTS_WAITING = max(0, int(os.environ.get("SLW_EXPORTS_WAITING", "4")))
 # And built in a process of their own at a lower CPU priority (core.exporting.build_apart): bin/serve turns it on.
 EXPORTS_APART = _env_bool("SLW_EXPORTS_APART")
 

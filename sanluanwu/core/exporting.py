@@ -137,20 +137,84 @@ def warm() -> None:
         _builder().submit(os.getpid)
 
 
+class _Shared:
+    """A build waiting for its turn, which identical requests arriving meanwhile wait for instead of building again."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+# Builds not yet started, by (function, arguments): a request for the same file joins one of them (see build_apart).
+_pending: dict[tuple[Any, ...], _Shared] = {}
+
+
 def build_apart(func: Callable[..., T], *args: Any) -> T:
     """func(*args), in its turn (one_at_a_time), in a process of its own at a lower CPU priority when
     settings.EXPORTS_APART (bin/serve): a workbook of tens of thousands of rows then holds neither the interpreter of
     the server process whose threads answer pages, nor the cores ahead of them. `func` is a module-level function and
     its arguments and result are plain values (ids, bytes, a file's path): they cross a process boundary. Without
-    EXPORTS_APART (tests, `manage.py` commands) it runs here."""
-    global _pool
-    with one_at_a_time():
-        if not settings.EXPORTS_APART:
-            return func(*args)
+    EXPORTS_APART (tests, `manage.py` commands) it runs here.
+
+    The same file asked for while an identical build still waits for its turn (five officials downloading the
+    district workbook at a deadline) is that build's result: it has not started, so it reads the records after this
+    request came, exactly as a build of its own would. A build already under way is never joined (it may have read
+    the records before this request). A joining request waits like a queued one and counts as one
+    (EXPORTS_WAITING): it holds a server thread too. The result is shared: it must not be changed (bytes, a tuple)."""
+    try:
+        key: tuple[Any, ...] | None = (func.__module__, func.__qualname__, args)
+        hash(key)
+    except TypeError:
+        key = None
+    global _waiting
+    with _turns_lock:
+        shared = _pending.get(key) if key is not None else None
+        if shared is not None:
+            if _waiting >= settings.EXPORTS_WAITING:
+                raise ExportsBusy
+            _waiting += 1
+    if shared is not None:
         try:
-            return _builder().submit(_run, func, args).result()
-        except BrokenProcessPool:
-            # The builder died (out of memory, killed): the next file starts a new one; this one is built here.
-            with _pool_lock:
-                _pool = None
-            return func(*args)
+            # Short sleeps, as one_at_a_time waits (a timed wait never ends under CI's moved clock). The build it joined
+            # waits EXPORT_WAIT_SECONDS for its turn at most, then takes as long as it takes: this waits as long.
+            while not shared.done.is_set():
+                time.sleep(0.05)
+        finally:
+            with _turns_lock:
+                _waiting -= 1
+        if shared.error is not None:
+            raise shared.error
+        return shared.result  # type: ignore[no-any-return]
+    shared = _Shared()
+    if key is not None:
+        with _turns_lock:
+            _pending[key] = shared
+    try:
+        with one_at_a_time():
+            with _turns_lock:  # under way: a request from now on builds anew
+                if key is not None and _pending.get(key) is shared:
+                    del _pending[key]
+            shared.result = _build(func, args)
+        return shared.result  # type: ignore[no-any-return]
+    except BaseException as exc:
+        shared.error = exc
+        raise
+    finally:
+        with _turns_lock:
+            if key is not None and _pending.get(key) is shared:
+                del _pending[key]
+        shared.done.set()
+
+
+def _build(func: Callable[..., T], args: tuple[Any, ...]) -> T:
+    global _pool
+    if not settings.EXPORTS_APART:
+        return func(*args)
+    try:
+        return _builder().submit(_run, func, args).result()
+    except BrokenProcessPool:
+        # The builder died (out of memory, killed): the next file starts a new one; this one is built here.
+        with _pool_lock:
+            _pool = None
+        return func(*args)
