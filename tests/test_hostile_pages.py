@@ -234,15 +234,19 @@ def _enrolling(w: World) -> Any:
 
 
 def _batch(w: World) -> Any:
+    """A previewed import of 湖塘镇 (its page offers 取消导入 with a reason)."""
     from sanluanwu.imports.services import preview_import, upload_import
     from sanluanwu.imports.tests.sheets import messy_xlsx
     from sanluanwu.imports.tests.test_import_list import _row
 
-    alice = w.user("alice")
-    w.user("campaign")
-    batch = upload_import(actor=alice, data=messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")]), filename="名单.xlsx",
-                          kind="list", unit=w.district()["hutang"])  # fmt: skip
-    return preview_import(actor=alice, batch=batch)
+    def build() -> Any:
+        alice = w.user("alice")
+        w.user("campaign")
+        batch = upload_import(actor=alice, data=messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")]),
+                              filename="名单.xlsx", kind="list", unit=w.district()["hutang"])  # fmt: skip
+        return preview_import(actor=alice, batch=batch)
+
+    return w.once("batch", build)
 
 
 def _new_campaign(w: World) -> dict[str, Any]:
@@ -371,6 +375,14 @@ CASE_FIELDS = {"name": "赵六塑料造粒作坊", "legal_person": "赵六", "in
                "remediation_type": "shutdown", "responsible_person": "李四", "env_problems": "废气直排"}  # fmt: skip
 
 PAGES: dict[str, Page] = {
+    # imports
+    "import batch (cancel with a reason)": Page(
+        _alice,
+        lambda w: f"/imports/{_batch(w).pk}/",
+        lambda w: [f"/imports/{_batch(w).pk}/"],
+        walks=("batch_cancel",),
+        only=True,
+    ),
     # registry
     "case new": Page(
         _alice, lambda w: (w.user("campaign"), "/cases/new/")[1], lambda w: ["/cases/"], lambda w: CASE_FIELDS
