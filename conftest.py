@@ -30,6 +30,7 @@ NIUTANG_POINT = "119.9050, 31.7350"
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.IMPORT_PLAN_ROOT = tmp_path / "import-plans"
+    settings.STAGING_ROOT = tmp_path / "staged"
     # Tests run from a fresh clone without collectstatic: plain storage needs no manifest.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -388,6 +388,8 @@ DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "Wujin@2020")
 PHOTO_ROOT = Path(os.environ.get("SLW_PHOTO_ROOT", VAR_DIR / "photos"))
 # An import preview's plan, kept for its confirm (imports.plans); removed when applied or previewed anew.
 IMPORT_PLAN_ROOT = Path(os.environ.get("SLW_IMPORT_PLAN_ROOT", VAR_DIR / "import-plans"))
+# Photos a refused form was sent with, kept for the user's next try (core.staging); a day at most.
+STAGING_ROOT = Path(os.environ.get("SLW_STAGING_ROOT", VAR_DIR / "staged"))
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 15 * 1024 * 1024))
 # A town's ledger is built in the request (about 30 ms a case on this 2-core machine): more cases than this are
 # refused with the reason, within gunicorn's worker timeout; a larger town downloads case by case for now.

@@ -148,11 +148,12 @@ def test_a_shutdown_from_stop_to_closure_across_the_accounts_that_take_part(live
     town.click("button[type=submit].primary")
     town.wait_for_load_state()
     # The photos were taken on another day: the pass is refused until the reviewer explains why; the form keeps
-    # everything typed, but a browser never keeps chosen files, so the photos are chosen again.
+    # everything typed, and the photos are kept for the next try (a browser cannot refill a file input): the
+    # reviewer only writes the reason.
     warned = town.inner_text("main")
     assert "证据提示" in warned and "不是当天" in warned and not on_case.search(town.url)
+    assert warned.count("已保留上次提交的 1 张照片") == 5
     snap(town, "review-warnings")
-    fill_review()
     town.fill("#warnings_note", "照片为昨日现场拍摄，已现场核对")
     town.click("button[type=submit].primary")
     town.wait_for_url(on_case)

@@ -52,6 +52,7 @@ def data_paths() -> Iterator[Path]:
     yield var / "secret_key"
     yield Path(settings.PHOTO_ROOT)
     yield Path(settings.IMPORT_PLAN_ROOT)
+    yield Path(settings.STAGING_ROOT)
     yield media_root()
     yield Path(getattr(settings, "BACKUP_ROOT", var / "backups"))
 

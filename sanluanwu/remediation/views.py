@@ -19,7 +19,7 @@ from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.campaigns.queries import current_campaign
-from sanluanwu.core import clock, params, photos
+from sanluanwu.core import clock, params, photos, staging
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.text import full_address
 from sanluanwu.core.withdrawal import ACTIVE
@@ -52,6 +52,39 @@ def _date(value: str | None) -> dt.date | None:
 
 def _uploads(request: HttpRequest, name: str, item_code: str = "", phase: str = "") -> list[services.Upload]:
     return evidence_uploads(request.FILES.getlist(name), item_code=item_code, phase=phase)
+
+
+class _Photos:
+    """The photos of one try of a form: those chosen now and those kept from the user's last refused try of the same
+    form (core.staging: a file input cannot be refilled), unless the user ticked drop_kept. `uploads(field, …)` gives
+    a field's photos for the service; after the service, `refused()` keeps them all for the next try, `done()` forgets
+    them."""
+
+    def __init__(self, request: HttpRequest, form: str):
+        self.request, self.form = request, form
+        if request.method == "POST" and request.POST.get("drop_kept") == "1":
+            staging.discard(request, form)
+        self.kept: dict[str, list[staging.Kept]] = {}
+        if request.method == "POST":
+            for k in staging.kept(request, form):
+                self.kept.setdefault(k.field, []).append(k)
+        self.sent: list[staging.Kept] = []
+
+    def uploads(self, field: str, item_code: str = "", phase: str = "") -> list[services.Upload]:
+        out = [services.Upload(k.data, k.name, item_code, phase) for k in self.kept.get(field, [])]
+        out += _uploads(self.request, field, item_code, phase)
+        self.sent += [staging.Kept(field, u.name, u.data) for u in out]
+        return out
+
+    def refused(self, context: dict[str, Any]) -> None:
+        staging.keep(self.request, self.form, self.sent)
+        context["kept"] = staging.names(self.request, self.form)
+
+    def done(self) -> None:
+        staging.discard(self.request, self.form)
+
+    def names(self) -> dict[str, list[str]]:
+        return staging.names(self.request, self.form)
 
 
 def _fail(request: HttpRequest, template: str, context: dict[str, Any], exc: DomainError) -> HttpResponse:
@@ -187,6 +220,8 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                "rework": queries.task_rework(task),
                "sees_case": cases_visible_to(scope).filter(pk=task.case_id).exists(),
                "can_waive": task.state == TaskState.BLOCKED and not task.is_withdrawn and _leads(scope, task.case)}  # fmt: skip
+    kept = _Photos(request, f"task:{task.pk}")
+    completing = request.POST.get("action") not in ("block", "waive")
     if request.method == "POST":
         try:
             if request.POST.get("action") == "block":
@@ -196,16 +231,21 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.waive_task(actor=request.user, task=task, reason=request.POST.get("reason", ""))
                 messages.success(request, "已核实：该任务无需办理")
             else:
+                pictures = kept.uploads("photos")  # first: kept even if a field is wrong
                 services.complete_task(
                     actor=request.user, task=task, acted_on=_date(request.POST.get("acted_on")),  # type: ignore[arg-type]
                     note=request.POST.get("note", ""), document_no=request.POST.get("document_no", ""),
                     account_no=request.POST.get("account_no", ""), final_reading=request.POST.get("final_reading"),
-                    photos=_uploads(request, "photos"), expected_version=_version(request.POST.get("version")),
+                    photos=pictures, expected_version=_version(request.POST.get("version")),
                 )  # fmt: skip
+                kept.done()
                 messages.success(request, f"“{task.kind.label}”已登记完成")
         except DomainError as exc:
+            if completing:
+                kept.refused(context)
             return _fail(request, "remediation/task_detail.html", context, exc)
         return redirect("remediation:task_detail", pk=task.pk)
+    context["kept"] = kept.names()
     return render(request, "remediation/task_detail.html", context)
 
 
@@ -320,18 +360,23 @@ def stop(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"case": case, "units": units, "today": clock.today()}
     if gone := _not_offered(request, case, workflow.TRANSITIONS["stop_production"].label):
         return gone
+    kept = _Photos(request, f"stop:{case.pk}")
     if request.method == "POST":
         try:
+            pictures = kept.uploads("photos", phase=EvidencePhase.BEFORE)  # first: kept even if a field is wrong
             ordered = request.POST.get("ordered_by")
             services.record_stop(
                 actor=request.user, case=case, stopped_on=_date(request.POST.get("stopped_on")),  # type: ignore[arg-type]
                 ordered_by=units.filter(pk=_int(ordered) or 0).first() if ordered else None,
                 document_no=request.POST.get("document_no", ""), note=request.POST.get("note", ""),
-                photos=_uploads(request, "photos", phase=EvidencePhase.BEFORE),
+                photos=pictures,
             )  # fmt: skip
         except DomainError as exc:
+            kept.refused(context)
             return _fail(request, "remediation/stop_form.html", context, exc)
+        kept.done()
         return _back(request, case.pk, "已登记停产；下一步：提出整治类型")
+    context["kept"] = kept.names()
     return render(request, "remediation/stop_form.html", context)
 
 
@@ -459,13 +504,18 @@ def item_done(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
                                 f"{item.plan.get_state_display()}”，不能登记完成")  # fmt: skip
         return redirect(f"/cases/{case.pk}/#remediation")
     context = {"case": case, "item": item, "today": clock.today()}
+    kept = _Photos(request, f"item:{item.pk}")
     if request.method == "POST":
         try:
+            pictures = kept.uploads("photos")  # first: kept even if a field is wrong
             services.complete_plan_item(actor=request.user, item=item, done_on=_date(request.POST.get("done_on")),  # type: ignore[arg-type]
-                                        note=request.POST.get("note", ""), photos=_uploads(request, "photos"))  # fmt: skip
+                                        note=request.POST.get("note", ""), photos=pictures)  # fmt: skip
         except DomainError as exc:
+            kept.refused(context)
             return _fail(request, "remediation/item_form.html", context, exc)
+        kept.done()
         return _back(request, case.pk, "已登记整改事项完成")
+    context["kept"] = kept.names()
     return render(request, "remediation/item_form.html", context)
 
 
@@ -501,6 +551,7 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
              "is_five": code in dict(TWO_CUTS_THREE_CLEARS)} for code, label in items]  # fmt: skip
     context = {"case": case, "review": r, "rows": rows, "today": clock.today(), "before": case.evidence.filter(step="stop"),
                "four_eyes": r.requested_by_id == request.user.pk}  # fmt: skip
+    kept = _Photos(request, f"review:{r.pk}")
     if request.method == "POST":
         checks = {row["code"]: (request.POST.get(f"ok_{row['code']}") == "on", request.POST.get(f"note_{row['code']}", ""))
                   for row in rows}  # fmt: skip
@@ -509,7 +560,7 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
         uploads: list[services.Upload] = []
         try:
             for row in rows:
-                uploads += _uploads(request, f"photos_{row['code']}", row["code"], EvidencePhase.AFTER)
+                uploads += kept.uploads(f"photos_{row['code']}", row["code"], EvidencePhase.AFTER)
             services.record_review(
                 actor=request.user, review=r, reviewed_on=_date(request.POST.get("reviewed_on")),  # type: ignore[arg-type]
                 participants=request.POST.get("participants", ""), checks=checks,
@@ -517,10 +568,17 @@ def review(request: HttpRequest, pk: int, review_pk: int) -> HttpResponse:
                 warnings_note=request.POST.get("warnings_note", ""),
             )  # fmt: skip
         except DomainError as exc:
-            context["warnings"] = exc.warnings  # of the photos just sent (the refused record kept none of them)
+            context["warnings"] = exc.warnings  # of the photos just sent (kept for the next try, core.staging)
+            kept.refused(context)
+            for row in rows:
+                row["kept"] = context["kept"].get(f"photos_{row['code']}", [])
             return _fail(request, "remediation/review_form.html", context, exc)
+        kept.done()
         return _back(request, case.pk, "已记录现场审核")
     context["warnings"] = queries.review_warnings(case, r)
+    context["kept"] = kept.names()
+    for row in rows:
+        row["kept"] = context["kept"].get(f"photos_{row['code']}", [])
     return render(request, "remediation/review_form.html", context)
 
 
@@ -553,18 +611,23 @@ def enforcement(request: HttpRequest, pk: int) -> HttpResponse:
     if scope.department_ids:
         units = units.filter(pk__in=scope.department_ids)
     context = {"case": case, "kinds": EnforcementKind.choices, "today": clock.today(), "units": units}
+    kept = _Photos(request, f"enforcement:{case.pk}")
     if request.method == "POST":
         try:
+            pictures = kept.uploads("photos")  # first: kept even if a field is wrong
             services.record_enforcement(
                 actor=request.user, case=case, kind=request.POST.get("kind", ""),
                 unit=units.filter(pk=_int(request.POST.get("unit")) or 0).first(),
                 legal_basis=request.POST.get("legal_basis", ""), document_no=request.POST.get("document_no", ""),
                 decided_on=_date(request.POST.get("decided_on")), amount=request.POST.get("amount"),  # type: ignore[arg-type]
-                note=request.POST.get("note", ""), photos=_uploads(request, "photos"),
+                note=request.POST.get("note", ""), photos=pictures,
             )  # fmt: skip
         except DomainError as exc:
+            kept.refused(context)
             return _fail(request, "remediation/enforcement_form.html", context, exc)
+        kept.done()
         return _back(request, case.pk, "已登记执法记录")
+    context["kept"] = kept.names()
     return render(request, "remediation/enforcement_form.html", context)
 
 

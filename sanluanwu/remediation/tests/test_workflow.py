@@ -546,3 +546,71 @@ def test_every_form_of_the_work_on_a_case_that_has_moved_on_sends_the_user_back_
         assert "该案件当前为“已销号”，不能" in page.content.decode(), path
     case.refresh_from_db()
     assert case.status == CaseStatus.CLOSED
+
+
+def test_photos_of_a_review_refused_for_its_warnings_are_kept_for_the_next_try_of_that_user_only(
+    client, parties, case, alice
+):  # fmt: skip
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from sanluanwu.remediation.models import Evidence
+
+    case = walk(case, "awaiting_review", parties)
+    review = queries.open_review(case)
+    items = queries.review_items(case)
+    form = {"reviewed_on": clock.today().isoformat(), "participants": "陈（湖塘镇）", "result": "passed",
+            "reasons": "逐项核查", **{f"ok_{code}": "on" for code, _l in items}}  # fmt: skip
+    photos = {f"photos_{code}": SimpleUploadedFile(f"{code}.jpg", site_photo(case, seed=80 + i, day=clock.today() - (
+        dt.timedelta(days=3) if code == "clear_products" else dt.timedelta(0))), content_type="image/jpeg")
+        for i, (code, _l) in enumerate(items)}  # fmt: skip
+    client.force_login(alice)
+    url = f"/remediation/cases/{case.pk}/review/{review.pk}/"
+    refused = client.post(url, {**form, **photos})
+    page = refused.content.decode()
+    assert refused.status_code == 400 and "不是当天" in page
+    assert page.count("已保留上次提交的 1 张照片") == len(items) and "clear_products.jpg" in page
+    assert not Evidence.objects.filter(step="review").exists()  # the refused record kept none of them
+    other = Client()  # the same user in another session (another phone): nothing of this try
+    other.force_login(alice)
+    assert "已保留上次提交的" not in other.get(url).content.decode()
+    done = client.post(url, {**form, "warnings_note": "清除产品的照片为三天前清运当天所拍"})  # no file chosen again
+    assert done.status_code == 302
+    review.refresh_from_db()
+    assert review.result == "passed" and "三天前" in review.warnings_note
+    kept = Evidence.objects.filter(step="review", subject_id=review.pk)
+    assert sorted(kept.values_list("item_code", flat=True)) == sorted(code for code, _l in items)
+    assert not any((settings_root() / "staged").glob("*/manifest.json"))  # forgotten once the form succeeded
+
+
+def settings_root():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    return Path(settings.STAGING_ROOT).parent
+
+
+def test_kept_photos_can_be_dropped_and_are_forgotten_after_a_day(client, ada, case, time_machine):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from sanluanwu.core import staging
+
+    client.force_login(ada)
+    url = f"/remediation/cases/{case.pk}/stop/"
+    photo = SimpleUploadedFile("stop.jpg", site_photo(case, seed=5), content_type="image/jpeg")
+    refused = client.post(url, {"stopped_on": "not a date", "photos": photo})
+    assert refused.status_code == 400 and "已保留上次提交的 1 张照片：stop.jpg" in refused.content.decode()
+    dropped = client.post(url, {"stopped_on": "not a date", "drop_kept": "1"})
+    assert "已保留上次提交的" not in dropped.content.decode()
+    client.post(url, {"stopped_on": "not a date", "photos": SimpleUploadedFile("again.jpg", site_photo(case, seed=6),
+                                                                               content_type="image/jpeg")})  # fmt: skip
+    assert "again.jpg" in client.get(url).content.decode()
+    time_machine.move_to(clock.now() + dt.timedelta(days=1, minutes=1))
+    staging.keep(_Request(), "another", [staging.Kept("photos", "x.jpg", b"x")])  # any keep sweeps what is stale
+    assert "again.jpg" not in client.get(url).content.decode()
+
+
+class _Request:
+    def __init__(self):
+        self.session = {}
