@@ -330,10 +330,11 @@ LOGGING = {
         "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # A refused request (403, 404) is one line in the log, without the traceback Django adds (core.logs).
         "django.request": {"filters": ["client_errors_without_traceback"]},
-        # A form with too many files or fields, or too large a body, is the sender's error (a Chinese 400): one line.
+        # A form with too many files or fields, too large a body, or a Host header not ours is the sender's error (a
+        # 400): one line.
         **{
             f"django.security.{name}": {"filters": ["client_errors_without_traceback"]}
-            for name in ("TooManyFilesSent", "TooManyFieldsSent", "RequestDataTooBig")
+            for name in ("TooManyFilesSent", "TooManyFieldsSent", "RequestDataTooBig", "DisallowedHost")
         },
     },
 }

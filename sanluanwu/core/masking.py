@@ -160,16 +160,37 @@ def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], s
     return "".join(parts) + text[at:]
 
 
+class AmbiguousMask(ValueError):
+    """A masked number sent back that stands for two different stored numbers (甲 13812345678, 乙 13899995678: both
+    138****5678) and occurs a different number of times than stored: which one is meant cannot be told. Callers refuse
+    the field with `message`; guessing could write 甲's number where 乙's stood."""
+
+    def __init__(self, masked: str):
+        self.masked = masked
+        self.message = (f"“{masked}”对应原内容中的多个不同号码，无法确定保留哪一个（删改了其中之一？）："
+                        "请把要保留的号码完整填写")  # fmt: skip
+        super().__init__(self.message)
+
+
 def restore_masked(value: Any, original: Any, kind: str = "text") -> Any:
     """A personal field sent back as it was shown (its numbers masked), whole or edited around the numbers: each
     masked number in it that the stored value holds is put back in clear, so an edit ("…（东侧）" added to an address
     with a doorkeeper's mobile) never writes asterisks over a number. A masked form the stored value does not hold is
-    left as typed. Form, API and import alike (registry and lookback services)."""
+    left as typed. Form, API and import alike (registry and lookback services). Raises AmbiguousMask when one masked
+    form stands for several stored numbers and occurs a different number of times (one of them was deleted): as many
+    times, each is put back in the order they stand."""
     if not isinstance(value, str) or "*" not in value or not isinstance(original, str) or not original:
         return value
     if is_masked_form(value, original, kind):
         return original
-    for clear, masked in _masked_pairs(original):
+    pairs = _masked_pairs(original)
+    stands_for: dict[str, set[str]] = {}
+    for clear, masked in pairs:
+        stands_for.setdefault(masked, set()).add(clear)
+    for masked, clears in stands_for.items():
+        if len(clears) > 1 and value.count(masked) != sum(1 for _c, m in pairs if m == masked):
+            raise AmbiguousMask(masked)
+    for clear, masked in pairs:
         at = value.find(masked)
         if at >= 0:
             value = value[:at] + clear + value[at + len(masked) :]

@@ -442,17 +442,18 @@ def cancel_import(*, actor: Any, batch: ImportBatch, reason: str = "") -> Import
     would write; a confirm already writing its rows is refused at once (its row lock is not waited for). The original
     file stays, downloadable as before."""
     code = "import.upload" if batch.step == BatchStep.PREVIEW else "import.confirm"
-    permissions.require(scope_for(actor), code, town_id=batch.unit_id)
+    if denied := permissions.denial(scope_for(actor), code, town_id=batch.unit_id):
+        # The permission table names the step it guards (上传并预览 / 确认导入): say it is that step being undone.
+        raise PermissionDenied(f"不能取消该导入批次：{denied}")
     if why := why_not_cancellable(batch):
         raise TransitionNotAllowed(why)
     note = clean_text(reason or "")[:200]
     entry = batch.status
     with transaction.atomic():
         _hold(batch, (entry,), nowait=True)
-        batch.status, batch.message = (
-            BatchStatus.CANCELLED,
-            "已取消，没有导入任何数据" + (f"（{note}）" if note else ""),
-        )
+        # The batch's message is shown to whoever sees the batch: its numbers masked, as every batch message is.
+        batch.status = BatchStatus.CANCELLED
+        batch.message = "已取消，没有导入任何数据" + (f"（{mask_text(note)}）" if note else "")
         _record(actor, batch, "imports.batch.cancelled", fields=["status", "message"],
                 changes={"status": [entry, batch.status]}, note=note)  # fmt: skip
     plans.discard(batch)

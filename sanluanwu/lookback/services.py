@@ -17,7 +17,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import PERSONAL_FIELDS, restore_masked
+from sanluanwu.core.masking import PERSONAL_FIELDS, AmbiguousMask, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.lookback import checklist
@@ -265,8 +265,14 @@ def _apply(inspection: Inspection, data: InspectionInput, errors: dict[str, list
 def _restore_masked(inspection: Inspection, before: dict[str, Any]) -> None:
     """A personal field sent back as the form or the API showed it (its numbers masked), whole or edited around the
     numbers, keeps the stored numbers (core.masking.restore_masked): never asterisks over a number."""
+    errors: dict[str, list[str]] = {}
     for name, kind in _personal().items():
-        setattr(inspection, name, restore_masked(getattr(inspection, name), before.get(name), kind))
+        try:
+            setattr(inspection, name, restore_masked(getattr(inspection, name), before.get(name), kind))
+        except AmbiguousMask as exc:
+            errors[name] = [exc.message]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _save_answers(inspection: Inspection, data: InspectionInput) -> None:

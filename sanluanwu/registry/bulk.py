@@ -30,7 +30,7 @@ from sanluanwu.audit.services import BulkEvents
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import geo, pacing, params
 from sanluanwu.core.bulk import insert_many
-from sanluanwu.core.masking import restore_masked
+from sanluanwu.core.masking import AmbiguousMask, restore_masked
 from sanluanwu.core.text import case_search_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import CaseStatus, LicenceStatus
@@ -206,7 +206,11 @@ def _keep_masked(d: Decision, stored: dict[str, Any] | None, incoming: dict[str,
     for key, value in incoming.items():
         kind = columns.PERSONAL.get(key)
         old = (stored or {}).get(key)
-        restored = restore_masked(value, old, kind) if kind else value
+        try:
+            restored = restore_masked(value, old, kind) if kind else value
+        except AmbiguousMask as exc:
+            d.errors.append((key, exc.message))
+            continue
         if restored != value:
             incoming[key] = restored
             d.interpreted.append((key, "脱敏显示的内容（*）未改动 → 保留系统中的原内容" if restored == old

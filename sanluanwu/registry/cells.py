@@ -103,6 +103,11 @@ def parse_date(value: Any, *, year: int, year_from: str = "专项行动年份", 
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", s)
     if m:
         return Parsed(_date(int(m[1]), int(m[2]), int(m[3]), raw))
+    # A date with its time, as a spreadsheet or a program writes one into a CSV (2026-11-21 00:00:00): the day.
+    m = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})T?(\d{1,2}):(\d{2})(?::\d{2}(?:\.\d+)?)?", s)
+    if m and int(m[4]) < 24 and int(m[5]) < 60:
+        day = _date(int(m[1]), int(m[2]), int(m[3]), raw)
+        return Parsed(day, f"{raw} → {day:%Y-%m-%d}（不计时刻）")
     m = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", s)
     if m:
         day = _date(int(m[1]), int(m[2]), int(m[3]), raw)

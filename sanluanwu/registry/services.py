@@ -27,7 +27,7 @@ from sanluanwu.core.errors import (
     ValidationFailed,
     WarningsNotAcknowledged,
 )
-from sanluanwu.core.masking import restore_masked
+from sanluanwu.core.masking import AmbiguousMask, restore_masked
 from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
@@ -120,9 +120,15 @@ def _keep_masked(values: dict[str, Any], record: Enterprise | Case) -> None:
     """A personal field sent back as the page or the API showed it (138****5678, or a problem with a number masked in
     it), whole or edited around the numbers, keeps the stored numbers: an edit never overwrites a number with
     asterisks (core.masking.restore_masked; form, API and import alike)."""
+    errors: dict[str, list[str]] = {}
     for key, kind in columns.PERSONAL.items():
         if key in values:
-            values[key] = restore_masked(values[key], getattr(record, key, None), kind)
+            try:
+                values[key] = restore_masked(values[key], getattr(record, key, None), kind)
+            except AmbiguousMask as exc:
+                errors[key] = [exc.message]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _apply_enterprise(
@@ -665,9 +671,11 @@ def check_export(*, actor: Any, unmasked: bool, reason: str, town_id: int | None
     if denied:
         if getattr(actor, "pk", None):
             with transaction.atomic():
+                said = clean_text(reason or "")[:REASON_CHARS]
                 record_event(actor=actor, action="registry.export.refused", obj=actor,
                              changes={"unmasked": [None, True], "town": [None, town_id]},
-                             note=f"拒绝导出完整个人信息：{denied}", result="failure")  # fmt: skip
+                             note=f"拒绝导出完整个人信息：{denied}" + (f"；填写的原因：{said}" if said else ""),
+                             result="failure")  # fmt: skip
         raise PermissionDenied(denied)
     _reason(reason)
 

@@ -531,9 +531,9 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
         out.append(Action("approve_closure", "签认销号", f"{base}/signoff/{review.pk if review else 0}/",
                           _deny(scope, "case.approve_closure", case, assigned=True) if lead
                           else f"待{unit.display_name if unit else '牵头部门'}签认销号"))  # fmt: skip
-    if (s != CaseStatus.LISTED and case.is_open
-            and permissions.allows(scope, "enforcement.record", town_id=case.town_id,
-                                   assigned=bool(scope.department_ids))):  # fmt: skip
+    # Enforcement (立案处罚, a fine) may come before the stop as after it, as the service takes it: any open case.
+    if case.is_open and permissions.allows(scope, "enforcement.record", town_id=case.town_id,
+                                           assigned=bool(scope.department_ids)):  # fmt: skip
         out.append(Action("record_enforcement", "登记执法记录", f"{base}/enforcement/"))
     return out
 

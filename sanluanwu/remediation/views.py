@@ -610,6 +610,8 @@ def enforcement(request: HttpRequest, pk: int) -> HttpResponse:
     units = OrgUnit.objects.filter(kind="department", is_active=True).order_by("sort_order")
     if scope.department_ids:
         units = units.filter(pk__in=scope.department_ids)
+    if gone := _not_offered(request, case, "登记执法记录"):
+        return gone
     context = {"case": case, "kinds": EnforcementKind.choices, "today": clock.today(), "units": units}
     kept = _Photos(request, f"enforcement:{case.pk}")
     if request.method == "POST":

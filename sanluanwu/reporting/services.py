@@ -28,7 +28,7 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import restore_masked
+from sanluanwu.core.masking import AmbiguousMask, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
@@ -503,7 +503,14 @@ def save_brief(
     if not may_write_brief(actor, unit):
         raise PermissionDenied("您只能报送本单位的工作简讯")
     if brief is not None:  # the draft's form shows its numbers masked: sent back so, they keep the stored digits
-        title, text = restore_masked(title, brief.title), restore_masked(text, brief.text)
+        try:
+            title = restore_masked(title, brief.title)
+        except AmbiguousMask as exc:
+            raise ValidationFailed({"title": [exc.message]}) from None
+        try:
+            text = restore_masked(text, brief.text)
+        except AmbiguousMask as exc:
+            raise ValidationFailed({"text": [exc.message]}) from None
     title = _text(title, "title", "标题", limit=120, required=True)
     text = _text(text, "text", "正文", limit=20000, required=True, lines=True)
     month = month.replace(day=1)

@@ -179,3 +179,10 @@ def test_a_role_refused_by_the_permission_table_in_the_api_gets_its_reason_and_a
         "detail": "您的角色（供水供电单位工作人员）不能查看表格导入",
         "code": "permission_denied",
     }
+
+
+def test_a_host_header_not_ours_is_one_line_in_the_server_log_without_a_traceback(client, caplog):
+    with caplog.at_level("WARNING", logger="django.security.DisallowedHost"):
+        assert client.get("/login/", HTTP_HOST="evil.example").status_code == 400
+    refused = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert refused and all(r.exc_info is None for r in refused) and "Traceback" not in caplog.text

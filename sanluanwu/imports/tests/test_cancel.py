@@ -177,3 +177,20 @@ def test_a_cancel_while_the_batch_row_is_locked_by_a_write_is_refused_at_once(al
         services.cancel_import(actor=alice, batch=batch)
     batch.refresh_from_db()
     assert batch.status == "previewed"
+
+
+def test_the_reason_of_a_cancel_is_shown_on_the_batch_with_its_numbers_masked_and_audited_whole(
+    alice, campaign, district
+):
+    batch = _uploaded(alice, district)
+    services.cancel_import(actor=alice, batch=batch, reason="<b>重复</b> 联系人13812345678")
+    batch.refresh_from_db()
+    assert batch.message == "已取消，没有导入任何数据（<b>重复</b> 联系人138****5678）"
+    assert AuditEvent.objects.get(action="imports.batch.cancelled").note == "<b>重复</b> 联系人13812345678"
+
+
+def test_a_refused_cancel_says_it_is_the_cancel_that_is_refused(ada, alice, campaign, district):
+    batch = _uploaded(alice, district)
+    with pytest.raises(PermissionDenied) as exc:
+        services.cancel_import(actor=ada, batch=batch)
+    assert str(exc.value.text).startswith("不能取消该导入批次：")

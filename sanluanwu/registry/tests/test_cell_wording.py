@@ -33,6 +33,9 @@ from sanluanwu.registry.choices import CaseStatus
         ("年底", "2020-12-31"),
         ("2021年底前", "2021-12-31"),
         ("2020年9月10日前", "2020-09-10"),
+        ("2020-11-21 00:00:00", "2020-11-21"),  # a date with its time, as a program writes one into a CSV
+        ("2020/11/21 14:30", "2020-11-21"),
+        ("2020-11-21T08:00:00.000", "2020-11-21"),
     ],
 )
 def test_a_deadline_as_clerks_write_it_is_its_last_day_and_is_shown(written, day):

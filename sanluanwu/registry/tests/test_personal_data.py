@@ -518,3 +518,30 @@ def test_a_landline_masked_the_way_an_earlier_release_wrote_it_still_keeps_the_s
     assert is_masked_form("051*-****0000", "0519-86310000") and is_masked_form("0519-****0000", "0519-86310000")
     assert not is_masked_form("051*-****0001", "0519-86310000")
     assert restore_masked("门卫 051*-****0000（东侧）", "门卫 0519-86310000", "text") == "门卫 0519-86310000（东侧）"
+
+
+def test_a_masked_number_standing_for_two_stored_numbers_is_never_guessed():
+    """甲 and 乙 have numbers masked alike (138****5678). Sent back with both, each keeps its own; with one of them
+    deleted, which one stays cannot be told: refused with the rule, never the wrong person's number."""
+    from sanluanwu.core.masking import AmbiguousMask, restore_masked
+
+    stored = "甲：13812345678；乙：13899995678。"
+    assert restore_masked("甲：138****5678；乙：138****5678。已核实", stored) == stored + "已核实"
+    with pytest.raises(AmbiguousMask) as exc:
+        restore_masked("乙：138****5678。", stored)
+    assert "138****5678" in exc.value.message and "完整填写" in exc.value.message
+    assert restore_masked("乙：13899995678。", stored) == "乙：13899995678。"  # typed in full: taken as typed
+
+
+def test_a_brief_edited_to_drop_one_of_two_alike_numbers_is_refused_naming_the_field(alice, campaign, district):
+    from sanluanwu.core.errors import ValidationFailed
+    from sanluanwu.reporting import services as reporting
+
+    brief = reporting.save_brief(actor=alice, campaign=campaign, unit=district["hutang"], month=campaign.starts_on,
+                                 title="简讯", text="甲：13812345678；乙：13899995678。")  # fmt: skip
+    with pytest.raises(ValidationFailed) as exc:
+        reporting.save_brief(actor=alice, campaign=campaign, unit=district["hutang"], month=campaign.starts_on,
+                             title="简讯", text="乙：138****5678。", brief=brief)  # fmt: skip
+    assert "text" in exc.value.errors and "138****5678" in exc.value.errors["text"][0]
+    brief.refresh_from_db()
+    assert brief.text == "甲：13812345678；乙：13899995678。"

@@ -524,7 +524,7 @@ def test_a_task_form_whose_version_is_no_number_is_refused_as_a_stale_page(parti
 
 
 def test_every_form_of_the_work_on_a_case_that_has_moved_on_sends_the_user_back_to_the_case(
-    client, parties, case, alice, gina
+    client, parties, case, alice, gina, office
 ):  # fmt: skip
     from sanluanwu.remediation.models import Classification, Review
 
@@ -534,12 +534,15 @@ def test_every_form_of_the_work_on_a_case_that_has_moved_on_sends_the_user_back_
     stopped = walk(other, "stopped", parties)
     client.force_login(alice)
     assert client.get(f"/remediation/cases/{stopped.pk}/type/").status_code == 200  # offered: the form opens
+    client.force_login(office)  # enforcement is recorded on any open case, as its service takes it
+    assert client.get(f"/remediation/cases/{other.pk}/enforcement/").status_code == 200
     case = walk(case, "closed", parties)
     base = f"/remediation/cases/{case.pk}"
     c = Classification.objects.filter(case=case).latest("id")
     r = Review.objects.filter(case=case).latest("id")
     for user, path in [(alice, "/stop/"), (alice, "/type/"), (alice, "/plan/"), (alice, "/review/request/"),
-                       (alice, f"/review/{r.pk}/"), (gina, f"/type/{c.pk}/"), (gina, f"/signoff/{r.pk}/")]:  # fmt: skip
+                       (alice, f"/review/{r.pk}/"), (gina, f"/type/{c.pk}/"), (gina, f"/signoff/{r.pk}/"),
+                       (gina, "/enforcement/")]:  # fmt: skip
         client.force_login(user)
         page = client.get(base + path, follow=True)
         assert page.redirect_chain and page.redirect_chain[-1][0].startswith(f"/cases/{case.pk}/"), path
