@@ -12,23 +12,10 @@ from sanluanwu.audit.models import AuditEvent
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed
 from sanluanwu.imports import jobs, plans, readers, services
 from sanluanwu.imports.models import ImportBatch
-from sanluanwu.imports.tests.sheets import messy_xlsx
-from sanluanwu.imports.tests.test_import_list import _row
+from sanluanwu.imports.tests.test_jobs import _uploaded
 from sanluanwu.registry.models import Case
 
 pytestmark = pytest.mark.usefixtures("in_2020")
-
-
-@pytest.fixture
-def background(settings, monkeypatch):
-    """Every file counts as large: its steps are queued for the job worker (run here by calling the job)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
-
-
-def _uploaded(alice, district):
-    data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材加工作坊", "李四", industry="木材加工")])
-    return services.upload_import(actor=alice, data=data, filename="big.xlsx", kind="list", unit=district["hutang"])
 
 
 def _actions(batch):

@@ -18,13 +18,6 @@ from sanluanwu.registry.models import Case
 pytestmark = pytest.mark.usefixtures("in_2020")
 
 
-@pytest.fixture
-def background(settings, monkeypatch):
-    """Every file counts as large; the job runs when the request's transaction commits (ImmediateBackend)."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    monkeypatch.setattr(services, "BACKGROUND_BYTES", 0)
-
-
 def _uploaded(alice, district):
     data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三"), _row(2, "李四木材加工作坊", "李四", industry="木材加工")])
     return services.upload_import(actor=alice, data=data, filename="big.xlsx", kind="list", unit=district["hutang"])
