@@ -30,6 +30,7 @@ from tests.test_hostile_pages import (
     ABSURD_DATES,
     NUMBERS,
     World,
+    _batch,
     _escaped,
     _find,
     _lead,
@@ -446,6 +447,12 @@ WRITES: dict[str, Write] = {
         lambda w: f"/api/v1/remediation/cases/{_plan(w, 'confirmed').case_id}/plan-withdrawal/",
         lambda w: {"id": _plan(w, "confirmed").pk, "reason": "录入错误"},
         lambda w: [f"/cases/{_plan(w, 'confirmed').case_id}/"],
+    ),
+    "POST /api/v1/imports/{id}/cancel/": Write(
+        _alice,
+        lambda w: f"/api/v1/imports/{_batch(w).pk}/cancel/",
+        lambda w: {"reason": "传错了文件"},
+        lambda w: [f"/imports/{_batch(w).pk}/"],
     ),
     "POST /api/v1/remediation/cases/{id}/plan-restoration/": Write(
         _office,
