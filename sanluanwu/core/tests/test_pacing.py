@@ -75,3 +75,26 @@ def test_a_background_job_rests_at_the_configured_duty_and_stops_resting_when_it
 def test_a_duty_out_of_range_means_no_rests(value: float, settings) -> None:  # type: ignore[no-untyped-def]
     settings.BACKGROUND_DUTY = value
     assert pacing.duty() == 1.0
+
+
+@pytest.mark.django_db
+def test_a_background_jobs_analyze_after_its_commit_rests_first(fake_time: FakeTime, settings) -> None:  # type: ignore[no-untyped-def]
+    """An import's ANALYZEs run after its commit, each a burst of the database's work: in the job worker each comes
+    after a rest, like the rest of its work."""
+    from django.db import connection
+
+    from sanluanwu.core import bulk
+
+    settings.BACKGROUND_DUTY = 0.5
+    sent: list[tuple[str, int]] = []  # each statement with how many rests came before it
+
+    def record(execute, sql, *args):  # type: ignore[no-untyped-def]
+        sent.append((sql, len(fake_time.slept)))
+        return execute(sql, *args)
+
+    with pacing.working():
+        fake_time.now += 0.4  # the import's write, just committed
+        with connection.execute_wrapper(record):
+            bulk.analyze("audit_auditevent")
+    assert fake_time.slept == pytest.approx([0.4])
+    assert sent == [('ANALYZE "audit_auditevent"', 1)]
