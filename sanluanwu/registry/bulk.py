@@ -274,8 +274,11 @@ def _steps(ctx: Context, d: Decision, merged_case: dict[str, Any], current: str,
     the row keeps the status and says where the step is done, unless the step may never come from a sheet (销号)."""
     steps = workflow.forward_steps(current, target)
     if steps is None:
-        d.error("progress", f"整治进度不能倒退（系统中为“{CaseStatus(current).label}”，表中为"
-                            f"“{CaseStatus(target).label}”），如需退回请在系统中办理")  # fmt: skip
+        # The sheet is older than the records (an export filled in while the work went on): its progress is shown,
+        # never written backwards, and the rest of the row is imported (helper-32: such rows were refused whole, and
+        # the town's other corrections in them lost). Going back is done in the system, by its own steps.
+        d.warnings.append(f"表中整治进度为“{CaseStatus(target).label}”，系统中已为“{CaseStatus(current).label}”："
+                          "进度以系统记录为准，不会倒退（如需退回请在系统中办理）；本行其他内容照常导入")  # fmt: skip
         return current
     # A step no sheet may take (销号) anywhere on the way makes the row an error, however far before it the case is
     # (from 整改中 the way to 已销号 passes steps a sheet only notes; the 销号 itself is refused all the same).

@@ -68,9 +68,10 @@ def test_an_edit_saved_between_preview_and_confirm_makes_the_confirm_check_the_f
 
     walk_case(case, "stopped")  # someone records the stop meanwhile
     batch = confirm_import(actor=alice, batch=batch)
-    assert len(reads) == 2  # planned anew: the sheet now says the case went backwards
-    assert batch.status == BatchStatus.APPLIED and batch.counts["error"] == 1
-    assert "整治进度不能倒退" in batch.result["errors"][0]["message"]
+    assert len(reads) == 2  # planned anew: the sheet is now older than the records
+    assert batch.status == BatchStatus.APPLIED and batch.counts["error"] == 0
+    assert batch.counts["unchanged"] == 1  # its progress is older than the stop: shown, not written back
+    assert any("不会倒退" in w["message"] for w in batch.result["warnings"])
     case.refresh_from_db()
     assert case.status == "stopped"
 
