@@ -436,15 +436,23 @@ def why_not_cancellable(batch: ImportBatch) -> str | None:
     return None
 
 
+def cancel_denial(actor: Any, batch: ImportBatch) -> str | None:
+    """Why the actor may not cancel the batch, or None: a cancel undoes the step the batch is at, so it needs that
+    step's permission in the batch's town (read by the service and by the page that offers the button)."""
+    code = "import.upload" if batch.step == BatchStep.PREVIEW else "import.confirm"
+    if denied := permissions.denial(scope_for(actor), code, town_id=batch.unit_id):
+        # The permission table names the step it guards (上传并预览 / 确认导入): say it is that step being undone.
+        return f"不能取消该导入批次：{denied}"
+    return None
+
+
 def cancel_import(*, actor: Any, batch: ImportBatch, reason: str = "") -> ImportBatch:
     """取消导入: the batch becomes 已取消 and none of its rows will be written; audited with the reason. A background
     step on it stops at its next progress report (every 5,000 rows) or, at the latest, finds it cancelled when it
     would write; a confirm already writing its rows is refused at once (its row lock is not waited for). The original
     file stays, downloadable as before."""
-    code = "import.upload" if batch.step == BatchStep.PREVIEW else "import.confirm"
-    if denied := permissions.denial(scope_for(actor), code, town_id=batch.unit_id):
-        # The permission table names the step it guards (上传并预览 / 确认导入): say it is that step being undone.
-        raise PermissionDenied(f"不能取消该导入批次：{denied}")
+    if denied := cancel_denial(actor, batch):
+        raise PermissionDenied(denied)
     if why := why_not_cancellable(batch):
         raise TransitionNotAllowed(why)
     note = clean_text(reason or "")[:200]

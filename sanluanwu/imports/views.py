@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -74,9 +75,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/batch_detail.html", {
         "batch": batch, "data": data or {}, "busy": busy, "writing": services.is_writing(batch), "field_choices": field_choices,
         "can_confirm": can_confirm, "confirm_blocked": services.why_not_confirmable(batch) if can_confirm else None,
-        "can_cancel": services.why_not_cancellable(batch) is None and permissions.allows(
-            scope_for(request.user), "import.upload" if batch.step == "preview" else "import.confirm",
-            town_id=batch.unit_id),
+        "can_cancel": services.why_not_cancellable(batch) is None and not services.cancel_denial(request.user, batch),
     })  # fmt: skip
 
 
@@ -111,7 +110,8 @@ def batch_retry(request: HttpRequest, pk: int) -> HttpResponse:
 def batch_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """取消导入: the batch is set aside, nothing of it written (a confirm also needs import.confirm)."""
     batch = queries.access_batch(request.user, pk)
-    require_for(request, "import.upload", town_id=batch.unit_id)
+    if denied := services.cancel_denial(request.user, batch):  # the service's own rule, answered as a 403
+        raise DjangoPermissionDenied(denied)
     try:
         services.cancel_import(actor=request.user, batch=batch, reason=request.POST.get("reason", ""))
     except DomainError as exc:

@@ -181,3 +181,14 @@ def test_a_refused_cancel_says_it_is_the_cancel_that_is_refused(ada, alice, camp
     with pytest.raises(PermissionDenied) as exc:
         services.cancel_import(actor=ada, batch=batch)
     assert str(exc.value.text).startswith("不能取消该导入批次：")
+
+
+def test_the_page_refuses_a_cancel_by_the_services_rule_and_offers_no_button(client, ada, alice, campaign, district):
+    batch = _uploaded(alice, district)
+    services.preview_import(actor=alice, batch=batch)
+    client.force_login(ada)  # the town's inspector: sees the batch, may not undo its preview
+    assert 'id="cancel"' not in client.get(f"/imports/{batch.pk}/").content.decode()
+    refused = client.post(f"/imports/{batch.pk}/cancel/", {"reason": "x"})
+    assert refused.status_code == 403 and "不能" in refused.content.decode()  # the route's gate or the rule
+    batch.refresh_from_db()
+    assert batch.status == "previewed"
