@@ -125,18 +125,22 @@ class Sampler:
             self.marks.append((name, time.perf_counter(), totals))
 
     def table(self, spans: list[tuple[str, str, str]]) -> list[str]:
-        """Rows of cores used per kind in each span (label, from moment, to moment)."""
+        """Rows of cores used per kind in each span (label, from moment, to moment). Spans under one label (the same
+        window of several rounds) count together: their CPU seconds over their seconds."""
         if not self.available:
             return ["(CPU per process: not measured, no /proc on this machine)"]
         at = {name: (t, totals) for name, t, totals in self.marks}
-        used: dict[str, dict[str, float]] = {}
+        seconds: dict[str, dict[str, float]] = {}
         walls: dict[str, float] = {}
         for label, start, end in spans:
             if start not in at or end not in at:
                 continue
             (t0, a), (t1, b) = at[start], at[end]
-            walls[label] = t1 - t0
-            used[label] = {k: max(0.0, b.get(k, 0.0) - a.get(k, 0.0)) / (t1 - t0) for k in KINDS}
+            walls[label] = walls.get(label, 0.0) + t1 - t0
+            got = seconds.setdefault(label, dict.fromkeys(KINDS, 0.0))
+            for k in KINDS:
+                got[k] += max(0.0, b.get(k, 0.0) - a.get(k, 0.0))
+        used = {label: {k: v / walls[label] for k, v in got.items()} for label, got in seconds.items()}
         labels = list(used)
         lines = [
             "| process | " + " | ".join(f"{label} ({walls[label]:.0f} s), cores" for label in labels) + " |",
