@@ -4,7 +4,8 @@ Benchmarks use their own PostgreSQL databases (BENCH_DATABASE_URL, default slw_b
 run. BENCH_ONLY=list|matching|attachment2|compare|reporting|load|deadline|audit runs one part; the other parts' last results are kept
 in RESULTS.md. The load part (benchmarks/load.py: the list page and the API list at 1,000,000 cases under 32 clients,
 against bin/serve) uses BENCH_LOAD_DATABASE_URL (default slw_bench_load); BENCH_LOAD_REUSE=1 keeps its data. The
-deadline part (benchmarks/deadline.py + locustfile.py) uses BENCH_DEADLINE_DATABASE_URL (the demo data).
+deadline part (benchmarks/deadline.py + locustfile.py) uses BENCH_DEADLINE_DATABASE_URL (the demo data) and a copy
+of it per round (BENCH_DEADLINE_ROUNDS, 3: the idle and busy pair three times, about 15 minutes).
 """
 
 from __future__ import annotations

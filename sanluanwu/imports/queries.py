@@ -23,9 +23,15 @@ def batches_visible_to(user_or_scope: Any) -> QuerySet[ImportBatch]:
     return batches.filter(Q(unit_id__in=scope.town_ids) | Q(created_by_id=scope.user_id, unit__isnull=True))
 
 
-def access_batch(user: Any, pk: Any) -> ImportBatch:
+def access_batch(user: Any, pk: Any, *, rows: bool = True) -> ImportBatch:
+    """The batch, 404 outside the user's scope. rows=False leaves its preview and result (up to 3,000 rows each, a
+    megabyte of JSON apiece) unread until something reads them: a status poll every 2 s decoded both, 39 ms of CPU
+    each time, to show a progress bar."""
+    batches = batches_visible_to(user).select_related("unit")
+    if not rows:
+        batches = batches.defer("preview", "result")
     try:
-        return batches_visible_to(user).select_related("unit").get(pk=params.pk(pk) or 0)
+        return batches.get(pk=params.pk(pk) or 0)
     except ImportBatch.DoesNotExist:
         raise Http404("未找到该导入批次") from None
 

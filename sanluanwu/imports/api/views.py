@@ -97,7 +97,8 @@ class ImportBatchViewSet(
         return Response(self.get_serializer(batch).data)
 
     def fetch_object(self) -> ImportBatch:
-        return jobs.settle(queries.access_batch(self.request.user, self.kwargs["pk"]))
+        status_only = self.action == "retrieve" and self.request.query_params.get("preview") == "0"
+        return jobs.settle(queries.access_batch(self.request.user, self.kwargs["pk"], rows=not status_only))
 
     @extend_schema(request=UploadSerializer, responses={201: BatchSerializer})
     def create(self, request: Request) -> Response:
