@@ -217,16 +217,21 @@ def pending_for(user: Any) -> list[Pending]:
             n = count(CaseStatus.AWAITING_REVIEW)
             if n:
                 out.append(Pending("待现场审核", "/cases/?status=awaiting_review", n))
-        # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to.
-        n = count(CaseStatus.REMEDIATING, lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))
-        if n:
-            out.append(Pending(TOWN_WORK_LISTS["ready"], "/remediation/todo/?what=ready", n))
-        n = count(CaseStatus.STOPPED, lambda stage: stage != Stage.AWAITING_TYPE)
-        if n:
-            out.append(Pending(TOWN_WORK_LISTS["to_propose"], "/remediation/todo/?what=to_propose", n))
-        n = count(CaseStatus.LISTED)
-        if n:
-            out.append(Pending("待登记停产（先停后治）", "/cases/?status=listed", n))
+        # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to. Each card only
+        # for a role that may do that work (an inspector saw 待提出整治类型 and found the button refused on every case).
+        if permissions.allows(scope, "case.submit_for_review"):
+            n = count(CaseStatus.REMEDIATING,
+                      lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))  # fmt: skip
+            if n:
+                out.append(Pending(TOWN_WORK_LISTS["ready"], "/remediation/todo/?what=ready", n))
+        if permissions.allows(scope, "remediation.propose_type"):
+            n = count(CaseStatus.STOPPED, lambda stage: stage != Stage.AWAITING_TYPE)
+            if n:
+                out.append(Pending(TOWN_WORK_LISTS["to_propose"], "/remediation/todo/?what=to_propose", n))
+        if permissions.allows(scope, "case.stop_production"):
+            n = count(CaseStatus.LISTED)
+            if n:
+                out.append(Pending("待登记停产（先停后治）", "/cases/?status=listed", n))
     return out
 
 
@@ -516,8 +521,9 @@ def case_actions(case: Case, scope: Scope, work: CaseWork) -> list[Action]:
             out.extend(Action("waive_task", f"核实“{t.kind.label}”无法办理的原因", f"/remediation/tasks/{t.pk}/")
                        for t in work.active_tasks if t.state == TaskState.BLOCKED)  # fmt: skip
         remaining = work_remaining(case, work)
+        # A role that may never ask is told so first, not the work left (as if it could ask once it is done).
         out.append(Action("submit_for_review", "申请现场审核", f"{base}/review/request/",
-                          "；".join(remaining) or _deny(scope, "case.submit_for_review", case)))  # fmt: skip
+                          _deny(scope, "case.submit_for_review", case) or "；".join(remaining)))  # fmt: skip
     elif s == CaseStatus.AWAITING_REVIEW:
         review = next((r for r in reversed(work.reviews) if not r.result), None)
         reason = _deny(scope, "case.pass_review", case)
