@@ -449,7 +449,7 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                     float(old.latitude or 0) + rng.uniform(-0.0001, 0.0001),
                 )
                 enterprise_data = _enterprise_input(rng, names, row, old.town, near)
-                enterprise_data.address = old.address
+                enterprise_data.address, enterprise_data.village = old.address, old.village
             else:
                 category = LookbackCategory.NEVER_LISTED
                 row = rng.choices(ref.TOWNS, weights=weights)[0]
@@ -507,9 +507,15 @@ def build_demo(*, size: str = "full", seed: int = 2020, password: str | None = N
                              illegal_land=rng.random() < 0.15)  # fmt: skip
         _showcase(rng, names, units, users, parties, campaign, survey.starts_on, today)
         # Clean inspections for a share of the other places, key places, and a work list for hutang_xj.
+        # Each on a day from the survey's start to yesterday (not all at the minute the demo was loaded), by the town's
+        # own account where the demo has one; its moment drawn apart from `rng`: the rest stays what the seed gives.
+        yesterday = today - dt.timedelta(days=1)
         for place in Target.objects.filter(campaign=campaign, status="to_do").order_by("id"):
             if rng.random() < 0.35:
-                _inspect(users.get(place.town.code, office), place, problem=None, link=None)
+                when = random.Random(place.pk)
+                day = survey.starts_on + dt.timedelta(days=when.randint(0, max(0, (yesterday - survey.starts_on).days)))
+                with clock.at(_moment(when, min(day, yesterday), when.randint(8, 16))):
+                    _inspect(users.get(place.town.code, office), place, problem=None, link=None)
         for row in ref.TOWNS[:6]:
             town = units[row[2]]
             for kind, label in (("abandoned_factory", "原纺织厂废弃厂房"), ("rental", "出租房"), ("farm", "养殖场")):

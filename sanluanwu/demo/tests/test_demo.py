@@ -154,6 +154,21 @@ def test_the_demo_history_reads_like_a_campaign_not_one_afternoon(db):
     now = [s for s, _d in statuses_as_of(ids, today).values()]
     assert len(set(week_ago)) > 1
     assert week_ago.count(CaseStatus.CLOSED) <= now.count(CaseStatus.CLOSED) == closed.count()
+    # The look-back's inspections too: on the survey's days, not all at the minute the demo was loaded (helper-36).
+    from sanluanwu.lookback.models import Inspection
+
+    days = [localdate(i.inspected_at) for i in Inspection.objects.exclude(inspected_at=None)]
+    assert days and all(d < today for d in days) and len(set(days)) > 5
+
+
+def test_an_enterprise_found_in_vacant_premises_names_the_village_its_address_is_in(db):
+    """A workshop that moved into a closed one's premises takes its address, and with it its village (helper-36:
+    村 蒋墅村 beside 礼嘉镇夏溪村古方路261号)."""
+    from sanluanwu.registry.models import Enterprise
+
+    build_demo(size="small", seed=2020)
+    with_village = Enterprise.objects.exclude(village="")
+    assert with_village and all(e.village in e.address for e in with_village)
 
 
 def test_the_clock_stands_still_inside_at_and_only_there():
