@@ -12,6 +12,7 @@ from sanluanwu.core.withdrawal import Withdrawable
 from sanluanwu.registry.choices import RemediationType
 from sanluanwu.registry.models import Case
 from sanluanwu.remediation.choices import (
+    TWO_CUTS_THREE_CLEARS,
     ClassificationState,
     EnforcementKind,
     EvidencePhase,
@@ -53,8 +54,9 @@ class TaskKind(models.Model):
 
     code = models.SlugField("代码", max_length=40, unique=True)
     label = models.CharField("任务", max_length=40)
-    item_code = models.CharField("两断三清项目", max_length=40, blank=True, help_text="water_cut、power_cut、"
-                                 "clear_materials、clear_equipment、clear_products 之一；其他任务留空")  # fmt: skip
+    item_code = models.CharField("两断三清项目", max_length=40, blank=True,
+                                 choices=[("", "（不是两断三清任务）"), *TWO_CUTS_THREE_CLEARS],
+                                 help_text="本任务办理的两断三清项目；其他任务选“不是两断三清任务”")  # fmt: skip
     condition = models.CharField("何时派发", max_length=20, choices=TaskCondition.choices, default=TaskCondition.ALWAYS)
     owner_kind = models.CharField("办理单位", max_length=10, choices=OwnerKind.choices, default=OwnerKind.UNIT)
     owner_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
