@@ -4,15 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('remediation', '0002_withdrawal'),
+        ("remediation", "0002_withdrawal"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='taskkind',
-            name='item_code',
-            field=models.CharField(blank=True, choices=[('', '（不是两断三清任务）'), ('water_cut', '断水'), ('power_cut', '断电'), ('clear_materials', '清除原料'), ('clear_equipment', '清除设备'), ('clear_products', '清除产品')], help_text='本任务办理的两断三清项目；其他任务选“不是两断三清任务”', max_length=40, verbose_name='两断三清项目'),
+            model_name="taskkind",
+            name="item_code",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "（不是两断三清任务）"),
+                    ("water_cut", "断水"),
+                    ("power_cut", "断电"),
+                    ("clear_materials", "清除原料"),
+                    ("clear_equipment", "清除设备"),
+                    ("clear_products", "清除产品"),
+                ],
+                help_text="本任务办理的两断三清项目；其他任务选“不是两断三清任务”",
+                max_length=40,
+                verbose_name="两断三清项目",
+            ),
         ),
     ]
