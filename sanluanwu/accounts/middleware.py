@@ -155,4 +155,6 @@ class TwoFactorMiddleware:
     def _refuse(request: HttpRequest, to: str, why: str) -> HttpResponse:
         if request.path.startswith("/api/"):
             return json_error(why, code="two_factor_required", status=403)
+        # The page it sends to says why (an admin following 基础数据 found only the binding page, with no reason).
+        messages.warning(request, why)
         return redirect(f"{to}?{urlencode({'next': request.get_full_path()})}")

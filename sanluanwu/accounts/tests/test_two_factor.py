@@ -108,6 +108,8 @@ def test_the_django_admin_needs_a_verified_session_for_everyone(district):
     client.post("/login/", {"username": "clerk", "password": PASSWORD})
     assert client.get("/cases/").status_code == 200
     assert client.get("/admin/")["Location"].startswith("/account/2fa/")
+    # The binding page says why it was opened instead of the admin (helper-36: 基础数据 led there with no reason).
+    assert "基础数据管理须使用双因素认证登录" in client.get("/admin/", follow=True).content.decode()
 
 
 def test_the_token_endpoint_asks_a_user_with_a_device_for_the_code(alice):
