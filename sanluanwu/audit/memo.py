@@ -126,37 +126,16 @@ def clear() -> None:
         _writes[ALL] += 1
 
 
-# An event that records a reading changes no row: a file exported (or its export refused: "<app>.export.<what>"), an
-# original sheet downloaded ("….downloaded"), a number revealed ("….revealed"). Its topic is READING, which no
-# remembered read names: a town's download of its 附件2 no longer made every town's case list read again (each
-# export moved the "registry" head, and 湖塘镇's list, the office's and every other town's were read from the database
-# at their next request). The rule is the actions' names, in Python here and in SQL below (the index's expression).
-READING = "reading"
-_READING_INFIX, _READING_ENDINGS = ".export.", (".downloaded", ".revealed")
-
-
-def is_reading(action: str) -> bool:
-    return _READING_INFIX in action or action.endswith(_READING_ENDINGS)
-
-
 def topic_of(action: str) -> str:
-    """An event's topic: its action's first segment ("accounts.membership.created" → "accounts"), or READING."""
-    return READING if is_reading(action) else action.split(".", 1)[0]
+    """An event's topic: its action's first segment ("accounts.membership.created" → "accounts")."""
+    return action.split(".", 1)[0]
 
 
 def topic_sql(vendor: str) -> str:
-    """The topic of an event (topic_of), as the expression indexes of migration 0011 have it, word for word."""
-    # No LIKE: its % would be read as a parameter's mark where the expression stands beside parameters.
+    """The topic of an event (its action's first segment), as the expression index of migration 0007 has it."""
     if vendor == "postgresql":
-        first, infix, ending = "split_part(action, '.', 1)", "strpos(action, '{}') > 0", "right(action, {}) = '{}'"
-    else:
-        first, infix, ending = (
-            "substr(action, 1, instr(action, '.') - 1)",
-            "instr(action, '{}') > 0",
-            "substr(action, -{}) = '{}'",
-        )
-    reading = " OR ".join([infix.format(_READING_INFIX), *(ending.format(len(e), e) for e in _READING_ENDINGS)])
-    return f"(CASE WHEN {reading} THEN '{READING}' ELSE {first} END)"
+        return "split_part(action, '.', 1)"
+    return "substr(action, 1, instr(action, '.') - 1)"
 
 
 def heads_sql(topics: list[str]) -> str:

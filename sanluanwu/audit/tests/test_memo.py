@@ -348,45 +348,6 @@ def test_a_town_read_follows_its_towns_events_and_untowned_ones_but_not_other_to
     assert read() == 4
 
 
-def test_an_export_a_download_or_a_reveal_changes_no_row_and_keeps_every_towns_remembered_list(
-    db, alice, office, hutang_case, district
-):  # fmt: skip
-    """Each export used to move the "registry" head: every town's case list was read from the database again at its
-    next request, district-wide, each time any town downloaded its 附件2 (five at once at a deadline)."""
-    from sanluanwu.audit.services import record_event
-    from sanluanwu.registry import services
-
-    _calls, compute = _counter()
-    hutang = frozenset({hutang_case.town_id})
-
-    def read() -> int:
-        return memo.remembered(("k",), compute, topics=("registry",), towns=hutang, rows_of=("registry",))
-
-    def elsewhere(write: Any) -> None:
-        _as_if_written_by_another_process(write)
-
-    assert read() == 1
-    elsewhere(lambda: services.record_export(actor=office, kind="附件2", filename="a.xlsx", sha256="0" * 64, rows=3))
-    for action in ("registry.export.refused", "registry.enterprise.revealed", "imports.batch.downloaded",
-                   "lookback.inspection.revealed", "reporting.report.revealed"):  # fmt: skip
-        elsewhere(lambda action=action: _record(record_event, alice, action, hutang_case, None))
-    assert read() == 1
-    assert {e.action for e in AuditEvent.objects.all()} >= {"registry.export.created", "registry.export.refused"}
-    elsewhere(lambda: _record(record_event, alice, "registry.case.updated", hutang_case, None))  # a change
-    assert read() == 2
-    assert [memo.topic_of(a) for a in ("registry.export.unmasked", "registry.case.updated", "accounts.login.failed")
-            ] == [memo.READING, "registry", "accounts"]  # fmt: skip
-
-
-@pytest.mark.parametrize("vendor", ["postgresql", "sqlite"])
-def test_the_heads_queries_use_the_expression_the_index_was_made_of_word_for_word(vendor):
-    """PostgreSQL and SQLite use an expression index only for the very expression it was made of."""
-    import importlib
-
-    migration = importlib.import_module("sanluanwu.audit.migrations.0011_reading_topic")
-    assert memo.topic_sql(vendor) == migration._EXPRESSION[vendor]
-
-
 def _record(record_event, actor, action, obj, town_id) -> None:
     with transaction.atomic():
         record_event(actor=actor, action=action, obj=obj, town_id=town_id)
