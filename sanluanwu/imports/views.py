@@ -51,7 +51,8 @@ def _render_list(request: HttpRequest, form: UploadForm, request_error: str = ""
     scope = scope_for(request.user)
     mappings = queries.column_mappings_visible_to(scope) if permissions.allows(scope, "import.upload") else []
     return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": "",
-                                                       "mappings": mappings, "request_error": request_error},
+                                                       "mappings": mappings, "request_error": request_error,
+                                                       "upload_denial": permissions.denial(scope, "import.upload")},
                   status=400 if form.errors or request_error else 200)  # fmt: skip
 
 

@@ -234,3 +234,38 @@ def test_a_unit_given_as_words_is_told_to_be_a_number_and_an_unknown_one_not_fou
         answer = api.post("/api/v1/imports/", {"file": Upload("a.xlsx", messy_xlsx([ROW])), "kind": "list",
                                                 "unit": unit}, format="multipart")  # fmt: skip
         assert answer.status_code == 400 and answer.json()["unit"] == [words], answer.json()
+
+
+def test_a_role_that_may_not_upload_is_told_so_on_the_import_page(client, ada, alice, campaign, district):
+    """The town's inspector opens 表格导入 from the menu: it lists the town's batches and says it cannot upload,
+    instead of an empty page with no upload form and no reason (helper-36)."""
+    client.force_login(ada)
+    page = client.get("/imports/").content.decode()
+    assert 'id="upload-form"' not in page and 'id="upload-denied"' in page and "不能" in page
+    client.force_login(alice)
+    page = client.get("/imports/").content.decode()
+    assert 'id="upload-form"' in page and 'id="upload-denied"' not in page
+
+
+def test_a_sheet_that_changes_nothing_says_so_beside_the_confirm_and_counts_its_unchanged_rows(
+    client, alice, campaign, district
+):  # fmt: skip
+    """A town uploads again the sheet it imported: every row 未变. The page said 0 新增 0 变更 and listed no row, with
+    the confirm button on as for any other sheet (helper-36)."""
+    from sanluanwu.imports.services import confirm_import, preview_import, upload_import
+
+    def uploaded():  # type: ignore[no-untyped-def]
+        batch = upload_import(actor=alice, data=messy_xlsx([ROW]), filename="a.xlsx", kind="list",
+                              unit=district["hutang"])  # fmt: skip
+        return preview_import(actor=alice, batch=batch)
+
+    first = uploaded()
+    client.force_login(alice)
+    page = client.get(f"/imports/{first.pk}/").content.decode()
+    assert 'id="nothing-changes"' not in page and 'id="unchanged-rows"' not in page  # a new row to import
+    confirm_import(actor=alice, batch=first)
+    again = uploaded()
+    assert (again.counts["new"], again.counts["changed"], again.counts["unchanged"]) == (0, 0, 1)
+    page = client.get(f"/imports/{again.pk}/").content.decode()
+    assert 'id="nothing-changes"' in page and "确认导入不会改变任何数据" in page
+    assert "未变的 1 行与系统记录一致" in page
