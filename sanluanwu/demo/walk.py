@@ -69,6 +69,25 @@ class Parties:
         return m.user if m else None
 
 
+def _type_reason(case: Case, rtype: str, *, illegal_land: bool) -> str:
+    """The town's reason for the type, from the case's own facts (its licence, its problems, its land): one fixed text
+    for every case contradicted half of them (helper-36: 关停取缔 "无证无照" for licensed workshops)."""
+    licence = case.enterprise.licence_status
+    problem = next((p.strip("。；; ") for p in (case.env_problems, case.safety_problems, case.other_problems) if p), "")
+    problem = problem[:30] or "存在环境和安全隐患"
+    if rtype == "shutdown":
+        why = (
+            "占用违法用地"
+            if illegal_land
+            else ("无营业执照" if licence == "unlicensed" else "不符合产业政策和规划布局")
+        )
+        return f"{why}，{problem}，不具备整改条件，依法关停取缔"
+    papers = {"licensed": "已办理营业执照", "in_progress": "营业执照正在办理", "unlicensed": "营业执照限期补办"}[
+        licence
+    ]
+    return f"{papers}，{problem}，可通过治理改造整改到位，具备治理改造条件"
+
+
 def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed: int = 0,
          at: Callable[[int], Any] | None = None, done_share: float = 0.5,
          water_permit: bool = False, illegal_land: bool = False) -> Case:  # fmt: skip
@@ -102,8 +121,7 @@ def walk(case: Case, to: str, parties: Parties, *, rtype: str = "shutdown", seed
         with moment():
             planned = max(clock.today(), case.listed_on) + dt.timedelta(days=30)
             services.propose_type(actor=parties.town(case), case=case, remediation_type=rtype, planned_completion=planned,
-                                  reason="无证无照、废气直排，不具备整改条件" if rtype == "shutdown"
-                                  else "有合法用地和营业执照，具备治理改造条件",
+                                  reason=_type_reason(case, rtype, illegal_land=illegal_land),
                                   holds_water_permit=water_permit, illegal_land=illegal_land,
                                   justification="各对象均为无证无照且位于禁止区域，经镇政府集体研究全部关停取缔")  # fmt: skip
     if start < 3 <= target:

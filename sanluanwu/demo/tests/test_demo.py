@@ -256,3 +256,20 @@ def test_the_demos_status_history_reads_in_the_order_the_work_was_done(db):
     wrong = [(pk, status, last[pk]) for pk, status in Case.objects.values_list("pk", "status") if pk in last
              and last[pk] != status]  # fmt: skip
     assert not wrong
+
+
+def test_a_demo_cases_type_reason_agrees_with_its_licence_and_problems(db):
+    """The town's reason for 关停取缔 or 治理改造 is made from the case: one fixed text for all read 无证无照 beside a
+    licensed workshop and 废气直排 beside a wastewater problem (helper-36)."""
+    from sanluanwu.remediation.models import Classification
+
+    build_demo(size="small", seed=2020)
+    proposed = list(Classification.objects.select_related("case__enterprise").exclude(reason=""))
+    assert proposed
+    for c in proposed:
+        licensed = c.case.enterprise.licence_status == "licensed"
+        assert not (licensed and "无营业执照" in c.reason) and not (not licensed and "已办理营业执照" in c.reason), (
+            c.reason
+        )
+        problems = [p for p in (c.case.env_problems, c.case.safety_problems, c.case.other_problems) if p]
+        assert not problems or problems[0].strip("。；; ")[:30] in c.reason, (c.reason, problems)
