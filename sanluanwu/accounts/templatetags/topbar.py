@@ -54,7 +54,8 @@ def _menu(roles: frozenset[str], is_staff: bool) -> SafeString:
         links.append(_link("reporting:overview", "报送"))
     elif permissions.allows(scope, "brief.view"):
         links.append(_link("reporting:briefs", "工作简讯"))
-    links.append(_link("api_docs", "接口文档"))  # every logged-in user
+    if links:  # a user with business pages has their API; the three admins (三员) have none to try (helper-36)
+        links.append(_link("api_docs", "接口文档"))
     if is_staff and permissions.allows(scope, "reference.manage"):
         links.append(_link("admin:index", "基础数据"))
     elif is_staff and permissions.allows(scope, "security.events"):
