@@ -49,10 +49,11 @@ def _render_list(request: HttpRequest, form: UploadForm, request_error: str = ""
                        after=request.GET.get("after"),
                        before=request.GET.get("before"))  # fmt: skip
     scope = scope_for(request.user)
-    mappings = queries.column_mappings_visible_to(scope) if permissions.allows(scope, "import.upload") else []
+    upload_denial = permissions.denial(scope, "import.upload")  # the form, or why there is none
+    mappings = queries.column_mappings_visible_to(scope) if upload_denial is None else []
     return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": "",
                                                        "mappings": mappings, "request_error": request_error,
-                                                       "upload_denial": permissions.denial(scope, "import.upload")},
+                                                       "upload_denial": upload_denial},
                   status=400 if form.errors or request_error else 200)  # fmt: skip
 
 

@@ -217,17 +217,18 @@ def pending_for(user: Any) -> list[Pending]:
             n = count(CaseStatus.AWAITING_REVIEW)
             if n:
                 out.append(Pending("待现场审核", "/cases/?status=awaiting_review", n))
-        # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to. Each card only
-        # for a role that may do that work (an inspector saw 待提出整治类型 and found the button refused on every case).
-        if permissions.allows(scope, "case.submit_for_review"):
+        # The two counts are todo_cases("ready") and todo_cases("to_propose"), which their cards link to, each for a
+        # role that has that list (_town_lists).
+        lists = _town_lists(scope)
+        if "ready" in lists:
             n = count(CaseStatus.REMEDIATING,
                       lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))  # fmt: skip
             if n:
-                out.append(Pending(TOWN_WORK_LISTS["ready"], "/remediation/todo/?what=ready", n))
-        if permissions.allows(scope, "remediation.propose_type"):
+                out.append(Pending(lists["ready"], "/remediation/todo/?what=ready", n))
+        if "to_propose" in lists:
             n = count(CaseStatus.STOPPED, lambda stage: stage != Stage.AWAITING_TYPE)
             if n:
-                out.append(Pending(TOWN_WORK_LISTS["to_propose"], "/remediation/todo/?what=to_propose", n))
+                out.append(Pending(lists["to_propose"], "/remediation/todo/?what=to_propose", n))
         if permissions.allows(scope, "case.stop_production"):
             n = count(CaseStatus.LISTED)
             if n:
@@ -267,12 +268,22 @@ def _district_overdue() -> tuple[int, int]:
 # and the list it links to are the same query, so the figure on the card is the number of rows behind it.
 DEPARTMENT_WORK_LISTS = {"types": "待确认整治类型", "plans": "待审批整改方案", "signoffs": "待签认销号"}
 TOWN_WORK_LISTS = {"ready": "可申请现场审核", "to_propose": "待提出整治类型"}
+# A town's list is a role's only where it may do that work (an inspector saw 待提出整治类型 and found the button
+# refused on every case behind it): read by the cards and by the list page alike.
+TOWN_WORK_PERMISSIONS = {"ready": "case.submit_for_review", "to_propose": "remediation.propose_type"}
+
+
+def _town_lists(scope: Scope) -> dict[str, str]:
+    if not scope.town_ids:
+        return {}
+    return {what: label for what, label in TOWN_WORK_LISTS.items()
+            if permissions.allows(scope, TOWN_WORK_PERMISSIONS[what])}  # fmt: skip
 
 
 def todo_labels(user: Any) -> dict[str, str]:
     """The to-do lists this user has: a department's, a town's, or both."""
     scope = _scope(user)
-    return {**(DEPARTMENT_WORK_LISTS if scope.department_ids else {}), **(TOWN_WORK_LISTS if scope.town_ids else {})}
+    return {**(DEPARTMENT_WORK_LISTS if scope.department_ids else {}), **_town_lists(scope)}
 
 
 def _ready_for_review(cases: QuerySet[Case]) -> QuerySet[Case]:

@@ -430,13 +430,17 @@ def test_a_towns_to_do_cards_count_the_rows_of_the_lists_they_open(client, parti
     assert client.get("/remediation/todo/?what=ready").status_code == 404  # not the office's list
 
 
-def test_a_to_do_card_is_shown_only_to_a_role_that_may_do_that_work(parties, alice, ada, district, campaign):
+def test_a_to_do_card_is_shown_only_to_a_role_that_may_do_that_work(client, parties, alice, ada, district, campaign):
     """The town's inspector records the look-back, stops production and asks for a review, but proposes no
     remediation type: 待提出整治类型 was on its list, and every case behind it refused the button (helper-36)."""
     stopped = make_case(alice, district["hutang"], name="周五塑料造粒作坊", legal_person="周五")
     walk(stopped, "stopped", parties, rtype="shutdown")
     assert "待提出整治类型" in {p.label for p in queries.pending_for(alice)}
     assert "待提出整治类型" not in {p.label for p in queries.pending_for(ada)}
+    # Nor is the list behind it: the card and the page read one rule (queries.TOWN_WORK_PERMISSIONS).
+    client.force_login(ada)
+    assert client.get("/remediation/todo/?what=to_propose").status_code == 404
+    assert client.get("/remediation/todo/?what=ready").status_code == 200
 
 
 def test_a_task_sent_back_by_a_failed_review_tells_its_owner_why(parties, case, alice, walt):
