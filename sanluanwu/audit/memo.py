@@ -15,7 +15,7 @@ A read of rows that change seldom (users, memberships and org units; campaigns a
 *topics*, the apps whose actions ("accounts.membership.created": topic "accounts") change those rows, and is
 remembered under the newest id of those topics' events instead of the whole chain's, and under this process's writes
 of those apps' models only. Inspections saved every second at a deadline then leave a user's scope, the campaign
-banner and the org units remembered. The topic heads are read by an expression index (migration 0007), in the same
+banner and the org units remembered. The topic heads are read by an index on the events' topic column (migration 0011), in the same
 query as the chain's head.
 
 A read of one town's rows (a town user's case list) can be remembered *per town* (`towns=`): an event that names
@@ -126,27 +126,31 @@ def clear() -> None:
         _writes[ALL] += 1
 
 
+# An event that records a reading changes no row: a file exported (or its export refused: "<app>.export.<what>"), an
+# original sheet downloaded ("….downloaded"), a number revealed ("….revealed"). Its topic is READING, which no
+# remembered read names: a town's download of its 附件2 no longer makes every town's case list be read again. The
+# database computes the same topic into the events' `topic` column (migration 0011), which the heads' indexes hold.
+READING = "reading"
+_READING_INFIX, _READING_ENDINGS = ".export.", (".downloaded", ".revealed")
+
+
+def is_reading(action: str) -> bool:
+    return _READING_INFIX in action or action.endswith(_READING_ENDINGS)
+
+
 def topic_of(action: str) -> str:
-    """An event's topic: its action's first segment ("accounts.membership.created" → "accounts")."""
-    return action.split(".", 1)[0]
-
-
-def topic_sql(vendor: str) -> str:
-    """The topic of an event (its action's first segment), as the expression index of migration 0007 has it."""
-    if vendor == "postgresql":
-        return "split_part(action, '.', 1)"
-    return "substr(action, 1, instr(action, '.') - 1)"
+    """An event's topic: its action's first segment ("accounts.membership.created" → "accounts"), or READING; what the
+    database stores in the event's `topic` column."""
+    return READING if is_reading(action) else action.split(".", 1)[0]
 
 
 def heads_sql(topics: list[str]) -> str:
     """One query: the chain's newest id, then each topic's newest event id (parameters: heads_params)."""
-    expression = topic_sql(connection.vendor)
     parts = ["(SELECT MAX(id) FROM audit_auditevent)"]
     # The topic as a range of one value, ordered by the index's own columns: with `= topic` PostgreSQL took the order
     # from the primary key and walked back through every newer event of other topics (20,000 of an import, 8 ms) when
-    # it guessed the topic was common; a range leaves the expression index the only ordered path (0.1 ms).
-    one = f"{expression} >= %s AND {expression} <= %s"
-    parts += [f"(SELECT id FROM audit_auditevent WHERE {one} ORDER BY {expression} DESC, id DESC LIMIT 1)"
+    # it guessed the topic was common; a range leaves the topic index the only ordered path (0.1 ms).
+    parts += ["(SELECT id FROM audit_auditevent WHERE topic >= %s AND topic <= %s ORDER BY topic DESC, id DESC LIMIT 1)"
               for _ in topics]  # fmt: skip
     return "SELECT " + ", ".join(parts)
 
@@ -179,14 +183,13 @@ def data_version(topics: tuple[str, ...] = ()) -> tuple[tuple[int, ...], dt.date
 
 def town_heads_sql(keys: list[tuple[str, int | None]]) -> str:
     """One query: for each (topic, town) the newest id of the topic's events naming that town, or naming none (town
-    None); by the expression index of migration 0008 (parameters: town_heads_params)."""
-    expression = topic_sql(connection.vendor)
+    None); by the index on (topic, town_id, id) of migration 0011 (parameters: town_heads_params)."""
     parts = []
     if connection.vendor != "postgresql":
         for _topic, town in keys:
             where = "town_id = %s" if town is not None else "town_id IS NULL"
-            parts.append(f"(SELECT id FROM audit_auditevent WHERE {expression} = %s AND {where} "
-                         f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+            parts.append(f"(SELECT id FROM audit_auditevent WHERE topic = %s AND {where} "
+                         "ORDER BY topic DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
         return "SELECT " + ", ".join(parts)
     # PostgreSQL: the first event at or below (topic, town) in the index's own order, and its id only if it is of that
     # topic and town. With `topic = … AND town_id = …` the planner, its statistics stale after an import of 20,000
@@ -195,13 +198,15 @@ def town_heads_sql(keys: list[tuple[str, int | None]]) -> str:
     # ordered path (0.1 ms). An event naming no town sorts first within its topic in this order (NULLS FIRST).
     for _topic, town in keys:
         if town is not None:
-            parts.append(f"(SELECT CASE WHEN {expression} = %s AND town_id = %s THEN id END FROM audit_auditevent "
-                         f"WHERE ({expression}, town_id) <= (%s, %s) "
-                         f"ORDER BY {expression} DESC, town_id DESC, id DESC LIMIT 1)")  # fmt: skip
+            parts.append(
+                "(SELECT CASE WHEN topic = %s AND town_id = %s THEN id END FROM audit_auditevent "
+                "WHERE (topic, town_id) <= (%s, %s) ORDER BY topic DESC, town_id DESC, id DESC LIMIT 1)"
+            )
         else:
-            parts.append(f"(SELECT CASE WHEN {expression} = %s AND town_id IS NULL THEN id END FROM audit_auditevent "
-                         f"WHERE {expression} <= %s ORDER BY {expression} DESC, town_id DESC NULLS FIRST, id DESC "
-                         "LIMIT 1)")  # fmt: skip
+            parts.append(
+                "(SELECT CASE WHEN topic = %s AND town_id IS NULL THEN id END FROM audit_auditevent "
+                "WHERE topic <= %s ORDER BY topic DESC, town_id DESC NULLS FIRST, id DESC LIMIT 1)"
+            )
     return "SELECT " + ", ".join(parts)
 
 

@@ -348,6 +348,73 @@ def test_a_town_read_follows_its_towns_events_and_untowned_ones_but_not_other_to
     assert read() == 4
 
 
+def test_an_export_a_download_or_a_reveal_changes_no_row_and_keeps_every_towns_remembered_list(
+    db, alice, office, hutang_case, district
+):  # fmt: skip
+    """Each export used to move the "registry" head: every town's case list was read from the database again at its
+    next request, district-wide, each time any town downloaded its 附件2 (five at once at a deadline)."""
+    from sanluanwu.audit.services import record_event
+    from sanluanwu.registry import services
+
+    _calls, compute = _counter()
+    hutang = frozenset({hutang_case.town_id})
+
+    def read() -> int:
+        return memo.remembered(("k",), compute, topics=("registry",), towns=hutang, rows_of=("registry",))
+
+    def elsewhere(write: Any) -> None:
+        _as_if_written_by_another_process(write)
+
+    assert read() == 1
+    elsewhere(lambda: services.record_export(actor=office, kind="附件2", filename="a.xlsx", sha256="0" * 64, rows=3))
+    for action in ("registry.export.refused", "registry.enterprise.revealed", "imports.batch.downloaded",
+                   "lookback.inspection.revealed", "reporting.report.revealed"):  # fmt: skip
+        elsewhere(lambda action=action: _record(record_event, alice, action, hutang_case, None))
+    assert read() == 1
+    assert {e.action for e in AuditEvent.objects.all()} >= {"registry.export.created", "registry.export.refused"}
+    elsewhere(lambda: _record(record_event, alice, "registry.case.updated", hutang_case, None))  # a change
+    assert read() == 2
+    assert [memo.topic_of(a) for a in ("registry.export.unmasked", "registry.case.updated", "accounts.login.failed")
+            ] == [memo.READING, "registry", "accounts"]  # fmt: skip
+
+
+def _actions_in_the_code() -> set[str]:
+    """Every string of the code shaped like an action ("app.thing.done"): the actions it writes literally, and more."""
+    import re
+    from pathlib import Path
+
+    root = Path(memo.__file__).resolve().parents[1]
+    found = set()
+    for path in root.rglob("*.py"):
+        if "tests" not in path.parts:
+            found |= set(re.findall(r'"([a-z_]+\.[a-z_]+\.[a-z_.]+)"', path.read_text(encoding="utf-8")))
+    return found
+
+
+def test_the_database_computes_each_events_topic_as_topic_of_does(db, alice, hutang_case):
+    """The heads are read from the events' topic column, which the database computes (migration 0011); the write
+    counters of this process from topic_of(). Both must name the same topic for every action."""
+    from sanluanwu.audit.services import BulkEvents
+
+    actions = _actions_in_the_code()
+    assert len(actions) > 50 and "registry.export.created" in actions and "imports.batch.downloaded" in actions
+    actions |= {"registry.enterprise.revealed", "lookback.inspection.revealed", "registry.export.unmasked",
+                "accounts.user.downloaded_x", "x.y", "registry.exported.case"}  # fmt: skip
+    ordered = sorted(actions)
+    with transaction.atomic():
+        events = BulkEvents(actor=alice)
+        BulkEvents.insert((events.event(a, type(hutang_case), n, a, {}) for n, a in enumerate(ordered)),
+                          count=len(ordered))  # fmt: skip
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT action, topic FROM audit_auditevent WHERE object_repr = action")
+        stored = dict(cursor.fetchall())
+    assert stored == {a: memo.topic_of(a) for a in ordered}
+    assert stored["imports.batch.downloaded"] == stored["registry.export.refused"] == memo.READING
+    assert stored["registry.exported.case"] == "registry" and stored["accounts.user.downloaded_x"] == "accounts"
+
+
 def _record(record_event, actor, action, obj, town_id) -> None:
     with transaction.atomic():
         record_event(actor=actor, action=action, obj=obj, town_id=town_id)
