@@ -9,6 +9,12 @@ class ImportsConfig(AppConfig):
     verbose_name = "表格导入"
 
     def ready(self) -> None:
+        from sanluanwu.core.api_docs import register as register_api_docs
+        from sanluanwu.imports.api.docs import OPERATIONS as API_OPERATIONS
+        from sanluanwu.imports.api.docs import TAGS as API_TAGS
+
+        register_api_docs(tags=API_TAGS, operations=API_OPERATIONS)
+
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.imports.choices import AUDIT_ACTIONS, SECURITY_ACTIONS
 

@@ -185,3 +185,32 @@ def test_an_import_in_the_job_worker_rests_between_its_steps_but_never_while_it_
     small = services.confirm_import(actor=alice, batch=services.preview_import(actor=alice, batch=small))
     assert small.status == "applied" and Case.objects.count() == 2400
     assert rests == []
+
+
+def test_a_previews_bar_moves_every_few_hundred_rows_and_reaches_the_end_of_its_span(
+    alice, campaign, district, monkeypatch
+):  # fmt: skip
+    """A 10,000-row sheet's bar moved once (at 5,000 rows: 22 %), then jumped to 待确认."""
+    people = [f"张{chr(0x5200 + n)}{chr(0x5600 + n % 7)}" for n in range(1, 1201)]  # 1,200 names of workshops
+    rows = [_row(n, f"{person}塑料造粒作坊", person) for n, person in enumerate(people, start=1)]
+    batch = services.upload_import(actor=alice, data=messy_xlsx(rows), filename="big.xlsx", kind="list",
+                                   unit=district["hutang"])  # fmt: skip
+    seen = []
+    real = services._progress_reporter
+
+    def watched(batch, start, span):
+        report = real(batch, start, span)
+
+        def wrapped(done, total):
+            report(done, total)
+            seen.append((done, ImportBatch.objects.get(pk=batch.pk).progress))
+
+        return wrapped
+
+    monkeypatch.setattr(services, "_progress_reporter", watched)
+    services.preview_import(actor=alice, batch=batch)
+    assert [progress for _done, progress in seen] == [18, 37, 45]  # 500 and 1,000 of 1,200 rows, then all of them
+    batch.refresh_from_db()
+    assert (batch.status, batch.progress, batch.counts["new"]) == ("previewed", 50, 1200)
+    assert [importer.progress_step(n) for n in (1200, 10_000, 40_000, 100_000, 1_000_000)] == [500, 500, 2000, 5000,
+                                                                                             5000]  # fmt: skip

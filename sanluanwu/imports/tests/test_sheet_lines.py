@@ -54,6 +54,21 @@ def test_totals_signatures_and_the_blank_marker_are_skipped_with_a_note(alice, c
     assert batch.sheet_date == dt.date(2020, 7, 15)  # the date of the 落款, the title having none
 
 
+def test_a_skipped_row_is_named_by_its_cells_as_they_read_with_numbers_masked(alice, campaign, district):
+    """A merged cell's two facts ran together (「填报单位：湖塘镇截至日期：…」), and only a row's first cell was shown."""
+    below = [
+        ["填报单位：湖塘镇        截至日期：2020年7月15日"],
+        ["填表人：张三", None, None, None, "审核人：李四", None, None, None, None, "手机：13812345678"],
+        ["说明：本表所列作坊均已现场核实，其中部分作坊已于近期完成关停取缔，其余作坊正在按计划整治中，请区办审阅"],
+    ]
+    rows = [_row(1, "张三塑料造粒作坊", "张三")]
+    batch = _preview(alice, district["hutang"], clerk_xlsx(rows, above=[TITLE], below=below))
+    names = {r["row"]: r["name"] for r in batch.preview["rows"] if r["outcome"] == "skipped"}
+    assert names[4] == "填报单位：湖塘镇 截至日期：2020年7月15日"
+    assert names[5] == "填表人：张三 审核人：李四 手机：138****5678"
+    assert names[6].startswith("说明：本表所列作坊") and names[6].endswith("…") and len(names[6]) == 40
+
+
 @pytest.mark.parametrize(
     "above",
     [
