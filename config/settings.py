@@ -294,7 +294,19 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "武进区散乱污动态管理系统 API",
-    "DESCRIPTION": "“散乱污”企业（作坊）动态管理整治名单的 REST 接口。",
+    "DESCRIPTION": (
+        "“散乱污”企业（作坊）动态管理整治名单的 REST 接口。\n\n"
+        "**认证**：用户名、密码（已开启双因素认证的账户另加动态码）提交到 `POST /api/v1/auth/token/`，取得令牌后在每个请求的"
+        "请求头中写 `Authorization: Token <令牌>`。令牌只显示一次，有效期见应答的 expires_at；退出所有设备、修改密码都会"
+        "撤销令牌，账户页可查看和撤销自己的令牌。连续登录失败会锁定账户，同一地址频繁失败会被限流（429）。\n\n"
+        "**范围**：每个接口只返回和修改您的单位范围内的记录，能做什么由角色的权限决定，与网页一致。\n\n"
+        "**分页**：列表按编号从新到旧，应答中的 next、previous 为下一页、上一页的地址（`after`、`before` 游标），"
+        "`page_size` 每页 1-200 条；count 为封顶计数。\n\n"
+        "**个人信息**：联系电话、身份证号一律脱敏（如 138****5678）；有权限的用户可通过 reveal 接口查看一条并留痕。\n\n"
+        "**错误**：应答为 JSON，detail 为中文说明、code 为错误类别；字段校验错误以字段名为键列出中文消息。"
+        "修改记录时须带上读取时的 version，记录已被他人修改时返回 409。"
+    ),
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "sanluanwu.core.api_docs.chinese"],
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The schema and its docs page to logged-in users whose password is current only: the API's map is not for

@@ -9,6 +9,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "组织与用户"
 
     def ready(self) -> None:
+        from sanluanwu.accounts.api_docs import OPERATIONS as API_OPERATIONS
+        from sanluanwu.accounts.api_docs import TAGS as API_TAGS
+        from sanluanwu.core.api_docs import register as register_api_docs
+
+        register_api_docs(tags=API_TAGS, operations=API_OPERATIONS)
+
         from sanluanwu.core.masking import register_personal_fields
 
         register_personal_fields("accounts.user", {"phone": "phone"})

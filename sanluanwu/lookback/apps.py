@@ -9,6 +9,12 @@ class LookbackConfig(AppConfig):
     verbose_name = "回头看排查"
 
     def ready(self) -> None:
+        from sanluanwu.core.api_docs import register as register_api_docs
+        from sanluanwu.lookback.api.docs import OPERATIONS as API_OPERATIONS
+        from sanluanwu.lookback.api.docs import TAGS as API_TAGS
+
+        register_api_docs(tags=API_TAGS, operations=API_OPERATIONS)
+
         from sanluanwu.core.masking import register_personal_fields
 
         register_personal_fields(

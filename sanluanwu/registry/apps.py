@@ -9,6 +9,12 @@ class RegistryConfig(AppConfig):
     verbose_name = "动态管理整治名单"
 
     def ready(self) -> None:
+        from sanluanwu.core.api_docs import register as register_api_docs
+        from sanluanwu.registry.api.docs import OPERATIONS as API_OPERATIONS
+        from sanluanwu.registry.api.docs import TAGS as API_TAGS
+
+        register_api_docs(tags=API_TAGS, operations=API_OPERATIONS)
+
         from sanluanwu.core.masking import register_personal_fields
         from sanluanwu.registry.columns import CASE, ENTERPRISE, personal_fields
 

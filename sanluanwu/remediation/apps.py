@@ -21,6 +21,12 @@ class RemediationConfig(AppConfig):
     verbose_name = "整治工作"
 
     def ready(self) -> None:
+        from sanluanwu.core.api_docs import register as register_api_docs
+        from sanluanwu.remediation.api.docs import OPERATIONS as API_OPERATIONS
+        from sanluanwu.remediation.api.docs import TAGS as API_TAGS
+
+        register_api_docs(tags=API_TAGS, operations=API_OPERATIONS)
+
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.registry.panels import register_case_panel
         from sanluanwu.registry.visibility import register_case_topic, register_case_visibility
