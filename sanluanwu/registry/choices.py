@@ -72,10 +72,12 @@ class Stage:
     PLAN_RETURNED = "整改方案退回修改"
     PLAN_SUBMITTED = "待确认整改方案"
     RECTIFYING = "整改中"  # followed by （done/n项）
+    ITEMS_DONE = "整改事项已完成，待申请现场审核"  # every item of the plan done (it read 整改中（3/3项） beside 逾期)
 
     # The status each belongs to; the counted ones only with their count (a bare 整改中 is a town's own word).
     STATUS = {AWAITING_TYPE: "stopped", TYPE_RETURNED: "stopped", TASKS_DONE: "remediating",
-              PLAN_TO_DRAFT: "remediating", PLAN_RETURNED: "remediating", PLAN_SUBMITTED: "remediating"}  # fmt: skip
+              PLAN_TO_DRAFT: "remediating", PLAN_RETURNED: "remediating", PLAN_SUBMITTED: "remediating",
+              ITEMS_DONE: "remediating"}  # fmt: skip
     COUNTED = {TWO_CUTS_THREE_CLEARS: "remediating", RECTIFYING: "remediating"}
 
 

@@ -222,7 +222,7 @@ def pending_for(user: Any) -> list[Pending]:
         lists = _town_lists(scope)
         if "ready" in lists:
             n = count(CaseStatus.REMEDIATING,
-                      lambda stage: stage == Stage.TASKS_DONE or bool(_ALL_ITEMS_DONE.match(stage)))  # fmt: skip
+                      lambda stage: stage in READY_STAGES)  # fmt: skip
             if n:
                 out.append(Pending(lists["ready"], "/remediation/todo/?what=ready", n))
         if "to_propose" in lists:
@@ -245,8 +245,8 @@ def _town_work(town_ids: Iterable[int]) -> dict[tuple[str, str], int]:
     return by_state
 
 
-# 整改中（n/n项）: every item of a rectification done (the same test as the stage's regex in the database would be).
-_ALL_ITEMS_DONE = re.compile(rf"^{re.escape(Stage.RECTIFYING)}（(\d+)/\1项）$")
+# The work is done and the town may ask for the review: every task of a shutdown, every item of a rectification.
+READY_STAGES = (Stage.TASKS_DONE, Stage.ITEMS_DONE)
 
 
 def _district_overdue() -> tuple[int, int]:
@@ -288,9 +288,7 @@ def todo_labels(user: Any) -> dict[str, str]:
 
 def _ready_for_review(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Remediating with all the work done (every task finished, or every item of the plan): 可申请现场审核."""
-    return cases.filter(status=CaseStatus.REMEDIATING).filter(
-        Q(stage=Stage.TASKS_DONE) | Q(stage__regex=_ALL_ITEMS_DONE.pattern)
-    )
+    return cases.filter(status=CaseStatus.REMEDIATING).filter(Q(stage__in=READY_STAGES))
 
 
 def todo_cases(user: Any, what: str) -> QuerySet[Case]:
@@ -352,7 +350,7 @@ def overdue_rectifications(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Rectifications past their deadline, still open with items to do: the town (with the lead department) may turn
     them into shutdowns. One whose every item is done waits for its review, not for a conversion."""
     return cases.filter(remediation_type=RemediationType.RECTIFICATION, status=CaseStatus.REMEDIATING,
-                        planned_completion__lt=clock.today()).exclude(stage__regex=_ALL_ITEMS_DONE.pattern)  # fmt: skip
+                        planned_completion__lt=clock.today()).exclude(stage=Stage.ITEMS_DONE)  # fmt: skip
 
 
 # ---- one case's remediation, for its panel, the ledger and the API ---------------------------------------------
@@ -481,7 +479,7 @@ def _case_record(case: Case) -> CaseWork:
     work.overdue_rectification = bool(
         case.remediation_type == RemediationType.RECTIFICATION and case.status == CaseStatus.REMEDIATING
         and case.planned_completion and case.planned_completion < clock.today()
-        and not _ALL_ITEMS_DONE.match(case.stage or ""))  # fmt: skip
+        and case.stage != Stage.ITEMS_DONE)  # fmt: skip
     return work
 
 
@@ -627,6 +625,8 @@ def derive_stage(case: Case) -> str:
     if plan.state in (PlanState.DRAFT, PlanState.RETURNED):
         return Stage.PLAN_RETURNED if plan.state == PlanState.RETURNED or plan.number > 1 else Stage.PLAN_TO_DRAFT
     states = list(plan.items.values_list("state", flat=True))
+    if states and all(state == ItemState.DONE for state in states):
+        return Stage.ITEMS_DONE
     return f"{Stage.RECTIFYING}（{states.count(ItemState.DONE)}/{len(states)}项）"
 
 

@@ -145,6 +145,10 @@ def test_words_that_deny_a_shutdown_are_only_a_note(written):
         ("验收合格已销号", Progress(CaseStatus.CLOSED, None, "验收合格已销号")),
         ("通过验收", Progress(CaseStatus.CLOSED, None, "通过验收")),
         ("待验收销号", Progress(CaseStatus.AWAITING_REVIEW, None, "待验收销号")),
+        # The remediation work's own words, as 附件2 writes them (registry.choices.Stage), and the older ones.
+        ("整改事项已完成，待申请现场审核", Progress(CaseStatus.REMEDIATING, None, "")),
+        ("任务已完成，待申请现场审核", Progress(CaseStatus.REMEDIATING, None, "")),
+        ("整改中（3/3项）", Progress(CaseStatus.REMEDIATING, None, "")),
         ("", Progress(None, None, "")),
     ],
 )

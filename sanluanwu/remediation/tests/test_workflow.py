@@ -205,11 +205,34 @@ def test_a_rectification_with_every_item_done_waits_for_its_review_not_for_a_con
     case = walk(case, "work_done", parties, rtype="rectification")
     time_machine.move_to(clock.now() + dt.timedelta(days=60))
     case.refresh_from_db()
-    assert re.match(r"^整改中（(\d+)/\1项）$", case.stage) and case.planned_completion < clock.today()
+    assert case.stage == "整改事项已完成，待申请现场审核" and case.planned_completion < clock.today()
     assert not queries.overdue_rectifications(cases_visible_to(alice)).filter(pk=case.pk).exists()
     work = queries.case_work(case, queries.scope_for(alice))
     assert not work.overdue_rectification
     assert work.actions and "convert" not in {a.key for a in work.actions}
+
+
+def test_a_rectification_stored_as_n_of_n_items_reads_as_done_after_the_migration(parties, case, alice):
+    """The older words 「整改中（3/3项）」 are rewritten once (remediation migration 0004); n of m items stay as they were."""
+    import importlib
+
+    from django.apps import apps
+
+    from sanluanwu.registry.models import Case
+
+    migration = importlib.import_module("sanluanwu.remediation.migrations.0004_items_done_stage")
+    case = walk(case, "work_done", parties, rtype="rectification")
+    Case.objects.filter(pk=case.pk).update(stage="整改中（3/3项）")
+    other = Case.objects.exclude(pk=case.pk).first()
+    migration._forward(apps, None)
+    case.refresh_from_db()
+    assert case.stage == migration.ITEMS_DONE == queries.Stage.ITEMS_DONE
+    assert queries._ready_for_review(Case.objects.filter(pk=case.pk)).exists()
+    Case.objects.filter(pk=case.pk).update(stage="整改中（2/3项）")
+    migration._forward(apps, None)
+    case.refresh_from_db()
+    assert case.stage == "整改中（2/3项）" and not queries._ready_for_review(Case.objects.filter(pk=case.pk)).exists()
+    assert other is None or Case.objects.get(pk=other.pk).stage == other.stage
 
 
 def test_blanket_shutdowns_need_a_justification(alice, campaign, district, parties):
