@@ -173,7 +173,8 @@ def _locust(port: int, prefix: Path, sessions: Path, half: int) -> subprocess.Po
         [sys.executable, "-m", "locust", "-f", "benchmarks/locustfile.py", "--headless", "-u", str(USERS),
          "-r", str(max(1, USERS // 10)), "-t", f"{SECONDS}s", "--host", f"http://127.0.0.1:{port}", "--csv",
          str(prefix), "--only-summary", "--loglevel", "WARNING", "--exit-code-on-error", "0"],
-        cwd=ROOT, env={**os.environ, "SLW_LOCUST_SESSIONS": str(sessions), "SLW_LOCUST_HALF": str(half)},
+        cwd=ROOT, env={**os.environ, "SLW_LOCUST_SESSIONS": str(sessions), "SLW_LOCUST_HALF": str(half),
+                       "SLW_LOCUST_SECONDS": str(SECONDS)},
         stdout=(prefix.parent / f"{prefix.name}.log").open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
 
@@ -409,7 +410,8 @@ def _section(loaded: float | None, rounds: list[dict[str, Any]], before: str, af
         + (f", {loaded:.0f} s with VACUUM ANALYZE)" if loaded is not None else ", kept from an earlier run)")
         + "; each round on a fresh copy of it and a fresh server.",
         f"- {USERS} simulated users (benchmarks/locustfile.py: town managers 6, inspectors 3, office 3, departments 3, "
-        f"utilities 2, leader 1 by weight; 1-4 s between actions) for {SECONDS} s, twice per round: idle, then with "
+        f"utilities 2, leader 1 by weight; 1-4 s between actions; the task completions and report submissions due one "
+        f"by one over each run, not all in its first seconds) for {SECONDS} s, twice per round: idle, then with "
         f"the background work: a {IMPORT_ROWS:,}-row 附件2 of 湖塘镇 uploaded, previewed and confirmed through the API, "
         f"and {EXPORTS} district workbooks (汇总表) downloaded at the same time. {len(rounds)} "
         f"round{'s' if len(rounds) > 1 else ''}; p95 below is the median of the rounds' p95s, busy / idle the median of "

@@ -14,6 +14,7 @@ import json
 import os
 import random
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,17 @@ CASE_LINK = re.compile(r'href="/cases/(\d+)/"')
 SLOT_LINK = re.compile(r'href="/reporting/slots/(\d+)/"')
 WORDS = ["作坊", "塑料", "木材", "废品", "喷漆", "村"]
 HALF = int(os.environ.get("SLW_LOCUST_HALF", "0"))  # which half of the run: 0 idle, 1 busy (benchmarks/deadline.py)
+RUN_SECONDS = float(os.environ.get("SLW_LOCUST_SECONDS", "120"))  # how long this run lasts (locust -t)
+STARTED = time.monotonic()  # this locust process starts with its run
+
+
+def released(key: int) -> bool:
+    """Whether the write keyed `key` (a task to complete, a town's report to submit) is due yet: each is due at its
+    own moment, spread evenly over the first 90 % of the run by its id. The users otherwise used up every open task
+    and submitted every report within the first 20 s of a run: a burst of writes (each moves the audit chain and
+    makes lists be read again) at the start of the idle run and, in the busy run, on top of the background work,
+    where the comparison put it beside an idle window without it."""
+    return time.monotonic() - STARTED >= RUN_SECONDS * 0.9 * (key * 7919 % 1000) / 1000
 
 
 def _photo() -> bytes:
@@ -109,7 +121,7 @@ class TownManager(_Role):
         slot = random.choice(slots)
         html = self.page(f"/reporting/slots/{slot}/", "/reporting/slots/<id>/")
         version = re.search(r'name="version" value="(\d+)"', html)
-        if 'value="submit"' in html and version:
+        if 'value="submit"' in html and version and released(int(slot)):
             # Only the first submission of a period goes through; a second user of the same town then finds it
             # submitted (409 is the answer to a stale version, not an error of the service).
             with self.client.post(f"/reporting/slots/{slot}/", name="/reporting/slots/<id>/ submit",
@@ -223,7 +235,7 @@ class Utility(_Role):
         tasks = self.api("GET", "/api/v1/remediation/tasks/?state=open", "/api/v1/remediation/tasks/")
         # The demo holds a few dozen open cut-offs: each half of the run (idle, busy) completes its own half of them
         # (by the id's parity), so both halves measure completions instead of the first using them all up.
-        rows = [r for r in (tasks or {}).get("results") or [] if r["id"] % 2 == HALF]
+        rows = [r for r in (tasks or {}).get("results") or [] if r["id"] % 2 == HALF and released(r["id"])]
         if not rows:
             return
         chosen = random.choice(rows)
