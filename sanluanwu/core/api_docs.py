@@ -46,8 +46,17 @@ _ANSWERS: dict[str, str] = {
     "401": "未登录，或令牌无效、已过期、已撤销",
     "403": "无权执行：角色权限或单位范围不允许，或密码须先修改；detail 说明原因",
     "404": "不存在，或不在您的单位范围内",
-    "409": "与记录的当前状态冲突：已被他人修改（version 不符）、当前环节不允许此操作，或有提示须确认后重交；detail 或 warnings 说明原因",
+    "409": "与记录的当前状态冲突：已被他人修改（version 不符）、当前环节不允许此操作，或有提示须确认后重交；non_field_errors 或 warnings 说明原因",
     "429": "尝试过于频繁，已暂时限制；请稍后再试",
+}
+# What each refusal looks like (Swagger UI showed {"additionalProp1": {}} for the open-ended fields).
+_EXAMPLES: dict[str, dict[str, Any]] = {
+    "400": {"acted_on": ["日期格式不对，应为 YYYY-MM-DD"], "code": "invalid"},
+    "401": {"detail": "请先登录或提供有效的令牌", "code": "not_authenticated"},
+    "403": {"detail": "您的角色不能办理此事项", "code": "permission_denied"},
+    "404": {"detail": "未找到该整治对象", "code": "not_found"},
+    "409": {"non_field_errors": ["该记录已被他人修改，请刷新页面后重新编辑"], "code": "conflict"},
+    "429": {"detail": "尝试过于频繁，请稍后再试", "code": "throttled"},
 }
 _SUCCESS: dict[str, str] = {"200": "成功", "201": "已创建", "202": "已受理，正在后台处理", "204": "已完成，无返回内容"}
 
@@ -96,7 +105,8 @@ def chinese(result: dict[str, Any], generator: Any, request: Any, public: bool) 
             for code in wanted:
                 responses.setdefault(code, {
                     "description": _ANSWERS[code],
-                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR}"}}},
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ERROR}"},
+                                                     "example": _EXAMPLES[code]}},
                 })  # fmt: skip
     result.setdefault("components", {}).setdefault("schemas", {})[ERROR] = _ERROR_SCHEMA
     result["tags"] = [

@@ -62,11 +62,26 @@ def test_every_operation_documents_its_refusals_as_the_api_gives_them(schema, al
         assert answers["403"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/错误"}
     refusal = schema["components"]["schemas"]["错误"]
     assert set(refusal["properties"]) == {"detail", "code"}
-    # What the API answers is what the schema says: a 404 and a 403 with detail and code.
+    # What the API answers is what the schema shows: a 404 and a 401 as their examples.
     client = APIClient()
     client.force_authenticate(alice)
-    missing = client.get("/api/v1/cases/999999/").json()
-    assert set(missing) == {"detail", "code"} and _CJK.search(missing["detail"])
+    cases = schema["paths"]["/api/v1/cases/{id}/"]["get"]["responses"]
+    for answer, code in (
+        (client.get("/api/v1/cases/999999/"), "404"),
+        (APIClient().get("/api/v1/cases/"), "401"),
+        (client.patch(f"/api/v1/cases/{hutang_case.pk}/", {"version": hutang_case.version + 5}, format="json"), "409"),
+    ):
+        example = (
+            cases[code]["content"]["application/json"]["example"]
+            if code != "409"
+            else (
+                schema["paths"]["/api/v1/cases/{id}/"]["patch"]["responses"]["409"]["content"]["application/json"][
+                    "example"
+                ]
+            )
+        )
+        assert str(answer.status_code) == code and set(answer.json()) == set(example), (code, answer.json())
+        assert answer.json()["code"] == example["code"] and _CJK.search(str(answer.json()))
 
 
 def test_the_docs_page_shows_the_chinese_description_of_the_api(alice, client):
