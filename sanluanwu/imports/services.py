@@ -52,8 +52,11 @@ def upload_import(
     permissions.require(scope, "import.upload")
     if kind not in ImportKind.values:
         raise ValidationFailed({"kind": ["请选择导入类型"]})
-    if unit is None and permissions.towns_allowing(scope, "import.upload") is not None:
-        raise ValidationFailed({"unit": ["请选择导入单位（镇、街道或开发区）"]})
+    towns = permissions.towns_allowing(scope, "import.upload")
+    if unit is None and towns is not None:
+        if len(towns) != 1:
+            raise ValidationFailed({"unit": ["请选择导入单位（镇、街道或开发区）"]})
+        unit = OrgUnit.objects.get(pk=next(iter(towns)))  # a town's own user: the one town there is to choose
     if unit is not None and not permissions.allows(scope, "import.upload", town_id=unit.pk):
         raise PermissionDenied(f"您无权导入{unit.name}的数据")
     if len(data) > readers.MAX_BYTES:

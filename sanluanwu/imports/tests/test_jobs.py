@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from sanluanwu.audit.models import AuditEvent
@@ -214,3 +215,16 @@ def test_a_previews_bar_moves_every_few_hundred_rows_and_reaches_the_end_of_its_
     assert (batch.status, batch.progress, batch.counts["new"]) == ("previewed", 50, 1200)
     assert [importer.progress_step(n) for n in (1200, 10_000, 40_000, 100_000, 1_000_000)] == [500, 500, 2000, 5000,
                                                                                              5000]  # fmt: skip
+
+
+def test_a_town_user_uploading_without_a_unit_imports_into_their_own_town(alice, campaign, district):
+    """A town manager has one town to choose: the API asked them to choose it (「请选择导入单位」)."""
+    from rest_framework.test import APIClient
+
+    data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")])
+    api = APIClient()
+    api.force_authenticate(alice)
+    answer = api.post("/api/v1/imports/", {"kind": "list", "file": SimpleUploadedFile("湖塘镇.xlsx", data)},
+                      format="multipart")
+    assert answer.status_code == 201, answer.json()
+    assert answer.json()["unit"] == district["hutang"].pk and answer.json()["counts"]["new"] == 1
