@@ -24,8 +24,7 @@ from sanluanwu.accounts.scope import Scope
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, memory, pacing
 from sanluanwu.core.masking import mask_text
-from sanluanwu.core.text import strip_controls
-from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, describe, row_kind
+from sanluanwu.imports.layout import FIELD_LABELS, SKIP_NOTES, Layout, as_written, describe, row_kind
 from sanluanwu.imports.readers import Sheet
 from sanluanwu.registry import bulk, cells, columns
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus, LicenceStatus, LookbackCategory, RemediationType
@@ -404,13 +403,12 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
 
 def skipped_caption(row_cells: list[Any], *, limit: int = 40) -> str:
     """How a skipped row (a note, a signature) is named in the preview: its cells as they read, each cell's own spaces
-    collapsed but kept ("填报单位：湖塘镇        截至日期：…" are two facts in one merged cell; cells.text would run them
-    together), the cells apart by a space; cut at `limit` characters with "…". Masked (core.masking): a signature row
+    collapsed but kept (layout.as_written), the cells apart by a space and a merged range once; cut at `limit` characters with "…". Masked (core.masking): a signature row
     quotes the 联系电话 beside the 填表人."""
-    parts = []
+    parts: list[str] = []
     for value in row_cells:
-        shown = " ".join(strip_controls(value).split()) if isinstance(value, str) else cells.text(value)
-        if shown:
+        shown = as_written(value)
+        if shown and (not parts or parts[-1] != shown):  # a merged range reads its value in each of its cells
             parts.append(shown)
     caption = mask_text(" ".join(parts))
     return caption if len(caption) <= limit else caption[: limit - 1] + "…"

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sanluanwu.core.text import strip_controls
 from sanluanwu.registry import columns
 from sanluanwu.registry.cells import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
 
@@ -293,7 +294,7 @@ def find_sheet_date(rows: list[list[Any]], layout: Layout, *, year: int) -> Date
                 del layout.unknown[c]
                 layout.memory_keys.pop(c, None)
                 layout.ignored[c] = "表中填报日期，不是数据列"
-                beside = beside or DateInSheet(date.day, text(_cell(rows, r, c)), r + 1)
+                beside = beside or DateInSheet(date.day, as_written(_cell(rows, r, c)), r + 1)
                 break
     found = _date_in_rows(rows, range(layout.header_rows[0]), year=year, labelled_only=False) or beside
     if found:
@@ -303,6 +304,12 @@ def find_sheet_date(rows: list[list[Any]], layout: Layout, *, year: int) -> Date
     return _date_in_rows(rows, signature_rows, year=year, labelled_only=True)
 
 
+def as_written(value: Any) -> str:
+    """A cell on one line as the user wrote it: its spaces collapsed, not dropped. text() drops the spaces between
+    Chinese characters, which ran 「填报单位：湖塘镇        截至日期：…」 (two facts in one merged cell) together."""
+    return " ".join(strip_controls(value).split()) if isinstance(value, str) else text(value)
+
+
 def _date_in_rows(rows: list[list[Any]], which: Any, *, year: int, labelled_only: bool) -> DateInSheet | None:
     alone: DateInSheet | None = None
     for r in which:
@@ -310,15 +317,15 @@ def _date_in_rows(rows: list[list[Any]], which: Any, *, year: int, labelled_only
         for c, value in enumerate(row):
             date = parse_sheet_date(value, year=year)
             if date and date.labelled:
-                return DateInSheet(date.day, text(value), r + 1)
+                return DateInSheet(date.day, as_written(value), r + 1)
             if date and alone is None and not labelled_only:
-                alone = DateInSheet(date.day, text(value), r + 1)
+                alone = DateInSheet(date.day, as_written(value), r + 1)
             if isinstance(value, str) and value and SHEET_DATE_LABEL_ONLY.fullmatch(key(value)):
                 # 填报日期： in one cell, the date in the next filled one
                 after = next((v for v in row[c + 1 :] if text(v)), None)
                 date = parse_sheet_date(after, year=year)
                 if date:
-                    return DateInSheet(date.day, f"{text(value)}{text(after)}", r + 1)
+                    return DateInSheet(date.day, f"{as_written(value)}{as_written(after)}", r + 1)
     return alone
 
 

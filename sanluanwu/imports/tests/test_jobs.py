@@ -224,7 +224,8 @@ def test_a_town_user_uploading_without_a_unit_imports_into_their_own_town(alice,
     data = messy_xlsx([_row(1, "张三塑料造粒作坊", "张三")])
     api = APIClient()
     api.force_authenticate(alice)
-    answer = api.post("/api/v1/imports/", {"kind": "list", "file": SimpleUploadedFile("湖塘镇.xlsx", data)},
-                      format="multipart")
+    answer = api.post(
+        "/api/v1/imports/", {"kind": "list", "file": SimpleUploadedFile("湖塘镇.xlsx", data)}, format="multipart"
+    )
     assert answer.status_code == 201, answer.json()
     assert answer.json()["unit"] == district["hutang"].pk and answer.json()["counts"]["new"] == 1

@@ -59,6 +59,7 @@ def test_a_skipped_row_is_named_by_its_cells_as_they_read_with_numbers_masked(al
     below = [
         ["填报单位：湖塘镇        截至日期：2020年7月15日"],
         ["填表人：张三", None, None, None, "审核人：李四", None, None, None, None, "手机：13812345678"],
+        ["填写说明：", "填写说明：", "填写说明：", "填写说明："],  # a merged range, as the reader gives it
         ["说明：本表所列作坊均已现场核实，其中部分作坊已于近期完成关停取缔，其余作坊正在按计划整治中，请区办审阅"],
     ]
     rows = [_row(1, "张三塑料造粒作坊", "张三")]
@@ -66,7 +67,12 @@ def test_a_skipped_row_is_named_by_its_cells_as_they_read_with_numbers_masked(al
     names = {r["row"]: r["name"] for r in batch.preview["rows"] if r["outcome"] == "skipped"}
     assert names[4] == "填报单位：湖塘镇 截至日期：2020年7月15日"
     assert names[5] == "填表人：张三 审核人：李四 手机：138****5678"
-    assert names[6].startswith("说明：本表所列作坊") and names[6].endswith("…") and len(names[6]) == 40
+    assert names[6] == "填写说明："
+    dated = _preview(
+        alice, district["hutang"], clerk_xlsx(rows, above=[TITLE, ["填报单位：湖塘镇        截至日期：2020年7月15日"]])
+    )
+    assert dated.preview["sheets"]["湖塘镇"]["sheet_date_written"] == "填报单位：湖塘镇 截至日期：2020年7月15日"
+    assert names[7].startswith("说明：本表所列作坊") and names[7].endswith("…") and len(names[7]) == 40
 
 
 @pytest.mark.parametrize(
