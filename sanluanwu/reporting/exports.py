@@ -127,14 +127,6 @@ def report_xlsx(
     return buffer.getvalue()
 
 
-def report_file(rows: list[list[Any]], unit_label: str, period_label: str, as_of: dt.date, lines: list[Line],
-                previous_label: str, signature: Signature, remark: str) -> bytes:  # fmt: skip
-    """report_xlsx of the rows as the report stores them (encode_rows): plain values in, bytes out, for
-    core.exporting.build_apart. The file is made from exactly the rows that are frozen beside it."""
-    return report_xlsx(decode_rows(rows), unit_label=unit_label, period_label=period_label, as_of=as_of, lines=lines,
-                       previous_label=previous_label, signature=signature, remark=remark)  # fmt: skip
-
-
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 

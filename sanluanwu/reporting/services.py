@@ -28,7 +28,6 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.exporting import build_apart
 from sanluanwu.core.masking import AmbiguousMask, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
@@ -51,7 +50,6 @@ from sanluanwu.reporting.models import (
 from sanluanwu.reporting.periods import half_months
 
 _OFFICE_ROLES = [Role.OFFICE_ADMIN, Role.OFFICE_STAFF]
-REPORT_APART_ROWS = 2000  # a report of this many rows or more has its workbook made in the builder process
 
 
 def _name(actor: Any) -> str:
@@ -273,14 +271,11 @@ def submit_report(
         if same is not None and same.as_of == draft.as_of and same.figures == draft.figures and same.rows == rows:
             raise _identical(same)
         unit_label = slot.unit.name
-        made = (rows, unit_label, f"{period.label}，{period.span}", draft.as_of, draft.lines,
-                previous.slot.period.label if previous else "", Signature(filler, reviewer, phone), remark)  # fmt: skip
-        # A town of thousands of rows has its workbook made apart (core.exporting.build_apart): 0.2 s of the interpreter
-        # for 10,000 rows, which under a deadline's load took its submission to 0.8-2.5 s and held up every page of
-        # the server process beside it. A small one is made here: no turn to wait for.
-        content = (
-            build_apart(exports.report_file, *made) if len(rows) >= REPORT_APART_ROWS else exports.report_file(*made)
-        )
+        content = exports.report_xlsx(
+            draft.rows, unit_label=unit_label, period_label=f"{period.label}，{period.span}", as_of=draft.as_of,
+            lines=draft.lines, previous_label=previous.slot.period.label if previous else "",
+            signature=Signature(filler, reviewer, phone), remark=remark,
+        )  # fmt: skip
         # Compared with the version the office returned, when this one answers a return (not after a reopening).
         returned = earlier if earlier is not None and earlier.state == ReportState.RETURNED else None
         diff = None

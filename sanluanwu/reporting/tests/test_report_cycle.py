@@ -534,32 +534,3 @@ def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
             submit(alice, slot)
         assert time.monotonic() - started < 2 and "正在由他人报送" in str(exc.value)
     assert submit(alice, slot).number == 1  # once the other is done, it goes through
-
-
-def test_a_big_towns_report_workbook_is_made_apart_from_exactly_the_rows_frozen_beside_it(
-    hutang_first, alice, travel, monkeypatch
-):  # fmt: skip
-    """A town of 10,000 rows: its workbook (0.2 s of the interpreter) is made in the builder process
-    (core.exporting.build_apart), from the stored rows; a small town's is made at once, the same way."""
-    travel(D(2020, 7, 15), 10)
-    make_case(alice, hutang_first.unit, name="张三塑料造粒作坊")
-    made_apart = []
-
-    def apart(func, *args):  # what crosses to the builder process: the function by name, the arguments pickled
-        import pickle
-
-        made_apart.append(func)
-        func, args = pickle.loads(pickle.dumps((func, args)))
-        return func(*args)
-
-    monkeypatch.setattr(services, "build_apart", apart)
-    small = submit(alice, hutang_first)
-    assert made_apart == []  # one row: made here, no turn to wait for
-    monkeypatch.setattr(services, "REPORT_APART_ROWS", 1)
-    big = submit(alice, fresh(hutang_first), remark="第二版")
-    assert made_apart == [services.exports.report_file]
-    for report in (small, big):
-        assert hashlib.sha256(bytes(report.file)).hexdigest() == report.sha256
-        sheet = load_workbook(io.BytesIO(bytes(report.file)), read_only=True).worksheets[0]
-        names = [row[1] for row in sheet.iter_rows(values_only=True) if row and row[1]]
-        assert "张三塑料造粒作坊" in names and len(report.rows) == 1
