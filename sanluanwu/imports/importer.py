@@ -403,8 +403,8 @@ def apply_plan(plan: Plan, *, actor: Any, campaign: Campaign | None, batch_label
 
 def skipped_caption(row_cells: list[Any], *, limit: int = 40) -> str:
     """How a skipped row (a note, a signature) is named in the preview: its cells as they read, each cell's own spaces
-    collapsed but kept (layout.as_written), the cells apart by a space and a merged range once; cut at `limit` characters with "…". Masked (core.masking): a signature row
-    quotes the 联系电话 beside the 填表人."""
+    collapsed but kept (layout.as_written), the cells apart by a space and a merged range once; cut at `limit`
+    characters with "…". Masked (core.masking): a signature row quotes the 联系电话 beside the 填表人."""
     parts: list[str] = []
     for value in row_cells:
         shown = as_written(value)

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from sanluanwu.core.masking import mask_text
 from sanluanwu.core.text import strip_controls
 from sanluanwu.registry import columns
 from sanluanwu.registry.cells import SHEET_DATE_LABEL_ONLY, key, parse_sheet_date, text
@@ -294,7 +295,7 @@ def find_sheet_date(rows: list[list[Any]], layout: Layout, *, year: int) -> Date
                 del layout.unknown[c]
                 layout.memory_keys.pop(c, None)
                 layout.ignored[c] = "表中填报日期，不是数据列"
-                beside = beside or DateInSheet(date.day, as_written(_cell(rows, r, c)), r + 1)
+                beside = beside or DateInSheet(date.day, quoted(_cell(rows, r, c)), r + 1)
                 break
     found = _date_in_rows(rows, range(layout.header_rows[0]), year=year, labelled_only=False) or beside
     if found:
@@ -310,6 +311,12 @@ def as_written(value: Any) -> str:
     return " ".join(strip_controls(value).split()) if isinstance(value, str) else text(value)
 
 
+def quoted(value: Any) -> str:
+    """A cell as the preview quotes it: as_written, masked (core.masking). The line that gives the sheet's date often
+    names the 填表人 and his mobile too, and everyone who may see the batch reads the preview."""
+    return mask_text(as_written(value))
+
+
 def _date_in_rows(rows: list[list[Any]], which: Any, *, year: int, labelled_only: bool) -> DateInSheet | None:
     alone: DateInSheet | None = None
     for r in which:
@@ -317,15 +324,15 @@ def _date_in_rows(rows: list[list[Any]], which: Any, *, year: int, labelled_only
         for c, value in enumerate(row):
             date = parse_sheet_date(value, year=year)
             if date and date.labelled:
-                return DateInSheet(date.day, as_written(value), r + 1)
+                return DateInSheet(date.day, quoted(value), r + 1)
             if date and alone is None and not labelled_only:
-                alone = DateInSheet(date.day, as_written(value), r + 1)
+                alone = DateInSheet(date.day, quoted(value), r + 1)
             if isinstance(value, str) and value and SHEET_DATE_LABEL_ONLY.fullmatch(key(value)):
                 # 填报日期： in one cell, the date in the next filled one
                 after = next((v for v in row[c + 1 :] if text(v)), None)
                 date = parse_sheet_date(after, year=year)
                 if date:
-                    return DateInSheet(date.day, f"{as_written(value)}{as_written(after)}", r + 1)
+                    return DateInSheet(date.day, mask_text(f"{as_written(value)}{as_written(after)}"), r + 1)
     return alone
 
 

@@ -451,9 +451,9 @@ def cancel_denial(actor: Any, batch: ImportBatch) -> str | None:
 
 def cancel_import(*, actor: Any, batch: ImportBatch, reason: str = "") -> ImportBatch:
     """取消导入: the batch becomes 已取消 and none of its rows will be written; audited with the reason. A background
-    step on it stops at its next progress report (every 5 % of its rows, 500 to 5,000 apart) or, at the latest, finds it cancelled when it
-    would write; a confirm already writing its rows is refused at once (its row lock is not waited for). The original
-    file stays, downloadable as before."""
+    step on it stops at its next progress report (every 5 % of its rows, 500 to 5,000 apart) or, at the latest,
+    finds it cancelled when it would write; a confirm already writing its rows is refused at once (its row lock is not
+    waited for). The original file stays, downloadable as before."""
     if denied := cancel_denial(actor, batch):
         raise PermissionDenied(denied)
     if why := why_not_cancellable(batch):

@@ -288,7 +288,7 @@ def todo_labels(user: Any) -> dict[str, str]:
 
 def _ready_for_review(cases: QuerySet[Case]) -> QuerySet[Case]:
     """Remediating with all the work done (every task finished, or every item of the plan): 可申请现场审核."""
-    return cases.filter(status=CaseStatus.REMEDIATING).filter(Q(stage__in=READY_STAGES))
+    return cases.filter(status=CaseStatus.REMEDIATING, stage__in=READY_STAGES)
 
 
 def todo_cases(user: Any, what: str) -> QuerySet[Case]:

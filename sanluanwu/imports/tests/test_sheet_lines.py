@@ -72,6 +72,13 @@ def test_a_skipped_row_is_named_by_its_cells_as_they_read_with_numbers_masked(al
         alice, district["hutang"], clerk_xlsx(rows, above=[TITLE, ["填报单位：湖塘镇        截至日期：2020年7月15日"]])
     )
     assert dated.preview["sheets"]["湖塘镇"]["sheet_date_written"] == "填报单位：湖塘镇 截至日期：2020年7月15日"
+    signed = [["填表人：张三 手机：13812345678 填报日期：2020年7月15日"]]  # the date's line names a mobile: masked
+    dated = _preview(alice, district["hutang"], clerk_xlsx(rows, above=[TITLE, *signed]))
+    assert (
+        dated.preview["sheets"]["湖塘镇"]["sheet_date_written"]
+        == "填表人：张三 手机：138****5678 填报日期：2020年7月15日"
+    )
+    assert "13812345678" not in str(dated.preview) and dated.sheet_date == dt.date(2020, 7, 15)
     assert names[7].startswith("说明：本表所列作坊") and names[7].endswith("…") and len(names[7]) == 40
 
 
