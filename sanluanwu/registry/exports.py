@@ -51,11 +51,10 @@ _CELLS = columns.ATTACHMENT2[1:]
 _FIELDS = ("id", *dict.fromkeys(source for c in _CELLS for source in c.sources))
 _AT = {name: i for i, name in enumerate(_FIELDS)}
 _PLAN = [(c.render, tuple(_AT[source] for source in c.sources)) for c in _CELLS]
-# The same with each personal column's mask after its render (core.masking): what every export writes by default.
-_MASKED_PLAN = [
-    ((lambda *v, _c=c: _c.masked(_c.render(*v) if _c.render else v[0])) if c.personal else render, at)
-    for c, (render, at) in zip(_CELLS, _PLAN, strict=True)
-]
+# Each personal column's mask (core.masking) after its render: what every export writes by default.
+_MASK_OF = [c.masked if c.personal else None for c in _CELLS]
+# How many distinct values of a personal column one export keeps masked (the problems and the progress words repeat).
+_MASKED_MEMO = 4096
 _STATUS_AT, _NOTE_AT, _CLOSED_AT, _STAGE_AT = _AT["status"], _AT["progress_note"], _AT["closed_on"], _AT["stage"]
 
 
@@ -77,7 +76,22 @@ def attachment2_rows(
     cases = cases.filter(listed_on__lte=as_of).order_by("town__sort_order", "listed_on", "id")
     rebuild = as_of < today if from_history is None else from_history
     chunk: list[tuple[Any, ...]] = []
-    plan = _PLAN if unmasked else _MASKED_PLAN
+    # Per personal column, each value met and its mask: a repeated text is not searched for numbers again.
+    memos: list[dict[Any, Any] | None] = [None if unmasked or mask is None else {} for mask in _MASK_OF]
+    plan = list(zip(_PLAN, _MASK_OF, memos, strict=True))
+
+    def cell(r: tuple[Any, ...], render: Any, at: tuple[int, ...], mask: Any, memo: dict[Any, Any] | None) -> Any:
+        value = render(*[r[i] for i in at]) if render else r[at[0]]
+        if memo is None:
+            return value
+        if type(value) is not str:
+            return mask(value)  # (remembered by text only: 1 and True are one key to a dict)
+        masked = memo.get(value)
+        if masked is None:
+            masked = mask(value)
+            if len(memo) < _MASKED_MEMO:
+                memo[value] = masked
+        return masked
 
     def flush(rows: list[tuple[Any, ...]]) -> Iterator[ExportRow]:
         past = statuses_as_of([r[0] for r in rows], as_of) if rebuild else {}
@@ -87,7 +101,7 @@ def attachment2_rows(
                 values[_STATUS_AT], values[_CLOSED_AT] = past[r[0]]
                 values[_NOTE_AT] = values[_STAGE_AT] = ""  # today's words, not that day's
                 r = tuple(values)
-            yield ExportRow(r[0], [render(*[r[i] for i in at]) if render else r[at[0]] for render, at in plan])
+            yield ExportRow(r[0], [cell(r, render, at, mask, memo) for (render, at), mask, memo in plan])
 
     for row in cases.values_list(*_FIELDS).iterator(chunk_size=5000):
         chunk.append(row)
@@ -103,16 +117,22 @@ def _text_width(text: str) -> int:
     return (len(text.encode("utf-8")) + len(text)) // 2
 
 
+def _lines(text: str, width: float) -> int:
+    """Lines a text wraps to in a column `width` units wide (each of its own lines at least one)."""
+    if len(text) * 2 <= width - 1:
+        return 1  # fast path: even all-Chinese text of this length fits on one line
+    usable = max(width - 1, 1)
+    if "\n" not in text:
+        return max(math.ceil(((len(text.encode("utf-8")) + len(text)) // 2) / usable), 1)  # _text_width, inlined
+    return sum(max(math.ceil(_text_width(part) / usable), 1) for part in text.split("\n"))
+
+
 def _row_height(cells: list[Any], widths: list[float]) -> float:
     """Points for a row whose wrapped text must show whole (spreadsheets do not autofit written rows)."""
     lines = 1
     for value, width in zip(cells, widths, strict=False):
-        # Fast path: even all-Chinese text of this length fits on one line.
-        if not isinstance(value, str) or len(value) * 2 <= width - 1:
-            continue
-        usable = max(width - 1, 1)
-        parts = value.split("\n") if "\n" in value else (value,)
-        lines = max(lines, sum(max(math.ceil(_text_width(part) / usable), 1) for part in parts))
+        if isinstance(value, str):
+            lines = max(lines, _lines(value, width))
     return 14.0 * lines + 4
 
 
@@ -124,16 +144,26 @@ _XLSX_STRING_MAX = 32767  # UTF-16 units
 
 def _inline_string(ref: str, style: int, text: str) -> str:
     """An inline string cell exactly as xlsxwriter writes one in constant-memory mode (but never as rich text)."""
+    return f'<c r="{ref}"{_inline_tail(style, text)}'
+
+
+def _inline_tail(style: int, text: str) -> str:
+    """_inline_string() after its reference: the same for every cell of a column holding the same text."""
     if len(text) > _XLSX_STRING_MAX // 2 and len(text.encode("utf-16-le")) // 2 > _XLSX_STRING_MAX:
         text = text.encode("utf-16-le")[: _XLSX_STRING_MAX * 2].decode("utf-16-le", "ignore")
     if not _XML_SPECIAL.search(text):
-        return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
+        return f'" s="{style}" t="inlineStr"><is><t>{text}</t></is></c>'
     preserve = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
     text = re.sub(r"(_x[0-9a-fA-F]{4}_)", r"_x005F\1", text)
     text = _CONTROL.sub(lambda m: f"_x{ord(m.group(0)):04X}_", text)
     text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+    return f'" s="{style}" t="inlineStr"><is><t{preserve}>{text}</t></is></c>'
+
+
+# How many distinct texts of a column _write_rows_fast keeps written and measured: the statuses, stages, categories
+# and a town's villages repeat down a sheet; names and addresses do not, and stop being kept once this many are.
+_MEMO_PER_COLUMN = 4096
 
 
 def _write_rows_fast(
@@ -164,25 +194,49 @@ def _write_rows_fast(
     text_s = [f._get_xf_index() for f in styles]
     date_s = date_f._get_xf_index()
     id_letter = letters[system_id_col] if system_id_col is not None else ""
+    # Per column, each distinct text's cell XML after its reference and the lines it wraps to: a repeated text is
+    # neither escaped nor measured again.
+    memos: list[dict[str, tuple[str, int]]] = [{} for _ in letters]
+    opens = [f'<c r="{letter}' for letter in letters[1:]]  # a cell of column j + 1: opens[j] + row number + rest
+    empty = [f'" s="{style}"/>' for style in text_s]
+    date_rest = f'" s="{date_s}"><v>'
+    n_widths = len(widths)
     n = 0
     r = first_row
     out: list[str] = []
+    cells: list[str] = []
     for export_row in rows:
         n += 1
         excel_row = r + 1
-        pixels = int(_row_height(export_row.cells, widths) * 4.0 / 3.0 + 0.5)
-        out.append(f'<row r="{excel_row}" ht="{pixels * 0.75:.16g}" customHeight="1">'
-                   f'<c r="A{excel_row}" s="{number_s}"><v>{n}</v></c>')  # fmt: skip
+        at = str(excel_row)
+        lines = 1
         for j, value in enumerate(export_row.cells):
-            ref = f"{letters[j + 1]}{excel_row}"
             if type(value) is str:
-                out.append(_inline_string(ref, text_s[j], value) if value else f'<c r="{ref}" s="{text_s[j]}"/>')
+                if not value:
+                    cells.append(opens[j] + at + empty[j])
+                    continue
+                memo = memos[j]
+                known = memo.get(value)
+                if known is None:
+                    known = (_inline_tail(text_s[j], value), _lines(value, widths[j]) if j < n_widths else 1)
+                    if len(memo) < _MEMO_PER_COLUMN:
+                        memo[value] = known
+                cells.append(opens[j] + at + known[0])
+                if known[1] > lines:
+                    lines = known[1]
             elif isinstance(value, dt.date):
-                out.append(f'<c r="{ref}" s="{date_s}"><v>{(value - _EXCEL_EPOCH).days}</v></c>')
+                cells.append(f"{opens[j]}{at}{date_rest}{(value - _EXCEL_EPOCH).days}</v></c>")
             elif value:
-                out.append(_inline_string(ref, text_s[j], str(value)))
+                cells.append(_inline_string(f"{letters[j + 1]}{at}", text_s[j], str(value)))
+                if isinstance(value, str) and j < n_widths:  # a str subclass (a lazy label): measured as text
+                    lines = max(lines, _lines(value, widths[j]))
             else:
-                out.append(f'<c r="{ref}" s="{text_s[j]}"/>')
+                cells.append(opens[j] + at + empty[j])
+        pixels = int((14.0 * lines + 4) * 4.0 / 3.0 + 0.5)
+        out.append(f'<row r="{at}" ht="{pixels * 0.75:.16g}" customHeight="1">'
+                   f'<c r="A{at}" s="{number_s}"><v>{n}</v></c>')  # fmt: skip
+        out += cells
+        cells.clear()
         if id_letter:
             out.append(f'<c r="{id_letter}{excel_row}"><v>{export_row.case_id}</v></c>')
         out.append("</row>")

@@ -129,9 +129,14 @@ def _parts(content: bytes) -> dict[str, bytes]:
         return {name: zf.read(name) for name in zf.namelist() if not name.startswith("docProps/")}
 
 
+@pytest.mark.parametrize("memo", [4096, 2], ids=["texts-remembered", "memo-full"])
 @pytest.mark.parametrize("system_ids", [True, False])
-def test_the_fast_row_writer_gives_the_same_workbook_as_writing_cell_by_cell(system_ids):
+def test_the_fast_row_writer_gives_the_same_workbook_as_writing_cell_by_cell(system_ids, memo, monkeypatch):
+    from sanluanwu.registry import exports
     from sanluanwu.registry.exports import ExportRow
+
+    # The fast writer remembers each column's texts (escaped, measured) up to a limit; past it, it works them out.
+    monkeypatch.setattr(exports, "_MEMO_PER_COLUMN", memo)
 
     awkward = [
         "张三塑料造粒作坊", " leading space", "trailing space ", "a & b < c > d", "tab\there",

@@ -143,6 +143,27 @@ def test_the_attachment2_export_is_masked_and_audited_with_its_sha256(alice, cam
     assert event.actor_username == "alice"
 
 
+@pytest.mark.parametrize("memo", [4096, 1], ids=["masks-remembered", "memo-full"])
+def test_a_number_repeated_down_a_column_is_masked_on_every_row(alice, campaign, district, memo, monkeypatch):
+    # An export masks each distinct text of a column once and remembers it (up to a limit): every row of the same
+    # problem text is masked, and texts past the limit are masked all the same.
+    from sanluanwu.registry import exports
+    from sanluanwu.registry.models import Case
+
+    monkeypatch.setattr(exports, "_MASKED_MEMO", memo)
+    other = "13912345678"
+    for i, person in enumerate(["张一", "张二", "张三"]):
+        make_case(alice, district["hutang"], name=f"{person}塑料造粒作坊", legal_person=person, address=f"新华村{i + 1}号",
+                  case={"env_problems": f"负责人手机{PHONE}", "safety_problems": f"看门人{other}" if i else ""})  # fmt: skip
+    rows = list(exports.attachment2_rows(Case.objects.all()))
+    problems = [c for row in rows for c in row.cells if isinstance(c, str) and "负责人手机" in c]
+    assert problems == [f"负责人手机{MASKED}"] * 3
+    watchers = [c for row in rows for c in row.cells if isinstance(c, str) and "看门人" in c]
+    assert watchers == [f"看门人{mask_phone(other)}"] * 2
+    unmasked = list(exports.attachment2_rows(Case.objects.all(), unmasked=True))
+    assert sum(1 for row in unmasked for c in row.cells if c == f"负责人手机{PHONE}") == 3
+
+
 def test_an_unmasked_export_needs_the_permission_and_a_reason_and_is_audited(alice, ada, campaign, district):
     make_case(alice, district["hutang"], case={"env_problems": f"负责人手机{PHONE}"})
     refused = _login(ada).get("/cases/export/?unmasked=1&reason=核对")
