@@ -18,6 +18,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from rest_framework.relations import PrimaryKeyRelatedField
 
+        from sanluanwu.core import lookups
+
+        lookups.register()
+
         PrimaryKeyRelatedField.default_error_messages = {
             **PrimaryKeyRelatedField.default_error_messages,
             **REFERENCE_MESSAGES,

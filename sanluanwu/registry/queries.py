@@ -83,7 +83,7 @@ def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, 
     end = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time.min))
     result: dict[int, tuple[str, dt.date | None]] = {}
     rows = (
-        CaseStatusChange.objects.filter(case_id__in=list(case_ids), occurred_at__lt=end)
+        CaseStatusChange.objects.filter(case_id__any_of=list(case_ids), occurred_at__lt=end)
         .exclude(to_status=CaseStatus.WITHDRAWN)
         .order_by("case_id", "occurred_at", "id")
         .values_list("case_id", "to_status", "occurred_at")
@@ -94,7 +94,7 @@ def statuses_as_of(case_ids: list[int], as_of: dt.date) -> dict[int, tuple[str, 
     # No change by then: the case stood where its first later change started from (none at all: where it stands).
     missing = [i for i in case_ids if i not in result]
     if missing:
-        later = CaseStatusChange.objects.filter(case_id__in=missing).order_by("case_id", "occurred_at", "id")
+        later = CaseStatusChange.objects.filter(case_id__any_of=missing).order_by("case_id", "occurred_at", "id")
         for case_id, status in later.values_list("case_id", "from_status"):
             result.setdefault(case_id, (CaseStatus.LISTED if status == CaseStatus.WITHDRAWN else status, None))
     return result
