@@ -18,6 +18,7 @@ class AccountsConfig(AppConfig):
         from sanluanwu.core.masking import register_personal_fields
 
         register_personal_fields("accounts.user", {"phone": "phone"})
+        register_personal_fields("accounts.rolechangerequest", {"note": "text"})
 
         from sanluanwu.accounts.choices import AUDIT_ACTIONS
         from sanluanwu.audit.display import register_action_labels

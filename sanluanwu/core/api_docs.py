@@ -96,6 +96,11 @@ def chinese(result: dict[str, Any], generator: Any, request: Any, public: bool) 
                 if isinstance(answer, dict) and not answer.get("description"):
                     answer["description"] = _SUCCESS.get(code, "")
             wanted = ["400", "401", "403"]
+            # A refusal an operation declares itself (a bounded one's 429), with no body of its own: the error's.
+            wanted += [code for code in _ANSWERS if code in responses and "content" not in responses[code]]
+            for code in wanted:
+                if code in responses and "content" not in responses[code]:
+                    del responses[code]
             if "{" in path:
                 wanted.append("404")
             if method != "get":

@@ -55,6 +55,13 @@ class TransitionNotAllowed(DomainError):
     code = "transition_not_allowed"
 
 
+class TooManyTries(DomainError):
+    """A bounded action was used too often (429): the message says how often and when it may be tried again."""
+
+    status_code = 429
+    code = "throttled"
+
+
 def user_message(exception: BaseException | None) -> str:
     """The exception's message when it was written for users (ours are Chinese), else "".
 

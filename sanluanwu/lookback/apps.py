@@ -31,7 +31,11 @@ class LookbackConfig(AppConfig):
                 "category_reason": "text",
             },
         )
-        register_personal_fields("lookback.target", {"address": "text"})
+        # A place is named as found ("出租房（房东138…）"); reasons are written once by an action.
+        register_personal_fields("lookback.target", {"address": "text", "name": "text", "withdrawal_reason": "text"})
+        register_personal_fields("lookback.inspection", {"withdrawal_reason": "text"})
+        register_personal_fields("lookback.photo", {"withdrawal_reason": "text"})
+        register_personal_fields("lookback.amendment", {"reason": "text"})
 
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.lookback.choices import AUDIT_ACTIONS, SECURITY_ACTIONS

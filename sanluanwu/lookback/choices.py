@@ -56,7 +56,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "lookback.inspection.restored": "恢复检查记录",
     "lookback.photo.withdrawn": "撤回现场照片",
     "lookback.photo.restored": "恢复现场照片",
+    "lookback.find.phone_compared": "按联系电话比对新发现企业是否已在册",
 }
 
 # Security events among them (the security admin reviews them: audit.display.SECURITY_ACTIONS).
-SECURITY_ACTIONS = frozenset({"lookback.inspection.revealed"})
+SECURITY_ACTIONS = frozenset({"lookback.inspection.revealed", "lookback.find.phone_compared"})

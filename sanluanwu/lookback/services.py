@@ -16,8 +16,8 @@ from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
-from sanluanwu.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import PERSONAL_FIELDS, AmbiguousMask, restore_masked
+from sanluanwu.core.errors import Conflict, TooManyTries, TransitionNotAllowed, ValidationFailed
+from sanluanwu.core.masking import PERSONAL_FIELDS, AmbiguousMask, mask_phone, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.lookback import checklist
@@ -27,6 +27,8 @@ from sanluanwu.registry import columns, rules
 from sanluanwu.registry import services as registry
 from sanluanwu.registry.choices import OPEN_STATUSES, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
+from sanluanwu.registry.queries import similar_enterprises
+from sanluanwu.registry.similarity import Find, Match
 
 DISTANCE_WARNING_M = 200.0
 INSPECTION_AUDITED = ["status", "inspected_at", "inspectors", "longitude", "latitude", "accuracy_m", "distance_m",
@@ -38,6 +40,35 @@ INSPECTION_AUDITED = ["status", "inspected_at", "inspectors", "longitude", "lati
 def _require(actor: Any, code: str, town_id: int) -> None:
     """The permission table (accounts/permissions.py) in the place's town; PermissionDenied with the reason."""
     permissions.require(scope_for(actor), code, town_id=town_id)
+
+
+# Comparing a new find's phone with the town's records says whether a number is one of them ("联系电话相同", "仅差一位"):
+# whoever may not reveal a number could otherwise learn it by guessing. For them each comparison is a security event,
+# and at most this many are made an hour.
+PHONE_COMPARISONS_PER_HOUR = 30
+PHONE_COMPARED = "lookback.find.phone_compared"
+
+
+def find_candidates(*, actor: Any, find: Find) -> Match:
+    """Is this new find already known? For those who record finds in its town (the candidates API); see
+    PHONE_COMPARISONS_PER_HOUR."""
+    scope = scope_for(actor)
+    if find.town_id is None:
+        raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
+    _require(actor, "inspection.record", find.town_id)
+    if find.phone.strip() and not permissions.allows(scope, "person.reveal", town_id=find.town_id):
+        from sanluanwu.audit.models import AuditEvent
+
+        with transaction.atomic():
+            since = clock.now() - dt.timedelta(hours=1)
+            used = AuditEvent.objects.filter(action=PHONE_COMPARED, actor_id=actor.pk, occurred_at__gte=since).count()
+            if used >= PHONE_COMPARISONS_PER_HOUR:
+                raise TooManyTries(f"一小时内按联系电话比对已达 {PHONE_COMPARISONS_PER_HOUR} 次，请稍后再试；"
+                                   "不填联系电话仍可按名称、负责人和位置比对")  # fmt: skip
+            town = OrgUnit.objects.get(pk=find.town_id)
+            record_event(actor=actor, action=PHONE_COMPARED, obj=town, town_id=town.pk,
+                         note=f"按联系电话 {mask_phone(find.phone)} 比对新发现企业是否已在册")  # fmt: skip
+    return similar_enterprises(scope, find)
 
 
 def generate_targets(*, actor: Any, campaign: Campaign, town: OrgUnit) -> int:

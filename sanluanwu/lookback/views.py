@@ -19,7 +19,7 @@ from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import params, photos
 from sanluanwu.core.errors import DomainError
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.core.masking import is_masked_form, mask_phone
+from sanluanwu.core.masking import is_masked_form, mask_field
 from sanluanwu.core.text import clean_text
 from sanluanwu.lookback import checklist, queries, services, worklist_rows
 from sanluanwu.lookback.choices import InspectionStatus
@@ -198,14 +198,17 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
             "inspection": insp, "rows": [(i, answers.get(i.code)) for i in items], "photos": insp.photos.all(),
             "amendments": [], **_withdrawal_context(scope, insp, "inspection.withdraw", insp.town_id),
         })  # fmt: skip
-    # A draft reaches here only for those who may record it (queries.inspections_visible_to).
+    # A draft reaches here only for those who may record it (queries.inspections_visible_to). Its personal fields show
+    # masked like every page (a reason or a problem often quotes a mobile); sent back as shown or edited around the
+    # numbers they keep them (services._restore_masked), and who needs a number whole reveals it, audited.
     initial: dict[str, Any] = {
         "inspected_at": insp.inspected_at, "inspectors": insp.inspectors, "longitude": insp.longitude,
         "latitude": insp.latitude, "accuracy_m": insp.accuracy_m, "distance_reason": insp.distance_reason,
         "env_problems": insp.env_problems, "safety_problems": insp.safety_problems, "other_problems": insp.other_problems,
         "category_reason": insp.category_reason, "new_name": insp.new_name, "new_legal_person": insp.new_legal_person,
-        "new_phone": mask_phone(insp.new_phone), "new_industry": insp.new_industry, "new_credit_code": insp.new_credit_code,
+        "new_phone": insp.new_phone, "new_industry": insp.new_industry, "new_credit_code": insp.new_credit_code,
     }  # fmt: skip
+    initial = {name: mask_field("lookback.inspection", name, value) for name, value in initial.items()}
     for code, a in answers.items():
         initial[f"answer_{code}"], initial[f"note_{code}"] = a.answer, a.note
     form = InspectionForm(request.POST or None, initial=initial, items=items)

@@ -20,6 +20,7 @@ from django.utils.formats import localize
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import SafeString, mark_safe
 
+from sanluanwu.core.masking import mask_text
 from sanluanwu.lookback.templatetags.lookback_tags import distance_label
 
 _MARK = 987654321  # a number no place id is compared with: only replaced by the real id below
@@ -37,12 +38,13 @@ def render_items(request: HttpRequest, items: Iterable[tuple[Any, float | None]]
     out = []
     for target, distance in items:
         pk = int(target.pk)
-        head = f'<a href="{detail}{pk}{detail_end}"><strong>{conditional_escape(target.name)}</strong></a>'
+        head = f'<a href="{detail}{pk}{detail_end}"><strong>{conditional_escape(mask_text(target.name))}</strong></a>'
         if distance is not None:
             head += f'\n      <span class="tag distance">{escape(distance_label(distance))}</span>'
         record = target.baseline_record
         what = f"2018-2019年{record.get_method_display()}" if record else target.get_kind_display()
-        where = str(conditional_escape(target.address))
+        # The place's name and address masked like every page (a landlord's mobile typed after them).
+        where = str(conditional_escape(mask_text(target.address)))
         if target.village:
             where += f"（{conditional_escape(target.village)}）"
         place = ""

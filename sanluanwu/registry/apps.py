@@ -22,6 +22,8 @@ class RegistryConfig(AppConfig):
         # a phone in it).
         register_personal_fields("registry.enterprise", personal_fields(ENTERPRISE))
         register_personal_fields("registry.case", personal_fields(CASE))
+        register_personal_fields("registry.casestatuschange", {"note": "text"})
+        register_personal_fields("registry.creditcodeclash", {"resolution": "text"})
 
         from sanluanwu.audit.display import register_action_labels
         from sanluanwu.registry.choices import AUDIT_ACTIONS, SECURITY_ACTIONS

@@ -4,14 +4,15 @@ from django.apps import AppConfig
 
 # The free-text fields of this app's records, by model: every output masks the numbers in them (core.masking).
 PERSONAL_TEXT = {
-    "remediation.stoprecord": ("note",),
     "remediation.classification": ("reason", "decision_note"),
-    "remediation.task": ("note", "blocked_reason", "withdrawal_reason"),
     "remediation.plan": ("responsible", "goal", "measures", "decision_note", "withdrawal_reason"),
     "remediation.planitem": ("text", "note"),
     "remediation.review": ("participants", "reasons", "warnings_note", "signoff_note"),
     "remediation.reviewcheck": ("note",),
-    "remediation.enforcement": ("note",),
+    "remediation.enforcement": ("note", "legal_basis", "document_no"),
+    "remediation.stoprecord": ("note", "document_no"),
+    "remediation.task": ("note", "blocked_reason", "withdrawal_reason", "document_no"),
+    "remediation.blanketjustification": ("text",),
 }
 
 

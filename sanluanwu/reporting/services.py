@@ -28,7 +28,7 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import AmbiguousMask, restore_masked
+from sanluanwu.core.masking import AmbiguousMask, is_masked_form, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
@@ -207,6 +207,18 @@ def _hold(slot: Slot, expected: Iterable[str], action: str, *, busy: str = "") -
 _PHONE = re.compile(r"[0-9０-９+＋()（）\-－ 转,，/、ext.]{5,30}", re.IGNORECASE)
 
 
+def _known_phone(phone: str, slot: Slot, actor: Any) -> str:
+    """The form offers the unit's last 联系电话 (or the user's own) masked like every page: sent back as shown, it is
+    that number."""
+    if "*" not in phone:
+        return phone
+    last = queries.last_signature(slot)
+    for known in (last.phone if last else "", getattr(_user(actor), "phone", "") or ""):
+        if known and is_masked_form(phone, known, "phone"):
+            return known
+    return phone
+
+
 def _identical(report: Report) -> ValidationFailed:
     return ValidationFailed(f"与待审核的第{report.number}版完全相同，无需重复报送")
 
@@ -232,6 +244,7 @@ def submit_report(
     filler = _text(filler, "filler", "填表人", limit=50, required=True)
     reviewer = _text(reviewer, "reviewer", "审核人", limit=50, required=True)
     phone = _text(phone, "phone", "联系电话", limit=30, required=True)
+    phone = _known_phone(phone, slot, actor)
     if not _PHONE.fullmatch(phone):
         raise ValidationFailed(
             {"phone": [f"联系电话“{phone}”不像电话号码：只能有数字、空格、-、+、括号和“转”，如 0519-86310000"]}

@@ -27,7 +27,7 @@ from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.lookback import checklist, queries, services
 from sanluanwu.lookback.choices import NEW_PLACE_KINDS, Answer
 from sanluanwu.lookback.models import Inspection, Photo, Target
-from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises
+from sanluanwu.registry.queries import enterprises_visible_to
 from sanluanwu.registry.similarity import Find
 
 
@@ -407,8 +407,8 @@ def _position(q: Any) -> tuple[float | None, float | None]:
                            OpenApiParameter("lat", float),
                            OpenApiParameter("datum", str, enum=[d for d, _ in geo.DATUM_CHOICES],
                                             description="lon/lat 的坐标系：wgs84（GPS、天地图，默认）或 gcj02（高德、腾讯地图）")],
-               responses={200: OpenApiTypes.OBJECT})  # fmt: skip
-@api_permissions(GET="lookback.view")
+               responses={200: OpenApiTypes.OBJECT, 429: None})  # fmt: skip
+@api_permissions(GET="inspection.record")
 @api_view(["GET"])
 def candidates(request: Request) -> Response:
     """Is this new find already known? The verdict (probably_known / possibly_known / probably_new, with a Chinese
@@ -417,7 +417,7 @@ def candidates(request: Request) -> Response:
     town = params.pk(q.get("town"))
     if town is None:
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
-    if not towns_allowing(scope_for(request.user), "lookback.view").filter(pk=town).exists():
+    if not towns_allowing(scope_for(request.user), "inspection.record").filter(pk=town).exists():
         raise NotFound("未找到该镇（街道）")  # another town is not there, as everywhere else
     datum = q.get("datum") or geo.DATUM_WGS84
     if datum not in dict(geo.DATUM_CHOICES):
@@ -431,4 +431,4 @@ def candidates(request: Request) -> Response:
     find = Find(name=q.get("name", "")[:200], town_id=town, legal_person=q.get("person", "")[:50],
                 phone=q.get("phone", "")[:30], credit_code=q.get("credit_code", "")[:18], lon=lon, lat=lat,
                 village=q.get("village", "")[:60])  # fmt: skip
-    return Response(similar_enterprises(scope_for(request.user), find).as_dict())
+    return Response(services.find_candidates(actor=request.user, find=find).as_dict())

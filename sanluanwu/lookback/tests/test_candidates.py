@@ -71,3 +71,29 @@ def test_the_inspection_page_says_when_a_new_find_is_probably_new(client, ada, s
     html = client.post(f"/lookback/inspections/{inspection.pk}/", {"new_name": "赵六家具喷漆作坊", "save": "1",
                                                                    "inspectors": "李"}, follow=True).content.decode()  # fmt: skip
     assert "很可能是新发现的企业（未找到相符的已登记企业）" in html
+
+
+def test_only_those_who_record_finds_compare_them_and_a_phone_guess_is_audited_and_bounded(
+    ada, alice, leo, shut_target, district, monkeypatch
+):
+    from sanluanwu.audit.models import AuditEvent
+
+    hutang = district["hutang"].pk
+    query = {"town": hutang, "name": "张三塑料造粒加工点", "phone": "13812345678"}
+    # The leader reads the look-back but records no find: comparing is not his (it would tell him a number).
+    refused = _api(leo).get("/api/v1/lookback/candidates/", query)
+    assert refused.status_code == 403 and "记录回头看检查" in refused.json()["detail"]
+    # The inspector may not reveal a number: each comparison by phone is a security event, and they are bounded.
+    monkeypatch.setattr(services, "PHONE_COMPARISONS_PER_HOUR", 2)
+    inspector = _api(ada)
+    assert [inspector.get("/api/v1/lookback/candidates/", query).status_code for _ in range(2)] == [200, 200]
+    events = AuditEvent.objects.filter(action="lookback.find.phone_compared", actor=ada)
+    assert events.count() == 2 and "138****5678" in events.first().note and "13812345678" not in events.first().note
+    third = inspector.get("/api/v1/lookback/candidates/", query)
+    assert third.status_code == 429 and "一小时内按联系电话比对已达 2 次" in third.json()["detail"]
+    assert events.count() == 2
+    # Without a phone the comparison goes on, unrecorded; the town manager, who may reveal numbers, is not bounded.
+    assert inspector.get("/api/v1/lookback/candidates/", {**query, "phone": ""}).status_code == 200
+    manager = _api(alice)
+    assert all(manager.get("/api/v1/lookback/candidates/", query).status_code == 200 for _ in range(3))
+    assert AuditEvent.objects.filter(action="lookback.find.phone_compared").count() == 2
