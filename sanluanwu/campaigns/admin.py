@@ -27,7 +27,10 @@ class CampaignAdmin(CleanTextAdminMixin, admin.ModelAdmin[Campaign]):
     # The units taking part are set by the office in its pages (campaigns.services.set_participants: audited as names
     # added and removed, the reporting periods following); the admin shows them only.
     exclude = ["participants"]
-    readonly_fields = ["participant_names"]
+    # The reporting rules (when the half-monthly reports are due, the reminders, how many briefs) decide whether a
+    # town reported on time: the office's to set, in its page (campaign.manage), not the system admin's (三员分立).
+    REPORTING_RULES = ("first_due_day", "second_due_day", "reminder_days", "briefs_min", "briefs_max")
+    readonly_fields = ["participant_names", *REPORTING_RULES]
 
     @admin.display(description="参加单位（在“专项行动设置”页面修改）")
     def participant_names(self, obj: Campaign) -> str:

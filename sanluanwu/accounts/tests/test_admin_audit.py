@@ -232,3 +232,21 @@ def test_the_admin_cannot_read_or_make_anyones_api_token(client, sysadmin, alice
     for page in ("/admin/", f"/admin/accounts/user/{alice.pk}/change/"):
         text = client.get(page).content.decode()
         assert secret not in text and token.key_hash not in text
+
+
+def test_a_role_change_the_rules_refuse_is_said_on_the_page_and_nothing_is_filed(client, sysadmin, district):
+    from conftest import make_user
+    from sanluanwu.accounts.models import RoleChangeRequest
+
+    auditor = make_user("auditor_p", "audit_admin", district["office"])
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{auditor.pk}/change/"
+    data = form_values(client, url) | {"memberships-0-role": "security_admin", "full_name": "改了名字"}
+    response = client.post(url, data)
+    assert response.status_code == 302 and response["Location"] == url
+    page = client.get(url).content.decode()
+    assert "未保存：" in page
+    assert not RoleChangeRequest.objects.exists()
+    auditor.refresh_from_db()
+    assert auditor.full_name != "改了名字"  # the whole save undone, not half of it
+    assert list(auditor.memberships.values_list("role", flat=True)) == ["audit_admin"]

@@ -70,3 +70,20 @@ def test_a_campaign_added_in_the_admin_is_recorded(client, sysadmin, district):
 def test_a_campaign_is_ended_never_deleted(client, sysadmin, campaign):
     client.force_login(sysadmin)
     assert client.get(f"/admin/campaigns/campaign/{campaign.pk}/delete/").status_code == 403
+
+
+def test_the_reporting_rules_are_the_offices_and_read_only_in_the_admin(client, sysadmin, campaign):
+    # When reports are due decides whether a town reported on time: the office sets it in its page, not the system
+    # admin in the admin (三员分立). The admin shows the rules; a value posted anyway changes nothing.
+    client.force_login(sysadmin)
+    url = f"/admin/campaigns/campaign/{campaign.pk}/change/"
+    data = form_values(client, url)
+    assert "first_due_day" not in data and "reminder_days" not in data
+    page = client.get(url).content.decode()
+    assert "上半月报送日" in page
+    response = client.post(url, data | {"first_due_day": "14", "second_due_day": "28", "briefs_max": "9"})
+    assert response.status_code == 302
+    stored = Campaign.objects.get(pk=campaign.pk)
+    assert (stored.first_due_day, stored.second_due_day, stored.briefs_max) == (
+        campaign.first_due_day, campaign.second_due_day, campaign.briefs_max)  # fmt: skip
+    assert not AuditEvent.objects.filter(action="campaigns.campaign.updated").exists()
