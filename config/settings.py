@@ -291,6 +291,10 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "sanluanwu.core.api.exception_handler",
     "PAGE_SIZE": 50,
+    # JSON only: DRF's browsable pages are English ("Raw data", "HTML form"); the API's page in Chinese is /api/docs/.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # OPTIONS says what an endpoint accepts without the view's English name and docstring (core.api.Metadata).
+    "DEFAULT_METADATA_CLASS": "sanluanwu.core.api.Metadata",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "武进区散乱污动态管理系统 API",

@@ -26,7 +26,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", security_views.log_out, name="logout"),
     path("account/password/", password_change, name="account_password"),
     path("security/lockouts/", lockouts, name="security_lockouts"),
     path("account/tokens/", security_views.api_tokens, name="account_tokens"),

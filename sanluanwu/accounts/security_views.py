@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods
@@ -101,6 +102,16 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     context = {"tokens": tokens.tokens_of(request.user), "created": created, "errors": errors, "now": clock.now(),
                "days": tokens.token_days()}  # fmt: skip
     return render(request, "accounts/tokens.html", context, status=status_code)
+
+
+def log_out(request: HttpRequest) -> HttpResponseBase:
+    """POST logs out (Django's LogoutView). A GET (the address typed, a bookmark) asks with a button, as a form can
+    only be sent from a page: answered 405 it looked broken, and a link that logs out could be planted anywhere."""
+    if request.method in ("GET", "HEAD"):
+        if not request.user.is_authenticated:
+            return redirect("login")
+        return render(request, "accounts/logout.html", {})
+    return LogoutView.as_view()(request)
 
 
 @login_required

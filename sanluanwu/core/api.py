@@ -12,12 +12,13 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions, parsers, serializers, status
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sanluanwu.core import params
-from sanluanwu.core.errors import DomainError, PermissionDenied, request_too_large_message, user_message
+from sanluanwu.core.errors import DomainError, PermissionDenied, TooManyTries, request_too_large_message, user_message
 from sanluanwu.core.pagination import NumberedPage, keyset_page, numbered_page
 
 REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
@@ -182,7 +183,7 @@ def _unsupported_media_text(context: dict[str, Any]) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain errors become JSON with field names and Chinese messages; 403s and 404s say so in Chinese."""
-    if isinstance(exc, PermissionDenied):
+    if isinstance(exc, PermissionDenied | TooManyTries):  # about the request, not a field: said as 403s and 429s are
         return Response({"detail": exc.text, "code": exc.code}, status=exc.status_code)
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {}
@@ -238,3 +239,14 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
         response.data["code"] = codes if isinstance(codes, str) else "error"
     return response
+
+
+class Metadata(SimpleMetadata):
+    """DRF's OPTIONS answer without "name" and "description": the view's class name and English docstring, written
+    for us. What an operation does is in the API docs (/api/docs/), in Chinese."""
+
+    def determine_metadata(self, request: Any, view: Any) -> dict[str, Any]:
+        metadata: dict[str, Any] = super().determine_metadata(request, view)
+        metadata.pop("name", None)
+        metadata.pop("description", None)
+        return metadata

@@ -5,6 +5,7 @@ status change goes through registry.services.transition_case (status history, au
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.masking import mask_text
-from sanluanwu.core.text import clean_multiline, clean_text
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
@@ -862,6 +863,10 @@ def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Revie
 # ---- 从严执法 --------------------------------------------------------------------------------------------------
 
 
+# A fine in yuan as written on a decision: digits, perhaps with fen (commas removed before).
+_AMOUNT = re.compile(r"\d{1,15}(\.\d{1,6})?")
+
+
 def record_enforcement(
     *,
     actor: Any,
@@ -899,8 +904,11 @@ def record_enforcement(
     note = _text(note, "说明")
     value: Decimal | None = None
     if kind == EnforcementKind.FINE:
+        typed = to_halfwidth(str(amount)).strip().replace(",", "") if amount not in (None, "") else ""
+        if typed and not _AMOUNT.fullmatch(typed):  # 1e5, 0x10, ∞: no way a fine is written on a decision
+            raise ValidationFailed({"amount": [f"罚款金额“{typed[:20]}”应只填数字（元），如 20000 或 20000.50"]})
         try:
-            value = Decimal(str(amount).strip().replace(",", "")) if amount not in (None, "") else None
+            value = Decimal(typed) if typed else None
         except ArithmeticError:
             value = None
         if value is not None and value.is_finite() and abs(value) < Decimal("1e11"):  # 1e40 cannot be quantized

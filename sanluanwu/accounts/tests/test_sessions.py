@@ -45,6 +45,18 @@ def test_logout_ends_the_session_on_the_server(client, alice):
     assert stolen.get("/cases/").status_code == 302
 
 
+def test_opening_the_logout_address_asks_with_a_button_and_logs_out_only_when_it_is_pressed(client, alice):
+    client.post("/login/", {"username": "alice", "password": OLD})
+    key = client.session.session_key
+    page = client.get("/logout/")
+    html = page.content.decode()
+    assert page.status_code == 200 and 'method="post" action="/logout/"' in html and "退出登录" in html
+    assert Session.objects.filter(session_key=key).exists()  # a GET (a planted link) logs nobody out
+    assert client.post("/logout/").status_code == 302
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get("/logout/")["Location"].startswith("/login/")  # logged out: the login page
+
+
 def test_a_session_idle_for_thirty_minutes_ends_with_a_message(client, alice, time_machine):
     _at(time_machine, 0)
     client.force_login(alice)

@@ -255,7 +255,9 @@ class EnforcementSerializer(serializers.Serializer[Any]):
     legal_basis = serializers.CharField(max_length=300)
     document_no = serializers.CharField(max_length=60)
     decided_on = BoundedDateField()
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, required=False, allow_null=True, default=None)
+    # Read by the service as written (its message names the rule): a number or a text of digits, "20000.50".
+    amount = serializers.CharField(max_length=30, required=False, allow_null=True, allow_blank=True, default=None,
+                                   help_text="罚款金额（元），如 20000 或 20000.50；罚款以外不填")  # fmt: skip
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
@@ -265,7 +267,8 @@ def _text(value: Any) -> str | None:
 
 
 def _stamp(value: Any) -> str | None:
-    return value.isoformat() if value else None
+    """A moment as every other field of the API gives it: in the district's time (+08:00), as DRF writes it."""
+    return serializers.DateTimeField().to_representation(value) if value else None
 
 
 def work_data(case: Case, user: Any) -> dict[str, Any]:
@@ -283,7 +286,7 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
     return {
         "case": case.pk, "status": case.status, "progress_text": case.progress_text,
         "remediation_type": case.remediation_type, "overdue_rectification": work.overdue_rectification,
-        "stops": [{"id": s.pk, "stopped_on": s.stopped_on, "ordered_by": s.ordered_by_id, "document_no": s.document_no,
+        "stops": [{"id": s.pk, "stopped_on": s.stopped_on, "ordered_by": s.ordered_by_id, "document_no": mask_text(s.document_no),
                    "note": mask_text(s.note), "recorded_by": who(s.recorded_by), "recorded_at": _stamp(s.recorded_at),
                    "evidence": evidence(work.photos("stop", s.pk))} for s in work.stops],
         "classifications": [{"id": c.pk, "remediation_type": c.remediation_type, "reason": mask_text(c.reason),
@@ -309,8 +312,8 @@ def work_data(case: Case, user: Any) -> dict[str, Any]:
                      "checks": [{"item_code": c.item_code, "label": c.label, "confirmed": c.confirmed, "note": mask_text(c.note)}
                                 for c in r.checks.all()], "evidence": evidence(work.photos("review", r.pk))}
                     for r in work.reviews],
-        "enforcements": [{"id": e.pk, "unit": e.unit.name, "kind": e.kind, "legal_basis": e.legal_basis,
-                          "document_no": e.document_no, "decided_on": e.decided_on, "amount": _text(e.amount)}
+        "enforcements": [{"id": e.pk, "unit": e.unit.name, "kind": e.kind, "legal_basis": mask_text(e.legal_basis),
+                          "document_no": mask_text(e.document_no), "note": mask_text(e.note), "decided_on": e.decided_on, "amount": _text(e.amount)}
                          for e in work.enforcements],
         "allowed_actions": [a.key for a in work.actions if a.allowed],
         "next_steps": [{"action": a.key, "label": a.label, "reason": mask_text(a.reason)} for a in work.actions],

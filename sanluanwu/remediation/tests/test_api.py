@@ -94,3 +94,13 @@ def test_another_towns_user_gets_404_and_a_malformed_body_400(parties, case, bob
     response = _api(alice).post(f"{base}/type/", b"[1, 2", content_type="application/json")
     assert response.status_code == 400
     assert _api(alice).post("/api/v1/remediation/notices/read/", {"ids": ["x"]}, format="json").status_code == 400
+
+
+def test_every_moment_of_a_cases_work_is_given_in_the_districts_time(parties, case, office):
+    import re
+
+    walk(case, "confirmed", parties)
+    body = _api(office).get(f"/api/v1/remediation/cases/{case.pk}/").json()
+    stamps = re.findall(r'"(\d{4}-\d\d-\d\dT[^"]+)"', str(body).replace("'", '"'))
+    assert body["stops"] and body["stops"][0]["recorded_at"].endswith("+08:00")
+    assert stamps and all(s.endswith("+08:00") for s in stamps), stamps

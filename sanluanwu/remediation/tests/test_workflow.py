@@ -386,6 +386,12 @@ def test_the_same_enforcement_decision_is_recorded_once(parties, case, office, d
     for amount in ("0.004", "99999999999.999"):
         with pytest.raises(ValidationFailed):
             services.record_enforcement(**{**args, "kind": "fine", "amount": amount, "document_no": f"罚{amount}"})
+    # Digits only, as a decision writes a fine: exponents, hex and words are refused, naming the rule.
+    for amount in ("1e5", "1e400", "0x10", "Infinity", "NaN", "-5", "二万"):
+        with pytest.raises(ValidationFailed, match="应只填数字"):
+            services.record_enforcement(**{**args, "kind": "fine", "amount": amount, "document_no": f"罚{amount}"})
+    fine = services.record_enforcement(**{**args, "kind": "fine", "amount": "２０,０００.５", "document_no": "罚1"})
+    assert str(fine.amount) == "20000.50"
 
 
 def test_a_meter_reading_that_rounds_past_the_limit_is_refused_not_a_server_error(parties, case, walt):
