@@ -8,15 +8,18 @@ area) carries the system id, so an edited export imports back onto the same case
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import os
 import pickle
 import re
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
 import xlsxwriter
+import xlsxwriter.workbook
 from django.db.models import QuerySet
 
 from sanluanwu.core import clock, params
@@ -291,6 +294,14 @@ def _formats(wb: Any) -> dict[str, Any]:
     }
     wb._slw_formats = formats
     return formats
+
+
+# xlsxwriter zips a workbook at zlib's default level (6) and offers no other: a fifth of a 10,000-row report's
+# making. Level 3 makes it 0.07 s faster for 15 % more bytes (880 KB → 1,014 KB), and a district export's
+# compressing a quarter of its time less. Set once for the process (every workbook here is ours, and only
+# xlsxwriter's writer reads this name: its reader opens files through zipfile.ZipFile).
+XLSX_ZIP_LEVEL = 3
+xlsxwriter.workbook.ZipFile = functools.partial(zipfile.ZipFile, compresslevel=XLSX_ZIP_LEVEL)  # type: ignore[misc]
 
 
 def new_workbook(target: str | IO[bytes]) -> Any:

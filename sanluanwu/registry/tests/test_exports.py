@@ -196,3 +196,24 @@ def test_an_export_date_out_of_range_or_not_a_day_is_told(client, office, hutang
     client.force_login(office)
     page = client.get("/cases/export/", {"as_of": as_of}, follow=True)
     assert said in page.content.decode()
+
+
+def test_a_workbook_is_zipped_at_the_level_chosen_for_speed():
+    import zlib
+
+    from sanluanwu.registry.exports import XLSX_ZIP_LEVEL, ExportRow
+
+    rows = [ExportRow(i, [f"张{i}塑料造粒作坊", "塑料造粒", f"湖塘镇新华村{i}号", "", "张三", "第一类", "未办理", "废气直排",
+                          "", "", "关停取缔", None, "已停产", "陈科长"]) for i in range(2000)]  # fmt: skip
+    buffer = io.BytesIO()
+    write_attachment2(iter(rows), buffer, unit_label="湖塘镇", as_of=dt.date(2026, 11, 28))
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as zf:
+        info = max(zf.infolist(), key=lambda i: i.file_size)
+        content = zf.read(info)
+
+    def deflated(level: int) -> int:
+        packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        return len(packer.compress(content) + packer.flush())
+
+    assert info.compress_type == zipfile.ZIP_DEFLATED and XLSX_ZIP_LEVEL == 3
+    assert info.compress_size == deflated(XLSX_ZIP_LEVEL) != deflated(6)
