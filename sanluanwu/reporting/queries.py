@@ -72,7 +72,7 @@ def previous_report(slot: Slot) -> Report | None:
     A version the office sent back (and the town never corrected) is no baseline: the one before it is.
     Its figures and period only: its frozen rows and workbook (a town's 10,000 rows are megabytes) stay unread."""
     return (
-        Report.objects.defer("rows", "file")
+        Report.objects.defer("rows_packed", "file")
         .filter(
             slot__unit_id=slot.unit_id,
             slot__period__campaign_id=slot.period.campaign_id,
@@ -316,7 +316,7 @@ def access_brief(user: Any, pk: Any) -> Brief:
 
 def latest_reports(slots: list[Slot]) -> list[Report]:
     """The latest version of each slot's report (without the file and rows)."""
-    reports = Report.objects.filter(slot__in=slots).defer("file", "rows").order_by("slot_id", "-number")
+    reports = Report.objects.filter(slot__in=slots).defer("file", "rows_packed").order_by("slot_id", "-number")
     seen: set[int] = set()
     out = []
     for r in reports:

@@ -46,6 +46,7 @@ from sanluanwu.reporting.models import (
     Report,
     Slot,
     WorkPlan,
+    pack_rows,
 )
 from sanluanwu.reporting.periods import half_months
 
@@ -265,7 +266,7 @@ def submit_report(
             raise TransitionNotAllowed(f"{period.label}（{period.span}）尚未开始，不能报送")
         # The town's records' version, read before the rows are: stored with them, it can only be older than they are.
         version = memo.town_heads_now(case_topics(), frozenset({slot.unit_id}))
-        earlier = slot.reports.defer("rows", "file").order_by("-number").first()
+        earlier = slot.reports.defer("rows_packed", "file").order_by("-number").first()
         # The version awaiting review, if this one would repeat its signature (names, phone) and remark.
         same = earlier if earlier is not None and earlier.state == ReportState.SUBMITTED and (
             earlier.filler, earlier.reviewer, earlier.phone, earlier.remark) == (filler, reviewer, phone, remark) else None  # fmt: skip
@@ -302,7 +303,7 @@ def submit_report(
         late = today > period.due_on
         number = slot.versions + 1
         report = Report.objects.create(
-            slot=slot, number=number, as_of=draft.as_of, rows=rows, figures=draft.figures,
+            slot=slot, number=number, as_of=draft.as_of, rows_packed=pack_rows(rows), figures=draft.figures,
             previous_figures=previous.figures if previous else None,
             previous_label=previous.slot.period.label if previous else "", diff=diff, file=content,
             filename=f"附件2_{unit_label}_{period.label}_第{number}版.xlsx", sha256=hashlib.sha256(content).hexdigest(),

@@ -224,7 +224,9 @@ def slot(request: HttpRequest, pk: int) -> HttpResponse:
             _error(request, exc)
             status = exc.status_code
             s = queries.access_slot(request.user, pk)
-    reports = list(s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows").order_by("-number"))
+    reports = list(
+        s.reports.select_related("submitted_by", "reviewed_by").defer("file", "rows_packed").order_by("-number")
+    )
     may_submit = permissions.allows(scope, "report.submit", town_id=s.unit_id) and s.state in SUBMITTABLE
     not_started = not s.period.has_begun(clock.today())  # submit_report refuses it: no form in vain
     can_submit = may_submit and not not_started
