@@ -127,6 +127,10 @@ def work_list(user_or_scope: Any, *, state: str = "open", overdue: bool = False,
         )
     if kind and not re.fullmatch(r"[a-z0-9_-]{1,40}", kind):
         raise ValidationFailed({"kind": ["任务类型代码只含小写字母、数字、下划线，如 water_cut"]})
+    if kind and not TaskKind.objects.filter(code=kind).exists():
+        codes = "、".join(f"{code}（{label}）" for code, label in TaskKind.objects.order_by("sort_order", "id")
+                         .values_list("code", "label"))  # fmt: skip
+        raise ValidationFailed({"kind": [f"没有任务类型“{kind}”；可用：{codes}"]})
     scope = _scope(user_or_scope)
     tasks = tasks_visible_to(scope, withdrawn=withdrawn).select_related("kind", "owner_unit", "case__enterprise",
                                                                         "case__town")  # fmt: skip

@@ -16,7 +16,7 @@ from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
-from sanluanwu.core.api import JSONParser
+from sanluanwu.core.api import JSONParser, KnownListParams
 from sanluanwu.imports import jobs, queries, services
 from sanluanwu.imports.choices import ImportKind
 from sanluanwu.imports.limits import MAX_BYTES
@@ -69,12 +69,17 @@ class CancelSerializer(serializers.Serializer[Any]):
 
 
 class ImportBatchViewSet(
-    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ImportBatch]
+    KnownListParams,
+    TableObjectMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[ImportBatch],
 ):
     """导入批次: upload a sheet, read its preview, confirm it."""
 
     serializer_class = BatchSerializer
     parser_classes = [MultiPartParser, FormParser]
+    list_params: frozenset[str] = frozenset()
     table_permissions = {"list": "import.view", "retrieve": "import.view", "create": "import.upload",
                          "confirm": "import.confirm", "retry": "import.upload", "cancel": "import.upload"}  # fmt: skip
 

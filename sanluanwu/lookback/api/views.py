@@ -17,11 +17,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from sanluanwu.accounts.api import RevealSerializer, TableObjectMixin, api_permissions, reveal_response
-from sanluanwu.accounts.queries import towns_allowing
+from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
-from sanluanwu.core.api import BoundedDateTimeField, JSONParser, WithdrawalSerializer
+from sanluanwu.core.api import BoundedDateTimeField, JSONParser, KnownListParams, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.lookback import checklist, queries, services
@@ -164,6 +164,19 @@ def _withdrawn_param(request: Request) -> bool:
     return request.query_params.get("withdrawn") in ("1", "true")
 
 
+def _in_town(request: Request, records: Any) -> Any:
+    """`?town=`: one town's records of a list; a town out of the user's scope answers 404, as everywhere else."""
+    raw = request.query_params.get("town", "")
+    if not raw:
+        return records
+    town = params.pk(raw)
+    if town is None:
+        raise ValidationFailed({"town": [f"镇（街道）编号“{raw[:20]}”不正确，应为正整数"]})
+    if not towns_visible_to(scope_for(request.user)).filter(pk=town).exists():
+        raise NotFound("未找到该镇（街道）")
+    return records.filter(town_id=town)
+
+
 def _reason(request: Request) -> str:
     data = WithdrawalSerializer(data=request.data)
     data.is_valid(raise_exception=True)
@@ -171,24 +184,28 @@ def _reason(request: Request) -> str:
 
 
 class TargetViewSet(
-    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]
+    KnownListParams, TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Target]
 ):
     """回头看排查对象. `?worklist=1&lon=&lat=`: the caller's open places, nearest first."""
 
     serializer_class = TargetSerializer
+    list_params = frozenset({"worklist", "lon", "lat", "withdrawn", "town"})
     table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "create": "lookback.add_place",
                          "assign": "lookback.assign", "start": "inspection.record", "withdraw": "target.withdraw",
                          "restore": "record.restore"}  # fmt: skip
 
     def get_queryset(self) -> QuerySet[Target]:
         targets = queries.targets_visible_to(self.request.user, withdrawn=_withdrawn_param(self.request))
+        targets = _in_town(self.request, targets) if self.action == "list" else targets
         return targets.select_related("town", "baseline_record").order_by("-id")
 
     def fetch_object(self) -> Target:
         return queries.access_target(self.request.user, self.kwargs["pk"])
 
     @extend_schema(parameters=[OpenApiParameter("worklist", bool), OpenApiParameter("lon", float),
-                               OpenApiParameter("lat", float), OpenApiParameter("after", int)])  # fmt: skip
+                               OpenApiParameter("lat", float), OpenApiParameter("after", int),
+                               OpenApiParameter("town", int, description="只列该镇（街道）的；不在您范围内的镇答 404"),
+                               OpenApiParameter("withdrawn", bool, description="1：列出已撤回的")])  # fmt: skip
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if request.query_params.get("worklist") in ("1", "true"):
             lon, lat = _position(request.query_params)
@@ -245,11 +262,16 @@ class TargetViewSet(
 
 
 class InspectionViewSet(
-    TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Inspection]
+    KnownListParams,
+    TableObjectMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet[Inspection],
 ):
     """回头看检查: PATCH saves the draft; submit puts problems on the dynamic list; amend corrects a submitted one."""
 
     serializer_class = InspectionSerializer
+    list_params = frozenset({"withdrawn", "town"})
     table_permissions = {"list": "lookback.view", "retrieve": "lookback.view", "partial_update": "inspection.record",
                          "submit": "inspection.record", "photos": "inspection.record", "amend": "inspection.amend",
                          "reveal": "person.reveal", "withdraw": "inspection.withdraw", "restore": "record.restore"}  # fmt: skip
@@ -257,6 +279,7 @@ class InspectionViewSet(
 
     def get_queryset(self) -> QuerySet[Inspection]:
         inspections = queries.inspections_visible_to(self.request.user, withdrawn=_withdrawn_param(self.request))
+        inspections = _in_town(self.request, inspections) if self.action == "list" else inspections
         return inspections.prefetch_related("answers", "photos").order_by("-id")
 
     def fetch_object(self) -> Inspection:

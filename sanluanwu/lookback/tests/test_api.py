@@ -113,3 +113,21 @@ def test_a_draft_is_seen_only_by_those_who_may_record_it_in_the_api_as_on_the_pa
     assert client.get(f"/lookback/inspections/{draft.pk}/").status_code == 404
     for who in (ada, office):
         assert _api(who).get(f"/api/v1/lookback/inspections/{draft.pk}/").status_code == 200
+
+
+def test_a_list_filters_by_a_town_in_scope_and_refuses_a_filter_it_does_not_have(office, alice, bob, shut_target,
+                                                                                district):  # fmt: skip
+    api = _api(office)
+    hutang, niutang = district["hutang"].pk, district["niutang"].pk
+    assert {t["id"] for t in api.get("/api/v1/lookback/targets/", {"town": hutang}).json()["results"]} == {
+        shut_target.pk}  # fmt: skip
+    assert api.get("/api/v1/lookback/targets/", {"town": niutang}).json()["results"] == []
+    assert api.get("/api/v1/lookback/inspections/", {"town": hutang}).status_code == 200
+    assert _api(bob).get("/api/v1/lookback/targets/", {"town": hutang}).status_code == 404  # not his town
+    assert api.get("/api/v1/lookback/targets/", {"town": "abc"}).status_code == 400
+    refused = api.get("/api/v1/remediation/tasks/", {"town": hutang})
+    assert refused.status_code == 400 and "不支持查询参数：town" in refused.json()["non_field_errors"][0]
+    assert "可用的筛选参数" in refused.json()["non_field_errors"][0]
+    kind = api.get("/api/v1/remediation/tasks/", {"kind": "bogus"})
+    assert kind.status_code == 400 and "没有任务类型“bogus”" in kind.json()["kind"][0]
+    assert api.get("/api/v1/remediation/tasks/", {"q": ""}).status_code == 200  # a blank field asks for nothing

@@ -19,6 +19,7 @@ from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import fast_serializers, params
+from sanluanwu.core.api import KnownListParams
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import filters, queries, services
@@ -55,6 +56,7 @@ _CASE_FILTERS = _filter_parameters(filters.CaseFilter)
 
 
 class CaseViewSet(
+    KnownListParams,
     TableObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -66,6 +68,7 @@ class CaseViewSet(
 
     serializer_class = CaseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    list_params = frozenset(filters.CaseFilter.base_filters)
     table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "case.create", "update": "case.edit",
                          "partial_update": "case.edit", "export": "case.export", "transition": BY_WORKFLOW_ACTION}  # fmt: skip
 
@@ -201,6 +204,7 @@ class RevealedSerializer(serializers.Serializer[Any]):
 
 
 class EnterpriseViewSet(
+    KnownListParams,
     TableObjectMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -212,6 +216,7 @@ class EnterpriseViewSet(
 
     serializer_class = EnterpriseSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    list_params = frozenset(filters.EnterpriseFilter.base_filters)
     table_permissions = {"list": "case.view", "retrieve": "case.view", "create": "enterprise.edit",
                          "update": "enterprise.edit", "partial_update": "enterprise.edit",
                          "reveal": "person.reveal"}  # fmt: skip

@@ -20,7 +20,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.core.api import JSONParser, WithdrawalSerializer
+from sanluanwu.core.api import JSONParser, KnownListParams, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.core.text import full_address
@@ -113,11 +113,14 @@ class PlanWithdrawalSerializer(WithdrawalSerializer):
     id = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, help_text="整改方案的 id")
 
 
-class TaskViewSet(TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Task]):
+class TaskViewSet(
+    KnownListParams, TableObjectMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Task]
+):
     """The unit's work list (`?state=open|done|blocked`, `?overdue=1`, `?kind=water_cut`); complete or block a task."""
 
     serializer_class = TaskSerializer
     parser_classes = _PARSERS
+    list_params = frozenset({"state", "overdue", "kind", "all", "withdrawn"})
     table_permissions = {"list": "task.view", "retrieve": "task.view", "complete": "task.complete",
                          "block": "task.complete", "waive": "case.start_remediation", "withdraw": "task.withdraw",
                          "restore": "record.restore"}  # fmt: skip
@@ -514,10 +517,11 @@ class ReadSerializer(serializers.Serializer[Any]):
                                 required=False, help_text="不填则全部标为已读")  # fmt: skip
 
 
-class NoticeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Notice]):
+class NoticeViewSet(KnownListParams, mixins.ListModelMixin, viewsets.GenericViewSet[Notice]):
     """The user's own notices, newest first (`?unread=1`); `read/` marks some or all read."""
 
     serializer_class = NoticeSerializer
+    list_params = frozenset({"unread"})
     table_permissions = {"list": "notice.view", "read": "notice.view"}
 
     def get_queryset(self) -> QuerySet[Notice]:
