@@ -273,3 +273,14 @@ def held_elsewhere(lock: Callable[[], Any]) -> Iterator[None]:
     finally:
         release.set()
         holder.join(10)
+
+
+def page_as(user: User, url: str) -> str:
+    """The page at `url` as `user` sees it (asserted to open: 200)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return str(response.content.decode())

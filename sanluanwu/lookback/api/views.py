@@ -164,17 +164,23 @@ def _withdrawn_param(request: Request) -> bool:
     return request.query_params.get("withdrawn") in ("1", "true")
 
 
-def _in_town(request: Request, records: Any) -> Any:
-    """`?town=`: one town's records of a list; a town out of the user's scope answers 404, as everywhere else."""
+def _town_param(request: Request) -> int | None:
+    """`?town=`: one town of the user's scope; a town out of it answers 404, as everywhere else."""
     raw = request.query_params.get("town", "")
-    if not raw:
-        return records
+    if not raw.strip():
+        return None
     town = params.pk(raw)
     if town is None:
         raise ValidationFailed({"town": [f"镇（街道）编号“{raw[:20]}”不正确，应为正整数"]})
     if not towns_visible_to(scope_for(request.user)).filter(pk=town).exists():
         raise NotFound("未找到该镇（街道）")
-    return records.filter(town_id=town)
+    return town
+
+
+def _in_town(request: Request, records: Any) -> Any:
+    """A list's records in the `?town=` asked for (all of them when none is)."""
+    town = _town_param(request)
+    return records if town is None else records.filter(town_id=town)
 
 
 def _reason(request: Request) -> str:
@@ -210,6 +216,9 @@ class TargetViewSet(
         if request.query_params.get("worklist") in ("1", "true"):
             lon, lat = _position(request.query_params)
             pairs = queries.worklist(request.user, lon=lon, lat=lat)
+            town = _town_param(request)
+            if town is not None:  # the caller's places in one of its towns
+                pairs = [(t, d) for t, d in pairs if t.town_id == town]
             distances = {t.pk: round(d, 1) for t, d in pairs if d is not None}
             data = TargetSerializer([t for t, _d in pairs], many=True, context={"distances": distances}).data
             return Response({"count": len(pairs), "next": None, "previous": None, "results": data})

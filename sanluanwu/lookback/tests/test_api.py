@@ -131,3 +131,11 @@ def test_a_list_filters_by_a_town_in_scope_and_refuses_a_filter_it_does_not_have
     kind = api.get("/api/v1/remediation/tasks/", {"kind": "bogus"})
     assert kind.status_code == 400 and "没有任务类型“bogus”" in kind.json()["kind"][0]
     assert api.get("/api/v1/remediation/tasks/", {"q": ""}).status_code == 200  # a blank field asks for nothing
+
+
+def test_the_work_list_keeps_to_the_town_asked_for(alice, shut_target, district):
+    api = _api(alice)
+    query = {"worklist": 1, "lon": 119.9651, "lat": 31.7251}
+    assert [t["id"] for t in api.get("/api/v1/lookback/targets/", query | {"town": district["hutang"].pk})
+            .json()["results"]] == [shut_target.pk]  # fmt: skip
+    assert api.get("/api/v1/lookback/targets/", query | {"town": district["niutang"].pk}).status_code == 404

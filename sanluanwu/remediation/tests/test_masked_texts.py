@@ -3,22 +3,14 @@ that owns a task as to everyone else: people type a mobile or an ID number into 
 
 from __future__ import annotations
 
-from django.test import Client
 from rest_framework.test import APIClient
 
+from conftest import page_as
 from sanluanwu.core import clock
 from sanluanwu.demo.walk import walk
 from sanluanwu.remediation import services
 
 MOBILE, ID_NUMBER = "13812349876", "320483199001011234"
-
-
-def _page(user, url: str) -> str:
-    client = Client()
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def _api(user, url: str) -> str:
@@ -35,7 +27,7 @@ def test_a_withdrawn_tasks_reason_reaches_the_utility_masked(parties, case, alic
     services.withdraw_task(actor=alice, task=power, reason=f"误派，联系人{MOBILE} 身份证{ID_NUMBER}")
     for user, url in ((uma, f"/remediation/tasks/{power.pk}/"), (leo, f"/cases/{case.pk}/"),
                       (office, f"/cases/{case.pk}/"), (alice, f"/cases/{case.pk}/")):  # fmt: skip
-        html = _page(user, url)
+        html = page_as(user, url)
         assert MOBILE not in html and ID_NUMBER not in html, (user.username, url)
         assert "误派，联系人138****9876" in html, (user.username, url)
 
@@ -47,5 +39,5 @@ def test_an_enforcement_decisions_basis_and_number_are_masked_on_the_case_page_a
                                 legal_basis=f"《大气污染防治法》，承办人{MOBILE}", document_no=f"武环责字{MOBILE}",
                                 decided_on=clock.today())  # fmt: skip
     for user in (leo, office):
-        assert MOBILE not in _page(user, f"/cases/{case.pk}/")
+        assert MOBILE not in page_as(user, f"/cases/{case.pk}/")
         assert MOBILE not in _api(user, f"/api/v1/remediation/cases/{case.pk}/")

@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.test import Client
 
-from conftest import make_user
+from conftest import make_user, page_as
 from sanluanwu.core.masking import mask_phone
 from sanluanwu.reporting import services
 from sanluanwu.reporting.tests.steps import fresh, slot_of, submit
@@ -15,14 +15,6 @@ from sanluanwu.reporting.tests.steps import fresh, slot_of, submit
 D = dt.date
 MOBILE, ID_NUMBER = "13812349876", "320483199001011234"
 SAID = f"联系人{MOBILE} 身份证{ID_NUMBER}"
-
-
-def _page(user, url: str) -> str:
-    client = Client()
-    client.force_login(user)
-    response = client.get(url)
-    assert response.status_code == 200, url
-    return response.content.decode()
 
 
 def test_a_due_date_reason_a_return_comment_and_a_reopening_are_shown_masked(summer, district, alice, ada, office,
@@ -41,9 +33,9 @@ def test_a_due_date_reason_a_return_comment_and_a_reopening_are_shown_masked(sum
     town = [pages[0], pages[2]]
     for user, urls in ((leo, pages), (ada, town), (alice, town), (office, pages), (niutang, ["/reporting/"])):
         for url in urls:
-            html = _page(user, url)
+            html = page_as(user, url)
             assert MOBILE not in html and ID_NUMBER not in html, (user.username, url)
-    html = _page(office, f"/reporting/slots/{slot.pk}/")
+    html = page_as(office, f"/reporting/slots/{slot.pk}/")
     assert mask_phone(MOBILE) in html  # shown, masked
 
 
@@ -53,7 +45,7 @@ def test_the_last_phone_is_offered_masked_and_sent_back_as_shown_it_is_kept(summ
     submit(alice, slot, phone=MOBILE)
     next_slot = slot_of(summer, D(2020, 7, 16), district["hutang"])
     travel(D(2020, 7, 20))
-    html = _page(alice, f"/reporting/slots/{next_slot.pk}/")
+    html = page_as(alice, f"/reporting/slots/{next_slot.pk}/")
     assert MOBILE not in html and f'value="{mask_phone(MOBILE)}"' in html
     client = Client()
     client.force_login(alice)
