@@ -13,6 +13,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import Role
 from sanluanwu.accounts.models import OrgUnit, User
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.audit.queries import actions_since
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
@@ -57,12 +58,9 @@ def find_candidates(*, actor: Any, find: Find) -> Match:
         raise ValidationFailed({"town": ["请提供镇（街道）编号"]})
     _require(actor, "inspection.record", find.town_id)
     if find.phone.strip() and not permissions.allows(scope, "person.reveal", town_id=find.town_id):
-        from sanluanwu.audit.models import AuditEvent
-
         with transaction.atomic():
             since = clock.now() - dt.timedelta(hours=1)
-            used = AuditEvent.objects.filter(action=PHONE_COMPARED, actor_id=actor.pk, occurred_at__gte=since).count()
-            if used >= PHONE_COMPARISONS_PER_HOUR:
+            if actions_since(actor=actor, action=PHONE_COMPARED, since=since) >= PHONE_COMPARISONS_PER_HOUR:
                 raise TooManyTries(f"一小时内按联系电话比对已达 {PHONE_COMPARISONS_PER_HOUR} 次，请稍后再试；"
                                    "不填联系电话仍可按名称、负责人和位置比对")  # fmt: skip
             town = OrgUnit.objects.get(pk=find.town_id)
