@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Whose eyes the outputs are for (core.masking.viewer): a utility sees no phone or ID number, not even masked.
+    "sanluanwu.core.middleware.ViewerMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # 等保 (accounts.middleware): too many failed logins from one address → 429; idle/absolute session timeouts;
     # an expired or new/reset password must be changed before anything else works.

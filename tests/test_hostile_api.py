@@ -238,6 +238,11 @@ WRITES: dict[str, Write] = {
         lambda w: {"action": "withdraw", "note": "重复列入"},
         lambda w: [f"/cases/{w.case().pk}/"],
     ),
+    "POST /api/v1/cases/export/": Write(
+        _office,
+        lambda w: (w.case(), "/api/v1/cases/export/")[1],
+        lambda w: {"unmasked": True, "reason": "逐户电话通知"},
+    ),
     "POST /api/v1/enterprises/": Write(
         _alice,
         lambda w: (w.user("campaign"), "/api/v1/enterprises/")[1],
@@ -522,8 +527,10 @@ class Tries:
                 form.update({k: SimpleUploadedFile(name, data) for k, (data, name) in self.files.items()})
                 response = getattr(self.api, self.method)(self.path, form, format="multipart")
             status = response.status_code
-            assert status in (200, 201, 400, 409), (what, status, response.content.decode()[:300])
-            text = response.content.decode("utf-8", "replace")
+            # A file (the export) streams: its bytes are read, not shown.
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            assert status in (200, 201, 400, 409), (what, status, body.decode("utf-8", "replace")[:300])
+            text = "" if response.streaming else body.decode("utf-8", "replace")
             self.named = set()
             self.last = text[:300]
             if status >= 400:

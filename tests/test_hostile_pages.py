@@ -384,6 +384,9 @@ PAGES: dict[str, Page] = {
         only=True,
     ),
     # registry
+    "case list (export, unmasked with a reason)": Page(
+        _office, lambda w: (w.case(), "/cases/")[1], walks=("case_export",), only=True
+    ),
     "case new": Page(
         _alice, lambda w: (w.user("campaign"), "/cases/new/")[1], lambda w: ["/cases/"], lambda w: CASE_FIELDS
     ),

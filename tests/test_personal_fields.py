@@ -133,10 +133,8 @@ _VARIABLE = re.compile(r"\{\{\s*([^}]*?)\s*\}\}")
 _ECHOES = ("post.", "data.", "request.POST.")
 # Variables named like a personal field that are not one, or not shown from a stored record, by template.
 _NOT_RECORDS = {
-    # A stored value prefilled into the town's own edit form whose service does not (yet) restore masked numbers:
-    # masking it there would store the asterisks on save.
-    ("remediation/plan_form.html", "v.goal"), ("remediation/plan_form.html", "v.measures"),
-    ("remediation/plan_form.html", "v.responsible"), ("remediation/plan_form.html", "i.text"),
+    # The plan's items as just posted, shown again as typed when the save is refused (remediation.views.plan_edit).
+    ("remediation/plan_form.html", "typed.text"),
     # The brief's form: the view masks a stored draft's numbers and echoes what was just typed as typed.
     ("reporting/brief_form.html", "v.title"),
     ("reporting/brief_form.html", "v.text"),

@@ -191,13 +191,15 @@ def test_the_table_says_what_each_role_may_do():
     utility = Scope(user_id=7, roles=frozenset({Role.UTILITY_STAFF}), utility_ids=frozenset({10}))
     assert permissions.allows(utility, "task.complete", town_id=7, assigned=True)
     assert not any(permissions.allows(utility, c) for c in ("case.view", "case.export", "remediation.view"))
+    assert not permissions.allows(utility, "person.view_masked")  # not even a masked number (core.masking.viewer)
     leader = Scope(user_id=2, roles=frozenset({Role.LEADER}), sees_district=True)
     assert permissions.allows(leader, "case.export", town_id=7)
     writes = [c for c in permissions.PERMISSIONS if c not in ("case.view", "case.export", "import.view",
                                                                "import.download", "lookback.view", "remediation.view",
                                                                "task.view", "ledger.download", "notice.view",
                                                                "report.view", "report.monitor", "workplan.view",
-                                                               "brief.view", "summary.download")]  # fmt: skip
+                                                               "brief.view", "summary.download",
+                                                               "person.view_masked")]  # fmt: skip
     assert not any(permissions.allows(leader, c, town_id=7) for c in writes)
     admin = Scope(user_id=3, roles=frozenset({Role.SYSTEM_ADMIN}))
     assert [c for c in permissions.PERMISSIONS if permissions.allows(admin, c)] == ["reference.manage"]

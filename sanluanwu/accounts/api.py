@@ -14,6 +14,7 @@ from sanluanwu.accounts import services
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.permissions import denial
 from sanluanwu.accounts.scope import scope_for
+from sanluanwu.core.api import KnownFields
 
 
 def declared_permission(view: Any, request: Request) -> str | None:
@@ -101,7 +102,7 @@ def api_permissions(**by_method: str) -> Any:
     return decorator
 
 
-class RevealSerializer(serializers.Serializer[Any]):
+class RevealSerializer(KnownFields, serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=200, help_text="查看完整号码的原因（留痕）")
 
 

@@ -20,6 +20,17 @@ class AccountsConfig(AppConfig):
         register_personal_fields("accounts.user", {"phone": "phone"})
         register_personal_fields("accounts.rolechangerequest", {"note": "text"})
 
+        from sanluanwu.accounts import permissions
+        from sanluanwu.accounts.scope import scope_for
+        from sanluanwu.core.masking import register_viewer_rule
+
+        def sees_no_number(user: object) -> bool:
+            return bool(getattr(user, "is_authenticated", False)) and not permissions.allows(
+                scope_for(user), "person.view_masked"
+            )
+
+        register_viewer_rule(sees_no_number)
+
         from sanluanwu.accounts.choices import AUDIT_ACTIONS
         from sanluanwu.audit.display import register_action_labels
 

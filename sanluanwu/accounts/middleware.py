@@ -23,7 +23,8 @@ IDLE_TEXT = "您已 {minutes} 分钟未操作，为保护账号安全已自动�
 ABSOLUTE_TEXT = "本次登录已超过 {span}，为保护账号安全已自动退出，请重新登录"
 
 # The login paths an address is throttled on (a POST tries a password there).
-LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/")
+# Every path that checks a password (the change-password page checks the current one: a failure there counts too).
+LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/", "/account/password/")
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -123,6 +123,9 @@ PERMISSIONS: dict[str, Permission] = {
         # Personal data: a phone or ID number shown in clear (an audited reveal with a reason); an export with
         # them unmasked (a reason, audited with the file's SHA-256).
         Permission("person.reveal", "查看完整的联系电话、身份证号", _PERSONAL),
+        # Who sees numbers masked (138****5678) at all; everyone else (utilities; the admin roles, who see no business
+        # data, in the audit log and security events) sees none: each number is replaced whole (core.masking.viewer).
+        Permission("person.view_masked", "查看脱敏显示的联系电话、身份证号", _ALL_BUT_ADMIN - {Role.UTILITY_STAFF}),
         Permission("export.unmasked", "导出含完整联系电话、身份证号的表格", _PERSONAL),
         Permission("clash.resolve", "处理跨镇（街道）统一社会信用代码重复", _OFFICE),
         Permission("enterprise.edit", "登记或修改企业信息", _MANAGERS),

@@ -265,6 +265,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
         if locked and not just_locked:
             record_locked_try(request, username)
             note = f"账号已锁定，未验证密码；尝试的用户名 {username}，地址 {address}"
+        elif credentials.get("via"):
+            note = f"{credentials['via']}不正确；用户名 {username}，地址 {address}"
         else:
             note = f"用户名或密码不正确；尝试的用户名 {username}，地址 {address}"
         record_event(actor=_Stranger(username), action="accounts.login.failed", obj=subject, note=note,
@@ -273,6 +275,19 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
             record_event(actor=_Stranger(username), action="accounts.account.locked", obj=subject,
                          note=f"{settings.LOGIN_LOCK_MINUTES} 分钟内登录失败 {settings.LOGIN_FAILURE_LIMIT} 次，"
                               f"账号锁定 {settings.LOGIN_LOCK_MINUTES} 分钟；地址 {address}")  # fmt: skip
+
+
+def wrong_current_password(request: Any) -> bool:
+    """A wrong current password on the change-password page counts as a failed login of that account (axes: the same
+    5-in-15-minutes lock, and the address's throttle) and is audited as one: a session left open on a shared computer
+    is no way to guess its owner's password. True when this failure locked the account (the caller ends the session)."""
+    from axes.handlers.proxy import AxesProxyHandler
+    from django.contrib.auth.signals import user_login_failed
+
+    AxesProxyHandler.update_request(request)
+    credentials = {"username": request.user.username, "via": "修改密码时当前密码"}
+    user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+    return bool(getattr(request, "axes_locked_out", False))
 
 
 # Set on a request whose session the timeout ended: its logout is no person's (record_session_timeout audits it).

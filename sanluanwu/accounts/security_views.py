@@ -28,12 +28,13 @@ from sanluanwu.accounts.decorators import requires
 from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
 from sanluanwu.core import clock
+from sanluanwu.core.api import KnownFields
 from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.params import bounded_int, date_error, pk
 from sanluanwu.core.text import strip_controls
 
 
-class TokenRequestSerializer(serializers.Serializer[Any]):
+class TokenRequestSerializer(KnownFields, serializers.Serializer[Any]):
     # As long as a user name can be: a longer one would reach the lockout's 255-character record (a 500 on PostgreSQL).
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
@@ -43,7 +44,7 @@ class TokenRequestSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="令牌名称（可选）")
 
 
-class TokenResponseSerializer(serializers.Serializer[Any]):
+class TokenResponseSerializer(KnownFields, serializers.Serializer[Any]):
     token = serializers.CharField(help_text="令牌，只显示这一次")
     expires_at = serializers.DateTimeField()
 

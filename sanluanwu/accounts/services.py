@@ -23,7 +23,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import PermissionDenied, ValidationFailed, validate_model
 from sanluanwu.core.masking import PERSONAL_FIELDS
-from sanluanwu.core.text import clean_text
+from sanluanwu.core.text import clean_text, says_something
 
 ORG_UNIT_AUDITED = ["parent", "kind", "town_type", "name", "short_name", "code", "duty", "managed_by", "boundary",
                     "sort_order", "is_active"]  # fmt: skip
@@ -228,7 +228,7 @@ def personal_data_reason(reason: str) -> str:
     text = clean_text(reason or "")[:REASON_CHARS]
     if not text:
         raise ValidationFailed({"reason": ["请说明查看或导出完整个人信息的原因（如：电话通知企业负责人停产）"]})
-    if len(text) < REASON_MIN_CHARS or not any(ch.isalpha() for ch in text):
+    if len(text) < REASON_MIN_CHARS or not says_something(text):
         # "." or "1" is no reason: the audit event must say to a reader later why the number was needed.
         raise ValidationFailed(
             {"reason": [f"原因至少{REASON_MIN_CHARS}个字，请写明为何需要完整号码（如：电话通知企业负责人停产）"]}

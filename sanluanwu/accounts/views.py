@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import password_validators_help_texts
 from django.db import models
@@ -31,6 +32,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
             return redirect("home")
         except DomainError as exc:
             errors, status = exc.errors, exc.status_code
+            if "current" in errors and security.wrong_current_password(request):
+                logout(request)
+                messages.error(request, f"当前密码连续输错，账号已锁定 {settings.LOGIN_LOCK_MINUTES} 分钟并已退出登录；"
+                                        "请稍后重新登录，或请安全管理员解锁")  # fmt: skip
+                return redirect("login")
     elif request.method != "GET":
         return HttpResponse(status=405)
     # Joined with "；" into one sentence: Django's own rules end with "。" of their own.

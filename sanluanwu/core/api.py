@@ -98,7 +98,32 @@ class RowIdField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
         return super().to_internal_value(data)
 
 
-class WithdrawalSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class KnownFields:
+    """For every serializer (tests/test_api_fields.py holds each to it): a request body with a field the serializer
+    does not take is refused, 400 naming it and the fields it takes. Ignored, PATCH {"adress": …} (a typo) answered
+    200 and changed nothing; so did a field only an answer carries ("id", "status"), sent back as if it could be
+    set."""
+
+    # Files the view reads itself from a multipart body (request.FILES), by name; "photos_*": any name so begun.
+    file_fields: tuple[str, ...] = ()
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            fields = self.fields.items()  # type: ignore[attr-defined]
+            takes = sorted([*(name for name, field in fields if not field.read_only), *self.file_fields])
+            unknown = [key for key in data if key not in takes and not self._is_file_field(key)]
+            if unknown:
+                said = "、".join(takes) or "无"
+                raise serializers.ValidationError(
+                    {str(key)[:40]: [f"本接口不接受该字段。可以填写的字段：{said}"] for key in unknown[:10]}
+                )
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+    def _is_file_field(self, key: Any) -> bool:
+        return any(name.endswith("*") and str(key).startswith(name[:-1]) for name in self.file_fields)
+
+
+class WithdrawalSerializer(KnownFields, serializers.Serializer):  # type: ignore[type-arg]
     """The reason of a withdrawal or a restoration (core.withdrawal), for every API's withdraw and restore actions:
     required, but blank reaches the service, which says so in Chinese naming the field."""
 

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 # An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in its
@@ -116,16 +118,67 @@ def mask_in_path(path: str) -> str:
     return _LONG_RUN.sub(lambda m: mask_text(m.group()), path)
 
 
+# ---- whose eyes an output is for ----------------------------------------------------------------------------------
+# A mask keeps enough of a number to recognise one already known. A viewer who may not see even that (a utility's
+# fitter: "水电单位的任务页面和接口不含任何电话") gets every number hidden whole, in pages and API alike: the request's
+# viewer is set by core.middleware.ViewerMiddleware, and the rule who is such a viewer is the accounts app's
+# (register_viewer_rule: its permission table). Outside a request (jobs, commands, exports streamed after the view
+# returned) numbers are masked as usual.
+HIDDEN_NUMBER = "（号码不予显示）"
+_viewer_hides: ContextVar[Callable[[], bool] | None] = ContextVar("viewer_hides_numbers", default=None)
+_viewer_rule: list[Callable[[Any], bool]] = []
+
+
+def register_viewer_rule(rule: Callable[[Any], bool]) -> None:
+    """rule(user) → whether that user sees no number at all, not even masked (one rule; the last registered wins)."""
+    _viewer_rule[:] = [rule]
+
+
+def hides_numbers_for(user: Any) -> bool:
+    return bool(user is not None and _viewer_rule and _viewer_rule[0](user))
+
+
+@contextmanager
+def viewer(get_user: Callable[[], Any]) -> Iterator[None]:
+    """Outputs made inside are for the user `get_user()` returns, asked only when a number is to be shown (a
+    request's user is known after the API's authentication) and then remembered for that user."""
+    known: dict[Any, bool] = {}
+
+    def hides() -> bool:
+        user = get_user()
+        key = getattr(user, "pk", None)
+        if key not in known:
+            known[key] = hides_numbers_for(user)
+        return known[key]
+
+    token = _viewer_hides.set(hides)
+    try:
+        yield
+    finally:
+        _viewer_hides.reset(token)
+
+
+def _hiding() -> bool:
+    hides = _viewer_hides.get()
+    return hides is not None and hides()
+
+
+def _hide_match(text: str, folded: str) -> str:
+    return HIDDEN_NUMBER
+
+
 def mask_text(value: Any) -> str:
     """Free text with every ID number and phone number in it masked; other words and numbers untouched. Found in the
-    text folded to ASCII digits and plain spaces (_FOLD), masked in the text as typed."""
+    text folded to ASCII digits and plain spaces (_FOLD), masked in the text as typed. For a viewer who sees no
+    number (_hiding) each is replaced whole by HIDDEN_NUMBER."""
     if value is None:
         return ""
     text = str(value)
     if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
         return text  # most cells (names, problems in words): no number long enough to be a phone, in one C-level pass
+    hiding = _hiding()
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
-        text = _mask_once(text, pattern, mask)
+        text = _mask_once(text, pattern, _hide_match if hiding else mask)
     return text
 
 
@@ -203,6 +256,8 @@ def mask_phone(value: Any) -> str:
     if value is None or value == "":
         return ""
     text = str(value)
+    if any(ch.isdigit() for ch in text) and _hiding():
+        return HIDDEN_NUMBER
     masked = mask_text(text)
     if masked != text or not any(ch.isdigit() for ch in text):
         return masked

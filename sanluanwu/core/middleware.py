@@ -16,6 +16,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from sanluanwu.core import masking
 from sanluanwu.core.errors import json_error
 from sanluanwu.core.exporting import ExportsBusy
 
@@ -59,6 +60,23 @@ class BusyDatabaseMiddleware:
         return busy_response(request)
 
 
+class ViewerMiddleware:
+    """The request's outputs are for its user (core.masking.viewer): a viewer the accounts rule says sees no number at
+    all (a utility) gets every phone and ID number hidden whole instead of masked. Asked lazily, so an API request's
+    user is the one its token authenticated."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with masking.viewer(lambda: getattr(request, "user", None)):
+            return self.get_response(request)
+
+
+# What each method is to an official (the 405 page speaks of what they did, not of HTTP): OPTIONS is left unsaid.
+_METHOD_WORDS = {"GET": "打开", "HEAD": "打开", "POST": "提交", "PUT": "替换", "PATCH": "修改", "DELETE": "删除"}
+
+
 class MethodNotAllowedMiddleware:
     """A page answers a method it does not take (a GET to a form's POST address, a DELETE) with a Chinese 405 page
     instead of Django's empty body; the API says it in JSON itself (core.api.exception_handler)."""
@@ -71,7 +89,9 @@ class MethodNotAllowedMiddleware:
         if response.status_code != 405 or request.path_info.startswith("/api/") or response.content:
             return response
         allowed = response.get("Allow", "")
-        context = {"method": request.method, "allowed": allowed}  # in the site's layout, with the user's menu
+        words = [_METHOD_WORDS.get(m.strip().upper(), "") for m in allowed.split(",")]
+        context = {"method": request.method, "refused": _METHOD_WORDS.get(str(request.method), "此类"),
+                   "allowed": "”或“".join(dict.fromkeys(w for w in words if w))}  # fmt: skip
         page = HttpResponse(loader.render_to_string("405.html", context, request=request), status=405,
                             content_type="text/html; charset=utf-8")  # fmt: skip
         page["Allow"] = allowed

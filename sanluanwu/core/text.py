@@ -49,6 +49,16 @@ def clean_text(value: str | None) -> str:
     return _CJK_GAP.sub("", _SPACES.sub(" ", value.replace("\u3000", " ")).strip())
 
 
+# A reason a record keeps (a withdrawal, a step's note, why a number was revealed) says something: two letters at
+# least (a Chinese character is one). ".", "1", "x" or an invisible character (a zero-width space) is no reason: a
+# reader of the history later could not tell why.
+REASON_MIN_LETTERS = 2
+
+
+def says_something(text: str) -> bool:
+    return sum(1 for ch in text if ch.isalpha()) >= REASON_MIN_LETTERS
+
+
 def name_key(value: str) -> str:
     """The key two enterprise names are "the same" under: NFKC, no whitespace, brackets unified, lower case."""
     value = to_halfwidth(value or "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -67,6 +68,24 @@ def find_candidates(*, actor: Any, find: Find) -> Match:
             record_event(actor=actor, action=PHONE_COMPARED, obj=town, town_id=town.pk,
                          note=f"按联系电话 {mask_phone(find.phone)} 比对新发现企业是否已在册")  # fmt: skip
     return similar_enterprises(scope, find)
+
+
+PHONE_NOT_COMPARED = ("一小时内按联系电话比对已达 {n} 次：本次未按联系电话比对，只按名称、负责人、信用代码和位置比对相似企业；"
+                      "请稍后再看")  # fmt: skip
+
+
+def candidates_for_page(*, actor: Any, find: Find) -> tuple[Match | None, str]:
+    """The inspection page's "is this find already known?": the same check as the candidates API (find_candidates:
+    audited and bounded for those who may not reveal numbers, so the page is no phone oracle either), for those who
+    record finds in its town (None for a reader). Past the bound the page still compares without the phone, and
+    says so (the second value)."""
+    if find.town_id is None or not permissions.allows(scope_for(actor), "inspection.record", town_id=find.town_id):
+        return None, ""
+    try:
+        return find_candidates(actor=actor, find=find), ""
+    except TooManyTries:
+        without_phone = dataclasses.replace(find, phone="")
+        return find_candidates(actor=actor, find=without_phone), PHONE_NOT_COMPARED.format(n=PHONE_COMPARISONS_PER_HOUR)
 
 
 def generate_targets(*, actor: Any, campaign: Campaign, town: OrgUnit) -> int:

@@ -25,7 +25,7 @@ from sanluanwu.lookback import checklist, queries, services, worklist_rows
 from sanluanwu.lookback.choices import InspectionStatus
 from sanluanwu.lookback.forms import InspectionForm, PlaceForm
 from sanluanwu.registry.choices import category_short
-from sanluanwu.registry.queries import enterprises_visible_to, similar_enterprises
+from sanluanwu.registry.queries import enterprises_visible_to
 from sanluanwu.registry.similarity import Find, Match
 
 
@@ -155,13 +155,14 @@ def _unmasked(value: str, stored: str) -> str:
     return stored if is_masked_form(value, stored) else value
 
 
-def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match | None:
-    """Is the new find already known? None until a name is given."""
+def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> tuple[Match | None, str]:
+    """Is the new find already known? None until a name is given (lookback.services.candidates_for_page: audited
+    and bounded phone comparisons), and what the page says when the phone was left out."""
     # What was just typed (cleaned as the service cleans it: a NUL is no text to query with), else what the draft holds.
     data = {k: clean_text(str(v))[:300] for k, v in form.data.items() if k.startswith("new_")}
     name = data.get("new_name") or inspection.new_name
     if not name:
-        return None
+        return None, ""
     lon, lat = inspection.longitude, inspection.latitude
     find = Find(name=name, town_id=inspection.town_id,
                 legal_person=data.get("new_legal_person", inspection.new_legal_person),
@@ -169,7 +170,7 @@ def _match(request: HttpRequest, form: InspectionForm, inspection: Any) -> Match
                 credit_code=data.get("new_credit_code", inspection.new_credit_code),
                 lon=float(lon) if lon is not None else None, lat=float(lat) if lat is not None else None,
                 village=inspection.target.village)  # fmt: skip
-    return similar_enterprises(scope_for(request.user), find)
+    return services.candidates_for_page(actor=request.user, find=find)
 
 
 @requires(GET="lookback.view", POST="inspection.record")
@@ -231,9 +232,10 @@ def inspection(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             add_domain_errors(form, exc)
             warnings = exc.warnings
+    match, phone_note = _match(request, form, insp)
     return render(request, "lookback/inspection_form.html", {
         "inspection": insp, "target": insp.target, "form": form, "photos": insp.photos.all(), "warnings": warnings,
-        "match": _match(request, form, insp),
+        "match": match, "phone_note": phone_note,
         "can_reveal": permissions.allows(scope, "person.reveal", town_id=insp.town_id),
         "can_withdraw_photos": permissions.allows(scope, "photo.withdraw", town_id=insp.town_id),
         "can_restore_photos": permissions.allows(scope, "record.restore", town_id=insp.town_id),

@@ -33,10 +33,15 @@ from sanluanwu.registry.workflow import TRANSITIONS, allowed_actions
 
 
 def _list_params(request: HttpRequest, *drop: str) -> str:
-    params = request.GET.copy()
+    return _query_of(request.GET, *drop)
+
+
+def _query_of(data: Any, *drop: str) -> str:
+    """The list's parameters in `data` as a query string, without paging and `drop`."""
+    params = data.copy()
     for name in ("after", "before", "page", *drop):
         params.pop(name, None)
-    return params.urlencode()
+    return str(params.urlencode())
 
 
 def _params_list(request: HttpRequest, *drop: str) -> list[tuple[str, str]]:
@@ -143,28 +148,42 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@requires(GET="case.export")
+# What the export form posts besides the list's filters: the file's options, never filters.
+_EXPORT_OPTIONS = ("csrfmiddlewaretoken", "unmasked", "reason")
+UNMASKED_BY_GET = "不脱敏导出须在名单页面勾选“不脱敏导出”、填写原因后提交（原因不写入网址）；本次没有导出"
+
+
+@requires(GET="case.export", POST="case.export")
 def case_export(request: HttpRequest) -> HttpResponse:
-    """附件2 for the list's current filters (scoped), as an .xlsx download."""
+    """附件2 for the list's current filters (scoped), as an .xlsx download. The list's export form posts (its hidden
+    fields carry the filters), so an unmasked export's reason never stands in a URL (browser history, a proxy's
+    log); a GET (a saved link) exports masked only."""
+    data = (request.POST if request.method == "POST" else request.GET).copy()
+    unmasked, reason = params.flag(data.get("unmasked")), data.get("reason", "")
+    for name in _EXPORT_OPTIONS:
+        data.pop(name, None)
+    back = f"{reverse('registry:case_list')}?{_query_of(data, 'as_of')}"
+    if unmasked and request.method != "POST":
+        messages.error(request, UNMASKED_BY_GET)
+        return redirect(back)
     scope = scope_for(request.user)
     try:
-        as_of = parse_as_of(request.GET.get("as_of"))
-        filterset = filters.filter_cases(request.GET, queries.cases_visible_to(scope), scope=scope)
+        as_of = parse_as_of(data.get("as_of"))
+        filterset = filters.filter_cases(data, queries.cases_visible_to(scope), scope=scope)
     except ValidationFailed as exc:
         messages.error(request, f"无法导出：{exc.text}")
-        return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of')}")
+        return redirect(back)
     town = filterset.form.cleaned_data.get("town")
     try:
         return attachment2_response(
             filterset.qs, actor=request.user, unit_label=queries.unit_label(scope, town.pk if town else None),
-            as_of=as_of, unmasked=params.flag(request.GET.get("unmasked")), reason=request.GET.get("reason", ""),
-            town_id=town.pk if town else None,
+            as_of=as_of, unmasked=unmasked, reason=reason, town_id=town.pk if town else None,
         )  # fmt: skip
     except PermissionDenied as exc:  # no export.unmasked here: the refusal is audited, the page is the 403
         raise DjangoPermissionDenied(exc.text) from None
     except ValidationFailed as exc:
         messages.error(request, f"无法导出：{exc.text}")
-        return redirect(f"{reverse('registry:case_list')}?{_list_params(request, 'as_of', 'unmasked', 'reason')}")
+        return redirect(back)
 
 
 @requires(GET="case.view")

@@ -21,7 +21,7 @@ from sanluanwu.accounts.services import require_admin_permission
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import mask_text
+from sanluanwu.core.masking import AmbiguousMask, mask_text, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
@@ -532,6 +532,14 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
 # ---- 整改方案 ----------------------------------------------------------------------------------------------
 
 
+def _restored(value: Any, original: str, field: str, label: str) -> Any:
+    """A text the form showed masked, its masked numbers put back from `original` (core.masking.restore_masked)."""
+    try:
+        return restore_masked(value, original)
+    except AmbiguousMask as exc:
+        raise ValidationFailed({field: [f"{label}：{exc.message}"]}) from None
+
+
 def save_plan(
     *,
     actor: Any,
@@ -547,6 +555,14 @@ def save_plan(
     that was returned is revised as a new version, the returned one kept."""
     scope = scope_for(actor)
     permissions.require(scope, "plan.edit", town_id=case.town_id)
+    # The form shows the latest version with its numbers masked: sent back so, they keep the stored digits.
+    shown = latest_plan(case)
+    responsible = _restored(
+        responsible, shown.responsible if shown else case.responsible_person, "responsible", "责任人"
+    )
+    goal = _restored(goal, shown.goal if shown else "", "goal", "治理目标")
+    measures = _restored(measures, shown.measures if shown else "", "measures", "治理措施")
+    shown_items = "\n".join(i.text for i in shown.items.all()) if shown else ""
     responsible = _text(responsible, "责任人", required=True, limit=50, field="responsible")
     goal = _text(goal, "治理目标", required=True, field="goal")
     measures = _text(measures, "治理措施", required=True, field="measures")
@@ -555,7 +571,7 @@ def save_plan(
         raise ValidationFailed({"deadline": ["治理期限不能早于今天"]})
     cleaned: list[tuple[str, str, dt.date]] = []
     for n, item in enumerate(items, start=1):
-        text = clean_text(item.get("text") or "")
+        text = _restored(clean_text(item.get("text") or ""), shown_items, "items", f"第 {n} 项")
         if not text:
             continue
         if item.get("category") not in PlanItemCategory.values:

@@ -465,7 +465,8 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as exc:
             from types import SimpleNamespace
 
-            context["items"] = [SimpleNamespace(**r) for r in rows if str(r["text"] or "").strip()]  # as typed
+            # The rows as typed (numbers too: the stored plan's are shown masked and restored by the service).
+            context["typed_items"] = [SimpleNamespace(**r) for r in rows if str(r["text"] or "").strip()]
             return _fail(request, "remediation/plan_form.html", context, exc)
         return _back(
             request, case.pk, "整改方案已提交生态环境局审批" if request.POST.get("submit") == "1" else "整改方案已保存"

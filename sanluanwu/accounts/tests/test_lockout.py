@@ -177,3 +177,36 @@ def test_logins_failures_locks_and_logouts_are_security_events_with_the_address(
     assert AuditEvent.objects.filter(action="accounts.login.succeeded", note__contains="接口令牌").count() == 1
     client.post("/logout/", REMOTE_ADDR="10.1.2.4")
     assert AuditEvent.objects.get(action="accounts.session.logged_out").actor_username == "alice"
+
+
+def test_wrong_current_passwords_on_the_change_page_lock_the_account_end_the_session_and_are_audited(client, alice):
+    """A session left open on a shared computer had let anyone guess its owner's password there without limit."""
+    client.force_login(alice)
+    new = "Xyz@12345678a"
+
+    def change(current: str) -> Any:
+        return client.post("/account/password/", {"current": current, "new": new, "repeated": new},
+                           REMOTE_ADDR="10.0.0.7")  # fmt: skip
+
+    assert all(change(f"wrong{n}").status_code == 400 for n in range(4))
+    assert _logged_in(client)
+    fifth = change("wrong5")
+    assert fifth.status_code == 302 and fifth["Location"].startswith("/login/")
+    assert not _logged_in(client)
+    assert "账号已锁定" in client.get(fifth["Location"]).content.decode()
+    assert [lock.username for lock in security.current_lockouts()] == ["alice"]
+    alice.refresh_from_db()
+    assert alice.check_password(OLD)  # nothing changed
+    assert _login(client, "alice", OLD, ip="10.0.0.8").status_code == 200 and not _logged_in(client)  # locked
+    failed = AuditEvent.objects.filter(action="accounts.login.failed").order_by("id")
+    assert failed.count() >= 5 and "修改密码时当前密码不正确" in failed.first().note
+    assert AuditEvent.objects.filter(action="accounts.account.locked").count() == 1
+
+
+def test_the_change_page_is_throttled_with_the_other_login_paths(client, alice, bob):
+    for n in range(20):
+        _login(client, f"guess{n}", "wrong-password", ip="10.9.9.9")
+    client.force_login(bob)
+    answer = client.post("/account/password/", {"current": "Secret#2020", "new": "Xyz@12345678a",
+                                                "repeated": "Xyz@12345678a"}, REMOTE_ADDR="10.9.9.9")  # fmt: skip
+    assert answer.status_code == 429

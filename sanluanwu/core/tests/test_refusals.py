@@ -48,6 +48,11 @@ def test_a_method_a_page_does_not_take_is_told_in_chinese(client, alice, hutang_
     response = client.get(f"/cases/{hutang_case.pk}/transition/")
     assert response.status_code == 405 and "请求方式有误" in response.content.decode() and response["Allow"]
     assert "退出" in response.content.decode()  # in the site's layout, the user's menu and logout still there
+    # Said as what the official did, not in HTTP's words.
+    assert "该地址不接受“打开”请求，只接受“提交”。" in response.content.decode()
+    assert "OPTIONS" not in response.content.decode() and "POST" not in response.content.decode()
+    deleted = client.delete(f"/cases/{hutang_case.pk}/")
+    assert deleted.status_code == 405 and "该地址不接受“删除”请求，只接受“打开”" in deleted.content.decode()
 
 
 def test_the_api_says_in_chinese_what_method_or_token_is_missing(alice, hutang_case):

@@ -16,14 +16,14 @@ from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
-from sanluanwu.core.api import JSONParser, KnownListParams
+from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams
 from sanluanwu.imports import jobs, queries, services
 from sanluanwu.imports.choices import ImportKind
 from sanluanwu.imports.limits import MAX_BYTES
 from sanluanwu.imports.models import ImportBatch
 
 
-class BatchSerializer(serializers.ModelSerializer[ImportBatch]):
+class BatchSerializer(KnownFields, serializers.ModelSerializer[ImportBatch]):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     unit_name = serializers.CharField(source="unit.name", read_only=True, default=None)
 
@@ -44,7 +44,7 @@ class BatchStatusSerializer(BatchSerializer):
         read_only_fields = fields
 
 
-class UploadSerializer(serializers.Serializer[Any]):
+class UploadSerializer(KnownFields, serializers.Serializer[Any]):
     file = serializers.FileField(help_text=".xlsx、.xls 或 .csv，不超过 20 MB")
     kind = serializers.ChoiceField(choices=ImportKind.choices, default=ImportKind.LIST)
     unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.filter(kind=OrgUnitKind.TOWN), required=False,
@@ -59,11 +59,11 @@ class UploadSerializer(serializers.Serializer[Any]):
         return upload
 
 
-class ConfirmSerializer(serializers.Serializer[Any]):
+class ConfirmSerializer(KnownFields, serializers.Serializer[Any]):
     all_or_nothing = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
-class CancelSerializer(serializers.Serializer[Any]):
+class CancelSerializer(KnownFields, serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=200,
                                    help_text="取消原因（可选，记入审计日志）")  # fmt: skip
 

@@ -21,7 +21,7 @@ from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
-from sanluanwu.core.api import BoundedDateTimeField, JSONParser, KnownListParams, WithdrawalSerializer
+from sanluanwu.core.api import BoundedDateTimeField, JSONParser, KnownFields, KnownListParams, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.lookback import checklist, queries, services
@@ -31,7 +31,7 @@ from sanluanwu.registry.queries import enterprises_visible_to
 from sanluanwu.registry.similarity import Find
 
 
-class TargetSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Target]):
+class TargetSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Target]):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     town_name = serializers.CharField(source="town.name", read_only=True)
     baseline_method = serializers.CharField(source="baseline_record.method", read_only=True, default=None)
@@ -52,7 +52,7 @@ class TargetSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Target
         return [i.code for i in services.applicable_items(target)]
 
 
-class PlaceSerializer(serializers.Serializer[Any]):
+class PlaceSerializer(KnownFields, serializers.Serializer[Any]):
     town = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
     kind = serializers.ChoiceField(choices=NEW_PLACE_KINDS)
     name = serializers.CharField(max_length=200)
@@ -62,7 +62,7 @@ class PlaceSerializer(serializers.Serializer[Any]):
     coord_datum = serializers.ChoiceField(choices=geo.DATUM_CHOICES, default=geo.DATUM_WGS84)
 
 
-class PhotoSerializer(serializers.ModelSerializer[Photo]):
+class PhotoSerializer(KnownFields, serializers.ModelSerializer[Photo]):
     class Meta:
         model = Photo
         fields = ["id", "item", "original_name", "sha256", "content_type", "size", "width", "height", "taken_at",
@@ -70,12 +70,19 @@ class PhotoSerializer(serializers.ModelSerializer[Photo]):
         read_only_fields = fields
 
 
-class RevealedPhoneSerializer(serializers.Serializer[Any]):
+class PhotoUploadSerializer(KnownFields, serializers.Serializer[Any]):
+    """A photo's multipart body: the file (read by the view, checked by its size first) and the checklist item."""
+
+    file_fields = ("photo",)
+    item = serializers.CharField(allow_blank=True, default="")
+
+
+class RevealedPhoneSerializer(KnownFields, serializers.Serializer[Any]):
     id = serializers.IntegerField()
     new_phone = serializers.CharField()
 
 
-class InspectionSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Inspection]):
+class InspectionSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Inspection]):
     answers = serializers.SerializerMethodField()
     photos = PhotoSerializer(many=True, read_only=True)
 
@@ -98,7 +105,7 @@ def _number(name: str) -> serializers.FloatField:
                                   error_messages={"min_value": message, "max_value": message})  # fmt: skip
 
 
-class InspectionWriteSerializer(serializers.Serializer[Any]):
+class InspectionWriteSerializer(KnownFields, serializers.Serializer[Any]):
     inspected_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     inspectors = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     longitude = _number("longitude")
@@ -140,7 +147,7 @@ def _write_data(request: Request, *, version_required: bool) -> InspectionWriteS
     return data
 
 
-class AssignSerializer(serializers.Serializer[Any]):
+class AssignSerializer(KnownFields, serializers.Serializer[Any]):
     inspector = serializers.IntegerField(help_text="本镇（街道）排查员的用户编号", min_value=1, max_value=params.MAX_ID)
 
 
@@ -153,7 +160,7 @@ class _Text(serializers.CharField):
         return super().to_internal_value(data)
 
 
-class AmendSerializer(serializers.Serializer[Any]):
+class AmendSerializer(KnownFields, serializers.Serializer[Any]):
     reason = _Text(max_length=300)
     changes = serializers.DictField(child=_Text(allow_blank=True), allow_empty=False,
                                     help_text="字段名 → 新值（文字；inspected_at 为 ISO 日期时间）")  # fmt: skip
@@ -324,13 +331,15 @@ class InspectionViewSet(
     @action(detail=True, methods=["post"])
     def photos(self, request: Request, pk: str | None = None) -> Response:
         inspection = self.get_object()
+        body = PhotoUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
         upload = request.FILES.get("photo")
         if upload is None:
             raise ValidationFailed({"photo": ["请选择照片"]})
         if refusal := photos.size_refusal(upload.size or 0):
             raise ValidationFailed({"photo": [refusal]})  # by its declared size, before it is read
         photo = services.add_photo(actor=request.user, inspection=inspection, data=upload.read(),
-                                   filename=upload.name or "photo", item=request.data.get("item", ""))  # fmt: skip
+                                   filename=upload.name or "photo", item=body.validated_data["item"])  # fmt: skip
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AmendSerializer, responses={200: InspectionSerializer})

@@ -97,3 +97,30 @@ def test_only_those_who_record_finds_compare_them_and_a_phone_guess_is_audited_a
     manager = _api(alice)
     assert all(manager.get("/api/v1/lookback/candidates/", query).status_code == 200 for _ in range(3))
     assert AuditEvent.objects.filter(action="lookback.find.phone_compared").count() == 2
+
+
+def test_the_inspection_page_compares_a_phone_as_the_api_does_audited_and_bounded(ada, shut_target, monkeypatch):
+    """The page's "already known?" box had compared every phone typed into a draft unrecorded and unbounded: an
+    inspector could try the hidden digits of a number seen masked ("联系电话仅差一位") about 40 times and know it."""
+    from django.test import Client
+
+    from sanluanwu.audit.models import AuditEvent
+
+    monkeypatch.setattr(services, "PHONE_COMPARISONS_PER_HOUR", 2)
+    e = shut_target.enterprise
+    client = Client()
+    client.force_login(ada)
+    inspection = services.start_inspection(actor=ada, target=shut_target)
+    url = f"/lookback/inspections/{inspection.pk}/"
+    guess = e.phone[:-1] + str((int(e.phone[-1]) + 1) % 10)  # one digit off
+    form = {"new_name": e.name, "new_legal_person": e.legal_person, "new_phone": guess, "save": "1", "inspectors": "李"}
+    pages = [client.post(url, form, follow=True).content.decode() for _ in range(2)]
+    assert all("联系电话仅差一位" in html for html in pages)  # compared, as the API compares
+    events = AuditEvent.objects.filter(action="lookback.find.phone_compared", actor=ada)
+    assert events.count() >= 2
+    # Past the bound the page still finds the enterprise by name and person, and says the phone was left out.
+    past = client.get(url).content.decode()
+    assert "本次未按联系电话比对" in past and e.name in past
+    candidates = past[past.index('id="candidates"') :]
+    assert "联系电话" not in candidates[: candidates.index("</div>")]
+    assert events.count() == 2

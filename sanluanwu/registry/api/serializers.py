@@ -7,13 +7,14 @@ from typing import Any
 from rest_framework import serializers
 
 from sanluanwu.core import clock
+from sanluanwu.core.api import KnownFields
 from sanluanwu.core.masking import MaskedSerializerMixin
 from sanluanwu.registry import columns
 from sanluanwu.registry.models import Case, Enterprise
 from sanluanwu.registry.services import CaseInput, EnterpriseInput, case_input_from, enterprise_input_from
 
 
-class EnterpriseSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Enterprise]):
+class EnterpriseSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Enterprise]):
     """An enterprise as the API answers it: phone and ID numbers masked (core.masking; POST …/reveal/ for one)."""
 
     town_name = serializers.CharField(source="town.name", read_only=True)
@@ -45,7 +46,7 @@ class EnterpriseSerializer(MaskedSerializerMixin, serializers.ModelSerializer[En
         read_only_fields = fields
 
 
-class EnterpriseWriteSerializer(serializers.Serializer[Any]):
+class EnterpriseWriteSerializer(KnownFields, serializers.Serializer[Any]):
     """The enterprise's inputs, built from registry.columns (the same fields and limits as the form)."""
 
     acknowledge_warnings = serializers.BooleanField(default=False, help_text="已核实相近名称、50米内企业等提示")
@@ -64,7 +65,7 @@ class EnterpriseWriteSerializer(serializers.Serializer[Any]):
         return enterprise_input_from(self.validated_data)
 
 
-class CaseSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Case]):
+class CaseSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Case]):
     enterprise = EnterpriseSerializer(read_only=True)
     town_name = serializers.CharField(source="town.name", read_only=True)
     campaign_name = serializers.CharField(source="campaign.name", read_only=True)
@@ -149,6 +150,6 @@ class CaseWriteSerializer(EnterpriseWriteSerializer):
         return case_input_from(self.validated_data)
 
 
-class TransitionSerializer(serializers.Serializer[Any]):
+class TransitionSerializer(KnownFields, serializers.Serializer[Any]):
     action = serializers.CharField()
     note = serializers.CharField(required=False, allow_blank=True, default="")

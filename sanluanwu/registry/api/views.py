@@ -19,7 +19,7 @@ from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import fast_serializers, params
-from sanluanwu.core.api import KnownListParams
+from sanluanwu.core.api import KnownFields, KnownListParams
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE
 from sanluanwu.registry import filters, queries, services
@@ -53,6 +53,18 @@ def _filter_parameters(filterset: type[Any]) -> list[OpenApiParameter]:
 
 
 _CASE_FILTERS = _filter_parameters(filters.CaseFilter)
+
+
+UNMASKED_BY_GET = ("不脱敏导出请用 POST 提交：unmasked 和 reason 写在请求体中（原因不写入网址），筛选条件仍在查询参数中；"
+                   "本次没有导出")  # fmt: skip
+
+
+class ExportSerializer(KnownFields, serializers.Serializer[Any]):
+    unmasked = serializers.BooleanField(
+        default=False, help_text="不脱敏导出：负责人、责任人和问题说明中的电话、证件号（需相应权限）"
+    )
+    reason = serializers.CharField(max_length=200, allow_blank=True, default="",
+                                   help_text="不脱敏导出的原因（必填，留痕）")  # fmt: skip
 
 
 class CaseViewSet(
@@ -141,26 +153,28 @@ class CaseViewSet(
         parameters=[
             *_CASE_FILTERS[:6],
             OpenApiParameter("as_of", str, description="截至日期 YYYY-MM-DD，默认今天"),
-            OpenApiParameter(
-                "unmasked",
-                bool,
-                description="不脱敏导出：负责人、责任人和问题说明中的电话、证件号（需相应权限并说明原因，留痕）",
-            ),
-            OpenApiParameter("reason", str, description="导出完整个人信息的原因"),
         ],
+        request=ExportSerializer,
         responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get", "post"])
     def export(self, request: Request) -> FileResponse:
-        """附件2 (.xlsx) of the cases this list would show, with the same filters and scope."""
+        """附件2 (.xlsx) of the cases this list would show, with the same filters and scope. GET exports masked; an
+        unmasked export is a POST with {"unmasked": true, "reason": …}, so the reason never stands in a URL."""
+        if request.method == "POST":
+            body = ExportSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            unmasked, reason = body.validated_data["unmasked"], body.validated_data["reason"]
+        elif params.flag(request.query_params.get("unmasked")):
+            raise ValidationFailed(UNMASKED_BY_GET)
+        else:
+            unmasked, reason = False, ""
         as_of = parse_as_of(request.query_params.get("as_of"))
         cases = self.get_queryset()
         town = self.filtered_town
         label = queries.unit_label(scope_for(request.user), town.pk if town else None)
-        unmasked = params.flag(request.query_params.get("unmasked"))
         return attachment2_response(cases, actor=request.user, unit_label=label, as_of=as_of, unmasked=unmasked,
-                                    reason=request.query_params.get("reason", ""),
-                                    town_id=town.pk if town else None)  # fmt: skip
+                                    reason=reason, town_id=town.pk if town else None)  # fmt: skip
 
     @extend_schema(request=TransitionSerializer, responses={200: CaseSerializer})
     @action(detail=True, methods=["post"])
@@ -198,7 +212,7 @@ def _merged(request: Request, current: dict[str, Any]) -> dict[str, Any]:
     return {**current, **dict(request.data.items())}
 
 
-class RevealedSerializer(serializers.Serializer[Any]):
+class RevealedSerializer(KnownFields, serializers.Serializer[Any]):
     id = serializers.IntegerField()
     phone = serializers.CharField()
 

@@ -35,6 +35,29 @@ def test_a_withdrawal_needs_a_reason(alice, hutang_case):
     assert hutang_case.status == "listed"
 
 
+@pytest.mark.parametrize("note", ["\u200b", "\u200b\u200b", "x", ".", "1", "？！", "误"])
+def test_a_withdrawal_reason_that_says_nothing_is_refused_naming_the_rule(alice, hutang_case, note):
+    """An invisible character or one letter took a case off every list and count, the history reading "撤销（误列）："."""
+    with pytest.raises(ValidationFailed) as refused:
+        withdraw(alice, hutang_case, note=note)
+    assert "至少2个字" in refused.value.errors["note"][0]
+    hutang_case.refresh_from_db()
+    assert hutang_case.status == "listed"
+    assert withdraw(alice, hutang_case, note="误列").status == "withdrawn"
+
+
+def test_every_records_withdrawal_reason_says_something():
+    from sanluanwu.core.withdrawal import clean_reason
+
+    for reason in ("\u200b", "x", "1.", "\u200bx"):
+        with pytest.raises(ValidationFailed) as refused:
+            clean_reason(reason)
+        assert refused.value.errors["reason"] == ["撤回理由至少2个字，请写明原因（如：重复录入）"]
+    with pytest.raises(ValidationFailed, match="恢复理由至少2个字"):
+        clean_reason("x", restoring=True)
+    assert clean_reason("传错") == "传错"
+
+
 def test_an_inspector_a_leader_and_another_town_cannot_withdraw(ada, leo, bob, hutang_case):
     for user in (ada, leo, bob):
         with pytest.raises(PermissionDenied):

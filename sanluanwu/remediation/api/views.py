@@ -20,7 +20,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.core.api import JSONParser, KnownListParams, WithdrawalSerializer
+from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams, WithdrawalSerializer
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.core.text import full_address
@@ -62,7 +62,7 @@ def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request
 # ---- tasks -----------------------------------------------------------------------------------------------------
 
 
-class TaskSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Task]):
+class TaskSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Task]):
     """A task as its owner needs it: for a utility nothing of the case but the enterprise's name, address and place."""
 
     kind_code = serializers.CharField(source="kind.code", read_only=True)
@@ -95,7 +95,8 @@ class TaskSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Task]):
         return task.state in (TaskState.OPEN, TaskState.BLOCKED) and task.due_on < clock.today()
 
 
-class CompleteSerializer(serializers.Serializer[Any]):
+class CompleteSerializer(KnownFields, serializers.Serializer[Any]):
+    file_fields = ("photos",)  # read by the view (_uploads)
     acted_on = BoundedDateField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
     document_no = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -105,7 +106,7 @@ class CompleteSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
 
 
-class ReasonSerializer(serializers.Serializer[Any]):
+class ReasonSerializer(KnownFields, serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=2000)
 
 
@@ -185,14 +186,15 @@ class TaskViewSet(
 # ---- the work on one case ------------------------------------------------------------------------------------
 
 
-class StopSerializer(serializers.Serializer[Any]):
+class StopSerializer(KnownFields, serializers.Serializer[Any]):
+    file_fields = ("photos",)  # read by the view (_uploads)
     stopped_on = BoundedDateField()
     ordered_by = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True)
     document_no = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class ProposeSerializer(serializers.Serializer[Any]):
+class ProposeSerializer(KnownFields, serializers.Serializer[Any]):
     remediation_type = serializers.ChoiceField(choices=RemediationType.choices)
     reason = serializers.CharField(max_length=2000)
     planned_completion = BoundedDateField()
@@ -201,19 +203,19 @@ class ProposeSerializer(serializers.Serializer[Any]):
     justification = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class DecisionSerializer(serializers.Serializer[Any]):
+class DecisionSerializer(KnownFields, serializers.Serializer[Any]):
     id = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, help_text="整治类型认定或整改方案的编号")
     approve = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class PlanItemSerializer(serializers.Serializer[Any]):
+class PlanItemSerializer(KnownFields, serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=PlanItemCategory.choices)
     text = serializers.CharField(max_length=300)
     deadline = BoundedDateField()
 
 
-class PlanSerializer(serializers.Serializer[Any]):
+class PlanSerializer(KnownFields, serializers.Serializer[Any]):
     responsible = serializers.CharField(max_length=50)
     goal = serializers.CharField(max_length=2000)
     measures = serializers.CharField(max_length=2000)
@@ -223,19 +225,21 @@ class PlanSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True)
 
 
-class ItemDoneSerializer(serializers.Serializer[Any]):
+class ItemDoneSerializer(KnownFields, serializers.Serializer[Any]):
+    file_fields = ("photos",)  # read by the view (_uploads)
     item = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
     done_on = BoundedDateField()
     note = serializers.CharField(max_length=2000)
 
 
-class CheckSerializer(serializers.Serializer[Any]):
+class CheckSerializer(KnownFields, serializers.Serializer[Any]):
     item_code = serializers.CharField(max_length=40)
     confirmed = serializers.BooleanField()
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class ReviewSerializer(serializers.Serializer[Any]):
+class ReviewSerializer(KnownFields, serializers.Serializer[Any]):
+    file_fields = ("photos_*",)  # photos_<item code>, read by the view
     review = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
     reviewed_on = BoundedDateField()
     participants = serializers.CharField(max_length=2000)
@@ -245,13 +249,14 @@ class ReviewSerializer(serializers.Serializer[Any]):
     warnings_note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class SignoffSerializer(serializers.Serializer[Any]):
+class SignoffSerializer(KnownFields, serializers.Serializer[Any]):
     review = serializers.IntegerField(min_value=1, max_value=params.MAX_ID)
     sign = serializers.BooleanField()
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class EnforcementSerializer(serializers.Serializer[Any]):
+class EnforcementSerializer(KnownFields, serializers.Serializer[Any]):
+    file_fields = ("photos",)  # read by the view (_uploads)
     unit = serializers.IntegerField(min_value=1, max_value=params.MAX_ID, required=False, allow_null=True,
                                     help_text="执法单位（区级部门）；部门工作人员不填即为本单位")  # fmt: skip
     kind = serializers.ChoiceField(choices=EnforcementKind.choices)
@@ -505,14 +510,14 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
 # ---- notices -----------------------------------------------------------------------------------------------
 
 
-class NoticeSerializer(MaskedSerializerMixin, serializers.ModelSerializer[Notice]):
+class NoticeSerializer(KnownFields, MaskedSerializerMixin, serializers.ModelSerializer[Notice]):
     class Meta:
         model = Notice
         fields = ["id", "kind", "text", "url", "created_at", "read_at"]
         read_only_fields = fields
 
 
-class ReadSerializer(serializers.Serializer[Any]):
+class ReadSerializer(KnownFields, serializers.Serializer[Any]):
     ids = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=params.MAX_ID), max_length=500,
                                 required=False, help_text="不填则全部标为已读")  # fmt: skip
 
