@@ -76,12 +76,7 @@ NOT_PERSONAL: dict[str, set[str]] = {
         "accounts.user.last_name",
         "accounts.user.email",
         "accounts.apitoken.name",
-        "registry.enterprise.name",
-        "registry.enterprise.industry",
-        "registry.enterprise.village",
         "lookback.target.village",
-        "lookback.inspection.new_name",
-        "lookback.inspection.new_industry",
         "registry.casestatuschange.actor_name",
         "registry.creditcodeclash.raised_by_name",
         "registry.creditcodeclash.resolved_by_name",
@@ -90,6 +85,15 @@ NOT_PERSONAL: dict[str, set[str]] = {
         "reporting.report.previous_label",
         "registry.baselinerecord.batch",
         "registry.baselinerecord.method_text",
+    },
+    # Shown in clear to every party (a utility too): a phone or ID number typed into them is refused
+    # (registry.validation.NO_NUMBER_TEXTS; the look-back's find by the same rule on submit).
+    "no numbers": {
+        "registry.enterprise.name",
+        "registry.enterprise.industry",
+        "registry.enterprise.village",
+        "lookback.inspection.new_name",
+        "lookback.inspection.new_industry",
     },
     # Files as uploaded: their names are shown to those who may see the file (a name is what the user called it).
     "files": {

@@ -193,7 +193,7 @@ def login_code(request: HttpRequest) -> HttpResponse:
             security.record_login(request, request.user, via="双因素认证后")  # type: ignore[arg-type]  # login_required
             target = request.POST.get("next") or ""
             return redirect(target if target and _safe(request) else "home")
-        errors, status_code = {"code": ["动态码不正确"]}, 400
+        errors, status_code = {"code": [twofactor.failed_code_text(request.user)]}, 400
     elif request.method != "GET":
         return HttpResponse(status=405)
     # Before the code: no menu, name or message count yet (the login is not complete).

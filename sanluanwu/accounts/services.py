@@ -57,6 +57,12 @@ def save_org_unit(*, actor: Any, org_unit: OrgUnit) -> OrgUnit:
     validate_model(org_unit)
     with transaction.atomic():
         stored = _stored(org_unit)
+        if stored is not None and stored.kind != org_unit.kind and _in_use(stored):
+            # A town made an office drops out of every town list, its managers' roles no longer fit it, and its
+            # cases lose their town: the kind holds everything hung on the unit.
+            raise ValidationFailed({"kind": [f"“{stored.name}”已有任职、下级单位或业务记录，不能把单位类型由"
+                                             f"“{stored.get_kind_display()}”改为“{org_unit.get_kind_display()}”；"
+                                             "确需调整的，请新建单位并迁移任职"]})  # fmt: skip
         before = snapshot(stored, ORG_UNIT_AUDITED) if stored else {}
         org_unit.save()
         changes = diff_fields(before, snapshot(org_unit, ORG_UNIT_AUDITED))
@@ -64,6 +70,17 @@ def save_org_unit(*, actor: Any, org_unit: OrgUnit) -> OrgUnit:
             record_event(actor=actor, action="accounts.orgunit.created" if new else "accounts.orgunit.updated",
                          obj=org_unit, changes=changes)  # fmt: skip
     return org_unit
+
+
+def _in_use(unit: OrgUnit) -> bool:
+    """Whether anything points at the unit: a membership, a child unit, any app's record (by its reverse relations,
+    so accounts names no other app)."""
+    for relation in unit._meta.related_objects:
+        if relation.one_to_many or relation.one_to_one:
+            model = relation.related_model
+            if model._default_manager.filter(**{relation.field.name: unit}).exists():  # type: ignore[union-attr]
+                return True
+    return False
 
 
 def save_user(*, actor: Any, user: User) -> User:

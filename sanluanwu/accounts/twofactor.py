@@ -89,6 +89,18 @@ def check_code(*, user: Any, code: str, where: str) -> bool:
     return False
 
 
+def failed_code_text(user: Any) -> str:
+    """What a refused code is told: a wrong code, or (django-otp's throttle after repeated failures, which refuses even
+    the right code meanwhile) to wait, for how long the throttle's window is."""
+    device = device_of(user)
+    allowed, data = device.verify_is_allowed() if device is not None else (True, None)
+    locked_until = (data or {}).get("locked_until")
+    if allowed or locked_until is None or device is None or device.throttling_failure_timestamp is None:
+        return "动态码不正确"
+    seconds = max(1, int((locked_until - device.throttling_failure_timestamp).total_seconds()))
+    return f"动态码错误次数过多，请在 {seconds} 秒后输入最新的动态码（在此之前的输入一律不予验证）"
+
+
 def start_enrolment(*, actor: Any) -> TOTPDevice:
     """A new, unconfirmed secret for the actor (any earlier unconfirmed one is dropped): shown as a QR code."""
     if has_device(actor):
@@ -129,7 +141,7 @@ def remove_device(*, actor: Any, code: str) -> None:
     if holds_admin_role(actor):
         raise PermissionDenied("管理员角色必须使用双因素认证，不能解除绑定")
     if not check_code(user=actor, code=code, where="解除绑定"):
-        raise ValidationFailed({"code": ["动态码不正确"]})
+        raise ValidationFailed({"code": [failed_code_text(actor)]})
     with transaction.atomic():
         TOTPDevice.objects.filter(user_id=actor.pk).delete()
         record_event(actor=actor, action="accounts.otp.removed", obj=actor, note="已解除双因素认证（TOTP）")

@@ -182,6 +182,15 @@ def mask_text(value: Any) -> str:
     return text
 
 
+def holds_personal_number(value: Any) -> bool:
+    """Whether the text holds a phone or ID number (what mask_text would hide): for fields that must hold none."""
+    text = str(value or "")
+    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+        return False
+    folded = text.translate(_FOLD)
+    return bool(_ID_NUMBER.search(folded) or _PHONE.search(folded))
+
+
 def _masked_pairs(text: str) -> list[tuple[str, str]]:
     """Each number mask_text hides in `text`, as (clear, masked), in the order they stand."""
     if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:

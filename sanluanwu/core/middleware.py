@@ -109,7 +109,8 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated) or request.path_info.startswith("/api/"):
+        # The admin's answers too, a redirect to its login or its logout's: nothing of the admin is kept.
+        if (user is not None and user.is_authenticated) or request.path_info.startswith(("/api/", "/admin/")):
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
         return response

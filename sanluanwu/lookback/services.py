@@ -25,7 +25,7 @@ from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_
 from sanluanwu.lookback import checklist
 from sanluanwu.lookback.choices import Answer, InspectionResult, InspectionStatus, PlaceKind, TargetStatus
 from sanluanwu.lookback.models import Amendment, ChecklistAnswer, Inspection, Photo, Target
-from sanluanwu.registry import columns, rules
+from sanluanwu.registry import columns, rules, validation
 from sanluanwu.registry import services as registry
 from sanluanwu.registry.choices import OPEN_STATUSES, LicenceStatus
 from sanluanwu.registry.models import BaselineRecord, Case, Enterprise
@@ -452,6 +452,9 @@ def submit_inspection(
             for name, label in (("new_name", "企业名称"), ("new_legal_person", "负责人"), ("new_industry", "行业类别")):
                 if not getattr(inspection, name):
                     errors.setdefault(name, []).append(f"发现新的“散乱污”，请填写其{label}")
+            for name, key in (("new_name", "name"), ("new_industry", "industry")):  # the enterprise's own rule
+                if refusal := validation.number_refusal(key, getattr(inspection, name)):
+                    errors.setdefault(name, []).append(refusal)
         if errors:
             raise ValidationFailed(errors)
         case = None

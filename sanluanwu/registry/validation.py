@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sanluanwu.core import params
+from sanluanwu.core.masking import holds_personal_number
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.registry import columns, rules
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
@@ -30,6 +31,18 @@ _CATEGORIES = frozenset(LookbackCategory.values)
 _TYPES = frozenset(RemediationType.values)
 _ENTERPRISE_LIMITS = tuple((k, columns.BY_KEY[k].max_length or 0) for k in ENTERPRISE_TEXTS)
 _CASE_LIMITS = tuple((k, columns.BY_KEY[k].max_length or 0) for k in CASE_TEXTS)
+
+
+# Columns shown in clear to every party (a utility's fitter too), searched and compared by: they hold no phone or ID
+# number. One typed into them is refused, saying where it belongs (联系电话, stored once and masked everywhere).
+NO_NUMBER_TEXTS = ("name", "industry", "village")
+
+
+def number_refusal(key: str, value: Any) -> str | None:
+    if value and holds_personal_number(value):
+        return (f"{columns.BY_KEY[key].header}中不能含有电话号码或身份证号，请删去"
+                "（联系电话填在“联系电话”栏，系统脱敏保存和显示）")  # fmt: skip
+    return None
 
 
 def add(errors: Errors, key: str, message: str | None) -> None:
@@ -67,6 +80,9 @@ def enterprise_errors(values: Mapping[str, Any], *, required: bool = True) -> Er
     licence = values.get("licence_status")
     if (required or "licence_status" in values) and licence not in _LICENCES:
         add(errors, "licence_status", "请选择营业执照办理情况（已办理、正在办理或未办理）")
+    for key in NO_NUMBER_TEXTS:  # before the name's own rule: what to do first is to take the number out
+        if key not in errors:
+            add(errors, key, number_refusal(key, values.get(key)))
     if values.get("name") and values.get("legal_person") and "name" not in errors:
         add(errors, "name", rules.check_workshop_name(name=values["name"], licence_status=licence or "",
                                                       legal_person=values["legal_person"],

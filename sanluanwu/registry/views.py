@@ -162,7 +162,8 @@ def case_export(request: HttpRequest) -> HttpResponse:
     unmasked, reason = params.flag(data.get("unmasked")), data.get("reason", "")
     for name in _EXPORT_OPTIONS:
         data.pop(name, None)
-    back = f"{reverse('registry:case_list')}?{_query_of(data, 'as_of')}"
+    query = _query_of(data, "as_of")
+    back = f"{reverse('registry:case_list')}?{query}" if query else reverse("registry:case_list")
     if unmasked and request.method != "POST":
         messages.error(request, UNMASKED_BY_GET)
         return redirect(back)

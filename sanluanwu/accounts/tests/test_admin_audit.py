@@ -71,6 +71,25 @@ def test_an_org_unit_added_in_the_admin_is_recorded(client, sysadmin, district):
     assert event.changes["name"] == [None, "武进区测试局"] and event.changes["parent"] == [None, "武进区"]
 
 
+def test_a_units_kind_does_not_change_once_anything_hangs_on_it(client, sysadmin, alice, hutang_case, district):
+    """A town made an office (or a department a utility) in the admin had dropped out of every town list, its
+    managers' roles no longer fitting it: refused, saying why; a unit nothing points at yet may still be corrected."""
+    hutang = district["hutang"]
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/orgunit/{hutang.pk}/change/"
+    response = client.post(url, form_values(client, url) | {"kind": "office"}, follow=True)
+    assert response.status_code == 200 and "未保存" in response.content.decode()
+    assert "不能把单位类型由“镇（街道、开发区）”改为“区散乱污整治领导小组办公室”" in response.content.decode()
+    hutang.refresh_from_db()
+    assert hutang.kind == "town" and not AuditEvent.objects.filter(action="accounts.orgunit.updated").exists()
+    fresh = services.save_org_unit(actor=sysadmin, org_unit=OrgUnit(parent=district["wujin"], kind="department",
+                                                                    name="武进区测试局", code="ceshiju"))  # fmt: skip
+    fresh.kind = "utility"
+    services.save_org_unit(actor=sysadmin, org_unit=fresh)
+    fresh.refresh_from_db()
+    assert fresh.kind == "utility"
+
+
 def test_a_membership_added_and_removed_in_the_admin_is_recorded_each_time(client, sysadmin, security, alice, district):
     client.force_login(sysadmin)
     url = f"/admin/accounts/user/{alice.pk}/change/"

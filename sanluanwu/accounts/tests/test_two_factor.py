@@ -72,6 +72,22 @@ def test_after_the_password_a_user_with_a_device_must_give_the_code(alice):
     assert client.get("/cases/").status_code == 200
 
 
+def test_a_right_code_during_the_throttle_is_told_to_wait_not_that_it_is_wrong(alice):
+    device = give_totp_device(alice)
+    client = Client()
+    client.post("/login/", {"username": "alice", "password": PASSWORD})
+    first = client.post("/login/code/", {"code": wrong(device)}).content.decode()
+    assert "动态码错误次数过多" in first or "动态码不正确" in first
+    for _ in range(5):
+        client.post("/login/code/", {"code": wrong(device)})
+    held = client.post("/login/code/", {"code": code(device)})
+    assert held.status_code == 400
+    said = held.content.decode()
+    assert "动态码错误次数过多" in said and "秒后输入最新的动态码" in said and "动态码不正确" not in said
+    unthrottle(device)
+    assert client.post("/login/code/", {"code": code(device)}).status_code == 302
+
+
 def test_an_admin_role_must_enrol_before_anything_else(district):
     admin = make_user("sec", "security_admin", district["office"])
     client = Client()

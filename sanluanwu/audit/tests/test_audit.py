@@ -132,6 +132,10 @@ def test_nothing_a_logged_in_user_was_shown_is_kept_in_a_cache(client, alice, hu
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Cache-Control"] == "no-store, private", url
+    client.logout()
+    for url in ("/admin/", "/admin/logout/"):  # the admin's redirect to its login, its logout's refusal of a GET
+        response = client.get(url)
+        assert response.status_code in (302, 405) and response["Cache-Control"] == "no-store, private", url
 
 
 def test_the_timeline_reads_each_change_as_its_label_and_the_old_and_new_values_users_read():

@@ -147,3 +147,30 @@ def test_an_imports_audit_events_have_the_shape_the_audit_app_gives_one_event(al
             assert getattr(event, name) == getattr(by_form, name) or name == "request_id", name
         assert event.note.startswith(f"导入批次 #{batch.pk} 第 ")
     assert type(batch).objects.get(pk=batch.pk).status == BatchStatus.APPLIED
+
+
+def test_a_phone_typed_into_a_name_industry_or_village_is_refused_on_the_page_in_the_api_and_in_a_sheet(alice,
+                                                                                                        campaign,
+                                                                                                        district):  # fmt: skip
+    """These columns are shown in clear to every party (a utility's task page too): a number there reached the power
+    company whole. One rule (registry.validation.NO_NUMBER_TEXTS) for the form, the API and the import."""
+    from rest_framework.test import APIClient
+
+    from sanluanwu.registry.tests.test_api import _payload
+
+    api = APIClient()
+    api.force_authenticate(alice)
+    for field, value in (("name", "湖塘13812345678塑料制品厂"), ("industry", "塑料 13122223333"),
+                         ("village", "三勤村0519-86381906")):  # fmt: skip
+        response = api.post("/api/v1/cases/", _payload(district, **{field: value}), format="json")
+        assert response.status_code == 400, (field, response.content.decode()[:300])
+        assert "不能含有电话号码或身份证号" in response.json()[field][0]
+    assert not Case.objects.exists()
+    # An ordinary number stays: a house number, a year, a short code.
+    ok = api.post("/api/v1/cases/", _payload(district, name="张三2019塑料造粒作坊", village="三勤村8组",
+                                             acknowledge_warnings=True), format="json")  # fmt: skip
+    assert ok.status_code == 201, ok.content.decode()[:300]
+    batch = _preview(alice, messy_xlsx([_row(1, "李四13812345678塑料造粒作坊", "李四")]), district["hutang"])
+    assert batch.counts["error"] == 1
+    error = batch.preview["errors"][0]
+    assert "企业名称中不能含有电话号码或身份证号" in error["message"] and "13812345678" not in error["message"]

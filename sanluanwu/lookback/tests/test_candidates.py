@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from rest_framework.test import APIClient
 
 from sanluanwu.core import geo
@@ -124,3 +125,16 @@ def test_the_inspection_page_compares_a_phone_as_the_api_does_audited_and_bounde
     candidates = past[past.index('id="candidates"') :]
     assert "联系电话" not in candidates[: candidates.index("</div>")]
     assert events.count() == 2
+
+
+def test_a_look_back_find_with_a_phone_in_its_name_is_refused_on_the_find_not_later(ada, shut_target):
+    from sanluanwu.core.errors import ValidationFailed
+    from sanluanwu.lookback import services as lookback
+
+    inspection = lookback.start_inspection(actor=ada, target=shut_target)
+    data = lookback.InspectionInput(inspectors="李", category=3, new_name="赵六13812345678家具喷漆作坊",
+                                    new_legal_person="赵六", new_industry="家具喷漆")  # fmt: skip
+    inspection = lookback.save_draft(actor=ada, inspection=inspection, data=data)
+    with pytest.raises(ValidationFailed) as refused:
+        lookback.submit_inspection(actor=ada, inspection=inspection, data=data, acknowledge_new=True)
+    assert "企业名称中不能含有电话号码或身份证号" in refused.value.errors["new_name"][0]
