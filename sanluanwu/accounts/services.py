@@ -191,7 +191,9 @@ def change_own_password(*, actor: Any, current: str, new: str, repeated: str, ke
     the password hash; their rows are deleted, but `keep_session`, the one changing it) and every API token of the user
     is revoked. Audited; the history keeps the hash."""
     user = User.objects.get(pk=actor.pk)
-    if not user.check_password(current or ""):
+    if not current:
+        raise ValidationFailed({"current": ["请填写当前密码"]})  # nothing tried: no failed login (views)
+    if not user.check_password(current):
         raise ValidationFailed({"current": ["当前密码不正确"]})
     if not new:
         raise ValidationFailed({"new": ["请填写新密码"]})

@@ -32,7 +32,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             return redirect("home")
         except DomainError as exc:
             errors, status = exc.errors, exc.status_code
-            if "current" in errors and security.wrong_current_password(request):
+            tried = bool(request.POST.get("current"))  # an empty field is no wrong password
+            if tried and "current" in errors and security.wrong_current_password(request):
                 logout(request)
                 messages.error(request, f"当前密码连续输错，账号已锁定 {settings.LOGIN_LOCK_MINUTES} 分钟并已退出登录；"
                                         "请稍后重新登录，或请安全管理员解锁")  # fmt: skip

@@ -123,6 +123,15 @@ class KnownFields:
         return any(name.endswith("*") and str(key).startswith(name[:-1]) for name in self.file_fields)
 
 
+class NoBody(KnownFields, serializers.Serializer):  # type: ignore[type-arg]
+    """The body of an action that reads none (start, retry, a review's request): whatever is sent is named."""
+
+
+def refuse_body(request: Request) -> None:
+    """400 naming each field sent to an action that takes none (KnownFields' rule, for a bare button)."""
+    NoBody(data=request.data).is_valid(raise_exception=True)
+
+
 class WithdrawalSerializer(KnownFields, serializers.Serializer):  # type: ignore[type-arg]
     """The reason of a withdrawal or a restoration (core.withdrawal), for every API's withdraw and restore actions:
     required, but blank reaches the service, which says so in Chinese naming the field."""

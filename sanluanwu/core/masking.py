@@ -18,11 +18,13 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-# An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in its
-# groups (region, birth date, the rest) with a space or hyphen between them, even glued to letters ("ID3204…").
-_ID_NUMBER = re.compile(r"(?<!\d)[1-9]\d{5}[\s-]?\d{8}[\s-]?\d{3}[\dXx](?!\d)")
-# What may stand between the groups of a phone number: one or two spaces, or one dot, slash, hyphen or dash.
-_SEP = r"(?:\s{1,2}|[./\-\u2013\u2014])?"
+# What may stand between the groups of a number: one or two spaces; or one dot, slash, hyphen, dash, underscore,
+# comma, tilde, asterisk, 、, middle dot, bullet or bracket, perhaps with a space on either side ("139 - 1234 - 5678",
+# "(0519)86381906"). A soft hyphen or a zero-width space reads as a space (_FOLD).
+_SEP = r"(?:\s{1,2}|\s?[./\-\u2013\u2014_,~*\u3001\u00b7\u2022()\uff08\uff09]\s?)?"
+# An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in groups
+# of any length (region, birth date, the rest; or fours), even glued to letters ("ID3204…").
+_ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
 # A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
 # in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code (0519-8631-0000), possibly with +86;
 # at least 7 digits, so years, amounts and dates are left alone, and so are decimals (13.5, a longitude
@@ -39,7 +41,7 @@ _OTHER_DIGITS = {c: str(unicodedata.digit(chr(c))) for r in (range(0x0660, 0x100
 _FOLD = str.maketrans(
     {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\uff0f": "/",
      "\u3000": " ", **{chr(c): d for c, d in _OTHER_DIGITS.items()},
-     **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0"], " ")}
+     **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u00ad", "\u180e"], " ")}
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")
 # The fewest digits either pattern matches (a landline without its area code, [2-9]\d{6}); the patterns read \d, and

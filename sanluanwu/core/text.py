@@ -55,8 +55,12 @@ def clean_text(value: str | None) -> str:
 REASON_MIN_LETTERS = 2
 
 
+# Letters that show as nothing (Hangul fillers): no letter a reader sees.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+
+
 def says_something(text: str) -> bool:
-    return sum(1 for ch in text if ch.isalpha()) >= REASON_MIN_LETTERS
+    return sum(1 for ch in text if ch.isalpha() and ch not in _BLANK_LETTERS) >= REASON_MIN_LETTERS
 
 
 def name_key(value: str) -> str:

@@ -132,6 +132,8 @@ def add_place(
         errors["kind"] = ["请选择场所类型（废弃厂房、养殖场、闲置民房、出租房或其他）"]
     if not clean_text(name):
         errors["name"] = ["请填写场所名称"]
+    if refusal := validation.number_refusal("village", clean_text(village)):  # a find there becomes its enterprise's
+        errors["village"] = [refusal]
     if not clean_text(address):
         errors["address"] = ["请填写地址"]
     point = None

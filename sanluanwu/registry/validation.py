@@ -41,7 +41,7 @@ NO_NUMBER_TEXTS = ("name", "industry", "village")
 def number_refusal(key: str, value: Any) -> str | None:
     if value and holds_personal_number(value):
         return (f"{columns.BY_KEY[key].header}中不能含有电话号码或身份证号，请删去"
-                "（联系电话填在“联系电话”栏，系统脱敏保存和显示）")  # fmt: skip
+                "（企业的联系电话在企业信息的“联系电话”中登记，系统脱敏保存和显示）")  # fmt: skip
     return None
 
 

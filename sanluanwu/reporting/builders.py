@@ -7,6 +7,7 @@ from typing import IO, Any
 
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
+from sanluanwu.core.masking import mask_field
 from sanluanwu.registry.choices import CaseStatus
 from sanluanwu.registry.exports import attachment2_rows
 from sanluanwu.registry.models import Case
@@ -126,7 +127,9 @@ def brief_draft(unit: OrgUnit, period: Period) -> bytes:
     enforcement = Enforcement.objects.filter(case__in=cases, decided_on__gte=period.starts_on, decided_on__lte=as_of)
     if not towns:
         enforcement = enforcement.filter(unit=unit)
-    notable += [f"{e.unit.name}对{e.case.enterprise.name}作出{e.get_kind_display()}决定（{e.document_no}）。"
+    # The 文书号 as every output shows it (personal: people type a number into it).
+    notable += [f"{e.unit.name}对{e.case.enterprise.name}作出{e.get_kind_display()}决定（"
+                f"{mask_field('remediation.enforcement', 'document_no', e.document_no)}）。"
                 for e in enforcement.select_related("unit", "case__enterprise")[:3]]  # fmt: skip
     issue_no = sum(1 for _ in queries.periods_of(campaign).filter(starts_on__lte=period.starts_on))
     return documents.brief_draft(unit_name=unit.name, period_label=f"{period.label}，{period.span}", as_of=as_of,

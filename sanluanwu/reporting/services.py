@@ -28,8 +28,8 @@ from sanluanwu.audit.services import record_event
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import AmbiguousMask, is_masked_form, restore_masked
-from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
+from sanluanwu.core.masking import AmbiguousMask, holds_personal_number, is_masked_form, restore_masked
+from sanluanwu.core.text import REASON_MIN_LETTERS, clean_multiline, clean_text, says_something, to_halfwidth
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
@@ -61,10 +61,15 @@ def _offices() -> list[OrgUnit]:
     return list(OrgUnit.objects.filter(kind=OrgUnitKind.OFFICE, is_active=True))
 
 
-def _text(value: str, field: str, label: str, *, limit: int, required: bool = False, lines: bool = False) -> str:
+def _text(value: str, field: str, label: str, *, limit: int, required: bool = False, lines: bool = False,
+          says: bool = False) -> str:  # fmt: skip
+    """A text as stored; `says`: a required reason or comment the record keeps, which must say something
+    (core.text.says_something: "x" or an invisible character is none)."""
     text = (clean_multiline(value) if lines else clean_text(value)).strip()
     if required and not text:
         raise ValidationFailed({field: [f"请填写{label}"]})
+    if required and says and not says_something(text):
+        raise ValidationFailed({field: [f"{label}至少{REASON_MIN_LETTERS}个字，请写明原因"]})
     if len(text) > limit:
         raise ValidationFailed({field: [f"{label}不能超过 {limit} 个字（现有 {len(text)} 个）"]})
     return text
@@ -120,9 +125,15 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
         Slot.objects.bulk_create([Slot(period=period, unit=unit) for period in new for unit in units])
         if new:
             memo.bump("reporting")  # bulk_create sends no post_save
-        for period in existing.values():  # outside the campaign now
-            if not Report.objects.filter(slot__period=period).exists():
-                period.delete()
+        for period in sorted(existing.values(), key=lambda p: p.starts_on):  # outside the campaign now
+            # Only a period nothing happened in goes: not one begun, reported in or whose due date was moved (the
+            # campaign's dates are refused instead: its records would be lost, and a notice would point at nothing).
+            if period.starts_on <= today or period.due_on != period.default_due_on or period.due_changes.exists() \
+                    or Report.objects.filter(slot__period=period).exists():  # fmt: skip
+                raise ValidationFailed({"ends_on": [
+                    f"{period.label}（{period.span}）已开始、已有报送或调整过截止日期，专项行动的日期不能改到不含该期；"
+                    "如确需缩短，只能缩到尚未开始且无任何记录的报送期之前"]})  # fmt: skip
+            period.delete()
     return kept
 
 
@@ -139,7 +150,7 @@ def move_due_date(*, actor: Any, period: Period, due_on: dt.date, reason: str, c
     """The office moves a due date (a holiday) with a reason; recorded and shown. Timeliness follows the new date, so
     moving the date of a period already due needs `confirm_past` (the page asks)."""
     permissions.require(scope_for(actor), "report.review")
-    reason = _text(reason, "reason", "调整理由", limit=300, required=True)
+    reason = _text(reason, "reason", "调整理由", limit=300, required=True, says=True)
     if period.due_on < clock.today() and not confirm_past:
         on_time = period.slots.filter(on_time=True).count()
         raise ValidationFailed({"confirm_past": [
@@ -170,10 +181,11 @@ def move_due_date(*, actor: Any, period: Period, due_on: dt.date, reason: str, c
                 report.save(update_fields=["late"])
         record_event(actor=actor, action="reporting.period.due_moved", obj=period,
                      changes={"due_on": [old.isoformat(), due_on.isoformat()]}, note=reason)  # fmt: skip
-        url = reverse("reporting:period", args=[period.pk])
-        notify(kind="reporting.due_moved", text=f"{period.label}报表的报送截止日期由 {old:%m月%d日} 调整为 "
-               f"{due_on:%m月%d日}：{reason}", url=url, units=[s.unit_id for s in period.slots.all()],
-               roles=[Role.TOWN_MANAGER], exclude=actor)  # fmt: skip
+        # Each town's managers to their own report (the period's page is the office's).
+        for slot in period.slots.all():
+            notify(kind="reporting.due_moved", text=f"{period.label}报表的报送截止日期由 {old:%m月%d日} 调整为 "
+                   f"{due_on:%m月%d日}：{reason}", url=reverse("reporting:slot", args=[slot.pk]), units=[slot.unit_id],
+                   roles=[Role.TOWN_MANAGER], exclude=actor)  # fmt: skip
     return period
 
 
@@ -244,6 +256,9 @@ def submit_report(
     permissions.require(scope, "report.submit", town_id=slot.unit_id)
     filler = _text(filler, "filler", "填表人", limit=50, required=True)
     reviewer = _text(reviewer, "reviewer", "审核人", limit=50, required=True)
+    for field, label, value in (("filler", "填表人", filler), ("reviewer", "审核人", reviewer)):
+        if holds_personal_number(value):  # shown in clear in every version's table: a name only
+            raise ValidationFailed({field: [f"{label}只填姓名，不能含有电话号码或身份证号（电话填在“联系电话”栏）"]})
     phone = _text(phone, "phone", "联系电话", limit=30, required=True)
     phone = _known_phone(phone, slot, actor)
     if not _PHONE.fullmatch(phone):
@@ -356,14 +371,14 @@ def accept_report(*, actor: Any, slot: Slot, comment: str = "") -> Report:
 def return_report(*, actor: Any, slot: Slot, comment: str) -> Report:
     """The office returns the latest version with what to correct; the town corrects and resubmits."""
     permissions.require(scope_for(actor), "report.review")
-    comment = _text(comment, "comment", "退回意见", limit=1000, required=True, lines=True)
+    comment = _text(comment, "comment", "退回意见", limit=1000, required=True, lines=True, says=True)
     return _review(actor=actor, slot=slot, accepted=False, comment=comment)
 
 
 def request_reopen(*, actor: Any, slot: Slot, reason: str) -> ReopenRequest:
     """An accepted report is locked; the town asks, with a reason, to submit it again."""
     permissions.require(scope_for(actor), "report.request_reopen", town_id=slot.unit_id)
-    reason = _text(reason, "reason", "申请理由", limit=1000, required=True, lines=True)
+    reason = _text(reason, "reason", "申请理由", limit=1000, required=True, lines=True, says=True)
     with transaction.atomic():
         slot = _hold(slot, [SlotState.ACCEPTED], "申请重新报送")
         request = ReopenRequest.objects.create(slot=slot, reason=reason, requested_by=_user(actor),
@@ -380,7 +395,7 @@ def request_reopen(*, actor: Any, slot: Slot, reason: str) -> ReopenRequest:
 def decide_reopen(*, actor: Any, slot: Slot, granted: bool, comment: str = "") -> ReopenRequest:
     """The office grants (the town may submit a new version) or refuses (with a reason; the report stays locked)."""
     permissions.require(scope_for(actor), "report.review")
-    comment = _text(comment, "comment", "处理意见", limit=1000, required=not granted, lines=True)
+    comment = _text(comment, "comment", "处理意见", limit=1000, required=not granted, lines=True, says=True)
     with transaction.atomic():
         slot = _hold(slot, [SlotState.REOPEN_REQUESTED], "处理重新报送申请")
         request = slot.reopen_requests.select_for_update(no_key=True).filter(granted__isnull=True).first()

@@ -210,3 +210,12 @@ def test_the_change_page_is_throttled_with_the_other_login_paths(client, alice, 
     answer = client.post("/account/password/", {"current": "Secret#2020", "new": "Xyz@12345678a",
                                                 "repeated": "Xyz@12345678a"}, REMOTE_ADDR="10.9.9.9")  # fmt: skip
     assert answer.status_code == 429
+
+
+def test_an_empty_current_password_is_asked_for_not_counted_as_wrong(client, alice):
+    client.force_login(alice)
+    for _ in range(6):
+        answer = client.post("/account/password/", {"current": "", "new": "Xyz@12345678a", "repeated": "Xyz@12345678a"})
+        assert answer.status_code == 400 and "请填写当前密码" in answer.content.decode()
+    assert _logged_in(client) and not security.current_lockouts()
+    assert not AuditEvent.objects.filter(action="accounts.login.failed").exists()

@@ -16,7 +16,7 @@ from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.core import geo
-from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams
+from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams, refuse_body
 from sanluanwu.imports import jobs, queries, services
 from sanluanwu.imports.choices import ImportKind
 from sanluanwu.imports.limits import MAX_BYTES
@@ -144,6 +144,7 @@ class ImportBatchViewSet(
     def retry(self, request: Request, pk: str | None = None) -> Response:
         """Take an interrupted (处理中断) or failed preview or confirm up again."""
         batch = self.get_object()
+        refuse_body(request)
         services.retry(actor=request.user, batch=batch)
         jobs.run_step(batch=batch, actor=request.user, step=batch.step)
         batch.refresh_from_db()

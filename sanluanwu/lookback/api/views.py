@@ -21,7 +21,14 @@ from sanluanwu.accounts.queries import towns_allowing, towns_visible_to
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.campaigns.queries import current_campaign
 from sanluanwu.core import geo, params, photos
-from sanluanwu.core.api import BoundedDateTimeField, JSONParser, KnownFields, KnownListParams, WithdrawalSerializer
+from sanluanwu.core.api import (
+    BoundedDateTimeField,
+    JSONParser,
+    KnownFields,
+    KnownListParams,
+    WithdrawalSerializer,
+    refuse_body,
+)
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.lookback import checklist, queries, services
@@ -260,7 +267,9 @@ class TargetViewSet(
     @extend_schema(request=None, responses={201: InspectionSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str | None = None) -> Response:
-        inspection = services.start_inspection(actor=request.user, target=self.get_object())
+        target = self.get_object()
+        refuse_body(request)
+        inspection = services.start_inspection(actor=request.user, target=target)
         return Response(InspectionSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=WithdrawalSerializer, responses={200: TargetSerializer})

@@ -87,6 +87,27 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     assert mask_text(f"{CODE}，2020年7月15日罚款5000元，第3号") == f"{CODE}，2020年7月15日罚款5000元，第3号"
 
 
+@pytest.mark.parametrize("typed, masked", [
+    ("负责人139\u00ad1234\u00ad5678", "负责人139\u00ad****\u00ad5678"),  # soft hyphens: invisible in a browser
+    ("139 - 8765 - 4321", "139 - **** - 4321"), ("139_1234_5678", "139_****_5678"), ("139,1234,5678", "139,****,5678"),
+    ("139~1234~5678", "139~****~5678"), ("139*1234*5678", "139******5678"), ("139、1234、5678", "139、****、5678"),
+    ("139·1234·5678", "139·****·5678"), ("139•1234•5678", "139•****•5678"), ("(0519)86381906", "(0519)****1906"),
+    ("（0519）86381906", "（0519）****1906"), ("身份证320483-1990-0101-1234", "身份证3204**-****-****-1234"),
+    ("3204 8319 9001 0112 34", "3204 **** **** **12 34"),
+])  # fmt: skip
+def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
+    from sanluanwu.core.masking import holds_personal_number
+
+    assert mask_text(typed) == masked
+    assert holds_personal_number(typed)
+
+
+def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
+    for text in ("金额1,234,567元", "100,000元", "2019年12月31日", "坐标 119.943300, 31.727000", "31.727000,119.943300",
+                 f"{CODE}", "第1、2、3、4、5、6、7项"):  # fmt: skip
+        assert mask_text(text) == text, text
+
+
 def test_the_shortest_number_a_mask_hides_is_seven_digits_however_they_are_typed():
     # A text with fewer digits is returned as it is without looking further (most cells hold no number at all).
     assert mask_text("电话8631000，第2号") == "电话****000，第2号"  # a landline without its area code: 7 digits

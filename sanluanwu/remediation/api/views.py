@@ -20,7 +20,7 @@ from sanluanwu.accounts import permissions
 from sanluanwu.accounts.api import TableObjectMixin
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import clock, params
-from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams, WithdrawalSerializer
+from sanluanwu.core.api import JSONParser, KnownFields, KnownListParams, WithdrawalSerializer, refuse_body
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import MaskedSerializerMixin, mask_text
 from sanluanwu.core.text import full_address
@@ -451,6 +451,7 @@ class CaseWorkViewSet(TableObjectMixin, mixins.RetrieveModelMixin, viewsets.Gene
     @action(detail=True, methods=["post"], url_path="review-request")
     def request_review(self, request: Request, pk: str | None = None) -> Response:
         case = self.get_object()
+        refuse_body(request)
         services.request_review(actor=request.user, case=case)
         return self._answer(case)
 

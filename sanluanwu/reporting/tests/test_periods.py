@@ -178,16 +178,32 @@ def test_a_campaign_set_up_late_gets_units_even_in_periods_already_due(district,
     assert all(units_of(p) == {"hutang"} for p in Period.objects.filter(campaign=c))
 
 
-def test_a_shortened_campaign_drops_the_periods_outside_it_unless_someone_reported_in_them(summer, district, alice,
-                                                                                            office, travel):  # fmt: skip
-    travel(D(2020, 8, 17))
-    submit(alice, slot_of(summer, D(2020, 8, 17), district["hutang"]))
+def test_a_shortened_campaign_drops_only_periods_nothing_happened_in_and_is_refused_otherwise(summer, district, alice,
+                                                                                               office, travel):  # fmt: skip
+    """Shortening had silently deleted a begun period (its units, a moved due date and its reason; a notice then
+    pointed at nothing) and left a reported one outside the campaign: now only periods not begun and untouched go,
+    and a shortening that would drop any other is refused, naming it, with nothing changed."""
+    from sanluanwu.core.errors import ValidationFailed
+
+    travel(D(2020, 7, 20))
+    # 8月下半月 not begun, nothing in it: the campaign may end with July … or with 8月上半月.
+    summer.ends_on = D(2020, 8, 15)
+    campaigns.save_campaign(actor=office, campaign=summer)
+    assert list(Period.objects.filter(campaign=summer).order_by("starts_on").values_list("starts_on", flat=True)) == [
+        D(2020, 7, 1), D(2020, 7, 16), D(2020, 8, 1)]  # fmt: skip
+    # 8月上半月's due date moved (a holiday): dropping it would lose that record.
+    services.move_due_date(actor=office, period=period_of(summer, D(2020, 8, 1)), due_on=D(2020, 8, 18),
+                           reason="防汛抢险顺延")  # fmt: skip
     summer.ends_on = D(2020, 7, 31)
-    campaigns.save_campaign(actor=office, campaign=summer)  # the periods follow (the hook)
-    kept = list(Period.objects.filter(campaign=summer).order_by("starts_on").values_list("starts_on", flat=True))
-    # 8月上半月 had no report: gone. 8月下半月 had one: it stays (and the report with it).
-    assert kept == [D(2020, 7, 1), D(2020, 7, 16), D(2020, 8, 16)]
-    assert Report.objects.filter(slot__period__campaign=summer).count() == 1
+    with pytest.raises(ValidationFailed) as refused:
+        campaigns.save_campaign(actor=office, campaign=summer)
+    assert "8月上半月" in refused.value.errors["ends_on"][0] and "调整过截止日期" in refused.value.errors["ends_on"][0]
+    summer.refresh_from_db()
+    assert summer.ends_on == D(2020, 8, 15) and Period.objects.filter(campaign=summer).count() == 3
+    # A period begun is never dropped either (its reports may come): the current one, 7月下半月.
+    summer.ends_on = D(2020, 7, 15)
+    with pytest.raises(ValidationFailed, match="7月下半月"):
+        campaigns.save_campaign(actor=office, campaign=summer)
 
 
 def test_a_campaign_starting_later_moves_its_first_period_and_keeps_it(summer, office):

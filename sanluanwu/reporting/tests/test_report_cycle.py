@@ -127,7 +127,14 @@ def test_a_moved_due_date_is_recorded_with_its_reason_and_turns_a_late_report_on
     late.refresh_from_db()
     assert late.late is False
     assert fresh(hutang_first).on_time is True
-    assert Notice.objects.filter(recipient=alice, kind="reporting.due_moved").exists()
+    notice = Notice.objects.get(recipient=alice, kind="reporting.due_moved")
+    # The town's manager is sent to the town's own report: the period's page is the office's (403 for a town).
+    assert notice.url == f"/reporting/slots/{hutang_first.pk}/"
+    from django.test import Client
+
+    town = Client()
+    town.force_login(alice)
+    assert town.get(notice.url).status_code == 200
 
 
 def test_a_due_date_moved_earlier_makes_a_report_after_it_late(hutang_first, alice, office, travel):
@@ -534,3 +541,29 @@ def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
             submit(alice, slot)
         assert time.monotonic() - started < 2 and "正在由他人报送" in str(exc.value)
     assert submit(alice, slot).number == 1  # once the other is done, it goes through
+
+
+@pytest.mark.parametrize("said", ["x", ".", "\u3164\u3164", "\uffa0\uffa0", "\u200b"])
+def test_a_reason_or_comment_the_reporting_record_keeps_must_say_something(hutang_first, alice, office, travel, said):
+    """ "x" had moved a due date, returned a report and asked for a reopening; so had invisible Hangul fillers."""
+    travel(D(2020, 7, 14))
+    with pytest.raises(ValidationFailed, match="至少2个字"):
+        services.move_due_date(actor=office, period=hutang_first.period, due_on=D(2020, 7, 17), reason=said)
+    submit(alice, hutang_first)
+    with pytest.raises(ValidationFailed, match="至少2个字"):
+        services.return_report(actor=office, slot=fresh(hutang_first), comment=said)
+    services.accept_report(actor=office, slot=fresh(hutang_first))
+    with pytest.raises(ValidationFailed, match="至少2个字"):
+        services.request_reopen(actor=alice, slot=fresh(hutang_first), reason=said)
+    services.request_reopen(actor=alice, slot=fresh(hutang_first), reason="漏报两家")
+    with pytest.raises(ValidationFailed, match="至少2个字"):
+        services.decide_reopen(actor=office, slot=fresh(hutang_first), granted=False, comment=said)
+
+
+def test_the_filler_and_reviewer_are_names_without_numbers(hutang_first, alice, travel):
+    travel(D(2020, 7, 14))
+    for field in ("filler", "reviewer"):
+        with pytest.raises(ValidationFailed) as refused:
+            submit(alice, hutang_first, **{field: "陈科长 13912345678"})
+        assert "只填姓名" in refused.value.errors[field][0]
+    assert submit(alice, hutang_first, filler="陈科长").filler == "陈科长"
