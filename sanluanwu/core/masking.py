@@ -18,10 +18,11 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-# What may stand between the groups of a number: one or two spaces; or one dot, slash, hyphen, dash, underscore,
-# comma, tilde, asterisk, 、, middle dot, bullet or bracket, perhaps with a space on either side ("139 - 1234 - 5678",
-# "(0519)86381906"). A soft hyphen or a zero-width space reads as a space (_FOLD).
-_SEP = r"(?:\s{1,2}|\s?[./\-\u2013\u2014_,~*\u3001\u00b7\u2022()\uff08\uff09]\s?)?"
+# What may stand between the groups of a number, as the patterns read the text (_FOLD): one to three spaces, dots or
+# hyphens. _FOLD makes a hyphen of every other mark people put there — any dash, comma, colon, bracket, slash,
+# underscore, tilde, asterisk, 、, ・, bullet or math sign, full-width or not — and a space of every invisible or
+# blank-looking character; a dot stays a dot (decimals are told apart by it) and a plus a plus (+86).
+_SEP = r"(?:[\s.\-]{1,3})?"
 # An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in groups
 # of any length (region, birth date, the rest; or fours), even glued to letters ("ID3204…").
 _ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
@@ -36,12 +37,17 @@ _PHONE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d
 _OTHER_DIGITS = {c: str(unicodedata.digit(chr(c))) for r in (range(0x0660, 0x1000), range(0x1D7CE, 0x1D800))
                  for c in r if unicodedata.category(chr(c)) == "Nd"}  # fmt: skip
 # What the patterns look through, one character for one (so a match's place is the same in the text as typed):
-# full-width digits and signs as an input method types them, other scripts' digits, and invisible separators
-# (zero-width spaces) as spaces.
+# full-width digits as an input method types them, other scripts' digits, every punctuation mark or symbol a hyphen
+# (but the dot and the plus), and invisible or blank-looking characters (zero-width and soft hyphens, Hangul
+# fillers, the braille blank) spaces.
+_BLANKS = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u00ad", "\u180e", "\u115f", "\u1160",
+           "\u3164", "\uffa0", "\u2800", "\u3000"]  # fmt: skip
+_MARKS = {chr(c): "-" for c in range(0x21, 0x10000)
+          if unicodedata.category(chr(c))[0] in "PS" and chr(c) not in ".+．＋"}  # fmt: skip
+_MARKS.update(dict.fromkeys("\u30fc\uff70", "-"))  # ー, a long-vowel sign typed as a dash by Chinese input methods
 _FOLD = str.maketrans(
-    {**{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0d": "-", "\uff0e": ".", "\uff0f": "/",
-     "\u3000": " ", **{chr(c): d for c, d in _OTHER_DIGITS.items()},
-     **dict.fromkeys(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u00ad", "\u180e"], " ")}
+    {**_MARKS, **{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0e": ".",
+     **{chr(c): d for c, d in _OTHER_DIGITS.items()}, **dict.fromkeys(_BLANKS, " ")}
 )  # fmt: skip
 _DIGIT = re.compile(r"\d")
 # The fewest digits either pattern matches (a landline without its area code, [2-9]\d{6}); the patterns read \d, and
@@ -184,13 +190,41 @@ def mask_text(value: Any) -> str:
     return text
 
 
+# GB 11643's check character of an ID number: weights of the first 17 digits, the sum mod 11 read through this.
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_THOUSANDS = re.compile(r"\d{1,3}(?:-\d{3}){2,}")
+_STANDARD_ID = re.compile(r"\d{17}[\dXx]|\d{6}[\s-]\d{8}[\s-]\d{3}[\dXx]")
+
+
+def _id_plausible(folded: str) -> bool:
+    """An ID number typed whole or as region, birth date, rest is one whatever its check; one grouped another way
+    (fours, or odd groups) only when its check character is right: timestamps and other runs of grouped digits
+    ("2020-07-15 13:45:30，2020…") would otherwise read as one."""
+    if _STANDARD_ID.fullmatch(folded):
+        return True
+    digits = [ch for ch in folded if ch.isdigit() or ch in "Xx"]
+    total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == digits[17].upper()
+
+
+def _spans(pattern: re.Pattern[str], folded: str) -> list[tuple[int, int]]:
+    """Where the pattern finds a number in the folded text (an ID number's only when plausible)."""
+    spans = [m.span() for m in pattern.finditer(folded)]
+    if pattern is _ID_NUMBER:
+        spans = [(a, b) for a, b in spans if _id_plausible(folded[a:b])]
+    else:  # an amount in thousands (13,500,000,000元) is no phone, whatever its digits
+        spans = [(a, b) for a, b in spans if not _THOUSANDS.fullmatch(folded[a:b])]
+    return spans
+
+
 def holds_personal_number(value: Any) -> bool:
     """Whether the text holds a phone or ID number (what mask_text would hide): for fields that must hold none."""
     text = str(value or "")
     if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
         return False
     folded = text.translate(_FOLD)
-    return bool(_ID_NUMBER.search(folded) or _PHONE.search(folded))
+    return bool(_spans(_ID_NUMBER, folded) or _spans(_PHONE, folded))
 
 
 def _masked_pairs(text: str) -> list[tuple[str, str]]:
@@ -200,8 +234,7 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
     pairs: list[tuple[int, str, str]] = []
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
         folded = text.translate(_FOLD)
-        for m in pattern.finditer(folded):
-            start, end = m.span()
+        for start, end in _spans(pattern, folded):
             if "*" not in text[start:end]:
                 clear, masked = text[start:end], mask(text[start:end], folded[start:end])
                 pairs.append((start, clear, masked))
@@ -214,7 +247,7 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
 
 def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], str]) -> str:
     folded = text.translate(_FOLD)
-    spans = [m.span() for m in pattern.finditer(folded)]
+    spans = _spans(pattern, folded)
     if not spans:
         return text
     parts, at = [], 0

@@ -22,7 +22,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.masking import AmbiguousMask, mask_text, restore_masked
-from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
+from sanluanwu.core.text import REASON_MIN_LETTERS, clean_multiline, clean_text, says_something, to_halfwidth
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
@@ -79,10 +79,14 @@ TEXT_CHARS = 2000
 Upload = ev.Upload
 
 
-def _text(value: str, label: str, *, required: bool = False, limit: int = TEXT_CHARS, field: str = "note") -> str:
+def _text(value: str, label: str, *, required: bool = False, limit: int = TEXT_CHARS, field: str = "note",
+          says: bool = False) -> str:  # fmt: skip
+    """`says`: a required reason, decision or account the ledger keeps, which must say something (core.text)."""
     value = clean_multiline(value or "")
     if required and not value:
         raise ValidationFailed({field: [f"请填写{label}"]})
+    if required and says and not says_something(value):
+        raise ValidationFailed({field: [f"{label}至少{REASON_MIN_LETTERS}个字，请写明"]})
     if len(value) > limit:
         raise ValidationFailed({field: [f"{label}不超过 {limit} 字（现为 {len(value)} 字）"]})
     return value
@@ -244,7 +248,7 @@ def propose_type(
     permissions.require(scope, "remediation.propose_type", town_id=case.town_id)
     if remediation_type not in RemediationType.values:
         raise ValidationFailed({"remediation_type": ["请选择整治类型：关停取缔或治理改造"]})
-    reason = _text(reason, "理由", required=True, field="reason")
+    reason = _text(reason, "理由", required=True, field="reason", says=True)
     planned_completion = _date(planned_completion, "计划完成时间", "planned_completion")
     if planned_completion < max(case.listed_on, clock.today()):
         raise ValidationFailed({"planned_completion": ["计划完成时间不能早于今天，也不能早于列入名单日期"]})
@@ -308,7 +312,7 @@ def decide_type(*, actor: Any, classification: Classification, confirm: bool, no
     """The lead department confirms the proposed type (the track starts) or returns it with a reason."""
     scope = scope_for(actor)
     action = "confirm" if confirm else "return"
-    note = _text(note, "退回理由" if not confirm else "意见", required=not confirm)
+    note = _text(note, "退回理由" if not confirm else "意见", required=not confirm, says=True)
     with transaction.atomic():
         case = _locked(classification.case)  # the case first, then its record: one lock order everywhere
         c = Classification.objects.select_for_update(no_key=True).get(pk=classification.pk)
@@ -467,7 +471,7 @@ def complete_task(
 def block_task(*, actor: Any, task: Task, reason: str) -> Task:
     """The owner says why the task cannot be done (e.g. no water account at this address); the town sees it."""
     scope = scope_for(actor)
-    reason = _text(reason, "无法办理的原因", required=True)
+    reason = _text(reason, "无法办理的原因", required=True, says=True)
     with transaction.atomic():
         case = _locked(task.case)
         task = (
@@ -499,7 +503,7 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
     """The lead department checks why a task cannot be done and settles it (经核实无需办理, e.g. there is no water
     account at this address); the on-site review still confirms the item on the spot."""
     scope = scope_for(actor)
-    reason = _text(reason, "核实情况", required=True)
+    reason = _text(reason, "核实情况", required=True, says=True)
     with transaction.atomic():
         case = _locked(task.case)
         task = (
@@ -645,7 +649,7 @@ def decide_plan(*, actor: Any, plan: Plan, approve: bool, note: str = "") -> Pla
     """武进生态环境局 approves the plan or returns it with comments (the town revises it as a new version)."""
     scope = scope_for(actor)
     action = "approve" if approve else "return"
-    note = _text(note, "退回意见" if not approve else "审批意见", required=not approve)
+    note = _text(note, "退回意见" if not approve else "审批意见", required=not approve, says=True)
     with transaction.atomic():
         case = _locked(plan.case)
         plan = Plan.objects.select_for_update(no_key=True).get(pk=plan.pk)
@@ -674,7 +678,7 @@ def complete_plan_item(*, actor: Any, item: PlanItem, done_on: dt.date, note: st
     scope = scope_for(actor)
     done_on = _date(done_on, "完成日期", "done_on")
     _not_future(done_on, "完成日期", "done_on")
-    note = _text(note, "完成情况", required=True)
+    note = _text(note, "完成情况", required=True, says=True)
     with transaction.atomic():
         case = _locked(item.plan.case)
         item = PlanItem.objects.select_for_update(of=("self",), no_key=True).select_related("plan").get(pk=item.pk)
@@ -750,7 +754,7 @@ def record_review(
     reviewed_on = _date(reviewed_on, "审核日期", "reviewed_on")
     _not_future(reviewed_on, "审核日期", "reviewed_on")
     participants = _text(participants, "参加人员及单位", required=True, field="participants")
-    reasons = _text(reasons, "结论和理由", required=True, field="reasons")
+    reasons = _text(reasons, "结论和理由", required=True, field="reasons", says=True)
     warnings_note = _text(warnings_note, "对证据提示的说明", field="warnings_note")
     with transaction.atomic():
         case = _locked(review.case)
@@ -849,7 +853,7 @@ def _rework(*, actor: Any, case: Case, checks: dict[str, tuple[bool, str]], reas
 def sign_off(*, actor: Any, review: Review, sign: bool, note: str = "") -> Review:
     """The lead department's second sign-off: 销号, or refused with a reason (back to remediation)."""
     scope = scope_for(actor)
-    note = _text(note, "不予签认的理由" if not sign else "签认意见", required=not sign)
+    note = _text(note, "不予签认的理由" if not sign else "签认意见", required=not sign, says=True)
     action = "approve_closure" if sign else "refuse_signoff"
     with transaction.atomic():
         case = (

@@ -109,6 +109,7 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
                                 default_due_on=dates.due_on, due_on=dates.due_on)  # fmt: skip
                 new.append(period)
             else:
+                _refuse_reshaping(period, dates.starts_on, dates.ends_on, today)
                 moved = period.due_on != period.default_due_on
                 period.starts_on, period.ends_on = dates.starts_on, dates.ends_on
                 period.default_due_on = dates.due_on
@@ -135,6 +136,20 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
                     "如确需缩短，只能缩到尚未开始且无任何记录的报送期之前"]})  # fmt: skip
             period.delete()
     return kept
+
+
+def _refuse_reshaping(period: Period, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> None:
+    """A period's span follows the campaign's dates only while nothing depends on it: a begun or reported period keeps
+    its first day (its reports cover it; on its first day it may still move), and a reported or ended one its last
+    (the reports are as of it). The running, unreported period's end may still move (the campaign extended or cut
+    short)."""
+    reported = Report.objects.filter(slot__period=period).exists()
+    if starts_on != period.starts_on and (period.starts_on < today or reported):
+        raise ValidationFailed({"starts_on": [f"{period.label}（{period.span}）已开始或已有报送，其起始日不能再改变；"
+                                              "专项行动的开始日期不能改到该期之后"]})  # fmt: skip
+    if ends_on != period.ends_on and (reported or period.ends_on < today):
+        raise ValidationFailed({"ends_on": [f"{period.label}（{period.span}）已结束或已有报送，其截止日不能再改变；"
+                                            "专项行动的结束日期不能改到该期之内"]})  # fmt: skip
 
 
 def _follow_units(period: Period, units: list[OrgUnit]) -> None:

@@ -187,3 +187,13 @@ def test_the_case_work_reads_only_the_kinds_of_records_the_case_has(parties, cas
     assert work.tasks and work.stops and work.classifications  # what exists is read, as before
     assert len(confirmed) > len(fresh_case)
     assert work.tasks == list(case.tasks.order_by("kind__sort_order", "id"))
+
+
+@pytest.mark.parametrize("said", [".", "。", "\u2800\u2800", "x"])
+def test_a_remediation_reason_the_ledger_keeps_must_say_something(parties, case, uma, said):
+    """ "." had blocked a utility's task and "。" returned a plan: the ledger kept no reason."""
+    case = walk(case, "confirmed", parties)
+    power = case.tasks.get(kind__code="power_cut")
+    with pytest.raises(ValidationFailed, match="至少2个字"):
+        services.block_task(actor=uma, task=power, reason=said)
+    assert services.block_task(actor=uma, task=power, reason="用户拒绝配合").blocked_reason == "用户拒绝配合"

@@ -88,7 +88,7 @@ def test_a_shutdown_walks_from_stop_to_closure_across_every_party(parties, case,
     # Four eyes: the inspector who asked cannot pass it.
     with pytest.raises(PermissionDenied):
         services.record_review(actor=ada, review=review, reviewed_on=clock.today(), participants="李", checks={},
-                               result="passed", reasons="好")  # fmt: skip
+                               result="passed", reasons="全部达标")  # fmt: skip
     case = walk(case, "awaiting_signoff", parties)
     assert case.status == CaseStatus.AWAITING_SIGNOFF
     with pytest.raises(PermissionDenied):  # only the lead department signs off

@@ -305,3 +305,20 @@ def _another_town(district: dict[str, OrgUnit]) -> OrgUnit:
     """A third town (neither 湖塘 nor 牛塘)."""
     return (OrgUnit.objects.filter(kind=OrgUnitKind.TOWN, is_active=True)
             .exclude(pk__in=[district["hutang"].pk, district["niutang"].pk]).order_by("sort_order").first())  # fmt: skip
+
+
+def test_a_campaign_starting_later_never_reshapes_a_begun_or_reported_period(summer, district, alice, office, travel):
+    """Moving the start into a period whose reports cover its first days had rewritten it silently."""
+    from sanluanwu.core.errors import ValidationFailed
+
+    travel(D(2020, 7, 17))
+    submit(alice, slot_of(summer, D(2020, 7, 1), district["hutang"]))
+    summer.starts_on = D(2020, 7, 6)
+    with pytest.raises(ValidationFailed, match=r"7月上半月.*起始日不能再改变"):
+        campaigns.save_campaign(actor=office, campaign=summer)
+    assert period_of(summer, D(2020, 7, 1)).starts_on == D(2020, 7, 1)
+    # The running period (7月下半月, nothing reported) may still end earlier or later with the campaign.
+    summer.refresh_from_db()
+    summer.ends_on = D(2020, 7, 28)
+    campaigns.save_campaign(actor=office, campaign=summer)
+    assert period_of(summer, D(2020, 7, 16)).ends_on == D(2020, 7, 28)
