@@ -63,6 +63,13 @@ def says_something(text: str) -> bool:
     return sum(1 for ch in text if ch.isalpha() and ch not in _BLANK_LETTERS) >= REASON_MIN_LETTERS
 
 
+def unsaid(text: str, what: str, *, example: str = "") -> str | None:
+    """The refusal of a reason that says nothing (what: 撤回理由, 退回意见 …), or None: one wording for every app."""
+    if says_something(text):
+        return None
+    return f"{what}至少{REASON_MIN_LETTERS}个字，请写明原因" + (f"（如：{example}）" if example else "")
+
+
 def name_key(value: str) -> str:
     """The key two enterprise names are "the same" under: NFKC, no whitespace, brackets unified, lower case."""
     value = to_halfwidth(value or "")

@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from sanluanwu.core import clock
 from sanluanwu.core.errors import TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.text import REASON_MIN_LETTERS, clean_text, says_something
+from sanluanwu.core.text import clean_text, unsaid
 
 REASON_CHARS = 300
 # The rows still in play: lists, counts, figures, progress and exports read only these.
@@ -49,8 +49,8 @@ def clean_reason(reason: Any, *, restoring: bool = False) -> str:
     text = clean_text(reason if isinstance(reason, str) else "")
     if not text:
         raise ValidationFailed({"reason": [f"请填写{what}"]})
-    if not says_something(text):
-        raise ValidationFailed({"reason": [f"{what}至少{REASON_MIN_LETTERS}个字，请写明原因（如：重复录入）"]})
+    if refusal := unsaid(text, what, example="重复录入"):
+        raise ValidationFailed({"reason": [refusal]})
     if len(text) > REASON_CHARS:
         raise ValidationFailed({"reason": [f"{what}不超过 {REASON_CHARS} 字（现为 {len(text)} 字）"]})
     return text

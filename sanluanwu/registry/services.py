@@ -28,7 +28,7 @@ from sanluanwu.core.errors import (
     WarningsNotAcknowledged,
 )
 from sanluanwu.core.masking import AmbiguousMask, restore_masked
-from sanluanwu.core.text import REASON_MIN_LETTERS, case_search_text, clean_text, name_key, says_something, search_text
+from sanluanwu.core.text import case_search_text, clean_text, name_key, search_text, unsaid
 from sanluanwu.registry import columns, rules, validation, workflow
 from sanluanwu.registry.choices import BaselineMethod, CaseStatus
 from sanluanwu.registry.models import (
@@ -563,8 +563,8 @@ def transition_case(
         note = clean_text(note)
         if transition.needs_note and not note:
             raise ValidationFailed({"note": [f"“{transition.label}”需要填写说明"]})
-        if transition.needs_note and not says_something(note):
-            raise ValidationFailed({"note": [f"“{transition.label}”的说明至少{REASON_MIN_LETTERS}个字，请写明原因"]})
+        if transition.needs_note and (refusal := unsaid(note, f"“{transition.label}”的说明")):
+            raise ValidationFailed({"note": [refusal]})
         if len(note) > TRANSITION_NOTE_CHARS:
             raise ValidationFailed({"note": [f"说明不超过 {TRANSITION_NOTE_CHARS} 字（现为 {len(note)} 字）"]})
         now = clock.now()

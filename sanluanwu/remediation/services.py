@@ -22,7 +22,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.masking import AmbiguousMask, mask_text, restore_masked
-from sanluanwu.core.text import REASON_MIN_LETTERS, clean_multiline, clean_text, says_something, to_halfwidth
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth, unsaid
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry import services as registry
@@ -85,8 +85,8 @@ def _text(value: str, label: str, *, required: bool = False, limit: int = TEXT_C
     value = clean_multiline(value or "")
     if required and not value:
         raise ValidationFailed({field: [f"请填写{label}"]})
-    if required and says and not says_something(value):
-        raise ValidationFailed({field: [f"{label}至少{REASON_MIN_LETTERS}个字，请写明"]})
+    if required and says and (refusal := unsaid(value, label)):
+        raise ValidationFailed({field: [refusal]})
     if len(value) > limit:
         raise ValidationFailed({field: [f"{label}不超过 {limit} 字（现为 {len(value)} 字）"]})
     return value

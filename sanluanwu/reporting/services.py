@@ -29,7 +29,7 @@ from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, photos
 from sanluanwu.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sanluanwu.core.masking import AmbiguousMask, holds_personal_number, is_masked_form, restore_masked
-from sanluanwu.core.text import REASON_MIN_LETTERS, clean_multiline, clean_text, says_something, to_halfwidth
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth, unsaid
 from sanluanwu.core.withdrawal import clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.notices.services import notify
 from sanluanwu.registry.exports import Signature
@@ -64,12 +64,12 @@ def _offices() -> list[OrgUnit]:
 def _text(value: str, field: str, label: str, *, limit: int, required: bool = False, lines: bool = False,
           says: bool = False) -> str:  # fmt: skip
     """A text as stored; `says`: a required reason or comment the record keeps, which must say something
-    (core.text.says_something: "x" or an invisible character is none)."""
+    (core.text.unsaid: "x" or an invisible character is none)."""
     text = (clean_multiline(value) if lines else clean_text(value)).strip()
     if required and not text:
         raise ValidationFailed({field: [f"请填写{label}"]})
-    if required and says and not says_something(text):
-        raise ValidationFailed({field: [f"{label}至少{REASON_MIN_LETTERS}个字，请写明原因"]})
+    if required and says and (refusal := unsaid(text, label)):
+        raise ValidationFailed({field: [refusal]})
     if len(text) > limit:
         raise ValidationFailed({field: [f"{label}不能超过 {limit} 个字（现有 {len(text)} 个）"]})
     return text
