@@ -27,8 +27,28 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def synthetic_rows(n: int) -> Any:
-    """n valid 附件2 rows of 湖塘镇 (unique names, points inside the town), as ExportRow objects."""
+def town_points(boundary: dict[str, Any] | None, n: int = 2000) -> list[tuple[float, float]]:
+    """Up to about n points of a grid over a town's boundary that lie inside it (core.geo's rule), for rows of that
+    town; none without a boundary."""
+    from sanluanwu.core import geo
+
+    if not boundary:
+        return []
+    if boundary.get("type") == "Polygon":
+        ring = boundary["coordinates"][0]
+        x0, x1 = min(p[0] for p in ring), max(p[0] for p in ring)
+        y0, y1 = min(p[1] for p in ring), max(p[1] for p in ring)
+    else:
+        x0, y0, x1, y1 = boundary["bbox"]
+    side = max(2, int(n**0.5))
+    grid = [(x0 + (x1 - x0) * (i + 0.5) / side, y0 + (y1 - y0) * (j + 0.5) / side)
+            for i in range(side) for j in range(side)]  # fmt: skip
+    return [(x, y) for x, y in grid if geo.boundary_contains(boundary, x, y)]
+
+
+def synthetic_rows(n: int, town: str = "湖塘镇", points: list[tuple[float, float]] | None = None) -> Any:
+    """n valid 附件2 rows of a town (unique names; points inside 湖塘镇 unless `points` inside the town are given,
+    town_points), as ExportRow objects."""
     from sanluanwu.registry.exports import ExportRow
 
     industries = ["塑料造粒", "金属表面处理", "木材加工", "废品回收", "石材加工", "印刷", "家具喷漆", "铸造"]
@@ -37,10 +57,13 @@ def synthetic_rows(n: int) -> Any:
     for i in range(n):
         person = f"{surnames[i % 10]}{i}"
         industry = industries[i % 8]
-        lon = 119.935 + (i % 600) * 0.0001
-        lat = 31.700 + (i // 600 % 500) * 0.0001
+        if points:
+            lon, lat = points[i % len(points)]
+        else:
+            lon = 119.935 + (i % 600) * 0.0001
+            lat = 31.700 + (i // 600 % 500) * 0.0001
         yield ExportRow(i + 1, [
-            f"{person}{industry}作坊", industry, f"湖塘镇测试村{i % 97}号", f"{lon:.6f}, {lat:.6f}", person,
+            f"{person}{industry}作坊", industry, f"{town}测试村{i % 97}号", f"{lon:.6f}, {lat:.6f}", person,
             "第一类：关停取缔后复产经营", "未办理", "废气未经处理直排", "" if i % 3 else "电线私拉乱接", "",
             "关停取缔" if i % 3 else "治理改造", planned, "已列入名单", "陈科长",
         ])  # fmt: skip
