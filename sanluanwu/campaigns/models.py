@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.choices import PhaseKind
+from sanluanwu.core import params
+
+
+def _out_of_range(day: dt.date | None) -> bool:
+    return day is not None and not params.DATE_RANGE[0] <= day <= params.DATE_RANGE[1]
 
 
 class Campaign(models.Model):
@@ -44,6 +51,13 @@ class Campaign(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        for name, label in (("issued_on", "印发日期"), ("starts_on", "开始日期"), ("ends_on", "结束日期")):
+            if _out_of_range(getattr(self, name)):
+                errors[name] = f"{label}应在 {params.DATE_RANGE_TEXT} 之间"
+        if errors:
+            raise ValidationError(errors)
+        if self.issued_on and self.ends_on and self.issued_on > self.ends_on:
+            errors["issued_on"] = "印发日期不能晚于专项行动的结束日期"
         if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
             errors["ends_on"] = "结束日期不能早于开始日期"
         if self.starts_on and self.ends_on and (self.ends_on - self.starts_on).days > 3 * 366:

@@ -18,53 +18,74 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-# What may stand between the groups of a number, as the patterns read the text (_FOLD): one to three spaces, dots or
+# What may stand between the groups of a number, as the patterns read the text (_FOLD): one to six spaces, dots or
 # hyphens. _FOLD makes a hyphen of every other mark people put there — any dash, comma, colon, bracket, slash,
-# underscore, tilde, asterisk, 、, ・, bullet or math sign, full-width or not — and a space of every invisible or
-# blank-looking character; a dot stays a dot (decimals are told apart by it) and a plus a plus (+86).
-_SEP = r"(?:[\s.\-]{1,3})?"
+# underscore, tilde, asterisk, 、, ・, bullet, math sign or emoji, full-width or not — and a space of every invisible,
+# blank-looking or combining character (direction marks, variation selectors, a keycap's frame); a dot stays a dot
+# (decimals are told apart by it) and a plus a plus (+86).
+_SEP = r"(?:[\s.\-]{1,6})?"
 # An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in groups
 # of any length (region, birth date, the rest; or fours), even glued to letters ("ID3204…").
 _ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
 # A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
-# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code (0519-8631-0000), possibly with +86;
-# at least 7 digits, so years, amounts and dates are left alone, and so are decimals (13.5, a longitude
-# 119.9512345). A landline-length run next to letters is part of a code (a credit code's digits), not a phone.
+# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code (0519-8631-0000, 0519-86 31 00 00,
+# +86 519 8631 0000), possibly with +86, or without it (86310000; grouped, 8631-0000, when it begins with 5-9, no
+# unit follows and it is not part of a longer grouping: "2018-2019年", "3000-5000元" are no phones); at least 7 digits, so years, amounts and dates are left
+# alone, and so are decimals (13.5, a longitude 119.9512345). A landline-length run next to letters is part of a code
+# (a credit code's digits), not a phone.
+_UNIT_AFTER = r"(?!\s{0,2}[元万亿平米㎡吨台套件个只家户人名次天年月日号%‰])"
 _PHONE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)"
-                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:\+?86{_SEP})?(?:0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}\d{{4}}|[2-9]\d{{6,7}})"
+                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:(?:\+?86{_SEP})?0\d{{2,3}}(?:{_SEP}\d){{7,8}}"
+                    rf"|(?:\+|00)86{_SEP}[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}|[2-9]\d{{6,7}}|(?<!\d[\s.\-])[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}}(?![\s.\-]\d){_UNIT_AFTER})"
                     r"(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
-# Other scripts' digits (Arabic-Indic, Devanagari, mathematical bold …): \d matches them, the patterns' [3-9] not.
-_OTHER_DIGITS = {c: str(unicodedata.digit(chr(c))) for r in (range(0x0660, 0x1000), range(0x1D7CE, 0x1D800))
-                 for c in r if unicodedata.category(chr(c)) == "Nd"}  # fmt: skip
+# The characters the fold reads (Unicode's first two planes and its tags and variation selectors: every digit, mark and
+# symbol people type is in them).
+_CHARS = [chr(c) for r in (range(0x80, 0x20000), range(0xE0000, 0xE0200)) for c in r]
+# Other digits: other scripts' (Arabic-Indic, Devanagari, Myanmar, Khmer, mathematical bold …; \d matches them, the
+# patterns' [3-9] not), circled, superscript and parenthesised ones (①, ³, ⑴). Not Chinese numerals: 李四, 王五 and
+# 张三 would run into the number typed after the name ("王五13812345678" read as twelve digits, no phone at all).
+_OTHER_DIGITS = {ch: str(unicodedata.digit(ch)) for ch in _CHARS
+                 if unicodedata.category(ch) in ("Nd", "No") and unicodedata.digit(ch, None) is not None}  # fmt: skip
 # What the patterns look through, one character for one (so a match's place is the same in the text as typed):
 # full-width digits as an input method types them, other scripts' digits, every punctuation mark or symbol a hyphen
 # (but the dot and the plus), and invisible or blank-looking characters (zero-width and soft hyphens, Hangul
 # fillers, the braille blank) spaces.
-_BLANKS = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u00ad", "\u180e", "\u115f", "\u1160",
-           "\u3164", "\uffa0", "\u2800", "\u3000"]  # fmt: skip
-_MARKS = {chr(c): "-" for c in range(0x21, 0x10000)
-          if unicodedata.category(chr(c))[0] in "PS" and chr(c) not in ".+．＋"}  # fmt: skip
+_BLANKS = ["\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"] + [
+    ch for ch in _CHARS if unicodedata.category(ch) in ("Cf", "Mn", "Me", "Zs", "Zl", "Zp")]  # fmt: skip
+_MARKS = {ch: "-" for ch in map(chr, range(0x21, 0x80)) if unicodedata.category(ch)[0] in "PS"}
+_MARKS.update({ch: "-" for ch in _CHARS if unicodedata.category(ch)[0] in "PS" and ch not in "．＋"})
 _MARKS.update(dict.fromkeys("\u30fc\uff70", "-"))  # ー, a long-vowel sign typed as a dash by Chinese input methods
+_MARKS.pop(".")
+_MARKS.pop("+")
 _FOLD = str.maketrans(
-    {**_MARKS, **{chr(0xFF10 + i): str(i) for i in range(10)}, "\uff0b": "+", "\uff0e": ".",
-     **{chr(c): d for c, d in _OTHER_DIGITS.items()}, **dict.fromkeys(_BLANKS, " ")}
+    {**_MARKS, "\uff0b": "+", "\uff0e": ".", **_OTHER_DIGITS, **dict.fromkeys(_BLANKS, " ")}
 )  # fmt: skip
-_DIGIT = re.compile(r"\d")
-# The fewest digits either pattern matches (a landline without its area code, [2-9]\d{6}); the patterns read \d, and
-# _FOLD makes ASCII digits only of full-width ones, which \d already matches: a text with fewer has nothing to mask.
+del _CHARS
+_DIGIT = re.compile("[0-9]")  # in a folded text, where every digit is an ASCII one
+# The fewest digits either pattern matches (a landline without its area code, [2-9]\d{6}): a text with fewer has
+# nothing to mask.
 _FEWEST_DIGITS = 7
 
 
-def _mask_digits(text: str, keep_head: int, keep_tail: int) -> str:
-    """Replace every digit but the first `keep_head` and the last `keep_tail` with *, keeping separators. A short
-    number (a landline without its area code) keeps only its tail, and at least half of any number is hidden."""
-    digits = len(_DIGIT.findall(text))
+def _folded(text: str) -> str | None:
+    """The text as the patterns read it, or None when it holds too few digits to hold a number (most texts: names,
+    problems in words), told in a few C-level passes."""
+    folded = text.translate(_FOLD)
+    return folded if sum(map(folded.count, "0123456789")) >= _FEWEST_DIGITS else None
+
+
+def _mask_digits(text: str, keep_head: int, keep_tail: int, folded: str | None = None) -> str:
+    """Replace every digit but the first `keep_head` and the last `keep_tail` with *, keeping separators (digits as
+    the fold reads them: a Chinese numeral is one). A short number (a landline without its area code) keeps only its
+    tail, and at least half of any number is hidden."""
+    folded = text.translate(_FOLD) if folded is None else folded
+    digits = sum(1 for ch in folded if ch.isdigit())
     if digits < 11:
         keep_head = 0
     keep_tail = min(keep_tail, digits // 2)
     out, seen = [], 0
-    for ch in text:
-        if ch.isdigit():
+    for ch, read in zip(text, folded, strict=True):
+        if read.isdigit():
             seen += 1
             out.append(ch if seen <= keep_head or seen > digits - keep_tail else "*")
         else:
@@ -89,8 +110,8 @@ def _legacy_phone_mask(text: str, folded: str) -> str:
     prefix = ""
     if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
         cut = 3 if folded.startswith("+") else 2
-        prefix, text = text[:cut], text[cut:]
-    return prefix + _mask_digits(text, 3, 4)
+        prefix, text, folded = text[:cut], text[cut:], folded[cut:]
+    return prefix + _mask_digits(text, 3, 4, folded)
 
 
 def _mask_phone_match(text: str, folded: str) -> str:
@@ -104,15 +125,15 @@ def _mask_phone_match(text: str, folded: str) -> str:
         # apart, the code is what comes before the separator; run together, what comes before an 8-digit number.
         area = _AREA_CODE.match(folded.lstrip(" -./"))
         head = len(area.group(1)) if area else min(4, max(3, digits - 8))
-        return prefix + _mask_digits(text, head, min(4, digits - head - 4))  # at least four digits hidden
-    return prefix + _mask_digits(text, 3, 4)
+        return prefix + _mask_digits(text, head, min(4, digits - head - 4), folded)  # at least four digits hidden
+    return prefix + _mask_digits(text, 3, 4, folded)
 
 
 def _mask_id_match(text: str, folded: str) -> str:
     """An ID number as typed: whole, 3204**********1234; in groups, the same digits hidden around the separators."""
     if folded.isalnum():
         return mask_id_number(text)
-    return _mask_digits(text, 4, 4 if folded[-1].isdigit() else 3)
+    return _mask_digits(text, 4, 4 if folded[-1].isdigit() else 3, folded)
 
 
 # A run of digits long enough to be a mobile (11) or an ID number (18, perhaps ending in X): what a URL path may hold
@@ -182,11 +203,12 @@ def mask_text(value: Any) -> str:
     if value is None:
         return ""
     text = str(value)
-    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
-        return text  # most cells (names, problems in words): no number long enough to be a phone, in one C-level pass
+    folded = _folded(text)
+    if folded is None:
+        return text  # most cells (names, problems in words): no number long enough to be a phone
     hiding = _hiding()
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
-        text = _mask_once(text, pattern, _hide_match if hiding else mask)
+        text, folded = _mask_once(text, pattern, _hide_match if hiding else mask, folded)
     return text
 
 
@@ -220,20 +242,19 @@ def _spans(pattern: re.Pattern[str], folded: str) -> list[tuple[int, int]]:
 
 def holds_personal_number(value: Any) -> bool:
     """Whether the text holds a phone or ID number (what mask_text would hide): for fields that must hold none."""
-    text = str(value or "")
-    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+    folded = _folded(str(value or ""))
+    if folded is None:
         return False
-    folded = text.translate(_FOLD)
     return bool(_spans(_ID_NUMBER, folded) or _spans(_PHONE, folded))
 
 
 def _masked_pairs(text: str) -> list[tuple[str, str]]:
     """Each number mask_text hides in `text`, as (clear, masked), in the order they stand."""
-    if len(_DIGIT.findall(text)) < _FEWEST_DIGITS:
+    folded = _folded(text)
+    if folded is None:
         return []
     pairs: list[tuple[int, str, str]] = []
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
-        folded = text.translate(_FOLD)
         for start, end in _spans(pattern, folded):
             if "*" not in text[start:end]:
                 clear, masked = text[start:end], mask(text[start:end], folded[start:end])
@@ -241,20 +262,22 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
                 legacy = _legacy_phone_mask(clear, folded[start:end]) if pattern is _PHONE else masked
                 if legacy != masked:
                     pairs.append((start, clear, legacy))
-        text = _mask_once(text, pattern, mask)
+        text, folded = _mask_once(text, pattern, mask, folded)
     return [(clear, masked) for _, clear, masked in sorted(pairs)]
 
 
-def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], str]) -> str:
-    folded = text.translate(_FOLD)
+def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], str],
+               folded: str) -> tuple[str, str]:  # fmt: skip
+    """The text with each number the pattern finds in its fold masked, and the new text's fold."""
     spans = _spans(pattern, folded)
     if not spans:
-        return text
+        return text, folded
     parts, at = [], 0
     for start, end in spans:
         parts += [text[at:start], mask(text[start:end], folded[start:end])]
         at = end
-    return "".join(parts) + text[at:]
+    text = "".join(parts) + text[at:]
+    return text, text.translate(_FOLD)
 
 
 class AmbiguousMask(ValueError):

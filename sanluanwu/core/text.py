@@ -55,12 +55,18 @@ def clean_text(value: str | None) -> str:
 REASON_MIN_LETTERS = 2
 
 
-# Letters that show as nothing (Hangul fillers): no letter a reader sees.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
+# Letters that show as nothing (Hangul fillers) or as a mark (the click letters ǀǁǂǃ, the Hangul dot ㆍ): no letter a
+# reader sees. Modifier letters (Unicode Lm: ー, 々, ʼ, ʰ, the Arabic tatweel, Lisu tones) are not counted either: a
+# long-vowel sign, an iteration mark or an apostrophe says nothing on its own.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u01c0\u01c1\u01c2\u01c3\u318d\u119e")
+
+
+def _letter(ch: str) -> bool:
+    return ch.isalpha() and ch not in _BLANK_LETTERS and unicodedata.category(ch) != "Lm"
 
 
 def says_something(text: str) -> bool:
-    return sum(1 for ch in text if ch.isalpha() and ch not in _BLANK_LETTERS) >= REASON_MIN_LETTERS
+    return sum(1 for ch in text if _letter(ch)) >= REASON_MIN_LETTERS
 
 
 def unsaid(text: str, what: str, *, example: str = "") -> str | None:

@@ -60,6 +60,9 @@ def find_candidates(*, actor: Any, find: Find) -> Match:
     _require(actor, "inspection.record", find.town_id)
     if find.phone.strip() and not permissions.allows(scope, "person.reveal", town_id=find.town_id):
         with transaction.atomic():
+            # One comparison at a time per user (the user's row locked on PostgreSQL; SQLite writes one at a time):
+            # thirty requests sent at once must not each count the same twenty-nine.
+            list(User.objects.select_for_update(no_key=True).filter(pk=actor.pk).values_list("pk", flat=True))
             since = clock.now() - dt.timedelta(hours=1)
             if actions_since(actor=actor, action=PHONE_COMPARED, since=since) >= PHONE_COMPARISONS_PER_HOUR:
                 raise TooManyTries(f"一小时内按联系电话比对已达 {PHONE_COMPARISONS_PER_HOUR} 次，请稍后再试；"

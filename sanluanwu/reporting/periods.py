@@ -24,7 +24,7 @@ def half_months(
 ) -> list[PeriodDates]:
     """1st-15th and 16th-end of each month from the campaign's start to its end (the first and last may be cut
     short by them). Due on the 15th and on the 30th; in February the second is due on the month's last day. A
-    period cut short by the campaign keeps its half month's due date."""
+    period cut short by the campaign keeps its half month's due date, but never one before its first day."""
     periods: list[PeriodDates] = []
     year, month = starts_on.year, starts_on.month
     while dt.date(year, month, 1) <= ends_on:
@@ -34,7 +34,8 @@ def half_months(
         for start, end, due in halves:
             if end < starts_on or start > ends_on:
                 continue
-            periods.append(PeriodDates(max(start, starts_on), min(end, ends_on), due))
+            start = max(start, starts_on)  # due no earlier than its first day (a period cut short by the start)
+            periods.append(PeriodDates(start, min(end, ends_on), max(due, start)))
         month += 1
         if month == 13:
             year, month = year + 1, 1

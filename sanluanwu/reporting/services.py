@@ -109,12 +109,16 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
                                 default_due_on=dates.due_on, due_on=dates.due_on)  # fmt: skip
                 new.append(period)
             else:
-                _refuse_reshaping(period, dates.starts_on, dates.ends_on, today)
-                moved = period.due_on != period.default_due_on
+                reported = _refuse_reshaping(period, dates.starts_on, dates.ends_on, today)
+                # New due days apply from now on: a period ended, reported in or past its due date keeps the date
+                # its units were judged by (the office moves one date on the period's page, with a reason).
+                settled = reported or period.ends_on < today or period.due_on < today
                 period.starts_on, period.ends_on = dates.starts_on, dates.ends_on
-                period.default_due_on = dates.due_on
-                if not moved:
-                    period.due_on = dates.due_on
+                if not settled:
+                    moved = period.due_on != period.default_due_on
+                    period.default_due_on = dates.due_on
+                    if not moved:
+                        period.due_on = dates.due_on
                 period.save()
                 # A period past its due date keeps its units; one that never had any (a campaign set up late) gets
                 # them.
@@ -138,11 +142,12 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
     return kept
 
 
-def _refuse_reshaping(period: Period, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> None:
+def _refuse_reshaping(period: Period, starts_on: dt.date, ends_on: dt.date, today: dt.date) -> bool:
     """A period's span follows the campaign's dates only while nothing depends on it: a begun or reported period keeps
     its first day (its reports cover it; on its first day it may still move), and a reported or ended one its last
     (the reports are as of it). The running, unreported period's end may still move (the campaign extended or cut
-    short)."""
+    short), but not into the past: ended at once, it could never be reported in nor moved again. Whether the period
+    has reports."""
     reported = Report.objects.filter(slot__period=period).exists()
     if starts_on != period.starts_on and (period.starts_on < today or reported):
         raise ValidationFailed({"starts_on": [f"{period.label}（{period.span}）已开始或已有报送，其起始日不能再改变；"
@@ -150,6 +155,10 @@ def _refuse_reshaping(period: Period, starts_on: dt.date, ends_on: dt.date, toda
     if ends_on != period.ends_on and (reported or period.ends_on < today):
         raise ValidationFailed({"ends_on": [f"{period.label}（{period.span}）已结束或已有报送，其截止日不能再改变；"
                                             "专项行动的结束日期不能改到该期之内"]})  # fmt: skip
+    if ends_on != period.ends_on and ends_on < today:
+        raise ValidationFailed({"ends_on": [f"{period.label}（{period.span}）正在进行，专项行动的结束日期不能早于今天"
+                                            f"（{today:%Y-%m-%d}）：该期会随即结束，既无法报送也无法再改回"]})  # fmt: skip
+    return reported
 
 
 def _follow_units(period: Period, units: list[OrgUnit]) -> None:
@@ -278,7 +287,7 @@ def submit_report(
     phone = _known_phone(phone, slot, actor)
     if not _PHONE.fullmatch(phone):
         raise ValidationFailed(
-            {"phone": [f"联系电话“{phone}”不像电话号码：只能有数字、空格、-、+、括号和“转”，如 0519-86310000"]}
+            {"phone": ["联系电话不像电话号码：只能有数字、空格、-、+、括号和“转”，如 0519-86310000"]}
         )
     phone = to_halfwidth(phone)  # typed with a Chinese input method (０５１９－８６…): kept as the digits it reads
     remark = _text(remark, "remark", "备注", limit=2000, lines=True)

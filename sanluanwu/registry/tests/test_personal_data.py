@@ -99,6 +99,16 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("【138】1234 5678", "【138】**** 5678"), ("138--1234--5678", "138--****--5678"),
     ("138   1234   5678", "138   ****   5678"), ("138\u28001234\u28005678", "138\u2800****\u28005678"),
     ("320412，19800101，1234", "3204**，********，1234"),
+    # helper-41: direction marks, combining marks, a keycap, an emoji, four and more separators, other digits, and
+    # landlines laid out otherwise (8631-0000 without its area code, 0519-8631-00-00, +86 519 …).
+    ("138\u200e1234\u200f5678", "138\u200e****\u200f5678"), ("1\u03353\u03358\u03351\u03352\u03353\u03354\u0335"
+     "5\u03356\u03357\u03358\u0335", "1\u03353\u03358\u0335*\u0335*\u0335*\u0335*\u03355\u03356\u03357\u03358\u0335"),
+    ("".join(f"{d}\ufe0f\u20e3" for d in "13812345678"), "".join(f"{d}\ufe0f\u20e3" for d in "138****5678")),
+    ("138📞1234📞5678", "138📞****📞5678"), ("138----1234----5678", "138----****----5678"),
+    ("138\n\n\n\n1234\n\n\n\n5678", "138\n\n\n\n****\n\n\n\n5678"), ("①③⑧①②③④⑤⑥⑦⑧", "①③⑧****⑤⑥⑦⑧"),
+    ("¹³⁸¹²³⁴⁵⁶⁷⁸", "¹³⁸****⁵⁶⁷⁸"), ("၁၃၈၁၂၃၄၅၆၇၈", "၁၃၈****၅၆၇၈"), ("门卫8631-0000", "门卫****-0000"),
+    ("8631 0000", "**** 0000"), ("0519-8631-00-00", "0519-****-00-00"), ("0519-863-10000", "0519-***-*0000"),
+    ("+86 519 8631 0000", "+86 519 **** 0000"), ("王五13812345678", "王五138****5678"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -110,7 +120,9 @@ def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_
 def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
     for text in ("金额1,234,567元", "100,000元", "2019年12月31日", "坐标 119.943300, 31.727000", "31.727000,119.943300",
                  f"{CODE}", "第1、2、3、4、5、6、7项", "投资13,500,000,000元", "2020-07-15 13:45:30，2020-07-16检查",
-                 "3204 1219 8001 0112 34"):  # fmt: skip  # the last: grouped oddly and its check character wrong
+                 "3204 1219 8001 0112 34",  # grouped oddly and its check character wrong
+                 "2018-2019年集中整治", "2018-2019", "3000-5000元", "8000-9000 元", "6000-6500平方米", "二〇二〇年七月十五日",
+                 "一三八一二三四五六七八"):  # fmt: skip  # the last: numbers written in words are words (李四, 王五)
         assert mask_text(text) == text, text
 
 

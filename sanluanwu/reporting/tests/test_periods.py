@@ -76,6 +76,13 @@ def test_a_period_cut_short_by_the_campaign_keeps_its_half_months_due_date():
     ]
 
 
+def test_a_period_cut_short_by_the_campaigns_start_is_never_due_before_its_first_day():
+    assert spans(half_months(D(2020, 10, 6), D(2020, 10, 31), first_due_day=1, second_due_day=20)) == [
+        (D(2020, 10, 6), D(2020, 10, 15), D(2020, 10, 6)),
+        (D(2020, 10, 16), D(2020, 10, 31), D(2020, 10, 20)),
+    ]
+
+
 def test_a_campaign_inside_one_half_month_has_one_period():
     assert spans(half_months(D(2020, 7, 3), D(2020, 7, 5))) == [(D(2020, 7, 3), D(2020, 7, 5), D(2020, 7, 15))]
 
@@ -322,3 +329,39 @@ def test_a_campaign_starting_later_never_reshapes_a_begun_or_reported_period(sum
     summer.ends_on = D(2020, 7, 28)
     campaigns.save_campaign(actor=office, campaign=summer)
     assert period_of(summer, D(2020, 7, 16)).ends_on == D(2020, 7, 28)
+
+
+def test_the_campaign_cannot_end_the_running_period_in_the_past(summer, office, travel):
+    """Cutting the campaign to a day already gone had ended the running period at once, deleted the later ones, and
+    no later date could undo it (an ended period's end is kept)."""
+    travel(D(2020, 7, 20))
+    summer.ends_on = D(2020, 7, 18)
+    with pytest.raises(ValidationFailed, match=r"7月下半月.*正在进行.*不能早于今天（2020-07-20）"):
+        campaigns.save_campaign(actor=office, campaign=summer)
+    summer.refresh_from_db()
+    assert period_of(summer, D(2020, 7, 16)).ends_on == D(2020, 7, 31)
+    assert Period.objects.filter(campaign=summer, starts_on__gt=D(2020, 7, 31)).exists()
+    summer.ends_on = D(2020, 7, 20)  # today: the period ends today and can still be reported
+    campaigns.save_campaign(actor=office, campaign=summer)
+    assert period_of(summer, D(2020, 7, 16)).ends_on == D(2020, 7, 20)
+    summer.refresh_from_db()
+    summer.ends_on = D(2020, 8, 31)  # and extended again
+    campaigns.save_campaign(actor=office, campaign=summer)
+    assert period_of(summer, D(2020, 7, 16)).ends_on == D(2020, 7, 31)
+
+
+def test_new_due_days_apply_from_now_on_and_never_to_an_ended_or_reported_period(summer, district, alice, office,
+                                                                                travel):  # fmt: skip
+    """Changing the due days had moved ended, reported periods' due dates (one to before its own end) unannounced."""
+    travel(D(2020, 7, 10))
+    submit(alice, slot_of(summer, D(2020, 7, 1), district["hutang"]))
+    travel(D(2020, 7, 20))
+    before = {p.pk: (p.due_on, p.default_due_on) for p in Period.objects.filter(campaign=summer)}
+    summer.first_due_day, summer.second_due_day = 10, 25
+    campaigns.save_campaign(actor=office, campaign=summer)
+    for period in Period.objects.filter(campaign=summer):
+        if period.ends_on < D(2020, 7, 20) or period.starts_on == D(2020, 7, 1):
+            assert (period.due_on, period.default_due_on) == before[period.pk], period.label
+    assert period_of(summer, D(2020, 7, 16)).due_on == D(2020, 7, 25)  # the running, unreported one follows
+    assert period_of(summer, D(2020, 8, 1)).due_on == D(2020, 8, 10)
+    assert period_of(summer, D(2020, 8, 16)).due_on == D(2020, 8, 25)
