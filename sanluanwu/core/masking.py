@@ -18,25 +18,28 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-# What may stand between the groups of a number, as the patterns read the text (_FOLD): one to six spaces, dots or
-# hyphens. _FOLD makes a hyphen of every other mark people put there — any dash, comma, colon, bracket, slash,
-# underscore, tilde, asterisk, 、, ・, bullet, math sign or emoji, full-width or not — and a space of every invisible,
-# blank-looking or combining character (direction marks, variation selectors, a keycap's frame); a dot stays a dot
-# (decimals are told apart by it) and a plus a plus (+86).
-_SEP = r"(?:[\s.\-]{1,6})?"
+# What may stand between the groups of a number, as the patterns read the text (_FOLD): up to sixteen spaces, dots or
+# hyphens (an emoji of a family is seven characters, a digit may carry several combining marks). _FOLD makes a hyphen
+# of every other mark people put there — any dash, comma, colon, bracket, slash, underscore, tilde, asterisk, 、, ・,
+# bullet, math sign or emoji, full-width or not — and a space of every invisible, blank-looking or combining
+# character (direction marks, variation selectors, a keycap's frame); a dot stays a dot (decimals are told apart by
+# it) and a plus a plus (+86).
+_SEP = r"(?:[\s.\-]{1,16})?"
 # An 18-character 居民身份证号码 (17 digits and a digit or X), not part of a longer number; typed whole or in groups
 # of any length (region, birth date, the rest; or fours), even glued to letters ("ID3204…").
 _ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
 # A phone number as people type it: a mobile (11 digits, grouped any way, even one by one, and glued to letters as
-# in "A13812345678", or dotted, 138.1234.5678) or a landline with its area code (0519-8631-0000, 0519-86 31 00 00,
-# +86 519 8631 0000), possibly with +86, or without it (86310000; grouped, 8631-0000, when it begins with 5-9, no
-# unit follows and it is not part of a longer grouping: "2018-2019年", "3000-5000元" are no phones); at least 7 digits, so years, amounts and dates are left
-# alone, and so are decimals (13.5, a longitude 119.9512345). A landline-length run next to letters is part of a code
-# (a credit code's digits), not a phone.
-_UNIT_AFTER = r"(?!\s{0,2}[元万亿平米㎡吨台套件个只家户人名次天年月日号%‰])"
-_PHONE = re.compile(rf"(?<!\d)(?:\+?86{_SEP})?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d)"
-                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:(?:\+?86{_SEP})?0\d{{2,3}}(?:{_SEP}\d){{7,8}}"
-                    rf"|(?:\+|00)86{_SEP}[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}|[2-9]\d{{6,7}}|(?<!\d[\s.\-])[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}}(?![\s.\-]\d){_UNIT_AFTER})"
+# in "A13812345678", or dotted, 138.1234.5678), possibly with +86 or 0086; a landline with its area code (0519-8631-0000,
+# 0519-86 31 00 00, +86 519 8631 0000, +86 (0)519 …); or a local number without it, 7 or 8 digits from 2 to 9, whole
+# (86310000) or, from 5 to 9, as 4-4 or 3-4 (8631-0000). At least 7 digits, so years, amounts and dates are left alone,
+# and so are decimals (13.5, a longitude 119.9512345). A landline-length run next to letters is part of a code (a
+# credit code's digits), not a phone. What a local number's shape cannot tell (an amount, a range, a meter reading, a
+# standard's number) _not_a_phone tells from the words around it.
+_PREFIX = rf"(?:(?:\+|00)?86{_SEP})"
+_PHONE = re.compile(rf"(?P<mobile>(?<!\d){_PREFIX}?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d))"
+                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:{_PREFIX}?0[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}"
+                    rf"|(?:\+|00)86{_SEP}(?:0{_SEP})?(?:10|[2-9]\d{{1,2}})(?:{_SEP}\d){{7,8}}"
+                    rf"|(?P<local>[2-9]\d{{6,7}}|[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}}))"
                     r"(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
 # The characters the fold reads (Unicode's first two planes and its tags and variation selectors: every digit, mark and
 # symbol people type is in them).
@@ -79,7 +82,7 @@ def _mask_digits(text: str, keep_head: int, keep_tail: int, folded: str | None =
     the fold reads them: a Chinese numeral is one). A short number (a landline without its area code) keeps only its
     tail, and at least half of any number is hidden."""
     folded = text.translate(_FOLD) if folded is None else folded
-    digits = sum(1 for ch in folded if ch.isdigit())
+    digits = len(_DIGIT.findall(folded))
     if digits < 11:
         keep_head = 0
     keep_tail = min(keep_tail, digits // 2)
@@ -104,20 +107,30 @@ def mask_id_number(value: str) -> str:
 _AREA_CODE = re.compile(r"\s*(0\d{2,3})(?=\D)")
 
 
+def _country_code(folded: str) -> int:
+    """How many characters of a matched phone are its country code (+86, 0086, 86), kept in clear; 0 if none."""
+    if len(_DIGIT.findall(folded)) <= 11:
+        return 0
+    for code in ("+86", "0086", "86"):
+        if folded.startswith(code):
+            return len(code)
+    return 0
+
+
 def _legacy_phone_mask(text: str, folded: str) -> str:
     """How a phone read masked before landlines kept their whole area code (051*-****0000, until December 2026): the
     exports and drafts written then still hold it, and importing one back must keep the stored number too."""
     prefix = ""
-    if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
-        cut = 3 if folded.startswith("+") else 2
+    cut = _country_code(folded)
+    if cut:
         prefix, text, folded = text[:cut], text[cut:], folded[cut:]
     return prefix + _mask_digits(text, 3, 4, folded)
 
 
 def _mask_phone_match(text: str, folded: str) -> str:
     prefix = ""
-    if folded.startswith(("+86", "86")) and len(_DIGIT.findall(folded)) > 11:
-        cut = 3 if folded.startswith("+") else 2
+    cut = _country_code(folded)
+    if cut:
         prefix, text, folded = text[:cut], text[cut:], folded[cut:]
     digits = len(_DIGIT.findall(folded))
     if folded.lstrip(" -./").startswith("0") and digits >= 10:
@@ -216,28 +229,75 @@ def mask_text(value: Any) -> str:
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 _THOUSANDS = re.compile(r"\d{1,3}(?:-\d{3}){2,}")
+_BIRTH = re.compile(r"(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 _STANDARD_ID = re.compile(r"\d{17}[\dXx]|\d{6}[\s-]\d{8}[\s-]\d{3}[\dXx]")
 
 
 def _id_plausible(folded: str) -> bool:
-    """An ID number typed whole or as region, birth date, rest is one whatever its check; one grouped another way
-    (fours, or odd groups) only when its check character is right: timestamps and other runs of grouped digits
+    """An ID number begins with a region (its first digit 1-6, or 8 for the residence permits; a credit code's 9 is
+    none) and holds a birth date (1900-2099) in its 7th to 14th digits: an 18-digit credit code or meter number is no
+    ID number. Typed whole or as region, birth date, rest it is one whatever its check; grouped another way (fours, or
+    odd groups) only when its check character is right: timestamps and other runs of grouped digits
     ("2020-07-15 13:45:30，2020…") would otherwise read as one."""
+    digits = [ch for ch in folded if ch.isdigit() or ch in "Xx"]
+    if digits[0] not in "1234568" or not _BIRTH.fullmatch("".join(digits[6:14])):
+        return False
     if _STANDARD_ID.fullmatch(folded):
         return True
-    digits = [ch for ch in folded if ch.isdigit() or ch in "Xx"]
     total = sum(int(d) * w for d, w in zip(digits[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == digits[17].upper()
 
 
-def _spans(pattern: re.Pattern[str], folded: str) -> list[tuple[int, int]]:
-    """Where the pattern finds a number in the folded text (an ID number's only when plausible)."""
-    spans = [m.span() for m in pattern.finditer(folded)]
+# What a local number's shape cannot tell, the words around it can. A number right after one of these words is
+# another kind of number: a meter's, a document's, an amount, an area, a batch (表号0519003456, 止码 20200715,
+# 面积5000-6000, 批次 7001-7002).
+_OTHER_NUMBER_WORDS = ("表号", "户号", "编号", "止码", "起码", "读数", "示数", "底数", "单号", "文号", "批号", "批次", "证号", "代码",
+                       "账号", "帐号", "卡号", "序号", "工号", "订单", "面积", "功率", "产值", "产量", "产能", "投资", "罚款",
+                       "金额", "数量", "用水量", "用电量", "电量", "水量", "规模", "容量", "重量", "费用", "价格", "税额",
+                       "邮编", "型号", "标准", "坐标", "经度", "纬度", "共计", "合计", "约")  # fmt: skip
+_BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是约共]{0,3}$"
+                     r"|(?<![A-Za-z])(?!TEL|FAX|NO|PH|MOB)[A-Z]{2,4}(?:/T)?[\s:：]{0,2}$")  # fmt: skip  # GB 8978-1996, ISO 9001-2015
+# A unit after a local number makes it an amount or a range ("5000000元", "3000-5000平方米", "5000 kg", "5000-6000/年";
+# not "/" alone: 8631-0000/8631-0001 are two numbers).
+_UNIT_AFTER = re.compile(r"[\s（(]{0,3}(?:[元万亿千百平米亩吨斤克台套件个只家户人名次天年月日时分秒度瓦升辆箱桶株袋包瓶张块条根棵头匹"
+                         r"立方厘公倍成多余左A-Za-z%％‰㎡㎥°℃]|[/／](?:[年月日天时吨件台套个次人]|[A-Za-z]))")  # fmt: skip
+_GROUPS = re.compile(r"(\d+)\D+(\d+)")
+
+
+def _not_a_phone(match: re.Match[str], text: str) -> bool:
+    """Whether a phone-shaped match is another kind of number after all: an amount in thousands (13,500,000,000元);
+    for any but a mobile, a number right after a word naming another kind (_OTHER_NUMBER_WORDS) or a standard's
+    letters; for a local number without area code also a unit after it, an 8-digit date (20200715), a round range
+    (5000-6000) or one group of a longer grouping (3204 1219 8001 0112 34)."""
+    a, b = match.span()
+    if _THOUSANDS.fullmatch(match.group()):
+        return True
+    if match.group("mobile") is not None:
+        return False  # a mobile: masked wherever it stands
+    if _BEFORE.search(text[max(0, a - 8) : a]):
+        return True
+    local = match.group("local")
+    if local is None:
+        return False
+    if _UNIT_AFTER.match(text, b) or _BIRTH.fullmatch(local):
+        return True
+    groups = _GROUPS.fullmatch(local)
+    if groups:
+        first, second = (int(g) for g in groups.groups())
+        if first % 100 == 0 and second % 100 == 0:
+            return True
+        # Part of a longer grouping: a digit group joined by a space or a hyphen on either side (not 、 / ，: a list).
+        if re.match(r"[ \-‐‑–—－][0-9]", text[b : b + 2]) or re.search(r"[0-9][ \-‐‑–—－]$", text[max(0, a - 2) : a]):
+            return True
+    return False
+
+
+def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, int]]:
+    """Where the pattern finds a number in the folded text (an ID number's only when plausible, a phone's only when it
+    is one: _not_a_phone reads the words around it in the text as typed)."""
     if pattern is _ID_NUMBER:
-        spans = [(a, b) for a, b in spans if _id_plausible(folded[a:b])]
-    else:  # an amount in thousands (13,500,000,000元) is no phone, whatever its digits
-        spans = [(a, b) for a, b in spans if not _THOUSANDS.fullmatch(folded[a:b])]
-    return spans
+        return [m.span() for m in pattern.finditer(folded) if _id_plausible(m.group())]
+    return [m.span() for m in pattern.finditer(folded) if not _not_a_phone(m, text)]
 
 
 def holds_personal_number(value: Any) -> bool:
@@ -245,7 +305,8 @@ def holds_personal_number(value: Any) -> bool:
     folded = _folded(str(value or ""))
     if folded is None:
         return False
-    return bool(_spans(_ID_NUMBER, folded) or _spans(_PHONE, folded))
+    text = str(value or "")
+    return bool(_spans(_ID_NUMBER, folded, text) or _spans(_PHONE, folded, text))
 
 
 def _masked_pairs(text: str) -> list[tuple[str, str]]:
@@ -255,7 +316,7 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
         return []
     pairs: list[tuple[int, str, str]] = []
     for pattern, mask in ((_ID_NUMBER, _mask_id_match), (_PHONE, _mask_phone_match)):
-        for start, end in _spans(pattern, folded):
+        for start, end in _spans(pattern, folded, text):
             if "*" not in text[start:end]:
                 clear, masked = text[start:end], mask(text[start:end], folded[start:end])
                 pairs.append((start, clear, masked))
@@ -269,7 +330,7 @@ def _masked_pairs(text: str) -> list[tuple[str, str]]:
 def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], str],
                folded: str) -> tuple[str, str]:  # fmt: skip
     """The text with each number the pattern finds in its fold masked, and the new text's fold."""
-    spans = _spans(pattern, folded)
+    spans = _spans(pattern, folded, text)
     if not spans:
         return text, folded
     parts, at = [], 0

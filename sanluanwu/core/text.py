@@ -55,14 +55,20 @@ def clean_text(value: str | None) -> str:
 REASON_MIN_LETTERS = 2
 
 
-# Letters that show as nothing (Hangul fillers) or as a mark (the click letters ǀǁǂǃ, the Hangul dot ㆍ): no letter a
-# reader sees. Modifier letters (Unicode Lm: ー, 々, ʼ, ʰ, the Arabic tatweel, Lisu tones) are not counted either: a
-# long-vowel sign, an iteration mark or an apostrophe says nothing on its own.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u01c0\u01c1\u01c2\u01c3\u318d\u119e")
+# The letters a reason is read by: Chinese characters, the letters of Latin (not the IPA's ʔ, nor the click letters
+# ǀǁǂǃ), Greek and Cyrillic, full-width Latin, kana and Hangul syllables. Letters of other scripts that look like marks
+# (Canadian syllabics ᐧ ᐨ ᐟ, Lisu tones ꓸ, Hangul jamo ㅡ ㅣ ㆍ, the Arabic tatweel) and modifier letters (ー, 々, ʼ, ʰ)
+# say nothing to a reader of this system's records; nor do invisible Hangul fillers.
+_READ_LETTERS = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F), (0x3041, 0x3096),
+                 (0x30A1, 0x30FA), (0xAC00, 0xD7A3))  # fmt: skip
+_CASED_LETTERS = ((0x41, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x1E00, 0x1EFF), (0xFF21, 0xFF5A))
 
 
 def _letter(ch: str) -> bool:
-    return ch.isalpha() and ch not in _BLANK_LETTERS and unicodedata.category(ch) != "Lm"
+    code = ord(ch)
+    if any(a <= code <= b for a, b in _READ_LETTERS):
+        return True
+    return unicodedata.category(ch) in ("Lu", "Ll", "Lt") and any(a <= code <= b for a, b in _CASED_LETTERS)
 
 
 def says_something(text: str) -> bool:

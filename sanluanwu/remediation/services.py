@@ -471,7 +471,7 @@ def complete_task(
 def block_task(*, actor: Any, task: Task, reason: str) -> Task:
     """The owner says why the task cannot be done (e.g. no water account at this address); the town sees it."""
     scope = scope_for(actor)
-    reason = _text(reason, "无法办理的原因", required=True, says=True)
+    reason = _text(reason, "无法办理的原因", required=True, field="reason", says=True)
     with transaction.atomic():
         case = _locked(task.case)
         task = (
@@ -503,7 +503,7 @@ def waive_task(*, actor: Any, task: Task, reason: str) -> Task:
     """The lead department checks why a task cannot be done and settles it (经核实无需办理, e.g. there is no water
     account at this address); the on-site review still confirms the item on the spot."""
     scope = scope_for(actor)
-    reason = _text(reason, "核实情况", required=True, says=True)
+    reason = _text(reason, "核实情况", required=True, field="reason", says=True)
     with transaction.atomic():
         case = _locked(task.case)
         task = (

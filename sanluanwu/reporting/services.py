@@ -116,6 +116,14 @@ def sync_periods(*, campaign: Campaign, today: dt.date | None = None) -> list[Pe
                 period.starts_on, period.ends_on = dates.starts_on, dates.ends_on
                 if not settled:
                     moved = period.due_on != period.default_due_on
+                    if not moved and dates.due_on != period.due_on and dates.due_on < today:
+                        # New due days that put the running period's date behind today would make every unit late at
+                        # once, and the period, past its due date then, would keep it whatever came next.
+                        field = "first_due_day" if dates.starts_on.day <= 15 else "second_due_day"
+                        raise ValidationFailed({field: [
+                            f"{period.label}（{period.span}）按新的报送日应于 {dates.due_on:%Y-%m-%d} 截止，已经过去，"
+                            "各单位会立即算作逾期；请另选报送日（新的报送日从下一期起适用时，可在该期截止后再改），"
+                            "或在该期页面调整截止日期"]})  # fmt: skip
                     period.default_due_on = dates.due_on
                     if not moved:
                         period.due_on = dates.due_on

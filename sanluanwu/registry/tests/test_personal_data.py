@@ -109,6 +109,12 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("¹³⁸¹²³⁴⁵⁶⁷⁸", "¹³⁸****⁵⁶⁷⁸"), ("၁၃၈၁၂၃၄၅၆၇၈", "၁၃၈****၅၆၇၈"), ("门卫8631-0000", "门卫****-0000"),
     ("8631 0000", "**** 0000"), ("0519-8631-00-00", "0519-****-00-00"), ("0519-863-10000", "0519-***-*0000"),
     ("+86 519 8631 0000", "+86 519 **** 0000"), ("王五13812345678", "王五138****5678"),
+    # helper-42: two local numbers in a row, 0086, +86 (0)…, a family emoji or seven combining marks between digits.
+    ("门卫8631-0000、8631-0001", "门卫****-0000、****-0001"), ("电话8631-0000/8631-0001", "电话****-0000/****-0001"),
+    ("0086 0519 8631 0000", "0086 0519 **** 0000"), ("0086 138 1234 5678", "0086 138 **** 5678"),
+    ("+86 (0)519 8631 0003", "+86 (0)519 **** 0003"), ("8631-0000 号码", "****-0000 号码"),
+    ("138👨\u200d👩\u200d👧\u200d👦1234👨\u200d👩\u200d👧\u200d👦5678", "138👨\u200d👩\u200d👧\u200d👦****👨\u200d👩\u200d👧\u200d👦5678"),
+    ("1" + "\u0336" * 7 + "3812345678", "1" + "\u0336" * 7 + "38****5678"), ("Tel 8631-0000", "Tel ****-0000"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -122,7 +128,14 @@ def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
                  f"{CODE}", "第1、2、3、4、5、6、7项", "投资13,500,000,000元", "2020-07-15 13:45:30，2020-07-16检查",
                  "3204 1219 8001 0112 34",  # grouped oddly and its check character wrong
                  "2018-2019年集中整治", "2018-2019", "3000-5000元", "8000-9000 元", "6000-6500平方米", "二〇二〇年七月十五日",
-                 "一三八一二三四五六七八"):  # fmt: skip  # the last: numbers written in words are words (李四, 王五)
+                 "一三八一二三四五六七八",  # numbers written in words are words (李四, 王五)
+                 # helper-42: amounts, dates, meter readings and numbers, ranges with their units or labels, standards,
+                 # an all-digit credit code
+                 "投资5000000元", "罚款 2000000元", "产值 30000000 元", "面积 2000000平方米", "发文日期20200715",
+                 "止码 20200715", "表号0519003456", "5000-6000亩", "5000-6000公斤", "7500-9000千瓦", "5000-6000立方米",
+                 "5000-6000m2", "5000-6000（元）", "5000-6000/年", "5000-6000㎡", "面积5000-6000", "功率 7500-9000",
+                 "批次 7001-7002", "GB 8978-1996", "GB/T 8978-1996", "ISO 9001-2015", "ISO 9001:2015",
+                 "913204127382561234"):  # fmt: skip
         assert mask_text(text) == text, text
 
 

@@ -189,7 +189,7 @@ def test_the_case_work_reads_only_the_kinds_of_records_the_case_has(parties, cas
     assert work.tasks == list(case.tasks.order_by("kind__sort_order", "id"))
 
 
-@pytest.mark.parametrize("said", [".", "。", "\u2800\u2800", "x"])
+@pytest.mark.parametrize("said", [".", "。", "\u2800\u2800", "x", "ʔʔ", "ᐧᐧ", "ᐨᐨ", "ꞏꞏ", "ㅡㅡ", "ᆢᆢ"])
 def test_a_remediation_reason_the_ledger_keeps_must_say_something(parties, case, uma, said):
     """ "." had blocked a utility's task and "。" returned a plan: the ledger kept no reason."""
     case = walk(case, "confirmed", parties)
@@ -197,3 +197,13 @@ def test_a_remediation_reason_the_ledger_keeps_must_say_something(parties, case,
     with pytest.raises(ValidationFailed, match="至少2个字"):
         services.block_task(actor=uma, task=power, reason=said)
     assert services.block_task(actor=uma, task=power, reason="用户拒绝配合").blocked_reason == "用户拒绝配合"
+
+
+def test_a_blocking_reason_refused_through_the_api_names_the_field_that_was_sent(parties, case, uma):
+    """helper-42: the answer named "note", a field the endpoint refuses."""
+    case = walk(case, "confirmed", parties)
+    power = case.tasks.get(kind__code="power_cut")
+    api = APIClient()
+    api.force_authenticate(uma)
+    response = api.post(f"/api/v1/remediation/tasks/{power.pk}/block/", {"reason": "ᐧᐧ"}, format="json")
+    assert response.status_code == 400 and "至少2个字" in response.json()["reason"][0]

@@ -365,3 +365,24 @@ def test_new_due_days_apply_from_now_on_and_never_to_an_ended_or_reported_period
     assert period_of(summer, D(2020, 7, 16)).due_on == D(2020, 7, 25)  # the running, unreported one follows
     assert period_of(summer, D(2020, 8, 1)).due_on == D(2020, 8, 10)
     assert period_of(summer, D(2020, 8, 16)).due_on == D(2020, 8, 25)
+
+
+def test_new_due_days_that_would_put_the_running_periods_date_behind_today_are_refused(summer, office, travel):
+    """上半月报送日 1 on 5 July had made 7月上半月 due on 1 July: every town late at once, and setting 15 again could no
+    longer undo it (a period past its due date keeps it)."""
+    travel(D(2020, 7, 5))
+    summer.first_due_day = 1
+    with pytest.raises(ValidationFailed) as refused:
+        campaigns.save_campaign(actor=office, campaign=summer)
+    assert (
+        "7月上半月" in refused.value.errors["first_due_day"][0]
+        and "已经过去" in refused.value.errors["first_due_day"][0]
+    )
+    assert period_of(summer, D(2020, 7, 1)).due_on == D(2020, 7, 15)
+    summer.refresh_from_db()
+    assert summer.first_due_day == 15  # nothing of the refused change was kept
+    travel(D(2020, 7, 20))  # once 7月上半月 is over, the new day applies to the periods to come
+    summer.first_due_day = 1
+    campaigns.save_campaign(actor=office, campaign=summer)
+    assert period_of(summer, D(2020, 7, 1)).due_on == D(2020, 7, 15)
+    assert period_of(summer, D(2020, 8, 1)).due_on == D(2020, 8, 1)
