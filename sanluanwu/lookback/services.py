@@ -19,7 +19,7 @@ from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.campaigns.models import Campaign
 from sanluanwu.core import clock, geo, params, photos
 from sanluanwu.core.errors import Conflict, TooManyTries, TransitionNotAllowed, ValidationFailed
-from sanluanwu.core.masking import PERSONAL_FIELDS, AmbiguousMask, holds_personal_number, mask_phone, restore_masked
+from sanluanwu.core.masking import PERSONAL_FIELDS, AmbiguousMask, mask_phone, restore_masked
 from sanluanwu.core.text import clean_multiline, clean_text, strip_controls
 from sanluanwu.core.withdrawal import ACTIVE, clean_reason, mark_restored, mark_withdrawn, refuse_if_withdrawn
 from sanluanwu.lookback import checklist
@@ -135,10 +135,6 @@ def add_place(
         errors["kind"] = ["请选择场所类型（废弃厂房、养殖场、闲置民房、出租房或其他）"]
     if not clean_text(name):
         errors["name"] = ["请填写场所名称"]
-    elif holds_personal_number(clean_text(name)):  # listed and compared by name in every unit, as an enterprise's is
-        errors["name"] = [
-            "场所名称中不能含有电话号码或身份证号，请删去（联系人电话可在检查记录中填写，系统脱敏保存和显示）"
-        ]
     if refusal := validation.number_refusal("village", clean_text(village)):  # a find there becomes its enterprise's
         errors["village"] = [refusal]
     if not clean_text(address):
