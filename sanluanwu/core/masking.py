@@ -79,7 +79,7 @@ def _folded(text: str) -> str | None:
 
 def _mask_digits(text: str, keep_head: int, keep_tail: int, folded: str | None = None) -> str:
     """Replace every digit but the first `keep_head` and the last `keep_tail` with *, keeping separators (digits as
-    the fold reads them: a Chinese numeral is one). A short number (a landline without its area code) keeps only its
+    the fold reads them: a circled digit or another script's is one). A short number (a landline without its area code) keeps only its
     tail, and at least half of any number is hidden."""
     folded = text.translate(_FOLD) if folded is None else folded
     digits = len(_DIGIT.findall(folded))
