@@ -60,8 +60,11 @@ _MARKS.update({ch: "-" for ch in _CHARS if unicodedata.category(ch)[0] in "PS" a
 _MARKS.update(dict.fromkeys("\u30fc\uff70", "-"))  # ー, a long-vowel sign typed as a dash by Chinese input methods
 _MARKS.pop(".")
 _MARKS.pop("+")
+# An ID number's last character as other keyboards type it: full-width Ｘ, the multiplication sign, the Roman numeral
+# ten, Greek and Cyrillic letters that look like it.
+_X_LIKE = {"Ｘ": "X", "ｘ": "x", "×": "X", "Ⅹ": "X", "ⅹ": "x", "Χ": "X", "χ": "x", "Х": "X", "х": "x"}
 _FOLD = str.maketrans(
-    {**_MARKS, "\uff0b": "+", "\uff0e": ".", **_OTHER_DIGITS, **dict.fromkeys(_BLANKS, " ")}
+    {**_MARKS, "\uff0b": "+", "\uff0e": ".", **_OTHER_DIGITS, **dict.fromkeys(_BLANKS, " "), **_X_LIKE}
 )  # fmt: skip
 del _CHARS
 _DIGIT = re.compile("[0-9]")  # in a folded text, where every digit is an ASCII one
@@ -254,13 +257,21 @@ def _id_plausible(folded: str) -> bool:
 _OTHER_NUMBER_WORDS = ("表号", "户号", "编号", "止码", "起码", "读数", "示数", "底数", "单号", "文号", "批号", "批次", "证号", "代码",
                        "账号", "帐号", "卡号", "序号", "工号", "订单", "面积", "功率", "产值", "产量", "产能", "投资", "罚款",
                        "金额", "数量", "用水量", "用电量", "电量", "水量", "规模", "容量", "重量", "费用", "价格", "税额",
-                       "邮编", "型号", "标准", "坐标", "经度", "纬度", "共计", "合计", "约")  # fmt: skip
-_BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是约共]{0,3}$"
-                     r"|(?<![A-Za-z])(?!TEL|FAX|NO|PH|MOB)[A-Z]{2,4}(?:/T)?[\s:：]{0,2}$")  # fmt: skip  # GB 8978-1996, ISO 9001-2015
-# A unit after a local number makes it an amount or a range ("5000000元", "3000-5000平方米", "5000 kg", "5000-6000/年";
-# not "/" alone: 8631-0000/8631-0001 are two numbers).
-_UNIT_AFTER = re.compile(r"[\s（(]{0,3}(?:[元万亿千百平米亩吨斤克台套件个只家户人名次天年月日时分秒度瓦升辆箱桶株袋包瓶张块条根棵头匹"
-                         r"立方厘公倍成多余左A-Za-z%％‰㎡㎥°℃]|[/／](?:[年月日天时吨件台套个次人]|[A-Za-z]))")  # fmt: skip
+                       "邮编", "型号", "标准", "坐标", "经度", "纬度", "共计", "合计", "发票号码", "发票", "合同号", "流水号", "案号",
+                       "资产号", "表身号", "销售额", "收入", "税收")  # fmt: skip
+# A standard's code before its number (GB 8978-1996, GB/T …, HJ 944-2018, ISO 9001-2015, DB32/939-2020).
+_STANDARDS = r"(?:GBZ|GB|HJ|ISO|IEC|JGJ|CJJ|CJ|JB|QB|HG|SH|NY|SL|DL|YY|AQ|WS|LY|JT|TB|YS|DB\d{0,2})(?:/[TZ])?"
+_BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是共]{0,3}$"
+                     rf"|(?<![A-Za-z]){_STANDARDS}[\s/:：]{{0,2}}$")  # fmt: skip
+# A unit after a local number makes it an amount or a range ("5000000元", "3000-5000平方米", "5000 kg", "5000-6000/年",
+# "（万元）"). A one-character unit that is also a surname or starts a word (万, 方, 张, 家, 人 …) counts only when no
+# Chinese character follows it: "86310000 万师傅", "8631-0000（张三）" are numbers and names; a name in brackets is no unit,
+# nor is "/" alone (8631-0000/8631-0001 are two numbers) or a word in Latin letters (Fax, ext, WeChat).
+_UNIT_AFTER = re.compile(
+    r"\s{0,2}(?:(?:万|亿)?元|平方米?|平米|立方米?|千瓦时?|公斤|千克|公里|公顷|人次|吨|亩|[㎡㎥%％‰°℃]"
+    r"|[万亿米方度台套件个只家户人名次天年月头匹辆箱桶株袋包瓶张块条根棵倍升克斤瓦](?![\u3400-\u9fff])"
+    r"|(?:kg|kW|kWh|kw|km|m2|m3|m²|m³|mg|t|m|L|h)(?![A-Za-z])"
+    r"|[（(](?:万?元|吨|㎡|平方米|立方米|千瓦时|度|m2|m3|kg)[）)]|[/／](?:[年月日天时吨件台套个次]|[A-Za-z]))")  # fmt: skip
 _GROUPS = re.compile(r"(\d+)\D+(\d+)")
 
 
@@ -273,7 +284,7 @@ def _not_a_phone(match: re.Match[str], text: str) -> bool:
     if _THOUSANDS.fullmatch(match.group()):
         return True
     if match.group("mobile") is not None:
-        return False  # a mobile: masked wherever it stands
+        return _a_list_not_a_mobile(match.group())  # else a mobile: masked wherever it stands
     if _BEFORE.search(text[max(0, a - 8) : a]):
         return True
     local = match.group("local")
@@ -286,10 +297,28 @@ def _not_a_phone(match: re.Match[str], text: str) -> bool:
         first, second = (int(g) for g in groups.groups())
         if first % 100 == 0 and second % 100 == 0:
             return True
-        # Part of a longer grouping: a digit group joined by a space or a hyphen on either side (not 、 / ，: a list).
-        if re.match(r"[ \-‐‑–—－][0-9]", text[b : b + 2]) or re.search(r"[0-9][ \-‐‑–—－]$", text[max(0, a - 2) : a]):
+        # Part of a longer grouping: a group of up to six digits joined on either side by the separator inside the
+        # number (3204 1219 8001 0112 34). Not a list (、 / ，), nor the next number after a space (8631-0000 8631-0001).
+        inside = text[a:b][len(groups.group(1))]
+        after = re.match(rf"{re.escape(inside)}(\d{{1,6}})(?!\d)", text[b : b + 8])
+        before = re.search(rf"(?<!\d)(\d{{1,6}}){re.escape(inside)}$", text[max(0, a - 8) : a])
+        if after or before:
             return True
     return False
+
+
+# How people group a mobile's eleven digits when they group them in three or more: 138 1234 5678 and the like, or one
+# by one. Eleven digits of a list ("COD 135、128、142、96", "1.35、2.46、3.57、4.6", times, an IP address) are no mobile.
+_MOBILE_GROUPS = {(3, 4, 4), (4, 3, 4), (3, 3, 5), (4, 4, 3), (3, 3, 4, 1), (1, 3, 4, 3)}
+
+
+def _a_list_not_a_mobile(found: str) -> bool:
+    groups = [len(g) for g in re.findall(r"[0-9]+", found)]
+    if sum(groups) > 11 and groups[0] in (2, 4):  # 86 / 0086 before it
+        groups = groups[1:]
+    if len(groups) < 3 or sum(groups) != 11 or all(g == 1 for g in groups):
+        return False
+    return tuple(groups) not in _MOBILE_GROUPS
 
 
 def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, int]]:

@@ -67,7 +67,7 @@ _CASED_LETTERS = ((0x41, 0x24F), (0x370, 0x3FF), (0x400, 0x4FF), (0x1E00, 0x1EFF
 def _letter(ch: str) -> bool:
     code = ord(ch)
     if any(a <= code <= b for a, b in _READ_LETTERS):
-        return True
+        return unicodedata.category(ch) == "Lo"  # not a code point no character is assigned to (shown as a box)
     return unicodedata.category(ch) in ("Lu", "Ll", "Lt") and any(a <= code <= b for a, b in _CASED_LETTERS)
 
 

@@ -115,6 +115,15 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("+86 (0)519 8631 0003", "+86 (0)519 **** 0003"), ("8631-0000 号码", "****-0000 号码"),
     ("138👨\u200d👩\u200d👧\u200d👦1234👨\u200d👩\u200d👧\u200d👦5678", "138👨\u200d👩\u200d👧\u200d👦****👨\u200d👩\u200d👧\u200d👦5678"),
     ("1" + "\u0336" * 7 + "3812345678", "1" + "\u0336" * 7 + "38****5678"), ("Tel 8631-0000", "Tel ****-0000"),
+    # helper-43: an ID number's X typed otherwise, a name or word after a local number, two numbers after a space,
+    # a Latin word after one, labels that name no other number.
+    ("身份证32041219800118017Ｘ", "身份证3204**********017Ｘ"), ("身份证32041219800118017×", "身份证3204**********017×"),
+    ("电话8631-0000（张三）", "电话****-0000（张三）"), ("86310000 万师傅", "****0000 万师傅"),
+    ("86310000（人事部）", "****0000（人事部）"), ("8631-0000 分机801", "****-0000 分机801"),
+    ("电话86310000多次无人接听", "电话****0000多次无人接听"), ("86310000/人事", "****0000/人事"),
+    ("电话8631-0000 8631-0001", "电话****-0000 ****-0001"), ("电话：86310000 8631 0001", "电话：****0000 **** 0001"),
+    ("Tel：86310000 Fax：86310001", "Tel：****0000 Fax：****0001"), ("86310000 ext.801", "****0000 ext.801"),
+    ("预约：86310000", "预约：****0000"), ("HR：8631-0000", "HR：****-0000"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -135,7 +144,12 @@ def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
                  "止码 20200715", "表号0519003456", "5000-6000亩", "5000-6000公斤", "7500-9000千瓦", "5000-6000立方米",
                  "5000-6000m2", "5000-6000（元）", "5000-6000/年", "5000-6000㎡", "面积5000-6000", "功率 7500-9000",
                  "批次 7001-7002", "GB 8978-1996", "GB/T 8978-1996", "ISO 9001-2015", "ISO 9001:2015",
-                 "913204127382561234"):  # fmt: skip
+                 "913204127382561234",
+                 # helper-43: lists of numbers (eleven digits, no mobile's grouping), codes after their labels, a
+                 # provincial standard, a dimension
+                 "COD：135、128、142、96 mg/L", "监测值1.35、2.46、3.57、4.6", "1、3、5、7、9、11、13、15号楼",
+                 "13:30、14:00、9:30", "172.16.100.101", "发票号码86310000", "合同号86310000", "执行DB32/939-2020标准",
+                 "5000000万", "5863×1234"):  # fmt: skip
         assert mask_text(text) == text, text
 
 

@@ -544,7 +544,8 @@ def test_a_second_submission_while_the_first_is_being_frozen_is_told_at_once(
 
 
 @pytest.mark.parametrize("said", ["x", ".", "\u3164\u3164", "\uffa0\uffa0", "\u200b", "ーー", "々々", "ǃǃ", "ꓸꓸ",
-                                  "ʼʼ", "ㆍㆍ", "\u0640\u0640", "ʔʔ", "ᐧᐧ", "ㅣㅣ"])  # fmt: skip
+                                  "ʼʼ", "ㆍㆍ", "\u0640\u0640", "ʔʔ", "ᐧᐧ", "ㅣㅣ",
+                                  "\U0002FA20\U0002FA21", "\uFADA\uFADB"])  # fmt: skip
 def test_a_reason_or_comment_the_reporting_record_keeps_must_say_something(hutang_first, alice, office, travel, said):
     """ "x" had moved a due date, returned a report and asked for a reopening; so had invisible Hangul fillers."""
     travel(D(2020, 7, 14))
