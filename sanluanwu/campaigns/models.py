@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.core.exceptions import ValidationError
 from django.db import models
 
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.campaigns.choices import PhaseKind
 from sanluanwu.core import params
-
-
-def _out_of_range(day: dt.date | None) -> bool:
-    return day is not None and not params.DATE_RANGE[0] <= day <= params.DATE_RANGE[1]
 
 
 class Campaign(models.Model):
@@ -52,8 +46,8 @@ class Campaign(models.Model):
     def clean(self) -> None:
         errors: dict[str, str] = {}
         for name, label in (("issued_on", "印发日期"), ("starts_on", "开始日期"), ("ends_on", "结束日期")):
-            if _out_of_range(getattr(self, name)):
-                errors[name] = f"{label}应在 {params.DATE_RANGE_TEXT} 之间"
+            if message := params.date_error(getattr(self, name), label):
+                errors[name] = message
         if errors:
             raise ValidationError(errors)
         if self.issued_on and self.ends_on and self.issued_on > self.ends_on:

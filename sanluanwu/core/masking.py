@@ -273,12 +273,14 @@ _UNIT_AFTER = re.compile(
     r"|(?:kg|kW|kWh|kw|km|m2|m3|m²|m³|mg|t|m|L|h)(?![A-Za-z])"
     r"|[（(](?:万?元|吨|㎡|平方米|立方米|千瓦时|度|m2|m3|kg)[）)]|[/／](?:[年月日天时吨件台套个次]|[A-Za-z]))")  # fmt: skip
 _GROUPS = re.compile(r"(\d+)\D+(\d+)")
+_GROUP_AFTER = re.compile(r"\d{1,6}(?!\d)")  # a group of a longer grouping, after its separator
+_GROUP_BEFORE = re.compile(r"(?<!\d)\d{1,6}$")
 
 
 def _not_a_phone(match: re.Match[str], text: str) -> bool:
     """Whether a phone-shaped match is another kind of number after all: an amount in thousands (13,500,000,000元);
-    for any but a mobile, a number right after a word naming another kind (_OTHER_NUMBER_WORDS) or a standard's
-    letters; for a local number without area code also a unit after it, an 8-digit date (20200715), a round range
+    for a mobile, eleven digits grouped as no one groups a mobile (a list, _a_list_not_a_mobile); for any other, a
+    number right after a word naming another kind (_OTHER_NUMBER_WORDS) or a standard's code; for a local number without area code also a unit after it, an 8-digit date (20200715), a round range
     (5000-6000) or one group of a longer grouping (3204 1219 8001 0112 34)."""
     a, b = match.span()
     if _THOUSANDS.fullmatch(match.group()):
@@ -299,10 +301,11 @@ def _not_a_phone(match: re.Match[str], text: str) -> bool:
             return True
         # Part of a longer grouping: a group of up to six digits joined on either side by the separator inside the
         # number (3204 1219 8001 0112 34). Not a list (、 / ，), nor the next number after a space (8631-0000 8631-0001).
-        inside = text[a:b][len(groups.group(1))]
-        after = re.match(rf"{re.escape(inside)}(\d{{1,6}})(?!\d)", text[b : b + 8])
-        before = re.search(rf"(?<!\d)(\d{{1,6}}){re.escape(inside)}$", text[max(0, a - 8) : a])
-        if after or before:
+        inside = text[a + len(groups.group(1))]
+        after, before = text[b : b + 8], text[max(0, a - 8) : a]
+        if (after[:1] == inside and _GROUP_AFTER.match(after, 1)) or (
+            before[-1:] == inside and _GROUP_BEFORE.search(before[:-1])
+        ):
             return True
     return False
 
