@@ -16,7 +16,7 @@ from django.http import Http404
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.models import OrgUnit
 from sanluanwu.accounts.scope import ANONYMOUS, Scope, scope_for
-from sanluanwu.audit.memo import remembered
+from sanluanwu.audit.memo import refreshed, remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import ValidationFailed
 from sanluanwu.core.masking import mask_text
@@ -254,18 +254,19 @@ READY_STAGES = (Stage.TASKS_DONE, Stage.ITEMS_DONE)
 
 
 def _district_overdue() -> tuple[int, int]:
-    """Overdue tasks and rectifications in the whole district: counted at most every two minutes (the office's list
-    page shows them on every visit, and at a million cases the second count reads many rows)."""
-    from django.core.cache import cache
+    """Overdue tasks and rectifications in the whole district: counted at most every two minutes in each process (the
+    office's list page shows them on every visit, and at a million cases the second count reads many rows), by one
+    thread while the others show the previous figures (audit.memo.refreshed)."""
 
-    key = f"remediation:district-overdue:{clock.today():%Y%m%d}"
-    found = cache.get(key)
-    if found is None:
-        found = (Task.objects.filter(ACTIVE, state__in=[TaskState.OPEN, TaskState.BLOCKED],
-                                     due_on__lt=clock.today()).count(),
-                 overdue_rectifications(Case.objects.all()).count())  # fmt: skip
-        cache.set(key, found, 120)
-    return found  # type: ignore[no-any-return]
+    def count() -> tuple[int, int]:
+        return (Task.objects.filter(ACTIVE, state__in=[TaskState.OPEN, TaskState.BLOCKED],
+                                    due_on__lt=clock.today()).count(),
+                overdue_rectifications(Case.objects.all()).count())  # fmt: skip
+
+    return refreshed(("remediation:district-overdue",), count, every=DISTRICT_OVERDUE_SECONDS)
+
+
+DISTRICT_OVERDUE_SECONDS = 120.0
 
 
 # The lists behind the to-do cards (pending_for): a department's decisions, a town's next steps. Each card's count

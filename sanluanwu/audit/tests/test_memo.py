@@ -495,3 +495,47 @@ def test_only_a_unit_topics_events_name_units_and_a_read_is_per_town_or_per_unit
         record_event(actor=alice, action="registry.case.updated", obj=hutang_case, unit_ids=[district["gongdian"].pk])
     with pytest.raises(ValueError):
         memo.remembered(("k",), lambda: 1, topics=("remediation",), towns=frozenset({1}), units=frozenset({2}))
+
+
+def _refreshed_in_thread(results: list[Any], compute: Any, every: float = 120.0) -> threading.Thread:
+    thread = threading.Thread(target=lambda: results.append(memo.refreshed(("figure",), compute, every=every)))
+    thread.start()
+    return thread
+
+
+def test_a_figure_refreshed_every_two_minutes_is_read_once_by_threads_asking_at_once(db):
+    # The office's overdue figures: 16 threads of the office's clients asking at once made 16 counts of a million cases.
+    slow = _Slow(("late", 3))
+    results: list[Any] = []
+    first = _refreshed_in_thread(results, slow)
+    assert slow.started.wait(5)
+    others = [_refreshed_in_thread(results, slow) for _ in range(5)]
+    time.sleep(0.1)
+    slow.release.set()
+    for thread in (first, *others):
+        thread.join(5)
+    assert results == [("late", 3)] * 6 and slow.calls == 1
+    assert memo.refreshed(("figure",), lambda: "counted again", every=120.0) == ("late", 3)  # not yet two minutes
+
+
+def test_an_aged_figure_is_read_again_by_one_thread_while_the_others_show_the_previous_one(db):
+    assert memo.refreshed(("figure",), lambda: "old", every=120.0) == "old"
+    slow = _Slow("new")
+    results: list[Any] = []
+    first = _refreshed_in_thread(results, slow, every=0.0)  # older than its age: read again
+    assert slow.started.wait(5)
+    assert memo.refreshed(("figure",), lambda: "read again beside it", every=0.0) == "old"  # no wait, no second count
+    slow.release.set()
+    first.join(5)
+    assert results == ["new"] and memo.refreshed(("figure",), lambda: "x", every=120.0) == "new"
+
+
+def test_a_refreshed_figure_is_read_again_the_next_day_and_inside_a_write(db, time_machine):
+    time_machine.move_to(dt.datetime(2026, 3, 10, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    _calls, compute = _counter()
+    assert memo.refreshed(("figure",), compute, every=120.0) == 1
+    time_machine.shift(dt.timedelta(minutes=1))  # past midnight: 逾期 counts change with the day
+    assert memo.refreshed(("figure",), compute, every=120.0) == 2
+    with transaction.atomic():
+        assert memo.refreshed(("figure",), compute, every=120.0) == 3  # the write's own rows, not a stored figure
+    assert memo.refreshed(("figure",), compute, every=120.0) == 2
