@@ -16,6 +16,7 @@ from sanluanwu.registry.choices import (
     LicenceStatus,
     LookbackCategory,
     RemediationType,
+    Stage,
     progress_words,
 )
 
@@ -175,6 +176,16 @@ class Case(models.Model):
             models.Index(fields=["lookback_category", "-id"], name="case_category_id_idx"),
             models.Index(fields=["remediation_type", "-id"], name="case_type_id_idx"),
             models.Index(fields=["planned_completion"], name="case_planned_idx"),
+            # The district's rectifications past their deadline with items still to do (the office's list page and
+            # remediation overview, remediation.queries.overdue_rectifications): only the cases under rectification,
+            # read as an index alone. Through case_planned_idx the count read every case due before today, a third of
+            # a million cases, in 150 ms on all cores (2.8 ms here).
+            models.Index(
+                fields=["planned_completion"],
+                name="case_overdue_rect_idx",
+                condition=Q(remediation_type=RemediationType.RECTIFICATION, status=CaseStatus.REMEDIATING)
+                & ~Q(stage=Stage.ITEMS_DONE),
+            ),
         ]
 
     def __str__(self) -> str:
