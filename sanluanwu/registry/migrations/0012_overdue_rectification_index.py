@@ -4,14 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registry', '0011_search_text_masked'),
+        ("registry", "0011_search_text_masked"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(condition=models.Q(('remediation_type', 'rectification'), ('status', 'remediating'), models.Q(('stage', '整改事项已完成，待申请现场审核'), _negated=True)), fields=['planned_completion'], name='case_overdue_rect_idx'),
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(
+                    ("remediation_type", "rectification"),
+                    ("status", "remediating"),
+                    models.Q(("stage", "整改事项已完成，待申请现场审核"), _negated=True),
+                ),
+                fields=["planned_completion"],
+                name="case_overdue_rect_idx",
+            ),
         ),
     ]
