@@ -32,15 +32,16 @@ _ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
 # in "A13812345678", or dotted, 138.1234.5678), possibly with +86 or 0086; a landline with its area code (0519-8631-0000,
 # 0519-86 31 00 00, +86 519 8631 0000, +86 (0)519 …); or a local number without it, 7 or 8 digits from 2 to 9, whole
 # (86310000) or, from 5 to 9, as 4-4 or 3-4 (8631-0000). At least 7 digits, so years, amounts and dates are left alone,
-# and so are decimals (13.5, a longitude 119.9512345). A landline-length run next to letters is part of a code (a
-# credit code's digits), not a phone. What a local number's shape cannot tell (an amount, a range, a meter reading, a
+# and so are decimals (13.5, a longitude 119.9512345). A local number's run next to letters is part of a code (a
+# credit code's digits), not a phone; a number with its area code is a phone even with a word glued after it
+# ("0519-86310000Fax"): no code begins with 0 after a space or a mark (a credit code's first character is 1-9, A-G or Y). What a local number's shape cannot tell (an amount, a range, a meter reading, a
 # standard's number) _not_a_phone tells from the words around it.
 _PREFIX = rf"(?:(?:\+|00)?86{_SEP})"
 _PHONE = re.compile(rf"(?P<mobile>(?<!\d){_PREFIX}?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d))"
-                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:{_PREFIX}?0[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}"
-                    rf"|(?:\+|00)86{_SEP}(?:0{_SEP})?(?:10|[2-9]\d{{1,2}})(?:{_SEP}\d){{7,8}}"
-                    rf"|(?P<local>[2-9]\d{{6,7}}|[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}}))"
-                    r"(?![\dA-Za-z])(?!\.\d)")  # fmt: skip
+                    rf"|(?<![\dA-Za-z])(?<!\d\.)(?:(?:{_PREFIX}?0[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}"
+                    rf"|(?:\+|00)86{_SEP}(?:0{_SEP})?(?:10|[2-9]\d{{1,2}})(?:{_SEP}\d){{7,8}})(?!\d)"
+                    rf"|(?P<local>[2-9]\d{{6,7}}|[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}})(?![\dA-Za-z]))"
+                    r"(?!\.\d)")  # fmt: skip
 # The characters the fold reads (Unicode's first two planes and its tags and variation selectors: every digit, mark and
 # symbol people type is in them).
 _CHARS = [chr(c) for r in (range(0x80, 0x20000), range(0xE0000, 0xE0200)) for c in r]
@@ -263,13 +264,13 @@ _OTHER_NUMBER_WORDS = ("表号", "户号", "编号", "止码", "起码", "读数
 _STANDARDS = r"(?:GBZ|GB|HJ|ISO|IEC|JGJ|CJJ|CJ|JB|QB|HG|SH|NY|SL|DL|YY|AQ|WS|LY|JT|TB|YS|DB\d{0,2})(?:/[TZ])?"
 _BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是共]{0,3}$"
                      rf"|(?<![A-Za-z]){_STANDARDS}[\s/:：]{{0,2}}$")  # fmt: skip
-# A unit after a local number makes it an amount or a range ("5000000元", "3000-5000平方米", "5000 kg", "5000-6000/年",
-# "（万元）"). A one-character unit that is also a surname or starts a word (万, 方, 张, 家, 人 …) counts only when no
+# A unit after a local number makes it an amount, a range or a room ("5000000元", "3000-5000平方米", "5000 kg",
+# "5000-6000/年", "（万元）", "568-1002室"). A one-character unit that is also a surname or starts a word (万, 方, 张, 家, 人 …) counts only when no
 # Chinese character follows it: "86310000 万师傅", "8631-0000（张三）" are numbers and names; a name in brackets is no unit,
 # nor is "/" alone (8631-0000/8631-0001 are two numbers) or a word in Latin letters (Fax, ext, WeChat).
 _UNIT_AFTER = re.compile(
     r"\s{0,2}(?:(?:万|亿)?元|平方米?|平米|立方米?|千瓦时?|公斤|千克|公里|公顷|人次|吨|亩|[㎡㎥%％‰°℃]"
-    r"|[万亿米方度台套件个只家户人名次天年月头匹辆箱桶株袋包瓶张块条根棵倍升克斤瓦](?![\u3400-\u9fff])"
+    r"|[万亿米方度台套件个只家户人名次天年月头匹辆箱桶株袋包瓶张块条根棵倍升克斤瓦号室栋幢](?![\u3400-\u9fff])"
     r"|(?:kg|kW|kWh|kw|km|m2|m3|m²|m³|mg|t|m|L|h)(?![A-Za-z])"
     r"|[（(](?:万?元|吨|㎡|平方米|立方米|千瓦时|度|m2|m3|kg)[）)]|[/／](?:[年月日天时吨件台套个次]|[A-Za-z]))")  # fmt: skip
 _GROUPS = re.compile(r"(\d+)\D+(\d+)")
@@ -277,11 +278,12 @@ _GROUP_AFTER = re.compile(r"\d{1,6}(?!\d)")  # a group of a longer grouping, aft
 _GROUP_BEFORE = re.compile(r"(?<!\d)\d{1,6}$")
 
 
-def _not_a_phone(match: re.Match[str], text: str) -> bool:
+def _not_a_phone(match: re.Match[str], text: str, previous_end: int = -2) -> bool:
     """Whether a phone-shaped match is another kind of number after all: an amount in thousands (13,500,000,000元);
     for a mobile, eleven digits grouped as no one groups a mobile (a list, _a_list_not_a_mobile); for any other, a
     number right after a word naming another kind (_OTHER_NUMBER_WORDS) or a standard's code; for a local number without area code also a unit after it, an 8-digit date (20200715), a round range
-    (5000-6000) or one group of a longer grouping (3204 1219 8001 0112 34)."""
+    (5000-6000) or one group of a longer grouping (3204 1219 8001 0112 34; `previous_end`: where the phone found before
+    it ends)."""
     a, b = match.span()
     if _THOUSANDS.fullmatch(match.group()):
         return True
@@ -302,10 +304,12 @@ def _not_a_phone(match: re.Match[str], text: str) -> bool:
         # Part of a longer grouping: a group of up to six digits joined on either side by the separator inside the
         # number (3204 1219 8001 0112 34). Not a list (、 / ，), nor the next number after a space (8631-0000 8631-0001).
         inside = text[a + len(groups.group(1))]
-        after, before = text[b : b + 8], text[max(0, a - 8) : a]
-        if (after[:1] == inside and _GROUP_AFTER.match(after, 1)) or (
-            before[-1:] == inside and _GROUP_BEFORE.search(before[:-1])
-        ):
+        after, before = text[b : b + 16], text[max(0, a - 8) : a]
+        if before[-1:] == inside and _GROUP_BEFORE.search(before[:-1]) and a - 1 != previous_end:
+            return True  # not when the group before is the end of the number before it (0519-8631 0000 8631 0001)
+        later = _GROUP_AFTER.match(after, 1) if after[:1] == inside else None
+        # One group of up to four digits after it and nothing more is an extension (8631-0000-801), not a grouping.
+        if later and (len(later.group()) > 4 or after[later.end() : later.end() + 1] == inside):
             return True
     return False
 
@@ -329,7 +333,11 @@ def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, 
     is one: _not_a_phone reads the words around it in the text as typed)."""
     if pattern is _ID_NUMBER:
         return [m.span() for m in pattern.finditer(folded) if _id_plausible(m.group())]
-    return [m.span() for m in pattern.finditer(folded) if not _not_a_phone(m, text)]
+    spans: list[tuple[int, int]] = []
+    for m in pattern.finditer(folded):
+        if not _not_a_phone(m, text, spans[-1][1] if spans else -2):
+            spans.append(m.span())
+    return spans
 
 
 def holds_personal_number(value: Any) -> bool:

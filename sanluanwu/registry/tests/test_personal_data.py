@@ -124,6 +124,12 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("电话8631-0000 8631-0001", "电话****-0000 ****-0001"), ("电话：86310000 8631 0001", "电话：****0000 **** 0001"),
     ("Tel：86310000 Fax：86310001", "Tel：****0000 Fax：****0001"), ("86310000 ext.801", "****0000 ext.801"),
     ("预约：86310000", "预约：****0000"), ("HR：8631-0000", "HR：****-0000"),
+    # Left by session 40: a word glued after a number with its area code, an extension after a hyphen, a second local
+    # number after one with its area code.
+    ("电话：0519-86310000Fax：0519-86310001", "电话：0519-****0000Fax：0519-****0001"),
+    ("051986310000tel", "0519****0000tel"), ("+86 519 8631 0000Fax", "+86 519 **** 0000Fax"),
+    ("电话8631-0000-801", "电话****-0000-801"), ("8631 0000 801", "**** 0000 801"),
+    ("0519-8631 0000 8631 0001", "0519-**** 0000 **** 0001"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -149,7 +155,9 @@ def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
                  # provincial standard, a dimension
                  "COD：135、128、142、96 mg/L", "监测值1.35、2.46、3.57、4.6", "1、3、5、7、9、11、13、15号楼",
                  "13:30、14:00、9:30", "172.16.100.101", "发票号码86310000", "合同号86310000", "执行DB32/939-2020标准",
-                 "5000000万", "5863×1234"):  # fmt: skip
+                 "5000000万", "5863×1234",
+                 # a room, a building; a code grouped in fours or in a six (not an extension)
+                 "花园568-1002室", "568-1002号", "5863-1234-5678-9012", "8631-0000-123456"):  # fmt: skip
         assert mask_text(text) == text, text
 
 
