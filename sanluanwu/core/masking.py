@@ -40,8 +40,7 @@ _PREFIX = rf"(?:(?:\+|00)?86{_SEP})"
 _PHONE = re.compile(rf"(?P<mobile>(?<!\d){_PREFIX}?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d))"
                     rf"|(?<![\dA-Za-z])(?<!\d\.)(?:(?:{_PREFIX}?0[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}"
                     rf"|(?:\+|00)86{_SEP}(?:0{_SEP})?(?:10|[2-9]\d{{1,2}})(?:{_SEP}\d){{7,8}})(?!\d)"
-                    rf"|(?P<local>[2-9]\d{{6,7}}|[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}})(?![\dA-Za-z]))"
-                    r"(?!\.\d)")  # fmt: skip
+                    rf"|(?P<local>[2-9]\d{{6,7}}|[5-9]\d{{2,3}}[\s.\-]{{1,6}}\d{{4}})(?![\dA-Za-z])(?!\.\d))")  # fmt: skip
 # The characters the fold reads (Unicode's first two planes and its tags and variation selectors: every digit, mark and
 # symbol people type is in them).
 _CHARS = [chr(c) for r in (range(0x80, 0x20000), range(0xE0000, 0xE0200)) for c in r]
@@ -67,6 +66,13 @@ _X_LIKE = {"Ｘ": "X", "ｘ": "x", "×": "X", "Ⅹ": "X", "ⅹ": "x", "Χ": "X",
 _FOLD = str.maketrans(
     {**_MARKS, "\uff0b": "+", "\uff0e": ".", **_OTHER_DIGITS, **dict.fromkeys(_BLANKS, " "), **_X_LIKE}
 )  # fmt: skip
+# Numbers in circles, in brackets or with a full stop (①, ⑴, ⒈, ❶): a list's marker when a plain digit follows it
+# ("①138 1234 5678 ②139…"), read then as a separator; a digit when all of a number is typed so (①③⑧…).
+_ENCLOSED = frozenset(ch for ch in _CHARS if ch in _OTHER_DIGITS and unicodedata.category(ch) == "No"
+                      and any(w in unicodedata.name(ch, "") for w in ("CIRCLED", "PARENTHESIZED", "FULL STOP")))  # fmt: skip
+_ENCLOSED_ANY = re.compile("[" + "".join(sorted(_ENCLOSED)) + "]")
+_MARKER = re.compile(_ENCLOSED_ANY.pattern + "(?=[0-9])")
+_FOLD_BUT_ENCLOSED = {code: read for code, read in _FOLD.items() if chr(code) not in _ENCLOSED}
 del _CHARS
 _DIGIT = re.compile("[0-9]")  # in a folded text, where every digit is an ASCII one
 # The fewest digits either pattern matches (a landline without its area code, [2-9]\d{6}): a text with fewer has
@@ -77,15 +83,24 @@ _FEWEST_DIGITS = 7
 def _folded(text: str) -> str | None:
     """The text as the patterns read it, or None when it holds too few digits to hold a number (most texts: names,
     problems in words), told in a few C-level passes."""
-    folded = text.translate(_FOLD)
+    folded = _fold(text)
     return folded if sum(map(folded.count, "0123456789")) >= _FEWEST_DIGITS else None
+
+
+def _fold(text: str) -> str:
+    """The text as the patterns read it: _FOLD, and a list's marker before a plain digit read as a separator."""
+    folded = text.translate(_FOLD)
+    if _ENCLOSED_ANY.search(text):
+        markers = {m.start() for m in _MARKER.finditer(text.translate(_FOLD_BUT_ENCLOSED))}
+        folded = "".join("-" if i in markers else ch for i, ch in enumerate(folded))
+    return folded
 
 
 def _mask_digits(text: str, keep_head: int, keep_tail: int, folded: str | None = None) -> str:
     """Replace every digit but the first `keep_head` and the last `keep_tail` with *, keeping separators (digits as
     the fold reads them: a circled digit or another script's is one). A short number (a landline without its area code) keeps only its
     tail, and at least half of any number is hidden."""
-    folded = text.translate(_FOLD) if folded is None else folded
+    folded = _fold(text) if folded is None else folded
     digits = len(_DIGIT.findall(folded))
     if digits < 11:
         keep_head = 0
@@ -259,10 +274,12 @@ _OTHER_NUMBER_WORDS = ("表号", "户号", "编号", "止码", "起码", "读数
                        "账号", "帐号", "卡号", "序号", "工号", "订单", "面积", "功率", "产值", "产量", "产能", "投资", "罚款",
                        "金额", "数量", "用水量", "用电量", "电量", "水量", "规模", "容量", "重量", "费用", "价格", "税额",
                        "邮编", "型号", "标准", "坐标", "经度", "纬度", "共计", "合计", "发票号码", "发票", "合同号", "流水号", "案号",
-                       "资产号", "表身号", "销售额", "收入", "税收")  # fmt: skip
+                       "资产号", "表身号", "销售额", "收入", "税收", "起度", "止度", "表码", "抄表", "行度", "表底", "底度",
+                       "违法所得", "补偿款", "注册资本", "货值", "罚没款", "营业额", "投资额", "发票号", "尺寸", "直径", "规格",
+                       "人民币", "RMB")  # fmt: skip
 # A standard's code before its number (GB 8978-1996, GB/T …, HJ 944-2018, ISO 9001-2015, DB32/939-2020).
 _STANDARDS = r"(?:GBZ|GB|HJ|ISO|IEC|JGJ|CJJ|CJ|JB|QB|HG|SH|NY|SL|DL|YY|AQ|WS|LY|JT|TB|YS|DB\d{0,2})(?:/[TZ])?"
-_BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是共]{0,3}$"
+_BEFORE = re.compile(r"(?:" + "|".join(_OTHER_NUMBER_WORDS) + r")[\s:：为是共约¥￥]{0,3}$"
                      rf"|(?<![A-Za-z]){_STANDARDS}[\s/:：]{{0,2}}$")  # fmt: skip
 # A unit after a local number makes it an amount, a range or a room ("5000000元", "3000-5000平方米", "5000 kg",
 # "5000-6000/年", "（万元）", "568-1002室"). A one-character unit that is also a surname or starts a word (万, 方, 张, 家, 人 …) counts only when no
@@ -275,7 +292,7 @@ _UNIT_AFTER = re.compile(
     r"|[（(](?:万?元|吨|㎡|平方米|立方米|千瓦时|度|m2|m3|kg)[）)]|[/／](?:[年月日天时吨件台套个次]|[A-Za-z]))")  # fmt: skip
 _GROUPS = re.compile(r"(\d+)\D+(\d+)")
 _GROUP_AFTER = re.compile(r"\d{1,6}(?!\d)")  # a group of a longer grouping, after its separator
-_GROUP_BEFORE = re.compile(r"(?<!\d)\d{1,6}$")
+_GROUP_BEFORE = re.compile(r"(?<!\d)\d{3,6}$")  # a day or a month before it (7.15 8631 0000) is no group
 
 
 def _not_a_phone(match: re.Match[str], text: str, previous_end: int = -2) -> bool:
@@ -308,15 +325,17 @@ def _not_a_phone(match: re.Match[str], text: str, previous_end: int = -2) -> boo
         if before[-1:] == inside and _GROUP_BEFORE.search(before[:-1]) and a - 1 != previous_end:
             return True  # not when the group before is the end of the number before it (0519-8631 0000 8631 0001)
         later = _GROUP_AFTER.match(after, 1) if after[:1] == inside else None
-        # One group of up to four digits after it and nothing more is an extension (8631-0000-801), not a grouping.
-        if later and (len(later.group()) > 4 or after[later.end() : later.end() + 1] == inside):
+        # One group of up to four digits after it and nothing more is an extension (8631-0000-801), not a grouping;
+        # with a unit after it, a measure (5860*1240*900mm).
+        if later and (len(later.group()) > 4 or after[later.end() : later.end() + 1] == inside
+                      or _UNIT_AFTER.match(text, b + later.end())):  # fmt: skip
             return True
     return False
 
 
 # How people group a mobile's eleven digits when they group them in three or more: 138 1234 5678 and the like, or one
 # by one. Eleven digits of a list ("COD 135、128、142、96", "1.35、2.46、3.57、4.6", times, an IP address) are no mobile.
-_MOBILE_GROUPS = {(3, 4, 4), (4, 3, 4), (3, 3, 5), (4, 4, 3), (3, 3, 4, 1), (1, 3, 4, 3)}
+_MOBILE_GROUPS = {(3, 4, 4), (4, 3, 4), (3, 3, 5), (4, 4, 3), (3, 3, 4, 1), (1, 3, 4, 3), (3, 4, 2, 2)}
 
 
 def _a_list_not_a_mobile(found: str) -> bool:
@@ -331,13 +350,42 @@ def _a_list_not_a_mobile(found: str) -> bool:
 def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, int]]:
     """Where the pattern finds a number in the folded text (an ID number's only when plausible, a phone's only when it
     is one: _not_a_phone reads the words around it in the text as typed)."""
-    if pattern is _ID_NUMBER:
-        return [m.span() for m in pattern.finditer(folded) if _id_plausible(m.group())]
     spans: list[tuple[int, int]] = []
-    for m in pattern.finditer(folded):
-        if not _not_a_phone(m, text, spans[-1][1] if spans else -2):
-            spans.append(m.span())
+    at = 0
+    while (m := pattern.search(folded, at)) is not None:
+        if pattern is _ID_NUMBER:
+            if _id_plausible(m.group()):
+                spans.append(m.span())
+                at = m.end()
+            else:  # one may begin inside it ("15:30 3204 8319 …" first reads "30 3204 8319 …")
+                at = m.start() + 1
+            continue
+        if _not_a_phone(m, text, spans[-1][1] if spans else -2):
+            # Not a phone here; one may begin inside it: a time's digits read with the mobile after them
+            # ("8:00-17:00，138-1234-5678" first reads "17 00 138 1234", a list).
+            at = m.start() + 1
+            continue
+        if m.group("mobile") is not None and (later := _aligned_mobile(m, folded, text)) is not None:
+            m = later
+        spans.append(m.span())
+        at = m.end()
     return spans
+
+
+_RUN_GOES_ON = re.compile(r"[\s.\-]{1,16}[0-9]")
+
+
+def _aligned_mobile(m: re.Match[str], folded: str, text: str) -> re.Match[str] | None:
+    """A mobile typed in groups whose last group runs on into another ("1602，138 1234 5678" reads "1602 138 1234"): the
+    one starting at its second group instead, when that one ends the run (138 1234 5678)."""
+    groups = list(re.finditer(r"[0-9]+", m.group()))
+    if len(groups) < 3 or not _RUN_GOES_ON.match(folded, m.end()):
+        return None
+    later = _PHONE.match(folded, m.start() + groups[1].start())
+    if (later is None or later.group("mobile") is None or later.end() <= m.end()
+            or _RUN_GOES_ON.match(folded, later.end()) or _not_a_phone(later, text)):  # fmt: skip
+        return None
+    return later
 
 
 def holds_personal_number(value: Any) -> bool:
@@ -378,7 +426,7 @@ def _mask_once(text: str, pattern: re.Pattern[str], mask: Callable[[str, str], s
         parts += [text[at:start], mask(text[start:end], folded[start:end])]
         at = end
     text = "".join(parts) + text[at:]
-    return text, text.translate(_FOLD)
+    return text, _fold(text)
 
 
 class AmbiguousMask(ValueError):

@@ -130,6 +130,17 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("051986310000tel", "0519****0000tel"), ("+86 519 8631 0000Fax", "+86 519 **** 0000Fax"),
     ("电话8631-0000-801", "电话****-0000-801"), ("8631 0000 801", "**** 0000 801"),
     ("0519-8631 0000 8631 0001", "0519-**** 0000 **** 0001"),
+    # helper-44: a mobile after a time or a room, a local number after a date, list markers, a full stop after a
+    # number with its area code, an ID number after a time, an area-code number after another number.
+    ("上班时间8:00-17:00，138-1234-5678", "上班时间8:00-17:00，138-****-5678"),
+    ("复查约在15:30，138 1234 5678（张工）", "复查约在15:30，138 **** 5678（张工）"),
+    ("1602，138 1234 5678", "1602，138 **** 5678"), ("7.15 8631 0000 无人接听", "7.15 **** 0000 无人接听"),
+    ("2020-07-15 8631 0000 无人接听", "2020-07-15 **** 0000 无人接听"), ("7.15 86310000 2次未接", "7.15 ****0000 2次未接"),
+    ("联系人：①138 1234 5678 ②139 8765 4321", "联系人：①138 **** 5678 ②139 **** 4321"),
+    ("房东①13812345678", "房东①138****5678"), ("身份证①320483197512030510", "身份证①3204**********0510"),
+    ("1.门卫电话0519-86310000.2.负责人已约谈", "1.门卫电话0519-****0000.2.负责人已约谈"),
+    ("15:30 3204 8319 7512 0305 10", "15:30 3204 **** **** **05 10"), ("800 0519 8631 0000", "800 0519 **** 0000"),
+    ("138 1234 56 78", "138 **** 56 78"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -157,7 +168,11 @@ def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
                  "13:30、14:00、9:30", "172.16.100.101", "发票号码86310000", "合同号86310000", "执行DB32/939-2020标准",
                  "5000000万", "5863×1234",
                  # a room, a building; a code grouped in fours or in a six (not an extension)
-                 "花园568-1002室", "568-1002号", "5863-1234-5678-9012", "8631-0000-123456"):  # fmt: skip
+                 "花园568-1002室", "568-1002号", "5863-1234-5678-9012", "8631-0000-123456",
+                 # helper-44: meter readings, amounts and measures after their labels, a measure with its unit
+                 "起度2345678 止度2346789", "当前表码 3456789", "本次抄表 2345678", "行度 2345678", "表底 2345678",
+                 "没收违法所得 3000000", "罚款¥5000000", "补偿款 3000000", "注册资本：5000000", "货值 3000000",
+                 "年产值约 3000000", "RMB 5000000", "尺寸5860*1240*900mm", "直径 5860*1240", "发票号 86310000"):  # fmt: skip
         assert mask_text(text) == text, text
 
 
