@@ -11,6 +11,7 @@ Masks keep enough to recognise a number one already knows (the first three and l
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -326,16 +327,16 @@ def _not_a_phone(match: re.Match[str], text: str, previous_end: int = -2) -> boo
             return True  # not when the group before is the end of the number before it (0519-8631 0000 8631 0001)
         later = _GROUP_AFTER.match(after, 1) if after[:1] == inside else None
         # One group of up to four digits after it and nothing more is an extension (8631-0000-801), not a grouping;
-        # with a unit after it, a measure (5860*1240*900mm).
+        # joined by * and with a unit after it, a measure (5860*1240*900mm); "8631 0000 3次" is a number called thrice.
         if later and (len(later.group()) > 4 or after[later.end() : later.end() + 1] == inside
-                      or _UNIT_AFTER.match(text, b + later.end())):  # fmt: skip
+                      or (inside in "*＊" and _UNIT_AFTER.match(text, b + later.end()))):  # fmt: skip
             return True
     return False
 
 
 # How people group a mobile's eleven digits when they group them in three or more: 138 1234 5678 and the like, or one
 # by one. Eleven digits of a list ("COD 135、128、142、96", "1.35、2.46、3.57、4.6", times, an IP address) are no mobile.
-_MOBILE_GROUPS = {(3, 4, 4), (4, 3, 4), (3, 3, 5), (4, 4, 3), (3, 3, 4, 1), (1, 3, 4, 3), (3, 4, 2, 2)}
+_MOBILE_GROUPS = {(3, 4, 4), (4, 3, 4), (3, 3, 5), (4, 4, 3), (3, 3, 4, 1), (1, 3, 4, 3)}
 
 
 def _a_list_not_a_mobile(found: str) -> bool:
@@ -350,20 +351,18 @@ def _a_list_not_a_mobile(found: str) -> bool:
 def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, int]]:
     """Where the pattern finds a number in the folded text (an ID number's only when plausible, a phone's only when it
     is one: _not_a_phone reads the words around it in the text as typed)."""
+    if pattern is _ID_NUMBER:
+        return [m.span() for m in pattern.finditer(folded) if _id_plausible(m.group())]
     spans: list[tuple[int, int]] = []
     at = 0
     while (m := pattern.search(folded, at)) is not None:
-        if pattern is _ID_NUMBER:
-            if _id_plausible(m.group()):
-                spans.append(m.span())
-                at = m.end()
-            else:  # one may begin inside it ("15:30 3204 8319 …" first reads "30 3204 8319 …")
-                at = m.start() + 1
-            continue
         if _not_a_phone(m, text, spans[-1][1] if spans else -2):
-            # Not a phone here; one may begin inside it: a time's digits read with the mobile after them
-            # ("8:00-17:00，138-1234-5678" first reads "17 00 138 1234", a list).
-            at = m.start() + 1
+            # Eleven digits of a list are no mobile, but one may begin at its next group: a time's or a date's digits
+            # read with the mobile or the local number after them ("8:00-17:00，138-1234-5678" first reads
+            # "17 00 138 1234"; "7.15 86310000 2次" reads "15 86310000 2").
+            groups = _DIGITS.finditer(m.group()) if m.group("mobile") is not None else iter(())
+            second = next(groups, None) and next(groups, None)
+            at = m.start() + second.start() if second is not None else m.end()
             continue
         if m.group("mobile") is not None and (later := _aligned_mobile(m, folded, text)) is not None:
             m = later
@@ -372,20 +371,33 @@ def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, 
     return spans
 
 
-_RUN_GOES_ON = re.compile(r"[\s.\-]{1,16}[0-9]")
+_DIGITS = re.compile("[0-9]+")
 
 
 def _aligned_mobile(m: re.Match[str], folded: str, text: str) -> re.Match[str] | None:
-    """A mobile typed in groups whose last group runs on into another ("1602，138 1234 5678" reads "1602 138 1234"): the
-    one starting at its second group instead, when that one ends the run (138 1234 5678)."""
-    groups = list(re.finditer(r"[0-9]+", m.group()))
+    """A mobile typed in groups whose last group runs on into further digits ("1602，138 1234 5678" reads
+    "1602，138 1234"; "1502、1602，138 1234 5678" reads "1502 1602 138"): the one starting at a later group of it
+    instead, when that one ends the run and its groups are joined alike (138 1234 5678). A mobile followed by a list
+    ("186 1391 2345，302室") stays as read: no later one is joined alike."""
+    groups = list(_DIGITS.finditer(m.group()))
     if len(groups) < 3 or not _RUN_GOES_ON.match(folded, m.end()):
         return None
-    later = _PHONE.match(folded, m.start() + groups[1].start())
-    if (later is None or later.group("mobile") is None or later.end() <= m.end()
-            or _RUN_GOES_ON.match(folded, later.end()) or _not_a_phone(later, text)):  # fmt: skip
-        return None
-    return later
+    for group in groups[1:]:
+        later = _PHONE.match(folded, m.start() + group.start())
+        if (later is not None and later.group("mobile") is not None and later.end() > m.end()
+                and not _RUN_GOES_ON.match(folded, later.end()) and _joined_alike(later, text)
+                and not _not_a_phone(later, text)):  # fmt: skip
+            return later
+    return None
+
+
+_RUN_GOES_ON = re.compile(r"[\s.\-]{1,16}[0-9]")
+
+
+def _joined_alike(m: re.Match[str], text: str) -> bool:
+    groups = list(_DIGITS.finditer(m.group()))
+    a = m.start()
+    return len({text[a + g.end() : a + h.start()] for g, h in itertools.pairwise(groups)}) == 1
 
 
 def holds_personal_number(value: Any) -> bool:

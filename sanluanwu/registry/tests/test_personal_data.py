@@ -139,8 +139,11 @@ def test_numbers_typed_full_width_in_groups_or_glued_to_letters_are_masked_too()
     ("联系人：①138 1234 5678 ②139 8765 4321", "联系人：①138 **** 5678 ②139 **** 4321"),
     ("房东①13812345678", "房东①138****5678"), ("身份证①320483197512030510", "身份证①3204**********0510"),
     ("1.门卫电话0519-86310000.2.负责人已约谈", "1.门卫电话0519-****0000.2.负责人已约谈"),
-    ("15:30 3204 8319 7512 0305 10", "15:30 3204 **** **** **05 10"), ("800 0519 8631 0000", "800 0519 **** 0000"),
-    ("138 1234 56 78", "138 **** 56 78"),
+    # helper-45: a number and a count or a date after it, two numbers before a mobile; the mobile's own digits hidden.
+    ("7月15日拨打 8631 0000 3次，无人接听", "7月15日拨打 **** 0000 3次，无人接听"), ("电话 8631 0000 7月15日回访", "电话 **** 0000 7月15日回访"),
+    ("门卫 8631 0000 5000元押金", "门卫 **** 0000 5000元押金"), ("值班电话 8631 0000 24h", "值班电话 **** 0000 24h"),
+    ("1502、1602，138 1234 5678（王工）", "1502、1602，138 **** 5678（王工）"),
+    ("3幢1502 1602 138-1234-5678", "3幢1502 1602 138-****-5678"), ("联系人 186 1391 2345，302室", "联系人 186 **** 2345，302室"),
 ])  # fmt: skip
 def test_numbers_with_any_separator_people_type_are_masked_and_refused_where_no_number_belongs(typed, masked):
     from sanluanwu.core.masking import holds_personal_number
@@ -172,7 +175,10 @@ def test_amounts_dates_coordinates_and_codes_with_those_separators_stay():
                  # helper-44: meter readings, amounts and measures after their labels, a measure with its unit
                  "起度2345678 止度2346789", "当前表码 3456789", "本次抄表 2345678", "行度 2345678", "表底 2345678",
                  "没收违法所得 3000000", "罚款¥5000000", "补偿款 3000000", "注册资本：5000000", "货值 3000000",
-                 "年产值约 3000000", "RMB 5000000", "尺寸5860*1240*900mm", "直径 5860*1240", "发票号 86310000"):  # fmt: skip
+                 "年产值约 3000000", "RMB 5000000", "尺寸5860*1240*900mm", "直径 5860*1240", "发票号 86310000",
+                 # helper-45: a number and a date, date-times in a list, a standard and an amount
+                 "序号 135 2020-07-15 已整改", "检查结果：165，2020-07-15复查", "走访时间：2024-07-10 10:00、2024-08-22 14:30",
+                 "计划停电时间：2024-07-10 09:00-2024-07-10 18:30，请做好准备", "执行GB 8978-1996，1381234吨"):  # fmt: skip
         assert mask_text(text) == text, text
 
 
