@@ -123,7 +123,6 @@ def advance_units(topic: str, unit_ids: frozenset[int], event_id: int) -> None:
 def clear() -> None:
     with _lock:
         _entries.clear()
-        _timed.clear()
         _writes[ALL] += 1
 
 
@@ -349,16 +348,31 @@ def remembered(
         full = (*key, topics, tuple(sorted(towns)), rows_of, *town_data_version(topics, towns), writes)
     else:
         full = (*key, topics, *data_version(topics), writes)
+
+    def read() -> T:
+        enclosing = _enclosing.set((topics, towns, rows_of, units))
+        try:
+            return compute()
+        finally:
+            _enclosing.reset(enclosing)
+
+    return _shared(full, read, MAX_AGE)
+
+
+def _shared(full: tuple[Hashable, ...], compute: Callable[[], T], max_age: float) -> T:
+    """compute() remembered under `full` for `max_age` seconds, read once by the threads asking at once: when nothing is
+    remembered, one thread reads and the others wait for its answer; when only the age ran out, one thread reads again
+    while the others keep the value they had."""
     now = time.monotonic()
     with _lock:
         found = _entries.get(full)
         if found is not None:
-            if now - found[0] < MAX_AGE:
+            if now - found[0] < max_age:
                 _entries.move_to_end(full)
                 return found[1]  # type: ignore[no-any-return]
             if full in _inflight:
-                # Only the age net ran out (no write since): while one thread reads it again, the others keep the
-                # value they had, instead of all reading a million-row list at once.
+                # Only the age ran out (no write since): while one thread reads it again, the others keep the value
+                # they had, instead of all reading a million-row list at once.
                 return found[1]  # type: ignore[no-any-return]
         waiting = _inflight.get(full)
         if waiting is None:
@@ -371,11 +385,7 @@ def remembered(
             found = _entries.get(full)
         return found[1] if found is not None else compute()  # type: ignore[no-any-return]
     try:
-        enclosing = _enclosing.set((topics, towns, rows_of, units))
-        try:
-            value = compute()
-        finally:
-            _enclosing.reset(enclosing)
+        value = compute()
         with _lock:
             _entries[full] = (now, value)
             _entries.move_to_end(full)
@@ -386,11 +396,6 @@ def remembered(
             _inflight.pop(full, None)
         mine.set()
     return value
-
-
-# Reads remembered for a while, whatever is written meanwhile (refreshed()): their key and today → (when read, value).
-_timed: dict[tuple[Hashable, ...], tuple[float, Any]] = {}
-_refreshing: dict[tuple[Hashable, ...], threading.Event] = {}
 
 
 def refreshed(key: tuple[Hashable, ...], compute: Callable[[], T], *, every: float) -> T:
@@ -404,32 +409,7 @@ def refreshed(key: tuple[Hashable, ...], compute: Callable[[], T], *, every: flo
     process stood still for a second every two minutes (the load benchmark's p99)."""
     if _in_write():
         return compute()
-    today = clock.today()
-    full = (*key, today)
-    now = time.monotonic()
-    with _lock:
-        found = _timed.get(full)
-        if found is not None and (now - found[0] < every or full in _refreshing):
-            return found[1]  # type: ignore[no-any-return]
-        waiting = _refreshing.get(full)
-        if waiting is None:
-            mine = _refreshing[full] = threading.Event()
-    if waiting is not None:  # the day's first read, under way in another thread
-        waiting.wait(timeout=WAIT_SECONDS)
-        with _lock:
-            found = _timed.get(full)
-        return found[1] if found is not None else compute()  # type: ignore[no-any-return]
-    try:
-        value = compute()
-        with _lock:
-            for old in [k for k in _timed if k[-1] != today]:  # yesterday's figures are never asked for again
-                del _timed[old]
-            _timed[full] = (now, value)
-    finally:
-        with _lock:
-            _refreshing.pop(full, None)
-        mine.set()
-    return value
+    return _shared(("refreshed", *key, clock.today()), compute, every)
 
 
 # Rows no remembered read is made of: a session's activity is written once a minute, a failed login to axes' log.
