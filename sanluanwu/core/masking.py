@@ -35,8 +35,9 @@ _ID_NUMBER = re.compile(rf"(?<!\d)[1-9](?:{_SEP}\d){{16}}{_SEP}[\dXx](?!\d)")
 # (86310000) or, from 5 to 9, as 4-4 or 3-4 (8631-0000). At least 7 digits, so years, amounts and dates are left alone,
 # and so are decimals (13.5, a longitude 119.9512345). A local number's run next to letters is part of a code (a
 # credit code's digits), not a phone; a number with its area code is a phone even with a word glued after it
-# ("0519-86310000Fax"): no code begins with 0 after a space or a mark (a credit code's first character is 1-9, A-G or Y). What a local number's shape cannot tell (an amount, a range, a meter reading, a
-# standard's number) _not_a_phone tells from the words around it.
+# ("0519-86310000Fax"): no code begins with 0 after a space or a mark (a credit code's first character is 1-9, A-G or
+# Y). What a local number's shape cannot tell (an amount, a range, a meter reading, a standard's number) _not_a_phone
+# tells from the words around it.
 _PREFIX = rf"(?:(?:\+|00)?86{_SEP})"
 _PHONE = re.compile(rf"(?P<mobile>(?<!\d){_PREFIX}?1{_SEP}[3-9](?:{_SEP}\d){{9}}(?!\d))"
                     rf"|(?<![\dA-Za-z])(?<!\d\.)(?:(?:{_PREFIX}?0[1-9]\d{{1,2}}(?:{_SEP}\d){{7,8}}"
@@ -360,9 +361,8 @@ def _spans(pattern: re.Pattern[str], folded: str, text: str) -> list[tuple[int, 
             # Eleven digits of a list are no mobile, but one may begin at its next group: a time's or a date's digits
             # read with the mobile or the local number after them ("8:00-17:00，138-1234-5678" first reads
             # "17 00 138 1234"; "7.15 86310000 2次" reads "15 86310000 2").
-            groups = _DIGITS.finditer(m.group()) if m.group("mobile") is not None else iter(())
-            second = next(groups, None) and next(groups, None)
-            at = m.start() + second.start() if second is not None else m.end()
+            groups = list(_DIGITS.finditer(m.group())) if m.group("mobile") is not None else []
+            at = m.start() + groups[1].start() if len(groups) > 1 else m.end()
             continue
         if m.group("mobile") is not None and (later := _aligned_mobile(m, folded, text)) is not None:
             m = later

@@ -253,6 +253,9 @@ def _town_work(town_ids: Iterable[int]) -> dict[tuple[str, str], int]:
 READY_STAGES = (Stage.TASKS_DONE, Stage.ITEMS_DONE)
 
 
+DISTRICT_OVERDUE_SECONDS = 120.0  # how old the office's overdue figures may be (_district_overdue)
+
+
 def _district_overdue() -> tuple[int, int]:
     """Overdue tasks and rectifications in the whole district: counted at most every two minutes in each process (the
     office's list page shows them on every visit, and at a million cases the second count reads many rows), by one
@@ -264,9 +267,6 @@ def _district_overdue() -> tuple[int, int]:
                 overdue_rectifications(Case.objects.all()).count())  # fmt: skip
 
     return refreshed(("remediation:district-overdue",), count, every=DISTRICT_OVERDUE_SECONDS)
-
-
-DISTRICT_OVERDUE_SECONDS = 120.0
 
 
 # The lists behind the to-do cards (pending_for): a department's decisions, a town's next steps. Each card's count
