@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any
@@ -134,7 +135,7 @@ def _sessions(path: str) -> dict[str, Any]:
     from django.test import Client
 
     from sanluanwu.accounts.models import OrgUnit, User
-    from sanluanwu.reporting.models import Period
+    from sanluanwu.reporting.models import Period, Slot
 
     out: dict[str, list[dict[str, str]]] = {}
     per_role = USERS
@@ -163,7 +164,11 @@ def _sessions(path: str) -> dict[str, Any]:
                                       "now": clock.now().isoformat()}))  # fmt: skip
     period = Period.objects.order_by("-starts_on").first()
     units = dict(OrgUnit.objects.filter(code__in=(PRELOADED, IMPORTED)).values_list("code", "pk"))
-    return {"units": units, "period": period.pk if period else None}
+    # The report PRELOADED's clerk submits after the town's import (the running period's: today's rows, as at a
+    # deadline).
+    own = (Slot.objects.filter(unit__code=PRELOADED, period__starts_on__lte=clock.today())
+           .order_by("-period__starts_on").values_list("pk", flat=True).first())  # fmt: skip
+    return {"units": units, "period": period.pk if period else None, "own_slot": own}
 
 
 def _sheet(path: str, code: str) -> dict[str, Any]:
@@ -271,6 +276,30 @@ def _export(port: int, session: dict[str, str], period: int, out: list[float]) -
     out.append(time.perf_counter() - t0 if status == 200 and data[:2] == b"PK" else -status)
 
 
+_VERSION = re.compile(r'name="version" value="(\d+)"')
+
+
+def _own_report(port: int, session: dict[str, str], slot: int, remark: str) -> dict[str, Any]:
+    """PRELOADED's clerk opens the town's report and submits it (the town holds its 10,000 imported rows: the page
+    counts them, the submission freezes and renders them): the seconds each took, as the clerk waits for them."""
+    t0 = time.perf_counter()
+    status, html = _request(port, "GET", f"/reporting/slots/{slot}/", session)
+    page_s = time.perf_counter() - t0
+    version = _VERSION.search(html.decode())
+    if status != 200 or not version:
+        return {"error": f"report page answered {status}" + ("" if version else ", no submit form")}
+    fields = {"action": "submit", "version": version.group(1), "filler": "张三", "reviewer": "李四",
+              "phone": "0519-86000000", "remark": remark}  # fmt: skip
+    body = "&".join(f"{k}={urllib.parse.quote(v)}" for k, v in fields.items()).encode()
+    t1 = time.perf_counter()
+    status, data = _request(port, "POST", f"/reporting/slots/{slot}/", session, body,
+                            "application/x-www-form-urlencoded")  # fmt: skip
+    submit_s = time.perf_counter() - t1
+    if status != 302:
+        return {"error": f"submission answered {status}: {data[:200]!r}"}
+    return {"page_s": page_s, "submit_s": submit_s}
+
+
 def _background(port: int, ids: dict[str, Any], sessions: dict[str, Any], sheet: Path) -> tuple[threading.Thread,
                                                                                                  dict[str, Any]]:  # fmt: skip
     result: dict[str, Any] = {"exports": []}
@@ -332,10 +361,15 @@ def _round(n: int, port: int, ids: dict[str, Any], sessions: dict[str, Any], ses
         _request(port, "GET", f"{MARK}{name}", {"cookie": "", "csrf": ""})
         sampler.mark(f"{name}-{n}")
 
+    own: dict[str, Any] = {}
     try:
+        if ids.get("own_slot"):  # the town's clerk alone on the server, then among the 200 users
+            own["alone"] = _own_report(port, sessions["importers"][PRELOADED], ids["own_slot"], "")
         idle = _locust(port, WORK / f"idle-{n}", sessions_file, 0)
         time.sleep(ramp)
         mark("idle")
+        if ids.get("own_slot"):
+            own["users"] = _own_report(port, sessions["importers"][PRELOADED], ids["own_slot"], "更正：补充说明")
         idle.wait()
         mark("idle_end")
         busy = _locust(port, WORK / f"busy-{n}", sessions_file, 1)
@@ -350,7 +384,12 @@ def _round(n: int, port: int, ids: dict[str, Any], sessions: dict[str, Any], ses
         background["all_s"] = time.perf_counter() - started
     finally:
         stop_server(server)
-    return {"idle": _stats(WORK / f"idle-{n}"), "busy": _stats(WORK / f"busy-{n}"), "background": background}
+    return {
+        "idle": _stats(WORK / f"idle-{n}"),
+        "busy": _stats(WORK / f"busy-{n}"),
+        "background": background,
+        "own": own,
+    }
 
 
 def run() -> str:
@@ -446,6 +485,23 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _own_lines(rounds: list[dict[str, Any]]) -> list[str]:
+    """遥观镇's clerk's own report after the town's import, per round: alone on the server and among the users."""
+    lines = []
+    for n, r in enumerate(rounds, 1):
+        parts = []
+        for when, label in (("alone", "alone on the server"), ("users", f"among the {USERS} users (a correction)")):
+            got = r.get("own", {}).get(when)
+            if got is None:
+                continue
+            parts.append(f"{label}: {got['error']}" if "error" in got else
+                         f"{label}: report page {got['page_s']:.2f} s, submission {got['submit_s']:.2f} s")  # fmt: skip
+        if parts:
+            lines.append(f"- 遥观镇's own half-month report after its {IMPORT_ROWS:,}-row import, round {n}: "
+                         + "; ".join(parts) + ".")  # fmt: skip
+    return lines
+
+
 def _section(loaded: float | None, preloaded: dict[str, Any] | None, rounds: list[dict[str, Any]], before: str,
              after: str) -> str:  # fmt: skip
     lines = [
@@ -474,6 +530,7 @@ def _section(loaded: float | None, preloaded: dict[str, Any] | None, rounds: lis
         lines.append(f"- Background, round {n}: import {background.get('import', 'not finished')}, preview after "
                      f"{background.get('preview_s', 0):.0f} s, applied after {background.get('import_s', 0):.0f} s; "
                      f"exports {', '.join(f'{s:.1f}' for s in background['exports'])} s.")  # fmt: skip
+    lines += _own_lines(rounds)
     lines += [
         "",
         "| request | idle requests | idle failures | idle p95 ms | busy requests | busy failures | busy p95 ms | "
