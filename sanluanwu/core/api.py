@@ -26,7 +26,8 @@ from sanluanwu.core.errors import (
     request_too_large_message,
     user_message,
 )
-from sanluanwu.core.pagination import NumberedPage, keyset_page, numbered_page
+from sanluanwu.core.pagination import NumberedPage, keyset_only, keyset_page, numbered_page
+from sanluanwu.core.pagination import page_size as pagination_page_size
 
 REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
@@ -157,7 +158,7 @@ class KeysetPagination(BasePagination):
     page_size = 50
 
     def paginate_queryset(self, queryset: QuerySet[Any], request: Request, view: Any = None) -> list[Any]:
-        page_size = params.bounded_int(request.query_params.get("page_size"), default=self.page_size, lo=1, hi=200)
+        page_size = pagination_page_size(request.query_params.get("page_size"), default=self.page_size)
         ordering = getattr(view, "page_ordering", None)  # a sorted list: numbered pages (core.pagination)
         self.page: Any
         if ordering:
@@ -165,6 +166,7 @@ class KeysetPagination(BasePagination):
                 queryset, ordering=ordering, page=request.query_params.get("page"), size=page_size
             )
         else:
+            keyset_only(request.query_params.get("page"))
             self.page = keyset_page(queryset, after=request.query_params.get("after"),
                                     before=request.query_params.get("before"), size=page_size)  # fmt: skip
         self.request = request

@@ -10,6 +10,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import Model, QuerySet
 
 from sanluanwu.core import params
+from sanluanwu.core.errors import ValidationFailed
 
 M = TypeVar("M", bound=Model)
 
@@ -64,8 +65,10 @@ class KeysetPage(Generic[M]):
 def keyset_page(
     queryset: QuerySet[M], *, after: Any = None, before: Any = None, size: int = 50, with_count: bool = True
 ) -> KeysetPage[M]:
-    """One page of `queryset` ordered by -id. `after`: ids below it (next page); `before`: above (previous)."""
-    after_id, before_id = params.pk(after), params.pk(before)  # a bad or out-of-range cursor is no cursor
+    """One page of `queryset` ordered by -id. `after`: ids below it (next page); `before`: above (previous). A cursor
+    that is no row id is refused (ValidationFailed naming it), not read as the first page."""
+    after_id = params.paging(after, field="after", label="翻页位置 after", hi=params.MAX_ID, hint=_FROM_LINKS)
+    before_id = params.paging(before, field="before", label="翻页位置 before", hi=params.MAX_ID, hint=_FROM_LINKS)
     size = max(1, min(size, 200))
     if before_id is not None:
         rows = list(queryset.filter(pk__gt=before_id).order_by("pk")[: size + 1])
@@ -98,6 +101,30 @@ def keyset_page(
 
 # A sorted list is paged by number, up to the counted rows: nobody pages past the first 10,000 of a sort.
 MAX_PAGE = 200
+MAX_PAGE_SIZE = 200
+_FROM_LINKS = "（请用列表的“下一页”“上一页”翻页）"
+
+
+PAGING_FIELDS = frozenset({"after", "before", "page", "page_size"})
+
+
+def is_paging_error(exc: ValidationFailed) -> bool:
+    """Whether a refusal is of the list's paging parameters (said as such, not as a filter's)."""
+    return bool(exc.errors) and set(exc.errors) <= PAGING_FIELDS
+
+
+def keyset_only(page: Any) -> None:
+    """A list paged by position (no sort) has no page numbers: `page` beyond the first is refused, not ignored."""
+    number = params.paging(page, field="page", label="页码 page", hi=params.MAX_ID)
+    if number not in (None, 1):
+        raise ValidationFailed({"page": ["未排序的名单不按页码 page 翻页：请用列表的“下一页”“上一页”翻页（after、"
+                                         "before），或先选择排序方式"]})  # fmt: skip
+
+
+def page_size(value: Any, *, default: int) -> int:
+    """`page_size` from outside: 1 … MAX_PAGE_SIZE, the default when missing; anything else refused naming it."""
+    size = params.paging(value, field="page_size", label="每页条数 page_size", hi=MAX_PAGE_SIZE)
+    return default if size is None else size
 
 
 @dataclass
@@ -124,7 +151,8 @@ class NumberedPage(Generic[M]):
 
 
 def numbered_page(queryset: QuerySet[M], *, ordering: list[Any], page: Any = None, size: int = 50) -> NumberedPage[M]:
-    number = min(max(params.pk(page) or 1, 1), MAX_PAGE)
+    hint = f"（排序后的名单最多翻到第 {MAX_PAGE} 页，更多的请用筛选条件缩小范围）"
+    number = params.paging(page, field="page", label="页码 page", hi=MAX_PAGE, hint=hint) or 1
     size = max(1, min(size, 200))
     start = (number - 1) * size
     rows = list(queryset.order_by(*ordering)[start : start + size + 1])

@@ -110,6 +110,24 @@ def non_negative_int(value: Any, *, field: str, label: str, hi: int = MAX_INT) -
     return number
 
 
+def paging(value: Any, *, field: str, label: str, hi: int, hint: str = "") -> int | None:
+    """A paging parameter from outside (a cursor, a page number, a page size): missing or empty is none; anything
+    but ASCII digits 1 … hi is refused with a 400 naming it. Never read as absent: a mistyped page number showing the
+    first page instead looks like the page asked for."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= len(str(hi)):
+            number = int(text)
+    if number is None or not 1 <= number <= hi:
+        raise ValidationFailed({field: [f"{label}“{_shown(value)}”不正确，应为 1 至 {hi} 的整数{hint}"]})
+    return number
+
+
 def _shown(value: Any) -> str:
     """A refused value as a message quotes it: short (and an integer of over 4,300 digits has no text at all)."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**20:

@@ -12,10 +12,10 @@ from sanluanwu.accounts.decorators import require_for, requires
 from sanluanwu.accounts.queries import towns_allowing
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.core import params
-from sanluanwu.core.errors import DomainError
+from sanluanwu.core.errors import DomainError, ValidationFailed
 from sanluanwu.core.exporting import XLSX_CONTENT_TYPE, attachment_header
 from sanluanwu.core.forms import add_domain_errors
-from sanluanwu.core.pagination import keyset_page
+from sanluanwu.core.pagination import keyset_only, keyset_page
 from sanluanwu.imports import jobs, queries, readers, services
 from sanluanwu.imports.choices import BUSY, BatchStatus
 from sanluanwu.imports.forms import UploadForm
@@ -45,16 +45,21 @@ def batch_list(request: HttpRequest) -> HttpResponse:
 
 
 def _render_list(request: HttpRequest, form: UploadForm, request_error: str = "") -> HttpResponse:
-    page = keyset_page(queries.batches_visible_to(request.user).select_related("unit", "created_by"),
-                       after=request.GET.get("after"),
-                       before=request.GET.get("before"))  # fmt: skip
+    batches = queries.batches_visible_to(request.user).select_related("unit", "created_by")
+    bad_paging = False
+    try:
+        keyset_only(request.GET.get("page"))
+        page = keyset_page(batches, after=request.GET.get("after"), before=request.GET.get("before"))
+    except ValidationFailed as exc:  # a page position that is none: said, the list shows nothing until corrected
+        messages.error(request, f"翻页参数有误：{exc.text}")
+        page, bad_paging = keyset_page(batches.none()), True
     scope = scope_for(request.user)
     upload_denial = permissions.denial(scope, "import.upload")  # the form, or why there is none
     mappings = queries.column_mappings_visible_to(scope) if upload_denial is None else []
     return render(request, "imports/batch_list.html", {"form": form, "page": page, "base_query": "",
                                                        "mappings": mappings, "request_error": request_error,
                                                        "upload_denial": upload_denial},
-                  status=400 if form.errors or request_error else 200)  # fmt: skip
+                  status=400 if form.errors or request_error or bad_paging else 200)  # fmt: skip
 
 
 def _request_refused(request: HttpRequest, message: str) -> HttpResponse:

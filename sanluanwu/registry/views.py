@@ -20,7 +20,7 @@ from sanluanwu.audit.display import timeline_html
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import DomainError, PermissionDenied, ValidationFailed
-from sanluanwu.core.pagination import keyset_page, numbered_page
+from sanluanwu.core.pagination import is_paging_error, keyset_only, keyset_page, numbered_page
 from sanluanwu.core.text import full_address
 from sanluanwu.registry import columns, filters, list_rows, queries, services
 from sanluanwu.registry.choices import CaseStatus
@@ -68,6 +68,7 @@ def _list_body(request: HttpRequest, scope: Any, visible: Any, shown: list[colum
     if sort:
         page: Any = numbered_page(cases, ordering=filters.ordering(sort), page=request.GET.get("page"))
     else:
+        keyset_only(request.GET.get("page"))
         page = keyset_page(cases, after=request.GET.get("after"), before=request.GET.get("before"))
     queries.attach_units(page.items)
     # The filter bar, the column choice and the table head read no case: remembered apart, until the next write of
@@ -102,6 +103,13 @@ def _controls(request: HttpRequest, form: Any, shown: list[columns.Column], sort
     }
 
 
+def _list_refusal(exc: ValidationFailed) -> str:
+    """A list's bad parameter, said as what it is: a filter to correct, or a page position that is none."""
+    if is_paging_error(exc):
+        return f"翻页参数有误：{exc.text}"
+    return f"筛选条件有误，请修改后再筛选：{exc.text}"
+
+
 @requires(GET="case.view")
 def case_list(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
@@ -123,7 +131,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         # A bad filter is said, never dropped: the page lists nothing until it is corrected.
         filterset = filters.CaseFilter(request.GET, queryset=visible.none(), scope=scope)
         filterset.is_valid()
-        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
+        messages.error(request, _list_refusal(exc))
         page = keyset_page(visible.none())
         body = {"page": page, "rows": [], "sort": filterset.sort_key,
                 **_controls(request, filterset.form, shown, filterset.sort_key)}  # fmt: skip
@@ -303,14 +311,15 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     try:
         filterset = filters.filter_enterprises(request.GET, visible, scope=scope)
         enterprises, status = filterset.qs, 200
+        keyset_only(request.GET.get("page"))
+        page = keyset_page(
+            enterprises.select_related("town"), after=request.GET.get("after"), before=request.GET.get("before")
+        )
     except ValidationFailed as exc:
         filterset = filters.EnterpriseFilter(request.GET, queryset=visible.none(), scope=scope)
         filterset.is_valid()
-        messages.error(request, f"筛选条件有误，请修改后再筛选：{exc.text}")
-        enterprises, status = visible.none(), 400
-    page = keyset_page(
-        enterprises.select_related("town"), after=request.GET.get("after"), before=request.GET.get("before")
-    )
+        messages.error(request, _list_refusal(exc))
+        status, page = 400, keyset_page(visible.none())
     return render(
         request,
         "registry/enterprise_list.html",

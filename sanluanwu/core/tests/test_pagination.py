@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sanluanwu.accounts.models import OrgUnit
-from sanluanwu.core.pagination import keyset_page
+from sanluanwu.core.errors import ValidationFailed
+from sanluanwu.core.pagination import MAX_PAGE, keyset_page, numbered_page
 
 
 def test_keyset_pages_walk_forward_and_back_without_gaps(district: dict[str, Any]) -> None:
@@ -19,8 +22,14 @@ def test_keyset_pages_walk_forward_and_back_without_gaps(district: dict[str, Any
     assert second.count == len(ids)
 
 
-def test_a_garbage_cursor_is_ignored() -> None:
-    assert keyset_page(OrgUnit.objects.none(), after="x' OR 1=1").items == []
+def test_a_garbage_cursor_is_refused_naming_it() -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        keyset_page(OrgUnit.objects.none(), after="x' OR 1=1")
+    assert list(refused.value.errors) == ["after"] and "翻页位置 after" in refused.value.text
+    with pytest.raises(ValidationFailed) as refused:
+        numbered_page(OrgUnit.objects.none(), ordering=["name"], page=MAX_PAGE + 1)
+    assert list(refused.value.errors) == ["page"] and f"最多翻到第 {MAX_PAGE} 页" in refused.value.text
+    assert keyset_page(OrgUnit.objects.none(), after="", before=None).items == []  # an empty field is no cursor
 
 
 def test_a_first_page_holding_the_whole_list_is_its_own_count(district: dict[str, Any]) -> None:

@@ -113,8 +113,20 @@ def test_bad_numbers_in_query_strings_never_break_the_page_and_the_api_says_so(c
 
 
 @pytest.mark.parametrize("query", ["page_size=-1", "page_size=0", "page_size=99999999999999999999", "page_size=²",
-                                   "after=99999999999999999999999", "before=-5", "after=1e3", "after=%EF%BC%91"])  # fmt: skip
-def test_bad_paging_parameters_are_ignored(ada, draft, query):
+                                   "page_size=201", "page_size=abc", "after=99999999999999999999999", "before=-5",
+                                   "after=1e3", "after=%EF%BC%91", "after=abc", "page=2", "page=x"])  # fmt: skip
+def test_bad_paging_parameters_are_refused_naming_the_parameter(ada, draft, query):
+    # Never read as absent: a mistyped page position showing the first page looks like the page asked for.
+    name = query.split("=")[0]
+    for path in ("/api/v1/lookback/inspections/", "/api/v1/lookback/targets/", "/api/v1/cases/",
+                 "/api/v1/enterprises/", "/api/v1/imports/"):  # fmt: skip
+        response = _api(ada).get(f"{path}?{query}")
+        assert response.status_code == 400, path
+        assert name in response.json() and name in response.json()[name][0], (path, response.json())
+
+
+@pytest.mark.parametrize("query", ["page_size=200", "page_size=1", "after=", "page=1", "after=1", "before=2"])
+def test_good_paging_parameters_are_read(ada, draft, query):
     for path in ("/api/v1/lookback/inspections/", "/api/v1/lookback/targets/", "/api/v1/cases/",
                  "/api/v1/enterprises/", "/api/v1/imports/"):  # fmt: skip
         assert _api(ada).get(f"{path}?{query}").status_code == 200, path

@@ -30,6 +30,26 @@ def three_cases(alice, campaign, district):
     return out
 
 
+@pytest.mark.parametrize("path, params, said", [
+    ("/cases/", {"after": "abc"}, "翻页位置 after“abc”不正确"),
+    ("/cases/", {"before": "-3"}, "翻页位置 before“-3”不正确"),
+    ("/cases/", {"page": "2"}, "未排序的名单不按页码 page 翻页"),
+    ("/cases/", {"sort": "name", "page": "9999"}, "最多翻到第 200 页"),
+    ("/cases/", {"sort": "name", "page": "第二页"}, "页码 page“第二页”不正确"),
+    ("/enterprises/", {"after": "1e3"}, "翻页位置 after“1e3”不正确"),
+    ("/imports/", {"before": "x"}, "翻页位置 before“x”不正确"),
+])  # fmt: skip
+def test_a_page_position_that_is_none_is_said_never_read_as_the_first_page(client, alice, three_cases, path, params,
+                                                                            said):  # fmt: skip
+    client.force_login(alice)
+    page = client.get(path, params)
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "翻页参数有误" in html and said in html and "张三塑料造粒作坊" not in html
+    assert client.get(path, {**params, "after": "", "before": "", "page": "1"}).status_code in (200, 400)
+    assert client.get(path).status_code == 200
+
+
 @pytest.mark.parametrize("params", [{"category": "9"}, {"status": "nonsense"}, {"overdue": "maybe"}, {"sort": "x"}])
 def test_a_bad_filter_value_is_an_error_never_the_whole_list(client, alice, three_cases, params):
     client.force_login(alice)
