@@ -12,8 +12,9 @@ from typing import Any
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 
-from sanluanwu.accounts import services
+from sanluanwu.accounts import services, twofactor
 from sanluanwu.accounts.models import Membership, OrgUnit, RoleChangeRequest, User
+from sanluanwu.accounts.security import end_all_sessions
 from sanluanwu.audit.services import diff_fields, record_event, snapshot
 from sanluanwu.core import clock
 from sanluanwu.core.errors import Conflict, PermissionDenied, ValidationFailed, validate_model
@@ -101,6 +102,14 @@ def approve(*, actor: Any, change_id: int, note: str = "") -> RoleChangeRequest:
             record_event(actor=actor, action="accounts.membership.created", obj=membership,
                          changes=diff_fields({}, snapshot(membership, services.MEMBERSHIP_AUDITED)))  # fmt: skip
             _follow_admin_group(change.user, change.role, add=True)
+            if twofactor.must_enrol(change.user):
+                # An admin role owes its second factor from now: the sessions and tokens it had were opened with the
+                # password alone; its next login must enrol first (pages and the token endpoint alike).
+                subject = User.objects.select_for_update(no_key=True).get(pk=change.user_id)
+                subject.session_generation += 1
+                subject.save(update_fields=["session_generation"])
+                end_all_sessions(subject)
+                services.revoke_all_tokens(actor=actor, user=subject, why="授予管理员角色，须先绑定双因素认证")
         elif change.kind == RoleChangeRequest.Kind.REMOVE_MEMBERSHIP:
             stored = Membership.objects.select_for_update(no_key=True).filter(pk=change.membership_id or 0).first()
             if stored is None:

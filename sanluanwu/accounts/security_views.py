@@ -68,6 +68,9 @@ class ObtainTokenView(APIView):
         refused = {"non_field_errors": [security.LOGIN_FAILED_TEXT], "code": "login_failed"}
         if user is None or not user.is_active:
             return Response(refused, status=status.HTTP_400_BAD_REQUEST)
+        if twofactor.must_enrol(user):  # an admin role not yet enrolled: no token by the password alone
+            return Response({"detail": tokens.ENROL_FIRST, "code": "otp_enrolment_required"},
+                            status=status.HTTP_403_FORBIDDEN)  # fmt: skip
         if twofactor.has_device(user) and not twofactor.check_code(user=user, code=values.get("otp", ""),
                                                                       where="接口令牌"):  # fmt: skip
             return Response({"otp": ["请填写正确的双因素动态码"], "code": "otp_invalid"},

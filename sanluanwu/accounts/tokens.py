@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
+from sanluanwu.accounts import twofactor
 from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
@@ -27,6 +28,9 @@ from sanluanwu.core.text import clean_text
 LAST_USED_EVERY = dt.timedelta(minutes=1)
 PREFIX_LENGTH = 8
 MAX_DAYS = 90
+
+
+ENROL_FIRST = "您的角色必须使用双因素认证：请先登录页面按提示绑定验证器，之后取得接口令牌时一并填写动态码（otp）"
 
 
 def token_days() -> int:
@@ -42,6 +46,8 @@ def create_token(*, actor: Any, name: str = "") -> tuple[ApiToken, str]:
     """A new token of the actor's own (nobody creates one for another): returns it and its secret, shown once."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("请先登录")
+    if twofactor.must_enrol(actor):  # an admin role's second factor holds on the API too: no token by password alone
+        raise PermissionDenied(ENROL_FIRST)
     name = clean_text(name)  # a NUL, a control or a bidi override: never part of a name (PostgreSQL refuses a NUL)
     if len(name) > 60:
         raise ValidationFailed({"name": ["名称不能超过 60 个字符"]})

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sanluanwu.accounts import tokens
 from sanluanwu.accounts.choices import ADMIN_ROLES
 from sanluanwu.accounts.models import Membership, User
 from sanluanwu.accounts.permissions import require
@@ -129,7 +130,10 @@ def confirm_enrolment(*, actor: Any, code: str, keep_session: str | None = None)
         user.session_generation += 1
         user.save(update_fields=["session_generation"])
         end_all_sessions(user, keep=keep_session)
-        record_event(actor=actor, action="accounts.otp.enrolled", obj=user, note="已绑定双因素认证（TOTP）")
+        # Tokens were taken with the password alone (before the second factor): they end with the other sessions.
+        revoked = tokens.revoke_all_tokens(actor=actor, user=user, why="绑定双因素认证，此前仅凭密码取得的令牌失效")
+        record_event(actor=actor, action="accounts.otp.enrolled", obj=user,
+                     note="已绑定双因素认证（TOTP）" + (f"，撤销接口令牌 {revoked} 个" if revoked else ""))  # fmt: skip
     return device
 
 

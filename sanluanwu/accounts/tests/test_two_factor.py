@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 
+import pytest
 from django.test import Client
 from django_otp.oath import totp
 from rest_framework.test import APIClient
 
 from conftest import give_totp_device, make_user
-from sanluanwu.accounts.models import User
+from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.models import AuditEvent
 
 PASSWORD = "Secret#2020"
@@ -167,3 +168,60 @@ def test_a_new_admin_changes_the_first_password_then_enrols_without_being_sent_i
     device = admin.totpdevice_set.get()
     client.post("/account/2fa/", {"step": "confirm", "code": code(device)})
     assert client.get("/account/tokens/").status_code == 200
+
+
+def test_an_admin_role_not_yet_enrolled_gets_no_token_by_the_password_alone(district):
+    # helper-46: an admin role took a 30-day token with its password before enrolling, and kept it after.
+    from sanluanwu.accounts.tokens import create_token
+    from sanluanwu.core.errors import PermissionDenied
+
+    admin = make_user("aud2", "audit_admin", district["office"])
+    api = APIClient()
+    refused = api.post("/api/v1/auth/token/", {"username": "aud2", "password": PASSWORD}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "otp_enrolment_required"
+    assert "绑定" in refused.json()["detail"] and not ApiToken.objects.filter(user=admin).exists()
+    with pytest.raises(PermissionDenied, match="双因素"):
+        create_token(actor=admin)
+    device = give_totp_device(admin)
+    given = api.post("/api/v1/auth/token/", {"username": "aud2", "password": PASSWORD, "otp": code(device)},
+                     format="json")  # fmt: skip
+    assert given.status_code == 201
+
+
+def test_enrolling_revokes_the_tokens_taken_with_the_password_alone(alice):
+    api = APIClient()
+    taken = api.post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD}, format="json").json()["token"]
+    api.credentials(HTTP_AUTHORIZATION=f"Token {taken}")
+    assert api.get("/api/v1/cases/").status_code == 200
+    client = Client()
+    client.login(username="alice", password=PASSWORD)
+    client.post("/account/2fa/", {"step": "start"})
+    device = alice.totpdevice_set.get()
+    assert client.post("/account/2fa/", {"step": "confirm", "code": code(device)}).status_code == 302
+    assert api.get("/api/v1/cases/").status_code == 401
+    enrolled = AuditEvent.objects.get(action="accounts.otp.enrolled", actor_username="alice")
+    assert "撤销接口令牌 1 个" in enrolled.note
+    assert AuditEvent.objects.filter(action="accounts.token.revoked", note__contains="绑定双因素认证").count() == 1
+
+
+def test_an_admin_role_granted_ends_the_sessions_and_tokens_opened_before_it(district):
+    from sanluanwu.accounts import rolechanges
+    from sanluanwu.accounts.choices import Role
+    from sanluanwu.accounts.tests.test_separation import _admin
+    from sanluanwu.accounts.tokens import create_token
+
+    sys_admin, sec_admin = _admin("sys", Role.SYSTEM_ADMIN, district), _admin("sec", Role.SECURITY_ADMIN, district)
+    newcomer = User.objects.create_user(username="newcomer", password=PASSWORD, full_name="新人")
+    _token, secret = create_token(actor=newcomer)  # no role yet: a token is anyone's to take
+    browser = Client()
+    browser.login(username="newcomer", password=PASSWORD)
+    change = rolechanges.request_membership(actor=sys_admin, user=newcomer, org_unit=district["office"],
+                                            role=Role.AUDIT_ADMIN)  # fmt: skip
+    rolechanges.approve(actor=sec_admin, change_id=change.pk)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
+    assert api.get("/api/v1/cases/").status_code == 401
+    assert browser.get("/account/tokens/")["Location"].startswith("/login/")
+    again = Client()
+    again.post("/login/", {"username": "newcomer", "password": PASSWORD})
+    assert again.get("/account/tokens/")["Location"].startswith("/account/2fa/")
