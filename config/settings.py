@@ -165,6 +165,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", 10))},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "sanluanwu.accounts.passwords.CommonShapeValidator"},  # Admin@123456, P@ssw0rd1234, 1qaz@WSX3edc
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     # 等保 2.0 level 2 (sanluanwu/accounts/passwords.py): 3 of 4 character classes, not the user name, not the last 5.
     {

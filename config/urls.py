@@ -8,7 +8,7 @@ from django.views.generic import RedirectView
 from sanluanwu.accounts import security_views
 from sanluanwu.accounts.login import AdminLoginForm, LoginForm, lockouts
 from sanluanwu.accounts.views import password_change
-from sanluanwu.core.views import favicon, health
+from sanluanwu.core.views import favicon, health, not_found
 from sanluanwu.registry.views import home
 
 handler400 = "sanluanwu.core.views.bad_request"
@@ -50,6 +50,9 @@ urlpatterns = [
     # tokens): the admin's own password-change pages lead there.
     path("admin/password_change/", RedirectView.as_view(pattern_name="account_password")),
     path("admin/password_change/done/", RedirectView.as_view(pattern_name="account_password")),
+    # Django's "view on site" shortcut answered for any model and id whether such a record exists (helper-46): no
+    # model here has a page of its own on the site to go to.
+    path("admin/r/<path:rest>", not_found),
     path("admin/", admin.site.urls),
 ]
 

@@ -106,7 +106,9 @@ class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
                                      "密码有效期等其余规则照常适用。"}),
         ("时间", {"fields": ("last_login", "date_joined")}),
     )  # fmt: skip
-    readonly_fields = ["demo_account", "password_changed_at"]
+    # Set by the system alone: a new or reset password sets 须修改密码 and its owner's change clears it (an admin who
+    # could untick it kept a password he chose working); the dates are the records' (helper-46).
+    readonly_fields = ["demo_account", "must_change_password", "password_changed_at", "last_login", "date_joined"]
 
     @admin.display(description="单位与角色")
     def units(self, obj: User) -> str:
@@ -183,13 +185,22 @@ class UserAdmin(CleanTextAdminMixin, BaseUserAdmin):
 class RoleChangeRequestAdmin(CleanTextAdminMixin, admin.ModelAdmin[RoleChangeRequest]):
     """Read-only requests; a different admin approves or rejects the selected ones (accounts.rolechanges)."""
 
-    list_display = ["user", "describe", "status", "requested_by", "requested_at", "decided_by", "decided_at"]
+    list_display = ["user", "describe", "account", "status", "requested_by", "requested_at", "decided_by",
+                    "decided_at"]  # fmt: skip
     list_filter = ["status", "kind"]
     actions = ["approve_selected", "reject_selected"]
 
     @admin.display(description="变更内容")
     def describe(self, obj: RoleChangeRequest) -> str:
         return obj.describe()
+
+    @admin.display(description="账号情况（批准前请核实）")
+    def account(self, obj: RoleChangeRequest) -> str:
+        """What the approver should know of the account: a password an admin set (the requester may know it) that
+        its owner has not yet changed, or an account never used by anyone."""
+        if obj.status != RoleChangeRequest.Status.PENDING:
+            return ""
+        return rolechanges.account_caution(obj.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

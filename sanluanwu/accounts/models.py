@@ -75,6 +75,12 @@ def _validate_boundary(boundary: Any) -> None:
     raise ValidationError({"boundary": "外接矩形应为 [最小经度, 最小纬度, 最大经度, 最大纬度]"})
 
 
+ADMIN_ACCOUNT_KEPT = (
+    "管理员角色（系统、安全、审计管理员）的账号不能直接停用或改用户名：请先在“任职”中申请收回其角色，"
+    "由另一名管理员批准后再办理"
+)
+
+
 class User(AbstractUser):
     """A person who logs in; what they may see and do comes from their memberships."""
 
@@ -105,6 +111,20 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.username
+
+    def clean(self) -> None:
+        super().clean()
+        # 三员分立: one admin alone neither disables nor renames another admin's account (the audit or security admin
+        # locked out, or unfindable under the name known): the role is taken first, a request a second admin approves.
+        if self.pk is None:
+            return
+        stored = User.objects.filter(pk=self.pk).values("is_active", "username").first()
+        if stored is None or not Membership.objects.filter(user_id=self.pk, role__in=ADMIN_ROLES).exists():
+            return
+        if stored["is_active"] and not self.is_active:
+            raise ValidationError({"is_active": ADMIN_ACCOUNT_KEPT})
+        if stored["username"] != self.username:
+            raise ValidationError({"username": ADMIN_ACCOUNT_KEPT})
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         """Django ties a session to the password hash; the session generation joins it, so raising it ends every

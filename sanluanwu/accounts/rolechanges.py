@@ -22,6 +22,16 @@ from sanluanwu.core.errors import Conflict, PermissionDenied, ValidationFailed, 
 APPROVE = "accounts.approve_rolechangerequest"
 
 
+def account_caution(user: User) -> str:
+    """What an approver should weigh about the account a request is for (helper-46: an admin created an account with
+    a password he chose, asked for the office role, and the approver saw only the role)."""
+    if user.must_change_password and user.has_usable_password():
+        return "⚠ 密码由管理员设置，本人尚未修改（设置密码的管理员知道它）：请先与本人核实，待本人登录修改密码后再批准"
+    if user.last_login is None:
+        return "该账号从未登录"
+    return ""
+
+
 def _file(actor: Any, change: RoleChangeRequest) -> RoleChangeRequest:
     services.require_admin_permission(actor, "accounts.change_user", "申请变更用户角色")
     change.requested_by_id = actor.pk

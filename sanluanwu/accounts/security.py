@@ -214,6 +214,17 @@ class _Stranger:
     pk: None = None
 
 
+class _Attempt:
+    """An attempt on a user name no account has, as an audit event names it (axes' own name is English: "Attempted
+    Access: <time> …"): the record it points at, said in Chinese."""
+
+    def __init__(self, attempt: AccessAttempt):
+        self._meta, self.pk, self.username = attempt._meta, attempt.pk, attempt.username
+
+    def __str__(self) -> str:
+        return f"登录尝试（用户名 {self.username}）"
+
+
 def _client_address(request: Any) -> str:
     return str(getattr(request, "axes_ip_address", None) or request.META.get("REMOTE_ADDR", "") or "")
 
@@ -259,7 +270,8 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
     just_locked = locked and getattr(request, "axes_failures_since_start", None) is not None
     with transaction.atomic():
         if subject is None:
-            subject = AccessAttempt.objects.filter(username=username, ip_address=address).first()
+            attempt = AccessAttempt.objects.filter(username=username, ip_address=address).first()
+            subject = _Attempt(attempt) if attempt is not None else None
         if subject is None:
             subject = User(username=username)  # nothing to point at (axes off): the event still says who and where
         if locked and not just_locked:

@@ -97,6 +97,8 @@ def save_user(*, actor: Any, user: User) -> User:
         user.save()
         changes = diff_fields(before, snapshot(user, USER_AUDITED))
         if new:
+            if user.has_usable_password():  # the first password is one of the last five too
+                PasswordHistory.objects.create(user=user, password=user.password, created_at=clock.now())
             note = "已设置登录密码" if user.has_usable_password() else "未设置密码（不能用密码登录）"
             record_event(actor=actor, action="accounts.user.created", obj=user, changes=changes, note=note)
             return user

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.http import require_safe
@@ -50,6 +50,11 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if _is_api(request):
         return json_error(reason or "未找到", code="not_found", status=404)
     return render(request, "404.html", {"reason": reason, "request_path": request.path}, status=404)
+
+
+def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """An address that is never a page, whatever follows it (the same answer for every id)."""
+    raise Http404
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

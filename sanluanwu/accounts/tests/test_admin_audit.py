@@ -269,3 +269,59 @@ def test_a_role_change_the_rules_refuse_is_said_on_the_page_and_nothing_is_filed
     auditor.refresh_from_db()
     assert auditor.full_name != "改了名字"  # the whole save undone, not half of it
     assert list(auditor.memberships.values_list("role", flat=True)) == ["audit_admin"]
+
+
+def test_an_admin_roles_account_is_neither_disabled_nor_renamed_by_one_admin_alone(client, sysadmin, security):
+    # helper-46: the system admin unticked 有效 on the audit admin, or renamed the security admin, alone.
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{security.pk}/change/"
+    for change in ({"is_active": None}, {"username": "sec_renamed"}):
+        data = form_values(client, url)
+        if "is_active" in change:
+            data.pop("is_active")
+        else:
+            data |= change
+        refused = client.post(url, data)
+        assert refused.status_code == 200 and "不能直接停用或改用户名" in refused.content.decode()
+        security.refresh_from_db()
+        assert security.is_active and security.username == "sec_admin"
+    with pytest.raises(ValidationFailed, match="不能直接停用"):
+        security.is_active = False
+        services.save_user(actor=sysadmin, user=security)
+
+
+def test_a_password_an_admin_set_is_the_first_of_the_history_and_the_approver_is_warned(client, sysadmin, security,
+                                                                                        district):  # fmt: skip
+    from sanluanwu.accounts import rolechanges
+    from sanluanwu.accounts.models import PasswordHistory
+
+    client.force_login(sysadmin)
+    data = form_values(client, "/admin/accounts/user/add/") | {
+        "username": "zhou", "password1": "Wujin#2020Jiang", "password2": "Wujin#2020Jiang", "usable_password": "true",
+    }  # fmt: skip
+    assert client.post("/admin/accounts/user/add/", data).status_code == 302
+    zhou = User.objects.get(username="zhou")
+    assert PasswordHistory.objects.filter(user=zhou).count() == 1  # the admin's password is not chosen again later
+    assert zhou.must_change_password
+    rolechanges.request_membership(actor=sysadmin, user=zhou, org_unit=district["office"], role="office_admin")
+    approver = type(client)()
+    approver.force_login(security)
+    listed = approver.get("/admin/accounts/rolechangerequest/").content.decode()
+    assert "密码由管理员设置，本人尚未修改" in listed
+
+
+def test_the_admins_view_on_site_shortcut_tells_nothing_of_any_record(client, sysadmin, alice):
+    # helper-46: /admin/r/<type>/<id>/ answered differently for a record that exists and one that does not.
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(sysadmin)
+    user_type = ContentType.objects.get_for_model(User).pk
+    assert client.get(f"/admin/r/{user_type}/{alice.pk}/").status_code == 404
+    assert client.get(f"/admin/r/{user_type}/999999/").status_code == 404
+    assert client.get("/admin/r/99999/1/").status_code == 404
+
+
+def test_a_failed_login_of_no_account_is_named_in_chinese(client, district):
+    client.post("/login/", {"username": "nobody_here", "password": "Wrong#2020xx"})
+    event = AuditEvent.objects.get(action="accounts.login.failed")
+    assert event.object_repr == "登录尝试（用户名 nobody_here）", event.object_repr

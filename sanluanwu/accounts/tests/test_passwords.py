@@ -21,12 +21,35 @@ OLD = "Secret#2020"  # conftest.make_user's password
         ("Alice#2020xyz", "不能包含用户名"),
         ("Password123", "太常见了"),
         (OLD, "最近 5 次"),
+        # helper-46: common passwords by their shape, not only as listed (Django's list holds password123, p@ssw0rd).
+        ("Password123!", "过于常见"),
+        ("P@ssw0rd1234", "过于常见"),
+        ("1qaz@WSX3edc", "过于常见"),
+        ("Admin@123456", "过于常见"),
+        ("Aa123456789!", "过于常见"),
+        ("Qwer1234!@#$", "过于常见"),
+        ("Abc@12345678", "过于常见"),
+        ("Abcd1234!@", "过于常见"),
+        ("Summer2024!", "过于常见"),
+        ("Wujin@2020", "过于常见"),  # the demo's published password
+        ("Changzhou@2024", "过于常见"),
+        ("Ａｌｉｃｅ#2020xyz", "不能包含用户名"),  # full-width letters are the user name too
+        ("ab1" + " " * 9, "至少 3 类"),  # a space is no symbol
+        ("Ab1\t\t\t\t\t\t\t#", "控制字符"),
     ],
 )
 def test_a_new_password_must_meet_the_profile(alice, new, says):
     with pytest.raises(ValidationFailed) as exc:
         services.change_own_password(actor=alice, current=OLD, new=new, repeated=new)
     assert says in exc.value.text
+
+
+@pytest.mark.parametrize("new", ["Hutang#2026x", "Xk9#mPq2Lw7z", "Love2Hate@Blue9Sky", "Zhangsan@1x9q", "Wujin#Hutang2020",
+                                 "Reset#2026abc", "Tz 7!kq 9Wm"])  # fmt: skip
+def test_a_password_of_unrelated_pieces_is_taken(alice, new):
+    services.change_own_password(actor=alice, current=OLD, new=new, repeated=new)
+    alice.refresh_from_db()
+    assert alice.check_password(new)
 
 
 def test_the_current_password_is_checked_and_the_new_one_typed_twice(alice):
@@ -37,14 +60,16 @@ def test_the_current_password_is_checked_and_the_new_one_typed_twice(alice):
 
 
 def test_none_of_the_last_five_passwords_comes_back(alice):
-    current = OLD
+    first = "Hutang#first9q"  # conftest's Secret#2020 is of a common shape: not one to choose again
+    services.change_own_password(actor=alice, current=OLD, new=first, repeated=first)
+    current = first
     for n in range(5):
         new = f"Hutang#{n}x2026"
         services.change_own_password(actor=alice, current=current, new=new, repeated=new)
         current = new
     with pytest.raises(ValidationFailed, match="最近 5 次"):
         services.change_own_password(actor=alice, current=current, new="Hutang#1x2026", repeated="Hutang#1x2026")
-    services.change_own_password(actor=alice, current=current, new=OLD, repeated=OLD)  # the sixth back: allowed
+    services.change_own_password(actor=alice, current=current, new=first, repeated=first)  # the sixth back: allowed
 
 
 def test_changing_ones_password_in_the_page_ends_the_other_sessions_and_tokens(alice):
