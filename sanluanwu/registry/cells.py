@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from sanluanwu.core import geo
-from sanluanwu.core.text import clean_text, to_halfwidth
+from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
 from sanluanwu.registry.choices import (
     CaseStatus,
     LicenceStatus,
@@ -426,9 +426,19 @@ def read_text(value: Any, ctx: CellContext) -> Parsed:
     return Parsed(text(value))
 
 
+def lines(value: Any) -> str:
+    """A cell of a column of several lines (problems, notes) as the form and the API store it
+    (validation.clean_value: clean_multiline): its line breaks and spaces kept, so a sheet exported and read back is
+    unchanged (helper-47: a cell's ideographic spaces and line breaks, flattened here, showed every such row as
+    changed and confirming rewrote it)."""
+    if type(value) is not str:
+        return text(value)
+    return clean_multiline(value)
+
+
 def read_problems(value: Any, ctx: CellContext) -> Parsed:
-    """A problem column: 无 / — / 暂无 mean "no problem of this kind" (填写说明 2: left empty)."""
-    written = text(value)
+    """A problem column: 无 / — / 暂无 mean "no problem of this kind" (填写说明 2: left empty). Its lines as written."""
+    written = lines(value)
     if written in _NONE_WORDS:
         return Parsed("", f"{written} → 空（无此类问题）")
     return Parsed(written)

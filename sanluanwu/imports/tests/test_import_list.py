@@ -380,3 +380,27 @@ def test_our_own_report_workbook_imports_its_list_and_passes_over_its_summary_sh
     assert batch.preview["sheets"]["汇总"] == {"skipped": "汇总表（统计数字，不是企业清单），未导入"}
     assert "指定各列的含义" not in batch.message
     assert batch.counts["error"] == 0 and batch.counts["unchanged"] == 2 and batch.counts["new"] == 0
+
+
+def test_problems_typed_over_several_lines_with_chinese_spaces_come_back_unchanged(alice, office, campaign, district,
+                                                                                 tmp_path):  # fmt: skip
+    # helper-47: full-width digits with ideographic spaces (a Chinese keyboard) and line breaks were kept by the form
+    # but flattened by the import: the unchanged row read as changed, and confirming rewrote the stored text.
+    from django.core.management import call_command
+
+    from conftest import make_case
+
+    safety = "负责人手机：１３８　１２３４　５６７１；\n二、消防通道　堵塞\n三、配电箱无门"
+    case = make_case(alice, district["hutang"], case={"safety_problems": safety, "env_problems": "废气直排\n废水乱排"})
+    case.refresh_from_db()
+    assert "\n" in case.safety_problems and "\u3000" in case.safety_problems  # as the form keeps it
+    out = tmp_path / "export.xlsx"
+    call_command("export_list", "--unit", "湖塘镇", "--unmasked", "--reason", "导入前核对号码", "--actor", "office_p",
+                 "-o", str(out))  # fmt: skip
+    batch = preview_import(actor=office, batch=upload_import(actor=office, data=out.read_bytes(), filename=out.name,
+                                                              kind="list", unit=district["hutang"]))  # fmt: skip
+    assert batch.counts["changed"] == 0 and batch.counts["unchanged"] == 1, batch.preview
+    stored = (case.safety_problems, case.env_problems)
+    confirm_import(actor=office, batch=batch)
+    case.refresh_from_db()
+    assert (case.safety_problems, case.env_problems) == stored
