@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from sanluanwu.accounts import twofactor
+from sanluanwu.accounts.enrolment import must_enrol
 from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.services import record_event
 from sanluanwu.core import clock
@@ -46,7 +46,7 @@ def create_token(*, actor: Any, name: str = "") -> tuple[ApiToken, str]:
     """A new token of the actor's own (nobody creates one for another): returns it and its secret, shown once."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("请先登录")
-    if twofactor.must_enrol(actor):  # an admin role's second factor holds on the API too: no token by password alone
+    if must_enrol(actor):  # an admin role's second factor holds on the API too: no token by password alone
         raise PermissionDenied(ENROL_FIRST)
     name = clean_text(name)  # a NUL, a control or a bidi override: never part of a name (PostgreSQL refuses a NUL)
     if len(name) > 60:

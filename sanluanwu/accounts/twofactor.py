@@ -19,8 +19,8 @@ from django.http import HttpRequest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sanluanwu.accounts import tokens
-from sanluanwu.accounts.choices import ADMIN_ROLES
-from sanluanwu.accounts.models import Membership, User
+from sanluanwu.accounts.enrolment import has_device, holds_admin_role, must_enrol
+from sanluanwu.accounts.models import User
 from sanluanwu.accounts.permissions import require
 from sanluanwu.accounts.scope import scope_for
 from sanluanwu.accounts.security import end_all_sessions
@@ -35,19 +35,6 @@ NONE, VERIFIED, PENDING, ENROL = "none", "verified", "pending", "enrol"
 
 def device_of(user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).order_by("pk").first()
-
-
-def has_device(user: Any) -> bool:
-    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
-
-
-def holds_admin_role(user: Any) -> bool:
-    return Membership.objects.filter(user_id=user.pk, role__in=ADMIN_ROLES).exists()
-
-
-def must_enrol(user: Any) -> bool:
-    """An admin-role account without a device (demo accounts are exempt from the forced enrolment)."""
-    return not getattr(user, "demo_account", False) and holds_admin_role(user) and not has_device(user)
 
 
 def state_at_login(user: Any) -> str:
