@@ -4,13 +4,21 @@ head. One directory (0700, files 0600) per backup under settings.BACKUP_ROOT.
 
 `restore` checks the whole backup against its manifest before it touches anything, replaces the database and the
 files only when confirmed, and then checks that the audit chain is intact and ends where the manifest says.
+
+The manifest is signed (HMAC-SHA256) with the backup key (SLW_BACKUP_KEY, else var/backup_key, made once): a checksum
+list alone catches a damaged file, not a forged one — whoever could write to the backup store could replace the
+dump and write its new hash into the manifest (helper-47), and the restore would call it whole. The key is kept
+apart from the backups; restoring on another server needs it given (SLW_BACKUP_KEY).
 """
 
 from __future__ import annotations
 
+import getpass
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import stat
@@ -34,6 +42,38 @@ _CHUNK = 1 << 20
 
 class BackupError(Exception):
     """A backup that cannot be made or restored; the message is for the operator (Chinese)."""
+
+
+KEY_ENV = "SLW_BACKUP_KEY"
+RESTORE_LOG = "restore-history.log"
+
+
+def backup_key() -> bytes:
+    """The key manifests are signed with: SLW_BACKUP_KEY, else var/backup_key (made once, 0600)."""
+    given = os.environ.get(KEY_ENV, "").strip()
+    if given:
+        return given.encode()
+    path = Path(settings.VAR_DIR) / "backup_key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+        except FileExistsError:
+            pass  # made meanwhile by another process
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return path.read_text().strip().encode()
+
+
+def key_id(key: bytes) -> str:
+    """Which key signed a manifest (not the key): said when a backup was signed with another server's."""
+    return hashlib.sha256(b"sanluanwu-backup-key:" + key).hexdigest()[:12]
+
+
+def signature(manifest: dict[str, Any], key: bytes) -> str:
+    body = {k: v for k, v in manifest.items() if k != "signature"}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 def file_roots() -> dict[str, Path]:
@@ -144,6 +184,9 @@ def create() -> Path:
         "audit": {"count": count, "head": head},
         "files": entries,
     }
+    key = backup_key()
+    manifest["key_id"] = key_id(key)
+    manifest["signature"] = signature(manifest, key)
     fd = os.open(target / MANIFEST, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1)
@@ -165,6 +208,16 @@ def check(backup: Path) -> Checked:
     except (OSError, ValueError, KeyError, TypeError, AssertionError):
         return Checked({}, [f"清单 {MANIFEST} 缺失或无法读取"])
     problems = []
+    key = backup_key()
+    signed = manifest.get("signature")
+    if not isinstance(signed, str):
+        problems.append(f"清单 {MANIFEST} 没有签名：无法证明备份出自本系统且未被改动")
+    elif not hmac.compare_digest(signed, signature(manifest, key)):
+        if manifest.get("key_id") != key_id(key):
+            problems.append(f"清单由另一把备份密钥签名（{manifest.get('key_id')}，本机为 {key_id(key)}）：在另一台服务器上"
+                            f"恢复时，请用环境变量 {KEY_ENV} 给出备份所在服务器的备份密钥（var/backup_key）")  # fmt: skip
+        else:
+            problems.append(f"清单 {MANIFEST} 的签名不符：清单在备份后被改动过（可能连同其中的哈希一起），拒绝使用")
     for entry in listed:
         path = backup / entry["path"]
         if ".." in Path(entry["path"]).parts or Path(entry["path"]).is_absolute():
@@ -241,4 +294,21 @@ def restore(backup: Path, *, confirmed: bool) -> chain.Verdict:
         raise BackupError(f"恢复后审计链校验失败：{verdict.broken.message}")
     if (verdict.count, verdict.head) != (manifest["audit"]["count"], manifest["audit"]["head"]):
         raise BackupError(f"恢复后审计链（{verdict.count} 条）与备份清单（{manifest['audit']['count']} 条）不符")
+    _log_restore(backup, manifest)
     return verdict
+
+
+def _log_restore(backup: Path, manifest: dict[str, Any]) -> None:
+    """A line in var/restore-history.log (0600, appended): when, by which operating-system user, from which backup.
+    Not an audit event: the chain is restored exactly as the backup holds it (the restore drill), and an event
+    appended to it would be one the backup never had."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a uid without a name (a container)
+        user = str(os.getuid())
+    line = json.dumps({"restored_at": clock.now().isoformat(), "os_user": user, "backup": str(backup),
+                       "created_at": manifest.get("created_at"), "audit": manifest["audit"],
+                       "signature": manifest.get("signature")}, ensure_ascii=False)  # fmt: skip
+    fd = os.open(Path(settings.VAR_DIR) / RESTORE_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, files.FILE_MODE)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import stat
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -81,6 +83,10 @@ def test_restore_drill_brings_back_records_files_and_the_audit_chain_exactly(ali
     assert records() == before_records
     assert file_state(places / "photos") == before_files
     assert command("verify_audit").startswith(f"审计链完整，共 {manifest['audit']['count']} 条")
+    # The restore itself is in var/restore-history.log (not the chain, which is the backup's exactly).
+    logged = json.loads((Path(settings.VAR_DIR) / backups.RESTORE_LOG).read_text().splitlines()[-1])
+    assert logged["backup"] == str(backup) and logged["audit"] == manifest["audit"]
+    assert stat.S_IMODE((Path(settings.VAR_DIR) / backups.RESTORE_LOG).stat().st_mode) == 0o600
 
 
 @pytest.mark.django_db(transaction=True)
@@ -112,6 +118,51 @@ def test_backup_refuses_a_database_of_another_kind(tmp_path, monkeypatch):
     manifest: dict[str, Any] = {"format": 1, "vendor": other, "audit": {"count": 0, "head": ""}, "files": [],
                                 "database": {"path": "database.x", "size": 0,
                                              "sha256": hashlib.sha256(b"").hexdigest()}}  # fmt: skip
+    manifest["signature"] = backups.signature(manifest, backups.backup_key())
     (backup / backups.MANIFEST).write_text(__import__("json").dumps(manifest))
     with pytest.raises(backups.BackupError, match="不能恢复"):
         backups.restore(backup, confirmed=True)
+
+
+def _rewrite_manifest(backup: Path, change: Any) -> None:
+    manifest = json.loads((backup / backups.MANIFEST).read_text())
+    change(manifest)
+    (backup / backups.MANIFEST).write_text(json.dumps(manifest))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_forged_dump_with_its_hash_written_into_the_manifest_is_refused(alice, campaign, district, places,
+                                                                          purge_audit_after, monkeypatch):  # fmt: skip
+    # helper-47: whoever could write to the backup store replaced the dump, wrote its new hash and size into the
+    # manifest, and the restore called the backup whole. The manifest is signed with a key kept apart.
+    make_case(alice, district["hutang"])
+    backup = backups.create()
+    assert backups.check(backup).problems == []
+    manifest = json.loads((backup / backups.MANIFEST).read_text())
+    dump = backup / manifest["database"]["path"]
+    dump.chmod(0o600)
+    dump.write_bytes(dump.read_bytes() + b"forged")
+
+    def rehash(m: dict[str, Any]) -> None:
+        m["database"]["sha256"], m["database"]["size"] = backups.sha256_of(dump), dump.stat().st_size
+
+    _rewrite_manifest(backup, rehash)
+    problems = backups.check(backup).problems
+    assert len(problems) == 1 and "签名不符" in problems[0], problems
+    with pytest.raises(CommandError, match="签名不符"):
+        call_command("restore", str(backup), "--yes")
+    assert Case.objects.count() == 1
+    _rewrite_manifest(backup, lambda m: m.pop("signature"))
+    assert any("没有签名" in p for p in backups.check(backup).problems)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_is_checked_on_another_server_with_the_key_it_was_signed_with(alice, campaign, district, places,
+                                                                               purge_audit_after, monkeypatch):  # fmt: skip
+    monkeypatch.setenv(backups.KEY_ENV, "the-first-servers-backup-key")
+    backup = backups.create()
+    monkeypatch.setenv(backups.KEY_ENV, "another-servers-key")
+    problems = backups.check(backup).problems
+    assert len(problems) == 1 and "另一把备份密钥" in problems[0] and backups.KEY_ENV in problems[0]
+    monkeypatch.setenv(backups.KEY_ENV, "the-first-servers-backup-key")
+    assert backups.check(backup).problems == []
