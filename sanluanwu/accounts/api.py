@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from sanluanwu.accounts import services
+from sanluanwu.accounts import refusals, services
 from sanluanwu.accounts.decorators import BY_WORKFLOW_ACTION
 from sanluanwu.accounts.permissions import denial
 from sanluanwu.accounts.scope import scope_for
@@ -51,6 +51,7 @@ class TablePermission(BasePermission):
         reason = denial(scope_for(request.user), "case.view" if code == BY_WORKFLOW_ACTION else code)
         if reason:
             self.message = reason
+            refusals.record(request.user, code, reason, request.path)
             return False
         return True
 
@@ -64,6 +65,7 @@ class TablePermission(BasePermission):
         reason = denial(scope_for(request.user), code, town_id=town_of(obj), assigned=True)
         if reason:
             self.message = reason
+            refusals.record(request.user, code, reason, request.path, obj=obj)
             return False
         return True
 

@@ -79,4 +79,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "accounts.rolechange.requested": "申请角色变更",
     "accounts.rolechange.approved": "批准角色变更",
     "accounts.rolechange.rejected": "驳回角色变更",
+    # Refused by the permission table (accounts.refusals): asked in clear and not allowed.
+    "accounts.person.revealed": "查看完整号码被拒绝（无权限）",
+    "accounts.original.downloaded": "下载原始表格被拒绝（无权限）",
 }

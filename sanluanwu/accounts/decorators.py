@@ -15,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseNotAllowed
 
+from sanluanwu.accounts import refusals
 from sanluanwu.accounts.permissions import PERMISSIONS, denial
 from sanluanwu.accounts.scope import scope_for
 
@@ -41,6 +42,7 @@ def requires(**by_method: str) -> Callable[[Callable[..., Any]], Callable[..., A
                 return redirect_to_login(request.get_full_path())
             reason = denial(scope_for(request.user), "case.view" if code == BY_WORKFLOW_ACTION else code)
             if reason:
+                refusals.record(request.user, code, reason, request.path)
                 raise PermissionDenied(reason)
             return view(request, *args, **kwargs)
 
@@ -54,4 +56,5 @@ def require_for(request: HttpRequest, code: str, *, town_id: int | None, assigne
     """In a view, after fetching the object: 403 with the reason unless the user may do `code` in its town."""
     reason = denial(scope_for(request.user), code, town_id=town_id, assigned=assigned)
     if reason:
+        refusals.record(request.user, code, reason, request.path)
         raise PermissionDenied(reason)

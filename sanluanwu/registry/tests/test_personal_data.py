@@ -369,6 +369,12 @@ def test_only_the_office_and_the_own_town_manager_may_reveal(request, persona, h
     api = _api(user).post(f"/api/v1/enterprises/{hutang_case.enterprise_id}/reveal/", {"reason": "看看"})
     assert api.status_code in (403, 404) and PHONE not in api.content.decode()
     assert not AuditEvent.objects.filter(action="registry.enterprise.revealed").exists()
+    # A refusal by the permission table is a security event (helper-47: a refused export was one, a reveal not); a
+    # record of another town is not found (404) before any permission is asked, and says nothing.
+    refused = AuditEvent.objects.filter(action="accounts.person.revealed", actor_username=user.username)
+    expected = 2 if (response.status_code, api.status_code) == (403, 403) else 0
+    assert refused.count() == expected
+    assert all(e.result == "failure" and "/reveal/" in e.note for e in refused)
 
 
 def test_the_office_reveals_through_the_api(office, hutang_case):
@@ -390,6 +396,8 @@ def test_an_original_sheet_is_downloaded_only_by_those_who_may_see_phones_and_ea
     for user in (ada, leo):
         assert _login(user).get(f"/imports/{batch.pk}/file/").status_code == 403
     assert not AuditEvent.objects.filter(action="imports.batch.downloaded").exists()
+    refused = AuditEvent.objects.filter(action="accounts.original.downloaded", result="failure")
+    assert sorted(refused.values_list("actor_username", flat=True)) == sorted([ada.username, leo.username])
     response = _login(alice).get(f"/imports/{batch.pk}/file/")
     assert response.content == data
     event = AuditEvent.objects.get(action="imports.batch.downloaded")
