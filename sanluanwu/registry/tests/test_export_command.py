@@ -71,3 +71,13 @@ def test_an_unknown_or_refused_actor_exports_nothing(tmp_path, sysadmin, hutang_
     with pytest.raises(CommandError, match="不能导出附件2"):
         call_command("export_list", "--unit", "all", "--actor", sysadmin.username, "-o", str(tmp_path / "x.xlsx"))
     assert not (tmp_path / "x.xlsx").exists() and _events() == []
+
+
+def test_a_town_the_named_user_may_not_see_is_not_found_not_an_empty_file_headed_with_it(tmp_path, bob, hutang_case):
+    # helper-47: bob (牛塘镇) asked for 湖塘镇 got "已导出 0 条" and a file titled 填报单位：湖塘镇; the list's filter
+    # answers 404 for a town out of scope, and so does the command.
+    out = tmp_path / "x.xlsx"
+    with pytest.raises(CommandError, match="找不到镇（街道）：湖塘镇（不在 bob 的范围内）"):
+        call_command("export_list", "--unit", "湖塘镇", "--actor", "bob", "-o", str(out))
+    assert not out.exists()
+    assert not AuditEvent.objects.filter(action__startswith="registry.export").exists()

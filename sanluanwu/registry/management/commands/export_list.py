@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from sanluanwu.accounts import permissions
 from sanluanwu.accounts.choices import OrgUnitKind
 from sanluanwu.accounts.models import OrgUnit, User
-from sanluanwu.accounts.queries import district
+from sanluanwu.accounts.queries import district, towns_visible_to
 from sanluanwu.accounts.scope import OperatorActor, scope_for
 from sanluanwu.core import files
 from sanluanwu.core.errors import DomainError
@@ -76,6 +76,13 @@ class Command(BaseCommand):
             missing = set(names) - {t.name for t in towns}
             if missing:
                 raise CommandError(f"找不到镇（街道）：{'、'.join(sorted(missing))}")
+            # A town the actor may not see is as unknown to it as in the list's filter (registry.filters: 404), not
+            # an empty file headed with that town's name (helper-47).
+            hidden = {t.name for t in towns} - set(
+                towns_visible_to(scope).filter(pk__in=[t.pk for t in towns]).values_list("name", flat=True)
+            )
+            if hidden and getattr(actor, "pk", None):
+                raise CommandError(f"找不到镇（街道）：{'、'.join(sorted(hidden))}（不在 {actor.username} 的范围内）")
             cases = cases.filter(town__in=towns)
             label = "、".join(names)
         about = None if getattr(actor, "pk", None) else (towns[0] if len(towns) == 1 else district())
