@@ -24,7 +24,7 @@ ABSOLUTE_TEXT = "本次登录已超过 {span}，为保护账号安全已自动�
 
 # The login paths an address is throttled on (a POST tries a password there).
 # Every path that checks a password (the change-password page checks the current one: a failure there counts too).
-LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/", "/account/password/")
+LOGIN_PATHS = ("/login/", "/admin/login/", "/api/v1/auth/token/", "/account/password/", "/login/code/")
 
 
 def _is_api(request: HttpRequest) -> bool:

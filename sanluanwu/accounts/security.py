@@ -293,11 +293,18 @@ def wrong_current_password(request: Any) -> bool:
     """A wrong current password on the change-password page counts as a failed login of that account (axes: the same
     5-in-15-minutes lock, and the address's throttle) and is audited as one: a session left open on a shared computer
     is no way to guess its owner's password. True when this failure locked the account (the caller ends the session)."""
+    return failed_step(request, via="修改密码时当前密码")
+
+
+def failed_step(request: Any, *, via: str, username: str = "") -> bool:
+    """A wrong answer of a logged-in step (the current password, the second factor's code) counted as a failed login
+    of the session's account: the account's lock and the address's throttle hold on every path (helper-46: wrong
+    codes at the login's second step counted toward neither). True when this failure locked the account."""
     from axes.handlers.proxy import AxesProxyHandler
     from django.contrib.auth.signals import user_login_failed
 
     AxesProxyHandler.update_request(request)
-    credentials = {"username": request.user.username, "via": "修改密码时当前密码"}
+    credentials = {"username": username or request.user.username, "via": via}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
     return bool(getattr(request, "axes_locked_out", False))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
 from django.contrib.auth.decorators import login_required
@@ -73,6 +74,8 @@ class ObtainTokenView(APIView):
                             status=status.HTTP_403_FORBIDDEN)  # fmt: skip
         if twofactor.has_device(user) and not twofactor.check_code(user=user, code=values.get("otp", ""),
                                                                       where="接口令牌"):  # fmt: skip
+            if values.get("otp", "").strip():  # a wrong code counts as a failed login, as on the login page
+                security.failed_step(request._request, via="双因素动态码（接口令牌）", username=user.username)
             return Response({"otp": ["请填写正确的双因素动态码"], "code": "otp_invalid"},
                             status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
         security.record_login(request, user, via="接口令牌")
@@ -197,6 +200,12 @@ def login_code(request: HttpRequest) -> HttpResponse:
             target = request.POST.get("next") or ""
             return redirect(target if target and _safe(request) else "home")
         errors, status_code = {"code": [twofactor.failed_code_text(request.user)]}, 400
+        tried = bool((request.POST.get("code") or "").strip())  # an empty field is no wrong code
+        if tried and security.failed_step(request, via="双因素动态码"):
+            logout(request)
+            messages.error(request, f"动态码连续输错，账号已锁定 {settings.LOGIN_LOCK_MINUTES} 分钟；请稍后重新登录，"
+                                    "或请安全管理员解锁")  # fmt: skip
+            return redirect("login")
     elif request.method != "GET":
         return HttpResponse(status=405)
     # Before the code: no menu, name or message count yet (the login is not complete).

@@ -79,7 +79,7 @@ def test_a_right_code_during_the_throttle_is_told_to_wait_not_that_it_is_wrong(a
     client.post("/login/", {"username": "alice", "password": PASSWORD})
     first = client.post("/login/code/", {"code": wrong(device)}).content.decode()
     assert "动态码错误次数过多" in first or "动态码不正确" in first
-    for _ in range(5):
+    for _ in range(2):  # three wrong codes: throttled by django-otp, short of the account's lock at five
         client.post("/login/code/", {"code": wrong(device)})
     held = client.post("/login/code/", {"code": code(device)})
     assert held.status_code == 400
@@ -225,3 +225,29 @@ def test_an_admin_role_granted_ends_the_sessions_and_tokens_opened_before_it(dis
     again = Client()
     again.post("/login/", {"username": "newcomer", "password": PASSWORD})
     assert again.get("/account/tokens/")["Location"].startswith("/account/2fa/")
+
+
+def test_wrong_codes_at_the_second_step_lock_the_account_and_the_address_throttle_holds_there(alice):
+    # helper-46: the code step was outside the account's lock and the address's throttle (django-otp's own growing
+    # delay held, but wrong codes counted toward nothing else).
+    from sanluanwu.accounts import security
+
+    device = give_totp_device(alice)
+    client = Client()
+    client.post("/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.7.7.7")
+    for n in range(5):
+        unthrottle(device)
+        answer = client.post("/login/code/", {"code": wrong(device)}, REMOTE_ADDR="10.7.7.7")
+    assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+    assert [lock.failures for lock in security.current_lockouts()] == [5]
+    assert client.get("/cases/")["Location"].startswith("/login/")  # the session has ended
+    unthrottle(device)
+    again = Client()
+    again.post("/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.7.7.8")
+    assert again.get("/cases/")["Location"].startswith("/login/")  # locked: the password alone no longer logs in
+    failed = AuditEvent.objects.filter(action="accounts.login.failed", note__contains="双因素动态码不正确")
+    assert failed.count() == 5
+    for n in range(20):
+        Client().post("/login/", {"username": f"guess{n}", "password": "x"}, REMOTE_ADDR="10.9.9.9")
+    thrown = Client()
+    assert thrown.post("/login/code/", {"code": "123456"}, REMOTE_ADDR="10.9.9.9").status_code == 429
