@@ -235,7 +235,7 @@ def test_wrong_codes_at_the_second_step_lock_the_account_and_the_address_throttl
     device = give_totp_device(alice)
     client = Client()
     client.post("/login/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="10.7.7.7")
-    for n in range(5):
+    for _ in range(5):
         unthrottle(device)
         answer = client.post("/login/code/", {"code": wrong(device)}, REMOTE_ADDR="10.7.7.7")
     assert answer.status_code == 302 and answer["Location"].startswith("/login/")
