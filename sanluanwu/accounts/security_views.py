@@ -6,6 +6,7 @@ of the security and audit admins (三员分立).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from django.conf import settings
@@ -43,6 +44,11 @@ class TokenRequestSerializer(KnownFields, serializers.Serializer[Any]):
         required=False, allow_blank=True, help_text="已绑定双因素认证的账号：验证器上的 6 位动态码"
     )
     name = serializers.CharField(required=False, allow_blank=True, max_length=60, help_text="令牌名称（可选）")
+
+    def validate_username(self, value: str) -> str:
+        """As the login page reads it (Django's UsernameField: NFKC): ｏｆｆｉｃｅ typed with a Chinese input method is
+        office on both paths, and counts toward the same account's lock."""
+        return unicodedata.normalize("NFKC", value)
 
 
 class TokenResponseSerializer(KnownFields, serializers.Serializer[Any]):

@@ -125,3 +125,13 @@ def test_the_token_endpoints_refusals_carry_a_code_as_every_other_refusal_does(a
     missing = api.post("/api/v1/auth/token/", {"username": "alice"}, format="json")
     assert missing.status_code == 400
     assert missing.json()["code"] == "invalid" and missing.json()["password"]
+
+
+def test_the_token_endpoint_reads_a_full_width_user_name_as_the_login_page_does(alice):
+    # helper-46: ａｌｉｃｅ logged in on the page (Django's UsernameField folds it) but was refused a token.
+    from rest_framework.test import APIClient
+
+    answer = APIClient().post(
+        "/api/v1/auth/token/", {"username": "ａｌｉｃｅ", "password": "Secret#2020"}, format="json"
+    )
+    assert answer.status_code == 201
