@@ -56,7 +56,8 @@ def report(alice: Any, hutang_case: Any) -> Any:
 
 
 def _reveal_events() -> list[AuditEvent]:
-    return list(AuditEvent.objects.filter(action__endswith=".revealed").order_by("id"))
+    """The numbers shown in clear (a refusal is recorded too, as a failure: accounts.refusals)."""
+    return list(AuditEvent.objects.filter(action__endswith=".revealed", result="success").order_by("id"))
 
 
 def _no_number_in(event: AuditEvent) -> None:
@@ -108,6 +109,11 @@ def test_only_the_office_and_the_own_town_manager_reveal_a_finds_phone(request, 
     for response in (page, api):
         assert response.status_code in (403, 404) and PHONE not in response.content.decode()
     assert _reveal_events() == []
+    refused = AuditEvent.objects.filter(action="accounts.person.revealed", actor_username=user.username)
+    assert refused.count() == [page.status_code, api.status_code].count(403)  # a 404 asked no permission
+    for event in refused:
+        assert event.result == "failure"
+        _no_number_in(event)
 
 
 def test_a_submitted_inspection_shows_the_find_masked_with_its_reveal(ada, alice, find):
