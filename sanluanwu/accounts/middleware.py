@@ -21,6 +21,10 @@ from sanluanwu.core.errors import json_error
 THROTTLED_TEXT = "来自您所在网络地址的登录失败次数过多，请 {minutes} 分钟后再试"
 IDLE_TEXT = "您已 {minutes} 分钟未操作，为保护账号安全已自动退出，请重新登录"
 ABSOLUTE_TEXT = "本次登录已超过 {span}，为保护账号安全已自动退出，请重新登录"
+# A session cookie whose session is gone (idle past the row's own expiry, ended on every device, a password changed):
+# the browser still holds it, so the login page says why the user is there (helper-46: after 35 idle minutes it said
+# nothing).
+ENDED_TEXT = "您的登录已结束（长时间未操作，或已在其他设备退出、修改了密码），为保护账号安全请重新登录"
 
 # The login paths an address is throttled on (a POST tries a password there).
 # Every path that checks a password (the change-password page checks the current one: a failure there counts too).
@@ -73,7 +77,22 @@ class SessionTimeoutMiddleware:
             ended = self.check(request)
             if ended is not None:
                 return ended
+        elif self.stale(request):
+            messages.info(request, ENDED_TEXT)
         return self.get_response(request)
+
+    @staticmethod
+    def stale(request: HttpRequest) -> bool:
+        """A page asked with the cookie of a session that no longer exists (not the login page itself, not the API)."""
+        if request.method != "GET" or _is_api(request) or request.path_info.startswith(("/login/", "/static/")):
+            return False
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        session = getattr(request, "session", None)
+        if session is None:
+            return False
+        "_auth_user_id" in session  # noqa: B015  (loads the session: a key with no row is dropped)
+        return session.session_key is None
 
     def check(self, request: HttpRequest) -> HttpResponse | None:
         session = request.session

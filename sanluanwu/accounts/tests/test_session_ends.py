@@ -127,3 +127,17 @@ def test_ending_sessions_also_deletes_expired_rows_of_the_user(alice, time_machi
     Client().force_login(alice)
     _at(time_machine, 24 * 60)
     assert security.end_all_sessions(alice) == 1 and _rows_of(alice) == []
+
+
+def test_a_page_opened_with_the_cookie_of_a_session_that_has_ended_says_why_at_the_login(client, alice, time_machine):
+    # helper-46: past the session row's own expiry (idle 30 minutes + 5) the login page said nothing.
+    _at(time_machine, 0)
+    client.force_login(alice)
+    assert client.get("/cases/").status_code == 200
+    _at(time_machine, 50)
+    answer = client.get("/cases/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/login/")
+    assert "您的登录已结束" in client.get(answer["Location"]).content.decode()
+    fresh = type(client)()
+    assert "您的登录已结束" not in fresh.get("/login/?next=/cases/").content.decode()  # no cookie: nothing to say
+    assert "您的登录已结束" not in fresh.get(fresh.get("/cases/")["Location"]).content.decode()
