@@ -93,17 +93,22 @@ def bounded_int(value: Any, *, default: int, lo: int, hi: int) -> int:
     return max(lo, min(int(text), hi))
 
 
+def _whole(value: Any, hi: int) -> int | None:
+    """A JSON integer, or text of ASCII digits no longer than `hi` (surrounding spaces allowed); None otherwise."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= len(str(hi)):
+            return int(text)
+    return None
+
+
 def non_negative_int(value: Any, *, field: str, label: str, hi: int = MAX_INT) -> int:
     """A whole number from outside that must be exactly right (a record's version): a JSON integer, or text of ASCII
     digits only, 0 … hi. A sign, a space inside, a decimal point, an exponent, Unicode digits or a value beyond hi
     (a 64-bit or larger number the column cannot hold) is refused with a 400 naming the field, never clipped."""
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) <= len(str(hi)):
-            number = int(text)
+    number = _whole(value, hi)
     if number is None or not 0 <= number <= hi:
         message = f"{label}“{_shown(value)}”不正确，应为 0 至 {hi} 的整数，只写数字（不带正负号、小数点）"
         raise ValidationFailed({field: [message]})
@@ -116,13 +121,7 @@ def paging(value: Any, *, field: str, label: str, hi: int, hint: str = "") -> in
     first page instead looks like the page asked for."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, str):
-        text = value.strip()
-        if text.isascii() and text.isdigit() and len(text) <= len(str(hi)):
-            number = int(text)
+    number = _whole(value, hi)
     if number is None or not 1 <= number <= hi:
         raise ValidationFailed({field: [f"{label}“{_shown(value)}”不正确，应为 1 至 {hi} 的整数{hint}"]})
     return number
