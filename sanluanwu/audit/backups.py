@@ -48,21 +48,34 @@ KEY_ENV = "SLW_BACKUP_KEY"
 RESTORE_LOG = "restore-history.log"
 
 
+MIN_KEY_CHARS = 16
+
+
 def backup_key() -> bytes:
-    """The key manifests are signed with: SLW_BACKUP_KEY, else var/backup_key (made once, 0600)."""
+    """The key manifests are signed with: SLW_BACKUP_KEY, else var/backup_key (made once, whole, 0600). A key shorter
+    than MIN_KEY_CHARS (an empty file: a full disk, a `touch`) is refused: anything signed with it is forgeable."""
     given = os.environ.get(KEY_ENV, "").strip()
     if given:
+        if len(given) < MIN_KEY_CHARS:
+            raise BackupError(f"环境变量 {KEY_ENV} 给出的备份密钥太短：至少 {MIN_KEY_CHARS} 个字符")
         return given.encode()
     path = Path(settings.VAR_DIR) / "backup_key"
     if not path.exists():
+        # Written whole under another name and linked into place: a second process never reads a half-written key.
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".backup_key-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
-        except FileExistsError:
-            pass  # made meanwhile by another process
-        else:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip().encode()
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # made meanwhile by another process
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    key = path.read_text().strip()
+    if len(key) < MIN_KEY_CHARS:
+        raise BackupError(f"备份密钥文件 {path} 为空或太短（至少 {MIN_KEY_CHARS} 个字符）：请从另行保存的副本放回；"
+                          "若从未用它做过备份，可删除该文件，下次备份时重新生成")  # fmt: skip
+    return key.encode()
 
 
 def key_id(key: bytes) -> str:
@@ -199,38 +212,68 @@ class Checked:
     problems: list[str]
 
 
-def check(backup: Path) -> Checked:
-    """Compare every file of a backup with its manifest (nothing missing, changed or added)."""
+def _valid_entry(entry: Any, *, mode: bool) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("path"), str) and isinstance(entry.get("size"), int)
+            and isinstance(entry.get("sha256"), str) and (not mode or isinstance(entry.get("mode"), int)))  # fmt: skip
+
+
+def check(backup: Path, *, stage: Path | None = None) -> Checked:
+    """Compare every file of a backup with its manifest (nothing missing, changed or added) and the manifest with its
+    signature. With `stage` (a private directory), each listed file is copied there as it is hashed, and a restore
+    reads the copies: the bytes restored are the bytes checked, not the backup's read again later (helper-49: a dump
+    swapped between the check and pg_restore restored "verified")."""
     try:
         manifest = json.loads((backup / MANIFEST).read_text(encoding="utf-8"))
         listed = [manifest["database"], *manifest["files"]]
         assert manifest["format"] == FORMAT and {"count", "head"} <= manifest["audit"].keys()
-    except (OSError, ValueError, KeyError, TypeError, AssertionError):
+        assert _valid_entry(manifest["database"], mode=False)
+        assert all(_valid_entry(entry, mode=True) for entry in manifest["files"])
+    except (OSError, ValueError, KeyError, TypeError, AssertionError, AttributeError):
         return Checked({}, [f"清单 {MANIFEST} 缺失或无法读取"])
     problems = []
-    key = backup_key()
+    try:
+        key = backup_key()
+    except BackupError as exc:
+        return Checked({}, [str(exc)])
     signed = manifest.get("signature")
     if not isinstance(signed, str):
         problems.append(f"清单 {MANIFEST} 没有签名：无法证明备份出自本系统且未被改动")
     elif not hmac.compare_digest(signed, signature(manifest, key)):
-        if manifest.get("key_id") != key_id(key):
-            problems.append(f"清单由另一把备份密钥签名（{manifest.get('key_id')}，本机为 {key_id(key)}）：在另一台服务器上"
-                            f"恢复时，请用环境变量 {KEY_ENV} 给出备份所在服务器的备份密钥（var/backup_key）")  # fmt: skip
-        else:
-            problems.append(f"清单 {MANIFEST} 的签名不符：清单在备份后被改动过（可能连同其中的哈希一起），拒绝使用")
+        # Which key the manifest names is part of what is signed: a forged one may name any, so both causes are said.
+        problems.append(f"清单 {MANIFEST} 的签名不符，拒绝使用：清单在备份后被改动过（可能连同其中的哈希一起），或备份由"
+                        f"另一把备份密钥签名（清单所记密钥编号 {str(manifest.get('key_id'))[:12]}，本机 {key_id(key)}；"
+                        f"确属另一台服务器的备份时，请用环境变量 {KEY_ENV} 给出那台服务器的备份密钥）")  # fmt: skip
     for entry in listed:
         path = backup / entry["path"]
         if ".." in Path(entry["path"]).parts or Path(entry["path"]).is_absolute():
             problems.append(f"清单中的路径不合法：{entry['path']}")
-        elif not path.is_file():
+        elif path.is_symlink() or not path.is_file():
             problems.append(f"缺少文件：{entry['path']}")
-        elif path.stat().st_size != entry["size"] or sha256_of(path) != entry["sha256"]:
+        elif path.stat().st_size != entry["size"] or _hash_copy(path, stage, entry["path"]) != entry["sha256"]:
             problems.append(f"文件与清单不符（已损坏或被改动）：{entry['path']}")
     known = {entry["path"] for entry in listed} | {MANIFEST}
     for path in sorted(backup.rglob("*")):
-        if path.is_file() and path.relative_to(backup).as_posix() not in known:
-            problems.append(f"清单之外的文件：{path.relative_to(backup).as_posix()}")
+        rel = path.relative_to(backup).as_posix()
+        if path.is_symlink() and rel not in known:
+            problems.append(f"清单之外的链接：{rel}")
+        elif path.is_file() and rel not in known:
+            problems.append(f"清单之外的文件：{rel}")
     return Checked(manifest, problems)
+
+
+def _hash_copy(source: Path, stage: Path | None, rel: str) -> str:
+    """The file's SHA-256; with `stage`, of the bytes copied there (0600) as they are read."""
+    if stage is None:
+        return sha256_of(source)
+    target = stage / rel
+    files.private_dir(target.parent)
+    digest = hashlib.sha256()
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, files.FILE_MODE)
+    with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest()
 
 
 def _restore_database(backup: Path, manifest: dict[str, Any]) -> None:
@@ -278,27 +321,40 @@ def _restore_files(backup: Path, manifest: dict[str, Any]) -> None:
 
 
 def restore(backup: Path, *, confirmed: bool) -> chain.Verdict:
-    """Replace the database and files with the backup's; nothing is touched unless the backup checks out whole."""
-    checked = check(backup)
-    if checked.problems:
-        raise BackupError("备份已损坏，拒绝恢复（当前数据未做任何改动）：\n" + "\n".join(checked.problems))
-    manifest = checked.manifest
-    if manifest["vendor"] != connection.vendor:
-        raise BackupError(f"该备份来自 {manifest['vendor']} 数据库，当前为 {connection.vendor}，不能恢复")
+    """Replace the database and files with the backup's; nothing is touched unless the backup checks out whole. The
+    files are checked as they are copied into a private staging directory (var/, the service user's), and restored
+    from there."""
     if not confirmed:
+        _checked(backup, None)
         raise BackupError("恢复将用备份替换当前的全部数据和文件，此后的改动会丢失；确认请加 --yes")
-    _restore_database(backup, manifest)
-    _restore_files(backup, manifest)
+    with tempfile.TemporaryDirectory(prefix="restore-staging-", dir=Path(settings.VAR_DIR)) as staging:
+        stage = Path(staging)
+        manifest = _checked(backup, stage)
+        _restore_database(stage, manifest)
+        _restore_files(stage, manifest)
     verdict = chain.verify()
+    replaced = "数据库和文件已替换为该备份的内容，"
     if verdict.broken is not None:
-        raise BackupError(f"恢复后审计链校验失败：{verdict.broken.message}")
+        _log_restore(backup, manifest, outcome=f"审计链校验失败：{verdict.broken.message}")
+        raise BackupError(f"恢复后审计链校验失败（{replaced}请核查该备份）：{verdict.broken.message}")
     if (verdict.count, verdict.head) != (manifest["audit"]["count"], manifest["audit"]["head"]):
-        raise BackupError(f"恢复后审计链（{verdict.count} 条）与备份清单（{manifest['audit']['count']} 条）不符")
-    _log_restore(backup, manifest)
+        _log_restore(backup, manifest, outcome=f"审计链 {verdict.count} 条，与清单不符")
+        raise BackupError(f"恢复后审计链（{verdict.count} 条）与备份清单（{manifest['audit']['count']} 条）不符"
+                          f"（{replaced}请核查该备份）")  # fmt: skip
+    _log_restore(backup, manifest, outcome="完成")
     return verdict
 
 
-def _log_restore(backup: Path, manifest: dict[str, Any]) -> None:
+def _checked(backup: Path, stage: Path | None) -> dict[str, Any]:
+    checked = check(backup, stage=stage)
+    if checked.problems:
+        raise BackupError("备份已损坏，拒绝恢复（当前数据未做任何改动）：\n" + "\n".join(checked.problems))
+    if checked.manifest["vendor"] != connection.vendor:
+        raise BackupError(f"该备份来自 {checked.manifest['vendor']} 数据库，当前为 {connection.vendor}，不能恢复")
+    return checked.manifest
+
+
+def _log_restore(backup: Path, manifest: dict[str, Any], *, outcome: str) -> None:
     """A line in var/restore-history.log (0600, appended): when, by which operating-system user, from which backup.
     Not an audit event: the chain is restored exactly as the backup holds it (the restore drill), and an event
     appended to it would be one the backup never had."""
@@ -306,7 +362,8 @@ def _log_restore(backup: Path, manifest: dict[str, Any]) -> None:
         user = getpass.getuser()
     except (KeyError, OSError):  # a uid without a name (a container)
         user = str(os.getuid())
-    line = json.dumps({"restored_at": clock.now().isoformat(), "os_user": user, "backup": str(backup),
+    line = json.dumps({"restored_at": clock.now().isoformat(), "os_user": user, "backup": str(backup.resolve()),
+                       "outcome": outcome,
                        "created_at": manifest.get("created_at"), "audit": manifest["audit"],
                        "signature": manifest.get("signature")}, ensure_ascii=False)  # fmt: skip
     fd = os.open(Path(settings.VAR_DIR) / RESTORE_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, files.FILE_MODE)

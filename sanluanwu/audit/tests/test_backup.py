@@ -166,3 +166,61 @@ def test_a_backup_is_checked_on_another_server_with_the_key_it_was_signed_with(a
     assert len(problems) == 1 and "另一把备份密钥" in problems[0] and backups.KEY_ENV in problems[0]
     monkeypatch.setenv(backups.KEY_ENV, "the-first-servers-backup-key")
     assert backups.check(backup).problems == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dump_swapped_after_the_check_is_not_what_is_restored(alice, campaign, district, places, purge_audit_after,
+                                                               monkeypatch):  # fmt: skip
+    # helper-49: the check hashed the backup's files, pg_restore read them again seconds later; a dump swapped in
+    # between restored "verified". The files are now copied into a private staging directory as they are hashed.
+    make_case(alice, district["hutang"])
+    before = records()
+    backup = backups.create()
+    make_case(alice, district["hutang"], name="张三五金加工作坊")
+    dump = backup / json.loads((backup / backups.MANIFEST).read_text())["database"]["path"]
+    original = backups._restore_database
+
+    def swapped_meanwhile(stage: Path, manifest: dict[str, Any]) -> None:
+        dump.chmod(0o600)
+        dump.write_bytes(b"forged after the check")
+        assert stage != backup and stat.S_IMODE(stage.stat().st_mode) == 0o700
+        original(stage, manifest)
+
+    monkeypatch.setattr(backups, "_restore_database", swapped_meanwhile)
+    backups.restore(backup, confirmed=True)
+    assert records() == before
+    assert not list(Path(settings.VAR_DIR).glob("restore-staging-*"))  # the staging copy is gone
+
+
+def test_a_backup_key_that_is_empty_or_short_signs_nothing(tmp_path, settings, monkeypatch):
+    # helper-49: an empty var/backup_key (a full disk, a touch) signed and verified forgeries with the empty key.
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "backup_key").write_text("")
+    with pytest.raises(backups.BackupError, match="为空或太短"):
+        backups.backup_key()
+    (tmp_path / backups.MANIFEST).write_text(json.dumps({"format": 1, "vendor": "x", "audit": {"count": 0, "head": ""},
+                                                         "files": [], "database": {"path": "d", "size": 0,
+                                                                                    "sha256": ""}}))  # fmt: skip
+    assert "为空或太短" in backups.check(tmp_path).problems[0]
+    monkeypatch.setenv(backups.KEY_ENV, "short")
+    with pytest.raises(backups.BackupError, match="太短"):
+        backups.backup_key()
+    monkeypatch.delenv(backups.KEY_ENV)
+    (tmp_path / "backup_key").unlink()
+    made = backups.backup_key()
+    assert len(made) >= backups.MIN_KEY_CHARS and stat.S_IMODE((tmp_path / "backup_key").stat().st_mode) == 0o600
+    assert backups.backup_key() == made  # made once
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_linked_directory_or_a_malformed_manifest_is_said_not_a_traceback(alice, campaign, district, places,
+                                                                         purge_audit_after, tmp_path):  # fmt: skip
+    backup = backups.create()
+    (backup / "etc").symlink_to(tmp_path, target_is_directory=True)
+    assert "清单之外的链接：etc" in backups.check(backup).problems
+    (backup / "etc").unlink()
+    assert backups.check(backup).problems == []
+    for broken in ({"x": 1}, "files/a.jpg", {"path": 5, "size": 1, "sha256": "x", "mode": 384}):
+        _rewrite_manifest(backup, lambda m, b=broken: m["files"].append(b))
+        assert backups.check(backup).problems == [f"清单 {backups.MANIFEST} 缺失或无法读取"]
+        _rewrite_manifest(backup, lambda m: m["files"].pop())
