@@ -54,6 +54,16 @@ def text(value: Any) -> str:
     return clean_text(str(value).replace("\r", " ").replace("\n", " "))
 
 
+def lines(value: Any) -> str:
+    """A cell of a column of several lines (problems, notes) as the form and the API store it
+    (validation.clean_value: clean_multiline): its line breaks and spaces kept, so a sheet exported and read back is
+    unchanged (helper-47: a cell's ideographic spaces and line breaks, flattened here, showed every such row as
+    changed and confirming rewrote it)."""
+    if type(value) is not str:
+        return text(value)
+    return clean_multiline(value)
+
+
 _KEY_STRIP = re.compile(r"[\s\"'“”‘’「」]")
 
 
@@ -322,9 +332,10 @@ def parse_progress(value: Any) -> Parsed:
     """整治进度 → Progress. Our own words round-trip exactly; shutdown words imply at least 已停产; other text is a note.
 
     Until the remediation work (两断三清 item by item) is recorded on its own, the words of those items are kept
-    as the note and only move a case forward to 已停产, never back.
+    as the note and only move a case forward to 已停产, never back. The note's lines are kept as the form stores
+    them (lines(): helper-49, a note over two lines read back as changed and was rewritten on one).
     """
-    raw = text(value)
+    raw = lines(value)
     if not raw:
         return Parsed(_NO_PROGRESS)
     head, sep, note = raw.partition("：")
@@ -419,27 +430,17 @@ class CellContext:
 
 
 Reader = Callable[[Any, CellContext], Parsed]
-_NONE_WORDS = {"无", "没有", "/", "-", "—", "——", "无问题", "暂无"}
+NONE_WORDS = {"无", "没有", "/", "-", "—", "——", "无问题", "暂无"}
 
 
 def read_text(value: Any, ctx: CellContext) -> Parsed:
     return Parsed(text(value))
 
 
-def lines(value: Any) -> str:
-    """A cell of a column of several lines (problems, notes) as the form and the API store it
-    (validation.clean_value: clean_multiline): its line breaks and spaces kept, so a sheet exported and read back is
-    unchanged (helper-47: a cell's ideographic spaces and line breaks, flattened here, showed every such row as
-    changed and confirming rewrote it)."""
-    if type(value) is not str:
-        return text(value)
-    return clean_multiline(value)
-
-
 def read_problems(value: Any, ctx: CellContext) -> Parsed:
     """A problem column: 无 / — / 暂无 mean "no problem of this kind" (填写说明 2: left empty). Its lines as written."""
     written = lines(value)
-    if written in _NONE_WORDS:
+    if written in NONE_WORDS:
         return Parsed("", f"{written} → 空（无此类问题）")
     return Parsed(written)
 

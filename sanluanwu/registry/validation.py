@@ -16,7 +16,7 @@ from typing import Any
 from sanluanwu.core import params
 from sanluanwu.core.masking import holds_personal_number
 from sanluanwu.core.text import clean_multiline, clean_text, to_halfwidth
-from sanluanwu.registry import columns, rules
+from sanluanwu.registry import cells, columns, rules
 from sanluanwu.registry.choices import LicenceStatus, LookbackCategory, RemediationType
 
 Errors = dict[str, list[str]]
@@ -57,8 +57,12 @@ def clean_value(key: str, value: Any) -> str:
         return to_halfwidth(clean_text(value)).replace(" ", "")
     if key == "credit_code":
         return to_halfwidth(clean_text(value)).replace(" ", "").upper()
-    if columns.BY_KEY[key].text == columns.LINES:
-        return clean_multiline(value)
+    column = columns.BY_KEY[key]
+    if column.text == columns.LINES:
+        text = clean_multiline(value)
+        # 无 / — / 暂无 in a problem column mean "no problem of this kind", left empty (填写说明 2): so the form and
+        # the API store them, as the import reads them (cells.read_problems), and a sheet reads back unchanged.
+        return "" if column.read is cells.read_problems and text in cells.NONE_WORDS else text
     return clean_text(value)
 
 

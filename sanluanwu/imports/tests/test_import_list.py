@@ -404,3 +404,37 @@ def test_problems_typed_over_several_lines_with_chinese_spaces_come_back_unchang
     confirm_import(actor=office, batch=batch)
     case.refresh_from_db()
     assert (case.safety_problems, case.env_problems) == stored
+
+
+@pytest.mark.parametrize(
+    "note", ["行一\n行二", "进度\t说明", "a\u3000b", "1、已停产\n2、设备已清除", "第一句。\n\n第二句。"]
+)
+def test_a_progress_note_over_several_lines_comes_back_unchanged(alice, office, campaign, district, tmp_path, note):
+    # helper-49: the 整治进度 column was read as one line: a note typed over two lines read back as changed and was
+    # rewritten on one when confirmed.
+    from django.core.management import call_command
+
+    from conftest import make_case
+
+    case = make_case(alice, district["hutang"], case={"progress_note": note})  # as the form and the API store it
+    case.refresh_from_db()
+    stored = case.progress_note
+    out = tmp_path / "export.xlsx"
+    call_command("export_list", "--unit", "湖塘镇", "--actor", "office_p", "-o", str(out))
+    batch = preview_import(actor=office, batch=upload_import(actor=office, data=out.read_bytes(), filename=out.name,
+                                                              kind="list", unit=district["hutang"]))  # fmt: skip
+    assert batch.counts["changed"] == 0 and batch.counts["unchanged"] == 1, batch.preview
+    confirm_import(actor=office, batch=batch)
+    case.refresh_from_db()
+    assert case.progress_note == stored
+
+
+def test_none_words_in_a_problem_column_are_stored_empty_on_every_path(alice, campaign, district):
+    # helper-49: 无 / — / 暂无 typed in the form or the API were stored as typed, while the import reads them as empty
+    # (填写说明 2): an unchanged sheet read back as changed and emptied them on confirm.
+    from conftest import make_case
+
+    case = make_case(alice, district["hutang"], case={"env_problems": "无", "safety_problems": " 暂无 ",
+                                                      "other_problems": "—"})  # fmt: skip
+    case.refresh_from_db()
+    assert (case.env_problems, case.safety_problems, case.other_problems) == ("", "", "")
