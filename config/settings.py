@@ -377,7 +377,10 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Adding "ip_address" here would lock everyone behind an office's NAT address after 5 failures.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_LOCKOUT_CALLABLE = "sanluanwu.accounts.security.lockout_response"
-AXES_RESET_ON_SUCCESS = True
+# The failures are cleared when a login is complete (accounts.security.record_login), not when the password alone
+# was right: for an account with a second factor that is half a login, and clearing there let wrong codes go
+# uncounted, four at a time, by giving the password again (helper-48).
+AXES_RESET_ON_SUCCESS = False
 # A try against a locked account does not restart its 15 minutes (else anyone could keep an account locked for good
 # by trying it every few minutes); each try is still audited.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False

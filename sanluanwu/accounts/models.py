@@ -59,6 +59,13 @@ class OrgUnit(models.Model):
             ancestor = ancestor.parent
         if self.boundary:
             _validate_boundary(self.boundary)
+        # 三员分立: switching a unit off takes its members' roles with it (scope counts active units only): one admin
+        # alone would shut the security and audit admins out (helper-48). Their roles are taken first, on approval.
+        switched_off = (self.pk is not None and not self.is_active
+                        and OrgUnit.objects.filter(pk=self.pk, is_active=True).exists())  # fmt: skip
+        if switched_off and Membership.objects.filter(org_unit_id=self.pk, role__in=ADMIN_ROLES).exists():
+            raise ValidationError({"is_active": "该单位有系统、安全或审计管理员任职，停用单位会使他们失去角色：请先在其账号"
+                                                "的“任职”中申请收回这些角色，由另一名管理员批准后再停用单位"})  # fmt: skip
 
 
 def _validate_boundary(boundary: Any) -> None:

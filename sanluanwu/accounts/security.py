@@ -230,8 +230,12 @@ def _client_address(request: Any) -> str:
 
 
 def record_login(request: Any, user: User, *, via: str) -> None:
-    """A successful login (page, admin or token endpoint) as a security event."""
+    """A successful login (page, admin or token endpoint; after its code where it has one) as a security event; the
+    account's failed logins are cleared then (axes' own reset on success is off: settings.AXES_RESET_ON_SUCCESS)."""
+    from axes.utils import reset
+
     with transaction.atomic():
+        reset(username=user.username)
         record_event(actor=user, action="accounts.login.succeeded", obj=user,
                      note=f"{via}登录成功，地址 {_client_address(request)}")  # fmt: skip
 

@@ -165,6 +165,14 @@ def two_factor(request: HttpRequest) -> HttpResponse:
                 errors, status_code = {"step": ["未知的操作，请从本页的按钮提交"]}, 400
         except DomainError as exc:
             errors, status_code = exc.errors, exc.status_code
+            # A wrong code to remove the second factor counts as a failed login, as the login's own code step does:
+            # a session left open on a shared computer is no way to guess codes (helper-48).
+            tried = step == "remove" and bool((request.POST.get("code") or "").strip())
+            if tried and "code" in errors and security.failed_step(request, via="解除双因素认证时动态码"):
+                logout(request)
+                messages.error(request, f"动态码连续输错，账号已锁定 {settings.LOGIN_LOCK_MINUTES} 分钟并已退出登录；"
+                                        "请稍后重新登录，或请安全管理员解锁")  # fmt: skip
+                return redirect("login")
     elif request.method != "GET":
         return HttpResponse(status=405)
     device = twofactor.device_of(request.user)

@@ -160,9 +160,11 @@ def reset_devices(*, actor: Any, user: User, reason: str) -> int:
         subject.session_generation += 1
         subject.save(update_fields=["session_generation"])
         ended = end_all_sessions(subject)
+        # Its tokens go too (helper-48): taken with the lost device's codes, or by whoever holds the phone now.
+        revoked = tokens.revoke_all_tokens(actor=actor, user=subject, why="重置双因素认证（设备丢失）")
         then = "下次登录须重新绑定" if must_enrol(subject) else "下次登录只需密码，可自行重新绑定"
         record_event(actor=actor, action="accounts.otp.reset", obj=subject, changes={"devices": [removed, 0]},
-                     note=f"{why}（删除设备 {removed} 个，结束登录会话 {ended} 个；{then}）")  # fmt: skip
+                     note=f"{why}（删除设备 {removed} 个，结束登录会话 {ended} 个，撤销接口令牌 {revoked} 个；{then}）")  # fmt: skip
     return removed
 
 

@@ -325,3 +325,20 @@ def test_a_failed_login_of_no_account_is_named_in_chinese(client, district):
     client.post("/login/", {"username": "nobody_here", "password": "Wrong#2020xx"})
     event = AuditEvent.objects.get(action="accounts.login.failed")
     assert event.object_repr == "登录尝试（用户名 nobody_here）", event.object_repr
+
+
+def test_a_unit_holding_an_admin_role_is_not_switched_off_by_one_admin(client, sysadmin, security, district):
+    # helper-48: unticking 启用 on the office's unit took the security and audit admins' roles (scope counts active
+    # units only), by one admin alone.
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/orgunit/{district['office'].pk}/change/"
+    data = form_values(client, url)
+    assert data.pop("is_active") == "on"
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "停用单位会使他们失去角色" in refused.content.decode()
+    district["office"].refresh_from_db()
+    assert district["office"].is_active
+    town = f"/admin/accounts/orgunit/{district['hutang'].pk}/change/"  # no admin role there: switched off as before
+    data = form_values(client, town)
+    data.pop("is_active")
+    assert client.post(town, data).status_code == 302
