@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -82,6 +83,10 @@ def _validate_boundary(boundary: Any) -> None:
     raise ValidationError({"boundary": "外接矩形应为 [最小经度, 最小纬度, 最大经度, 最大纬度]"})
 
 
+# A new or renamed account's name: ASCII letters, digits and _ . @ + - (helper-48: "ѕecurity" with a Cyrillic ѕ was
+# taken, and an approver read "ѕecurity · 授予 安全管理员" as the security admin's own).
+USERNAME_SHAPE = re.compile(r"[A-Za-z0-9_.@+-]{1,150}")
+USERNAME_RULE = "用户名只能用英文字母、数字和 _ . @ + -（全角字符和形似字母的其他文字容易被人误认成别的账号）"
 ADMIN_ACCOUNT_KEPT = (
     "管理员角色（系统、安全、审计管理员）的账号不能直接停用或改用户名：请先在“任职”中申请收回其角色，"
     "由另一名管理员批准后再办理"
@@ -121,6 +126,9 @@ class User(AbstractUser):
 
     def clean(self) -> None:
         super().clean()
+        stored_name = User.objects.filter(pk=self.pk).values_list("username", flat=True).first() if self.pk else None
+        if stored_name != self.username and not USERNAME_SHAPE.fullmatch(self.username or ""):
+            raise ValidationError({"username": USERNAME_RULE})
         # 三员分立: one admin alone neither disables nor renames another admin's account (the audit or security admin
         # locked out, or unfindable under the name known): the role is taken first, a request a second admin approves.
         if self.pk is None:

@@ -15,6 +15,7 @@ ending a user's sessions, and the security events of logins.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -222,7 +223,7 @@ class _Attempt:
         self._meta, self.pk, self.username = attempt._meta, attempt.pk, attempt.username
 
     def __str__(self) -> str:
-        return f"登录尝试（用户名 {self.username}）"
+        return f"登录尝试（用户名 {shown_name(self.username)}）"
 
 
 def _client_address(request: Any) -> str:
@@ -263,11 +264,19 @@ def on_logged_in(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
             record_login(request, user, via=via)
 
 
+def shown_name(username: str) -> str:
+    """A user name someone typed, as the security events show it: an invisible or direction-changing character
+    (U+202E turns the rest of a line around) written as its code point, so a reviewer reads what was typed."""
+    return "".join(f"<U+{ord(ch):04X}>" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch
+                   for ch in username)  # fmt: skip
+
+
 def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any) -> None:
     """A failed login: the user name tried and the address; and, when this failure locked the account, the lock."""
     if request is None:
         return
     username = str(credentials.get("username") or "")[:150]
+    said = shown_name(username)
     address = _client_address(request)
     subject: Any = User.objects.filter(username=username).first() if username else None
     locked = bool(getattr(request, "axes_locked_out", False))
@@ -277,18 +286,18 @@ def on_login_failed(sender: Any, credentials: dict[str, Any], request: Any = Non
             attempt = AccessAttempt.objects.filter(username=username, ip_address=address).first()
             subject = _Attempt(attempt) if attempt is not None else None
         if subject is None:
-            subject = User(username=username)  # nothing to point at (axes off): the event still says who and where
+            subject = User(username=said)  # nothing to point at (axes off): the event still says who and where
         if locked and not just_locked:
             record_locked_try(request, username)
-            note = f"账号已锁定，未验证密码；尝试的用户名 {username}，地址 {address}"
+            note = f"账号已锁定，未验证密码；尝试的用户名 {said}，地址 {address}"
         elif credentials.get("via"):
-            note = f"{credentials['via']}不正确；用户名 {username}，地址 {address}"
+            note = f"{credentials['via']}不正确；用户名 {said}，地址 {address}"
         else:
-            note = f"用户名或密码不正确；尝试的用户名 {username}，地址 {address}"
-        record_event(actor=_Stranger(username), action="accounts.login.failed", obj=subject, note=note,
+            note = f"用户名或密码不正确；尝试的用户名 {said}，地址 {address}"
+        record_event(actor=_Stranger(said), action="accounts.login.failed", obj=subject, note=note,
                      result="failure")  # fmt: skip
         if just_locked:
-            record_event(actor=_Stranger(username), action="accounts.account.locked", obj=subject,
+            record_event(actor=_Stranger(said), action="accounts.account.locked", obj=subject,
                          note=f"{settings.LOGIN_LOCK_MINUTES} 分钟内登录失败 {settings.LOGIN_FAILURE_LIMIT} 次，"
                               f"账号锁定 {settings.LOGIN_LOCK_MINUTES} 分钟；地址 {address}")  # fmt: skip
 

@@ -342,3 +342,20 @@ def test_a_unit_holding_an_admin_role_is_not_switched_off_by_one_admin(client, s
     data = form_values(client, town)
     data.pop("is_active")
     assert client.post(town, data).status_code == 302
+
+
+def test_a_typed_user_name_is_shown_as_typed_and_a_new_one_is_plain_ascii(client, sysadmin, district):
+    # helper-48: a failed login's user name carrying U+202E turned the security events' line around; "ѕecurity" with
+    # a Cyrillic ѕ was taken as a new account's name.
+    client.post("/login/", {"username": "abc\u202edef", "password": "Wrong#2020xx"})
+    event = AuditEvent.objects.get(action="accounts.login.failed")
+    assert "\u202e" not in event.note + event.object_repr + event.actor_username
+    assert "abc<U+202E>def" in event.note
+    client.force_login(sysadmin)
+    for name in ("ѕecurity", "张三", "sec\u200burity"):  # (ｏｆｆｉｃｅ is folded to office by Django's form)
+        data = form_values(client, "/admin/accounts/user/add/") | {
+            "username": name, "password1": "Wujin#Hutang2020", "password2": "Wujin#Hutang2020", "usable_password": "true",
+        }  # fmt: skip
+        refused = client.post("/admin/accounts/user/add/", data)
+        assert refused.status_code == 200 and "用户名只能用英文字母" in refused.content.decode(), name
+    assert not User.objects.filter(username__in=("ѕecurity", "张三", "sec\u200burity")).exists()
