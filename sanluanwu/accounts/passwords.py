@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import math
 import re
 import unicodedata
 from pathlib import Path
@@ -87,88 +88,166 @@ def _folded(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-# Words such passwords are made of beyond Django's list: the system's own, the place's, an account's usual names.
+# Words such passwords are made of beyond Django's list, each among a guesser's first hundred: the system's own, the
+# place's and its offices' initials, an account's usual names, and Chinese phrases written in pinyin.
 SITE_WORDS = frozenset({
     "wujin", "changzhou", "jiangsu", "sanluanwu", "slw", "admin", "administrator", "root", "user", "guest", "test",
-    "system", "sys", "manager", "security", "audit", "auditor", "office", "passw", "passwd", "pass", "pwd", "welcome",
-    "hello", "china", "beijing", "shanghai", "wj", "cz", "js", "gov", "zf", "qq", "abc", "iloveyou",
+    "system", "sys", "manager", "security", "audit", "auditor", "office", "passw", "passwd", "pass", "pwd", "password",
+    "welcome", "hello", "china", "beijing", "shanghai", "wj", "cz", "js", "gov", "zf", "qq", "abc", "iloveyou", "wjhb",
+    "czwj", "wjq", "czhb", "hbj", "sthj", "hbju", "woaini", "aini", "wodemima", "mima", "zhongguo", "nihao", "laopo",
+    "laogong", "baobei", "aiqing", "xingfu", "kuaile", "woaiwojia", "woaizhongguo", "qwe", "asd", "zxc",
 })  # fmt: skip
-# Keyboard rows and columns, the alphabet and the digits (a walk is three or more neighbours, either way).
+# Numbers that are words in Chinese (我爱你 520, 一生一世 1314, 发 8, 顺 6) or service numbers.
+COMMON_NUMBERS = frozenset({"520", "521", "1314", "5201314", "1314520", "168", "518", "888", "666", "8888", "6666",
+                            "110", "119", "120", "911", "007", "12345", "123456", "654321", "000"})  # fmt: skip
+# Keyboard rows, columns and the keypad's, the usual interleavings, the alphabet and the digits (a walk is three or
+# more neighbours, either way).
 _WALKS = ("`1234567890-=", "qwertyuiop[]\\", "asdfghjkl;'", "zxcvbnm,./", "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/",
           "zaq1xsw2cde3vfr4bgt5nhy6mju7,ki8.lo9/;p0", "qazwsxedcrfvtgbyhnujmikolp", "abcdefghijklmnopqrstuvwxyz",
-          "01234567890")  # fmt: skip
+          "01234567890", "1q2w3e4r5t6y7u8i9o0p", "q1w2e3r4t5y6u7i8o9p0", "a1s2d3f4g5h6", "zaq12wsx", "789456123",
+          "147258369", "741852963", "159357", "357159", "123654789", "987456321")  # fmt: skip
 _WALK_TEXT = "|".join(w + "|" + w[::-1] for w in _WALKS)
 # A symbol typed with shift over a digit is that digit to a keyboard walk (1qaz@WSX: 1qaz2wsx).
 _SHIFTED = str.maketrans('!@#$%^&*()_+{}|:"<>?~', "1234567890-=[]\\;',./`")
 _LEET = str.maketrans("@4083157$!|", "aaobeistsil")
 _LONGEST_WORD = 20
+# The syllables of Hanyu pinyin: a name (zhangsan, wangwei) or a phrase is a few of them, each among ~400.
+_PINYIN_TEXT = """
+a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang cao ce cen ceng
+cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan chuang chui chun chuo ci cong cou
+cu cuan cui cun cuo da dai dan dang dao de dei den deng di dia dian diao die ding diu dong dou du duan dui dun
+duo e ei en eng er fa fan fang fei fen feng fo fou fu ga gai gan gang gao ge gei gen geng gong gou gu gua guai
+guan guang gui gun guo ha hai han hang hao he hei hen heng hong hou hu hua huai huan huang hui hun huo ji jia
+jian jiang jiao jie jin jing jiong jiu ju juan jue jun ka kai kan kang kao ke kei ken keng kong kou ku kua kuai
+kuan kuang kui kun kuo la lai lan lang lao le lei leng li lia lian liang liao lie lin ling liu lo long lou lu
+lv luan lve lun luo ma mai man mang mao me mei men meng mi mian miao mie min ming miu mo mou mu na nai nan nang
+nao ne nei nen neng ni nian niang niao nie nin ning niu nong nou nu nv nuan nve nuo o ou pa pai pan pang pao
+pei pen peng pi pian piao pie pin ping po pou pu qi qia qian qiang qiao qie qin qing qiong qiu qu quan que qun
+ran rang rao re ren reng ri rong rou ru rua ruan rui run ruo sa sai san sang sao se sen seng sha shai shan
+shang shao she shei shen sheng shi shou shu shua shuai shuan shuang shui shun shuo si song sou su suan sui sun
+suo ta tai tan tang tao te teng ti tian tiao tie ting tong tou tu tuan tui tun tuo wa wai wan wang wei wen weng
+wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xue xun ya yan yang yao ye yi yin ying yo yong you
+yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou
+zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo
+"""
+PINYIN = frozenset(_PINYIN_TEXT.split())
+# log10 of the guesses each kind of piece takes (a guesser's rules try the likely first).
+_LOG_WORD, _LOG_SITE_WORD, _LOG_NAME, _LOG_SYLLABLE, _LOG_YEAR, _LOG_DATE, _LOG_NUMBER = (
+    4.0,
+    2.0,
+    1.0,
+    2.0,
+    2.0,
+    4.6,
+    1.0,
+)
+_LOG_CHAR = {"lower": math.log10(26), "digit": 1.0, "symbol": math.log10(33), "other": math.log10(3000)}
+MIN_GUESSES_LOG10 = 8.0  # zxcvbn's "safely unguessable" begins at 10^8 guesses; a login is locked after 5 failures
 
 
 @functools.cache
 def _common_words() -> frozenset[str]:
-    """Django's 20,000 common passwords that are words (letters only, three or more), and SITE_WORDS."""
+    """Django's 20,000 common passwords of three characters or more (abc123 and qwe123 as well as words)."""
     import django.contrib.auth.password_validation as django_validation
 
     listed = Path(django_validation.__file__).parent / "common-passwords.txt.gz"
     with gzip.open(listed, "rt", encoding="utf-8") as f:
-        words = {w for w in f.read().split() if w.isalpha() and w.isascii() and len(w) >= 3}
-    return frozenset(words | SITE_WORDS)
+        return frozenset(w for w in f.read().split() if len(w) >= 3)
 
 
-def _digits_guessable(run: str) -> bool:
-    """A run of digits a guesser tries first: a year, a date, one or two digits, one digit repeated."""
-    if len(run) <= 2 or len(set(run)) == 1:
-        return True
+def _char_log(ch: str) -> float:
+    if ch.isascii() and ch.isalpha():
+        return _LOG_CHAR["lower"]
+    if ch.isdigit():
+        return _LOG_CHAR["digit"]
+    return _LOG_CHAR["symbol"] if ch.isascii() or ch.isspace() else _LOG_CHAR["other"]
+
+
+def _digits_log(run: str) -> float | None:
+    """A run of digits a guesser tries first: a year, a date, a number that is a word; None otherwise."""
+    if run in COMMON_NUMBERS:
+        return _LOG_NUMBER
     if len(run) == 4 and run[:2] in ("19", "20"):
-        return True
-    if len(run) in (6, 8):  # yymmdd / yyyymmdd
+        return _LOG_YEAR
+    if len(run) in (4, 6, 8):  # mmdd / yymmdd / yyyymmdd
         month, day = int(run[-4:-2]), int(run[-2:])
-        return 1 <= month <= 12 and 1 <= day <= 31
-    return len(run) == 4 and 1 <= int(run[:2]) <= 12 and 1 <= int(run[2:]) <= 31  # mmdd
+        if len(run) == 4:
+            month, day = int(run[:2]), int(run[2:])
+        if 1 <= month <= 12 and 1 <= day <= 31:
+            return _LOG_DATE
+    return None
 
 
-def guessable_pieces(password: str, username: str = "") -> int:
-    """The fewest pieces the password is made of, each a common word (letters as typed or as l33t: p@ssw0rd), the
-    user name, a keyboard or alphabet walk of three or more, one character repeated, a guessable run of digits
-    (_digits_guessable), or else one character on its own. A password of three pieces or fewer is one a guesser's
-    rules produce early: Password123!, Admin@123456, Qwer1234!@#$, Wujin@2020, 1qaz@WSX3edc."""
+def _syllables(piece: str) -> int | None:
+    """The fewest pinyin syllables the letters are, or None when they are no pinyin."""
+    if not piece.isascii() or not piece.isalpha():
+        return None
+    n = len(piece)
+    fewest: list[int | None] = [0] + [None] * n
+    for end in range(1, n + 1):
+        for size in range(1, min(6, end) + 1):
+            before = fewest[end - size]
+            better = fewest[end] is None or (before is not None and before + 1 < fewest[end])  # type: ignore[operator]
+            if before is not None and better and piece[end - size : end] in PINYIN:
+                fewest[end] = before + 1
+    return fewest[n]
+
+
+def _piece_log(piece: str, words: frozenset[str], name: str) -> float | None:
+    """log10 of the guesses a guessable piece of two characters or more takes, or None when it is none."""
+    size = len(piece)
+    if len(set(piece)) == 1:
+        return _LOG_CHAR["digit"] + math.log10(size)  # one character repeated
+    for unit in range(2, min(6, size // 2) + 1):  # a few characters repeated: Aa1!Aa1!Aa1!, 168168
+        if size % unit == 0 and piece == piece[:unit] * (size // unit):
+            return sum(_char_log(c) for c in piece[:unit]) + math.log10(size // unit)
+    options = []
+    if size >= 3 and piece.translate(_SHIFTED) in _WALK_TEXT:
+        options.append(2.0 + math.log10(size))
+    if name and len(name) >= 3 and piece == name:
+        options.append(_LOG_NAME)
+    if piece in SITE_WORDS or piece.translate(_LEET) in SITE_WORDS:
+        options.append(_LOG_SITE_WORD)
+    if 3 <= size <= _LONGEST_WORD and (piece in words or piece.translate(_LEET) in words):
+        options.append(_LOG_WORD)
+    if piece.isdigit() and (digits := _digits_log(piece)) is not None:
+        options.append(digits)
+    if size >= 2 and (syllables := _syllables(piece)) is not None:
+        options.append(_LOG_SYLLABLE * syllables)
+    if size <= 3 and not any(c.isalnum() for c in piece):
+        options.append(2.0)  # !@# and its like after the digits
+    return min(options) if options else None
+
+
+def guesses_log10(password: str, username: str = "") -> float:
+    """log10 of the guesses a guesser's rules take to reach the password: the cheapest way to cut it into pieces, each a
+    common password or word (also in l33t: p@ssw0rd), a word of the site or a pinyin phrase, the user name, a pinyin
+    name, a keyboard or keypad walk, a repeat, a year, a date, a number that is a word, or else a character on its
+    own (26 letters, 10 digits, 33 symbols). In the spirit of zxcvbn, without its English dictionaries."""
     text = _folded(password)[:64]
     words = _common_words()
     name = _folded(username)
     n = len(text)
-    best = [0] + [n + 1] * n  # best[i]: the fewest pieces of text[:i]
+    best = [0.0] + [math.inf] * n  # best[i]: the fewest guesses (log10) for text[:i]
     for end in range(1, n + 1):
-        best[end] = best[end - 1] + 1  # one character on its own
+        best[end] = best[end - 1] + _char_log(text[end - 1])
         for start in range(max(0, end - 64), end - 1):
-            piece = text[start:end]
-            size = end - start
-            if best[start] + 1 >= best[end]:
-                continue
-            guessable = (
-                (size >= 2 and len(set(piece)) == 1)
-                or (size <= 3 and not any(c.isalnum() for c in piece))  # !@# after the digits
-                or (piece.isdigit() and _digits_guessable(piece))
-                or (size >= 3 and piece.translate(_SHIFTED) in _WALK_TEXT)
-                or (3 <= size <= _LONGEST_WORD and (piece in words or piece.translate(_LEET) in words))
-                or (len(name) >= 3 and piece == name)
-            )
-            if guessable:
-                best[end] = best[start] + 1
+            cost = _piece_log(text[start:end], words, name)
+            if cost is not None and best[start] + cost < best[end]:
+                best[end] = best[start] + cost
     return best[n]
 
 
 class CommonShapeValidator:
-    """Not a common password by its shape: three guessable pieces or fewer (guessable_pieces)."""
-
-    MAX_PIECES = 3
+    """Not a common password by its shape: fewer than 10^8 guesses by guesses_log10."""
 
     def validate(self, password: str, user: Any = None) -> None:
-        if guessable_pieces(password, getattr(user, "username", "") or "") <= self.MAX_PIECES:
+        if guesses_log10(password, getattr(user, "username", "") or "") < MIN_GUESSES_LOG10:
             raise ValidationError(
-                "密码过于常见：由常用单词、键盘上相邻的键、年份或连续数字拼成（如 Admin@123456、P@ssw0rd1234、"
-                "1qaz@WSX3edc）的密码最先被猜到，请夹入不相关的字母、数字和符号",
+                "密码过于常见：由常用单词、拼音、键盘上相邻的键、年份日期或常见数字拼成（如 Admin@123456、P@ssw0rd1234、"
+                "1qaz@WSX3edc、Zhangsan@2024）的密码最先被猜到，请夹入不相关的字母、数字和符号",
                 code="password_common_shape",
             )
 
     def get_help_text(self) -> str:
-        return "不能是常用单词、键盘相邻键、年份或连续数字拼成的常见密码"
+        return "不能是常用单词、拼音、键盘相邻键、年份日期或常见数字拼成的常见密码"

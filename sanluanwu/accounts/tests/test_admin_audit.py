@@ -168,7 +168,7 @@ def test_a_user_deactivated_in_the_admin_is_recorded(client, sysadmin, alice):
 def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysadmin):
     client.force_login(sysadmin)
     data = form_values(client, "/admin/accounts/user/add/") | {
-        "username": "zhou", "password1": "Wujin#2020Jiang", "password2": "Wujin#2020Jiang", "usable_password": "true",
+        "username": "zhou", "password1": "Hutang#9qZ2026", "password2": "Hutang#9qZ2026", "usable_password": "true",
     }  # fmt: skip
     assert client.post("/admin/accounts/user/add/", data).status_code == 302
     zhou = User.objects.get(username="zhou")
@@ -297,7 +297,7 @@ def test_a_password_an_admin_set_is_the_first_of_the_history_and_the_approver_is
 
     client.force_login(sysadmin)
     data = form_values(client, "/admin/accounts/user/add/") | {
-        "username": "zhou", "password1": "Wujin#2020Jiang", "password2": "Wujin#2020Jiang", "usable_password": "true",
+        "username": "zhou", "password1": "Hutang#9qZ2026", "password2": "Hutang#9qZ2026", "usable_password": "true",
     }  # fmt: skip
     assert client.post("/admin/accounts/user/add/", data).status_code == 302
     zhou = User.objects.get(username="zhou")

@@ -33,6 +33,20 @@ OLD = "Secret#2020"  # conftest.make_user's password
         ("Summer2024!", "过于常见"),
         ("Wujin@2020", "过于常见"),  # the demo's published password
         ("Changzhou@2024", "过于常见"),
+        # helper-48's re-check: pinyin names and phrases, keypad walks, numbers that are words, repeats, initials.
+        ("Wujin@2020!", "过于常见"),
+        ("Zhangsan@2024", "过于常见"),
+        ("Woaini@5201314", "过于常见"),
+        ("Admin@1q2w3e4r", "过于常见"),
+        ("Qwerty@147258", "过于常见"),
+        ("Ab1xxxxxxxxx", "过于常见"),
+        ("Admin@abc123", "过于常见"),
+        ("Aa1!Aa1!Aa1!", "过于常见"),
+        ("Wodemima@123", "过于常见"),
+        ("Wjhb@2020!", "过于常见"),
+        ("Aini1314@520", "过于常见"),
+        ("Admin@168168", "过于常见"),
+        ("Admin@741852", "过于常见"),
         ("Ａｌｉｃｅ#2020xyz", "不能包含用户名"),  # full-width letters are the user name too
         ("ab1" + " " * 9, "至少 3 类"),  # a space is no symbol
         ("Ab1\t\t\t\t\t\t\t#", "控制字符"),
@@ -45,7 +59,8 @@ def test_a_new_password_must_meet_the_profile(alice, new, says):
 
 
 @pytest.mark.parametrize("new", ["Hutang#2026x", "Xk9#mPq2Lw7z", "Love2Hate@Blue9Sky", "Zhangsan@1x9q", "Wujin#Hutang2020",
-                                 "Reset#2026abc", "Tz 7!kq 9Wm"])  # fmt: skip
+                                 "Reset#2026abc", "Tz 7!kq 9Wm", "GreenRiver#BlueSky", "Jessica#Michael",
+                                 "HappyNewYear2024"])  # fmt: skip
 def test_a_password_of_unrelated_pieces_is_taken(alice, new):
     services.change_own_password(actor=alice, current=OLD, new=new, repeated=new)
     alice.refresh_from_db()
