@@ -29,10 +29,10 @@ from sanluanwu.accounts import queries, security, sessions, tokens, twofactor
 from sanluanwu.accounts.decorators import requires
 from sanluanwu.accounts.models import ApiToken, User
 from sanluanwu.audit.display import ACTION_LABELS, SECURITY_ACTIONS
-from sanluanwu.core import clock
+from sanluanwu.core import clock, params
 from sanluanwu.core.api import KnownFields
 from sanluanwu.core.errors import DomainError, ValidationFailed
-from sanluanwu.core.params import bounded_int, date_error, pk
+from sanluanwu.core.params import date_error, pk
 from sanluanwu.core.text import strip_controls
 
 
@@ -286,10 +286,20 @@ def _events_page(request: HttpRequest, *, security_only: bool) -> HttpResponse:
     actions = sorted((code, label) for code, label in ACTION_LABELS.items()
                      if code.startswith(prefixes) or (security_only and code in SECURITY_ACTIONS))  # fmt: skip
     action = request.GET.get("action", "")
-    if action not in dict(actions):
-        action = ""
+    if action and action not in dict(actions):
+        errors.setdefault("action", []).append(f"没有“{action[:40]}”这种事件，请从列表中选择")
+    number = 1
+    try:
+        number = params.paging(request.GET.get("page"), field="page", label="页码 page", hi=100_000) or 1
+    except ValidationFailed as exc:
+        errors.setdefault("page", []).extend(exc.errors["page"])
+    # A bad filter or page is said, never dropped (the whole log shown instead): nothing is listed until corrected.
     events = queries.audit_events(security_only=security_only, action=action, since=since, until=until)
-    page = Paginator(events, 100).get_page(bounded_int(request.GET.get("page"), default=1, lo=1, hi=100_000))
+    paginator = Paginator(events if not errors else events.none(), 100)
+    if not errors and number > paginator.num_pages:
+        errors.setdefault("page", []).append(f"页码 page“{number}”超出范围：共 {paginator.num_pages} 页")
+        paginator = Paginator(events.none(), 100)
+    page = paginator.get_page(1 if errors else number)
     query = urlencode({k: v for k, v in (("action", action), ("since", request.GET.get("since", "")),
                                           ("until", request.GET.get("until", ""))) if v})  # fmt: skip
     context = {"page": page, "actions": actions, "action": action, "errors": errors, "query": query,

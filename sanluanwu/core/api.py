@@ -26,7 +26,7 @@ from sanluanwu.core.errors import (
     request_too_large_message,
     user_message,
 )
-from sanluanwu.core.pagination import NumberedPage, keyset_only, keyset_page, numbered_page
+from sanluanwu.core.pagination import NumberedPage, keyset_only, keyset_page, numbered_only, numbered_page
 from sanluanwu.core.pagination import page_size as pagination_page_size
 
 REQUEST_TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
@@ -162,6 +162,7 @@ class KeysetPagination(BasePagination):
         ordering = getattr(view, "page_ordering", None)  # a sorted list: numbered pages (core.pagination)
         self.page: Any
         if ordering:
+            numbered_only(request.query_params.get("after"), request.query_params.get("before"))
             self.page = numbered_page(
                 queryset, ordering=ordering, page=request.query_params.get("page"), size=page_size
             )

@@ -69,6 +69,9 @@ def keyset_page(
     that is no row id is refused (ValidationFailed naming it), not read as the first page."""
     after_id = params.paging(after, field="after", label="翻页位置 after", hi=params.MAX_ID, hint=_FROM_LINKS)
     before_id = params.paging(before, field="before", label="翻页位置 before", hi=params.MAX_ID, hint=_FROM_LINKS)
+    if after_id is not None and before_id is not None:
+        raise ValidationFailed({"before": ["翻页位置 after 和 before 不能同时使用：向后翻用 after，向前翻用 before"
+                                           + _FROM_LINKS]})  # fmt: skip
     size = max(1, min(size, 200))
     if before_id is not None:
         rows = list(queryset.filter(pk__gt=before_id).order_by("pk")[: size + 1])
@@ -119,6 +122,14 @@ def keyset_only(page: Any) -> None:
     if number not in (None, 1):
         raise ValidationFailed({"page": ["未排序的名单不按页码 page 翻页：请用列表的“下一页”“上一页”翻页（after、"
                                          "before），或先选择排序方式"]})  # fmt: skip
+
+
+def numbered_only(after: Any, before: Any) -> None:
+    """A sorted list is paged by number: a position (after, before) is refused, not ignored."""
+    for name, value in (("after", after), ("before", before)):
+        if value is not None and str(value).strip():
+            raise ValidationFailed({name: [f"排序后的名单按页码 page 翻页，不用翻页位置 {name}：请用列表的“下一页”"
+                                           "“上一页”翻页"]})  # fmt: skip
 
 
 def page_size(value: Any, *, default: int) -> int:

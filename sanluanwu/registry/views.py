@@ -20,7 +20,7 @@ from sanluanwu.audit.display import timeline_html
 from sanluanwu.audit.memo import remembered
 from sanluanwu.core import clock, params
 from sanluanwu.core.errors import DomainError, PermissionDenied, ValidationFailed
-from sanluanwu.core.pagination import is_paging_error, keyset_only, keyset_page, numbered_page
+from sanluanwu.core.pagination import is_paging_error, keyset_only, keyset_page, numbered_only, numbered_page
 from sanluanwu.core.text import full_address
 from sanluanwu.registry import columns, filters, list_rows, queries, services
 from sanluanwu.registry.choices import CaseStatus
@@ -66,6 +66,7 @@ def _list_body(request: HttpRequest, scope: Any, visible: Any, shown: list[colum
     cases = filterset.qs.select_related("enterprise")  # towns and campaigns: queries.attach_units below
     sort = filterset.sort_key
     if sort:
+        numbered_only(request.GET.get("after"), request.GET.get("before"))
         page: Any = numbered_page(cases, ordering=filters.ordering(sort), page=request.GET.get("page"))
     else:
         keyset_only(request.GET.get("page"))

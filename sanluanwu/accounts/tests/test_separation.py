@@ -155,6 +155,13 @@ def test_the_auditor_reads_the_audit_log_filtered_and_the_security_admin_only_se
     tomorrow = (clock.today() + dt.timedelta(days=2)).isoformat()
     assert "业务事件" not in client.get("/audit/log/", {"since": tomorrow}).content.decode()
     assert client.get("/audit/log/", {"since": "1900-01-01"}).status_code == 400
+    # A bad filter or page is said and lists nothing, never the whole log instead (helper-49).
+    for bad, said in (({"since": "1900-01-01"}, "日期"), ({"action": "bogus"}, "没有“bogus”这种事件"),
+                      ({"page": "abc"}, "页码 page“abc”不正确"), ({"page": "99"}, "超出范围：共 1 页")):  # fmt: skip
+        refused = client.get("/audit/log/", bad)
+        body = refused.content.decode()
+        assert refused.status_code == 400 and said in body and "业务事件" not in body and "共 0 条" in body, bad
+    assert client.get("/audit/log/", {"page": "1"}).status_code == 200
     security = Client()
     security.force_login(sec_admin)
     events = security.get("/security/events/").content.decode()

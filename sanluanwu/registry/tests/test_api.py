@@ -235,3 +235,14 @@ def test_business_records_cannot_be_deleted_through_the_api(alice, hutang_case, 
     client = APIClient()
     client.force_authenticate(alice)
     assert getattr(client, method)(f"/api/v1/cases/{hutang_case.pk}/").status_code == 405
+
+
+def test_a_sorted_list_takes_no_position_and_a_position_is_one_way(alice, hutang_case):
+    # helper-49: ?sort=name&after=5 answered page 1 and ?after=1&before=2 used before, both silently.
+    api = APIClient()
+    api.force_authenticate(alice)
+    sorted_after = api.get("/api/v1/cases/", {"sort": "name", "after": "5"})
+    assert sorted_after.status_code == 400 and "按页码 page 翻页" in sorted_after.json()["after"][0]
+    both = api.get("/api/v1/cases/", {"after": "1", "before": "2"})
+    assert both.status_code == 400 and "不能同时使用" in both.json()["before"][0]
+    assert api.get("/api/v1/cases/", {"sort": "name", "page": "1"}).status_code == 200

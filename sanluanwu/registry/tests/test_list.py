@@ -36,6 +36,8 @@ def three_cases(alice, campaign, district):
     ("/cases/", {"page": "2"}, "未排序的名单不按页码 page 翻页"),
     ("/cases/", {"sort": "name", "page": "9999"}, "最多翻到第 200 页"),
     ("/cases/", {"sort": "name", "page": "第二页"}, "页码 page“第二页”不正确"),
+    ("/cases/", {"sort": "name", "after": "5"}, "排序后的名单按页码 page 翻页"),
+    ("/cases/", {"after": "5", "before": "9"}, "after 和 before 不能同时使用"),
     ("/enterprises/", {"after": "1e3"}, "翻页位置 after“1e3”不正确"),
     ("/imports/", {"before": "x"}, "翻页位置 before“x”不正确"),
 ])  # fmt: skip
