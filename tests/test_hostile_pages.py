@@ -625,7 +625,7 @@ PAGES: dict[str, Page] = {
     "password change": Page(
         _alice,
         lambda w: "/account/password/",
-        fill=lambda w: {"current": "Secret#2020", "new": "Wujin#Hutang2020", "repeated": "Wujin#Hutang2020"},
+        fill=lambda w: {"current": "Secret#2020", "new": "Wj7#Rq2Hutang", "repeated": "Wj7#Rq2Hutang"},
     ),
     "API tokens": Page(_alice, lambda w: "/account/tokens/", lambda w: ["/account/tokens/"]),
     "two-factor enrolment": Page(_enrolling, lambda w: "/account/2fa/"),

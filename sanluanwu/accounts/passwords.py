@@ -96,7 +96,16 @@ SITE_WORDS = frozenset({
     "welcome", "hello", "china", "beijing", "shanghai", "wj", "cz", "js", "gov", "zf", "qq", "abc", "iloveyou", "wjhb",
     "czwj", "wjq", "czhb", "hbj", "sthj", "hbju", "woaini", "aini", "wodemima", "mima", "zhongguo", "nihao", "laopo",
     "laogong", "baobei", "aiqing", "xingfu", "kuaile", "woaiwojia", "woaizhongguo", "qwe", "asd", "zxc",
+    # the office's own words, and slogans a clerk sees every day (helper-50)
+    "huanbao", "huanbaoju", "huanjing", "shengtai", "zhengfu", "zhengfuban", "wujinqu", "changzhoushi", "bangongshi",
+    "zhengzhi", "gongchandang", "dang", "weirenminfuwu", "buwangchuxin", "zhonghuaminzu", "dongfanghong",
+    "lvshuiqingshan", "qingshanlvshui", "jinshanyinshan", "xijinping", "zhongguomeng", "renmin", "hexie", "fuqiang",
+    "minzhu", "wenming", "aiguo", "jingye", "chengxin", "youshan",
+    # Wujin's towns, streets and zones (with zhen / jiedao / qu after them: _PLACE_SUFFIXES)
+    "dingyan", "gaoxin", "henglin", "hengshanqiao", "huangli", "hutang", "jiaze", "jingkai", "lijia", "lucheng",
+    "luoyang", "nanxiashu", "niutang", "qianhuang", "qishuyan", "xihu", "xueyan", "yaoguan",
 })  # fmt: skip
+_PLACE_SUFFIXES = ("zhen", "jiedao", "qu", "cun", "shequ")
 # Numbers that are words in Chinese (我爱你 520, 一生一世 1314, 发 8, 顺 6) or service numbers.
 COMMON_NUMBERS = frozenset({"520", "521", "1314", "5201314", "1314520", "168", "518", "888", "666", "8888", "6666",
                             "110", "119", "120", "911", "007", "12345", "123456", "654321", "000"})  # fmt: skip
@@ -132,15 +141,16 @@ zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi zong zou zu zuan zui zun zuo
 """
 PINYIN = frozenset(_PINYIN_TEXT.split())
 # log10 of the guesses each kind of piece takes (a guesser's rules try the likely first).
-_LOG_WORD, _LOG_SITE_WORD, _LOG_NAME, _LOG_SYLLABLE, _LOG_YEAR, _LOG_DATE, _LOG_NUMBER = (
-    4.0,
-    2.0,
-    1.0,
-    2.0,
-    2.0,
-    4.6,
-    1.0,
-)
+_LOG_WORD = 4.0  # a common password or word
+_LOG_SITE_WORD = 2.0  # a word of the site, a place, a slogan, a pinyin phrase
+_LOG_NAME = 1.0  # the user name
+_LOG_SYLLABLE = 2.0  # each pinyin syllable of a name
+_LOG_YEAR = 2.0
+_LOG_DATE = 4.0  # a date, with or without separators
+_LOG_NUMBER = 1.0  # a number that is a word
+_LOG_AGAIN = 1.0  # a piece written earlier in the same password (Hutang@Hutang1)
+# A date written with separators: 2024.01.01, 1985-06-12, 2024/1/1, 06-12.
+_DATE = re.compile(r"(?:(?:19|20)?\d{2}[./-])?(?:0?[1-9]|1[0-2])[./-](?:0?[1-9]|[12]\d|3[01])")
 _LOG_CHAR = {"lower": math.log10(26), "digit": 1.0, "symbol": math.log10(33), "other": math.log10(3000)}
 MIN_GUESSES_LOG10 = 8.0  # zxcvbn's "safely unguessable" begins at 10^8 guesses; a login is locked after 5 failures
 
@@ -165,6 +175,8 @@ def _char_log(ch: str) -> float:
 
 def _digits_log(run: str) -> float | None:
     """A run of digits a guesser tries first: a year, a date, a number that is a word; None otherwise."""
+    if not (run.isascii() and run.isdigit()):  # ፩፪ are digits to str.isdigit(), not to int() (helper-50: a 500)
+        return None
     if run in COMMON_NUMBERS:
         return _LOG_NUMBER
     if len(run) == 4 and run[:2] in ("19", "20"):
@@ -198,10 +210,18 @@ def _piece_log(piece: str, words: frozenset[str], name: str) -> float | None:
     size = len(piece)
     if len(set(piece)) == 1:
         return _LOG_CHAR["digit"] + math.log10(size)  # one character repeated
-    for unit in range(2, min(6, size // 2) + 1):  # a few characters repeated: Aa1!Aa1!Aa1!, 168168
+    for unit in range(2, size // 2 + 1):  # repeated: Aa1!Aa1!Aa1!, 168168, Zhangsan@2024Zhangsan@2024
         if size % unit == 0 and piece == piece[:unit] * (size // unit):
-            return sum(_char_log(c) for c in piece[:unit]) + math.log10(size // unit)
+            return _guesses(piece[:unit], name) + math.log10(size // unit)
     options = []
+    squeezed = piece.replace(" ", "")
+    if squeezed != piece and squeezed and (squeezed in SITE_WORDS or squeezed in words):
+        options.append(_LOG_SITE_WORD + 0.5)  # wo de mima
+    if _DATE.fullmatch(piece):
+        options.append(_LOG_DATE)
+    for suffix in _PLACE_SUFFIXES:  # hutangzhen, wujinqu
+        if piece.endswith(suffix) and piece[: -len(suffix)] in SITE_WORDS:
+            options.append(_LOG_SITE_WORD + 0.5)
     if size >= 3 and piece.translate(_SHIFTED) in _WALK_TEXT:
         options.append(2.0 + math.log10(size))
     if name and len(name) >= 3 and piece == name:
@@ -212,7 +232,7 @@ def _piece_log(piece: str, words: frozenset[str], name: str) -> float | None:
         options.append(_LOG_WORD)
     if piece.isdigit() and (digits := _digits_log(piece)) is not None:
         options.append(digits)
-    if size >= 2 and (syllables := _syllables(piece)) is not None:
+    if size >= 2 and (syllables := _syllables(piece.translate(_LEET))) is not None:  # zhangsan, zh@ngs@n
         options.append(_LOG_SYLLABLE * syllables)
     if size <= 3 and not any(c.isalnum() for c in piece):
         options.append(2.0)  # !@# and its like after the digits
@@ -224,15 +244,21 @@ def guesses_log10(password: str, username: str = "") -> float:
     common password or word (also in l33t: p@ssw0rd), a word of the site or a pinyin phrase, the user name, a pinyin
     name, a keyboard or keypad walk, a repeat, a year, a date, a number that is a word, or else a character on its
     own (26 letters, 10 digits, 33 symbols). In the spirit of zxcvbn, without its English dictionaries."""
-    text = _folded(password)[:64]
+    return _guesses(_folded(password)[:64], _folded(username))
+
+
+@functools.lru_cache(maxsize=4096)
+def _guesses(text: str, name: str) -> float:
     words = _common_words()
-    name = _folded(username)
     n = len(text)
     best = [0.0] + [math.inf] * n  # best[i]: the fewest guesses (log10) for text[:i]
     for end in range(1, n + 1):
         best[end] = best[end - 1] + _char_log(text[end - 1])
         for start in range(max(0, end - 64), end - 1):
-            cost = _piece_log(text[start:end], words, name)
+            piece = text[start:end]
+            cost = _piece_log(piece, words, name)
+            if len(piece) >= 3 and piece in text[:start]:  # written before in the same password
+                cost = _LOG_AGAIN if cost is None else min(cost, _LOG_AGAIN)
             if cost is not None and best[start] + cost < best[end]:
                 best[end] = best[start] + cost
     return best[n]

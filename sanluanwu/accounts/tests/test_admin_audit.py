@@ -168,7 +168,7 @@ def test_a_user_deactivated_in_the_admin_is_recorded(client, sysadmin, alice):
 def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysadmin):
     client.force_login(sysadmin)
     data = form_values(client, "/admin/accounts/user/add/") | {
-        "username": "zhou", "password1": "Hutang#9qZ2026", "password2": "Hutang#9qZ2026", "usable_password": "true",
+        "username": "zhou", "password1": "Mq9#Zt8Lp2026", "password2": "Mq9#Zt8Lp2026", "usable_password": "true",
     }  # fmt: skip
     assert client.post("/admin/accounts/user/add/", data).status_code == 302
     zhou = User.objects.get(username="zhou")
@@ -297,7 +297,7 @@ def test_a_password_an_admin_set_is_the_first_of_the_history_and_the_approver_is
 
     client.force_login(sysadmin)
     data = form_values(client, "/admin/accounts/user/add/") | {
-        "username": "zhou", "password1": "Hutang#9qZ2026", "password2": "Hutang#9qZ2026", "usable_password": "true",
+        "username": "zhou", "password1": "Mq9#Zt8Lp2026", "password2": "Mq9#Zt8Lp2026", "usable_password": "true",
     }  # fmt: skip
     assert client.post("/admin/accounts/user/add/", data).status_code == 302
     zhou = User.objects.get(username="zhou")
@@ -354,7 +354,7 @@ def test_a_typed_user_name_is_shown_as_typed_and_a_new_one_is_plain_ascii(client
     client.force_login(sysadmin)
     for name in ("ѕecurity", "张三", "sec\u200burity"):  # (ｏｆｆｉｃｅ is folded to office by Django's form)
         data = form_values(client, "/admin/accounts/user/add/") | {
-            "username": name, "password1": "Wujin#Hutang2020", "password2": "Wujin#Hutang2020", "usable_password": "true",
+            "username": name, "password1": "Wj7#Rq2Hutang", "password2": "Wj7#Rq2Hutang", "usable_password": "true",
         }  # fmt: skip
         refused = client.post("/admin/accounts/user/add/", data)
         assert refused.status_code == 200 and "用户名只能用英文字母" in refused.content.decode(), name

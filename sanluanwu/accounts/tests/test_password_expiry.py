@@ -16,7 +16,7 @@ from sanluanwu.accounts.models import User
 from sanluanwu.accounts.tokens import create_token
 
 OLD = "Secret#2020"  # conftest.make_user's password
-NEW = "Hutang#2026x"
+NEW = "Mq3#Tv8Lp2026"
 T0 = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
 
 

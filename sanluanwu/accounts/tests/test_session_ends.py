@@ -106,8 +106,8 @@ def test_a_password_change_deletes_the_users_other_session_rows_and_keeps_this_o
     laptop, phone = Client(), Client()
     laptop.force_login(alice)
     phone.force_login(alice)
-    done = laptop.post("/account/password/", {"current": PASSWORD, "new": "Hutang#Spring2026", "repeated":
-                                               "Hutang#Spring2026"})  # fmt: skip
+    done = laptop.post("/account/password/", {"current": PASSWORD, "new": "Mq5#Spring8Lp", "repeated":
+                                               "Mq5#Spring8Lp"})  # fmt: skip
     assert done.status_code == 302
     assert _rows_of(alice) == [laptop.session.session_key]
     assert laptop.get("/cases/").status_code == 200 and phone.get("/cases/").status_code == 302
