@@ -129,6 +129,12 @@ class User(AbstractUser):
         stored_name = User.objects.filter(pk=self.pk).values_list("username", flat=True).first() if self.pk else None
         if stored_name != self.username and not USERNAME_SHAPE.fullmatch(self.username or ""):
             raise ValidationError({"username": USERNAME_RULE})
+        # SECURITY beside security: the add form refuses it (Django's), a rename did not (helper-50).
+        if (
+            stored_name != self.username
+            and User.objects.filter(username__iexact=self.username).exclude(pk=self.pk).exists()
+        ):
+            raise ValidationError({"username": "已有只是大小写不同的同名用户，容易被人认错，请换一个用户名"})
         # 三员分立: one admin alone neither disables nor renames another admin's account (the audit or security admin
         # locked out, or unfindable under the name known): the role is taken first, a request a second admin approves.
         if self.pk is None:

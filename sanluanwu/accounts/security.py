@@ -170,6 +170,11 @@ class Lockout:
     def until(self) -> dt.datetime:
         return self.last_failure + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
 
+    @property
+    def shown(self) -> str:
+        """The name as the page shows it: an invisible character as its code point (auditor\u200b is no auditor)."""
+        return shown_name(self.username)
+
 
 def current_lockouts() -> list[Lockout]:
     """The accounts (user names tried, known or not) locked now, the most recent first. Not scoped to a town:

@@ -45,6 +45,7 @@ class BackupError(Exception):
 
 
 KEY_ENV = "SLW_BACKUP_KEY"
+STAGING_PREFIX = "restore-staging-"
 RESTORE_LOG = "restore-history.log"
 
 
@@ -327,11 +328,22 @@ def restore(backup: Path, *, confirmed: bool) -> chain.Verdict:
     if not confirmed:
         _checked(backup, None)
         raise BackupError("恢复将用备份替换当前的全部数据和文件，此后的改动会丢失；确认请加 --yes")
-    with tempfile.TemporaryDirectory(prefix="restore-staging-", dir=Path(settings.VAR_DIR)) as staging:
+    for left in Path(settings.VAR_DIR).glob(f"{STAGING_PREFIX}*"):  # an interrupted restore's copies (a kill)
+        shutil.rmtree(left, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=STAGING_PREFIX, dir=Path(settings.VAR_DIR)) as staging:
         stage = Path(staging)
-        manifest = _checked(backup, stage)
+        try:
+            manifest = _checked(backup, stage)
+        except OSError as exc:  # a full disk, a file it may not read: nothing has been touched yet
+            raise BackupError(f"复制备份到暂存目录（{settings.VAR_DIR}）失败：{exc.strerror or exc}；当前数据未做任何"
+                              "改动，请检查该磁盘的剩余空间和权限后重试") from None  # fmt: skip
         _restore_database(stage, manifest)
-        _restore_files(stage, manifest)
+        try:
+            _restore_files(stage, manifest)
+        except OSError as exc:
+            _log_restore(backup, manifest, outcome=f"数据库已恢复，文件恢复失败：{exc.strerror or exc}")
+            raise BackupError(f"数据库已恢复为该备份的内容，但文件（照片、上传文件）恢复失败：{exc.strerror or exc}；"
+                              "请排除后用同一备份再恢复一次") from None  # fmt: skip
     verdict = chain.verify()
     replaced = "数据库和文件已替换为该备份的内容，"
     if verdict.broken is not None:

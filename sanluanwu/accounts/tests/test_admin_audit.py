@@ -359,3 +359,32 @@ def test_a_typed_user_name_is_shown_as_typed_and_a_new_one_is_plain_ascii(client
         refused = client.post("/admin/accounts/user/add/", data)
         assert refused.status_code == 200 and "用户名只能用英文字母" in refused.content.decode(), name
     assert not User.objects.filter(username__in=("ѕecurity", "张三", "sec\u200burity")).exists()
+
+
+def test_a_rename_to_another_accounts_name_in_other_letters_case_is_refused(client, sysadmin, security, alice):
+    # helper-50: zrzyj renamed SECURITY sat beside security in every list; the add form already refused it.
+    client.force_login(sysadmin)
+    url = f"/admin/accounts/user/{alice.pk}/change/"
+    refused = client.post(url, form_values(client, url) | {"username": "SEC_ADMIN"})
+    assert refused.status_code == 200 and "只是大小写不同的同名用户" in refused.content.decode()
+    alice.refresh_from_db()
+    assert alice.username == "alice"
+
+
+def test_the_lockouts_page_shows_an_invisible_character_of_a_name(client, district):
+    from conftest import make_user
+    from sanluanwu.accounts import security
+
+    for _ in range(5):
+        client.post("/login/", {"username": "auditor\u200b", "password": "Wrong#2020xx"})
+    assert [lock.shown for lock in security.current_lockouts()] == ["auditor<U+200B>"]
+    sam = make_user("sam", "security_admin", district["office"])
+    viewer = type(client)()
+    viewer.force_login(sam)
+    from sanluanwu.accounts import twofactor
+
+    session = viewer.session
+    session[twofactor.SESSION_STATE] = twofactor.NONE
+    session.save()
+    page = viewer.get("/security/lockouts/").content.decode()
+    assert "auditor&lt;U+200B&gt;" in page or "auditor<U+200B>" in page

@@ -224,3 +224,37 @@ def test_a_linked_directory_or_a_malformed_manifest_is_said_not_a_traceback(alic
         _rewrite_manifest(backup, lambda m, b=broken: m["files"].append(b))
         assert backups.check(backup).problems == [f"清单 {backups.MANIFEST} 缺失或无法读取"]
         _rewrite_manifest(backup, lambda m: m["files"].pop())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_restore_that_cannot_stage_says_so_and_leaves_nothing_behind(alice, campaign, district, places,
+                                                                       purge_audit_after, monkeypatch):  # fmt: skip
+    # helper-50: a full disk while staging gave a traceback; a killed restore left its staging copy for good.
+    make_case(alice, district["hutang"])
+    backup = backups.create()
+    left = Path(settings.VAR_DIR) / f"{backups.STAGING_PREFIX}killed"
+    left.mkdir(mode=0o700)
+    (left / "database.dump").write_bytes(b"an interrupted restore's copy")
+
+    def full(*args: Any, **kwargs: Any) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(backups, "_hash_copy", full)
+    with pytest.raises(CommandError, match=r"复制备份到暂存目录.*失败：No space left on device；当前数据未做任何改动"):
+        call_command("restore", str(backup), "--yes")
+    assert not list(Path(settings.VAR_DIR).glob(f"{backups.STAGING_PREFIX}*"))
+    assert Case.objects.count() == 1
+
+
+def test_check_says_a_whole_backup_of_another_database_kind_cannot_be_restored_here(tmp_path):
+    backup = tmp_path / "b"
+    backup.mkdir()
+    (backup / "database.x").write_bytes(b"")
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    manifest: dict[str, Any] = {"format": 1, "vendor": other, "audit": {"count": 0, "head": ""}, "files": [],
+                                "database": {"path": "database.x", "size": 0,
+                                             "sha256": hashlib.sha256(b"").hexdigest()}}  # fmt: skip
+    manifest["signature"] = backups.signature(manifest, backups.backup_key())
+    (backup / backups.MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CommandError, match=f"备份完好，与清单一致，但它来自 {other} 数据库"):
+        call_command("restore", str(backup), "--check")

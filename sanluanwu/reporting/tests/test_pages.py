@@ -334,3 +334,13 @@ def test_a_phone_number_written_into_a_brief_is_shown_masked_and_a_draft_saved_a
     ):
         body = page.content.decode()
         assert page.status_code == 200 and "13812345678" not in body and "138****5678" in body
+
+
+def test_the_reporting_tabs_offer_only_what_the_role_may_open(client, dora, campaign):
+    # helper-50: a department user on 工作简讯 saw a 半月报送 tab that answered 403.
+    client.force_login(dora)
+    page = client.get("/reporting/briefs/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/reporting/"' not in html
+    assert client.get("/reporting/").status_code == 403

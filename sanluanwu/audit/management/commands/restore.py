@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
 from sanluanwu.audit import backups
 
@@ -21,9 +22,14 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         backup = Path(options["backup"])
         if options["check"]:
-            problems = backups.check(backup).problems
-            if problems:
-                raise CommandError("备份已损坏：\n" + "\n".join(problems))
+            checked = backups.check(backup)
+            if checked.problems:
+                raise CommandError("备份已损坏：\n" + "\n".join(checked.problems))
+            vendor = checked.manifest["vendor"]
+            if vendor != connection.vendor:  # whole, but not for this database (helper-50: --check said nothing)
+                raise CommandError(
+                    f"备份完好，与清单一致，但它来自 {vendor} 数据库，当前为 {connection.vendor}，不能恢复到这里"
+                )
             self.stdout.write("备份完好，与清单一致")
             return
         try:
