@@ -110,7 +110,8 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(alice, campaign,
         call_command("restore", str(backup), "--check")
 
 
-def test_backup_refuses_a_database_of_another_kind(tmp_path, monkeypatch):
+def _other_kind_backup(tmp_path: Path) -> tuple[Path, str]:
+    """A whole, signed backup (an empty database file) of the other database kind than this run's."""
     backup = tmp_path / "b"
     backup.mkdir()
     (backup / "database.x").write_bytes(b"")
@@ -119,7 +120,12 @@ def test_backup_refuses_a_database_of_another_kind(tmp_path, monkeypatch):
                                 "database": {"path": "database.x", "size": 0,
                                              "sha256": hashlib.sha256(b"").hexdigest()}}  # fmt: skip
     manifest["signature"] = backups.signature(manifest, backups.backup_key())
-    (backup / backups.MANIFEST).write_text(__import__("json").dumps(manifest))
+    (backup / backups.MANIFEST).write_text(json.dumps(manifest))
+    return backup, other
+
+
+def test_backup_refuses_a_database_of_another_kind(tmp_path, monkeypatch):
+    backup, _other = _other_kind_backup(tmp_path)
     with pytest.raises(backups.BackupError, match="不能恢复"):
         backups.restore(backup, confirmed=True)
 
@@ -247,14 +253,6 @@ def test_a_restore_that_cannot_stage_says_so_and_leaves_nothing_behind(alice, ca
 
 
 def test_check_says_a_whole_backup_of_another_database_kind_cannot_be_restored_here(tmp_path):
-    backup = tmp_path / "b"
-    backup.mkdir()
-    (backup / "database.x").write_bytes(b"")
-    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
-    manifest: dict[str, Any] = {"format": 1, "vendor": other, "audit": {"count": 0, "head": ""}, "files": [],
-                                "database": {"path": "database.x", "size": 0,
-                                             "sha256": hashlib.sha256(b"").hexdigest()}}  # fmt: skip
-    manifest["signature"] = backups.signature(manifest, backups.backup_key())
-    (backup / backups.MANIFEST).write_text(json.dumps(manifest))
+    backup, other = _other_kind_backup(tmp_path)
     with pytest.raises(CommandError, match=f"备份完好，与清单一致，但它来自 {other} 数据库"):
         call_command("restore", str(backup), "--check")
