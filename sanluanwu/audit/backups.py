@@ -13,6 +13,7 @@ apart from the backups; restoring on another server needs it given (SLW_BACKUP_K
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import hmac
@@ -67,9 +68,8 @@ def backup_key() -> bytes:
         try:
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(48))
-            os.link(temp, path)
-        except FileExistsError:
-            pass  # made meanwhile by another process
+            with contextlib.suppress(FileExistsError):  # another process linked its key first: that one is read
+                os.link(temp, path)
         finally:
             Path(temp).unlink(missing_ok=True)
     key = path.read_text().strip()

@@ -85,14 +85,6 @@ def flag(value: Any) -> bool:
     return str(value).strip().lower() in TRUE_WORDS if value is not None else False
 
 
-def bounded_int(value: Any, *, default: int, lo: int, hi: int) -> int:
-    """A small count (a page size): ASCII digits within [lo, hi], else clipped; the default when missing or bad."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isascii() or not text.isdigit() or len(text) > 9:
-        return default
-    return max(lo, min(int(text), hi))
-
-
 def _whole(value: Any, hi: int) -> int | None:
     """A JSON integer, or text of ASCII digits no longer than `hi` (surrounding spaces allowed); None otherwise."""
     if isinstance(value, int) and not isinstance(value, bool):

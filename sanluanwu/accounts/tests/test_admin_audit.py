@@ -165,13 +165,18 @@ def test_a_user_deactivated_in_the_admin_is_recorded(client, sysadmin, alice):
     assert not AuditEvent.objects.filter(action__startswith="accounts.membership").exists()  # the row was untouched
 
 
-def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysadmin):
+def _admin_adds_zhou(client, sysadmin) -> User:
+    """The system admin adds the account zhou in the admin, with a password he chooses."""
     client.force_login(sysadmin)
     data = form_values(client, "/admin/accounts/user/add/") | {
         "username": "zhou", "password1": "Mq9#Zt8Lp2026", "password2": "Mq9#Zt8Lp2026", "usable_password": "true",
     }  # fmt: skip
     assert client.post("/admin/accounts/user/add/", data).status_code == 302
-    zhou = User.objects.get(username="zhou")
+    return User.objects.get(username="zhou")
+
+
+def test_a_user_added_in_the_admin_is_recorded_without_the_password(client, sysadmin):
+    zhou = _admin_adds_zhou(client, sysadmin)
     event = AuditEvent.objects.get(action="accounts.user.created")
     assert event.object_id == str(zhou.pk) and event.changes["username"] == [None, "zhou"]
     assert "password" not in event.changes and zhou.password not in str(event.changes) + event.note
@@ -295,12 +300,7 @@ def test_a_password_an_admin_set_is_the_first_of_the_history_and_the_approver_is
     from sanluanwu.accounts import rolechanges
     from sanluanwu.accounts.models import PasswordHistory
 
-    client.force_login(sysadmin)
-    data = form_values(client, "/admin/accounts/user/add/") | {
-        "username": "zhou", "password1": "Mq9#Zt8Lp2026", "password2": "Mq9#Zt8Lp2026", "usable_password": "true",
-    }  # fmt: skip
-    assert client.post("/admin/accounts/user/add/", data).status_code == 302
-    zhou = User.objects.get(username="zhou")
+    zhou = _admin_adds_zhou(client, sysadmin)
     assert PasswordHistory.objects.filter(user=zhou).count() == 1  # the admin's password is not chosen again later
     assert zhou.must_change_password
     rolechanges.request_membership(actor=sysadmin, user=zhou, org_unit=district["office"], role="office_admin")
